@@ -1,0 +1,43 @@
+#define _GNU_SOURCE
+#include "CTicketRush.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+
+int tr_ofd_lock(int fd, int lock) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = lock ? F_WRLCK : F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 0;
+    int rc;
+    do {
+        rc = fcntl(fd, F_OFD_SETLKW, &fl);
+    } while (rc == -1 && errno == EINTR);
+    return rc;
+}
+
+static volatile sig_atomic_t tr_signal = 0;
+
+static void tr_record(int sig) { tr_signal = sig; }
+
+void tr_install_interrupt_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tr_record;
+    sigemptyset(&sa.sa_mask);
+    // No SA_RESTART: poll() must return EINTR so the runner notices at once.
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int tr_interrupted(void) { return tr_signal; }
+
+void tr_reset_signal_handlers(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+}

@@ -1,0 +1,134 @@
+/// One buyer's steps as a small state machine that reports every step as an event.
+///
+/// This and what it calls are the only code that runs in a forked child.
+struct Buyer {
+    /// Where the buyer is between two steps.
+    enum Phase: Equatable {
+        case starting
+        case searching
+        case purchasing
+        case writing(newCount: Int)
+        case finishing(Outcome)
+        case done
+    }
+
+    /// How a task ended.
+    enum Outcome: Equatable {
+        case bought(Int)
+        case soldOut
+        case error(ErrorReason, code: Int32)
+    }
+
+    let index: Int
+    let plan: TrialPlan
+    let store: any TicketStore
+    let lock: any BuyerLock
+    let sink: EventSink
+    private(set) var phase = Phase.starting
+    private(set) var task = 0
+    private var holding = false
+
+    init(index: Int, plan: TrialPlan, store: any TicketStore, lock: any BuyerLock, sink: EventSink) {
+        self.index = index
+        self.plan = plan
+        self.store = store
+        self.lock = lock
+        self.sink = sink
+    }
+
+    /// Runs every step to the end.
+    mutating func run() {
+        while phase != .done { step() }
+    }
+
+    /// Performs one step and moves to the next phase.
+    mutating func step() {
+        switch phase {
+        case .starting:
+            MonotonicClock.sleep(ns: plan.delayNs(.start, buyer: index, task: 0))
+            sink.emit(.start, task: 0)
+            phase = .searching
+        case .searching:
+            phase = search()
+        case .purchasing:
+            phase = purchase()
+        case .writing(let newCount):
+            phase = write(newCount)
+        case .finishing(let outcome):
+            phase = finish(outcome)
+        case .done:
+            break
+        }
+    }
+
+    private mutating func search() -> Phase {
+        if plan.scope == .task, let failure = acquire() { return .finishing(failure) }
+        switch store.read() {
+        case .count(let count):
+            sink.emit(.searchRead, task: task, value: Int64(count))
+        case .torn(let bytes):
+            sink.emit(.searchTorn, task: task, value: Int64(bytes))
+            return .finishing(.error(.tornRead, code: 0))
+        case .failed(let code):
+            return .finishing(.error(.io, code: code))
+        }
+        MonotonicClock.sleep(ns: plan.delayNs(.search, buyer: index, task: task))
+        return .purchasing
+    }
+
+    private mutating func purchase() -> Phase {
+        if plan.scope == .purchase, let failure = acquire() { return .finishing(failure) }
+        switch store.read() {
+        case .count(let count) where count > 0:
+            sink.emit(.purchaseRead, task: task, value: Int64(count))
+            MonotonicClock.sleep(ns: plan.delayNs(.write, buyer: index, task: task))
+            return .writing(newCount: count - 1)
+        case .count(let count):
+            sink.emit(.purchaseRead, task: task, value: Int64(count))
+            return .finishing(.soldOut)
+        case .torn(let bytes):
+            sink.emit(.purchaseTorn, task: task, value: Int64(bytes))
+            return .finishing(.error(.tornRead, code: 0))
+        case .failed(let code):
+            return .finishing(.error(.io, code: code))
+        }
+    }
+
+    private mutating func write(_ newCount: Int) -> Phase {
+        if plan.scope == .write, let failure = acquire() { return .finishing(failure) }
+        sink.emit(.purchaseWrite, task: task, value: Int64(newCount))
+        let pause = plan.delayNs(.truncate, buyer: index, task: task)
+        let code = store.write(count: newCount) { MonotonicClock.sleep(ns: pause) }
+        return .finishing(code == 0 ? .bought(newCount) : .error(.io, code: code))
+    }
+
+    private mutating func finish(_ outcome: Outcome) -> Phase {
+        switch outcome {
+        case .bought(let count): sink.emit(.bought, task: task, value: Int64(count))
+        case .soldOut: sink.emit(.soldOut, task: task)
+        case .error(let reason, let code): sink.emit(.error, task: task, value: Int64(code), aux: reason.rawValue)
+        }
+        if holding {
+            _ = lock.release()
+            holding = false
+            sink.emit(.lockReleased, task: task)
+        }
+        task += 1
+        if outcome == .soldOut || task == plan.wants {
+            sink.emit(.done, task: task - 1)
+            return .done
+        }
+        return .searching
+    }
+
+    /// Takes the lock, reporting the wait; returns the failure outcome if it could not.
+    private mutating func acquire() -> Outcome? {
+        guard plan.lockMode != .none else { return nil }
+        sink.emit(.lockWait, task: task)
+        let code = lock.acquire()
+        guard code == 0 else { return .error(.lock, code: code) }
+        holding = true
+        sink.emit(.lockAcquired, task: task)
+        return nil
+    }
+}

@@ -1,0 +1,55 @@
+/// One step one buyer reported, as it travels over the pipe and lands in the log.
+public struct Event: Sendable, Equatable {
+    /// CLOCK_MONOTONIC nanoseconds: comparable between the runner and every buyer.
+    public var tNs: UInt64
+    /// 0-based buyer index.
+    public var buyer: Int
+    /// 0-based task index within the buyer.
+    public var task: Int
+    public var kind: EventKind
+    public var value: Int64
+    public var aux: Int32
+
+    public init(tNs: UInt64, buyer: Int, task: Int, kind: EventKind, value: Int64 = 0, aux: Int32 = 0) {
+        self.tNs = tNs
+        self.buyer = buyer
+        self.task = task
+        self.kind = kind
+        self.value = value
+        self.aux = aux
+    }
+
+    /// The error reason of an `error` event.
+    public var reason: ErrorReason? { kind == .error ? ErrorReason(rawValue: aux) : nil }
+}
+
+/// The 32-byte little-endian wire record (docs/events.md): small enough that one
+/// write(2) to a pipe is atomic, so all buyers can share one pipe.
+public enum EventWire {
+    public static let size = 32
+
+    /// Encodes into `out` (at least 32 bytes).
+    public static func encode(_ e: Event, into out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: e.tNs.littleEndian, toByteOffset: 0, as: UInt64.self)
+        out.storeBytes(of: e.value.littleEndian, toByteOffset: 8, as: Int64.self)
+        out.storeBytes(of: UInt32(truncatingIfNeeded: e.buyer).littleEndian, toByteOffset: 16, as: UInt32.self)
+        out.storeBytes(of: UInt32(truncatingIfNeeded: e.task).littleEndian, toByteOffset: 20, as: UInt32.self)
+        out.storeBytes(of: e.kind.rawValue.littleEndian, toByteOffset: 24, as: UInt16.self)
+        out.storeBytes(of: UInt16(0), toByteOffset: 26, as: UInt16.self)
+        out.storeBytes(of: e.aux.littleEndian, toByteOffset: 28, as: Int32.self)
+    }
+
+    /// Decodes one record, or nil when its kind is unknown.
+    public static func decode(_ raw: UnsafeRawPointer) -> Event? {
+        let kindCode = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt16.self))
+        guard let kind = EventKind(rawValue: kindCode) else { return nil }
+        return Event(
+            tNs: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            buyer: Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))),
+            task: Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt32.self))),
+            kind: kind,
+            value: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)),
+            aux: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: Int32.self))
+        )
+    }
+}

@@ -1,0 +1,81 @@
+/// The steps a buyer reports. Raw values are the wire codes (docs/events.md); never reuse one.
+public enum EventKind: UInt16, Sendable, CaseIterable {
+    /// Released by the start barrier (after the start delay).
+    case start = 1
+    /// Read the count while searching; value = count.
+    case searchRead = 2
+    /// Could not parse the document while searching; value = bytes read.
+    case searchTorn = 3
+    /// About to wait for the lock.
+    case lockWait = 4
+    /// Holds the lock.
+    case lockAcquired = 5
+    /// Read the count while purchasing; value = count.
+    case purchaseRead = 6
+    /// Could not parse the document while purchasing; value = bytes read.
+    case purchaseTorn = 7
+    /// About to write; value = the new count.
+    case purchaseWrite = 8
+    /// Outcome: the write landed; value = the count written.
+    case bought = 9
+    /// Outcome: the count read was 0.
+    case soldOut = 10
+    /// Outcome: the task failed; value = errno or 0, aux = `ErrorReason`.
+    case error = 11
+    /// Gave the lock up.
+    case lockReleased = 12
+    /// All tasks done; the buyer exits next.
+    case done = 13
+
+    /// The name in logs, JSON Lines and `at:` fields.
+    public var name: String {
+        switch self {
+        case .start: return "start"
+        case .searchRead: return "search.read"
+        case .searchTorn: return "search.torn"
+        case .lockWait: return "lock.wait"
+        case .lockAcquired: return "lock.acquired"
+        case .purchaseRead: return "purchase.read"
+        case .purchaseTorn: return "purchase.torn"
+        case .purchaseWrite: return "purchase.write"
+        case .bought: return "bought"
+        case .soldOut: return "sold-out"
+        case .error: return "error"
+        case .lockReleased: return "lock.released"
+        case .done: return "done"
+        }
+    }
+
+    /// The kind with this log name.
+    public init?(name: String) {
+        guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = kind
+    }
+
+    /// Ends a task: exactly one of these per task.
+    public var isOutcome: Bool { self == .bought || self == .soldOut || self == .error }
+
+    /// A read the buyer could not parse.
+    public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }
+}
+
+/// Why a task ended in `error`; the `aux` field of an error event.
+public enum ErrorReason: Int32, Sendable, CaseIterable {
+    case tornRead = 1
+    case io = 2
+    case lock = 3
+    /// Written by the runner, not the buyer: the buyer was killed before its outcome.
+    case killed = 4
+    /// Written by the runner: the trial timed out before the buyer's outcome.
+    case timeout = 5
+
+    public var name: String {
+        switch self {
+        case .tornRead: return "torn read"
+        case .io: return "i/o error"
+        case .lock: return "lock error"
+        case .killed: return "killed"
+        case .timeout: return "timeout"
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// Why the runner itself could not run a trial (exit code 3), or was interrupted.
+public enum RunnerError: Error, CustomStringConvertible, Sendable {
+    case notSingleThreaded(threads: Int)
+    case system(SystemError)
+    case interrupted(signal: Int32)
+    case badWorkFolder(String)
+
+    public var description: String {
+        switch self {
+        case .notSingleThreaded(let n):
+            return "refusing to fork: the runner has \(n) threads (fork is only safe single-threaded)"
+        case .system(let e):
+            return e.description
+        case .interrupted(let signal):
+            return "interrupted by signal \(signal); buyers stopped and reaped"
+        case .badWorkFolder(let why):
+            return why
+        }
+    }
+}

@@ -1,0 +1,186 @@
+/// One ticket rush as the runner runs it: every default filled in, every delay in nanoseconds.
+public struct Scenario: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var tickets: Int
+    public var buyers: BuyerGroup
+    public var delays: Delays
+    public var timeScale: Double
+    public var storage: StorageConfig
+    public var lock: LockConfig
+    public var trials: Int
+    /// The scenario's own seed; `nil` means a fresh random seed per run (still recorded).
+    public var seed: UInt64?
+    public var timeoutNs: Int64
+    public var invariants: [Invariant]
+    public var expect: [Invariant: Expectation]
+    /// Where the scenario came from, for messages (`path:line:column`).
+    public var origin: SourceLocation?
+
+    public init(
+        name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,
+        delays: Delays = Delays(), timeScale: Double = 1, storage: StorageConfig = StorageConfig(),
+        lock: LockConfig = LockConfig(), trials: Int = 1, seed: UInt64? = nil,
+        timeoutNs: Int64 = 60_000_000_000, invariants: [Invariant] = Invariant.allCases,
+        expect: [Invariant: Expectation] = [:], origin: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.tickets = tickets
+        self.buyers = buyers
+        self.delays = delays
+        self.timeScale = timeScale
+        self.storage = storage
+        self.lock = lock
+        self.trials = trials
+        self.seed = seed
+        self.timeoutNs = timeoutNs
+        self.invariants = invariants
+        self.expect = expect
+        self.origin = origin
+    }
+
+    /// What the scenario expects of `invariant` (hold unless stated).
+    public func expectation(for invariant: Invariant) -> Expectation {
+        expect[invariant] ?? .hold
+    }
+
+    /// Tickets asked for in all: buyers × wants.
+    public var demand: Int { buyers.count * buyers.wants }
+}
+
+/// The buyers of a scenario: how many, how they are named, how many tickets each wants.
+public struct BuyerGroup: Sendable, Equatable {
+    public var count: Int
+    /// Name template; `{n}` is the 1-based buyer index.
+    public var nameTemplate: String
+    public var wants: Int
+
+    public init(count: Int, nameTemplate: String = "buyer-{n}", wants: Int = 1) {
+        self.count = count
+        self.nameTemplate = nameTemplate
+        self.wants = wants
+    }
+
+    /// The display name of buyer `index` (0-based).
+    public func name(of index: Int) -> String {
+        nameTemplate.replacingAll("{n}", with: String(index + 1))
+    }
+}
+
+/// The waits a buyer makes, each a fixed or uniformly drawn duration before `time_scale`.
+public struct Delays: Sendable, Equatable {
+    public var search: Delay
+    public var write: Delay
+    public var truncate: Delay
+    public var start: Delay
+
+    public init(search: Delay = .zero, write: Delay = .zero, truncate: Delay = .zero, start: Delay = .zero) {
+        self.search = search
+        self.write = write
+        self.truncate = truncate
+        self.start = start
+    }
+}
+
+/// A duration, fixed or drawn uniformly from a closed range, in nanoseconds.
+public enum Delay: Sendable, Equatable {
+    case fixed(Int64)
+    case uniform(Int64, Int64)
+
+    public static let zero = Delay.fixed(0)
+
+    /// The largest value this delay can take.
+    public var maxNs: Int64 {
+        switch self {
+        case .fixed(let ns): return ns
+        case .uniform(_, let high): return high
+        }
+    }
+}
+
+/// Where the tickets are stored.
+public struct StorageConfig: Sendable, Equatable {
+    public var kind: StorageKind
+    /// Relative to the trial's work folder; never leaves it.
+    public var path: String
+    public var write: WriteMode
+
+    public init(kind: StorageKind = .json, path: String = "db.json", write: WriteMode = .inPlace) {
+        self.kind = kind
+        self.path = path
+        self.write = write
+    }
+}
+
+/// Storage formats. Only a JSON document for now.
+public enum StorageKind: String, Sendable, CaseIterable {
+    case json
+}
+
+/// How a buyer writes the document back.
+public enum WriteMode: String, Sendable, CaseIterable {
+    /// Truncate then write in place, as Python's `open("w")`: readers can see a torn file.
+    case inPlace = "in-place"
+    /// Write a temporary file, fsync, rename over: readers see the old or the new file.
+    case atomic
+
+    public var summary: String {
+        switch self {
+        case .inPlace: return "truncate the file, then write the new text (as open(\"w\"))"
+        case .atomic: return "write a temporary file, fsync it, rename it over the document"
+        }
+    }
+}
+
+/// The concurrency control under test.
+public struct LockConfig: Sendable, Equatable {
+    public var mode: LockMode
+    public var scope: LockScope
+
+    public init(mode: LockMode = .none, scope: LockScope = .purchase) {
+        self.mode = mode
+        self.scope = scope
+    }
+}
+
+/// Which steps of a task the lock covers.
+public enum LockScope: String, Sendable, CaseIterable {
+    /// Read, decide, wait, write: the tutorial's choice.
+    case purchase
+    /// Search and purchase together.
+    case task
+    /// The write alone: a classic mistake that still oversells.
+    case write
+
+    public var summary: String {
+        switch self {
+        case .purchase: return "the purchase: read, decide, wait, write (the tutorial)"
+        case .task: return "the whole task: search and purchase"
+        case .write: return "the write alone (a classic mistake: the race stays)"
+        }
+    }
+}
+
+/// What a scenario expects of an invariant across its trials.
+public enum Expectation: String, Sendable, CaseIterable {
+    /// Holds in every trial.
+    case hold
+    /// Violated in at least one trial.
+    case violated
+}
+
+/// A place in a scenario file.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var column: Int
+
+    public init(path: String, line: Int, column: Int) {
+        self.path = path
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(path):\(line):\(column)" }
+}

@@ -1,0 +1,91 @@
+/// The stored document, `{"count": N}`: a strict parser and its printer.
+///
+/// Strict on purpose: a reader that sees a truncated or half-written file must fail
+/// to parse it, so that torn reads are counted rather than papered over.
+public enum CountDocument {
+    /// The document text for `count`, as a buyer writes it.
+    public static func text(count: Int) -> String {
+        "{\"count\": \(count)}\n"
+    }
+
+    /// Parses `{"count": N}` (any JSON whitespace, other integer fields allowed), or nil.
+    public static func parse<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+        var parser = Parser(bytes: Array(bytes))
+        return parser.document()
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var i = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func document() -> Int? {
+            skipSpace()
+            guard eat(UInt8(ascii: "{")) else { return nil }
+            var count: Int?
+            skipSpace()
+            if eat(UInt8(ascii: "}")) { return nil }
+            while true {
+                skipSpace()
+                guard let key = string() else { return nil }
+                skipSpace()
+                guard eat(UInt8(ascii: ":")) else { return nil }
+                skipSpace()
+                guard let value = integer() else { return nil }
+                if key == "count" {
+                    if count != nil { return nil }
+                    count = value
+                }
+                skipSpace()
+                if eat(UInt8(ascii: ",")) { continue }
+                guard eat(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+            skipSpace()
+            return i == bytes.count ? count : nil
+        }
+
+        mutating func skipSpace() {
+            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        }
+
+        mutating func eat(_ byte: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == byte else { return false }
+            i += 1
+            return true
+        }
+
+        /// A plain key without escapes: all the document ever holds.
+        mutating func string() -> String? {
+            guard eat(UInt8(ascii: "\"")) else { return nil }
+            let start = i
+            while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                if bytes[i] == UInt8(ascii: "\\") || bytes[i] < 0x20 { return nil }
+                i += 1
+            }
+            guard i < bytes.count else { return nil }
+            let key = String(decoding: bytes[start..<i], as: UTF8.self)
+            i += 1
+            return key
+        }
+
+        mutating func integer() -> Int? {
+            var negative = false
+            if eat(UInt8(ascii: "-")) { negative = true }
+            let start = i
+            var value = 0
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
+                if o1 || o2 { return nil }
+                value = a
+                i += 1
+            }
+            guard i > start else { return nil }
+            // JSON forbids leading zeros ("007").
+            if i - start > 1, bytes[start] == 0x30 { return nil }
+            return negative ? -value : value
+        }
+    }
+}

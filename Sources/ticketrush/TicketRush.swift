@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// The command line: a thin layer over TicketRushCore.
+@main
+struct TicketRush: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticketrush",
+        abstract: "Fork real buyer processes at one ticket store and judge what they did.",
+        discussion: """
+            Exit codes: 0 every expectation met; 1 some invariant differs from its expectation; \
+            2 bad usage or scenario file; 3 the runner itself failed; 130 interrupted.
+            """,
+        version: "0.1.0",
+        subcommands: [RunCommand.self])
+
+    /// Runs synchronously (no async main: the runner forks and must stay single-threaded)
+    /// and maps usage errors to exit code 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(status == .validationFailure ? 2 : status.rawValue)
+        }
+    }
+}
+
+/// Writes a line to standard error (fd 2), safe in Swift 6 mode.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
