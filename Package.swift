@@ -24,6 +24,7 @@ let package = Package(
             dependencies: ["TicketRushCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TicketRushCoreTests", dependencies: ["TicketRushCore"]),
-        .testTarget(name: "TicketRushCLITests", dependencies: ["TicketRushCore"]),
+        // End-to-end tests run the built binary; depending on it makes `swift test` build it.
+        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush"]),
     ]
 )

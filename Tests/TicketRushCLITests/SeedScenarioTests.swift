@@ -1,0 +1,20 @@
+import Foundation
+import XCTest
+
+/// The tutorial's two programs, run for real through the binary.
+final class SeedScenarioTests: XCTestCase {
+    func testRaceOversellsAndMutexHolds() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let junit = dir.appendingPathComponent("junit.xml").path
+        let root = CLI.repositoryRoot.path
+        let result = try CLI.run(["run", "\(root)/scenarios/seed-race.yaml", "\(root)/scenarios/seed-mutex.yaml",
+                                  "--junit", junit, "--trials", "5"])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("PASS  seed-race"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("sold 10 of 1"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("PASS  seed-mutex  5 trials  sold 1 of 1"), result.stdout)
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        XCTAssertTrue(xml.contains("<testsuite name=\"seed-race\""))
+        XCTAssertTrue(xml.contains("<property name=\"lock.mode\" value=\"flock\"/>"))
+    }
+}
