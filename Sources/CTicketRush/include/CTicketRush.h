@@ -2,6 +2,7 @@
 #define CTICKETRUSH_H
 
 #include <stdint.h>
+#include <semaphore.h>
 
 /// Takes (lock != 0) or drops an open-file-description write lock on the whole file,
 /// blocking while another description holds it. Returns 0 or -1 with errno set.
@@ -16,5 +17,12 @@ int tr_interrupted(void);
 
 /// Restores default dispositions in a freshly forked buyer.
 void tr_reset_signal_handlers(void);
+
+/// Creates the named POSIX semaphore `name` with `value`, failing if it exists
+/// (sem_open is variadic and does not import into Swift). Returns 0 or -1 with errno set.
+int tr_sem_create(const char *name, unsigned value);
+
+/// Opens the existing named semaphore `name`; NULL with errno set on failure.
+sem_t *tr_sem_open(const char *name);
 
 #endif

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One buyer's steps as a small state machine that reports every step as an event.
 ///
 /// This and what it calls are the only code that runs in a forked child.
@@ -27,6 +31,10 @@ struct Buyer {
     private(set) var phase = Phase.starting
     private(set) var task = 0
     private var holding = false
+    /// Optimistic: the version the transaction began at (nil: do not check).
+    private var expectedVersion: Int?
+    /// Optimistic: retries of the current task so far.
+    private var retries = 0
 
     init(index: Int, plan: TrialPlan, store: any TicketStore, lock: any BuyerLock, sink: EventSink) {
         self.index = index
@@ -66,6 +74,7 @@ struct Buyer {
         switch store.read() {
         case .count(let count):
             sink.emit(.searchRead, task: task, value: Int64(count))
+            if plan.scope == .task { expectedVersion = store.version }
         case .torn(let bytes):
             sink.emit(.searchTorn, task: task, value: Int64(bytes))
             return .finishing(.error(.tornRead, code: 0))
@@ -81,6 +90,7 @@ struct Buyer {
         switch store.read() {
         case .count(let count) where count > 0:
             sink.emit(.purchaseRead, task: task, value: Int64(count))
+            if plan.scope == .purchase { expectedVersion = store.version }
             MonotonicClock.sleep(ns: plan.delayNs(.write, buyer: index, task: task))
             return .writing(newCount: count - 1)
         case .count(let count):
@@ -96,10 +106,23 @@ struct Buyer {
 
     private mutating func write(_ newCount: Int) -> Phase {
         if plan.scope == .write, let failure = acquire() { return .finishing(failure) }
-        sink.emit(.purchaseWrite, task: task, value: Int64(newCount))
         let pause = plan.delayNs(.truncate, buyer: index, task: task)
-        let code = store.write(count: newCount) { MonotonicClock.sleep(ns: pause) }
-        return .finishing(code == 0 ? .bought(newCount) : .error(.io, code: code))
+        let (sink, task) = (self.sink, self.task)
+        // With scope `write` the transaction starts here: nothing to check (the classic mistake).
+        let expected = plan.scope == .write ? nil : expectedVersion
+        let result = lock.commit(store, count: newCount, expected: expected,
+                                 report: { kind in sink.emit(kind, task: task, value: kind == .purchaseWrite ? Int64(newCount) : 0) },
+                                 pause: { MonotonicClock.sleep(ns: pause) })
+        switch result {
+        case .written(let code):
+            return .finishing(code == 0 ? .bought(newCount) : .error(.io, code: code))
+        case .conflict(let seen):
+            retries += 1
+            if retries > plan.retries { return .finishing(.error(.retriesExhausted, code: 0)) }
+            sink.emit(.purchaseRetry, task: task, value: Int64(retries), aux: Int32(truncatingIfNeeded: seen))
+            // Start the transaction again where it began.
+            return plan.scope == .task ? .searching : .purchasing
+        }
     }
 
     private mutating func finish(_ outcome: Outcome) -> Phase {
@@ -114,6 +137,8 @@ struct Buyer {
             sink.emit(.lockReleased, task: task)
         }
         task += 1
+        retries = 0
+        expectedVersion = nil
         if outcome == .soldOut || task == plan.wants {
             sink.emit(.done, task: task - 1)
             return .done
@@ -123,12 +148,13 @@ struct Buyer {
 
     /// Takes the lock, reporting the wait; returns the failure outcome if it could not.
     private mutating func acquire() -> Outcome? {
-        guard plan.lockMode != .none else { return nil }
+        guard plan.lockMode.excludes else { return nil }
         sink.emit(.lockWait, task: task)
         let code = lock.acquire()
-        guard code == 0 else { return .error(.lock, code: code) }
+        guard code == 0 || code == EOWNERDEAD else { return .error(.lock, code: code) }
         holding = true
         sink.emit(.lockAcquired, task: task)
+        if code == EOWNERDEAD { sink.emit(.lockRecovered, task: task) }
         return nil
     }
 }

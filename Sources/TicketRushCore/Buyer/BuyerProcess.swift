@@ -7,9 +7,9 @@ import CTicketRush
 enum BuyerProcess {
     static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32) -> Never {
         tr_reset_signal_handlers()
-        let sink = EventSink(fd: eventFd, buyer: index)
+        let sink = EventSink(fd: eventFd, buyer: index, trigger: plan.stops[index].map(FaultTrigger.init(kinds:)))
         // The buyer's own handles, opened after fork so each has its own open file description.
-        let lock = plan.lockMode.makeLock(plan.lockContext)
+        let lock = plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
         let store = JSONFileStore(path: plan.storagePath, mode: plan.writeMode, tag: index)
 

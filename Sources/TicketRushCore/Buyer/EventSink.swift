@@ -6,6 +6,8 @@ import Glibc
 struct EventSink {
     let fd: Int32
     let buyer: Int
+    /// Stops the buyer after the steps a fault targets; nil for buyers no fault hits.
+    var trigger: FaultTrigger? = nil
 
     /// Sends one event stamped now. A runner that stopped listening ends the buyer.
     func emit(_ kind: EventKind, task: Int, value: Int64 = 0, aux: Int32 = 0) {
@@ -19,5 +21,6 @@ struct EventSink {
                 _exit(3)
             }
         }
+        trigger?.reached(kind)
     }
 }

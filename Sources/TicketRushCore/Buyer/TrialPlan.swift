@@ -10,6 +10,10 @@ struct TrialPlan: Sendable {
     var delays: Delays
     var timeScale: Double
     var seed: UInt64
+    /// Optimistic: how many times one task may start its purchase again.
+    var retries: Int = 100
+    /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
+    var stops: [Int: [EventKind]] = [:]
 
     /// The delays a buyer draws; raw values feed the seed, so never renumber them.
     enum Slot: UInt64 {

@@ -6,6 +6,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
     case noTornRead = "no-torn-read"
     case allFinished = "all-finished"
     case noUndersell = "no-undersell"
+    case noDeadlock = "no-deadlock"
 
     /// One line on what the invariant means.
     public var summary: String {
@@ -16,6 +17,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
         case .noTornRead: return "no buyer read a document it could not parse"
         case .allFinished: return "every buyer exited 0 on its own before the timeout"
         case .noUndersell: return "when demand >= tickets, the final count is 0"
+        case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
         }
     }
 
@@ -28,6 +30,7 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
         case .noTornRead: return NoTornReadChecker()
         case .allFinished: return AllFinishedChecker()
         case .noUndersell: return NoUndersellChecker()
+        case .noDeadlock: return NoDeadlockChecker()
         }
     }
 

@@ -26,6 +26,18 @@ public enum EventKind: UInt16, Sendable, CaseIterable {
     case lockReleased = 12
     /// All tasks done; the buyer exits next.
     case done = 13
+    /// The lock was taken over from a holder that died holding it (robust mutex, EOWNERDEAD);
+    /// follows `lock.acquired`.
+    case lockRecovered = 14
+    /// Optimistic: the document's version moved since the transaction began, so the buyer
+    /// starts its purchase again; value = the retry's number (1-based), aux = the version seen.
+    case purchaseRetry = 15
+    /// Written by the runner: it killed the buyer (fault); value = the signal.
+    case faultKill = 16
+    /// Written by the runner: it holds the stopped buyer (fault); value = nanoseconds planned.
+    case faultStall = 17
+    /// Written by the runner: it let a stalled buyer continue (SIGCONT).
+    case faultResume = 18
 
     /// The name in logs, JSON Lines and `at:` fields.
     public var name: String {
@@ -43,6 +55,11 @@ public enum EventKind: UInt16, Sendable, CaseIterable {
         case .error: return "error"
         case .lockReleased: return "lock.released"
         case .done: return "done"
+        case .lockRecovered: return "lock.recovered"
+        case .purchaseRetry: return "purchase.retry"
+        case .faultKill: return "fault.kill"
+        case .faultStall: return "fault.stall"
+        case .faultResume: return "fault.resume"
         }
     }
 
@@ -54,6 +71,9 @@ public enum EventKind: UInt16, Sendable, CaseIterable {
 
     /// Ends a task: exactly one of these per task.
     public var isOutcome: Bool { self == .bought || self == .soldOut || self == .error }
+
+    /// Reported by a buyer (not written by the runner): the steps a fault's `at` can name.
+    public var isBuyerStep: Bool { self != .faultKill && self != .faultStall && self != .faultResume }
 
     /// A read the buyer could not parse.
     public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }
@@ -68,6 +88,8 @@ public enum ErrorReason: Int32, Sendable, CaseIterable {
     case killed = 4
     /// Written by the runner: the trial timed out before the buyer's outcome.
     case timeout = 5
+    /// Optimistic: the version kept moving and `lock.retries` ran out.
+    case retriesExhausted = 6
 
     public var name: String {
         switch self {
@@ -76,6 +98,7 @@ public enum ErrorReason: Int32, Sendable, CaseIterable {
         case .lock: return "lock error"
         case .killed: return "killed"
         case .timeout: return "timeout"
+        case .retriesExhausted: return "out of retries"
         }
     }
 }

@@ -16,10 +16,13 @@ public struct TrialHistory: Sendable {
     /// Monotonic time the start barrier opened.
     public var startNs: UInt64
     public var durationNs: UInt64
+    /// The lock buyers waited on, for messages ("semaphore /ticketrush-…").
+    public var lockLabel: String
 
     public init(
         trial: Int, seed: UInt64, tickets: Int, buyerNames: [String], wants: Int, events: [Event],
-        exits: [BuyerExit], timedOut: Bool = false, finalRead: StoreRead, startNs: UInt64 = 0, durationNs: UInt64 = 0
+        exits: [BuyerExit], timedOut: Bool = false, finalRead: StoreRead, startNs: UInt64 = 0, durationNs: UInt64 = 0,
+        lockLabel: String = "the lock"
     ) {
         self.trial = trial
         self.seed = seed
@@ -32,6 +35,7 @@ public struct TrialHistory: Sendable {
         self.finalRead = finalRead
         self.startNs = startNs
         self.durationNs = durationNs
+        self.lockLabel = lockLabel
     }
 
     public var buyerCount: Int { buyerNames.count }

@@ -28,6 +28,11 @@ public enum Transcript {
             return "\(who): error (\(e.reason?.name ?? "unknown")\(code))"
         case .lockReleased: return "\(who) releases the lock"
         case .done: return "\(who) is done"
+        case .lockRecovered: return "\(who) recovered the lock from a holder that died"
+        case .purchaseRetry: return "\(who): the document changed (version \(e.aux)), retry \(e.value)"
+        case .faultKill: return "fault: runner kills \(who) (signal \(e.value))"
+        case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))"
+        case .faultResume: return "fault: runner resumes \(who)"
         }
     }
 }

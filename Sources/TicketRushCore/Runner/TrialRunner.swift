@@ -24,14 +24,19 @@ struct TrialRunner {
         } catch let e as SystemError {
             throw RunnerError.system(e)
         }
-        let context = LockContext(lockFilePath: storagePath + ".lock")
+        let context = LockContext(
+            lockFilePath: storagePath + ".lock",
+            semaphoreName: "/ticketrush-\(getpid())-\(trial + 1)-\(MonotonicClock.now())",
+            mutexPath: storagePath + ".mutex")
         do { try scenario.lock.mode.prepare(context) } catch let e as SystemError { throw RunnerError.system(e) }
         defer { scenario.lock.mode.cleanUp(context) }
 
+        var injector = FaultInjector(faults: scenario.faults, buyers: scenario.buyers.count, seed: seed, timeScale: scenario.timeScale)
         let plan = TrialPlan(
             wants: scenario.buyers.wants, lockMode: scenario.lock.mode, scope: scenario.lock.scope,
             writeMode: scenario.storage.write, storagePath: storagePath, lockContext: context,
-            delays: scenario.delays, timeScale: scenario.timeScale, seed: seed)
+            delays: scenario.delays, timeScale: scenario.timeScale, seed: seed,
+            retries: scenario.lock.retries, stops: injector.stops)
         let names = (0..<scenario.buyers.count).map { scenario.buyers.name(of: $0) }
 
         var events = [Int32](repeating: -1, count: 2)
@@ -83,37 +88,45 @@ struct TrialRunner {
         var interrupted: Int32 = 0
         var termSentAt: UInt64?
         var killed = false
+        // Exits seen while watching for fault stops, handed to `reap`.
+        var early: [pid_t: Int32] = [:]
+        let buyerOf = injector.isActive ? Dictionary(uniqueKeysWithValues: pids.enumerated().map { ($1, $0) }) : [:]
         while !collector.finished {
             let now = MonotonicClock.now()
             if interrupted == 0, tr_interrupted() != 0 { interrupted = tr_interrupted() }
             if termSentAt == nil, now >= deadline || interrupted != 0 || collector.overflowed {
                 timedOut = now >= deadline && interrupted == 0
                 killpg(group, SIGTERM)
+                killpg(group, SIGCONT)  // a stalled buyer must wake to die
                 termSentAt = now
+            }
+            if injector.isActive, termSentAt == nil {
+                Self.serviceFaults(&injector, &collector, pids: pids, buyerOf: buyerOf, group: group, early: &early)
             }
             if let sent = termSentAt, !killed, now >= sent + Self.termGraceNs {
                 killpg(group, SIGKILL)
                 killed = true
             }
-            let wakeAt = termSentAt.map { killed ? $0 + 1_000_000_000 : $0 + Self.termGraceNs } ?? deadline
+            var wakeAt = termSentAt.map { killed ? $0 + 1_000_000_000 : $0 + Self.termGraceNs } ?? deadline
+            if injector.isActive, termSentAt == nil { wakeAt = min(wakeAt, injector.nextWake(now: now)) }
             let waitMs = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 1000)) : 0
             collector.poll(timeoutMs: waitMs)
         }
         close(events[0])
 
-        let exits = reap(pids, group: group)
+        let exits = reap(pids, group: group, early: early)
         let endNs = MonotonicClock.now()
         if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
 
-        var all = collector.events
-        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs)
+        var all = collector.events + injector.events
+        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: injector.killed)
         // Stable sort by time: buyers' clocks are one clock, ties keep arrival order.
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
         let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
         return TrialHistory(
             trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
             events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
-            startNs: startNs, durationNs: endNs - startNs)
+            startNs: startNs, durationNs: endNs - startNs, lockLabel: scenario.lock.mode.label(context))
     }
 
     /// Most events an honest trial can produce, with room to spare; past it the buyers are stopped.
@@ -122,11 +135,14 @@ struct TrialRunner {
     }
 
     /// Waits for every child; any still running after a second is killed, so this never hangs.
-    private func reap(_ pids: [pid_t], group: pid_t) -> [BuyerExit] {
+    private func reap(_ pids: [pid_t], group: pid_t, early: [pid_t: Int32] = [:]) -> [BuyerExit] {
         var exits = [BuyerExit](repeating: .unknown, count: pids.count)
         var index: [pid_t: Int] = [:]
         for (i, pid) in pids.enumerated() { index[pid] = i }
         var left = pids.count
+        for (pid, status) in early {
+            if let i = index[pid] { exits[i] = Self.exit(from: status); left -= 1 }
+        }
         let giveUpAt = MonotonicClock.now() + 1_000_000_000
         var forced = false
         while left > 0 {
@@ -157,7 +173,8 @@ struct TrialRunner {
     /// Gives every task a dead or timed-out buyer left without an outcome an `error`
     /// outcome written by the runner (reason killed or timeout), as Jepsen closes a dead
     /// worker's operations.
-    static func closeOpenTasks(_ events: inout [Event], wants: Int, exits: [BuyerExit], timedOut: Bool, at endNs: UInt64) {
+    static func closeOpenTasks(_ events: inout [Event], wants: Int, exits: [BuyerExit], timedOut: Bool, at endNs: UInt64,
+                               killed: Set<Int> = []) {
         var closed = [Set<Int>](repeating: [], count: exits.count)
         var finished = [Bool](repeating: false, count: exits.count)
         for e in events where e.buyer < exits.count {
@@ -166,9 +183,35 @@ struct TrialRunner {
         }
         let reason: ErrorReason = timedOut ? .timeout : .killed
         for (buyer, exit) in exits.enumerated() where !exit.isCleanExit && !finished[buyer] {
+            // A buyer a fault killed died of that, even if the trial later timed out.
+            let why = killed.contains(buyer) ? ErrorReason.killed : reason
             for task in 0..<wants where !closed[buyer].contains(task) {
-                events.append(Event(tNs: endNs, buyer: buyer, task: task, kind: .error, aux: reason.rawValue))
+                events.append(Event(tNs: endNs, buyer: buyer, task: task, kind: .error, aux: why.rawValue))
             }
+        }
+    }
+
+    /// Acts on buyers that stopped for a fault and on stalls that are over. Exits seen on
+    /// the way are kept for `reap`, since waitpid has already collected them.
+    static func serviceFaults(_ injector: inout FaultInjector, _ collector: inout EventCollector, pids: [pid_t],
+                              buyerOf: [pid_t: Int], group: pid_t, early: inout [pid_t: Int32]) {
+        var drained = false
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-group, &status, WUNTRACED | WNOHANG)
+            if pid < 0, errno == EINTR { continue }
+            guard pid > 0 else { break }
+            guard (status & 0xff) == 0x7f, let buyer = buyerOf[pid] else {
+                early[pid] = status
+                continue
+            }
+            // The buyer wrote its event before stopping: read it before deciding.
+            if !drained { collector.poll(timeoutMs: 0); drained = true }
+            let last = collector.events.last { $0.buyer == buyer }
+            injector.stopped(buyer: buyer, pid: pid, last: last, now: MonotonicClock.now())
+        }
+        injector.resumeDue(now: MonotonicClock.now(), pids: pids) { buyer in
+            collector.events.last { $0.buyer == buyer }?.task ?? 0
         }
     }
 }

@@ -14,6 +14,8 @@ public struct Scenario: Sendable, Equatable {
     public var timeoutNs: Int64
     public var invariants: [Invariant]
     public var expect: [Invariant: Expectation]
+    /// Buyers the runner kills or stalls at chosen steps.
+    public var faults: [Fault]
     /// Where the scenario came from, for messages (`path:line:column`).
     public var origin: SourceLocation?
 
@@ -22,7 +24,7 @@ public struct Scenario: Sendable, Equatable {
         delays: Delays = Delays(), timeScale: Double = 1, storage: StorageConfig = StorageConfig(),
         lock: LockConfig = LockConfig(), trials: Int = 1, seed: UInt64? = nil,
         timeoutNs: Int64 = 60_000_000_000, invariants: [Invariant] = Invariant.allCases,
-        expect: [Invariant: Expectation] = [:], origin: SourceLocation? = nil
+        expect: [Invariant: Expectation] = [:], faults: [Fault] = [], origin: SourceLocation? = nil
     ) {
         self.name = name
         self.description = description
@@ -37,6 +39,7 @@ public struct Scenario: Sendable, Equatable {
         self.timeoutNs = timeoutNs
         self.invariants = invariants
         self.expect = expect
+        self.faults = faults
         self.origin = origin
     }
 
@@ -137,10 +140,13 @@ public enum WriteMode: String, Sendable, CaseIterable {
 public struct LockConfig: Sendable, Equatable {
     public var mode: LockMode
     public var scope: LockScope
+    /// Optimistic: retries allowed per task.
+    public var retries: Int
 
-    public init(mode: LockMode = .none, scope: LockScope = .purchase) {
+    public init(mode: LockMode = .none, scope: LockScope = .purchase, retries: Int = 100) {
         self.mode = mode
         self.scope = scope
+        self.retries = retries
     }
 }
 

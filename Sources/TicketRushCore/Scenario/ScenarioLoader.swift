@@ -87,12 +87,14 @@ public struct ScenarioLoader {
             timeScale: v["time_scale"]!.number!,
             storage: StorageConfig(kind: StorageKind(rawValue: storage["kind"]!.text!)!, path: storage["path"]!.text!,
                                    write: WriteMode(rawValue: storage["write"]!.text!)!),
-            lock: LockConfig(mode: LockMode(rawValue: lock["mode"]!.text!)!, scope: LockScope(rawValue: lock["scope"]!.text!)!),
+            lock: LockConfig(mode: LockMode(rawValue: lock["mode"]!.text!)!, scope: LockScope(rawValue: lock["scope"]!.text!)!,
+                             retries: lock["retries"]?.int ?? 100),
             trials: v["trials"]!.int!,
             seed: v["seed"]?.int.map { UInt64($0) },
             timeoutNs: { if case .duration(let ns)? = v["timeout"] { return ns } else { return 60_000_000_000 } }(),
             invariants: invariants,
             expect: expect,
+            faults: FaultSchema.build(v["faults"]),
             origin: origin)
     }
 

@@ -180,6 +180,7 @@ struct SchemaWalker {
 
     /// Checks that need more than one key.
     mutating func crossCheck(_ value: ConfigValue?) {
+        if let value { diagnostics += FaultSchema.check(value, locations: locations, path: path) }
         guard let value, case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return }
         let judged = Set(list.compactMap(\.text))
         for key in expect.keys.sorted() where !judged.contains(key) {

@@ -1,4 +1,5 @@
-/// The stored document, `{"count": N}`: a strict parser and its printer.
+/// The stored document, `{"count": N}` or, once optimistic buyers have written it,
+/// `{"count": N, "version": V}`: a strict parser and its printer.
 ///
 /// Strict on purpose: a reader that sees a truncated or half-written file must fail
 /// to parse it, so that torn reads are counted rather than papered over.
@@ -8,8 +9,20 @@ public enum CountDocument {
         "{\"count\": \(count)}\n"
     }
 
+    /// The versioned document text; a nil version gives the plain `{"count": N}`.
+    public static func text(count: Int, version: Int?) -> String {
+        guard let version else { return text(count: count) }
+        return "{\"count\": \(count), \"version\": \(version)}\n"
+    }
+
     /// Parses `{"count": N}` (any JSON whitespace, other integer fields allowed), or nil.
     public static func parse<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+        parseVersioned(bytes)?.count
+    }
+
+    /// Parses the count and the version; a document without `version` (as written before
+    /// any optimistic buyer, or by other modes) is version 0.
+    public static func parseVersioned<C: Collection>(_ bytes: C) -> (count: Int, version: Int)? where C.Element == UInt8 {
         var parser = Parser(bytes: Array(bytes))
         return parser.document()
     }
@@ -20,10 +33,11 @@ public enum CountDocument {
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
-        mutating func document() -> Int? {
+        mutating func document() -> (count: Int, version: Int)? {
             skipSpace()
             guard eat(UInt8(ascii: "{")) else { return nil }
             var count: Int?
+            var version: Int?
             skipSpace()
             if eat(UInt8(ascii: "}")) { return nil }
             while true {
@@ -36,6 +50,9 @@ public enum CountDocument {
                 if key == "count" {
                     if count != nil { return nil }
                     count = value
+                } else if key == "version" {
+                    if version != nil || value < 0 { return nil }
+                    version = value
                 }
                 skipSpace()
                 if eat(UInt8(ascii: ",")) { continue }
@@ -43,7 +60,8 @@ public enum CountDocument {
                 break
             }
             skipSpace()
-            return i == bytes.count ? count : nil
+            guard i == bytes.count, let count else { return nil }
+            return (count, version ?? 0)
         }
 
         mutating func skipSpace() {

@@ -8,6 +8,7 @@ final class JSONFileStore: TicketStore {
     private let mode: WriteMode
     private let tempPath: String
     private var buffer = [UInt8](repeating: 0, count: 4096)
+    private(set) var version = 0
 
     /// `tag` makes the temporary file of an atomic write unique to one buyer.
     init(path: String, mode: WriteMode, tag: Int) {
@@ -42,12 +43,15 @@ final class JSONFileStore: TicketStore {
             if n == 0 { break }
             total += n
         }
-        if let count = CountDocument.parse(buffer[0..<total]) { return .count(count) }
+        if let doc = CountDocument.parseVersioned(buffer[0..<total]) {
+            version = doc.version
+            return .count(doc.count)
+        }
         return .torn(bytes: total)
     }
 
-    func write(count: Int, pause: () -> Void) -> Int32 {
-        let text = CountDocument.text(count: count)
+    func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
+        let text = CountDocument.text(count: count, version: version)
         switch mode {
         case .inPlace:
             // open("w"): the file is empty from here until the write lands.

@@ -1,0 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stops the buyer right after it has reported a step a fault targets, so the runner
+/// acts (SIGKILL, or SIGCONT later) at exactly that step, every time.
+final class FaultTrigger {
+    private var kinds: [EventKind]
+
+    init(kinds: [EventKind]) { self.kinds = kinds }
+
+    /// Called after each event is on the pipe; stops on the first time of each targeted step.
+    func reached(_ kind: EventKind) {
+        guard let i = kinds.firstIndex(of: kind) else { return }
+        kinds.remove(at: i)
+        raise(SIGSTOP)
+    }
+}
