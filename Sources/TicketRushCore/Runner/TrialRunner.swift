@@ -195,7 +195,6 @@ struct TrialRunner {
     /// the way are kept for `reap`, since waitpid has already collected them.
     static func serviceFaults(_ injector: inout FaultInjector, _ collector: inout EventCollector, pids: [pid_t],
                               buyerOf: [pid_t: Int], group: pid_t, early: inout [pid_t: Int32]) {
-        var drained = false
         while true {
             var status: Int32 = 0
             let pid = waitpid(-group, &status, WUNTRACED | WNOHANG)
@@ -205,8 +204,8 @@ struct TrialRunner {
                 early[pid] = status
                 continue
             }
-            // The buyer wrote its event before stopping: read it before deciding.
-            if !drained { collector.poll(timeoutMs: 0); drained = true }
+            // The buyer wrote its event before stopping: read it (and all before it) now.
+            collector.poll(timeoutMs: 0)
             let last = collector.events.last { $0.buyer == buyer }
             injector.stopped(buyer: buyer, pid: pid, last: last, now: MonotonicClock.now())
         }
