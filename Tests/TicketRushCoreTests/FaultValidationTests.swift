@@ -76,6 +76,14 @@ final class FaultValidationTests: XCTestCase {
                        ["s.yaml:6:36: error: unknown key 'for' in 'faults[0].kill'"])
     }
 
+    func testAFaultThatCanNeverFireIsAnError() {
+        XCTAssertEqual(diagnostics("name: f\ntickets: 1\nbuyers: 2\nfaults:\n  - kill: {buyers: [1], at: lock.acquired}\n"),
+                       ["s.yaml:5:29: error: 'faults[0].kill.at' names lock.acquired, which lock mode none never reports: the fault would never fire"])
+        XCTAssertEqual(diagnostics(head + "faults:\n  - kill: {buyers: [1], at: purchase.retry}\n"),
+                       ["s.yaml:6:29: error: 'faults[0].kill.at' names purchase.retry, which only the optimistic mode reports: the fault would never fire"])
+        XCTAssertEqual(diagnostics("name: f\ntickets: 1\nbuyers: 2\nlock: mutex\nfaults:\n  - kill: {buyers: [1], at: lock.recovered}\n"), [])
+    }
+
     func testRetriesMustNotBeNegative() {
         XCTAssertEqual(diagnostics("name: f\ntickets: 1\nbuyers: 2\nlock: {mode: optimistic, retries: -1}\n"),
                        ["s.yaml:4:35: error: 'lock.retries' must be from 0 to 1000000, got -1"])

@@ -40,6 +40,10 @@ enum FaultSchema {
                 continue
             }
             let key = "\(base).\(action)"
+            if let step = spec["at"]?.text, let mode = value["lock"]?["mode"]?.text.flatMap(LockMode.init(rawValue:)),
+               let why = neverReported(step, mode) {
+                out.append(Diagnostic(at: at("\(key).at", key), "'\(key).at' names \(step), which \(why): the fault would never fire"))
+            }
             switch (spec["buyers"], spec["probability"]) {
             case (nil, nil):
                 out.append(Diagnostic(at: at(key, base), "'\(key)' needs 'buyers: [N, ...]' or 'probability: P'"))
@@ -62,6 +66,20 @@ enum FaultSchema {
             }
         }
         return out
+    }
+
+    /// Why a buyer under `mode` never reports `step`, or nil when it can.
+    static func neverReported(_ step: String, _ mode: LockMode) -> String? {
+        switch step {
+        case "lock.wait", "lock.acquired", "lock.released":
+            return mode == .none ? "lock mode none never reports" : nil
+        case "lock.recovered":
+            return mode == .mutex ? nil : "only the mutex mode reports"
+        case "purchase.retry":
+            return mode == .optimistic ? nil : "only the optimistic mode reports"
+        default:
+            return nil
+        }
     }
 
     /// The model from a value `check` passed.
