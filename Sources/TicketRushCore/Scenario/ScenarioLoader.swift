@@ -26,6 +26,13 @@ public struct ScenarioLoader {
 
     /// Checks a file and collects every problem rather than stopping at the first.
     public func check(data: Data, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+        let (documents, diagnostics) = inspect(data: data, path: path)
+        return (documents.map(\.scenario), diagnostics)
+    }
+
+    /// Like `check`, but keeps each scenario's normalised value and where its keys stand,
+    /// for `validate` (warnings at the right line) and `show`.
+    public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
         guard let yaml = String(data: data, encoding: .utf8) else {
             return ([], [Diagnostic(at: Self.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
         }
@@ -41,10 +48,14 @@ public struct ScenarioLoader {
             return ([], [Self.yamlDiagnostic(error, path: path)])
         }
         documents = documents.filter { !($0.scalar != nil && $0.tagName == .null) }
+        let bases = documents.filter(Self.isBaseDocument)
+        documents = documents.filter { !Self.isBaseDocument($0) }
         if documents.isEmpty {
-            return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "empty scenario file: expected a mapping with at least name, tickets and buyers")])
+            let why = bases.isEmpty ? "empty scenario file: expected a mapping with at least name, tickets and buyers"
+                : "file holds only base documents (every key starts with 'x-'), no scenario"
+            return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
         }
-        var scenarios: [Scenario] = []
+        var loaded: [LoadedDocument] = []
         var diagnostics: [Diagnostic] = []
         var names: [String: SourceLocation] = [:]
         for node in documents {
@@ -54,14 +65,21 @@ public struct ScenarioLoader {
             diagnostics += walker.diagnostics
             guard !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
             let scenario = Self.build(value, origin: walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1))
+            let nameAt = walker.locations["name"] ?? scenario.origin!
             if let earlier = names[scenario.name] {
-                diagnostics.append(Diagnostic(at: walker.locations["name"] ?? scenario.origin!, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
+                diagnostics.append(Diagnostic(at: nameAt, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
                 continue
             }
-            names[scenario.name] = walker.locations["name"] ?? scenario.origin!
-            scenarios.append(scenario)
+            names[scenario.name] = nameAt
+            loaded.append(LoadedDocument(scenario: scenario, value: value, locations: walker.locations))
         }
-        return (scenarios, diagnostics)
+        return (loaded, diagnostics)
+    }
+
+    /// A document whose keys all start with `x-` only holds anchors for later documents.
+    static func isBaseDocument(_ node: Node) -> Bool {
+        guard let mapping = node.mapping, mapping.count > 0 else { return false }
+        return mapping.keys.allSatisfy { $0.scalar.map { ScenarioSchema.isExtensionKey($0.string) } ?? false }
     }
 
     /// Builds the model from a value the walker accepted (every default present).

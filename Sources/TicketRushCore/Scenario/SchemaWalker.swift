@@ -30,8 +30,10 @@ struct SchemaWalker {
             guard value > 0, value.isFinite else { return fail(node, "\(label) must be a number > 0, got \(scalar.string)") }
             return .number(value)
         case .text(let nonEmpty):
-            guard let scalar = node.scalar, node.tagName != .null else {
-                return fail(node, "\(label) must be a string, got \(describe(node))")
+            // Only text: `name: 2024` or `description: yes` would read differently in JSON tools.
+            guard let scalar = node.scalar, node.tagName == .str else {
+                let quote = node.scalar.map { " (quote it: \"\($0.string)\")" } ?? ""
+                return fail(node, "\(label) must be a string, got \(describe(node))\(quote)")
             }
             if nonEmpty && scalar.string.isEmpty { return fail(node, "\(label) must not be empty") }
             return .text(scalar.string)
@@ -81,7 +83,7 @@ struct SchemaWalker {
         case .keyed(let keys, let valueShape):
             guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
             var result: [String: ConfigValue] = [:]
-            var ok = true
+            var ok = checkMerges(node, label: label)
             for (keyNode, valueNode) in pairs(node) {
                 let key = keyNode.scalar?.string ?? ""
                 guard keys.contains(key) else {
@@ -103,7 +105,7 @@ struct SchemaWalker {
             return fail(node, "\(label) must be a mapping with keys \(fields.map(\.name).joined(separator: ", ")), got \(describe(node))")
         }
         var result: [String: ConfigValue] = [:]
-        var ok = true
+        var ok = checkMerges(node, label: label)
         let names = fields.map(\.name)
         for (keyNode, valueNode) in pairs(node) {
             guard let key = keyNode.scalar?.string else {
@@ -111,6 +113,7 @@ struct SchemaWalker {
                 ok = false
                 continue
             }
+            if keyPath.isEmpty && ScenarioSchema.isExtensionKey(key) { continue }
             guard let field = fields.first(where: { $0.name == key }) else {
                 let hint = Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
                 report(keyNode, "unknown key '\(key)' in \(label)\(hint)")
@@ -199,6 +202,22 @@ struct SchemaWalker {
         return nil
     }
 
+    /// Reports merge keys (`<<`) whose value is not a mapping or a list of mappings.
+    private mutating func checkMerges(_ node: Node, label: String) -> Bool {
+        var ok = true
+        for (key, value) in node.mapping ?? [:] {
+            guard let s = key.scalar, s.string == "<<", s.style == .plain else { continue }
+            let sources = value.mapping != nil ? [value] : (value.sequence.map(Array.init) ?? [])
+            if sources.isEmpty || sources.contains(where: { $0.mapping == nil }) {
+                report(value, "'<<' in \(label) must merge a mapping or a list of mappings (such as *base), got \(describe(value))")
+                ok = false
+            } else {
+                for source in sources where !checkMerges(source, label: label) { ok = false }
+            }
+        }
+        return ok
+    }
+
     /// A mapping's pairs with YAML merge keys (`<<: *base`) applied: own keys win.
     private func pairs(_ node: Node) -> [(Node, Node)] {
         guard let mapping = node.mapping else { return [] }
@@ -249,6 +268,7 @@ struct SchemaWalker {
         case .scalar(let s):
             if node.tagName == .null { return "nothing (null)" }
             if node.tagName == .bool { return "the boolean \(s.string)" }
+            if node.tagName == .int || node.tagName == .float { return "the number \(s.string)" }
             return "'\(s.string)'"
         }
     }

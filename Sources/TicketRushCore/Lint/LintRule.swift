@@ -1,0 +1,68 @@
+/// One check for something legal but probably not what the author meant. Each rule lives in
+/// its own file and yields warnings located at the key they are about.
+public struct LintRule: Sendable {
+    /// Short kebab-case id, shown with each finding (`[tiny-delay]`) and in `--format json`.
+    public var id: String
+    /// One line on what the rule looks for, for the reference.
+    public var summary: String
+    private var body: @Sendable (LoadedDocument, Warn) -> [Diagnostic]
+
+    init(_ id: String, _ summary: String, check: @escaping @Sendable (LoadedDocument, Warn) -> [Diagnostic]) {
+        self.id = id
+        self.summary = summary
+        self.body = check
+    }
+
+    /// This rule's warnings for one scenario.
+    public func check(_ document: LoadedDocument) -> [Diagnostic] {
+        body(document, Warn(rule: id, document: document))
+    }
+
+    /// Makes a rule's warning located at a key path of the document.
+    struct Warn {
+        var rule: String
+        var document: LoadedDocument
+
+        func callAsFunction(at keyPath: String, _ message: String) -> Diagnostic {
+            var d = Diagnostic(.warning, at: document.location(of: keyPath), message)
+            d.rule = rule
+            return d
+        }
+    }
+}
+
+/// The warnings `ticketrush validate` reports.
+public enum ScenarioLint {
+    /// Every rule, in the order findings are reported.
+    public static let rules: [LintRule] = [
+        .expectNeedsLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
+        .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort,
+    ]
+
+    /// Every warning for one loaded scenario, sorted by position.
+    public static func warnings(_ document: LoadedDocument) -> [Diagnostic] {
+        rules.flatMap { $0.check(document) }.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+    }
+}
+
+extension Delay {
+    /// The smallest value this delay can take.
+    var minNs: Int64 {
+        switch self {
+        case .fixed(let ns): return ns
+        case .uniform(let low, _): return low
+        }
+    }
+}
+
+extension Scenario {
+    /// Nanoseconds after `time_scale`, as a buyer sleeps them.
+    func scaled(_ ns: Int64) -> Double { Double(ns) * timeScale }
+
+    /// "200us" or "1.5us": a scaled duration for messages.
+    func scaledText(_ ns: Int64) -> String {
+        let value = scaled(ns)
+        if value == value.rounded() { return DurationText.format(Int64(value)) }
+        return value < 1000 ? "\(Double(Int(value * 10)) / 10)ns" : DurationText.format(Int64(value.rounded()))
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import TicketRushCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files without running them.",
+        discussion: """
+            Reports every problem of every file as path:line:column: error|warning: message. \
+            Exit codes: 0 no errors (warnings allowed unless --strict); 1 warnings only, with --strict; 2 errors.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
+    var paths: [String] = ["scenarios"]
+
+    @Option(help: "text, or json for editors and CI (the shape is in docs/scenarios.md).")
+    var format: Format = .text
+
+    @Flag(help: "Exit 1 when there are warnings (and no errors).")
+    var strict = false
+
+    @Flag(inversion: .prefixedNo, help: "Show the offending line with a caret (default: when stdout is a terminal).")
+    var excerpts: Bool?
+
+    func run() throws {
+        let report = ScenarioValidator.validate(paths)
+        let code = report.exitCode(strict: strict)
+        switch format {
+        case .json:
+            print(DiagnosticJSON.text(report, strict: strict))
+        case .text:
+            let showExcerpts = excerpts ?? (isatty(1) == 1)
+            var sources: [String: String] = [:]
+            for d in report.all {
+                var source: String?
+                if showExcerpts {
+                    if sources[d.location.path] == nil {
+                        sources[d.location.path] = FileManager.default.contents(atPath: d.location.path)
+                            .flatMap { String(data: $0, encoding: .utf8) } ?? ""
+                    }
+                    source = sources[d.location.path]
+                }
+                print(DiagnosticText.render(d, source: source))
+            }
+            print(DiagnosticText.summary(report))
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
