@@ -122,12 +122,35 @@ public struct ScenarioLoader {
             let extra = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
             return Diagnostic(at: at(mark), "YAML syntax: \(problem)\(extra)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return Diagnostic(at: at(context.mark), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping")
+            // Yams marks the first of the keys; the author needs the repeat.
+            let first = at(context.mark)
+            let again = duplicates.first.flatMap { repeatOf(key: $0, after: context.mark, in: context.text, path: path) }
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic(at: again ?? first, "duplicate key \(names) in one mapping (first at line \(first.line)); YAML allows each key once")
         case .reader(let problem, let offset, _, let yaml):
             return Diagnostic(at: offset.map { location(ofOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
         default:
             return Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "YAML: \(error)")
         }
+    }
+
+    /// Where `key` is written again in a block mapping: the next line after `mark` whose text at
+    /// the same column starts with the key and a colon.
+    static func repeatOf(key: String, after mark: Mark, in text: String, path: String) -> SourceLocation? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        for index in mark.line..<lines.count {
+            let line = Array(lines[index].unicodeScalars)
+            let column = mark.column - 1
+            guard line.count > column, line[..<column].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
+            let rest = String(String.UnicodeScalarView(line[column...]))
+            for spelled in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(spelled) {
+                if rest.dropFirst(spelled.count).drop(while: { $0 == " " }).first == ":" {
+                    return SourceLocation(path: path, line: index + 1, column: mark.column)
+                }
+            }
+        }
+        return nil
     }
 
     /// Line and column of the first invalid UTF-8 byte.

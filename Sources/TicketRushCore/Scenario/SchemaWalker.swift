@@ -116,7 +116,7 @@ struct SchemaWalker {
             if keyPath.isEmpty && ScenarioSchema.isExtensionKey(key) { continue }
             guard let field = fields.first(where: { $0.name == key }) else {
                 let hint = Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
-                report(keyNode, "unknown key '\(key)' in \(label)\(hint)")
+                report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(names.joined(separator: ", ")))")
                 ok = false
                 continue
             }
@@ -148,6 +148,7 @@ struct SchemaWalker {
 
     private mutating func uniform(_ node: Node, keyPath: String) -> ConfigValue? {
         let label = "'\(keyPath)'"
+        let uniformLabel = "'\(keyPath).uniform'"
         let entries = pairs(node)
         guard entries.count == 1, entries[0].0.scalar?.string == "uniform" else {
             let key = entries.first { $0.0.scalar?.string != "uniform" }?.0 ?? node
@@ -155,11 +156,13 @@ struct SchemaWalker {
         }
         let listNode = entries[0].1
         guard let list = listNode.sequence, list.count == 2 else {
-            return fail(listNode, "\(label).uniform must be a list of two durations [min, max]")
+            return fail(listNode, "\(uniformLabel) must be a list of two durations [min, max]")
         }
-        guard let low = duration(list[0], label: "\(label).uniform[0]"),
-              let high = duration(list[1], label: "\(label).uniform[1]") else { return nil }
-        guard low <= high else { return fail(listNode, "\(label).uniform min must not exceed max") }
+        guard let low = duration(list[0], label: "'\(keyPath).uniform[0]'"),
+              let high = duration(list[1], label: "'\(keyPath).uniform[1]'") else { return nil }
+        guard low <= high else {
+            return fail(listNode, "\(uniformLabel) min \(DurationText.format(low)) must not exceed max \(DurationText.format(high))")
+        }
         return low == high ? .duration(low) : .uniform(low, high)
     }
 
