@@ -11,7 +11,7 @@ struct NewCommand: ParsableCommand {
     @Argument(help: "The scenario's name, or a path ending in .yaml or .yml (the name is then the file's base name).")
     var name: String
 
-    @Option(help: "The template: \(ScenarioTemplate.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The template to start from.")
     var from: ScenarioTemplate = .seedRace
 
     func run() throws {
