@@ -11,12 +11,8 @@ public enum DiagnosticText {
 
     /// Line `number` (1-based) of `text`, without its line break; nil past the end.
     static func line(_ number: Int, of text: String) -> String? {
-        var current = 1
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == number { return String(line.hasSuffix("\r") ? line.dropLast() : line) }
-            current += 1
-        }
-        return nil
+        let lines = text.sourceLines
+        return number >= 1 && number <= lines.count ? String(lines[number - 1]) : nil
     }
 
     /// The closing line: "2 errors, 1 warning in 3 files".
@@ -24,5 +20,12 @@ public enum DiagnosticText {
         func count(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         let scenarios = report.files.reduce(0) { $0 + $1.scenarios.count }
         return "\(count(report.errorCount, "error")), \(count(report.warningCount, "warning")) in \(count(report.files.count, "file")) (\(count(scenarios, "scenario")) loaded)"
+    }
+}
+
+extension String {
+    /// The lines as YAML counts them: "\n", "\r\n" and "\r" each end one.
+    var sourceLines: [Substring] {
+        split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
     }
 }

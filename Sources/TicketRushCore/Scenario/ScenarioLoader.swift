@@ -137,7 +137,7 @@ public struct ScenarioLoader {
     /// Where `key` is written again in a block mapping: the next line after `mark` whose text at
     /// the same column starts with the key and a colon.
     static func repeatOf(key: String, after mark: Mark, in text: String, path: String) -> SourceLocation? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.sourceLines
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         for index in mark.line..<lines.count {
             let line = Array(lines[index].unicodeScalars)
@@ -173,7 +173,7 @@ public struct ScenarioLoader {
         var line = 1, column = 1
         for ch in text {
             if ch == needle { break }
-            if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+            if ch == "\n" || ch == "\r\n" || ch == "\r" { line += 1; column = 1 } else { column += 1 }
         }
         return SourceLocation(path: path, line: line, column: column)
     }
