@@ -73,6 +73,17 @@ final class LoaderErrorTests: XCTestCase {
              ["4:1: error: duplicate key 'tickets' in one mapping (first at line 2); YAML allows each key once"]),
         Case(base + "lock:\n  mode: flock\n  mode: none\n",
              ["6:3: error: duplicate key 'mode' in one mapping (first at line 5); YAML allows each key once"]),
+        // A repeated key does not hide the file's other problems.
+        Case(base + "tickets: 2\nlock: {mode: flok}\nbuyers: 3\n---\nname: u\ntickets: x\nbuyers: 1\n", [
+            "4:1: error: duplicate key 'tickets' in one mapping (first at line 2); YAML allows each key once",
+            "5:14: error: 'lock.mode' must be one of none, flock, got 'flok'; did you mean 'flock'?",
+            "6:1: error: duplicate key 'buyers' in one mapping (first at line 3); YAML allows each key once",
+            "9:10: error: 'tickets' must be an integer >= 0, got 'x'",
+        ]),
+        Case("name: t\ntickets: 1\nbuyers: 2\nexpect:\n  no-oversell: hold\n  no-oversell: violated\n  conservation: maybe\n", [
+            "6:3: error: duplicate key 'no-oversell' in one mapping (first at line 5); YAML allows each key once",
+            "7:17: error: 'expect.conservation' must be one of hold, violated, got 'maybe'",
+        ]),
         Case(base + "---\n" + base, ["5:7: error: duplicate scenario name 't' (first at t.yaml:1:7)"]),
         Case("tickets: 1\n", ["1:1: error: missing required key 'name'", "1:1: error: missing required key 'buyers'"]),
         Case(base + "delays: {search: -1s, write: 10 parsecs, start: {uniform: [2s, 1s]}, truncate: {uniform: 5ms}}\n", [

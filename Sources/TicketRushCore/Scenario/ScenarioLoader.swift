@@ -39,14 +39,8 @@ public struct ScenarioLoader {
         if yaml.contains("\u{0}") {
             return ([], [Diagnostic(at: Self.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
         }
-        var documents: [Node] = []
-        do {
-            var sequence = try Yams.compose_all(yaml: yaml)
-            while let node = sequence.next() { documents.append(node) }
-            if let error = sequence.error { throw error }
-        } catch {
-            return ([], [Self.yamlDiagnostic(error, path: path)])
-        }
+        let composed = YAMLComposer(path: path).compose(yaml)
+        guard var documents = composed.documents else { return ([], composed.diagnostics) }
         documents = documents.filter { !($0.scalar != nil && $0.tagName == .null) }
         let bases = documents.filter(Self.isBaseDocument)
         documents = documents.filter { !Self.isBaseDocument($0) }
@@ -56,14 +50,14 @@ public struct ScenarioLoader {
             return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
         }
         var loaded: [LoadedDocument] = []
-        var diagnostics: [Diagnostic] = []
+        var diagnostics = composed.diagnostics
         var names: [String: SourceLocation] = [:]
         for node in documents {
             var walker = SchemaWalker(path: path)
             let value = walker.walk(node, ScenarioSchema.root, keyPath: "")
             walker.crossCheck(value)
-            diagnostics += walker.diagnostics
-            guard !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
+            diagnostics += walker.diagnostics.filter { !composed.masked.contains($0.location) }
+            guard composed.diagnostics.isEmpty, !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
             let scenario = Self.build(value, origin: walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1))
             let nameAt = walker.locations["name"] ?? scenario.origin!
             if let earlier = names[scenario.name] {
@@ -73,6 +67,10 @@ public struct ScenarioLoader {
             names[scenario.name] = nameAt
             loaded.append(LoadedDocument(scenario: scenario, value: value, locations: walker.locations))
         }
+        // Stable: findings at one place keep the order they were found in.
+        diagnostics = diagnostics.enumerated().sorted {
+            ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+        }.map(\.element)
         return (loaded, diagnostics)
     }
 
@@ -137,6 +135,11 @@ public struct ScenarioLoader {
     /// Where `key` is written again in a block mapping: the next line after `mark` whose text at
     /// the same column starts with the key and a colon.
     static func repeatOf(key: String, after mark: Mark, in text: String, path: String) -> SourceLocation? {
+        repeatSpan(key: key, after: mark, in: text).map { SourceLocation(path: path, line: $0.line, column: $0.column) }
+    }
+
+    /// Line, column and written length of the repeated `key` (see `repeatOf`).
+    static func repeatSpan(key: String, after mark: Mark, in text: String) -> (line: Int, column: Int, length: Int)? {
         let lines = text.sourceLines
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         for index in mark.line..<lines.count {
@@ -146,7 +149,7 @@ public struct ScenarioLoader {
             let rest = String(String.UnicodeScalarView(line[column...]))
             for spelled in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(spelled) {
                 if rest.dropFirst(spelled.count).drop(while: { $0 == " " }).first == ":" {
-                    return SourceLocation(path: path, line: index + 1, column: mark.column)
+                    return (index + 1, mark.column, spelled.unicodeScalars.count)
                 }
             }
         }
