@@ -12,12 +12,12 @@ struct ValidateCommand: ParsableCommand {
             Exit codes: 0 no errors (warnings allowed unless --strict); 1 warnings only, with --strict; 2 errors.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
 
     @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
     var paths: [String] = ["scenarios"]
 
-    @Option(help: "text, or json for editors and CI (the shape is in docs/scenarios.md).")
+    @Option(help: "text; json for editors and CI (the shape is in docs/scenarios.md); github for GitHub Actions annotations.")
     var format: Format = .text
 
     @Flag(help: "Exit 1 when there are warnings (and no errors).")
@@ -32,6 +32,9 @@ struct ValidateCommand: ParsableCommand {
         switch format {
         case .json:
             print(DiagnosticJSON.text(report, strict: strict))
+        case .github:
+            for line in DiagnosticGitHub.lines(report) { print(line) }
+            print(DiagnosticText.summary(report))
         case .text:
             let showExcerpts = excerpts ?? (isatty(1) == 1)
             var sources: [String: String] = [:]

@@ -162,6 +162,37 @@ final class AuthoringCommandTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["show", "absent.yaml"], in: dir).status, 2)
     }
 
+    func testGitHubAnnotations() throws {
+        let dir = try CLI.temporaryFolder(self)
+        CLI.writeQuietly("name: g\ntickets: 1\nbuyers: 2\ntrials: 0\n", "g,1.yaml", dir)
+        let result = try CLI.run(["validate", "--format", "github", "g,1.yaml"], in: dir)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stdout, """
+            ::error file=g%2C1.yaml,line=4,col=9,title=ticketrush validate::'trials' must be from 1 to 1000000, got 0
+            1 error, 0 warnings in 1 file (0 scenarios loaded)
+
+            """)
+    }
+
+    /// The validate example in docs/scenarios.md is what the binary prints.
+    func testDocumentedValidateExampleIsTrue() throws {
+        let doc = try String(contentsOf: CLI.repositoryRoot.appendingPathComponent("docs/scenarios.md"), encoding: .utf8)
+        func block(after marker: String) throws -> String {
+            let rest = try XCTUnwrap(doc.components(separatedBy: marker).dropFirst().first, marker)
+            return rest.components(separatedBy: "```\n")[1]
+        }
+        let dir = try CLI.temporaryFolder(self)
+        CLI.writeQuietly(try block(after: "Given this `scenarios/race.yaml`:"), "scenarios/race.yaml", dir)
+        let result = try CLI.run(["validate", "--excerpts", "scenarios/race.yaml"], in: dir)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stdout, try block(after: "it prints, on a terminal:"))
+        let json = try CLI.run(["validate", "--format", "json", "scenarios/race.yaml"], in: dir)
+        let jsonBlock = try XCTUnwrap(doc.components(separatedBy: "(the example\nabove):\n\n```json\n").dropFirst().first).components(separatedBy: "```")[0]
+        let documented = try JSONSerialization.jsonObject(with: Data(jsonBlock.utf8)) as? NSDictionary
+        let actual = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? NSDictionary
+        XCTAssertEqual(documented, actual)
+    }
+
     private func shippedCount() throws -> Int {
         try FileManager.default.contentsOfDirectory(atPath: CLI.repositoryRoot.appendingPathComponent("scenarios").path)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.count

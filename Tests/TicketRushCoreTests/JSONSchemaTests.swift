@@ -14,6 +14,20 @@ final class JSONSchemaTests: XCTestCase {
                        "schema/scenario.schema.json is stale: run `swift run ticketrush schema > schema/scenario.schema.json`")
     }
 
+    /// Shipped scenarios tell editors where the schema is, relative to their folder.
+    func testShippedScenariosNameTheSchema() throws {
+        let folder = Self.root.appendingPathComponent("scenarios")
+        let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        XCTAssertFalse(files.isEmpty)
+        for file in files {
+            let depth = file.split(separator: "/").count  // scenarios/a.yaml → 1 folder up to the root
+            let expected = "# yaml-language-server: $schema=" + String(repeating: "../", count: depth) + "schema/scenario.schema.json"
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            XCTAssertEqual(text.split(separator: "\n", maxSplits: 1).first.map(String.init), expected, "first line of scenarios/\(file)")
+        }
+    }
+
     func testEveryKeyHasADescription() {
         func check(_ shape: Shape, _ path: String) {
             guard case .object(let fields, _) = shape else { return }
