@@ -18,7 +18,7 @@ struct ShowCommand: ParsableCommand {
         }
         let (documents, diagnostics) = ScenarioLoader().inspect(data: data, path: path)
         if diagnostics.contains(where: { $0.severity == .error }) {
-            printError(DiagnosticList(diagnostics).description)
+            printError(DiagnosticOutput.text(diagnostics, fd: 2))
             throw ExitCode(2)
         }
         do {

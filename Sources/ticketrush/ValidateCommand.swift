@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Glibc
 import TicketRushCore
 
 struct ValidateCommand: ParsableCommand {
@@ -36,19 +35,7 @@ struct ValidateCommand: ParsableCommand {
             for line in DiagnosticGitHub.lines(report) { print(line) }
             print(DiagnosticText.summary(report))
         case .text:
-            let showExcerpts = excerpts ?? (isatty(1) == 1)
-            var sources: [String: String] = [:]
-            for d in report.all {
-                var source: String?
-                if showExcerpts {
-                    if sources[d.location.path] == nil {
-                        sources[d.location.path] = FileManager.default.contents(atPath: d.location.path)
-                            .flatMap { String(data: $0, encoding: .utf8) } ?? ""
-                    }
-                    source = sources[d.location.path]
-                }
-                print(DiagnosticText.render(d, source: source))
-            }
+            if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1)) }
             print(DiagnosticText.summary(report))
         }
         if code != 0 { throw ExitCode(code) }

@@ -58,6 +58,31 @@ final class AuthoringCommandTests: XCTestCase {
         XCTAssertFalse(plain.stdout.contains("^"), plain.stdout)
     }
 
+    /// On a terminal (a pty from util-linux `script`), excerpts appear without a flag, for
+    /// validate on stdout and for run's refusal on stderr.
+    func testTerminalGetsExcerpts() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no /usr/bin/script for a pty") }
+        let dir = try CLI.temporaryFolder(self)
+        CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flok\n", "x.yaml", dir)
+        for command in ["validate", "run"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", "'\(CLI.binary.path)' \(command) x.yaml", "/dev/null"]
+            process.currentDirectoryURL = dir
+            let out = dir.appendingPathComponent("\(command).out")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: out)
+            process.standardOutput = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try handle.close()
+            let text = try String(contentsOf: out, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+            XCTAssertEqual(process.terminationStatus, 2, text)
+            XCTAssertTrue(text.contains("x.yaml:5:9: error: 'lock.mode' must be one of none, flock, got 'flok'; did you mean 'flock'?\n  mode: flok\n        ^\n"), "\(command): \(text)")
+        }
+    }
+
     func testValidateJSON() throws {
         let dir = try CLI.temporaryFolder(self)
         CLI.writeQuietly("name: j\ntickets: 100\nbuyers: 2\ntrials: x\n---\nname: k\ntickets: 100\nbuyers: 2\n", "j.yaml", dir)

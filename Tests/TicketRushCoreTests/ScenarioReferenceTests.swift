@@ -23,9 +23,17 @@ final class ScenarioReferenceTests: XCTestCase {
         case .choice(let allowed):
             words += allowed
         case .uniqueList(let item):
-            words += keyPaths(item, prefix).words
+            // Keys of list items read `faults[].kind`.
+            let inner = keyPaths(item, "\(prefix)[]")
+            keys += inner.keys
+            words += inner.words
         case .keyed(let allowedKeys, let value):
-            words += allowedKeys + keyPaths(value, prefix).words
+            words += allowedKeys
+            for key in allowedKeys {
+                let inner = keyPaths(value, "\(prefix).\(key)")
+                keys += inner.keys
+                words += inner.words
+            }
         default:
             break
         }

@@ -47,7 +47,7 @@ public struct ScenarioLoader {
         if documents.isEmpty {
             let why = bases.isEmpty ? "empty scenario file: expected a mapping with at least name, tickets and buyers"
                 : "file holds only base documents (every key starts with 'x-'), no scenario"
-            return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
+            return ([], composed.diagnostics + [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
         }
         var loaded: [LoadedDocument] = []
         var diagnostics = composed.diagnostics
