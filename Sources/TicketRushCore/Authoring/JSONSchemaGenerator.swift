@@ -52,7 +52,10 @@ public enum JSONSchemaGenerator {
                                             "description": "[min, max]: drawn uniformly per buyer and task from the seed"]]],
             ]]
         case .choice(let words):
-            return ["type": "string", "enum": words]
+            var s: [String: Any] = ["type": "string", "enum": words]
+            // Not a 2020-12 keyword: editors (VS Code's JSON/YAML services) show these on hover.
+            if let docs = ValueDocs.descriptions(words) { s["enumDescriptions"] = docs }
+            return s
         case .relativePath:
             return ["type": "string", "minLength": 1, "pattern": relativePathPattern,
                     "description": "relative, no '..', no leading '/' or '~', names a file"]
@@ -68,7 +71,11 @@ public enum JSONSchemaGenerator {
             return ["type": "array", "items": schema(item), "uniqueItems": true]
         case .keyed(let keys, let value):
             var properties: [String: Any] = [:]
-            for key in keys { properties[key] = schema(value) }
+            for key in keys {
+                var property = schema(value)
+                if let doc = ValueDocs.summaries[key] { property["description"] = doc }
+                properties[key] = property
+            }
             return ["type": "object", "properties": properties, "additionalProperties": false]
         }
     }
