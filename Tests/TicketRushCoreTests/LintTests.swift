@@ -67,6 +67,15 @@ final class LintTests: XCTestCase {
         ])
     }
 
+    func testMessagesSayWhatTheScaleMakesOfTheDelays() throws {
+        let (documents, _) = ScenarioLoader().inspect(data: Data((Self.base + "delays: {search: 10us, write: {uniform: [0, 50us]}, start: 3s}\ntime_scale: 0.01\ntimeout: 10ms\ntrials: 20\n").utf8), path: "t.yaml")
+        XCTAssertEqual(ScenarioLint.warnings(documents[0]).map(\.message), [
+            "delays.search becomes 100ns after time_scale 0.01: shorter than 1us, which no sleep honours; raise the delay or time_scale, or write 0",
+            "delays.write is at most 500ns after time_scale 0.01: shorter than 1us, which no sleep honours; raise the delay or time_scale, or write 0",
+            "timeout 10ms is shorter than one buyer's own delays (at least 30ms after time_scale): every trial will be cut off",
+        ])
+    }
+
     func testRuleIdsAreUnique() {
         XCTAssertEqual(Set(ScenarioLint.rules.map(\.id)).count, ScenarioLint.rules.count)
     }

@@ -59,10 +59,13 @@ extension Scenario {
     /// Nanoseconds after `time_scale`, as a buyer sleeps them.
     func scaled(_ ns: Int64) -> Double { Double(ns) * timeScale }
 
-    /// "200us" or "1.5us": a scaled duration for messages.
+    /// A scaled duration for messages, rounded to two decimals of its largest unit: "30ms", "1.5us".
     func scaledText(_ ns: Int64) -> String {
         let value = scaled(ns)
-        if value == value.rounded() { return DurationText.format(Int64(value)) }
-        return value < 1000 ? "\(Double(Int(value * 10)) / 10)ns" : DurationText.format(Int64(value.rounded()))
+        if value == 0 { return "0" }
+        for (suffix, size) in [("h", 3.6e12), ("m", 6e10), ("s", 1e9), ("ms", 1e6), ("us", 1e3)] where value >= size {
+            return ScenarioYAML.number((value / size * 100).rounded() / 100) + suffix
+        }
+        return ScenarioYAML.number((value * 100).rounded() / 100) + "ns"
     }
 }

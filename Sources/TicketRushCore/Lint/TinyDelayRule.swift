@@ -11,8 +11,13 @@ extension LintRule {
             guard let delay = delays[key]?.delay else { return nil }
             let smallest = delay.minNs > 0 ? delay.minNs : delay.maxNs
             guard smallest > 0, s.scaled(smallest) < 1000 else { return nil }
+            let verb: String
+            switch delay {
+            case .fixed: verb = "becomes"
+            case .uniform(let low, _): verb = low > 0 ? "can become" : "is at most"
+            }
             return warn(at: "delays.\(key)",
-                "delays.\(key) becomes \(s.scaledText(smallest)) after time_scale \(ScenarioYAML.number(s.timeScale)): shorter than 1us, which no sleep honours; raise the delay or time_scale, or write 0")
+                "delays.\(key) \(verb) \(s.scaledText(smallest)) after time_scale \(ScenarioYAML.number(s.timeScale)): shorter than 1us, which no sleep honours; raise the delay or time_scale, or write 0")
         }
     }
 }
