@@ -55,6 +55,10 @@ final class JUnitReportTests: XCTestCase {
         try process.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        // Exit 2 is check-junit's "a tool it needs is missing": say how to get it.
+        if process.terminationStatus == 2 {
+            throw XCTSkip("check-junit cannot run here (pip install junitparser xmlschema): \(text)")
+        }
         XCTAssertEqual(process.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("1 failed, 1 errored"), text)
     }
