@@ -76,6 +76,24 @@ final class LintTests: XCTestCase {
         ])
     }
 
+    func testIgnoreCommentSilencesNamedRulesOnItsLineOrTheNext() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ticketrush-lint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("i.yaml").path
+        try """
+            name: t
+            # ticketrush-ignore: low-demand (a quiet day on purpose)
+            tickets: 100
+            buyers: 10
+            delays: {truncate: 2ms}  # ticketrush-ignore: tiny-delay, truncate-with-atomic
+            storage: {write: atomic}
+            lock: {mode: flock, scope: write}  # ticketrush-ignore: low-demand
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let report = ScenarioValidator.validate([file])
+        XCTAssertEqual(report.all.map { "\($0.location.line): \($0.rule ?? "")" }, ["7: lock-scope-write"])
+    }
+
     func testRuleIdsAreUnique() {
         XCTAssertEqual(Set(ScenarioLint.rules.map(\.id)).count, ScenarioLint.rules.count)
     }

@@ -58,7 +58,7 @@ public enum ScenarioValidator {
                 }
                 names[document.scenario.name] = at
                 loaded.append(document.scenario.name)
-                diagnostics += ScenarioLint.warnings(document)
+                diagnostics += LintIgnore.filter(ScenarioLint.warnings(document), source: String(decoding: data, as: UTF8.self))
             }
             diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
             findings.append(FileFindings(path: file, scenarios: loaded, diagnostics: diagnostics))
