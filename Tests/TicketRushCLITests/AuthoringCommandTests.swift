@@ -16,7 +16,7 @@ final class AuthoringCommandTests: XCTestCase {
     func testValidateReportsEveryErrorOfEveryFileAndExitsTwo() throws {
         let dir = try CLI.temporaryFolder(self)
         CLI.writeQuietly("name: a\ntickets: -1\nbuyers: 2\nlock: {mode: flock, scope: writes}\n", "a.yaml", dir)
-        CLI.writeQuietly("name: b\ntickets: 1\nbuyers: 2\nlock_mode: flock\n", "b.yaml", dir)
+        CLI.writeQuietly("name: b\ntickets: 1\nbuyers: {count: 2, wnats: 1}\n", "b.yaml", dir)
         CLI.writeQuietly(Self.clean, "c.yaml", dir)
         let result = try CLI.run(["validate", "a.yaml", "b.yaml", "c.yaml", "missing.yaml"], in: dir)
         XCTAssertEqual(result.status, 2)
@@ -24,7 +24,7 @@ final class AuthoringCommandTests: XCTestCase {
             missing.yaml:1:1: error: no such file or folder
             a.yaml:2:10: error: 'tickets' must be >= 0, got -1
             a.yaml:4:28: error: 'lock.scope' must be one of purchase, task, write, got 'writes'; did you mean 'write'?
-            b.yaml:4:1: error: unknown key 'lock_mode' in scenario; did you mean 'lock'? (allowed: name, description, tickets, buyers, delays, time_scale, storage, lock, trials, seed, timeout, invariants, expect)
+            b.yaml:3:20: error: unknown key 'wnats' in 'buyers'; did you mean 'wants'? (allowed: count, name, wants)
             4 errors, 0 warnings in 3 files (1 scenario loaded)
 
             """)
@@ -45,13 +45,13 @@ final class AuthoringCommandTests: XCTestCase {
 
     func testExcerptShowsTheLineAndACaret() throws {
         let dir = try CLI.temporaryFolder(self)
-        CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flok\n", "x.yaml", dir)
+        CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flock\n  scope: purchse\n", "x.yaml", dir)
         let result = try CLI.run(["validate", "--excerpts", "x.yaml"], in: dir)
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stdout.hasPrefix("""
-            x.yaml:5:9: error: 'lock.mode' must be one of none, flock, got 'flok'; did you mean 'flock'?
-              mode: flok
-                    ^
+            x.yaml:6:10: error: 'lock.scope' must be one of purchase, task, write, got 'purchse'; did you mean 'purchase'?
+              scope: purchse
+                     ^
 
             """), result.stdout)
         // Not a terminal and no flag: no excerpt.
@@ -64,7 +64,7 @@ final class AuthoringCommandTests: XCTestCase {
     func testTerminalGetsExcerpts() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no /usr/bin/script for a pty") }
         let dir = try CLI.temporaryFolder(self)
-        CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flok\n", "x.yaml", dir)
+        CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flock\n  scope: purchse\n", "x.yaml", dir)
         for command in ["validate", "run"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
@@ -80,7 +80,7 @@ final class AuthoringCommandTests: XCTestCase {
             try handle.close()
             let text = try String(contentsOf: out, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
             XCTAssertEqual(process.terminationStatus, 2, text)
-            XCTAssertTrue(text.contains("x.yaml:5:9: error: 'lock.mode' must be one of none, flock, got 'flok'; did you mean 'flock'?\n  mode: flok\n        ^\n"), "\(command): \(text)")
+            XCTAssertTrue(text.contains("x.yaml:6:10: error: 'lock.scope' must be one of purchase, task, write, got 'purchse'; did you mean 'purchase'?\n  scope: purchse\n         ^\n"), "\(command): \(text)")
         }
     }
 

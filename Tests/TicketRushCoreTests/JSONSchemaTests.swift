@@ -52,7 +52,7 @@ final class JSONSchemaTests: XCTestCase {
         "too-many-buyers": "name: t\ntickets: 1\nbuyers: 100001\n",
         "zero-trials": "name: t\ntickets: 1\nbuyers: 2\ntrials: 0\n",
         "zero-time-scale": "name: t\ntickets: 1\nbuyers: 2\ntime_scale: 0\n",
-        "bad-lock-mode": "name: t\ntickets: 1\nbuyers: 2\nlock: mutex\n",
+        "bad-lock-mode": "name: t\ntickets: 1\nbuyers: 2\nlock: not-a-lock\n",
         "bad-lock-scope": "name: t\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: everything}\n",
         "bad-write-mode": "name: t\ntickets: 1\nbuyers: 2\nstorage: {write: fsync}\n",
         "absolute-path": "name: t\ntickets: 1\nbuyers: 2\nstorage: {path: /tmp/db.json}\n",
