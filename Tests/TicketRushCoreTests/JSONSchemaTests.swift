@@ -97,7 +97,7 @@ final class JSONSchemaTests: XCTestCase {
             XCTAssertNoThrow(try ScenarioLoader().load(path: path), "loader rejects valid fixture \(name)")
         }
         let shipped = Self.root.appendingPathComponent("scenarios")
-        for file in try FileManager.default.contentsOfDirectory(atPath: shipped.path) where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+        for file in (FileManager.default.enumerator(atPath: shipped.path)?.compactMap { $0 as? String } ?? []) where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
             files[shipped.appendingPathComponent(file).path] = true
         }
         let verdicts = try Self.pythonValidate(Array(files.keys))
