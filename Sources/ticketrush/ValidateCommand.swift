@@ -13,8 +13,11 @@ struct ValidateCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
 
-    @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
+    @Argument(help: "Scenario files, folders searched for *.yaml and *.yml, or - for standard input.")
     var paths: [String] = ["scenarios"]
+
+    @Option(help: "The name findings give standard input (an editor passes the buffer's path).")
+    var stdinName = "<stdin>"
 
     @Option(help: "text; json for editors and CI (the shape is in docs/scenarios.md); github for GitHub Actions annotations.")
     var format: Format = .text
@@ -26,7 +29,9 @@ struct ValidateCommand: ParsableCommand {
     var excerpts: Bool?
 
     func run() throws {
-        let report = ScenarioValidator.validate(paths)
+        let stdin = paths.contains(ScenarioValidator.stdinPath) ? FileHandle.standardInput.readDataToEndOfFile() : nil
+        let report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
+        let known = stdin.map { [stdinName: String(decoding: $0, as: UTF8.self)] } ?? [:]
         let code = report.exitCode(strict: strict)
         switch format {
         case .json:
@@ -35,7 +40,7 @@ struct ValidateCommand: ParsableCommand {
             for line in DiagnosticGitHub.lines(report) { print(line) }
             print(DiagnosticText.summary(report))
         case .text:
-            if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1)) }
+            if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1, known: known)) }
             print(DiagnosticText.summary(report))
         }
         if code != 0 { throw ExitCode(code) }

@@ -219,6 +219,33 @@ final class AuthoringCommandTests: XCTestCase {
         XCTAssertEqual(documented, actual)
     }
 
+    /// An editor pipes its unsaved buffer in and names it.
+    func testValidateStandardInput() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let input = dir.appendingPathComponent("buffer")
+        try "name: s\ntickets: 1\nbuyers: 0\n".write(to: input, atomically: true, encoding: .utf8)
+        CLI.writeQuietly(Self.clean, "other.yaml", dir)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["validate", "--format", "json", "--stdin-name", "scenarios/edit.yaml", "-", "other.yaml"]
+        process.currentDirectoryURL = dir
+        let out = dir.appendingPathComponent("out.json")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: out), inHandle = try FileHandle(forReadingFrom: input)
+        process.standardOutput = outHandle
+        process.standardInput = inHandle
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        XCTAssertEqual(process.terminationStatus, 2)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let files = try XCTUnwrap(object["files"] as? [[String: Any]])
+        XCTAssertEqual(files.map { $0["path"] as? String }, ["scenarios/edit.yaml", "other.yaml"])
+        let first = try XCTUnwrap((files[0]["diagnostics"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["message"] as? String, "'buyers.count' must be from 1 to 100000, got 0")
+        XCTAssertEqual(first["line"] as? Int, 3)
+    }
+
     private func shippedCount() throws -> Int {
         (FileManager.default.enumerator(atPath: CLI.repositoryRoot.appendingPathComponent("scenarios").path)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.count

@@ -29,18 +29,30 @@ public struct ValidationReport: Sendable {
 /// Checks scenario files without running them: every error of the format, every lint
 /// warning, and scenario names repeated across files (as `run` would refuse them).
 public enum ScenarioValidator {
-    public static func validate(_ paths: [String]) -> ValidationReport {
+    /// The path `-` stands for standard input.
+    public static let stdinPath = "-"
+
+    /// Checks `paths`; `-` reads `stdin` (what an editor pipes in), reported as `stdinName`.
+    public static func validate(_ paths: [String], stdin: Data? = nil, stdinName: String = "<stdin>") -> ValidationReport {
         var pathProblems: [Diagnostic] = []
         var files: [String] = []
         // Expand each path alone so one missing path does not hide the others' findings.
         for path in paths {
+            if path == stdinPath { files.append(path); continue }
             do { files += try ScenarioFiles.expand([path]) } catch { pathProblems += error.items }
         }
         var findings: [FileFindings] = []
         var names: [String: SourceLocation] = [:]
         let loader = ScenarioLoader()
-        for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
+        for var file in files {
+            let contents: Data?
+            if file == stdinPath {
+                file = stdinName
+                contents = stdin ?? Data()
+            } else {
+                contents = FileManager.default.contents(atPath: file)
+            }
+            guard let data = contents else {
                 var isDir: ObjCBool = false
                 let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) && isDir.boolValue
                     ? "is a folder, not a scenario file" : "cannot be read"
@@ -60,7 +72,9 @@ public enum ScenarioValidator {
                 loaded.append(document.scenario.name)
                 diagnostics += LintIgnore.filter(ScenarioLint.warnings(document), source: String(decoding: data, as: UTF8.self))
             }
-            diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+            diagnostics = diagnostics.enumerated().sorted {
+                ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+            }.map(\.element)
             findings.append(FileFindings(path: file, scenarios: loaded, diagnostics: diagnostics))
         }
         return ValidationReport(files: findings, pathProblems: pathProblems)
