@@ -43,7 +43,7 @@ struct RunCommand: ParsableCommand {
         do {
             scenarios = try ScenarioFiles.load(paths)
         } catch {
-            printError(error.description)
+            printError(DiagnosticOutput.text(error.items, fd: 2))
             throw ExitCode(2)
         }
         let workFolder: WorkFolder

@@ -66,14 +66,14 @@ final class FaultValidationTests: XCTestCase {
         XCTAssertEqual(diagnostics(head + "faults:\n  - kill: {buyers: [1], at: start}\n    stall: {buyers: [1], at: start, for: 1s}\n"),
                        ["s.yaml:6:5: error: 'faults[0]' has both kill and stall: give one action per item"])
         XCTAssertEqual(diagnostics(head + "faults:\n  - freeze: {buyers: [1], at: start}\n"),
-                       ["s.yaml:6:5: error: unknown key 'freeze' in 'faults[0]'"])
+                       ["s.yaml:6:5: error: unknown key 'freeze' in 'faults[0]' (allowed: kill, stall)"])
     }
 
     func testStallNeedsForAndKillHasNoFor() {
         XCTAssertEqual(diagnostics(head + "faults:\n  - stall: {buyers: [1], at: start}\n"),
                        ["s.yaml:6:12: error: missing required key 'faults[0].stall.for'"])
         XCTAssertEqual(diagnostics(head + "faults:\n  - kill: {buyers: [1], at: start, for: 1s}\n"),
-                       ["s.yaml:6:36: error: unknown key 'for' in 'faults[0].kill'"])
+                       ["s.yaml:6:36: error: unknown key 'for' in 'faults[0].kill' (allowed: buyers, probability, at, limit)"])
     }
 
     func testAFaultThatCanNeverFireIsAnError() {

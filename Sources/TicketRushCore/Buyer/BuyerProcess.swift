@@ -18,9 +18,12 @@ enum BuyerProcess {
         close(barrierFd)
 
         if lockOpen != 0 {
+            // No lock, no safe purchase: every task ends in a lock error.
             sink.emit(.start, task: 0)
-            sink.emit(.error, task: 0, value: Int64(lockOpen), aux: ErrorReason.lock.rawValue)
-            sink.emit(.done, task: 0)
+            for task in 0..<plan.wants {
+                sink.emit(.error, task: task, value: Int64(lockOpen), aux: ErrorReason.lock.rawValue)
+            }
+            sink.emit(.done, task: plan.wants - 1)
             _exit(0)
         }
         var buyer = Buyer(index: index, plan: plan, store: store, lock: lock, sink: sink)

@@ -29,7 +29,7 @@ public enum JUnitReport {
             ("errors", "\(r.invariants.filter { $0.status == .undetermined }.count)"),
             ("skipped", "0"), ("time", seconds(r.durationNs)), ("timestamp", timestamp(r.startedAt)),
             ("hostname", hostname), ("id", "\(id)"), ("package", "ticketrush"),
-        ] + (s.origin.map { [("file", $0.path)] } ?? []))
+        ])
         w.open("properties")
         for (name, value) in properties(r) { w.empty("property", [("name", name), ("value", value)]) }
         w.close("properties")

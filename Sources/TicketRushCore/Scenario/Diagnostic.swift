@@ -5,6 +5,8 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible, Error {
     public var location: SourceLocation
     public var severity: Severity
     public var message: String
+    /// The lint rule that found it (warnings), nil for errors of the format itself.
+    public var rule: String?
 
     public init(_ severity: Severity = .error, at location: SourceLocation, _ message: String) {
         self.location = location
@@ -13,7 +15,9 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible, Error {
     }
 
     /// `path:line:column: error: message`, as compilers print.
-    public var description: String { "\(location): \(severity.rawValue): \(message)" }
+    public var description: String {
+        "\(location): \(severity.rawValue): \(message)" + (rule.map { " [\($0)]" } ?? "")
+    }
 }
 
 /// Every problem in one or more files, errors first by position.

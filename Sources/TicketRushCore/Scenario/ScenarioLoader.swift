@@ -26,42 +26,58 @@ public struct ScenarioLoader {
 
     /// Checks a file and collects every problem rather than stopping at the first.
     public func check(data: Data, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+        let (documents, diagnostics) = inspect(data: data, path: path)
+        return (documents.map(\.scenario), diagnostics)
+    }
+
+    /// Like `check`, but keeps each scenario's normalised value and where its keys stand,
+    /// for `validate` (warnings at the right line) and `show`.
+    public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
         guard let yaml = String(data: data, encoding: .utf8) else {
             return ([], [Diagnostic(at: Self.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
         }
         if yaml.contains("\u{0}") {
             return ([], [Diagnostic(at: Self.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
         }
-        var documents: [Node] = []
-        do {
-            var sequence = try Yams.compose_all(yaml: yaml)
-            while let node = sequence.next() { documents.append(node) }
-            if let error = sequence.error { throw error }
-        } catch {
-            return ([], [Self.yamlDiagnostic(error, path: path)])
-        }
+        let composed = YAMLComposer(path: path).compose(yaml)
+        guard var documents = composed.documents else { return ([], composed.diagnostics) }
         documents = documents.filter { !($0.scalar != nil && $0.tagName == .null) }
+        let bases = documents.filter(Self.isBaseDocument)
+        documents = documents.filter { !Self.isBaseDocument($0) }
         if documents.isEmpty {
-            return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "empty scenario file: expected a mapping with at least name, tickets and buyers")])
+            let why = bases.isEmpty ? "empty scenario file: expected a mapping with at least name, tickets and buyers"
+                : "file holds only base documents (every key starts with 'x-'), no scenario"
+            return ([], composed.diagnostics + [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
         }
-        var scenarios: [Scenario] = []
-        var diagnostics: [Diagnostic] = []
+        var loaded: [LoadedDocument] = []
+        var diagnostics = composed.diagnostics
         var names: [String: SourceLocation] = [:]
         for node in documents {
             var walker = SchemaWalker(path: path)
             let value = walker.walk(node, ScenarioSchema.root, keyPath: "")
             walker.crossCheck(value)
-            diagnostics += walker.diagnostics
-            guard !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
+            diagnostics += walker.diagnostics.filter { !composed.masked.contains($0.location) }
+            guard composed.diagnostics.isEmpty, !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
             let scenario = Self.build(value, origin: walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1))
+            let nameAt = walker.locations["name"] ?? scenario.origin!
             if let earlier = names[scenario.name] {
-                diagnostics.append(Diagnostic(at: walker.locations["name"] ?? scenario.origin!, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
+                diagnostics.append(Diagnostic(at: nameAt, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
                 continue
             }
-            names[scenario.name] = walker.locations["name"] ?? scenario.origin!
-            scenarios.append(scenario)
+            names[scenario.name] = nameAt
+            loaded.append(LoadedDocument(scenario: scenario, value: value, locations: walker.locations))
         }
-        return (scenarios, diagnostics)
+        // Stable: findings at one place keep the order they were found in.
+        diagnostics = diagnostics.enumerated().sorted {
+            ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+        }.map(\.element)
+        return (loaded, diagnostics)
+    }
+
+    /// A document whose keys all start with `x-` only holds anchors for later documents.
+    static func isBaseDocument(_ node: Node) -> Bool {
+        guard let mapping = node.mapping, mapping.count > 0 else { return false }
+        return mapping.keys.allSatisfy { $0.scalar.map { ScenarioSchema.isExtensionKey($0.string) } ?? false }
     }
 
     /// Builds the model from a value the walker accepted (every default present).
@@ -106,12 +122,40 @@ public struct ScenarioLoader {
             let extra = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
             return Diagnostic(at: at(mark), "YAML syntax: \(problem)\(extra)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return Diagnostic(at: at(context.mark), "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping")
+            // Yams marks the first of the keys; the author needs the repeat.
+            let first = at(context.mark)
+            let again = duplicates.first.flatMap { repeatOf(key: $0, after: context.mark, in: context.text, path: path) }
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic(at: again ?? first, "duplicate key \(names) in one mapping (first at line \(first.line)); YAML allows each key once")
         case .reader(let problem, let offset, _, let yaml):
             return Diagnostic(at: offset.map { location(ofOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
         default:
             return Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "YAML: \(error)")
         }
+    }
+
+    /// Where `key` is written again in a block mapping: the next line after `mark` whose text at
+    /// the same column starts with the key and a colon.
+    static func repeatOf(key: String, after mark: Mark, in text: String, path: String) -> SourceLocation? {
+        repeatSpan(key: key, after: mark, in: text).map { SourceLocation(path: path, line: $0.line, column: $0.column) }
+    }
+
+    /// Line, column and written length of the repeated `key` (see `repeatOf`).
+    static func repeatSpan(key: String, after mark: Mark, in text: String) -> (line: Int, column: Int, length: Int)? {
+        let lines = text.sourceLines
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        for index in mark.line..<lines.count {
+            let line = Array(lines[index].unicodeScalars)
+            let column = mark.column - 1
+            guard line.count > column, line[..<column].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
+            let rest = String(String.UnicodeScalarView(line[column...]))
+            for spelled in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(spelled) {
+                if rest.dropFirst(spelled.count).drop(while: { $0 == " " }).first == ":" {
+                    return (index + 1, mark.column, spelled.unicodeScalars.count)
+                }
+            }
+        }
+        return nil
     }
 
     /// Line and column of the first invalid UTF-8 byte.
@@ -134,7 +178,7 @@ public struct ScenarioLoader {
         var line = 1, column = 1
         for ch in text {
             if ch == needle { break }
-            if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+            if ch == "\n" || ch == "\r\n" || ch == "\r" { line += 1; column = 1 } else { column += 1 }
         }
         return SourceLocation(path: path, line: line, column: column)
     }

@@ -30,8 +30,10 @@ struct SchemaWalker {
             guard value > 0, value.isFinite else { return fail(node, "\(label) must be a number > 0, got \(scalar.string)") }
             return .number(value)
         case .text(let nonEmpty):
-            guard let scalar = node.scalar, node.tagName != .null else {
-                return fail(node, "\(label) must be a string, got \(describe(node))")
+            // Only text: `name: 2024` or `description: yes` would read differently in JSON tools.
+            guard let scalar = node.scalar, node.tagName == .str else {
+                let quote = node.scalar.map { " (quote it: \"\($0.string)\")" } ?? ""
+                return fail(node, "\(label) must be a string, got \(describe(node))\(quote)")
             }
             if nonEmpty && scalar.string.isEmpty { return fail(node, "\(label) must not be empty") }
             return .text(scalar.string)
@@ -81,7 +83,7 @@ struct SchemaWalker {
         case .keyed(let keys, let valueShape):
             guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
             var result: [String: ConfigValue] = [:]
-            var ok = true
+            var ok = checkMerges(node, label: label)
             for (keyNode, valueNode) in pairs(node) {
                 let key = keyNode.scalar?.string ?? ""
                 guard keys.contains(key) else {
@@ -103,7 +105,7 @@ struct SchemaWalker {
             return fail(node, "\(label) must be a mapping with keys \(fields.map(\.name).joined(separator: ", ")), got \(describe(node))")
         }
         var result: [String: ConfigValue] = [:]
-        var ok = true
+        var ok = checkMerges(node, label: label)
         let names = fields.map(\.name)
         for (keyNode, valueNode) in pairs(node) {
             guard let key = keyNode.scalar?.string else {
@@ -111,9 +113,10 @@ struct SchemaWalker {
                 ok = false
                 continue
             }
+            if keyPath.isEmpty && ScenarioSchema.isExtensionKey(key) { continue }
             guard let field = fields.first(where: { $0.name == key }) else {
                 let hint = Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
-                report(keyNode, "unknown key '\(key)' in \(label)\(hint)")
+                report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(names.joined(separator: ", ")))")
                 ok = false
                 continue
             }
@@ -145,6 +148,7 @@ struct SchemaWalker {
 
     private mutating func uniform(_ node: Node, keyPath: String) -> ConfigValue? {
         let label = "'\(keyPath)'"
+        let uniformLabel = "'\(keyPath).uniform'"
         let entries = pairs(node)
         guard entries.count == 1, entries[0].0.scalar?.string == "uniform" else {
             let key = entries.first { $0.0.scalar?.string != "uniform" }?.0 ?? node
@@ -152,11 +156,13 @@ struct SchemaWalker {
         }
         let listNode = entries[0].1
         guard let list = listNode.sequence, list.count == 2 else {
-            return fail(listNode, "\(label).uniform must be a list of two durations [min, max]")
+            return fail(listNode, "\(uniformLabel) must be a list of two durations [min, max]")
         }
-        guard let low = duration(list[0], label: "\(label).uniform[0]"),
-              let high = duration(list[1], label: "\(label).uniform[1]") else { return nil }
-        guard low <= high else { return fail(listNode, "\(label).uniform min must not exceed max") }
+        guard let low = duration(list[0], label: "'\(keyPath).uniform[0]'"),
+              let high = duration(list[1], label: "'\(keyPath).uniform[1]'") else { return nil }
+        guard low <= high else {
+            return fail(listNode, "\(uniformLabel) min \(DurationText.format(low)) must not exceed max \(DurationText.format(high))")
+        }
         return low == high ? .duration(low) : .uniform(low, high)
     }
 
@@ -198,6 +204,22 @@ struct SchemaWalker {
         if parts.last == "" || parts.last == "." { return "must name a file, not a folder: '\(path)'" }
         if path.contains("\0") { return "must not contain NUL" }
         return nil
+    }
+
+    /// Reports merge keys (`<<`) whose value is not a mapping or a list of mappings.
+    private mutating func checkMerges(_ node: Node, label: String) -> Bool {
+        var ok = true
+        for (key, value) in node.mapping ?? [:] {
+            guard let s = key.scalar, s.string == "<<", s.style == .plain else { continue }
+            let sources = value.mapping != nil ? [value] : (value.sequence.map(Array.init) ?? [])
+            if sources.isEmpty || sources.contains(where: { $0.mapping == nil }) {
+                report(value, "'<<' in \(label) must merge a mapping or a list of mappings (such as *base), got \(describe(value))")
+                ok = false
+            } else {
+                for source in sources where !checkMerges(source, label: label) { ok = false }
+            }
+        }
+        return ok
     }
 
     /// A mapping's pairs with YAML merge keys (`<<: *base`) applied: own keys win.
@@ -250,6 +272,7 @@ struct SchemaWalker {
         case .scalar(let s):
             if node.tagName == .null { return "nothing (null)" }
             if node.tagName == .bool { return "the boolean \(s.string)" }
+            if node.tagName == .int || node.tagName == .float { return "the number \(s.string)" }
             return "'\(s.string)'"
         }
     }

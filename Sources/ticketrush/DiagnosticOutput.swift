@@ -1,0 +1,21 @@
+import Foundation
+import Glibc
+import TicketRushCore
+
+/// Diagnostics for a terminal: with the offending line and a caret when `fd` is one.
+enum DiagnosticOutput {
+    /// Every diagnostic as text; excerpts when `excerpts` (default: `fd` is a terminal).
+    /// `known` holds texts that are not files (standard input), by the path diagnostics name.
+    static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
+        let show = excerpts ?? (isatty(fd) == 1)
+        var sources = known
+        return items.map { d in
+            guard show else { return d.description }
+            if sources[d.location.path] == nil {
+                sources[d.location.path] = FileManager.default.contents(atPath: d.location.path)
+                    .flatMap { String(data: $0, encoding: .utf8) } ?? ""
+            }
+            return DiagnosticText.render(d, source: sources[d.location.path])
+        }.joined(separator: "\n")
+    }
+}

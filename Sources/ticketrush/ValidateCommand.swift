@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import TicketRushCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files without running them.",
+        discussion: """
+            Reports every problem of every file as path:line:column: error|warning: message. \
+            Exit codes: 0 no errors (warnings allowed unless --strict); 1 warnings only, with --strict; 2 errors.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
+
+    @Argument(help: "Scenario files, folders searched for *.yaml and *.yml, or - for standard input.")
+    var paths: [String] = ["scenarios"]
+
+    @Option(help: "The name findings give standard input (an editor passes the buffer's path).")
+    var stdinName = "<stdin>"
+
+    @Option(help: "text; json for editors and CI (the shape is in docs/scenarios.md); github for GitHub Actions annotations.")
+    var format: Format = .text
+
+    @Flag(help: "Exit 1 when there are warnings (and no errors).")
+    var strict = false
+
+    @Flag(inversion: .prefixedNo, help: "Show the offending line with a caret (default: when stdout is a terminal).")
+    var excerpts: Bool?
+
+    func run() throws {
+        let stdin = paths.contains(ScenarioValidator.stdinPath) ? FileHandle.standardInput.readDataToEndOfFile() : nil
+        let report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
+        let known = stdin.map { [stdinName: String(decoding: $0, as: UTF8.self)] } ?? [:]
+        let code = report.exitCode(strict: strict)
+        switch format {
+        case .json:
+            print(DiagnosticJSON.text(report, strict: strict))
+        case .github:
+            for line in DiagnosticGitHub.lines(report) { print(line) }
+            print(DiagnosticText.summary(report))
+        case .text:
+            if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1, known: known)) }
+            print(DiagnosticText.summary(report))
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+@testable import TicketRushCore
+
+/// docs/scenarios.md documents every key the loader accepts (walked from `ScenarioSchema`,
+/// so keys added later are demanded too), every allowed word, every lint rule and template.
+final class ScenarioReferenceTests: XCTestCase {
+    static let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/scenarios.md")
+
+    /// Every key path of the format (`lock.scope`) and every word a choice allows.
+    static func keyPaths(_ shape: Shape, _ prefix: String = "") -> (keys: [String], words: [String]) {
+        var keys: [String] = [], words: [String] = []
+        switch shape {
+        case .object(let fields, _):
+            for field in fields {
+                let path = prefix.isEmpty ? field.name : "\(prefix).\(field.name)"
+                keys.append(path)
+                let inner = keyPaths(field.shape, path)
+                keys += inner.keys
+                words += inner.words
+            }
+        case .choice(let allowed):
+            words += allowed
+        case .uniqueList(let item):
+            // Keys of list items read `faults[].kind`.
+            let inner = keyPaths(item, "\(prefix)[]")
+            keys += inner.keys
+            words += inner.words
+        case .keyed(let allowedKeys, let value):
+            words += allowedKeys
+            for key in allowedKeys {
+                let inner = keyPaths(value, "\(prefix).\(key)")
+                keys += inner.keys
+                words += inner.words
+            }
+        default:
+            break
+        }
+        return (keys, words)
+    }
+
+    func testEveryKeyHasASection() throws {
+        let text = try String(contentsOf: Self.reference, encoding: .utf8)
+        let (keys, _) = Self.keyPaths(ScenarioSchema.root)
+        XCTAssertTrue(keys.contains("lock.scope"), "the walk finds nested keys")
+        // A heading may name several keys that share a meaning: ### `faults[].kill.at`, `faults[].stall.at`
+        let headings = text.split(separator: "\n").filter { $0.hasPrefix("### ") }
+        for key in keys {
+            XCTAssertTrue(headings.contains { $0.contains("`\(key)`") }, "docs/scenarios.md has no section '### `\(key)`'")
+        }
+    }
+
+    func testEveryAllowedWordIsDocumented() throws {
+        let text = try String(contentsOf: Self.reference, encoding: .utf8)
+        for word in Set(Self.keyPaths(ScenarioSchema.root).words) {
+            XCTAssertTrue(text.contains("`\(word)`"), "docs/scenarios.md never mentions the value `\(word)`")
+        }
+    }
+
+    func testEveryLintRuleAndTemplateIsDocumented() throws {
+        let text = try String(contentsOf: Self.reference, encoding: .utf8)
+        for rule in ScenarioLint.rules {
+            XCTAssertTrue(text.contains("| `\(rule.id)` |"), "docs/scenarios.md has no row for rule \(rule.id)")
+        }
+        for template in ScenarioTemplate.allCases {
+            XCTAssertTrue(text.contains(template.rawValue), "docs/scenarios.md does not name template \(template.rawValue)")
+        }
+    }
+
+    /// The examples in the reference load (ignoring warnings), one scenario each or a family.
+    func testYAMLExamplesThatAreWholeScenariosLoad() throws {
+        let text = try String(contentsOf: Self.reference, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let whole = blocks.filter { $0.contains("name:") && $0.contains("tickets:") || $0.hasPrefix("x-base") }
+        XCTAssertGreaterThanOrEqual(whole.count, 2)
+        for block in whole {
+            XCTAssertNoThrow(try ScenarioLoader().load(data: Data(block.utf8), path: "docs/scenarios.md"), block)
+        }
+    }
+}
