@@ -36,7 +36,7 @@ public enum ScenarioLint {
     /// Every rule, in the order findings are reported.
     public static let rules: [LintRule] = [
         .expectNeedsLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
-        .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort,
+        .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .deadHolderWaits,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.
