@@ -111,6 +111,28 @@ final class FaultTests: XCTestCase {
         XCTAssertTrue(xml.contains("2 purchases, final count 0 of 2"), xml)
     }
 
+    /// Killed right after announcing its write, the buyer never wrote: the ticket goes to
+    /// the next holder and no invariant but all-finished is disturbed (not even unknown).
+    func testKilledAtPurchaseWriteNeverWrote() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let scenario = try CLI.write("""
+            name: before-write
+            tickets: 1
+            buyers: 4
+            storage: {write: atomic}
+            lock: flock
+            faults:
+              - kill: {probability: 1, at: purchase.write, limit: 1}
+            trials: 3
+            seed: 4
+            expect: {all-finished: violated}
+
+            """, to: "s.yaml", in: dir)
+        let result = try CLI.run(["run", scenario, "--junit", dir.appendingPathComponent("j.xml").path])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("PASS  before-write  3 trials  sold 1 of 1"), result.stdout)
+    }
+
     /// Bad faults stop the run before anything forks, with the place in the file.
     func testBadFaultsAreLocatedErrors() throws {
         let dir = try CLI.temporaryFolder(self)

@@ -35,17 +35,32 @@ final class FaultAccountingTests: XCTestCase {
         XCTAssertEqual(finished.details, ["a killed by signal 9"])
     }
 
-    func testABuyerKilledWhileWritingIsIndeterminate() {
-        var events = [ev(1, 0, .start), ev(2, 0, .purchaseRead, value: 1), ev(3, 0, .purchaseWrite, value: 0), ev(4, 0, .faultKill, value: 9),
-                      ev(1, 1, .start), ev(5, 1, .purchaseRead, value: 1), ev(6, 1, .purchaseWrite, value: 0), ev(7, 1, .bought, value: 0), ev(8, 1, .done)]
+    /// Killed by a fault right after reporting purchase.write: stopped before the write, so it did not write.
+    func testABuyerAFaultKilledAtPurchaseWriteDidNotWrite() {
+        var events = [ev(1, 0, .start), ev(2, 0, .purchaseRead, value: 1), ev(3, 0, .purchaseWrite, value: 0), ev(4, 1, .start),
+                      ev(5, 0, .faultKill, value: 9),
+                      ev(6, 1, .purchaseRead, value: 1), ev(7, 1, .purchaseWrite, value: 0), ev(8, 1, .bought, value: 0), ev(9, 1, .done)]
         let exits: [BuyerExit] = [.signaled(signal: 9), .exited(code: 0)]
         TrialRunner.closeOpenTasks(&events, wants: 1, exits: exits, timedOut: false, at: 20, killed: [0])
         let h = TrialHistory(trial: 0, seed: 1, tickets: 1, buyerNames: ["a", "b"], wants: 1, events: events,
                              exits: exits, finalRead: .count(0), durationNs: 20)
-        let closing = h.events.last { $0.buyer == 0 && $0.kind == .error }
-        XCTAssertEqual(closing?.reason, .killed)
+        XCTAssertEqual(h.events.last { $0.buyer == 0 && $0.kind == .error }?.reason, .killed)
+        XCTAssertEqual(h.operations.first { $0.buyer == 0 }?.completion, .fail)
+        XCTAssertEqual(NoOversellChecker().judge(h).verdict, .holds)
+        XCTAssertEqual(ConservationChecker().judge(h).verdict, .holds)
+        XCTAssertEqual(OneOutcomeChecker().judge(h).verdict, .holds)
+    }
+
+    /// Died after purchase.write of something else (no fault event): the write may have landed.
+    func testABuyerThatDiedWhileWritingIsIndeterminate() {
+        var events = [ev(1, 0, .start), ev(2, 0, .purchaseRead, value: 1), ev(3, 0, .purchaseWrite, value: 0),
+                      ev(1, 1, .start), ev(5, 1, .purchaseRead, value: 1), ev(6, 1, .purchaseWrite, value: 0), ev(7, 1, .bought, value: 0), ev(8, 1, .done)]
+        let exits: [BuyerExit] = [.signaled(signal: 11), .exited(code: 0)]
+        TrialRunner.closeOpenTasks(&events, wants: 1, exits: exits, timedOut: false, at: 20)
+        let h = TrialHistory(trial: 0, seed: 1, tickets: 1, buyerNames: ["a", "b"], wants: 1, events: events,
+                             exits: exits, finalRead: .count(0), durationNs: 20)
         XCTAssertEqual(h.operations.first { $0.buyer == 0 }?.completion, .info)
-        XCTAssertEqual(NoOversellChecker().judge(h).verdict, .unknown, "whether the killed write landed cannot be told from the log")
+        XCTAssertEqual(NoOversellChecker().judge(h).verdict, .unknown, "whether that write landed cannot be told from the log")
         XCTAssertEqual(OneOutcomeChecker().judge(h).verdict, .holds)
     }
 }

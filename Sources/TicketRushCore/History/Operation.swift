@@ -26,6 +26,7 @@ public struct Operation: Sendable, Equatable {
     static func pair(_ history: TrialHistory) -> [Operation] {
         var byKey: [Int: Operation] = [:]
         var order: [Int] = []
+        var lastKind: [Int: EventKind] = [:]
         let stride = max(history.wants, 1) + 1
         for event in history.events where event.kind != .start && event.kind != .done {
             let key = event.buyer * stride + min(event.task, stride - 1)
@@ -37,6 +38,10 @@ public struct Operation: Sendable, Equatable {
             }
             guard var op = byKey[key] else { continue }
             if event.kind == .purchaseWrite { op.startedWrite = true }
+            // A fault stops the buyer right after it reports purchase.write, before the write
+            // itself: killed there, it is known not to have written.
+            if event.kind == .faultKill, lastKind[key] == .purchaseWrite { op.startedWrite = false }
+            lastKind[key] = event.kind
             if event.kind.isOutcome {
                 op.outcomeCount += 1
                 if op.outcome == nil {
