@@ -48,18 +48,17 @@ public struct ScenarioLoader {
         var diagnostics: [Diagnostic] = []
         var names: [String: SourceLocation] = [:]
         for node in documents {
-            var walker = SchemaWalker(path: path)
-            let value = walker.walk(node, ScenarioSchema.root, keyPath: "")
-            walker.crossCheck(value)
-            diagnostics += walker.diagnostics
-            guard !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
-            let scenario = Self.build(value, origin: walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1))
-            if let earlier = names[scenario.name] {
-                diagnostics.append(Diagnostic(at: walker.locations["name"] ?? scenario.origin!, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
-                continue
+            // One scenario, or one per matrix cell (MatrixExpansion walks the schema).
+            let (loaded, found) = MatrixExpansion.scenarios(node, path: path)
+            diagnostics += found
+            for (scenario, nameAt) in loaded.map({ ($0.scenario, $0.nameAt) }) {
+                if let earlier = names[scenario.name] {
+                    diagnostics.append(Diagnostic(at: nameAt, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
+                    continue
+                }
+                names[scenario.name] = nameAt
+                scenarios.append(scenario)
             }
-            names[scenario.name] = walker.locations["name"] ?? scenario.origin!
-            scenarios.append(scenario)
         }
         return (scenarios, diagnostics)
     }
