@@ -213,4 +213,20 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(cell.status, 2)
         XCTAssertTrue(cell.stderr.contains("no scenario or cell named 'lock.mode=flok'; there are: s[lock.mode=none], s[lock.mode=flock]"), cell.stderr)
     }
+
+    /// Plain progress lines when stderr is a file, a redrawn line on a terminal, none with --quiet.
+    func testProgressOnStderr() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = "\(root)/scenarios/seed-mutex.yaml"
+        let plain = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stderr.hasPrefix("progress: cells 0/1  trials 1/3  violating 0 (0.0%)"), plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("\u{1B}"), "no terminal codes in a log")
+        let quiet = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path, "--quiet"])
+        XCTAssertEqual(quiet.stderr, "")
+        // A terminal, through script(1)'s pseudo-terminal, where it exists.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let typed = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path], shell: "/usr/bin/script")
+        XCTAssertTrue(typed.stdout.contains("\r\u{1B}[Kcells 0/1  trials 1/3"), typed.stdout)
+    }
 }
