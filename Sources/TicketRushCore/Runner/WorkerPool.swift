@@ -38,7 +38,13 @@ public enum WorkerPool {
         var buffers = [[UInt8]](repeating: [], count: jobs)
         var open = Set(0..<jobs)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var forwarded = false
         while !open.isEmpty {
+            // A signal to the runner alone (not its process group) must still stop the workers.
+            if !forwarded, tr_interrupted() != 0 {
+                for pid in pids { kill(pid, SIGINT) }
+                forwarded = true
+            }
             var pfds = open.sorted().map { pollfd(fd: readEnds[$0], events: Int16(POLLIN), revents: 0) }
             let ready = poll(&pfds, nfds_t(pfds.count), 1000)
             if ready < 0 && errno != EINTR { break }
@@ -59,13 +65,18 @@ public enum WorkerPool {
         }
         for fd in readEnds { close(fd) }
         var interrupted: Int32 = 0
-        for pid in pids {
+        for (job, pid) in pids.enumerated() {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            if (status & 0x7f) == 0 && (status >> 8) & 0xff == 130 { interrupted = SIGINT }
+            let signal = status & 0x7f, code = (status >> 8) & 0xff
+            if signal == 0 && code == 130 { interrupted = SIGINT }
+            // A worker that died without saying why lost its trials: never report a partial run as whole.
+            if failures.isEmpty && (signal != 0 || (code != 0 && code != 130)) {
+                failures.append("worker \(job + 1) " + (signal != 0 ? "was killed by signal \(signal)" : "exited \(code)"))
+            }
         }
         if tr_interrupted() != 0 || interrupted != 0 { throw RunnerError.interrupted(signal: tr_interrupted() != 0 ? tr_interrupted() : interrupted) }
-        if let first = failures.first { throw RunnerError.badWorkFolder("a trial worker failed: \(first)") }
+        if let first = failures.first { throw RunnerError.workerFailed(first) }
         return records
     }
 
