@@ -117,4 +117,10 @@ final class SweepLoaderTests: XCTestCase {
         XCTAssertEqual(errors("name: s\ntickets: 1\nbuyers: 2\ntrials: {max: 3}\n"),
                        ["t.yaml:4:15: error: 'trials.max' only applies with 'trials.until'"])
     }
+
+    func testHugeMatrixIsRefused() {
+        let values = (1...101).map(String.init).joined(separator: ", ")
+        XCTAssertEqual(errors("name: s\ntickets: 1\nbuyers: 2\nmatrix: {tickets: [\(values)], buyers.count: [\(values)]}\n"),
+                       ["t.yaml:4:9: error: 'matrix' expands to 10201 cells; at most 10000 are allowed"])
+    }
 }

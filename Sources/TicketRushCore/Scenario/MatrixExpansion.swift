@@ -11,6 +11,9 @@ enum MatrixExpansion {
         var nameAt: SourceLocation
     }
 
+    /// Most cells one matrix may expand to: beyond it a typo, not an experiment.
+    static let maxCells = 10_000
+
     static func scenarios(_ document: Node, path: String) -> ([Loaded], [Diagnostic]) {
         guard let matrixNode = document.mapping?.first(where: { $0.key.scalar?.string == "matrix" })?.value else {
             return plain(document, path: path)
@@ -28,6 +31,10 @@ enum MatrixExpansion {
         }
         if diagnostics.isEmpty && axes.isEmpty {
             diagnostics.append(Diagnostic(at: at(matrixNode, path), "'matrix' must map at least one key path to a list of values"))
+        }
+        let count = axes.reduce(1) { $0.multipliedReportingOverflow(by: max(1, $1.nodes.count)).partialValue }
+        if count > maxCells {
+            diagnostics.append(Diagnostic(at: at(matrixNode, path), "'matrix' expands to \(count) cells; at most \(maxCells) are allowed"))
         }
         guard diagnostics.isEmpty else { return ([], diagnostics) }
 
