@@ -34,7 +34,8 @@ final class SweepCommandTests: XCTestCase {
         for cell in ["lock.mode=none,buyers.count=2", "lock.mode=none,buyers.count=10", "lock.mode=flock,buyers.count=2", "lock.mode=flock,buyers.count=10"] {
             XCTAssertTrue(r.stdout.contains("PASS  sweep-locks[\(cell)]  3 trials"), r.stdout)
         }
-        XCTAssertTrue(r.stdout.contains("no-oversell: 3 in 3 trials: rate 100.0%, 95% CI 43.9%–100.0%"), r.stdout)
+        // How many of 3 trials the race bites in depends on the scheduler; that it is stated does not.
+        XCTAssertNotNil(r.stdout.range(of: #"no-oversell: [123] in 3 trials: rate [0-9.]+%, 95% CI [0-9.]+%–[0-9.]+%"#, options: .regularExpression), r.stdout)
         XCTAssertTrue(r.stdout.contains("6 invariants never violated: 0 in 3 trials: rate below 56.1% at 95% each"), r.stdout)
         let xml = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertTrue(xml.contains("<testsuite name=\"sweep-locks[lock.mode=flock,buyers.count=10]\""), xml)
@@ -61,11 +62,11 @@ final class SweepCommandTests: XCTestCase {
             name: naive
             tickets: 1
             buyers: 3
-            delays: {write: {uniform: [2ms, 6ms]}}
-            storage: {write: atomic}
+            delays: {start: {uniform: [0, 5ms]}, search: 30s}
+            timeout: 150ms
             trials: 3
             seed: 5
-            invariants: [no-oversell, conservation]
+            invariants: [no-oversell, all-finished]
             matrix: {lock.mode: [none, flock]}
             """, to: "naive.yaml", in: dir)
         let first = dir.appendingPathComponent("first")
@@ -84,7 +85,8 @@ final class SweepCommandTests: XCTestCase {
         let before = try csvRows(first).first { $0["cell"] == "lock.mode=none" && $0["trial"] == "1" }
         let after = try csvRows(again)
         XCTAssertEqual(after.count, 1)
-        for key in ["scenario", "cell", "trial", "seed", "sold", "final_count", "no-oversell", "conservation"] {
+        // A timeout that always bites: the outcome does not depend on the scheduler, so all must match.
+        for key in ["scenario", "cell", "trial", "seed", "sold", "final_count", "no-oversell", "all-finished", "timed_out"] {
             XCTAssertEqual(after[0][key], before?[key], key)
         }
     }
@@ -97,7 +99,7 @@ final class SweepCommandTests: XCTestCase {
         let files = [try CLI.write("""
             name: eq
             tickets: 2
-            lock: flock
+            lock: {mode: flock, scope: task}   # searches too: no torn read even with in-place writes
             seed: 4
             trials: 2
             delays: {write: {uniform: [0, 1ms]}}
@@ -180,7 +182,7 @@ final class SweepCommandTests: XCTestCase {
             name: until
             tickets: 1
             buyers: 2
-            delays: {write: 2ms}
+            delays: {write: 50ms}
             storage: {write: atomic}
             seed: 3
             trials: {until: {rate_below: 20%}, max: 200}
@@ -193,8 +195,10 @@ final class SweepCommandTests: XCTestCase {
         // 0 in n: the Wilson upper bound z²/(n+z²) first drops below 20% at n = 16.
         XCTAssertTrue(r.stdout.contains("PASS  until[lock.mode=flock]  16 trials"), r.stdout)
         XCTAssertTrue(r.stdout.contains("stopped after 16 trials: every hold invariant's rate is below 20.00% at 95%"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("FAIL  until[lock.mode=none]  1 trial "), r.stdout)
-        XCTAssertTrue(r.stdout.contains("stopped after 1 trial: a hold invariant was violated"), r.stdout)
+        // Both buyers read before either writes (50 ms apart): the first trial oversells, unless
+        // the scheduler starves one buyer that long; either way the first violation stops the cell.
+        XCTAssertTrue(r.stdout.contains("FAIL  until[lock.mode=none]  "), r.stdout)
+        XCTAssertTrue(r.stdout.contains(": a hold invariant was violated"), r.stdout)
         let cells = try XCTUnwrap(try summary(reports)["cells"] as? [[String: Any]])
         XCTAssertEqual((cells[0]["stop"] as? [String: Any])?["reason"] as? String, "bounded")
         XCTAssertEqual(cells[0]["trials"] as? Int, 16)
