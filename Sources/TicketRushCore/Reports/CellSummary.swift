@@ -17,7 +17,7 @@ public enum CellSummary {
         }
         if c.lockAcquisitions > 0 {
             let total = Double(c.lockWaitNs + c.lockHoldNs)
-            speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms a purchase"
+            speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition"
             if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
         }
         out.append(speed)

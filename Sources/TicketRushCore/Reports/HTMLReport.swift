@@ -52,7 +52,7 @@ public enum HTMLReport {
     }
 
     private static func table(_ cells: [RunResults.Cell]) -> String {
-        var out = "<table><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per purchase: wait / hold</th></tr>\n"
+        var out = "<table><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
         for c in cells {
             let r = c.report
             let mark = r.passed ? "<span class=\"pass\">PASS</span>" : (r.invariants.contains { $0.status == .unmet } ? "<span class=\"fail\">FAIL</span>" : "<span class=\"unknown\">UNKNOWN</span>")
