@@ -56,6 +56,15 @@ final class StatisticsTests: XCTestCase {
         tally.add(record([.noOversell: .violated, .conservation: .holds], trial: 16))
         XCTAssertEqual(tally.stop(rule), .violation)
 
+        // docs/sweeps.md: with no violation, 1% at 95% takes 381 trials.
+        var long = StopRule.Tally(s)
+        var stoppedAt = 0
+        for trial in 0..<1000 where stoppedAt == 0 {
+            long.add(record([.noOversell: .holds, .conservation: .holds], trial: trial))
+            if long.stop(StopRule(rateBelow: 0.01)) != nil { stoppedAt = trial + 1 }
+        }
+        XCTAssertEqual(stoppedAt, 381)
+
         // Unknown verdicts count against the bound but do not stop the cell.
         var unsure = StopRule.Tally(s)
         for trial in 0..<40 { unsure.add(record([.noOversell: .unknown, .conservation: .holds], trial: trial)) }
