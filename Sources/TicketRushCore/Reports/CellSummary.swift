@@ -11,6 +11,10 @@ public enum CellSummary {
         for i in invariants where i.violated > 0 {
             out.append("    \(i.invariant.rawValue): \(i.rate.statement())")
         }
+        if let first = c.trials.first(where: \.failed), c.report.passed {
+            // Unmet expectations print their own rerun line (TerminalSummary.details).
+            out.append("    first failing trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial))")
+        }
         var speed = "    \(String(format: "%.1f", c.throughput)) purchases/s"
         if let l = c.latency {
             speed += "  latency p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms"

@@ -38,7 +38,8 @@ public enum JUnitReport {
             switch inv.status {
             case .met:
                 w.open("testcase", attrs)
-                w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n")
+                let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial))\n" } ?? ""
+                w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n" + rerun)
                 w.close("testcase")
             case .unmet, .undetermined:
                 w.open("testcase", attrs)
