@@ -6,20 +6,40 @@ import TicketRushCore
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run scenario files and write a JUnit report.",
-        discussion: "Each trial forks one process per buyer in a fresh work folder; the folder is removed afterwards unless --work is given.")
+        abstract: "Run scenario files and write the reports (JUnit, CSV, JSON, HTML).",
+        discussion: """
+            Each trial forks one process per buyer in a fresh work folder; the folder is removed afterwards unless --work is given. \
+            Reports go to --reports (default reports/): junit.xml, results.csv, summary.json, index.html and trials.json \
+            (what `ticketrush merge` combines). With --shard, exit 1 only for a violated hold expectation: \
+            judge the whole run with `ticketrush merge`.
+            """)
 
     @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
     var paths: [String] = ["scenarios"]
 
-    @Option(help: "Where to write the JUnit XML report.")
-    var junit: String = "reports/junit.xml"
+    @Option(help: "Folder for every report.")
+    var reports: String = "reports"
 
-    @Option(help: "Run this many trials of every scenario, overriding the files.")
+    @Option(help: "Where to write the JUnit XML report (default: REPORTS/junit.xml).")
+    var junit: String?
+
+    @Option(help: "Run this many trials of every scenario, overriding the files (and any trials.until rule).")
     var trials: Int?
 
     @Option(help: "Seed every scenario with this, overriding the files.")
     var seed: UInt64?
+
+    @Option(help: "Run only this scenario or sweep cell: its full name (NAME[lock.mode=flock,…]) or its label (lock.mode=flock,…).")
+    var cell: String?
+
+    @Option(help: "Run only this trial (1-based) of each scenario run, with the seed it has in the whole run.")
+    var trial: Int?
+
+    @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds.")
+    var shard: String?
+
+    @Option(help: "Run this many trials at once, each in its own worker process. Default 1: parallel trials disturb each other's timing (latency, throughput, and how often a race bites).")
+    var jobs: Int = 1
 
     @Option(help: "Keep each trial's event log as JSON Lines under this folder.")
     var events: String?
@@ -30,22 +50,42 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print one human line per event.")
     var transcript = false
 
-    @Flag(help: "Print only problems and the closing line.")
+    @Flag(help: "Print only problems and the closing line; no progress line.")
     var quiet = false
 
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+        if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
+        if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be from 1 to 256") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
     }
 
     func run() throws {
         tr_install_interrupt_handlers()
-        let scenarios: [Scenario]
+        let startedAt = Date().timeIntervalSince1970
+        var scenarios: [Scenario]
         do {
             scenarios = try ScenarioFiles.load(paths)
         } catch {
             printError(DiagnosticOutput.text(error.items, fd: 2))
             throw ExitCode(2)
         }
+        if let cell {
+            let chosen = RunPlan.select(cell, in: scenarios)
+            guard !chosen.isEmpty else {
+                printError("ticketrush: error: no scenario or cell named '\(cell)'; there are: \(scenarios.map(\.name).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            scenarios = chosen
+        }
+        let shardSpec = shard.flatMap(Shard.init)
+        if shardSpec != nil, seed == nil, let unseeded = scenarios.first(where: { $0.seed == nil }) {
+            printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
+            throw ExitCode(2)
+        }
+        let plan = RunPlan(scenarios: scenarios, seed: seed, trials: trials, onlyTrial: trial.map { $0 - 1 })
+        let units = shardSpec.map { plan.shard($0.k, of: $0.n) } ?? plan.units
+
         let workFolder: WorkFolder
         do {
             workFolder = try work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
@@ -55,51 +95,74 @@ struct RunCommand: ParsableCommand {
         }
         defer { workFolder.finish() }
 
-        let runner = ScenarioRunner(options: RunOptions(trials: trials, seed: seed, work: workFolder))
-        var reports: [ScenarioReport] = []
+        let transcript = self.transcript, events = self.events
+        let executor = UnitExecutor(plan: plan, work: workFolder) { scenario, history in
+            if transcript { print(Transcript.lines(history, scenario: scenario.name).joined(separator: "\n")) }
+            if let events { try writeEvents(history, scenario: scenario.name, under: events) }
+        }
+        var planned: [String: Int] = [:]
+        for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
+        var progress = Progress(mode: Progress.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
+            FileHandle.standardError.write(Data($0.utf8))
+        }
+        var records: [TrialRecord] = []
+        var failure: RunnerError?
         do {
-            for scenario in scenarios {
-                let report = try runner.run(scenario) { history, _ in
-                    if transcript { print(Transcript.lines(history, scenario: scenario.name).joined(separator: "\n")) }
-                    if let events { try writeEvents(history, scenario: scenario.name, under: events) }
+            if jobs > 1 {
+                records = try WorkerPool.run(units, jobs: jobs, executor: executor) { progress.add($0) }
+            } else {
+                var executor = executor
+                for unit in units {
+                    try executor.run(unit) { records.append($0); progress.add($0) }
+                    if unit.trial == nil { progress.finishCell(plan.scenarios[unit.scenario].name) }
                 }
-                reports.append(report)
-                if !quiet || !report.passed { print(TerminalSummary.line(report)) }
-                for line in TerminalSummary.details(report) { print(line) }
             }
         } catch let error as RunnerError {
-            if !reports.isEmpty { try? writeReport(reports) }
-            printError("ticketrush: error: \(error)")
-            if case .interrupted = error { throw ExitCode(130) }
-            throw ExitCode(3)
+            failure = error
         }
-        do {
-            try writeReport(reports)
-        } catch {
-            printError("ticketrush: error: cannot write \(junit): \(error.localizedDescription)")
-            throw ExitCode(3)
-        }
-        print(TerminalSummary.total(reports))
-        if !quiet { print("JUnit report: \(junit)") }
-        if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
-    }
+        progress.end()
 
-    private func writeReport(_ reports: [ScenarioReport]) throws {
-        try write(JUnitReport.xml(reports), to: junit)
+        let results = RunResults(shard: shardSpec.map { [$0.k, $0.n] }, startedAt: startedAt, scenarios: plan.records, trials: records)
+        do {
+            try ReportFiles.write(results, to: reports, junit: junit)
+        } catch {
+            printError("ticketrush: error: cannot write reports under \(reports): \(error.localizedDescription)")
+            throw ExitCode(3)
+        }
+        if let failure {
+            printError("ticketrush: error: \(failure)")
+            if case .interrupted = failure { throw ExitCode(130) }
+            throw ExitCode(3)
+        }
+        let status = ReportFiles.printSummary(results, quiet: quiet, reports: reports, junit: junit)
+        if shardSpec != nil {
+            // A shard cannot judge `violated` expectations alone: only a seen violation of a hold is final.
+            let broken = results.cells.flatMap(\.report.invariants).contains { $0.expectation == .hold && $0.violated > 0 }
+            if broken { throw ExitCode(1) }
+            return
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 
     private func writeEvents(_ history: TrialHistory, scenario: String, under folder: String) throws {
         let path = "\(folder)/\(slug(scenario))/trial-\(history.trial + 1).jsonl"
         do {
-            try write(EventLog.jsonLines(history), to: path)
+            try ReportFiles.write(EventLog.jsonLines(history), to: path)
         } catch {
             throw RunnerError.badWorkFolder("cannot write \(path): \(error.localizedDescription)")
         }
     }
+}
 
-    private func write(_ text: String, to path: String) throws {
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+/// `K/N` from --shard.
+struct Shard {
+    var k: Int
+    var n: Int
+
+    init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else { return nil }
+        self.k = k
+        self.n = n
     }
 }

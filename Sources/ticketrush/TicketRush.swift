@@ -12,7 +12,7 @@ struct TicketRush: ParsableCommand {
             2 bad usage or scenario file; 3 the runner itself failed; 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self])
 
     /// Runs synchronously (no async main: the runner forks and must stay single-threaded)
     /// and maps usage errors to exit code 2.

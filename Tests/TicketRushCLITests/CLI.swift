@@ -24,10 +24,17 @@ enum CLI {
 
     /// Runs `ticketrush ARGS` in `directory`, with a hard timeout so a hang fails the test.
     @discardableResult
-    static func run(_ args: [String], in directory: URL? = nil, timeout: TimeInterval = 120) throws -> Result {
+    /// With `shell: "/usr/bin/script"`, runs it under script(1) so stdout and stderr are a terminal.
+    static func run(_ args: [String], in directory: URL? = nil, timeout: TimeInterval = 120, shell: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = args
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: shell)
+            let quoted = ([binary.path] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            process.arguments = ["-qec", quoted, "/dev/null"]
+        } else {
+            process.executableURL = binary
+            process.arguments = args
+        }
         if let directory { process.currentDirectoryURL = directory }
         // Output goes to files, not pipes: a chatty child can never block on a full pipe.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ticketrush-cli-\(UUID().uuidString)")

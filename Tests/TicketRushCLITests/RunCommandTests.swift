@@ -8,7 +8,7 @@ final class RunCommandTests: XCTestCase {
     func testLostUpdateAndItsLockedTwin() throws {
         let dir = try CLI.temporaryFolder(self)
         let r = try CLI.run(["run", "\(root)/scenarios/lost-update.yaml", "\(root)/scenarios/lost-update-locked.yaml",
-                             "--trials", "3", "--junit", dir.appendingPathComponent("j.xml").path])
+                             "--trials", "3", "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("PASS  lost-update  3 trials"), r.stdout)
         XCTAssertTrue(r.stdout.contains("violated: conservation 3/3"), r.stdout)
@@ -18,7 +18,7 @@ final class RunCommandTests: XCTestCase {
     func testTornReadAndItsAtomicTwin() throws {
         let dir = try CLI.temporaryFolder(self)
         let r = try CLI.run(["run", "\(root)/scenarios/torn-read.yaml", "\(root)/scenarios/torn-read-atomic.yaml",
-                             "--trials", "3", "--junit", dir.appendingPathComponent("j.xml").path])
+                             "--trials", "3", "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         // Torn reads need the search to land in the write's gap: expected in some trial, not every one.
         XCTAssertTrue(r.stdout.contains("PASS  torn-read  3 trials"), r.stdout)
@@ -39,11 +39,11 @@ final class RunCommandTests: XCTestCase {
             invariants: [no-oversell]
             """, to: "naive.yaml", in: dir)
         let junit = dir.appendingPathComponent("j.xml").path
-        let r = try CLI.run(["run", file, "--junit", junit])
+        let r = try CLI.run(["run", file, "--junit", junit, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("FAIL  naive"), r.stdout)
         XCTAssertTrue(r.stdout.contains("no-oversell (expected hold): violated in 2 of 2 trials"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("rerun: ticketrush run \(file) --seed 3 --trials 1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("rerun: ticketrush run \(file) --cell naive --trial 1 --seed 3"), r.stdout)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         XCTAssertTrue(xml.contains("<failure message=\"violated in 2 of 2 trials"), xml)
         XCTAssertTrue(xml.contains("first counterexample: trial 1"), xml)
@@ -61,7 +61,7 @@ final class RunCommandTests: XCTestCase {
             seed: 1
             """, to: "slow.yaml", in: dir)
         let started = Date()
-        let r = try CLI.run(["run", file, "--junit", dir.appendingPathComponent("j.xml").path], timeout: 20)
+        let r = try CLI.run(["run", file, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path], timeout: 20)
         XCTAssertLessThan(Date().timeIntervalSince(started), 10, "the timeout did not stop the trial")
         XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("all-finished (expected hold)"), r.stdout)
@@ -73,7 +73,7 @@ final class RunCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let events = dir.appendingPathComponent("events")
         let r = try CLI.run(["run", "\(root)/scenarios/seed-mutex.yaml", "--trials", "2", "--transcript",
-                             "--events", events.path, "--junit", dir.appendingPathComponent("j.xml").path])
+                             "--events", events.path, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("seed-mutex — trial 2"), r.stdout)
         XCTAssertTrue(r.stdout.contains("saw 1 left"), r.stdout)
@@ -108,7 +108,7 @@ final class RunCommandTests: XCTestCase {
             trials: 2
             """, to: "nested.yaml", in: dir)
         let work = dir.appendingPathComponent("work")
-        let r = try CLI.run(["run", file, "--work", work.path, "--junit", dir.appendingPathComponent("j.xml").path])
+        let r = try CLI.run(["run", file, "--work", work.path, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         for trial in 1...2 {
             let doc = try String(contentsOf: work.appendingPathComponent("nested/trial-\(trial)/data/tickets.json"), encoding: .utf8)
@@ -121,7 +121,7 @@ final class RunCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let file = try CLI.write("name: x\ntickets: 1\nbuyers: 2\nlock_mode: flock\n", to: "bad.yaml", in: dir)
         let junit = dir.appendingPathComponent("j.xml").path
-        let r = try CLI.run(["run", file, "--junit", junit])
+        let r = try CLI.run(["run", file, "--junit", junit, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("\(file):4:1: error: unknown key 'lock_mode' in scenario; did you mean 'lock'?"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: junit))
@@ -147,7 +147,7 @@ final class RunCommandTests: XCTestCase {
             """, to: "long-\(UUID().uuidString).yaml", in: dir)
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["run", file, "--junit", dir.appendingPathComponent("j.xml").path]
+        process.arguments = ["run", file, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -8,7 +8,7 @@ final class SeedScenarioTests: XCTestCase {
         let junit = dir.appendingPathComponent("junit.xml").path
         let root = CLI.repositoryRoot.path
         let result = try CLI.run(["run", "\(root)/scenarios/seed-race.yaml", "\(root)/scenarios/seed-mutex.yaml",
-                                  "--junit", junit, "--trials", "5"])
+                                  "--junit", junit, "--reports", dir.appendingPathComponent("reports").path, "--trials", "5"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("PASS  seed-race"), result.stdout)
         XCTAssertTrue(result.stdout.contains("sold 10 of 1"), result.stdout)

@@ -36,7 +36,7 @@ final class LoaderErrorTests: XCTestCase {
         Case(base + "lock: {scope: everything}\n",
              ["4:15: error: 'lock.scope' must be one of purchase, task, write, got 'everything'"]),
         Case(base + "lock: flok\n",
-             ["4:7: error: 'lock.mode' must be one of \(SchemaText.lockModes), got 'flok'; did you mean 'flock'?"]),
+             ["4:7: error: 'lock' must be one of \(SchemaText.lockModes), got 'flok'; did you mean 'flock'?"]),
         Case("name: t\ntickets: many\nbuyers: 2\n",
              ["2:10: error: 'tickets' must be an integer >= 0, got 'many'"]),
         Case("name: t\ntickets: 1.5\nbuyers: 2\n",
@@ -48,7 +48,7 @@ final class LoaderErrorTests: XCTestCase {
         Case(base + "time_scale: 0\n", ["4:13: error: 'time_scale' must be a number > 0, got 0"]),
         Case(base + "trials: 0\n", ["4:9: error: 'trials' must be from 1 to 1000000, got 0"]),
         Case(base + "seed: -4\n", ["4:7: error: 'seed' must be >= 0, got -4"]),
-        Case("name: t\ntickets: 1\nbuyers: 200000\n", ["3:9: error: 'buyers.count' must be from 1 to 100000, got 200000"]),
+        Case("name: t\ntickets: 1\nbuyers: 200000\n", ["3:9: error: 'buyers' must be from 1 to 100000, got 200000"]),
         Case(base + "timeout: yes\n",
              ["4:10: error: 'timeout' must be a duration such as 1s, 250ms, 40us, 2m or a number of seconds (not negative), got 'yes'"]),
         Case(base + "storage: {path: /etc/passwd}\n",
@@ -110,7 +110,7 @@ final class LoaderErrorTests: XCTestCase {
         // Every problem of every document at once, not only the first.
         Case("name: a\ntickets: -1\nbuyers: 0\nlock: {mode: spin}\n---\nname: b\ntickets: 1\nbuyers: 1\ntrials: lots\n", [
             "2:10: error: 'tickets' must be >= 0, got -1",
-            "3:9: error: 'buyers.count' must be from 1 to 100000, got 0",
+            "3:9: error: 'buyers' must be from 1 to 100000, got 0",
             "4:14: error: 'lock.mode' must be one of \(SchemaText.lockModes), got 'spin'",
             "9:9: error: 'trials' must be an integer from 1 to 1000000, got 'lots'",
         ]),

@@ -7,7 +7,18 @@ public enum ScenarioYAML {
     public static func text(_ documents: [LoadedDocument]) throws -> String {
         var parts: [String] = []
         for document in documents {
-            var text = try Yams.serialize(node: node(document.value, ScenarioSchema.root), width: -1, allowUnicode: true)
+            var text = ""
+            var value = document.value
+            if case .object(var fields) = value, document.scenario.cell != nil {
+                // A sweep cell stands alone: its own name and expectations, no matrix to expand again.
+                text += "# one cell of a sweep; the file's matrix runs every cell\n"
+                fields["name"] = .text(document.scenario.name)
+                fields["matrix"] = nil
+                fields["expect_by_cell"] = nil
+                fields["expect"] = .object(Dictionary(uniqueKeysWithValues: document.scenario.expect.map { ($0.key.rawValue, .text($0.value.rawValue)) }))
+                value = .object(fields)
+            }
+            text += try Yams.serialize(node: node(value, ScenarioSchema.root), width: -1, allowUnicode: true)
             if document.scenario.seed == nil {
                 text += "# seed: not fixed: every run draws a fresh random seed and records it in the report\n"
             }
@@ -19,7 +30,12 @@ public enum ScenarioYAML {
     /// The YAML node for `value` as `shape` describes it.
     static func node(_ value: ConfigValue, _ shape: Shape) -> Node {
         switch (value, shape) {
-        case (.object(let fields), .object(let schemaFields, _)):
+        case (.object(let fields), .object(let schemaFields, let shorthand)):
+            // `trials: {count: 5}` reads best as `trials: 5`.
+            if let shorthand, fields.count == 1, let only = fields[shorthand],
+               let field = schemaFields.first(where: { $0.name == shorthand }) {
+                return node(only, field.shape)
+            }
             // Schema order first; anything the schema does not list (none today) after it, sorted.
             let known = schemaFields.compactMap { f in fields[f.name].map { (f.name, node($0, f.shape)) } }
             let extra = fields.keys.filter { k in !schemaFields.contains { $0.name == k } }.sorted()

@@ -60,16 +60,22 @@ public struct InvariantReport: Sendable {
         }
     }
 
+    /// The violation rate with its 95% Wilson interval.
+    public var rate: Proportion { Proportion(violated, of: trials) }
+
+    /// "rate below 1.3% at 95%" / "rate 70.0% (95% CI 39.7%–89.2%)".
+    public var rateText: String { rate.bound() }
+
     /// One line: what was seen against what was expected.
     public var summary: String {
         switch (expectation, status) {
         case (.hold, .met):
-            return "held in \(trials) of \(trials) trials" + (sample.map { ": \($0.result.summary)" } ?? "")
+            return "held in \(trials) of \(trials) trials (\(rateText))" + (sample.map { ": \($0.result.summary)" } ?? "")
         case (.hold, _):
-            return "violated in \(violated) of \(trials) trials, unknown in \(unknown)"
+            return "violated in \(violated) of \(trials) trials, unknown in \(unknown) (\(rateText))"
                 + (first.map { "; first in trial \($0.trial + 1): \($0.result.summary)" } ?? "")
         case (.violated, .met):
-            return "violated as expected in \(violated) of \(trials) trials"
+            return "violated as expected in \(violated) of \(trials) trials (\(rateText))"
                 + (worst.map { "; worst trial \($0.trial + 1): \($0.result.summary)" } ?? "")
         case (.violated, _):
             return "expected a violation in at least one of \(trials) trials, but it held in \(trials - unknown)"

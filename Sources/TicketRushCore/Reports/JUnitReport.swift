@@ -38,7 +38,8 @@ public enum JUnitReport {
             switch inv.status {
             case .met:
                 w.open("testcase", attrs)
-                w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n")
+                let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial))\n" } ?? ""
+                w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n" + rerun)
                 w.close("testcase")
             case .unmet, .undetermined:
                 w.open("testcase", attrs)
@@ -63,6 +64,8 @@ public enum JUnitReport {
             ("trials", "\(r.trials.count)"), ("seed", "\(r.seed)"), ("time_scale", "\(s.timeScale)"),
             ("timeout", DurationText.format(s.timeoutNs)),
         ] + (s.origin.map { [("file", $0.description)] } ?? [])
+            + (s.cell.map { [("cell", $0.label)] } ?? [])
+            + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])
     }
 
     /// The failure body: the counterexample with its facts and how to rerun that trial.
@@ -74,8 +77,8 @@ public enum JUnitReport {
             if label == "worst", e.trial == inv.first?.trial { continue }
             lines.append("\(label) counterexample: trial \(e.trial + 1) (trial seed \(e.seed)): \(e.result.summary)")
             lines += e.result.details.map { "  \($0)" }
+            lines.append("  rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
         }
-        lines.append("scenario seed \(r.seed): rerun with --seed \(r.seed)")
         return lines.joined(separator: "\n") + "\n"
     }
 

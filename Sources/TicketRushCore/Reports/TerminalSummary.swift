@@ -19,7 +19,7 @@ public enum TerminalSummary {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
-                out.append("      rerun: ticketrush run \(r.scenario.origin?.path ?? "FILE") --seed \(r.seed) --trials \(e.trial + 1)")
+                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
             }
         }
         return out

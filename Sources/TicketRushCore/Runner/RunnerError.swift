@@ -4,6 +4,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
     case system(SystemError)
     case interrupted(signal: Int32)
     case badWorkFolder(String)
+    /// A `--jobs` worker process reported a failure of its own.
+    case workerFailed(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
             return "interrupted by signal \(signal); buyers stopped and reaped"
         case .badWorkFolder(let why):
             return why
+        case .workerFailed(let why):
+            return "a trial worker failed: \(why)"
         }
     }
 }

@@ -18,6 +18,10 @@ public struct Scenario: Sendable, Equatable {
     public var faults: [Fault]
     /// Where the scenario came from, for messages (`path:line:column`).
     public var origin: SourceLocation?
+    /// The sweep cell this scenario is, when its file has a `matrix` (docs/sweeps.md).
+    public var cell: SweepCell? = nil
+    /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
+    public var stopRule: StopRule? = nil
 
     public init(
         name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,

@@ -53,19 +53,18 @@ public struct ScenarioLoader {
         var diagnostics = composed.diagnostics
         var names: [String: SourceLocation] = [:]
         for node in documents {
-            var walker = SchemaWalker(path: path)
-            let value = walker.walk(node, ScenarioSchema.root, keyPath: "")
-            walker.crossCheck(value)
-            diagnostics += walker.diagnostics.filter { !composed.masked.contains($0.location) }
-            guard composed.diagnostics.isEmpty, !walker.diagnostics.contains(where: { $0.severity == .error }), let value else { continue }
-            let scenario = Self.build(value, origin: walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1))
-            let nameAt = walker.locations["name"] ?? scenario.origin!
-            if let earlier = names[scenario.name] {
-                diagnostics.append(Diagnostic(at: nameAt, "duplicate scenario name '\(scenario.name)' (first at \(earlier))"))
-                continue
+            // One scenario, or one per matrix cell (MatrixExpansion walks the schema).
+            let (cells, found) = MatrixExpansion.scenarios(node, path: path)
+            diagnostics += found.filter { !composed.masked.contains($0.location) }
+            guard composed.diagnostics.isEmpty else { continue }
+            for cell in cells {
+                if let earlier = names[cell.scenario.name] {
+                    diagnostics.append(Diagnostic(at: cell.nameAt, "duplicate scenario name '\(cell.scenario.name)' (first at \(earlier))"))
+                    continue
+                }
+                names[cell.scenario.name] = cell.nameAt
+                loaded.append(LoadedDocument(scenario: cell.scenario, value: cell.value, locations: cell.locations))
             }
-            names[scenario.name] = nameAt
-            loaded.append(LoadedDocument(scenario: scenario, value: value, locations: walker.locations))
         }
         // Stable: findings at one place keep the order they were found in.
         diagnostics = diagnostics.enumerated().sorted {

@@ -53,8 +53,11 @@ public enum ScenarioSchema {
         Field("start", .delay, default: .duration(0), "stagger after the start barrier, before the first step"),
     ]
 
-    /// The top-level keys of a scenario.
-    public static let root: Shape = .object([
+    /// The top-level keys of a scenario; the sweep keys (`matrix`, …) come from `SweepSchema`.
+    public static let root: Shape = .object(scenarioFields + SweepSchema.fields(sweeping: scenarioFields), shorthand: nil)
+
+    /// The keys of one plain scenario: what a sweep cell is.
+    static let scenarioFields: [Field] = [
         Field("name", .text(nonEmpty: true), required: true, "unique within one run; the JUnit testsuite name"),
         Field("description", .text(nonEmpty: false), "free text, shown in reports"),
         Field("tickets", .integer(min: 0, max: nil), required: true, "the initial {\"count\": N}"),
@@ -79,7 +82,8 @@ public enum ScenarioSchema {
             Field("retries", .integer(min: 0, max: 1_000_000), default: .int(100),
                   "optimistic: how many times one task may start its purchase again after a version conflict; running out is an error outcome"),
         ], shorthand: "mode"), default: .object([:]), "the concurrency control; a bare word is {mode: WORD}"),
-        Field("trials", .integer(min: 1, max: 1_000_000), default: .int(1), "independent repetitions, fresh storage each"),
+        Field("trials", SweepSchema.trials, default: .object(["count": .int(1)]),
+              "independent repetitions, fresh storage each: a number, or {until: {rate_below: 1%, confidence: 95%}, max: N}"),
         Field("seed", .integer(min: 0, max: nil), "fixes every random draw; default: a random seed, always recorded in the report"),
         Field("timeout", .duration, default: .duration(60_000_000_000), "per trial; buyers still running then are killed and reported"),
         Field("faults", .uniqueList(FaultSchema.item), default: .list([]),
@@ -88,5 +92,5 @@ public enum ScenarioSchema {
               default: .list(Invariant.allCases.map { .text($0.rawValue) }), "the invariants to judge (default: all)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object([:]), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
-    ], shorthand: nil)
+    ]
 }

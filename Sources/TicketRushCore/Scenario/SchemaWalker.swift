@@ -10,9 +10,12 @@ struct SchemaWalker {
 
     init(path: String) { self.path = path }
 
-    mutating func walk(_ node: Node, _ shape: Shape, keyPath: String) -> ConfigValue? {
+    /// `labelPath` names the value in messages when it differs from `keyPath`: a shorthand
+    /// (`trials: 0`) is reported under the key the author wrote, not the one it expands to.
+    mutating func walk(_ node: Node, _ shape: Shape, keyPath: String, labelPath: String? = nil) -> ConfigValue? {
         locations[keyPath] = at(node)
-        let label = keyPath.isEmpty ? "scenario" : "'\(keyPath)'"
+        let named = labelPath ?? keyPath
+        let label = named.isEmpty ? "scenario" : "'\(named)'"
         switch shape {
         case .integer(let min, let max):
             guard node.scalar != nil, node.tagName == .int, let value = node.int else {
@@ -60,7 +63,7 @@ struct SchemaWalker {
         case .object(let fields, let shorthand):
             if let shorthand, node.mapping == nil, let field = fields.first(where: { $0.name == shorthand }) {
                 var expanded: [String: ConfigValue] = [:]
-                guard let value = walk(node, field.shape, keyPath: join(keyPath, shorthand)) else { return nil }
+                guard let value = walk(node, field.shape, keyPath: join(keyPath, shorthand), labelPath: keyPath) else { return nil }
                 locations[keyPath] = at(node)
                 expanded[shorthand] = value
                 fillDefaults(&expanded, fields)

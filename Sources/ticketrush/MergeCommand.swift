@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TicketRushCore
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the reports of shards (run --shard K/N) into what one unsharded run writes.",
+        discussion: """
+            Reads DIR/trials.json of each shard, checks the shards are 1/N … N/N of one run (same scenarios and seeds, \
+            no trial twice), and writes junit.xml, results.csv, summary.json, index.html and trials.json to --reports. \
+            Exit 0 when every expectation is met, 1 when not, 2 when the shards do not fit together.
+            """)
+
+    @Argument(help: "Report folders of the shards (each holds trials.json).")
+    var folders: [String]
+
+    @Option(help: "Folder for the merged reports.")
+    var reports: String = "reports"
+
+    @Option(help: "Where to write the merged JUnit XML report (default: REPORTS/junit.xml).")
+    var junit: String?
+
+    @Flag(help: "Print only problems and the closing line.")
+    var quiet = false
+
+    func run() throws {
+        var parts: [RunResults] = []
+        for folder in folders {
+            let path = "\(folder)/trials.json"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                printError("\(path):1:1: error: no such file (not a report folder of `ticketrush run`?)")
+                throw ExitCode(2)
+            }
+            do {
+                parts.append(try RunResults.read(data))
+            } catch {
+                printError("\(path):1:1: error: not a trials.json this version can read: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let merged: RunResults
+        do {
+            merged = try RunResults.merge(parts)
+        } catch {
+            printError("ticketrush: error: \(error.description)")
+            throw ExitCode(2)
+        }
+        do {
+            try ReportFiles.write(merged, to: reports, junit: junit)
+        } catch {
+            printError("ticketrush: error: cannot write reports under \(reports): \(error.localizedDescription)")
+            throw ExitCode(3)
+        }
+        let status = ReportFiles.printSummary(merged, quiet: quiet, reports: reports, junit: junit)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
