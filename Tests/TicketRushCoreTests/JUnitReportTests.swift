@@ -30,6 +30,17 @@ final class JUnitReportTests: XCTestCase {
         XCTAssertFalse(xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "raw control characters in XML")
     }
 
+    func testPropertiesNameTheLockAndTheFaults() {
+        var report = hostileReport()
+        report.scenario.lock = LockConfig(mode: .optimistic, scope: .task, retries: 7)
+        report.scenario.faults = [Fault(.kill, .buyers([2]), at: .lockAcquired),
+                                  Fault(.stall(200_000_000), .probability(0.5), at: .purchaseWrite, limit: 1)]
+        let xml = JUnitReport.xml([report], hostname: "h")
+        XCTAssertTrue(xml.contains("<property name=\"lock.retries\" value=\"7\"/>"), xml)
+        XCTAssertTrue(xml.contains("<property name=\"faults[0]\" value=\"kill buyers [3] at lock.acquired\"/>"), xml)
+        XCTAssertTrue(xml.contains("<property name=\"faults[1]\" value=\"stall 200ms probability 0.5 at purchase.write limit 1\"/>"), xml)
+    }
+
     func testSecondsUseThreeDecimals() {
         XCTAssertEqual(JUnitReport.seconds(0), "0.000")
         XCTAssertEqual(JUnitReport.seconds(1_500_000), "0.002")

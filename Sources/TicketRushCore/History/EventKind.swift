@@ -1,5 +1,5 @@
 /// The steps a buyer reports. Raw values are the wire codes (docs/events.md); never reuse one.
-public enum EventKind: UInt16, Sendable, CaseIterable {
+public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     /// Released by the start barrier (after the start delay).
     case start = 1
     /// Read the count while searching; value = count.

@@ -60,11 +60,13 @@ public enum JUnitReport {
         return [
             ("tickets", "\(s.tickets)"), ("buyers", "\(s.buyers.count)"), ("wants", "\(s.buyers.wants)"),
             ("lock.mode", s.lock.mode.rawValue), ("lock.scope", s.lock.scope.rawValue),
+            ("lock.retries", "\(s.lock.retries)"),
             ("storage.kind", s.storage.kind.rawValue), ("storage.write", s.storage.write.rawValue),
             ("trials", "\(r.trials.count)"), ("seed", "\(r.seed)"), ("time_scale", "\(s.timeScale)"),
             ("timeout", DurationText.format(s.timeoutNs)),
         ] + (s.origin.map { [("file", $0.description)] } ?? [])
             + (s.cell.map { [("cell", $0.label)] } ?? [])
+            + s.faults.enumerated().map { ("faults[\($0.offset)]", $0.element.summary) }
             + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])
     }
 

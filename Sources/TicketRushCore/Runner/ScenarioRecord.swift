@@ -30,6 +30,9 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
     public var parameters: [[String]]?
     public var rateBelow: Double?
     public var confidence: Double?
+    /// Optional so records written before these keys existed still decode.
+    public var lockRetries: Int?
+    public var faults: [Fault]?
 
     public init(_ s: Scenario, seed: UInt64, trials: Int) {
         name = s.name
@@ -63,6 +66,8 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
         parameters = s.cell?.parameters.map { [$0.path, $0.value] }
         rateBelow = s.stopRule?.rateBelow
         confidence = s.stopRule?.confidence
+        lockRetries = s.lock.retries
+        faults = s.faults.isEmpty ? nil : s.faults
     }
 
     /// The scenario back, as reports read it; nil when a value is unknown to this build.
@@ -79,9 +84,10 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
             name: name, description: description, tickets: tickets,
             buyers: BuyerGroup(count: buyers, nameTemplate: buyerName, wants: wants),
             delays: Delays(search: d[0], write: d[1], truncate: d[2], start: d[3]), timeScale: timeScale,
-            storage: StorageConfig(kind: kind, path: storagePath, write: write), lock: LockConfig(mode: mode, scope: scope),
+            storage: StorageConfig(kind: kind, path: storagePath, write: write),
+            lock: LockConfig(mode: mode, scope: scope, retries: lockRetries ?? 100),
             trials: trials, seed: seed, timeoutNs: timeoutNs, invariants: invariants.compactMap(Invariant.init(rawValue:)),
-            expect: expectations, origin: file.map { SourceLocation(path: $0, line: line ?? 1, column: column ?? 1) })
+            expect: expectations, faults: faults ?? [], origin: file.map { SourceLocation(path: $0, line: line ?? 1, column: column ?? 1) })
         if let baseName, let cellIndex, let parameters {
             s.cell = SweepCell(baseName: baseName, parameters: parameters.map { SweepCell.Parameter(path: $0[0], value: $0[1]) }, index: cellIndex)
         }

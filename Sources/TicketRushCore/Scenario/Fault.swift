@@ -1,7 +1,7 @@
 /// A fault the runner injects: kill or stall chosen buyers right after a step.
-public struct Fault: Sendable, Equatable {
+public struct Fault: Sendable, Equatable, Codable {
     /// What the runner does to a buyer that reached the step.
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Equatable, Codable {
         /// SIGKILL.
         case kill
         /// SIGSTOP for this long (before `time_scale`), then SIGCONT.
@@ -16,7 +16,7 @@ public struct Fault: Sendable, Equatable {
     }
 
     /// Which buyers the fault hits in a trial.
-    public enum Target: Sendable, Equatable {
+    public enum Target: Sendable, Equatable, Codable {
         /// These buyers, 0-based.
         case buyers([Int])
         /// Each buyer independently with this probability, drawn from the trial seed.
@@ -35,6 +35,22 @@ public struct Fault: Sendable, Equatable {
         self.target = target
         self.at = at
         self.limit = limit
+    }
+
+    /// One line as the scenario writes it: `kill buyers [3] at lock.acquired`.
+    public var summary: String {
+        var text: String
+        switch action {
+        case .kill: text = "kill"
+        case .stall(let ns): text = "stall \(DurationText.format(ns))"
+        }
+        switch target {
+        case .buyers(let list): text += " buyers [\(list.map { String($0 + 1) }.joined(separator: ", "))]"
+        case .probability(let p): text += " probability \(p)"
+        }
+        text += " at \(at.name)"
+        if let limit { text += " limit \(limit)" }
+        return text
     }
 
     /// True when this fault (the `index`th of its scenario) hits `buyer` in the trial seeded `seed`.
