@@ -31,7 +31,7 @@ public struct Proportion: Sendable, Equatable {
     /// What the count is worth, for reports: "0 in 300 trials: rate below 1.3% at 95%",
     /// or "7 in 10 trials: rate 70.0%, 95% CI 39.7%–89.2%".
     public func statement(confidence: Double = 0.95) -> String {
-        "\(successes) in \(trials) trials: \(bound(confidence: confidence))"
+        "\(successes) in \(plural(trials, "trial")): \(bound(confidence: confidence))"
     }
 
     /// The statement without the count: "rate below 1.3% at 95%".
