@@ -73,7 +73,7 @@ final class AuthoringCommandTests: XCTestCase {
             process.arguments = ["-qec", "'\(CLI.binary.path)' \(command) x.yaml", "/dev/null"]
             process.currentDirectoryURL = dir
             let out = dir.appendingPathComponent("\(command).out")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             let handle = try FileHandle(forWritingTo: out)
             process.standardOutput = handle
             process.standardInput = FileHandle.nullDevice
@@ -131,7 +131,7 @@ final class AuthoringCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("schema"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("scenarios"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("schema/scenario.schema.json").path, contents: Data("{}".utf8))
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("schema/scenario.schema.json").path, contents: Data("{}".utf8))
         for template in ["seed-race", "seed-mutex", "lost-update", "torn-read"] {
             let result = try CLI.run(["new", "scenarios/my-\(template).yaml", "--from", template], in: dir)
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -232,7 +232,7 @@ final class AuthoringCommandTests: XCTestCase {
         process.arguments = ["validate", "--format", "json", "--stdin-name", "scenarios/edit.yaml", "-", "other.yaml"]
         process.currentDirectoryURL = dir
         let out = dir.appendingPathComponent("out.json")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: out), inHandle = try FileHandle(forReadingFrom: input)
         process.standardOutput = outHandle
         process.standardInput = inHandle

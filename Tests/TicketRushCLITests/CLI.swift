@@ -61,6 +61,37 @@ enum CLI {
                       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
+    /// Starts `ticketrush ARGS`, sends SIGINT after `delay` µs, and returns its exit status
+    /// (fails the test if it ignores the signal for 10 s).
+    static func interrupt(_ args: [String], after delay: useconds_t) throws -> Int32 {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(delay)
+        process.interrupt()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        XCTAssertFalse(process.isRunning, "runner ignored SIGINT")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// True when some process still carries `text` on its command line (buyers and
+    /// workers carry the runner's): what an interrupt must leave none of.
+    static func processesRemain(matching text: String) throws -> Bool {
+        let pgrep = Process()
+        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        pgrep.arguments = ["-f", text]
+        pgrep.standardOutput = FileHandle.nullDevice
+        try pgrep.run()
+        pgrep.waitUntilExit()
+        return pgrep.terminationStatus == 0
+    }
+
     /// A fresh temporary folder, removed when the test ends.
     static func temporaryFolder(_ test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ticketrush-test-\(UUID().uuidString)")

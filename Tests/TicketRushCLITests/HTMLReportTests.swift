@@ -41,7 +41,7 @@ final class HTMLReportTests: XCTestCase {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: browser)
             process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(page.deletingLastPathComponent().appendingPathComponent("profile").path)"] + args
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             let handle = try FileHandle(forWritingTo: out)
             process.standardOutput = args[0] == "--dump-dom" ? handle : FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

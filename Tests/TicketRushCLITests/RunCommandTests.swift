@@ -145,27 +145,9 @@ final class RunCommandTests: XCTestCase {
             buyers: 4
             delays: {search: 30s}
             """, to: "long-\(UUID().uuidString).yaml", in: dir)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["run", file, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        usleep(700_000)
-        process.interrupt()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        XCTAssertFalse(process.isRunning, "runner ignored SIGINT")
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130)
-        // Buyers carry the runner's command line: none may be left.
-        let pgrep = Process()
-        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        pgrep.arguments = ["-f", file]
-        pgrep.standardOutput = FileHandle.nullDevice
-        try pgrep.run()
-        pgrep.waitUntilExit()
-        XCTAssertEqual(pgrep.terminationStatus, 1, "buyer processes survived the interrupt")
+        let status = try CLI.interrupt(["run", file, "--junit", dir.appendingPathComponent("j.xml").path,
+                                        "--reports", dir.appendingPathComponent("reports").path], after: 700_000)
+        XCTAssertEqual(status, 130)
+        XCTAssertFalse(try CLI.processesRemain(matching: file), "buyer processes survived the interrupt")
     }
 }

@@ -239,27 +239,9 @@ final class SweepCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let file = try CLI.write("name: long\ntickets: 1\nbuyers: 3\ndelays: {search: 30s}\ntrials: 4\n",
                                  to: "long-\(UUID().uuidString).yaml", in: dir)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["run", file, "--jobs", "2", "--reports", dir.appendingPathComponent("r").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        usleep(800_000)
-        process.interrupt()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        XCTAssertFalse(process.isRunning, "runner ignored SIGINT")
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130)
-        let pgrep = Process()
-        pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        pgrep.arguments = ["-f", file]
-        pgrep.standardOutput = FileHandle.nullDevice
-        try pgrep.run()
-        pgrep.waitUntilExit()
-        XCTAssertEqual(pgrep.terminationStatus, 1, "workers or buyers survived the interrupt")
+        let status = try CLI.interrupt(["run", file, "--jobs", "2", "--reports", dir.appendingPathComponent("r").path], after: 800_000)
+        XCTAssertEqual(status, 130)
+        XCTAssertFalse(try CLI.processesRemain(matching: file), "workers or buyers survived the interrupt")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/junit.xml").path))
     }
 }

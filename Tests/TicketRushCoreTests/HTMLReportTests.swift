@@ -24,6 +24,6 @@ final class HTMLTimelineTests: XCTestCase {
         XCTAssertEqual(lockedBars.map(\.kind), ["search", "wait", "decide", "write", "hold"])
         XCTAssertEqual(lockedBars[1], HTMLReport.Bar(start: 5, end: 9, kind: "wait"))
         XCTAssertEqual(lockedBars[4], HTMLReport.Bar(start: 9, end: 16, kind: "hold"))
-        XCTAssertEqual(HTMLReport.escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;")
+        XCTAssertEqual(HTMLReport.escape("<a & 'b'>"), "&lt;a &amp; &apos;b&apos;&gt;")
     }
 }

@@ -6,17 +6,7 @@ import CTicketRush
 /// POSIX record lock on the whole lock file, as an open-file-description lock
 /// (F_OFD_SETLKW): owned by the buyer's own open of the file, not by the process, so it
 /// behaves like flock but through fcntl(2). The kernel drops it when the holder dies.
-final class FcntlLock: BuyerLock {
-    private let path: String
-    private var fd: Int32 = -1
-
-    init(path: String) { self.path = path }
-
-    func open() -> Int32 {
-        fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        return fd >= 0 ? 0 : errno
-    }
-
+final class FcntlLock: OwnLockFile, BuyerLock {
     func acquire() -> Int32 {
         tr_ofd_lock(fd, 1) == 0 ? 0 : errno
     }

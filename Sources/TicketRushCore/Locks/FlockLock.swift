@@ -6,22 +6,12 @@ import Glibc
 ///
 /// Each buyer opens the file itself: a lock on a descriptor inherited across fork
 /// belongs to one shared open file description and excludes nobody.
-final class FlockLock: BuyerLock {
-    private let path: String
-    private var fd: Int32 = -1
-
-    init(path: String) { self.path = path }
-
+final class FlockLock: OwnLockFile, BuyerLock {
     /// Creates the (empty) lock file in the trial folder.
     static func prepare(path: String) throws {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(call: "open", path: path, code: errno) }
         Glibc.close(fd)
-    }
-
-    func open() -> Int32 {
-        fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        return fd >= 0 ? 0 : errno
     }
 
     func acquire() -> Int32 {

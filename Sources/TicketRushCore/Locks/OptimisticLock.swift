@@ -7,15 +7,12 @@ import Glibc
 /// The check and the write run under a brief flock on the lock file, so two buyers
 /// cannot both pass the check; a buyer that loses retries its purchase.
 final class OptimisticLock: BuyerLock {
-    private let path: String
-    private var fd: Int32 = -1
+    /// The brief lock around check-and-write.
+    private let commitLock: FlockLock
 
-    init(path: String) { self.path = path }
+    init(path: String) { commitLock = FlockLock(path: path) }
 
-    func open() -> Int32 {
-        fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        return fd >= 0 ? 0 : errno
-    }
+    func open() -> Int32 { commitLock.open() }
 
     // Nothing is held between reading and writing.
     func acquire() -> Int32 { 0 }
@@ -23,12 +20,11 @@ final class OptimisticLock: BuyerLock {
 
     func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.lockWait)
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { return .written(errno) }
-        }
+        let code = commitLock.acquire()
+        if code != 0 { return .written(code) }
         report(.lockAcquired)
         let result = checkAndWrite(store, count: count, expected: expected, report: report, pause: pause)
-        flock(fd, LOCK_UN)
+        _ = commitLock.release()
         report(.lockReleased)
         return result
     }

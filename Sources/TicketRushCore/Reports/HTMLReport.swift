@@ -264,20 +264,8 @@ public enum HTMLReport {
         return out + svg + "</svg>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch.value < 0x20 && ch != "\n" && ch != "\t" ? "\u{FFFD}" : ch)
-            }
-        }
-        return out
-    }
+    /// HTML text and attribute values escape as XML's do.
+    static func escape(_ text: String) -> String { XMLEscaper.escape(text) }
 
     private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 }
