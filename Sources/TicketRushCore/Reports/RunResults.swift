@@ -4,13 +4,20 @@ import Foundation
 /// record. Every output is rendered from this, and `merge` combines these, so a merged
 /// set of shards renders exactly what one unsharded run would.
 public struct RunResults: Codable, Sendable {
-    public var format = 1
+    public private(set) var format = 1
     /// [k, n] for `--shard k/n`; nil for a whole run or a merge.
-    public var shard: [Int]?
+    public private(set) var shard: [Int]?
     /// Wall-clock start, seconds since 1970.
-    public var startedAt: Double
-    public var scenarios: [ScenarioRecord]
-    public var trials: [TrialRecord]
+    public private(set) var startedAt: Double
+    public private(set) var scenarios: [ScenarioRecord]
+    public private(set) var trials: [TrialRecord]
+    /// Every scenario that ran at least one trial, in plan order: aggregated once, since
+    /// every report and the summary read it.
+    public private(set) var cells: [Cell] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case format, shard, startedAt, scenarios, trials
+    }
 
     public init(shard: [Int]?, startedAt: Double, scenarios: [ScenarioRecord], trials: [TrialRecord]) {
         self.shard = shard
@@ -18,6 +25,17 @@ public struct RunResults: Codable, Sendable {
         self.scenarios = scenarios
         self.trials = trials
         canonicalise()
+        cells = aggregate()
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(Int.self, forKey: .format)
+        shard = try c.decodeIfPresent([Int].self, forKey: .shard)
+        startedAt = try c.decode(Double.self, forKey: .startedAt)
+        scenarios = try c.decode([ScenarioRecord].self, forKey: .scenarios)
+        trials = try c.decode([TrialRecord].self, forKey: .trials)
+        cells = aggregate()
     }
 
     /// Trials in plan order (scenario, then trial), and only each scenario's first failing
@@ -51,8 +69,7 @@ public struct RunResults: Codable, Sendable {
         public var firstFailing: TrialRecord?
     }
 
-    /// Every scenario that ran at least one trial, in plan order.
-    public var cells: [Cell] {
+    private func aggregate() -> [Cell] {
         var byName: [String: [TrialRecord]] = [:]
         for t in trials { byName[t.scenario, default: []].append(t) }
         return scenarios.compactMap { record in
