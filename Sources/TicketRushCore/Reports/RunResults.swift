@@ -125,8 +125,9 @@ public struct RunResults: Codable, Sendable {
             if ks != Array(1...n) {
                 let missing = Set(1...n).subtracting(ks).sorted().map { "\($0)/\(n)" }
                 let doubled = Dictionary(grouping: ks, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted().map { "\($0)/\(n)" }
-                throw MergeError(description: "incomplete shard set: " + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", ")) ")
-                                 + (doubled.isEmpty ? "" : "twice \(doubled.joined(separator: ", "))"))
+                let problems = (missing.isEmpty ? [] : ["missing \(missing.joined(separator: ", "))"])
+                    + (doubled.isEmpty ? [] : ["twice \(doubled.joined(separator: ", "))"])
+                throw MergeError(description: "incomplete shard set: " + problems.joined(separator: "; "))
             }
         }
         var seen = Set<String>()
