@@ -1,12 +1,13 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Targets follow the flow of a run, dependencies one way (docs/architecture.md):
+// Model → Format · Child → Checks → Runner → Reports → ticketrush.
+// The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
 let package = Package(
     name: "TicketRush",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ticketrush", targets: ["ticketrush"]),
-        .library(name: "TicketRushCore", targets: ["TicketRushCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
@@ -15,15 +16,26 @@ let package = Package(
     targets: [
         // POSIX pieces that do not import into Swift (F_OFD_SETLKW, signal flags).
         .target(name: "CTicketRush"),
-        .target(
-            name: "TicketRushCore",
-            dependencies: ["CTicketRush", .product(name: "Yams", package: "Yams")]
-        ),
+        // Scenario, events, verdicts: plain Codable values, no Foundation.
+        .target(name: "TicketRushModel"),
+        // YAML → model: the schema, the walker, the loader, lint and authoring.
+        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", .product(name: "Yams", package: "Yams")]),
+        // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
+        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush"]),
+        // Histories, operations and pure checkers with typed evidence; the judged trial record.
+        .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
+        // Folders, plan, fork, collect, teardown, reap, workers.
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "CTicketRush"]),
+        // Typed, versioned results and every report rendered from them.
+        .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         .executableTarget(
             name: "ticketrush",
-            dependencies: ["TicketRushCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+                           "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TicketRushCoreTests", dependencies: ["TicketRushCore"]),
+        .testTarget(name: "TicketRushCoreTests", dependencies: [
+            "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
+        ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush"]),
     ]

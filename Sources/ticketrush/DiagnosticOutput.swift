@@ -1,6 +1,11 @@
 import Foundation
 import Glibc
-import TicketRushCore
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
 /// Diagnostics for a terminal: with the offending line and a caret when `fd` is one.
 enum DiagnosticOutput {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import TicketRushCore
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,10 @@
 import Foundation
-import TicketRushCore
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
 /// Writes a run's reports and prints its terminal summary; shared by `run` and `merge`.
 enum ReportFiles {

@@ -1,7 +1,12 @@
 import ArgumentParser
 import CTicketRush
 import Foundation
-import TicketRushCore
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -122,7 +127,7 @@ struct RunCommand: ParsableCommand {
         }
         progress.end()
 
-        let results = RunResults(shard: shardSpec.map { [$0.k, $0.n] }, startedAt: startedAt, scenarios: plan.records, trials: records)
+        let results = RunResults(shard: shardSpec.map { [$0.k, $0.n] }, startedAt: startedAt, scenarios: plan.scenarios.indices.map { ScenarioRecord(plan.scenarios[$0], seed: plan.seeds[$0], trials: plan.trialCounts[$0]) }, trials: records)
         do {
             try ReportFiles.write(results, to: reports, junit: junit)
         } catch {

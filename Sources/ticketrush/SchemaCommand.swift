@@ -1,5 +1,10 @@
 import ArgumentParser
-import TicketRushCore
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

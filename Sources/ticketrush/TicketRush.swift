@@ -1,7 +1,13 @@
 import ArgumentParser
 import Foundation
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
 
-/// The command line: a thin layer over TicketRushCore.
+/// The command line: a thin layer over the TicketRush targets.
 @main
 struct TicketRush: ParsableCommand {
     static let configuration = CommandConfiguration(

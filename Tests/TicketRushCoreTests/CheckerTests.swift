@@ -1,5 +1,10 @@
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// Checkers on hand-written histories: each verdict, and the evidence it gives.
 final class CheckerTests: XCTestCase {

@@ -1,5 +1,10 @@
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// The timeline's lanes: bars per phase, reads and writes marked, racing ones flagged.
 final class HTMLTimelineTests: XCTestCase {

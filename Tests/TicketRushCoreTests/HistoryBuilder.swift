@@ -1,4 +1,9 @@
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// Hand-written histories for checker tests: `h.step(buyer, .kind, value)` in time order.
 struct HistoryBuilder {

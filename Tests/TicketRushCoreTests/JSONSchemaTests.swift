@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// The shipped JSON Schema is the generated one, and a real validator (Python's jsonschema)
 /// agrees with the loader: shipped scenarios pass, invalid fixtures fail both.

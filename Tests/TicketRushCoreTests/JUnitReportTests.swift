@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 final class JUnitReportTests: XCTestCase {
     /// A report with every status and hostile text: control characters, NUL, markup, Unicode.
@@ -15,8 +20,10 @@ final class JUnitReportTests: XCTestCase {
                               details: ["first: 路人2 read 0 bytes\u{1}"], severity: 1), trial: 0, seed: 9)
         var undetermined = InvariantReport(invariant: .conservation, expectation: .violated)
         undetermined.add(CheckResult(invariant: .conservation, verdict: .unknown, summary: "final document torn"), trial: 0, seed: 9)
-        let trial = TrialSummary(trial: 0, seed: 9, sold: 1, finalRead: .torn(bytes: 3), tornReads: 1,
-                                 durationNs: 1_234_567, timedOut: false, results: [])
+        let history = TrialHistory(trial: 0, seed: 9, tickets: 1, buyerNames: ["路人1", "路人2"], wants: 1,
+                                   events: [Event(tNs: 5, buyer: 0, task: 0, kind: .searchTorn, value: 3)],
+                                   exits: [.exited(code: 0), .exited(code: 0)], finalRead: .torn(bytes: 3), durationNs: 1_234_567)
+        let trial = TrialRecord(history: history, scenario: name, results: [], keepTimeline: false)
         return ScenarioReport(scenario: scenario, seed: 42, trials: [trial], invariants: [met, unmet, undetermined],
                               durationNs: 12_345_678, startedAt: 1_800_000_000)
     }

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// Error messages as a table: YAML in, every `line:column: error: message` out.
 final class LoaderErrorTests: XCTestCase {

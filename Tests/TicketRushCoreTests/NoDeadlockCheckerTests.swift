@@ -1,5 +1,10 @@
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// no-deadlock on hand-written histories: a timeout must come with a diagnosis.
 final class NoDeadlockCheckerTests: XCTestCase {

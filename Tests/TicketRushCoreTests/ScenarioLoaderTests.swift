@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 final class ScenarioLoaderTests: XCTestCase {
     private func load(_ yaml: String) throws -> [Scenario] {

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import TicketRushCore
+@testable import TicketRushModel
+@testable import TicketRushFormat
+@testable import TicketRushChild
+@testable import TicketRushChecks
+@testable import TicketRushRunner
+@testable import TicketRushReports
 
 /// Wilson intervals, percentiles, the stopping rule, shards, and the CSV writer's quoting.
 final class StatisticsTests: XCTestCase {

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+
+/// One buyer's steps as a small state machine that reports every step as an event.
+///
+/// This and what it calls are the only code that runs in a forked child.
+package struct Buyer {
+    /// Where the buyer is between two steps.
+    package enum Phase: Equatable {
+        case starting
+        case searching
+        case purchasing
+        case writing(newCount: Int)
+        case finishing(Outcome)
+        case done
+    }
+
+    /// How a task ended.
+    package enum Outcome: Equatable {
+        case bought(Int)
+        case soldOut
+        case error(ErrorReason, code: Int32)
+    }
+
+    package let index: Int
+    package let plan: TrialPlan
+    package let store: any TicketStore
+    package let lock: any BuyerLock
+    package let sink: EventSink
+    package private(set) var phase = Phase.starting
+    package private(set) var task = 0
+    private var holding = false
+    /// Optimistic: the version the transaction began at (nil: do not check).
+    private var expectedVersion: Int?
+    /// Optimistic: retries of the current task so far.
+    private var retries = 0
+
+    package init(index: Int, plan: TrialPlan, store: any TicketStore, lock: any BuyerLock, sink: EventSink) {
+        self.index = index
+        self.plan = plan
+        self.store = store
+        self.lock = lock
+        self.sink = sink
+    }
+
+    /// Runs every step to the end.
+    package mutating func run() {
+        while phase != .done { step() }
+    }
+
+    /// Performs one step and moves to the next phase.
+    package mutating func step() {
+        switch phase {
+        case .starting:
+            MonotonicClock.sleep(ns: plan.delayNs(.start, buyer: index, task: 0))
+            sink.emit(.start, task: 0)
+            phase = .searching
+        case .searching:
+            phase = search()
+        case .purchasing:
+            phase = purchase()
+        case .writing(let newCount):
+            phase = write(newCount)
+        case .finishing(let outcome):
+            phase = finish(outcome)
+        case .done:
+            break
+        }
+    }
+
+    private mutating func search() -> Phase {
+        if plan.scope == .task, let failure = acquire() { return .finishing(failure) }
+        switch store.read() {
+        case .count(let count):
+            sink.emit(.searchRead, task: task, value: Int64(count))
+            if plan.scope == .task { expectedVersion = store.version }
+        case .torn(let bytes):
+            sink.emit(.searchTorn, task: task, value: Int64(bytes))
+            return .finishing(.error(.tornRead, code: 0))
+        case .failed(let code):
+            return .finishing(.error(.io, code: code))
+        }
+        MonotonicClock.sleep(ns: plan.delayNs(.search, buyer: index, task: task))
+        return .purchasing
+    }
+
+    private mutating func purchase() -> Phase {
+        if plan.scope == .purchase, let failure = acquire() { return .finishing(failure) }
+        switch store.read() {
+        case .count(let count) where count > 0:
+            sink.emit(.purchaseRead, task: task, value: Int64(count))
+            if plan.scope == .purchase { expectedVersion = store.version }
+            MonotonicClock.sleep(ns: plan.delayNs(.write, buyer: index, task: task))
+            return .writing(newCount: count - 1)
+        case .count(let count):
+            sink.emit(.purchaseRead, task: task, value: Int64(count))
+            return .finishing(.soldOut)
+        case .torn(let bytes):
+            sink.emit(.purchaseTorn, task: task, value: Int64(bytes))
+            return .finishing(.error(.tornRead, code: 0))
+        case .failed(let code):
+            return .finishing(.error(.io, code: code))
+        }
+    }
+
+    private mutating func write(_ newCount: Int) -> Phase {
+        if plan.scope == .write, let failure = acquire() { return .finishing(failure) }
+        let pause = plan.delayNs(.truncate, buyer: index, task: task)
+        let (sink, task) = (self.sink, self.task)
+        // With scope `write` the transaction starts here: nothing to check (the classic mistake).
+        let expected = plan.scope == .write ? nil : expectedVersion
+        let result = lock.commit(store, count: newCount, expected: expected,
+                                 report: { kind in sink.emit(kind, task: task, value: kind == .purchaseWrite ? Int64(newCount) : 0) },
+                                 pause: { MonotonicClock.sleep(ns: pause) })
+        switch result {
+        case .written(let code):
+            return .finishing(code == 0 ? .bought(newCount) : .error(.io, code: code))
+        case .conflict(let seen):
+            retries += 1
+            if retries > plan.retries { return .finishing(.error(.retriesExhausted, code: 0)) }
+            sink.emit(.purchaseRetry, task: task, value: Int64(retries), aux: Int32(truncatingIfNeeded: seen))
+            // Start the transaction again where it began.
+            return plan.scope == .task ? .searching : .purchasing
+        }
+    }
+
+    private mutating func finish(_ outcome: Outcome) -> Phase {
+        switch outcome {
+        case .bought(let count): sink.emit(.bought, task: task, value: Int64(count))
+        case .soldOut: sink.emit(.soldOut, task: task)
+        case .error(let reason, let code): sink.emit(.error, task: task, value: Int64(code), aux: reason.rawValue)
+        }
+        if holding {
+            _ = lock.release()
+            holding = false
+            sink.emit(.lockReleased, task: task)
+        }
+        task += 1
+        retries = 0
+        expectedVersion = nil
+        if outcome == .soldOut || task == plan.wants {
+            sink.emit(.done, task: task - 1)
+            return .done
+        }
+        return .searching
+    }
+
+    /// Takes the lock, reporting the wait; returns the failure outcome if it could not.
+    private mutating func acquire() -> Outcome? {
+        guard plan.lockMode.excludes else { return nil }
+        sink.emit(.lockWait, task: task)
+        let code = lock.acquire()
+        guard code == 0 || code == EOWNERDEAD else { return .error(.lock, code: code) }
+        holding = true
+        sink.emit(.lockAcquired, task: task)
+        if code == EOWNERDEAD { sink.emit(.lockRecovered, task: task) }
+        return nil
+    }
+}

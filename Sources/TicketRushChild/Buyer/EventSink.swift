@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+
+/// Where a buyer sends its events: one 32-byte write per event to the shared pipe.
+package struct EventSink {
+    package let fd: Int32
+    package let buyer: Int
+    /// Stops the buyer after the steps a fault targets; nil for buyers no fault hits.
+    package var trigger: FaultTrigger? = nil
+
+    /// Sends one event stamped now. A runner that stopped listening ends the buyer.
+    package func emit(_ kind: EventKind, task: Int, value: Int64 = 0, aux: Int32 = 0) {
+        let event = Event(tNs: MonotonicClock.now(), buyer: buyer, task: task, kind: kind, value: value, aux: aux)
+        withUnsafeTemporaryAllocation(byteCount: EventWire.size, alignment: 8) { raw in
+            EventWire.encode(event, into: raw.baseAddress!)
+            while true {
+                let n = write(fd, raw.baseAddress!, EventWire.size)
+                if n == EventWire.size { return }
+                if n < 0, errno == EINTR { continue }
+                _exit(3)
+            }
+        }
+        trigger?.reached(kind)
+    }
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+
+/// A lock as one buyer holds it. Runs in the child only: POSIX calls, no Foundation.
+package protocol BuyerLock: AnyObject {
+    /// Opens the buyer's own handle (before the start barrier); returns 0 or an errno.
+    func open() -> Int32
+    /// Blocks until the lock is held; returns 0, `EOWNERDEAD` when it was taken over
+    /// from a holder that died (and is consistent again), or an errno.
+    func acquire() -> Int32
+    /// Gives the lock up; returns 0 or an errno.
+    func release() -> Int32
+    /// Writes the purchase, reporting its steps through `report` (`purchase.write` just
+    /// before the write). Excluding locks simply write; optimistic takes its brief commit
+    /// lock (reporting lock.wait/acquired/released), writes only if the document is still
+    /// at `expected` (nil: no check) and otherwise reports a conflict.
+    func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult
+}
+
+/// How a purchase's write went.
+package enum CommitResult: Equatable {
+    /// The write was attempted; 0 or an errno.
+    case written(Int32)
+    /// Optimistic: the document had moved on to this version; nothing was written.
+    case conflict(seen: Int)
+}
+
+extension BuyerLock {
+    package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
+        report(.purchaseWrite)
+        return .written(store.write(count: count, pause: pause))
+    }
+}
+
+/// No concurrency control: every call succeeds at once.
+package final class NoLock: BuyerLock {
+    package func open() -> Int32 { 0 }
+    package func acquire() -> Int32 { 0 }
+    package func release() -> Int32 { 0 }
+}

@@ -1,0 +1,60 @@
+import TicketRushModel
+extension LockMode {
+    /// Makes the lock a buyer uses; called in the child, after fork.
+    package func makeLock(_ context: LockContext, buyer: Int) -> any BuyerLock {
+        switch self {
+        case .none: return NoLock()
+        case .flock: return FlockLock(path: context.lockFilePath)
+        case .fcntl: return FcntlLock(path: context.lockFilePath)
+        case .semaphore: return SemaphoreLock(name: context.semaphoreName)
+        case .mutex: return MutexLock(path: context.mutexPath)
+        case .lockfile: return LockfileLock(path: context.lockFilePath, buyer: buyer)
+        case .optimistic: return OptimisticLock(path: context.lockFilePath)
+        }
+    }
+
+    /// Prepares what buyers share (files, semaphores) before the fork; called in the runner.
+    package func prepare(_ context: LockContext) throws {
+        switch self {
+        case .none, .lockfile: return  // the lock file must not exist until a buyer takes it
+        case .flock, .fcntl, .optimistic: try FlockLock.prepare(path: context.lockFilePath)
+        case .semaphore: try SemaphoreLock.prepare(name: context.semaphoreName)
+        case .mutex: try MutexLock.prepare(path: context.mutexPath)
+        }
+    }
+
+    /// Removes what `prepare` made that outlives the trial folder; runs even when the trial failed.
+    package func cleanUp(_ context: LockContext) {
+        if self == .semaphore { SemaphoreLock.cleanUp(name: context.semaphoreName) }
+    }
+
+    /// The lock a buyer waits on, for messages: "semaphore /ticketrush-…".
+    package func label(_ context: LockContext) -> String {
+        func file(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
+        switch self {
+        case .none: return "no lock"
+        case .flock: return "flock on \(file(context.lockFilePath))"
+        case .fcntl: return "fcntl lock on \(file(context.lockFilePath))"
+        case .semaphore: return "semaphore \(context.semaphoreName)"
+        case .mutex: return "robust mutex in \(file(context.mutexPath))"
+        case .lockfile: return "lock file \(file(context.lockFilePath))"
+        case .optimistic: return "version check under flock on \(file(context.lockFilePath))"
+        }
+    }
+}
+
+/// What a lock needs to find its shared object.
+package struct LockContext: Sendable {
+    /// Absolute path of `<storage>.lock` in the trial folder.
+    package var lockFilePath: String
+    /// The trial's own semaphore name (`/ticketrush-PID-N`), unlinked after the trial.
+    package var semaphoreName: String = ""
+    /// Absolute path of `<storage>.mutex`, the shared mapping holding the mutex.
+    package var mutexPath: String = ""
+
+    package init(lockFilePath: String, semaphoreName: String = "", mutexPath: String = "") {
+        self.lockFilePath = lockFilePath
+        self.semaphoreName = semaphoreName
+        self.mutexPath = mutexPath
+    }
+}

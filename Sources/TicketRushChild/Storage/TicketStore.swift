@@ -1,0 +1,18 @@
+import TicketRushModel
+/// The storage a buyer reads and writes. Runs in the child: POSIX calls, no Foundation.
+package protocol TicketStore: AnyObject {
+    /// Reads the whole document once.
+    func read() -> StoreRead
+    /// The version of the document the last `read` parsed (0 when it had none).
+    var version: Int { get }
+    /// Writes `count` (and `version`, when not nil) back; `pause` runs between truncating
+    /// and writing (in-place only). Returns 0 or an errno.
+    func write(count: Int, version: Int?, pause: () -> Void) -> Int32
+}
+
+extension TicketStore {
+    /// Writes an unversioned document, as every mode but optimistic does.
+    package func write(count: Int, pause: () -> Void) -> Int32 {
+        write(count: count, version: nil, pause: pause)
+    }
+}

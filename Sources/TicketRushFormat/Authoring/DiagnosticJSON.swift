@@ -1,0 +1,27 @@
+import Foundation
+import TicketRushModel
+
+/// `ticketrush validate --format json`: the same findings for editors and CI.
+/// The shape is documented in docs/scenarios.md ("Validating").
+public enum DiagnosticJSON {
+    public static let version = 1
+
+    public static func text(_ report: ValidationReport, strict: Bool) -> String {
+        func item(_ d: Diagnostic) -> [String: Any] {
+            var o: [String: Any] = ["path": d.location.path, "line": d.location.line, "column": d.location.column,
+                                    "severity": d.severity.rawValue, "message": d.message]
+            if let rule = d.rule { o["rule"] = rule }
+            return o
+        }
+        let object: [String: Any] = [
+            "version": version,
+            "files": report.files.map { ["path": $0.path, "scenarios": $0.scenarios, "diagnostics": $0.diagnostics.map(item)] as [String: Any] },
+            "path_problems": report.pathProblems.map(item),
+            "errors": report.errorCount,
+            "warnings": report.warningCount,
+            "exit_code": Int(report.exitCode(strict: strict)),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

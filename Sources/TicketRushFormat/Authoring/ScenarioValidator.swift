@@ -1,0 +1,83 @@
+import Foundation
+import TicketRushModel
+
+/// What `ticketrush validate` found in one file.
+public struct FileFindings: Sendable {
+    public var path: String
+    /// The scenarios that loaded, in file order.
+    public var scenarios: [String]
+    /// Errors and warnings, by position.
+    public var diagnostics: [Diagnostic]
+}
+
+/// Everything `ticketrush validate` found.
+public struct ValidationReport: Sendable {
+    public var files: [FileFindings]
+    /// Problems with the paths themselves (no such file, empty folder).
+    public var pathProblems: [Diagnostic]
+
+    public var all: [Diagnostic] { pathProblems + files.flatMap(\.diagnostics) }
+    public var errorCount: Int { all.filter { $0.severity == .error }.count }
+    public var warningCount: Int { all.filter { $0.severity == .warning }.count }
+
+    /// 0 clean (or warnings only), 1 warnings with `strict`, 2 any error.
+    public func exitCode(strict: Bool) -> Int32 {
+        if errorCount > 0 { return 2 }
+        return strict && warningCount > 0 ? 1 : 0
+    }
+}
+
+/// Checks scenario files without running them: every error of the format, every lint
+/// warning, and scenario names repeated across files (as `run` would refuse them).
+public enum ScenarioValidator {
+    /// The path `-` stands for standard input.
+    public static let stdinPath = "-"
+
+    /// Checks `paths`; `-` reads `stdin` (what an editor pipes in), reported as `stdinName`.
+    public static func validate(_ paths: [String], stdin: Data? = nil, stdinName: String = "<stdin>") -> ValidationReport {
+        var pathProblems: [Diagnostic] = []
+        var files: [String] = []
+        // Expand each path alone so one missing path does not hide the others' findings.
+        for path in paths {
+            if path == stdinPath { files.append(path); continue }
+            do { files += try ScenarioFiles.expand([path]) } catch { pathProblems += error.items }
+        }
+        var findings: [FileFindings] = []
+        var names: [String: SourceLocation] = [:]
+        let loader = ScenarioLoader()
+        for var file in files {
+            let contents: Data?
+            if file == stdinPath {
+                file = stdinName
+                contents = stdin ?? Data()
+            } else {
+                contents = FileManager.default.contents(atPath: file)
+            }
+            guard let data = contents else {
+                var isDir: ObjCBool = false
+                let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) && isDir.boolValue
+                    ? "is a folder, not a scenario file" : "cannot be read"
+                findings.append(FileFindings(path: file, scenarios: [], diagnostics: [Diagnostic(at: SourceLocation(path: file, line: 1, column: 1), why)]))
+                continue
+            }
+            let (documents, errors) = loader.inspect(data: data, path: file)
+            var diagnostics = errors
+            var loaded: [String] = []
+            for document in documents {
+                let at = document.locations["name"] ?? document.location(of: "")
+                if let first = names[document.scenario.name] {
+                    diagnostics.append(Diagnostic(at: at, "duplicate scenario name '\(document.scenario.name)' (first at \(first))"))
+                    continue
+                }
+                names[document.scenario.name] = at
+                loaded.append(document.scenario.name)
+                diagnostics += LintIgnore.filter(ScenarioLint.warnings(document), source: String(decoding: data, as: UTF8.self))
+            }
+            diagnostics = diagnostics.enumerated().sorted {
+                ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+            }.map(\.element)
+            findings.append(FileFindings(path: file, scenarios: loaded, diagnostics: diagnostics))
+        }
+        return ValidationReport(files: findings, pathProblems: pathProblems)
+    }
+}

@@ -1,0 +1,236 @@
+import Yams
+import TicketRushModel
+
+/// Turns one YAML document into the scenarios it stands for: itself, or one per cell of
+/// its `matrix`. Cells are made on the node tree before the schema walk: each cell's
+/// document is the original with the matrix value's own node put at the key path, so a
+/// problem with that value is reported at the list item, like any other value.
+package enum MatrixExpansion {
+    /// A scenario and where its name stands, for duplicate-name messages.
+    package struct Loaded {
+        package var scenario: Scenario
+        package var nameAt: SourceLocation
+        /// The walked value and where its keys stand, for lint and `show`.
+        package var value: ConfigValue
+        package var locations: [String: SourceLocation]
+    }
+
+    /// Most cells one matrix may expand to: beyond it a typo, not an experiment.
+    package static let maxCells = 10_000
+
+    package static func scenarios(_ document: Node, path: String) -> ([Loaded], [Diagnostic]) {
+        guard let matrixNode = document.mapping?.first(where: { $0.key.scalar?.string == "matrix" })?.value else {
+            return plain(document, path: path)
+        }
+        // The matrix alone first: its values are checked once, at their list items.
+        var walker = SchemaWalker(path: path)
+        let matrixShape = (SweepSchema.fields(sweeping: ScenarioSchema.scenarioFields).first { $0.name == "matrix" })!.shape
+        _ = walker.walk(matrixNode, matrixShape, keyPath: "matrix")
+        var diagnostics = walker.diagnostics
+        var axes: [(path: String, nodes: [Node])] = []
+        for (key, value) in matrixNode.mapping ?? Node.Mapping([]) {
+            guard let keyPath = key.scalar?.string, let list = value.sequence else { continue }
+            if list.isEmpty { diagnostics.append(Diagnostic(at: at(value, path), "'matrix.\(keyPath)' must list at least one value")) }
+            axes.append((keyPath, Array(list)))
+        }
+        if diagnostics.isEmpty && axes.isEmpty {
+            diagnostics.append(Diagnostic(at: at(matrixNode, path), "'matrix' must map at least one key path to a list of values"))
+        }
+        let count = axes.reduce(1) { $0.multipliedReportingOverflow(by: max(1, $1.nodes.count)).partialValue }
+        if count > maxCells {
+            diagnostics.append(Diagnostic(at: at(matrixNode, path), "'matrix' expands to \(count) cells; at most \(maxCells) are allowed"))
+        }
+        guard diagnostics.isEmpty else { return ([], diagnostics) }
+
+        var loaded: [Loaded] = []
+        var seen = Set<String>()
+        for (index, choice) in crossProduct(axes.map(\.nodes.count)).enumerated() {
+            var cellDocument = document
+            for (axis, pick) in zip(axes, choice) {
+                cellDocument = substitute(cellDocument, ArraySlice(axis.path.split(separator: ".").map(String.init)),
+                                          with: axis.nodes[pick], objectPath: "")
+            }
+            var cellWalker = SchemaWalker(path: path)
+            let value = cellWalker.walk(cellDocument, ScenarioSchema.root, keyPath: "")
+            cellWalker.crossCheck(value)
+            var found = cellWalker.diagnostics
+            var built: Loaded?
+            if !found.contains(where: { $0.severity == .error }), let value {
+                let swept = axes.map(\.path)
+                let parameters = swept.map { SweepCell.Parameter(path: $0, value: text(cellValue(value, $0))) }
+                if index == 0 { found += checkCellExpectations(value, swept: swept, locations: cellWalker.locations, path: path) }
+                let expect = cellExpectations(value, parameters: swept.map { ($0, cellValue(value, $0)) })
+                var fields = objectFields(value)
+                fields["expect"] = .object(expect)
+                built = finish(.object(fields), walker: cellWalker, path: path, diagnostics: &found)
+                if var b = built {
+                    let cell = SweepCell(baseName: b.scenario.name, parameters: parameters, index: index)
+                    b.scenario.cell = cell
+                    b.scenario.name = cell.name
+                    built = b
+                }
+            }
+            // Every cell repeats the document's own problems: report each once.
+            for d in found where !seen.contains(d.description) {
+                seen.insert(d.description)
+                diagnostics.append(d)
+            }
+            if let built, !diagnostics.contains(where: { $0.severity == .error }) { loaded.append(built) }
+        }
+        return diagnostics.contains(where: { $0.severity == .error }) ? ([], diagnostics) : (loaded, diagnostics)
+    }
+
+    /// A document without a matrix: walked and built as it is.
+    private static func plain(_ document: Node, path: String) -> ([Loaded], [Diagnostic]) {
+        var walker = SchemaWalker(path: path)
+        let value = walker.walk(document, ScenarioSchema.root, keyPath: "")
+        walker.crossCheck(value)
+        var diagnostics = walker.diagnostics
+        guard !diagnostics.contains(where: { $0.severity == .error }), let value else { return ([], diagnostics) }
+        if value["expect_by_cell"] != nil {
+            diagnostics.append(Diagnostic(at: walker.locations["expect_by_cell"]!, "'expect_by_cell' needs a 'matrix' to choose cells from"))
+            return ([], diagnostics)
+        }
+        let built = finish(value, walker: walker, path: path, diagnostics: &diagnostics)
+        return (built.map { [$0] } ?? [], diagnostics)
+    }
+
+    /// Reads `trials` into a count and a stopping rule, then builds the model.
+    private static func finish(_ value: ConfigValue, walker: SchemaWalker, path: String, diagnostics: inout [Diagnostic]) -> Loaded? {
+        let origin = walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1)
+        func where_(_ key: String) -> SourceLocation { walker.locations[key] ?? walker.locations["trials"] ?? origin }
+        let trials = value["trials"]
+        var count = trials?["count"]?.int ?? 1
+        var rule: StopRule?
+        if let until = trials?["until"] {
+            if trials?["count"] != nil {
+                diagnostics.append(Diagnostic(at: where_("trials.count"), "'trials' takes count or until, not both"))
+                return nil
+            }
+            guard let rate = until["rate_below"]?.text.flatMap(StopRule.fraction) else {
+                diagnostics.append(Diagnostic(at: where_("trials.until.rate_below"), "'trials.until.rate_below' must be a rate such as 1% or 0.01, above 0 and below 100%, got '\(until["rate_below"]?.text ?? "")'"))
+                return nil
+            }
+            guard let confidence = until["confidence"]?.text.flatMap(StopRule.fraction), confidence >= 0.5 else {
+                diagnostics.append(Diagnostic(at: where_("trials.until.confidence"), "'trials.until.confidence' must be a confidence such as 95% or 0.99, from 50% to below 100%, got '\(until["confidence"]?.text ?? "")'"))
+                return nil
+            }
+            rule = StopRule(rateBelow: rate, confidence: confidence)
+            count = trials?["max"]?.int ?? 10_000
+        } else if trials?["max"] != nil {
+            diagnostics.append(Diagnostic(at: where_("trials.max"), "'trials.max' only applies with 'trials.until'"))
+            return nil
+        }
+        var fields = objectFields(value)
+        fields["trials"] = .int(count)
+        var scenario = ScenarioLoader.build(.object(fields), origin: origin)
+        scenario.stopRule = rule
+        return Loaded(scenario: scenario, nameAt: walker.locations["name"] ?? origin, value: value, locations: walker.locations)
+    }
+
+    /// The top-level `expect` with every matching `expect_by_cell` entry laid over it in order.
+    package static func cellExpectations(_ value: ConfigValue, parameters: [(String, ConfigValue?)]) -> [String: ConfigValue] {
+        var expect = objectFields(value["expect"] ?? .object([:]))
+        guard case .list(let entries)? = value["expect_by_cell"] else { return expect }
+        for entry in entries {
+            let conditions = objectFields(entry["where"] ?? .object([:]))
+            let matches = conditions.allSatisfy { key, wanted in parameters.contains { $0.0 == key && $0.1 == wanted } }
+            if matches { expect.merge(objectFields(entry["expect"] ?? .object([:]))) { _, new in new } }
+        }
+        return expect
+    }
+
+    /// `expect_by_cell` may only name swept key paths, their matrix values, and judged invariants.
+    private static func checkCellExpectations(_ value: ConfigValue, swept: [String], locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        guard case .list(let entries)? = value["expect_by_cell"] else { return [] }
+        var out: [Diagnostic] = []
+        var judged = Set<String>()
+        if case .list(let items)? = value["invariants"] { judged = Set(items.compactMap(\.text)) }
+        let fallback = locations["expect_by_cell"] ?? SourceLocation(path: path, line: 1, column: 1)
+        for (i, entry) in entries.enumerated() {
+            let base = "expect_by_cell[\(i)]"
+            for (key, wanted) in objectFields(entry["where"] ?? .object([:])).sorted(by: { $0.key < $1.key }) {
+                let at = locations["\(base).where.\(key)"] ?? fallback
+                guard swept.contains(key) else {
+                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is not swept by 'matrix' (swept: \(swept.joined(separator: ", ")))"))
+                    continue
+                }
+                if case .list(let values)? = value["matrix"]?[key], !values.contains(wanted) {
+                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is \(text(wanted)), not one of the matrix values (\(values.map(text).joined(separator: ", ")))"))
+                }
+            }
+            for key in objectFields(entry["expect"] ?? .object([:])).keys.sorted() where !judged.contains(key) {
+                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, "'\(base).expect.\(key)' names an invariant that 'invariants' leaves out"))
+            }
+        }
+        return out
+    }
+
+    /// Every combination of indices, first axis slowest.
+    package static func crossProduct(_ sizes: [Int]) -> [[Int]] {
+        sizes.reduce([[]]) { partial, size in partial.flatMap { prefix in (0..<size).map { prefix + [$0] } } }
+    }
+
+    /// `document` with `value` at the key path `keys`; missing mappings are made, and a
+    /// scalar shorthand (`lock: flock`) is opened into its mapping (`{mode: flock}`).
+    package static func substitute(_ node: Node, _ keys: ArraySlice<String>, with value: Node, objectPath: String) -> Node {
+        guard let key = keys.first else { return value }
+        let childPath = objectPath.isEmpty ? key : "\(objectPath).\(key)"
+        var pairs: [(Node, Node)]
+        var tag = Tag.implicit, style = Node.Mapping.Style.any
+        if let mapping = node.mapping {
+            pairs = mapping.map { ($0.key, $0.value) }
+            tag = mapping.tag
+            style = mapping.style
+        } else if node.scalar != nil, node.tagName != .null, let short = shorthand(of: objectPath) {
+            pairs = [(Node(short), node)]
+        } else {
+            pairs = []
+        }
+        if let i = pairs.firstIndex(where: { $0.0.scalar?.string == key }) {
+            pairs[i].1 = substitute(pairs[i].1, keys.dropFirst(), with: value, objectPath: childPath)
+        } else {
+            pairs.append((Node(key), substitute(Node.mapping(Node.Mapping([])), keys.dropFirst(), with: value, objectPath: childPath)))
+        }
+        return .mapping(Node.Mapping(pairs, tag, style, node.mark))
+    }
+
+    /// The shorthand key of the object at `objectPath` (`buyers` → `count`).
+    private static func shorthand(of objectPath: String) -> String? {
+        var fields = ScenarioSchema.scenarioFields
+        var found: String?
+        for part in objectPath.split(separator: ".") {
+            guard let field = fields.first(where: { $0.name == part }), case .object(let nested, let short) = field.shape else { return nil }
+            fields = nested
+            found = short
+        }
+        return found
+    }
+
+    /// This cell's value at a swept key path, read back from the walked document.
+    private static func cellValue(_ value: ConfigValue, _ keyPath: String) -> ConfigValue? {
+        keyPath.split(separator: ".").reduce(Optional(value)) { $0?[String($1)] }
+    }
+
+    /// A value as a cell name shows it: `flock`, `10`, `1ms`, `0.01`.
+    package static func text(_ value: ConfigValue?) -> String {
+        switch value {
+        case .int(let v)?: return "\(v)"
+        case .number(let v)?: return v == v.rounded() && abs(v) < 1e15 ? "\(Int(v))" : "\(v)"
+        case .text(let t)?: return t
+        case .duration(let ns)?: return DurationText.format(ns)
+        case .uniform(let a, let b)?: return "uniform(\(DurationText.format(a))..\(DurationText.format(b)))"
+        case .list(let items)?: return items.map { text($0) }.joined(separator: "+")
+        case .object?, nil: return "?"
+        }
+    }
+
+    private static func objectFields(_ value: ConfigValue) -> [String: ConfigValue] {
+        if case .object(let fields) = value { return fields }
+        return [:]
+    }
+
+    private static func at(_ node: Node, _ path: String) -> SourceLocation {
+        SourceLocation(path: path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Yams
+import TicketRushModel
+
+/// Reads scenario files: YAML to a node tree, checked against `ScenarioSchema` with every
+/// problem located, then built into `Scenario`s. Never throws anything but diagnostics.
+public struct ScenarioLoader {
+    public init() {}
+
+    /// Loads every scenario (one per YAML document) of the file at `path`.
+    public func load(path: String) throws(DiagnosticList) -> [Scenario] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDir: ObjCBool = false
+            let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+                ? (isDir.boolValue ? "is a folder, not a scenario file" : "cannot be read") : "no such file"
+            throw DiagnosticList([Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
+        }
+        return try load(data: data, path: path)
+    }
+
+    /// Loads scenarios from file contents; `path` is only used in messages.
+    public func load(data: Data, path: String) throws(DiagnosticList) -> [Scenario] {
+        let (scenarios, diagnostics) = check(data: data, path: path)
+        if diagnostics.contains(where: { $0.severity == .error }) { throw DiagnosticList(diagnostics) }
+        return scenarios
+    }
+
+    /// Checks a file and collects every problem rather than stopping at the first.
+    public func check(data: Data, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+        let (documents, diagnostics) = inspect(data: data, path: path)
+        return (documents.map(\.scenario), diagnostics)
+    }
+
+    /// Like `check`, but keeps each scenario's normalised value and where its keys stand,
+    /// for `validate` (warnings at the right line) and `show`.
+    public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            return ([], [Diagnostic(at: Self.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
+        }
+        if yaml.contains("\u{0}") {
+            return ([], [Diagnostic(at: Self.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
+        }
+        let composed = YAMLComposer(path: path).compose(yaml)
+        guard var documents = composed.documents else { return ([], composed.diagnostics) }
+        documents = documents.filter { !($0.scalar != nil && $0.tagName == .null) }
+        let bases = documents.filter(Self.isBaseDocument)
+        documents = documents.filter { !Self.isBaseDocument($0) }
+        if documents.isEmpty {
+            let why = bases.isEmpty ? "empty scenario file: expected a mapping with at least name, tickets and buyers"
+                : "file holds only base documents (every key starts with 'x-'), no scenario"
+            return ([], composed.diagnostics + [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
+        }
+        var loaded: [LoadedDocument] = []
+        var diagnostics = composed.diagnostics
+        var names: [String: SourceLocation] = [:]
+        for node in documents {
+            // One scenario, or one per matrix cell (MatrixExpansion walks the schema).
+            let (cells, found) = MatrixExpansion.scenarios(node, path: path)
+            diagnostics += found.filter { !composed.masked.contains($0.location) }
+            guard composed.diagnostics.isEmpty else { continue }
+            for cell in cells {
+                if let earlier = names[cell.scenario.name] {
+                    diagnostics.append(Diagnostic(at: cell.nameAt, "duplicate scenario name '\(cell.scenario.name)' (first at \(earlier))"))
+                    continue
+                }
+                names[cell.scenario.name] = cell.nameAt
+                loaded.append(LoadedDocument(scenario: cell.scenario, value: cell.value, locations: cell.locations))
+            }
+        }
+        // Stable: findings at one place keep the order they were found in.
+        diagnostics = diagnostics.enumerated().sorted {
+            ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+        }.map(\.element)
+        return (loaded, diagnostics)
+    }
+
+    /// A document whose keys all start with `x-` only holds anchors for later documents.
+    package static func isBaseDocument(_ node: Node) -> Bool {
+        guard let mapping = node.mapping, mapping.count > 0 else { return false }
+        return mapping.keys.allSatisfy { $0.scalar.map { ScenarioSchema.isExtensionKey($0.string) } ?? false }
+    }
+
+    /// Builds the model from a value the walker accepted (every default present).
+    package static func build(_ v: ConfigValue, origin: SourceLocation) -> Scenario {
+        let buyers = v["buyers"]!, delays = v["delays"]!, storage = v["storage"]!, lock = v["lock"]!
+        var expect: [Invariant: Expectation] = [:]
+        if case .object(let fields)? = v["expect"] {
+            for (key, value) in fields {
+                expect[Invariant(rawValue: key)!] = Expectation(rawValue: value.text!)!
+            }
+        }
+        var invariants: [Invariant] = []
+        if case .list(let items)? = v["invariants"] {
+            invariants = items.compactMap { $0.text.flatMap(Invariant.init(rawValue:)) }.sorted()
+        }
+        return Scenario(
+            name: v["name"]!.text!,
+            description: v["description"]?.text,
+            tickets: v["tickets"]!.int!,
+            buyers: BuyerGroup(count: buyers["count"]!.int!, nameTemplate: buyers["name"]!.text!, wants: buyers["wants"]!.int!),
+            delays: Delays(search: delays["search"]!.delay!, write: delays["write"]!.delay!,
+                           truncate: delays["truncate"]!.delay!, start: delays["start"]!.delay!),
+            timeScale: v["time_scale"]!.number!,
+            storage: StorageConfig(kind: StorageKind(rawValue: storage["kind"]!.text!)!, path: storage["path"]!.text!,
+                                   write: WriteMode(rawValue: storage["write"]!.text!)!),
+            lock: LockConfig(mode: LockMode(rawValue: lock["mode"]!.text!)!, scope: LockScope(rawValue: lock["scope"]!.text!)!,
+                             retries: lock["retries"]?.int ?? 100),
+            trials: v["trials"]!.int!,
+            seed: v["seed"]?.int.map { UInt64($0) },
+            timeoutNs: { if case .duration(let ns)? = v["timeout"] { return ns } else { return 60_000_000_000 } }(),
+            invariants: invariants,
+            expect: expect,
+            faults: FaultSchema.build(v["faults"]),
+            origin: origin)
+    }
+
+    package static func yamlDiagnostic(_ error: Error, path: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(path: path, line: mark.line, column: mark.column) }
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let extra = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return Diagnostic(at: at(mark), "YAML syntax: \(problem)\(extra)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams marks the first of the keys; the author needs the repeat.
+            let first = at(context.mark)
+            let again = duplicates.first.flatMap { repeatOf(key: $0, after: context.mark, in: context.text, path: path) }
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic(at: again ?? first, "duplicate key \(names) in one mapping (first at line \(first.line)); YAML allows each key once")
+        case .reader(let problem, let offset, _, let yaml):
+            return Diagnostic(at: offset.map { location(ofOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
+        default:
+            return Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "YAML: \(error)")
+        }
+    }
+
+    /// Where `key` is written again in a block mapping: the next line after `mark` whose text at
+    /// the same column starts with the key and a colon.
+    package static func repeatOf(key: String, after mark: Mark, in text: String, path: String) -> SourceLocation? {
+        repeatSpan(key: key, after: mark, in: text).map { SourceLocation(path: path, line: $0.line, column: $0.column) }
+    }
+
+    /// Line, column and written length of the repeated `key` (see `repeatOf`).
+    package static func repeatSpan(key: String, after mark: Mark, in text: String) -> (line: Int, column: Int, length: Int)? {
+        let lines = text.sourceLines
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        for index in mark.line..<lines.count {
+            let line = Array(lines[index].unicodeScalars)
+            let column = mark.column - 1
+            guard line.count > column, line[..<column].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
+            let rest = String(String.UnicodeScalarView(line[column...]))
+            for spelled in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(spelled) {
+                if rest.dropFirst(spelled.count).drop(while: { $0 == " " }).first == ":" {
+                    return (index + 1, mark.column, spelled.unicodeScalars.count)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Line and column of the first invalid UTF-8 byte.
+    package static func firstInvalidUTF8(_ data: Data, path: String) -> SourceLocation {
+        var line = 1, column = 1
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let s):
+                if s == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput, .error:
+                break loop
+            }
+        }
+        return SourceLocation(path: path, line: line, column: column)
+    }
+
+    package static func location(of needle: Character, in text: String, path: String) -> SourceLocation {
+        var line = 1, column = 1
+        for ch in text {
+            if ch == needle { break }
+            if ch == "\n" || ch == "\r\n" || ch == "\r" { line += 1; column = 1 } else { column += 1 }
+        }
+        return SourceLocation(path: path, line: line, column: column)
+    }
+
+    package static func location(ofOffset offset: Int, in text: String, path: String) -> SourceLocation {
+        var line = 1, column = 1
+        for (i, s) in text.unicodeScalars.enumerated() {
+            if i >= offset { break }
+            if s == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return SourceLocation(path: path, line: line, column: column)
+    }
+}

@@ -1,0 +1,27 @@
+/// The invariants a trial is judged on: the one registry the loader, reports and docs read.
+public enum Invariant: String, Sendable, CaseIterable, Comparable {
+    case noOversell = "no-oversell"
+    case conservation
+    case oneOutcome = "one-outcome"
+    case noTornRead = "no-torn-read"
+    case allFinished = "all-finished"
+    case noUndersell = "no-undersell"
+    case noDeadlock = "no-deadlock"
+
+    /// One line on what the invariant means.
+    public var summary: String {
+        switch self {
+        case .noOversell: return "purchases reported <= tickets"
+        case .conservation: return "tickets - final stored count = purchases reported (no lost update)"
+        case .oneOutcome: return "every task of every buyer ends with exactly one of bought / sold-out / error"
+        case .noTornRead: return "no buyer read a document it could not parse"
+        case .allFinished: return "every buyer exited 0 on its own before the timeout"
+        case .noUndersell: return "when demand >= tickets, the final count is 0"
+        case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
+        }
+    }
+
+    public static func < (lhs: Invariant, rhs: Invariant) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

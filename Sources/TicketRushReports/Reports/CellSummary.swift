@@ -1,0 +1,41 @@
+import TicketRushModel
+import TicketRushChecks
+/// The terminal's statistics lines for one cell: what the trials are worth, how fast the
+/// buyers were, how the lock time split, and why a stopping rule stopped.
+public enum CellSummary {
+    public static func lines(_ c: RunResults.Cell) -> [String] {
+        var out: [String] = []
+        let invariants = c.report.invariants
+        let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 }
+        if let sample = clean.first {
+            out.append("    \(plural(clean.count, "invariant")) never violated: \(sample.rate.statement()) each")
+        }
+        for i in invariants where i.violated > 0 {
+            out.append("    \(i.invariant.rawValue): \(i.rate.statement())")
+        }
+        if let first = c.trials.first(where: \.failed), c.report.passed {
+            // Unmet expectations print their own rerun line (TerminalSummary.details).
+            out.append("    first failing trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial))")
+        }
+        var speed = "    \(fixed(c.throughput, places: 1)) purchases/s"
+        if let l = c.latency {
+            speed += "  latency p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms"
+        }
+        if c.lockAcquisitions > 0 {
+            let total = Double(c.lockWaitNs + c.lockHoldNs)
+            speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition"
+            if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+        }
+        out.append(speed)
+        if let rule = c.report.scenario.stopRule, let reason = c.stopReason {
+            let why: String
+            switch reason {
+            case .violation: why = "a hold invariant was violated"
+            case .bounded: why = "every hold invariant's rate is below \(percent(rule.rateBelow, places: 2)) at \(percent(rule.confidence, places: 0))"
+            case .max: why = "reached the maximum without bounding the rate below \(percent(rule.rateBelow, places: 2))"
+            }
+            out.append("    stopped after \(plural(c.trials.count, "trial")): \(why)")
+        }
+        return out
+    }
+}

@@ -1,0 +1,16 @@
+import TicketRushModel
+import TicketRushChecks
+/// A trial's events as JSON Lines: one object a line (docs/events.md).
+public enum EventLog {
+    public static func jsonLines(_ h: TrialHistory) -> String {
+        var out = ""
+        for e in h.events {
+            var line = "{\"t_ns\":\(e.tNs),\"t_rel_ns\":\(Int64(bitPattern: e.tNs &- h.startNs)),\"trial\":\(h.trial + 1)"
+            line += ",\"buyer\":\(e.buyer + 1),\"name\":\(jsonString(h.name(e.buyer))),\"task\":\(e.task + 1)"
+            line += ",\"event\":\(jsonString(e.kind.name)),\"value\":\(e.value)"
+            if let reason = e.reason { line += ",\"reason\":\(jsonString(reason.name))" }
+            out += line + "}\n"
+        }
+        return out
+    }
+}

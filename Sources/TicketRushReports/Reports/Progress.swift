@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+import TicketRushChecks
+
+/// The progress line on stderr: redrawn in place on a terminal, a plain line every few
+/// seconds otherwise (CI logs), nothing when quiet.
+public struct Progress {
+    public enum Mode { case terminal, lines, quiet }
+
+    package let mode: Mode
+    package let planned: [String: Int]
+    package let total: Int
+    package let write: (String) -> Void
+    private var done: [String: Int] = [:]
+    private var finished = Set<String>()
+    private var trials = 0
+    private var failing = 0
+    private let started = MonotonicClock.now()
+    private var lastShown: UInt64 = 0
+    private var shown = false
+
+    /// `planned`: trials each cell may run (the maximum under a stopping rule).
+    public init(mode: Mode, planned: [(String, Int)], write: @escaping (String) -> Void) {
+        self.mode = mode
+        self.planned = Dictionary(planned, uniquingKeysWith: +)
+        total = planned.reduce(0) { $0 + $1.1 }
+        self.write = write
+    }
+
+    /// The mode for stderr as it is now.
+    public static func mode(quiet: Bool) -> Mode {
+        quiet ? .quiet : (isatty(2) != 0 ? .terminal : .lines)
+    }
+
+    public mutating func add(_ record: TrialRecord) {
+        trials += 1
+        if record.failed { failing += 1 }
+        done[record.scenario, default: 0] += 1
+        if done[record.scenario] == planned[record.scenario] { finished.insert(record.scenario) }
+        show(force: false)
+    }
+
+    /// A cell that stopped early under its rule.
+    public mutating func finishCell(_ name: String) {
+        finished.insert(name)
+    }
+
+    /// The current line: `cells 2/4  trials 130/400  violating 12 (9.2%)  ETA 0:41`.
+    public var line: String {
+        let elapsed = Double(MonotonicClock.now() - started) / 1e9
+        let remaining = planned.reduce(0) { sum, cell in sum + (finished.contains(cell.key) ? 0 : max(0, cell.value - (done[cell.key] ?? 0))) }
+        var text = "cells \(finished.count)/\(planned.count)  trials \(trials)/\(trials + remaining)"
+        text += "  violating \(failing)" + (trials > 0 ? " (\(percent(Double(failing) / Double(trials))))" : "")
+        if trials > 0 && remaining > 0 {
+            let eta = Int((elapsed / Double(trials) * Double(remaining)).rounded())
+            text += "  ETA \(eta / 60):\(eta % 60 < 10 ? "0" : "")\(eta % 60)"
+        }
+        return text
+    }
+
+    private mutating func show(force: Bool) {
+        let now = MonotonicClock.now()
+        switch mode {
+        case .quiet: return
+        case .terminal:
+            guard force || now - lastShown >= 100_000_000 else { return }
+            write("\r\u{1B}[K" + line)
+        case .lines:
+            guard force || now - lastShown >= 5_000_000_000 else { return }
+            write("progress: " + line + "\n")
+        }
+        lastShown = now
+        shown = true
+    }
+
+    /// Clears the terminal line (so the summary starts clean).
+    public mutating func end() {
+        if mode == .terminal && shown { write("\r\u{1B}[K") }
+    }
+}

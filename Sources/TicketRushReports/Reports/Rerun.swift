@@ -1,0 +1,17 @@
+import TicketRushModel
+import TicketRushChecks
+/// The exact command that reruns one trial alone: the same cell, trial index and scenario
+/// seed give the same trial seed and delays (docs/results.md).
+public enum Rerun {
+    public static func command(_ scenario: Scenario, seed: UInt64, trial: Int) -> String {
+        "ticketrush run \(shellQuoted(scenario.origin?.path ?? "FILE")) --cell \(shellQuoted(scenario.name)) --trial \(trial + 1) --seed \(seed)"
+    }
+
+    /// The text as one shell word: bare when it is plainly safe, else in single quotes.
+    public static func shellQuoted(_ text: String) -> String {
+        let safe = !text.isEmpty && text.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        return safe ? text : "'" + text.replacingAll("'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import TicketRushModel
+import TicketRushChecks
+
+/// results.csv: one row per trial, columns documented in docs/results.md.
+public enum ResultsCSV {
+    public static func text(_ results: RunResults) -> String {
+        let cells = results.cells
+        var parameters: [String] = []
+        for c in cells { for p in c.record.parameters ?? [] where !parameters.contains(p[0]) { parameters.append(p[0]) } }
+        let invariants = Invariant.allCases.map(\.rawValue)
+        let header = ["scenario", "cell"] + parameters + ["trial", "seed", "tickets", "buyers", "sold", "final_count"]
+            + invariants + ["torn_reads", "timed_out", "duration_ms", "purchases_per_s", "latency_p50_ms", "latency_max_ms",
+                            "lock_wait_ms", "lock_hold_ms"]
+        var lines = [header.map(field).joined(separator: ",")]
+        for c in cells {
+            let values = Dictionary((c.record.parameters ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+            for t in c.trials {
+                let verdicts = Dictionary(t.results.map { ($0.invariant, $0.verdict) }, uniquingKeysWith: { a, _ in a })
+                let latency = Percentiles(t.latenciesNs)
+                var row = [c.record.baseName ?? c.record.name, parameters.isEmpty ? "" : (c.report.scenario.cell?.label ?? "")]
+                row += parameters.map { values[$0] ?? "" }
+                row += ["\(t.trial + 1)", "\(t.seed)", "\(c.record.tickets)", "\(c.record.buyers)", "\(t.sold)",
+                        t.finalCount.map(String.init) ?? ""]
+                row += invariants.map { verdicts[$0] ?? "" }
+                row += ["\(t.tornReads)", t.timedOut ? "true" : "false", millis(t.durationNs),
+                        t.durationNs == 0 ? "0" : fixed(Double(t.sold) / (Double(t.durationNs) / 1e9), places: 1),
+                        latency.map { millis($0.p50) } ?? "", latency.map { millis($0.max) } ?? "",
+                        millis(t.lockWaitNs), millis(t.lockHoldNs)]
+                lines.append(row.map(field).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// RFC 4180: quoted when it holds a comma, quote, line break or edge space.
+    package static func field(_ text: String) -> String {
+        let needs = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" } || text.first == " " || text.last == " "
+        return needs ? "\"" + text.replacingAll("\"", with: "\"\"") + "\"" : text
+    }
+}
+
+/// Milliseconds with three decimals, as plain text: `12.345`.
+package func millis(_ ns: UInt64) -> String {
+    fixed(Double(ns) / 1e6, places: 3)
+}

@@ -1,0 +1,69 @@
+import Foundation
+import TicketRushModel
+import TicketRushChecks
+
+/// summary.json: per cell and invariant, counts, rates and intervals; per cell, throughput,
+/// latency percentiles and lock time. Keys documented in docs/results.md; order is fixed.
+public enum SummaryJSON {
+    public static func text(_ results: RunResults) -> String {
+        let cells = results.cells
+        let all = cells.flatMap(\.report.invariants)
+        let met = all.filter { $0.status == .met }.count
+        var out = "{\n  \"format\": 1,\n  \"tool\": \"ticketrush\",\n"
+        out += "  \"passed\": \(met == all.count),\n"
+        out += "  \"expectations\": {\"total\": \(all.count), \"met\": \(met), \"unmet\": \(all.filter { $0.status == .unmet }.count), \"undetermined\": \(all.filter { $0.status == .undetermined }.count)},\n"
+        out += "  \"trials\": \(results.trials.count),\n"
+        out += "  \"cells\": [\n"
+        out += cells.map { cell($0) }.joined(separator: ",\n")
+        out += "\n  ]\n}\n"
+        return out
+    }
+
+    private static func cell(_ c: RunResults.Cell) -> String {
+        let r = c.report, rec = c.record
+        var f: [(String, String)] = [
+            ("name", jsonString(rec.name)),
+            ("scenario", jsonString(rec.baseName ?? rec.name)),
+            ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0[0])): \(jsonString($0[1]))" }.joined(separator: ", ") + "}"),
+            ("file", rec.file.map(jsonString) ?? "null"),
+            ("seed", "\(rec.seed)"),
+            ("passed", "\(r.passed)"),
+            ("trials", "\(c.trials.count)"),
+            ("trials_planned", "\(rec.trials)"),
+        ]
+        if let rate = rec.rateBelow, let conf = rec.confidence {
+            f.append(("stop", "{\"rate_below\": \(number(rate)), \"confidence\": \(number(conf)), \"reason\": \(c.stopReason.map { jsonString($0.rawValue) } ?? "null")}"))
+        }
+        let totalNs = c.trials.reduce(UInt64(0)) { $0 + $1.durationNs }
+        f += [
+            ("sold", "\(c.trials.reduce(0) { $0 + $1.sold })"),
+            ("duration_ms", millis(totalNs)),
+            ("purchases_per_s", fixed(c.throughput, places: 1)),
+            ("latency_ms", c.latency.map { "{\"count\": \($0.count), \"p50\": \(millis($0.p50)), \"p90\": \(millis($0.p90)), \"p99\": \(millis($0.p99)), \"max\": \(millis($0.max))}" } ?? "null"),
+            ("lock_ms", "{\"acquisitions\": \(c.lockAcquisitions), \"wait_total\": \(millis(c.lockWaitNs)), \"hold_total\": \(millis(c.lockHoldNs)), "
+                + "\"wait_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockWaitNs / UInt64(c.lockAcquisitions))), "
+                + "\"hold_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))}"),
+            ("first_failing_trial", c.trials.first(where: \.failed).map { "\($0.trial + 1)" } ?? "null"),
+            ("invariants", "[\n" + r.invariants.map { invariant($0, r) }.joined(separator: ",\n") + "\n      ]"),
+        ]
+        return "    {\n" + f.map { "      \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n    }"
+    }
+
+    private static func invariant(_ i: InvariantReport, _ r: ScenarioReport) -> String {
+        let (lower, upper) = i.rate.wilson()
+        var f: [(String, String)] = [
+            ("name", jsonString(i.invariant.rawValue)), ("expect", jsonString(i.expectation.rawValue)),
+            ("status", jsonString(i.status.rawValue)), ("trials", "\(i.trials)"), ("violated", "\(i.violated)"),
+            ("unknown", "\(i.unknown)"), ("rate", number(i.rate.rate)), ("wilson95", "[\(number(lower)), \(number(upper))]"),
+            ("statement", jsonString(i.rate.statement())),
+        ]
+        if let e = i.first {
+            f.append(("first_counterexample", "{\"trial\": \(e.trial + 1), \"seed\": \(e.seed), \"verdict\": \(jsonString(e.result.verdict.rawValue)), "
+                + "\"summary\": \(jsonString(e.result.summary)), \"rerun\": \(jsonString(Rerun.command(r.scenario, seed: r.seed, trial: e.trial)))}"))
+        }
+        return "        {" + f.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// Six decimals, enough for rates and intervals.
+    package static func number(_ v: Double) -> String { fixed(v, places: 6) }
+}

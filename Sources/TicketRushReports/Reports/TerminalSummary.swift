@@ -1,0 +1,37 @@
+import TicketRushModel
+import TicketRushChecks
+/// The terminal summary: a line per scenario, then the evidence for every unmet expectation.
+public enum TerminalSummary {
+    public static func line(_ r: ScenarioReport) -> String {
+        let mark = r.passed ? "PASS" : (r.invariants.contains { $0.status == .unmet } ? "FAIL" : "UNKNOWN")
+        let sold = r.trials.map(\.sold)
+        let soldText = sold.min() == sold.max() ? "\(sold.first ?? 0)" : "\(sold.min() ?? 0)–\(sold.max() ?? 0)"
+        let torn = r.trials.reduce(0) { $0 + $1.tornReads }
+        let violated = r.invariants.filter { $0.violated > 0 }.map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)" }
+        var text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "trial"))  sold \(soldText) of \(r.scenario.tickets)"
+        text += "  torn reads \(torn)  \(JUnitReport.seconds(r.durationNs))s"
+        if !violated.isEmpty { text += "  violated: " + violated.joined(separator: ", ") }
+        return text
+    }
+
+    /// Indented evidence lines for each expectation that was not met.
+    public static func details(_ r: ScenarioReport) -> [String] {
+        var out: [String] = []
+        for inv in r.invariants where inv.status != .met {
+            out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
+            if let e = inv.first {
+                out += e.result.details.map { "      \($0)" }
+                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
+            }
+        }
+        return out
+    }
+
+    /// The closing line over all expectations.
+    public static func total(_ reports: [ScenarioReport]) -> String {
+        let all = reports.flatMap(\.invariants)
+        let passed = all.filter { $0.status == .met }.count
+        let failed = all.count - passed
+        return "ticketrush: \(passed) of \(all.count) expectations met" + (failed > 0 ? ", \(failed) not" : "")
+    }
+}

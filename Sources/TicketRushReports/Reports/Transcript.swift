@@ -1,0 +1,40 @@
+import TicketRushModel
+import TicketRushChecks
+/// One human line per event: `[  12.345 ms] 路人3 saw 1 left`.
+public enum Transcript {
+    public static func lines(_ h: TrialHistory, scenario: String) -> [String] {
+        var out = ["\(scenario) — trial \(h.trial + 1) (seed \(h.seed))"]
+        for e in h.events {
+            let stamp = h.millis(e)
+            let pad = String(repeating: " ", count: max(0, 11 - stamp.count))
+            out.append("[\(pad)\(stamp)] \(sentence(e, h))")
+        }
+        return out
+    }
+
+    package static func sentence(_ e: Event, _ h: TrialHistory) -> String {
+        let who = h.name(e.buyer)
+        switch e.kind {
+        case .start: return "\(who) starts"
+        case .searchRead: return "\(who) saw \(e.value) left"
+        case .searchTorn: return "\(who) read a torn document (\(plural(Int(e.value), "byte"))) while searching"
+        case .lockWait: return "\(who) waits for the lock"
+        case .lockAcquired: return "\(who) holds the lock"
+        case .purchaseRead: return e.value > 0 ? "\(who) reads \(e.value) left and decides to buy" : "\(who) reads 0 left"
+        case .purchaseTorn: return "\(who) read a torn document (\(plural(Int(e.value), "byte"))) while purchasing"
+        case .purchaseWrite: return "\(who) writes count \(e.value)"
+        case .bought: return "\(who) bought, \(e.value) left"
+        case .soldOut: return "\(who): sold out"
+        case .error:
+            let code = e.value != 0 ? " — " + SystemError(call: "", code: Int32(truncatingIfNeeded: e.value)).description.dropFirst(2) : ""
+            return "\(who): error (\(e.reason?.name ?? "unknown")\(code))"
+        case .lockReleased: return "\(who) releases the lock"
+        case .done: return "\(who) is done"
+        case .lockRecovered: return "\(who) recovered the lock from a holder that died"
+        case .purchaseRetry: return "\(who): the document changed (version \(e.aux)), retry \(e.value)"
+        case .faultKill: return "fault: runner kills \(who) (signal \(e.value))"
+        case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))"
+        case .faultResume: return "fault: runner resumes \(who)"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import TicketRushModel
+import TicketRushChild
+import TicketRushChecks
+/// Why the runner itself could not run a trial (exit code 3), or was interrupted.
+public enum RunnerError: Error, CustomStringConvertible, Sendable {
+    case notSingleThreaded(threads: Int)
+    case system(SystemError)
+    case interrupted(signal: Int32)
+    case badWorkFolder(String)
+    /// A `--jobs` worker process reported a failure of its own.
+    case workerFailed(String)
+
+    public var description: String {
+        switch self {
+        case .notSingleThreaded(let n):
+            return "refusing to fork: the runner has \(n) threads (fork is only safe single-threaded)"
+        case .system(let e):
+            return e.description
+        case .interrupted(let signal):
+            return "interrupted by signal \(signal); buyers stopped and reaped"
+        case .badWorkFolder(let why):
+            return why
+        case .workerFailed(let why):
+            return "a trial worker failed: \(why)"
+        }
+    }
+}

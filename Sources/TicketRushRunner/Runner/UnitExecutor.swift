@@ -1,0 +1,52 @@
+import CTicketRush
+import TicketRushModel
+import TicketRushChild
+import TicketRushChecks
+
+/// Runs units of a plan in this process, one trial after another, and judges each.
+public struct UnitExecutor {
+    public let plan: RunPlan
+    public let work: WorkFolder
+    /// Sees each trial's full history before it is dropped (transcript, event logs).
+    public var observe: (Scenario, TrialHistory) throws -> Void
+    /// Scenarios whose first failing trial (in this process) already kept its timeline.
+    private var timelines = Set<Int>()
+
+    public init(plan: RunPlan, work: WorkFolder, observe: @escaping (Scenario, TrialHistory) throws -> Void = { _, _ in }) {
+        self.plan = plan
+        self.work = work
+        self.observe = observe
+    }
+
+    /// Runs one unit, handing over each trial's record as it is judged. Units of one
+    /// scenario must come in trial order, so the first failing trial keeps its timeline.
+    public mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
+        let scenario = plan.scenarios[unit.scenario]
+        if let trial = unit.trial {
+            try record(runTrial(unit.scenario, trial))
+            return
+        }
+        var tally = StopRule.Tally(scenario)
+        for trial in 0..<plan.trialCounts[unit.scenario] {
+            let r = try runTrial(unit.scenario, trial)
+            try record(r)
+            tally.add(r)
+            if let rule = scenario.stopRule, tally.stop(rule) != nil { break }
+        }
+    }
+
+    private mutating func runTrial(_ index: Int, _ trial: Int) throws -> TrialRecord {
+        if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+        let scenario = plan.scenarios[index]
+        let seed = plan.trialSeed(index, trial: trial)
+        let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
+        let history = try TrialRunner(scenario: scenario, trial: trial, seed: seed, folder: folder).run()
+        if work.isTemporary { removeTree(folder) }
+        let results = scenario.invariants.map { $0.checker.judge(history) }
+        let failed = results.contains { $0.verdict != .holds }
+        let keep = failed && !timelines.contains(index)
+        if keep { timelines.insert(index) }
+        try observe(scenario, history)
+        return TrialRecord(history: history, scenario: scenario.name, results: results, keepTimeline: keep)
+    }
+}
