@@ -1,5 +1,5 @@
 /// How a buyer process ended, as waitpid saw it.
-public enum BuyerExit: Sendable, Equatable {
+public enum BuyerExit: Sendable, Codable, Equatable {
     case exited(code: Int32)
     case signaled(signal: Int32)
     /// Never reaped: should not happen; kept so a runner bug shows up as a verdict.

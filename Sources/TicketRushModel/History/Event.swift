@@ -1,5 +1,5 @@
 /// One step one buyer reported, as it travels over the pipe and lands in the log.
-public struct Event: Sendable, Equatable {
+public struct Event: Sendable, Codable, Equatable {
     /// CLOCK_MONOTONIC nanoseconds: comparable between the runner and every buyer.
     public var tNs: UInt64
     /// 0-based buyer index.

@@ -80,7 +80,7 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
 }
 
 /// Why a task ended in `error`; the `aux` field of an error event.
-public enum ErrorReason: Int32, Sendable, CaseIterable {
+public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
     case tornRead = 1
     case io = 2
     case lock = 3

@@ -1,5 +1,5 @@
 /// The invariants a trial is judged on: the one registry the loader, reports and docs read.
-public enum Invariant: String, Sendable, CaseIterable, Comparable {
+public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case noOversell = "no-oversell"
     case conservation
     case oneOutcome = "one-outcome"
@@ -25,3 +25,6 @@ public enum Invariant: String, Sendable, CaseIterable, Comparable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
+
+/// Keys of `expect` encode as the invariant's name, so records read as JSON objects.
+extension Invariant: CodingKeyRepresentable {}

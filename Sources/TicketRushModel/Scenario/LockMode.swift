@@ -1,5 +1,5 @@
 /// The lock modes: the one registry the loader, the buyer and the docs read.
-public enum LockMode: String, Sendable, CaseIterable {
+public enum LockMode: String, Sendable, Codable, CaseIterable {
     case none
     case flock
     case fcntl

@@ -1,5 +1,5 @@
 /// One ticket rush as the runner runs it: every default filled in, every delay in nanoseconds.
-public struct Scenario: Sendable, Equatable {
+public struct Scenario: Sendable, Codable, Equatable {
     public var name: String
     public var description: String?
     public var tickets: Int
@@ -57,7 +57,7 @@ public struct Scenario: Sendable, Equatable {
 }
 
 /// The buyers of a scenario: how many, how they are named, how many tickets each wants.
-public struct BuyerGroup: Sendable, Equatable {
+public struct BuyerGroup: Sendable, Codable, Equatable {
     public var count: Int
     /// Name template; `{n}` is the 1-based buyer index.
     public var nameTemplate: String
@@ -76,7 +76,7 @@ public struct BuyerGroup: Sendable, Equatable {
 }
 
 /// The waits a buyer makes, each a fixed or uniformly drawn duration before `time_scale`.
-public struct Delays: Sendable, Equatable {
+public struct Delays: Sendable, Codable, Equatable {
     public var search: Delay
     public var write: Delay
     public var truncate: Delay
@@ -91,7 +91,7 @@ public struct Delays: Sendable, Equatable {
 }
 
 /// A duration, fixed or drawn uniformly from a closed range, in nanoseconds.
-public enum Delay: Sendable, Equatable {
+public enum Delay: Sendable, Equatable, Codable {
     case fixed(Int64)
     case uniform(Int64, Int64)
 
@@ -107,7 +107,7 @@ public enum Delay: Sendable, Equatable {
 }
 
 /// Where the tickets are stored.
-public struct StorageConfig: Sendable, Equatable {
+public struct StorageConfig: Sendable, Codable, Equatable {
     public var kind: StorageKind
     /// Relative to the trial's work folder; never leaves it.
     public var path: String
@@ -121,12 +121,12 @@ public struct StorageConfig: Sendable, Equatable {
 }
 
 /// Storage formats. Only a JSON document for now.
-public enum StorageKind: String, Sendable, CaseIterable {
+public enum StorageKind: String, Sendable, Codable, CaseIterable {
     case json
 }
 
 /// How a buyer writes the document back.
-public enum WriteMode: String, Sendable, CaseIterable {
+public enum WriteMode: String, Sendable, Codable, CaseIterable {
     /// Truncate then write in place, as Python's `open("w")`: readers can see a torn file.
     case inPlace = "in-place"
     /// Write a temporary file, fsync, rename over: readers see the old or the new file.
@@ -141,7 +141,7 @@ public enum WriteMode: String, Sendable, CaseIterable {
 }
 
 /// The concurrency control under test.
-public struct LockConfig: Sendable, Equatable {
+public struct LockConfig: Sendable, Codable, Equatable {
     public var mode: LockMode
     public var scope: LockScope
     /// Optimistic: retries allowed per task.
@@ -155,7 +155,7 @@ public struct LockConfig: Sendable, Equatable {
 }
 
 /// Which steps of a task the lock covers.
-public enum LockScope: String, Sendable, CaseIterable {
+public enum LockScope: String, Sendable, Codable, CaseIterable {
     /// Read, decide, wait, write: the tutorial's choice.
     case purchase
     /// Search and purchase together.
@@ -173,7 +173,7 @@ public enum LockScope: String, Sendable, CaseIterable {
 }
 
 /// What a scenario expects of an invariant across its trials.
-public enum Expectation: String, Sendable, CaseIterable {
+public enum Expectation: String, Sendable, Codable, CaseIterable {
     /// Holds in every trial.
     case hold
     /// Violated in at least one trial.
@@ -181,7 +181,7 @@ public enum Expectation: String, Sendable, CaseIterable {
 }
 
 /// A place in a scenario file.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Codable, Equatable, CustomStringConvertible {
     public var path: String
     public var line: Int
     public var column: Int
@@ -193,4 +193,25 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(path):\(line):\(column)" }
+}
+
+extension Delay {
+    /// A fixed delay is a number of nanoseconds; a drawn one is `[low, high]`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let ns = try? c.decode(Int64.self) { self = .fixed(ns); return }
+        let pair = try c.decode([Int64].self)
+        guard pair.count == 2, pair[0] <= pair[1] else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a delay is nanoseconds or [low, high], got \(pair)")
+        }
+        self = .uniform(pair[0], pair[1])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .fixed(let ns): try c.encode(ns)
+        case .uniform(let low, let high): try c.encode([low, high])
+        }
+    }
 }

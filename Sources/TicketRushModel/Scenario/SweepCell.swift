@@ -1,7 +1,7 @@
 /// One combination of a matrix: the swept key paths and this cell's value of each.
-public struct SweepCell: Sendable, Equatable, Hashable {
+public struct SweepCell: Sendable, Codable, Equatable, Hashable {
     /// One swept key path and this cell's value, as text (`lock.mode`, `flock`).
-    public struct Parameter: Sendable, Equatable, Hashable {
+    public struct Parameter: Sendable, Codable, Equatable, Hashable {
         public var path: String
         public var value: String
 
@@ -35,7 +35,7 @@ public struct SweepCell: Sendable, Equatable, Hashable {
 }
 
 /// `trials: {until: {rate_below: 1%, confidence: 95%}, max: N}`.
-public struct StopRule: Sendable, Equatable {
+public struct StopRule: Sendable, Codable, Equatable {
     /// Stop once the upper bound of the violation rate is below this fraction.
     public var rateBelow: Double
     /// Confidence of that bound, as a fraction (0.95).

@@ -1,5 +1,5 @@
 /// A checker's judgement of one trial.
-public enum Verdict: String, Sendable, Comparable {
+public enum Verdict: String, Sendable, Codable, Comparable {
     case holds
     /// The log cannot tell (a buyer died mid-write, the final document is unreadable, ...).
     case unknown
