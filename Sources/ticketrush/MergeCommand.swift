@@ -40,7 +40,7 @@ struct MergeCommand: ParsableCommand {
             do {
                 parts.append(try RunResults.read(data))
             } catch {
-                printError("\(path):1:1: error: not a trials.json this version can read: \(error)")
+                printError("\(path):1:1: error: cannot read: \(error)")
                 throw ExitCode(2)
             }
         }

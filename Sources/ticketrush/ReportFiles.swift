@@ -10,7 +10,7 @@ import TicketRushReports
 enum ReportFiles {
     static func write(_ results: RunResults, to folder: String, junit: String?) throws {
         let cells = results.cells
-        try write(JUnitReport.xml(cells.map(\.report)), to: junit ?? "\(folder)/junit.xml")
+        try write(JUnitReport.xml(cells.map(\.report), incomplete: results.incomplete), to: junit ?? "\(folder)/junit.xml")
         try write(ResultsCSV.text(results), to: "\(folder)/results.csv")
         try write(SummaryJSON.text(results), to: "\(folder)/summary.json")
         try write(HTMLReport.html(results), to: "\(folder)/index.html")
@@ -27,9 +27,9 @@ enum ReportFiles {
             if !quiet { for line in CellSummary.lines(c) { print(line) } }
             for line in TerminalSummary.details(c.report) { print(line) }
         }
-        print(TerminalSummary.total(cells.map(\.report)))
+        print(TerminalSummary.total(cells.map(\.report), incomplete: results.incomplete))
         if !quiet { print("Reports: \(reports)/ (junit: \(junit ?? "\(reports)/junit.xml"))") }
-        return cells.allSatisfy(\.report.passed) ? 0 : 1
+        return results.passed ? 0 : 1
     }
 
     static func write(_ text: String, to path: String) throws {

@@ -114,7 +114,8 @@ struct RunCommand: ParsableCommand {
         var failure: RunnerError?
         do {
             if jobs > 1 {
-                records = try WorkerPool.run(units, jobs: jobs, executor: executor) { progress.add($0) }
+                // Kept as they arrive: trials that finished before an interrupt are reported.
+                _ = try WorkerPool.run(units, jobs: jobs, executor: executor) { records.append($0); progress.add($0) }
             } else {
                 var executor = executor
                 for unit in units {
@@ -127,7 +128,10 @@ struct RunCommand: ParsableCommand {
         }
         progress.end()
 
-        let results = RunResults(shard: shardSpec.map { [$0.k, $0.n] }, startedAt: startedAt, scenarios: plan.scenarios.indices.map { ScenarioRecord(plan.scenarios[$0], seed: plan.seeds[$0], trials: plan.trialCounts[$0]) }, trials: records)
+        let cells = plan.scenarios.indices.map { CellRecord(plan.scenarios[$0], seed: plan.seeds[$0], trials: plan.trialCounts[$0]) }
+        // A run cut short still writes its reports, marked incomplete: never a false green.
+        let results = RunResults(shard: shardSpec.map { RunResults.Shard(k: $0.k, n: $0.n) }, startedAt: startedAt, cells: cells,
+                                 trials: records, incomplete: failure.map(Self.incompleteReason))
         do {
             try ReportFiles.write(results, to: reports, junit: junit)
         } catch {
@@ -135,6 +139,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(3)
         }
         if let failure {
+            _ = ReportFiles.printSummary(results, quiet: true, reports: reports, junit: junit)
             printError("ticketrush: error: \(failure)")
             if case .interrupted = failure { throw ExitCode(130) }
             throw ExitCode(3)
@@ -147,6 +152,12 @@ struct RunCommand: ParsableCommand {
             return
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The short reason an incomplete run's reports give.
+    static func incompleteReason(_ failure: RunnerError) -> String {
+        if case .interrupted(let signal) = failure { return "interrupted by signal \(signal)" }
+        return "\(failure)"
     }
 
     private func writeEvents(_ history: TrialHistory, scenario: String, under folder: String) throws {

@@ -156,18 +156,18 @@ final class CheckerTests: XCTestCase {
 
     func testInvariantReportAgainstExpectations() {
         var hold = InvariantReport(invariant: .noOversell, expectation: .hold)
-        hold.add(CheckResult(invariant: .noOversell, verdict: .holds, summary: "ok"), trial: 0, seed: 1)
+        hold.add(fixture(.noOversell, .holds, "ok"), trial: 0, seed: 1)
         XCTAssertEqual(hold.status, .met)
-        hold.add(CheckResult(invariant: .noOversell, verdict: .violated, summary: "bad", severity: 2), trial: 1, seed: 2)
+        hold.add(fixture(.noOversell, .violated, "bad", severity: 2), trial: 1, seed: 2)
         XCTAssertEqual(hold.status, .unmet)
         XCTAssertEqual(hold.first?.trial, 1)
 
         var expectViolation = InvariantReport(invariant: .noOversell, expectation: .violated)
-        expectViolation.add(CheckResult(invariant: .noOversell, verdict: .holds, summary: "ok"), trial: 0, seed: 1)
+        expectViolation.add(fixture(.noOversell, .holds, "ok"), trial: 0, seed: 1)
         XCTAssertEqual(expectViolation.status, .unmet)
-        expectViolation.add(CheckResult(invariant: .noOversell, verdict: .unknown, summary: "?"), trial: 1, seed: 2)
+        expectViolation.add(fixture(.noOversell, .unknown, "?"), trial: 1, seed: 2)
         XCTAssertEqual(expectViolation.status, .undetermined)
-        expectViolation.add(CheckResult(invariant: .noOversell, verdict: .violated, summary: "x", severity: 1), trial: 2, seed: 3)
+        expectViolation.add(fixture(.noOversell, .violated, "x", severity: 1), trial: 2, seed: 3)
         XCTAssertEqual(expectViolation.status, .met)
     }
 }

@@ -9,7 +9,7 @@ import XCTest
 /// The timeline's lanes: bars per phase, reads and writes marked, racing ones flagged.
 final class HTMLTimelineTests: XCTestCase {
     func testLanesFromALostUpdate() {
-        func e(_ t: Int64, _ b: Int64, _ k: EventKind, _ v: Int64 = 0) -> [Int64] { [t, b, 0, Int64(k.rawValue), v] }
+        func e(_ t: UInt64, _ b: Int, _ k: EventKind, _ v: Int64 = 0) -> Event { Event(tNs: t, buyer: b, task: 0, kind: k, value: v) }
         let timeline = TrialRecord.Timeline(buyers: ["a", "b"], events: [
             e(0, 0, .start), e(1, 1, .start), e(2, 0, .searchRead, 1), e(3, 1, .searchRead, 1),
             e(10, 0, .purchaseRead, 1), e(11, 1, .purchaseRead, 1), e(20, 0, .purchaseWrite, 0), e(21, 1, .purchaseWrite, 0),

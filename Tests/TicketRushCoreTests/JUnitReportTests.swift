@@ -14,12 +14,11 @@ final class JUnitReportTests: XCTestCase {
         var scenario = Scenario(name: name, tickets: 1, buyers: BuyerGroup(count: 2, nameTemplate: "路人{n}"))
         scenario.expect = [.conservation: .violated]
         var met = InvariantReport(invariant: .noOversell, expectation: .hold)
-        met.add(CheckResult(invariant: .noOversell, verdict: .holds, summary: "1 purchase for 1 ticket"), trial: 0, seed: 9)
+        met.add(fixture(.noOversell, .holds, "1 purchase for 1 ticket"), trial: 0, seed: 9)
         var unmet = InvariantReport(invariant: .noTornRead, expectation: .hold)
-        unmet.add(CheckResult(invariant: .noTornRead, verdict: .violated, summary: "1 torn read \u{0} <b>",
-                              details: ["first: 路人2 read 0 bytes\u{1}"], severity: 1), trial: 0, seed: 9)
+        unmet.add(fixture(.noTornRead, .violated, "1 torn read \u{0} <b>"), trial: 0, seed: 9)
         var undetermined = InvariantReport(invariant: .conservation, expectation: .violated)
-        undetermined.add(CheckResult(invariant: .conservation, verdict: .unknown, summary: "final document torn"), trial: 0, seed: 9)
+        undetermined.add(fixture(.conservation, .unknown, "final document torn"), trial: 0, seed: 9)
         let history = TrialHistory(trial: 0, seed: 9, tickets: 1, buyerNames: ["路人1", "路人2"], wants: 1,
                                    events: [Event(tNs: 5, buyer: 0, task: 0, kind: .searchTorn, value: 3)],
                                    exits: [.exited(code: 0), .exited(code: 0)], finalRead: .torn(bytes: 3), durationNs: 1_234_567)

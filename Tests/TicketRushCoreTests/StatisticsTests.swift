@@ -43,7 +43,7 @@ final class StatisticsTests: XCTestCase {
 
     private func record(_ verdicts: [Invariant: Verdict], trial: Int) -> TrialRecord {
         let h = TrialHistory(trial: trial, seed: 1, tickets: 1, buyerNames: ["a"], wants: 1, events: [], exits: [.exited(code: 0)], finalRead: .count(0))
-        let results = verdicts.map { CheckResult(invariant: $0.key, verdict: $0.value, summary: "") }
+        let results = verdicts.map { fixture($0.key, $0.value, "") }
         return TrialRecord(history: h, scenario: "s", results: results, keepTimeline: false)
     }
 
@@ -132,7 +132,7 @@ final class StatisticsTests: XCTestCase {
             r.scenario = s.name
             return r
         }
-        let results = RunResults(shard: nil, startedAt: 0, scenarios: [ScenarioRecord(s, seed: 4, trials: 2)], trials: records)
+        let results = RunResults(shard: nil, startedAt: 0, cells: [CellRecord(s, seed: 4, trials: 2)], trials: records)
         let csv = ResultsCSV.text(results).split(separator: "\n")
         XCTAssertEqual(csv.count, 3)
         XCTAssertTrue(csv[0].hasPrefix("scenario,cell,lock.mode,trial,seed,tickets,buyers,sold,final_count,no-oversell,conservation"))
@@ -150,6 +150,6 @@ final class StatisticsTests: XCTestCase {
         // Round trip through trials.json keeps everything.
         let back = try RunResults.read(results.json())
         XCTAssertEqual(back.trials, results.trials)
-        XCTAssertEqual(back.scenarios, results.scenarios)
+        XCTAssertEqual(back.cellRecords, results.cellRecords)
     }
 }

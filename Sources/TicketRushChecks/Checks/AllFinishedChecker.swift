@@ -1,19 +1,15 @@
 import TicketRushModel
+
 /// all-finished: every buyer exited 0 on its own before the timeout.
 public struct AllFinishedChecker: Checker {
     public let invariant = Invariant.allFinished
+    /// Exit statuses come from waitpid and the timeout from the runner's clock.
+    public var ignoresEvents: Bool { true }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
-        var problems: [String] = []
-        for (buyer, exit) in h.exits.enumerated() where !exit.isCleanExit {
-            problems.append("\(h.name(buyer)) \(exit.description)")
-        }
-        if h.timedOut {
-            return violated("timed out after \(formatMillis(h.durationNs)): \(plural(problems.count, "buyer")) did not finish",
-                            [listed(problems)], severity: max(problems.count, 1))
-        }
-        if problems.isEmpty { return holds("\(plural(h.buyerCount, "buyer")) exited 0") }
-        return violated("\(plural(problems.count, "buyer")) did not exit cleanly", [listed(problems)], severity: problems.count)
+        let unclean = h.exits.enumerated().filter { !$0.element.isCleanExit }.map { Evidence.BuyerEnd(buyer: $0.offset, exit: $0.element) }
+        let evidence = Evidence.exits(buyers: h.buyerCount, unclean: unclean, timedOut: h.timedOut, durationNs: h.durationNs)
+        return result(h.timedOut || !unclean.isEmpty ? .violated : .holds, evidence, h)
     }
 }

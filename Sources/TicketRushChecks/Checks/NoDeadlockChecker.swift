@@ -8,10 +8,14 @@ import TicketRushModel
 /// died (or that it was stalled, or still running).
 public struct NoDeadlockChecker: Checker {
     public let invariant = Invariant.noDeadlock
+    /// Whether the trial ran into its timeout is the runner's own fact.
+    public var violationSurvivesGaps: Bool { true }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
-        guard h.timedOut else { return holds("finished in \(formatMillis(h.durationNs)), before the timeout") }
+        guard h.timedOut else {
+            return result(.holds, .deadlock(timedOut: false, durationNs: h.durationNs, lock: h.lockLabel, blocked: [], holders: [], unfinished: []), h)
+        }
         var waiting: [Int: Event] = [:], holding: [Int: Event] = [:]
         var faultKilled: [Int: Event] = [:], stalled: [Int: Event] = [:]
         var lastStep: [Int: Event] = [:]
@@ -27,41 +31,24 @@ public struct NoDeadlockChecker: Checker {
             }
             if e.kind.isBuyerStep, !(e.kind == .error && (e.reason == .timeout || e.reason == .killed)) { lastStep[e.buyer] = e }
         }
-        let blocked = waiting.keys.sorted()
-        let holders = holding.keys.sorted()
-        var details: [String] = []
-        var holderText: [String] = []
-        for b in holders {
-            let state = holderState(b, h, killed: faultKilled[b], stalled: stalled[b])
-            holderText.append("\(h.name(b)) (\(state))")
-            details.append("holder: \(h.name(b)) took \(h.lockLabel) at \(h.millis(holding[b]!)) and never released it: \(state)")
+        let blocked = waiting.keys.sorted().map { h.relative(waiting[$0]!) }
+        let holders = holding.keys.sorted().map { b in
+            Evidence.Holder(acquired: h.relative(holding[b]!), state: holderState(b, h, killed: faultKilled[b], stalled: stalled[b]))
         }
-        if !blocked.isEmpty {
-            let names = blocked.map { "\(h.name($0)) since \(h.millis(waiting[$0]!))" }
-            details.insert("blocked on \(h.lockLabel): " + listed(names, limit: 10), at: 0)
-        }
-        let timeout = "timed out after \(formatMillis(h.durationNs))"
-        if blocked.isEmpty {
-            let running = (0..<h.buyerCount).filter { b in lastStep[b]?.kind != .done }
-            let steps = running.map { b in "\(h.name(b)) after \(lastStep[b]?.kind.name ?? "nothing")" }
-            details.append("unfinished: " + listed(steps, limit: 10))
-            return violated("\(timeout) with no buyer waiting for a lock: \(plural(running.count, "buyer")) unfinished", details,
-                            severity: max(running.count, 1))
-        }
-        let heldBy = holderText.isEmpty
-            ? "no holder in the log (the lock was never released by a buyer that did not report it)"
-            : "held by " + holderText.joined(separator: ", ")
-        return violated("\(timeout): \(plural(blocked.count, "buyer")) blocked on \(h.lockLabel), \(heldBy)", details,
-                        severity: blocked.count)
+        let unfinished = blocked.isEmpty
+            ? (0..<h.buyerCount).filter { lastStep[$0]?.kind != .done }.map { Evidence.BuyerStep(buyer: $0, last: lastStep[$0]?.kind) }
+            : []
+        let evidence = Evidence.deadlock(timedOut: true, durationNs: h.durationNs, lock: h.lockLabel, blocked: blocked,
+                                         holders: holders, unfinished: unfinished)
+        let blamed = (holders.map(\.acquired) + blocked).map(\.ref)
+        return result(.violated, evidence, blamed: blamed, h)
     }
 
     /// How a buyer that held the lock at the end came to stop: killed, stalled, still running.
-    private func holderState(_ b: Int, _ h: TrialHistory, killed: Event?, stalled: Event?) -> String {
-        if let killed { return "killed by a fault at \(h.millis(killed)) while holding it" }
-        if let stalled { return "stalled by a fault at \(h.millis(stalled)), still stopped" }
-        if b < h.exits.count, case .signaled(let signal) = h.exits[b], signal != SIGTERM {
-            return "died (\(h.exits[b].description)) while holding it"
-        }
-        return "still running when the trial timed out"
+    private func holderState(_ b: Int, _ h: TrialHistory, killed: Event?, stalled: Event?) -> Evidence.Holder.State {
+        if let killed { return .killed(atNs: h.relative(killed).tNs) }
+        if let stalled { return .stalled(atNs: h.relative(stalled).tNs) }
+        if b < h.exits.count, case .signaled(let signal) = h.exits[b], signal != SIGTERM { return .died(h.exits[b]) }
+        return .running
     }
 }

@@ -1,22 +1,19 @@
 import TicketRushModel
+
 /// no-oversell: purchases reported <= tickets.
 public struct NoOversellChecker: Checker {
     public let invariant = Invariant.noOversell
+    /// Missing events can only hide purchases: an oversell seen in part is an oversell.
+    public var violationSurvivesGaps: Bool { true }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
-        let ops = h.operations
-        let bought = ops.filter { $0.completion == .ok }
-        let maybe = ops.filter { $0.completion == .info && $0.startedWrite }.count
-        if bought.count > h.tickets {
-            let buyers = bought.map { "\(h.name($0.buyer)) at \(h.millis($0.outcome!))" }
-            return violated(
-                "\(bought.count) purchases reported for \(plural(h.tickets, "ticket")): oversold by \(bought.count - h.tickets)",
-                ["bought: " + listed(buyers, limit: 10)], severity: bought.count - h.tickets)
-        }
-        if bought.count + maybe > h.tickets {
-            return unknown("\(bought.count) purchases reported and \(maybe) indeterminate (buyer died while writing) for \(plural(h.tickets, "ticket"))")
-        }
-        return holds("\(bought.count) purchases for \(plural(h.tickets, "ticket"))")
+        let bought = h.operations.filter { $0.completion == .ok }
+        let maybe = h.operations.filter { $0.completion == .info && $0.startedWrite }.count
+        let evidence = Evidence.sales(tickets: h.tickets, sold: bought.count,
+                                      bought: bought.prefix(Evidence.kept).compactMap { $0.outcome.map(h.relative) }, indeterminate: maybe)
+        if bought.count > h.tickets { return result(.violated, evidence, blamed: bought.prefix(Evidence.kept).map(\.ref), h) }
+        if bought.count + maybe > h.tickets { return result(.unknown, evidence, h) }
+        return result(.holds, evidence, h)
     }
 }

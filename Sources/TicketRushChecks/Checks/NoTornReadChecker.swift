@@ -1,19 +1,18 @@
 import TicketRushModel
+
 /// no-torn-read: no buyer read a document it could not parse.
 public struct NoTornReadChecker: Checker {
     public let invariant = Invariant.noTornRead
+    /// A torn read seen is a torn read, whatever else is missing.
+    public var violationSurvivesGaps: Bool { true }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
         let torn = h.tornReads
-        guard let first = torn.first else { return holds("every read parsed") }
-        let phase = first.kind == .searchTorn ? "searching" : "purchasing"
+        guard let first = torn.first else { return result(.holds, .tornReads(first: [], total: 0, readers: 0, lastWriteBefore: nil), h) }
         let writer = h.events.last { $0.kind == .purchaseWrite && $0.tNs <= first.tNs }
-        var details = ["first: \(h.name(first.buyer)) read \(plural(Int(first.value), "byte")) while \(phase), at \(h.millis(first))"]
-        if let writer {
-            details.append("last write begun before it: \(h.name(writer.buyer)) writing count \(writer.value) at \(h.millis(writer))")
-        }
-        let readers = Set(torn.map(\.buyer)).count
-        return violated("\(plural(torn.count, "torn read")) by \(plural(readers, "buyer"))", details, severity: torn.count)
+        let evidence = Evidence.tornReads(first: torn.prefix(10).map(h.relative), total: torn.count,
+                                          readers: Set(torn.map(\.buyer)).count, lastWriteBefore: writer.map(h.relative))
+        return result(.violated, evidence, blamed: torn.prefix(Evidence.kept).map(\.ref), h)
     }
 }

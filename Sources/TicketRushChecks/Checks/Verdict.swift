@@ -1,50 +1,68 @@
 import TicketRushModel
-/// A verdict with its evidence: a summary and the facts behind it.
-public struct CheckResult: Sendable, Equatable {
+
+/// A checker's judgement of one trial: the verdict, its typed evidence, the tasks it
+/// blames, and the evidence rendered as text once (with the buyers' names) for reports.
+public struct CheckResult: Sendable, Codable, Equatable {
     public var invariant: Invariant
     public var verdict: Verdict
-    /// One line: what happened.
+    public var evidence: Evidence
+    /// The operations the verdict rests on (the oversold purchases, the torn reads, …).
+    public var blamed: [TaskRef]
+    /// One line: what happened (rendered from `evidence`).
     public var summary: String
     /// The facts behind it, a line each (first counterexample first).
     public var details: [String]
-    /// How bad it was, for picking the worst trial (e.g. tickets oversold).
-    public var severity: Int
 
-    public init(invariant: Invariant, verdict: Verdict, summary: String, details: [String] = [], severity: Int = 0) {
+    public init(invariant: Invariant, verdict: Verdict, evidence: Evidence, blamed: [TaskRef] = [], name: (Int) -> String) {
         self.invariant = invariant
         self.verdict = verdict
-        self.summary = summary
-        self.details = details
-        self.severity = severity
+        self.evidence = evidence
+        self.blamed = blamed
+        (summary, details) = EvidenceText.render(evidence, verdict: verdict, name: name)
     }
+
+    /// How bad it was, for picking the worst trial.
+    public var severity: Int { verdict == .violated ? evidence.severity : 0 }
 }
 
 /// Judges one invariant on one trial's history: a pure function.
 public protocol Checker: Sendable {
     var invariant: Invariant { get }
+    /// True when a violation found in part of a history stands for the whole (more events
+    /// could only add to it, as oversold purchases); false when every event is needed.
+    var violationSurvivesGaps: Bool { get }
+    /// True when the verdict rests on what the runner knows for certain (exit statuses,
+    /// the timeout, the final document), not on the buyers' events.
+    var ignoresEvents: Bool { get }
     func check(_ history: TrialHistory) throws -> CheckResult
 }
 
 extension Checker {
-    /// Runs the checker; one that throws yields `unknown`, never a crash.
+    public var violationSurvivesGaps: Bool { false }
+    public var ignoresEvents: Bool { false }
+
+    /// Runs the checker. One that throws yields `unknown`, never a crash; on an incomplete
+    /// history only what the gaps cannot change stands, the rest is `unknown` with the reason.
     public func judge(_ history: TrialHistory) -> CheckResult {
+        let result: CheckResult
         do {
-            return try check(history)
+            result = try check(history)
         } catch {
-            return CheckResult(invariant: invariant, verdict: .unknown, summary: "checker failed: \(error)")
+            return CheckResult(invariant: invariant, verdict: .unknown, evidence: .checkerFailed("\(error)"), name: history.name)
         }
+        if history.incomplete.isEmpty || ignoresEvents { return result }
+        if result.verdict == .violated && violationSurvivesGaps { return result }
+        return CheckResult(invariant: invariant, verdict: .unknown, evidence: .incomplete(history.incomplete), name: history.name)
     }
 
-    package func holds(_ summary: String) -> CheckResult {
-        CheckResult(invariant: invariant, verdict: .holds, summary: summary)
-    }
-
-    package func unknown(_ summary: String, _ details: [String] = []) -> CheckResult {
-        CheckResult(invariant: invariant, verdict: .unknown, summary: summary, details: details)
-    }
-
-    package func violated(_ summary: String, _ details: [String] = [], severity: Int) -> CheckResult {
-        CheckResult(invariant: invariant, verdict: .violated, summary: summary, details: details, severity: severity)
+    package func result(_ verdict: Verdict, _ evidence: Evidence, blamed: [TaskRef] = [], _ h: TrialHistory) -> CheckResult {
+        CheckResult(invariant: invariant, verdict: verdict, evidence: evidence, blamed: blamed, name: h.name)
     }
 }
 
+extension Verdict {
+    /// Composes verdicts Jepsen-style: the worst wins (violated > unknown > holds).
+    public static func compose(_ verdicts: some Sequence<Verdict>) -> Verdict {
+        verdicts.max() ?? .holds
+    }
+}

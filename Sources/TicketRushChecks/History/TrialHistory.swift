@@ -8,7 +8,7 @@ public struct TrialHistory: Sendable {
     public var buyerNames: [String]
     public var wants: Int
     /// Every event in time order (ties keep arrival order).
-    public var events: [Event]
+    public var events: [Event] { didSet { operations = BuyerOperation.pair(events, wants: wants) } }
     public var exits: [BuyerExit]
     /// True when the runner killed the buyers because the trial ran past its timeout.
     public var timedOut: Bool
@@ -19,11 +19,15 @@ public struct TrialHistory: Sendable {
     public var durationNs: UInt64
     /// The lock buyers waited on, for messages ("semaphore /ticketrush-…").
     public var lockLabel: String
+    /// Why the events may not be the whole story (empty: complete).
+    public var incomplete: [Incompleteness]
+    /// Tasks paired into operations, Jepsen style, once per history.
+    public private(set) var operations: [BuyerOperation]
 
     public init(
         trial: Int, seed: UInt64, tickets: Int, buyerNames: [String], wants: Int, events: [Event],
         exits: [BuyerExit], timedOut: Bool = false, finalRead: StoreRead, startNs: UInt64 = 0, durationNs: UInt64 = 0,
-        lockLabel: String = "the lock"
+        lockLabel: String = "the lock", incomplete: [Incompleteness] = []
     ) {
         self.trial = trial
         self.seed = seed
@@ -37,6 +41,8 @@ public struct TrialHistory: Sendable {
         self.startNs = startNs
         self.durationNs = durationNs
         self.lockLabel = lockLabel
+        self.incomplete = incomplete
+        operations = BuyerOperation.pair(events, wants: wants)
     }
 
     public var buyerCount: Int { buyerNames.count }
@@ -52,8 +58,6 @@ public struct TrialHistory: Sendable {
         buyer < buyerNames.count ? buyerNames[buyer] : "buyer #\(buyer + 1)"
     }
 
-    /// Tasks paired into operations, Jepsen style.
-    public var operations: [Operation] { Operation.pair(self) }
 
     /// Reads that could not be parsed.
     public var tornReads: [Event] { events.filter { $0.kind.isTornRead } }
@@ -61,18 +65,16 @@ public struct TrialHistory: Sendable {
     /// Purchases the buyers reported.
     public var purchases: [Event] { events.filter { $0.kind == .bought } }
 
+    /// `event` with its time counted from the barrier, as evidence keeps it.
+    public func relative(_ event: Event) -> Event {
+        var e = event
+        e.tNs = event.tNs >= startNs ? event.tNs - startNs : 0
+        return e
+    }
+
     /// Milliseconds from the barrier to `event`, for messages.
     public func millis(_ event: Event) -> String {
         let ns = event.tNs >= startNs ? event.tNs - startNs : 0
         return formatMillis(ns)
     }
-}
-
-/// `12.345 ms`-style text for nanoseconds.
-package func formatMillis(_ ns: UInt64) -> String {
-    let micros = (ns + 500) / 1000
-    let whole = micros / 1000
-    let frac = micros % 1000
-    let fracText = String(frac)
-    return "\(whole).\(String(repeating: "0", count: 3 - fracText.count))\(fracText) ms"
 }

@@ -34,11 +34,12 @@ extension StopRule {
         public mutating func add(_ record: TrialRecord) {
             trials += 1
             for r in record.results {
-                if holdViolated[r.invariant] != nil {
-                    if r.verdict == Verdict.violated.rawValue { holdViolated[r.invariant]! += 1 }
-                    if r.verdict != Verdict.holds.rawValue { holdNotHeld[r.invariant]! += 1 }
-                } else if expectedSeen[r.invariant] != nil, r.verdict == Verdict.violated.rawValue {
-                    expectedSeen[r.invariant]! += 1
+                let name = r.invariant.rawValue
+                if holdViolated[name] != nil {
+                    if r.verdict == .violated { holdViolated[name, default: 0] += 1 }
+                    if r.verdict != .holds { holdNotHeld[name, default: 0] += 1 }
+                } else if expectedSeen[name] != nil, r.verdict == .violated {
+                    expectedSeen[name, default: 0] += 1
                 }
             }
         }

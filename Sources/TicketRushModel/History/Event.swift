@@ -19,6 +19,9 @@ public struct Event: Sendable, Codable, Equatable {
         self.aux = aux
     }
 
+    /// The task this event belongs to.
+    public var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
+
     /// The error reason of an `error` event.
     public var reason: ErrorReason? { kind == .error ? ErrorReason(rawValue: aux) : nil }
 }

@@ -22,3 +22,14 @@ public func fixed(_ value: Double, places: Int) -> String {
     let digits = String(frac)
     return sign + String(whole) + "." + String(repeating: "0", count: places - digits.count) + digits
 }
+
+/// Nanoseconds as milliseconds with three decimals, "12.345", rounded half up: the one
+/// time format of every report, so a value reads the same in the terminal, CSV and JSON.
+public func millisText(_ ns: UInt64) -> String {
+    let micros = ns / 1000 + (ns % 1000 >= 500 ? 1 : 0)
+    let frac = String(micros % 1000)
+    return "\(micros / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+}
+
+/// "12.345 ms".
+public func formatMillis(_ ns: UInt64) -> String { millisText(ns) + " ms" }

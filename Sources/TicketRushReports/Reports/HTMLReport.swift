@@ -26,7 +26,10 @@ public enum HTMLReport {
             </style></head><body>
 
             """
-        out += "<h1>ticketrush report</h1>\n<p class=\"\(met == all.count ? "pass" : "fail")\">\(met) of \(all.count) expectations met</p>\n"
+        out += "<h1>ticketrush report</h1>\n<p class=\"\(results.passed ? "pass" : "fail")\">\(met) of \(all.count) expectations met</p>\n"
+        if let why = results.incomplete {
+            out += "<p class=\"fail\">INCOMPLETE: the run did not complete (\(escape(why))). Only the trials that finished are shown; the run is not judged.</p>\n"
+        }
         out += "<p>\(results.trials.count) trials in \(cells.count) cells. Rates are violations / trials with 95% Wilson intervals.</p>\n"
         out += table(cells)
         var bases: [String] = []
@@ -81,9 +84,9 @@ public enum HTMLReport {
     /// when none was): rate against the first swept parameter that is not the lock mode.
     private static func rateCharts(_ cells: [RunResults.Cell]) -> String {
         guard let parameters = cells.first?.record.parameters else { return "" }
-        let paths = parameters.map { $0[0] }
+        let paths = parameters.map(\.path)
         let xPath = paths.first { $0 != "lock.mode" } ?? paths[0]
-        func value(_ c: RunResults.Cell, _ path: String) -> String { c.record.parameters?.first { $0[0] == path }?[1] ?? "" }
+        func value(_ c: RunResults.Cell, _ path: String) -> String { c.record.parameters?.first { $0.path == path }?.value ?? "" }
         var xs: [String] = []
         for c in cells where !xs.contains(value(c, xPath)) { xs.append(value(c, xPath)) }
         let seriesPaths = paths.filter { $0 != xPath }
@@ -173,24 +176,28 @@ public enum HTMLReport {
         package var write: Bool
         package var value: Int64
         package var racing: Bool
+        /// A checker blames this step's task (structured evidence).
+        package var blamed: Bool = false
     }
 
     /// The bars and marks of each buyer, from a trial's events.
-    package static func lanes(_ t: TrialRecord.Timeline) -> (bars: [[Bar]], marks: [[Mark]]) {
+    package static func lanes(_ t: TrialRecord.Timeline, blamed: Set<TaskRef> = []) -> (bars: [[Bar]], marks: [[Mark]]) {
         var bars = [[Bar]](repeating: [], count: t.buyers.count)
         var marks = [[Mark]](repeating: [], count: t.buyers.count)
         var readers: [Int64: Set<Int64>] = [:], writers: [Int64: Set<Int64>] = [:]
-        for e in t.events where e.count == 5 {
-            if e[3] == Int64(EventKind.purchaseRead.rawValue) && e[4] > 0 { readers[e[4], default: []].insert(e[1]) }
-            if e[3] == Int64(EventKind.purchaseWrite.rawValue) { writers[e[4], default: []].insert(e[1]) }
+        for e in t.events {
+            if e.kind == .purchaseRead && e.value > 0 { readers[e.value, default: []].insert(Int64(e.buyer)) }
+            if e.kind == .purchaseWrite { writers[e.value, default: []].insert(Int64(e.buyer)) }
         }
         var open: [Int: [String: Int64]] = [:]
         func close(_ b: Int, _ kind: String, _ at: Int64) {
             if let s = open[b]?.removeValue(forKey: kind) { bars[b].append(Bar(start: s, end: at, kind: kind)) }
         }
-        for e in t.events where e.count == 5 {
-            let at = e[0], b = Int(e[1]), value = e[4]
-            guard b >= 0 && b < t.buyers.count, let kind = EventKind(rawValue: UInt16(truncatingIfNeeded: e[3])) else { continue }
+        for e in t.events {
+            let at = Int64(clamping: e.tNs), b = e.buyer, value = e.value, kind = e.kind
+            guard b >= 0 && b < t.buyers.count else { continue }
+            let before = marks[b].count
+            defer { if marks[b].count > before, blamed.contains(e.ref) { marks[b][marks[b].count - 1].blamed = true } }
             switch kind {
             case .start: open[b, default: [:]]["search"] = at
             case .searchRead: marks[b].append(Mark(at: at, write: false, value: value, racing: false))
@@ -229,15 +236,15 @@ public enum HTMLReport {
 
     private static func timeline(_ c: RunResults.Cell) -> String {
         guard let record = c.firstFailing, let t = record.timeline else { return "" }
-        let (bars, marks) = lanes(t)
+        let broken = record.results.filter { $0.verdict != .holds }
+        let (bars, marks) = lanes(t, blamed: Set(broken.flatMap(\.blamed)))
         let shown = min(t.buyers.count, 60)
-        let endNs = max(1, t.events.map { $0[0] }.max() ?? 1)
+        let endNs = max(1, Int64(clamping: t.events.map(\.tNs).max() ?? 1))
         let labelW = 110.0, plotW = 760.0, lane = 20.0, top = 10.0
         let h = top + Double(shown) * lane + 30
         func x(_ ns: Int64) -> Double { labelW + plotW * Double(max(0, ns)) / Double(endNs) }
-        let broken = record.results.filter { $0.verdict != Verdict.holds.rawValue }
-            .map { "\(escape($0.invariant)) \($0.verdict): \(escape($0.summary))" }.joined(separator: "; ")
-        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(broken)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial)))</code></p>\n"
+        let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
+        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
         let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
@@ -259,7 +266,8 @@ public enum HTMLReport {
                 let shape = m.write ? "\(f(px - 4)),\(f(y0 + 2)) \(f(px + 4)),\(f(y0 + 2)) \(f(px)),\(f(y0 + 9))"
                     : "\(f(px - 4)),\(f(y0 + lane - 2)) \(f(px + 4)),\(f(y0 + lane - 2)) \(f(px)),\(f(y0 + lane - 9))"
                 let what = m.value < 0 ? "torn read" : (m.write ? "writes count \(m.value)" : "reads count \(m.value)")
-                svg += "<polygon points=\"\(shape)\" fill=\"\(color)\"><title>\(what) at \(millis(UInt64(max(0, m.at)))) ms\(m.racing ? " (racing)" : "")</title></polygon>"
+                let outline = m.blamed ? " stroke=\"#d62728\" stroke-width=\"2\"" : ""
+                svg += "<polygon points=\"\(shape)\" fill=\"\(color)\"\(outline)><title>\(what) at \(millis(UInt64(max(0, m.at)))) ms\(m.racing ? " (racing)" : "")\(m.blamed ? " (blamed)" : "")</title></polygon>"
             }
             svg += "\n"
         }

@@ -7,21 +7,21 @@ public enum ResultsCSV {
     public static func text(_ results: RunResults) -> String {
         let cells = results.cells
         var parameters: [String] = []
-        for c in cells { for p in c.record.parameters ?? [] where !parameters.contains(p[0]) { parameters.append(p[0]) } }
+        for c in cells { for p in c.record.parameters ?? [] where !parameters.contains(p.path) { parameters.append(p.path) } }
         let invariants = Invariant.allCases.map(\.rawValue)
         let header = ["scenario", "cell"] + parameters + ["trial", "seed", "tickets", "buyers", "sold", "final_count"]
             + invariants + ["torn_reads", "timed_out", "duration_ms", "purchases_per_s", "latency_p50_ms", "latency_max_ms",
                             "lock_wait_ms", "lock_hold_ms"]
         var lines = [header.map(field).joined(separator: ",")]
         for c in cells {
-            let values = Dictionary((c.record.parameters ?? []).map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+            let values = Dictionary((c.record.parameters ?? []).map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
             for t in c.trials {
-                let verdicts = Dictionary(t.results.map { ($0.invariant, $0.verdict) }, uniquingKeysWith: { a, _ in a })
+                let verdicts = Dictionary(t.results.map { ($0.invariant.rawValue, $0.verdict.rawValue) }, uniquingKeysWith: { a, _ in a })
                 let latency = Percentiles(t.latenciesNs)
-                var row = [c.record.baseName ?? c.record.name, parameters.isEmpty ? "" : (c.report.scenario.cell?.label ?? "")]
+                var row = [c.record.baseName, parameters.isEmpty ? "" : (c.report.scenario.cell?.label ?? "")]
                 row += parameters.map { values[$0] ?? "" }
-                row += ["\(t.trial + 1)", "\(t.seed)", "\(c.record.tickets)", "\(c.record.buyers)", "\(t.sold)",
-                        t.finalCount.map(String.init) ?? ""]
+                row += ["\(t.trial + 1)", "\(t.seed)", "\(c.record.scenario.tickets)", "\(c.record.scenario.buyers.count)", "\(t.sold)",
+                        { if case .count(let n) = t.finalRead { return String(n) } else { return "" } }()]
                 row += invariants.map { verdicts[$0] ?? "" }
                 row += ["\(t.tornReads)", t.timedOut ? "true" : "false", millis(t.durationNs),
                         t.durationNs == 0 ? "0" : fixed(Double(t.sold) / (Double(t.durationNs) / 1e9), places: 1),
@@ -41,6 +41,4 @@ public enum ResultsCSV {
 }
 
 /// Milliseconds with three decimals, as plain text: `12.345`.
-package func millis(_ ns: UInt64) -> String {
-    fixed(Double(ns) / 1e6, places: 3)
-}
+package func millis(_ ns: UInt64) -> String { millisText(ns) }

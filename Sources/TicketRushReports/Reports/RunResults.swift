@@ -2,48 +2,71 @@ import Foundation
 import TicketRushModel
 import TicketRushChecks
 
-/// Everything a run (or one shard of it) found: the planned scenarios and every trial's
+/// Everything a run (or one shard of it) found: the planned cells and every trial's
 /// record. Every output is rendered from this, and `merge` combines these, so a merged
 /// set of shards renders exactly what one unsharded run would.
 public struct RunResults: Codable, Sendable {
-    public private(set) var format = 1
-    /// [k, n] for `--shard k/n`; nil for a whole run or a merge.
-    public private(set) var shard: [Int]?
+    /// The trials.json format this build writes and reads. 1 kept the scenario as strings
+    /// and verdicts as prose; 2 keeps the typed model and typed evidence.
+    public static let format = 2
+
+    /// `--shard K/N`.
+    public struct Shard: Codable, Sendable, Equatable, Hashable {
+        public var k: Int
+        public var n: Int
+
+        public init(k: Int, n: Int) {
+            self.k = k
+            self.n = n
+        }
+    }
+
+    public private(set) var format = RunResults.format
+    /// nil for a whole run or a merge.
+    public private(set) var shard: Shard?
     /// Wall-clock start, seconds since 1970.
     public private(set) var startedAt: Double
-    public private(set) var scenarios: [ScenarioRecord]
+    /// nil when the run did every unit it planned; otherwise why it stopped early
+    /// (interrupted, a runner failure). Such a run is never reported as passed.
+    public private(set) var incomplete: String?
+    public private(set) var cellRecords: [CellRecord]
     public private(set) var trials: [TrialRecord]
-    /// Every scenario that ran at least one trial, in plan order: aggregated once, since
+    /// Every cell that ran at least one trial, in plan order: aggregated once, since
     /// every report and the summary read it.
     public private(set) var cells: [Cell] = []
 
     private enum CodingKeys: String, CodingKey {
-        case format, shard, startedAt, scenarios, trials
+        case format, shard, startedAt, incomplete, cellRecords = "cells", trials
     }
 
-    public init(shard: [Int]?, startedAt: Double, scenarios: [ScenarioRecord], trials: [TrialRecord]) {
+    public init(shard: Shard?, startedAt: Double, cells: [CellRecord], trials: [TrialRecord], incomplete: String? = nil) {
         self.shard = shard
         self.startedAt = startedAt
-        self.scenarios = scenarios
+        self.cellRecords = cells
         self.trials = trials
+        self.incomplete = incomplete
         canonicalise()
-        cells = aggregate()
+        self.cells = aggregate()
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decode(Int.self, forKey: .format)
-        shard = try c.decodeIfPresent([Int].self, forKey: .shard)
+        shard = try c.decodeIfPresent(Shard.self, forKey: .shard)
         startedAt = try c.decode(Double.self, forKey: .startedAt)
-        scenarios = try c.decode([ScenarioRecord].self, forKey: .scenarios)
+        incomplete = try c.decodeIfPresent(String.self, forKey: .incomplete)
+        cellRecords = try c.decode([CellRecord].self, forKey: .cellRecords)
         trials = try c.decode([TrialRecord].self, forKey: .trials)
         cells = aggregate()
     }
 
+    /// True when the run completed and met every expectation: the only green.
+    public var passed: Bool { incomplete == nil && cells.allSatisfy(\.report.passed) }
+
     /// Trials in plan order (scenario, then trial), and only each scenario's first failing
     /// trial keeps its timeline: the same however the trials were split.
     private mutating func canonicalise() {
-        let order = Dictionary(scenarios.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let order = Dictionary(cellRecords.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         trials.sort { (order[$0.scenario] ?? Int.max, $0.trial) < (order[$1.scenario] ?? Int.max, $1.trial) }
         var shown = Set<String>()
         for i in trials.indices {
@@ -57,7 +80,7 @@ public struct RunResults: Codable, Sendable {
 
     /// One cell of the results: its scenario, report and statistics.
     public struct Cell: Sendable {
-        public var record: ScenarioRecord
+        public var record: CellRecord
         public var report: ScenarioReport
         public var trials: [TrialRecord]
         public var stopReason: StopRule.Reason?
@@ -74,13 +97,13 @@ public struct RunResults: Codable, Sendable {
     private func aggregate() -> [Cell] {
         var byName: [String: [TrialRecord]] = [:]
         for t in trials { byName[t.scenario, default: []].append(t) }
-        return scenarios.compactMap { record in
-            guard let mine = byName[record.name], let scenario = record.scenario else { return nil }
+        return cellRecords.compactMap { record in
+            guard let mine = byName[record.name] else { return nil }
+            let scenario = record.scenario
             var invariants = scenario.invariants.map { InvariantReport(invariant: $0, expectation: scenario.expectation(for: $0)) }
             for t in mine {
-                let results = t.checkResults
                 for i in invariants.indices {
-                    if let r = results.first(where: { $0.invariant == invariants[i].invariant }) { invariants[i].add(r, trial: t.trial, seed: t.seed) }
+                    if let r = t.result(invariants[i].invariant) { invariants[i].add(r, trial: t.trial, seed: t.seed) }
                 }
             }
             let duration = mine.reduce(UInt64(0)) { $0 + $1.durationNs }
@@ -111,19 +134,24 @@ public struct RunResults: Codable, Sendable {
         public var description: String
     }
 
-    /// Combines shards of one run: they must plan the same scenarios and seeds, be k/n for
-    /// one n, each k once, and cover no trial twice.
+    /// Combines shards of one run. They must plan the same cells and seeds, be k/n for one
+    /// n with each k once, be complete, and together hold every planned trial exactly
+    /// once: a shard set with a gap is refused, never judged on what is left.
     public static func merge(_ parts: [RunResults]) throws(MergeError) -> RunResults {
         guard let first = parts.first else { throw MergeError(description: "nothing to merge") }
-        for p in parts where p.scenarios != first.scenarios {
+        for p in parts where p.cellRecords != first.cellRecords {
             throw MergeError(description: "the shards come from different runs (scenarios, seeds or trial counts differ)")
+        }
+        if let cut = parts.first(where: { $0.incomplete != nil }) {
+            let which = cut.shard.map { "shard \($0.k)/\($0.n)" } ?? "an input"
+            throw MergeError(description: "\(which) did not complete (\(cut.incomplete!)): rerun it, then merge")
         }
         let shards = parts.compactMap(\.shard)
         if !shards.isEmpty {
-            guard shards.count == parts.count, let n = shards.first?[1], shards.allSatisfy({ $0[1] == n }) else {
+            guard shards.count == parts.count, let n = shards.first?.n, shards.allSatisfy({ $0.n == n }) else {
                 throw MergeError(description: "mixing shards of different sizes, or shards with a whole run")
             }
-            let ks = shards.map { $0[0] }.sorted()
+            let ks = shards.map(\.k).sorted()
             if ks != Array(1...n) {
                 let missing = Set(1...n).subtracting(ks).sorted().map { "\($0)/\(n)" }
                 let doubled = Dictionary(grouping: ks, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted().map { "\($0)/\(n)" }
@@ -132,11 +160,37 @@ public struct RunResults: Codable, Sendable {
                 throw MergeError(description: "incomplete shard set: " + problems.joined(separator: "; "))
             }
         }
-        var seen = Set<String>()
-        for t in parts.flatMap(\.trials) where !seen.insert("\(t.scenario)#\(t.trial)").inserted {
-            throw MergeError(description: "trial \(t.trial + 1) of \(t.scenario) appears in two inputs")
+        let all = parts.flatMap(\.trials)
+        try checkCoverage(all, cells: first.cellRecords)
+        return RunResults(shard: nil, startedAt: parts.map(\.startedAt).min()!, cells: first.cellRecords, trials: all)
+    }
+
+    /// Every planned trial exactly once and in range; a cell under a stopping rule holds
+    /// trials 1…k with no gap, and stopped for a reason (or ran to its maximum).
+    static func checkCoverage(_ trials: [TrialRecord], cells: [CellRecord]) throws(MergeError) {
+        var byCell: [String: [Int]] = [:]
+        let planned = Dictionary(cells.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for t in trials {
+            guard let cell = planned[t.scenario] else {
+                throw MergeError(description: "trial \(t.trial + 1) names '\(t.scenario)', which no shard planned")
+            }
+            guard t.trial >= 0, t.trial < cell.trials else {
+                throw MergeError(description: "trial \(t.trial + 1) of \(t.scenario) is outside the \(plural(cell.trials, "trial")) planned")
+            }
+            byCell[t.scenario, default: []].append(t.trial)
         }
-        return RunResults(shard: nil, startedAt: parts.map(\.startedAt).min()!, scenarios: first.scenarios, trials: parts.flatMap(\.trials))
+        for cell in cells {
+            let seen = (byCell[cell.name] ?? []).sorted()
+            var doubled: [Int] = []
+            for (a, b) in zip(seen, seen.dropFirst()) where a == b { doubled.append(a) }
+            if let d = doubled.first { throw MergeError(description: "trial \(d + 1) of \(cell.name) appears in two inputs") }
+            let expected = cell.scenario.stopRule == nil ? cell.trials : max(seen.count, 1)
+            let missing = Set(0..<expected).subtracting(seen).sorted()
+            if !missing.isEmpty {
+                let list = missing.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 10 ? ", …" : "")
+                throw MergeError(description: "\(cell.name) is missing \(plural(missing.count, "trial")) of \(expected): \(list)")
+            }
+        }
     }
 
     /// The machine file shards hand to `merge` (trials.json).
@@ -146,7 +200,43 @@ public struct RunResults: Codable, Sendable {
         return try encoder.encode(self)
     }
 
-    public static func read(_ data: Data) throws -> RunResults {
-        try JSONDecoder().decode(RunResults.self, from: data)
+    /// Reads trials.json; a format this build does not know, or a value it does not know,
+    /// fails with a message naming both, never drops a cell.
+    public static func read(_ data: Data) throws(ReadError) -> RunResults {
+        struct Header: Decodable { var format: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw ReadError(description: "not a JSON object with a 'format' field")
+        }
+        guard let format = header.format else { throw ReadError(description: "no 'format' field: not a trials.json of ticketrush") }
+        guard format == Self.format else {
+            let age = format < Self.format ? "an older" : "a newer"
+            throw ReadError(description: "trials.json format \(format) was written by \(age) ticketrush; this build reads format \(Self.format): rerun the shard with this build")
+        }
+        do {
+            return try JSONDecoder().decode(RunResults.self, from: data)
+        } catch let error as DecodingError {
+            throw ReadError(description: Self.describe(error))
+        } catch {
+            throw ReadError(description: "\(error)")
+        }
+    }
+
+    /// Why trials.json could not be read.
+    public struct ReadError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// "at cells[0].scenario.lock.mode: …", from a decoding error.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop(while: { $0 == "." }).description
+        }
+        switch error {
+        case .dataCorrupted(let c): return "at \(path(c.codingPath)): \(c.debugDescription)"
+        case .keyNotFound(let key, let c): return "at \(path(c.codingPath + [key])): missing"
+        case .typeMismatch(let type, let c): return "at \(path(c.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let c): return "at \(path(c.codingPath)): expected \(type), got null"
+        @unknown default: return "\(error)"
+        }
     }
 }

@@ -9,8 +9,10 @@ public enum SummaryJSON {
         let cells = results.cells
         let all = cells.flatMap(\.report.invariants)
         let met = all.filter { $0.status == .met }.count
-        var out = "{\n  \"format\": 1,\n  \"tool\": \"ticketrush\",\n"
-        out += "  \"passed\": \(met == all.count),\n"
+        var out = "{\n  \"format\": 2,\n  \"tool\": \"ticketrush\",\n"
+        out += "  \"passed\": \(results.passed),\n"
+        out += "  \"complete\": \(results.incomplete == nil),\n"
+        if let why = results.incomplete { out += "  \"incomplete\": \(jsonString(why)),\n" }
         out += "  \"expectations\": {\"total\": \(all.count), \"met\": \(met), \"unmet\": \(all.filter { $0.status == .unmet }.count), \"undetermined\": \(all.filter { $0.status == .undetermined }.count)},\n"
         out += "  \"trials\": \(results.trials.count),\n"
         out += "  \"cells\": [\n"
@@ -23,15 +25,16 @@ public enum SummaryJSON {
         let r = c.report, rec = c.record
         var f: [(String, String)] = [
             ("name", jsonString(rec.name)),
-            ("scenario", jsonString(rec.baseName ?? rec.name)),
-            ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0[0])): \(jsonString($0[1]))" }.joined(separator: ", ") + "}"),
+            ("scenario", jsonString(rec.baseName)),
+            ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0.path)): \(jsonString($0.value))" }.joined(separator: ", ") + "}"),
             ("file", rec.file.map(jsonString) ?? "null"),
             ("seed", "\(rec.seed)"),
             ("passed", "\(r.passed)"),
             ("trials", "\(c.trials.count)"),
             ("trials_planned", "\(rec.trials)"),
         ]
-        if let rate = rec.rateBelow, let conf = rec.confidence {
+        if let rule = rec.scenario.stopRule {
+            let (rate, conf) = (rule.rateBelow, rule.confidence)
             f.append(("stop", "{\"rate_below\": \(number(rate)), \"confidence\": \(number(conf)), \"reason\": \(c.stopReason.map { jsonString($0.rawValue) } ?? "null")}"))
         }
         let totalNs = c.trials.reduce(UInt64(0)) { $0 + $1.durationNs }

@@ -28,10 +28,13 @@ public enum TerminalSummary {
     }
 
     /// The closing line over all expectations.
-    public static func total(_ reports: [ScenarioReport]) -> String {
+    public static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
         let all = reports.flatMap(\.invariants)
         let passed = all.filter { $0.status == .met }.count
         let failed = all.count - passed
+        if let incomplete {
+            return "ticketrush: INCOMPLETE (\(incomplete)): \(passed) of \(all.count) expectations met in the trials that finished; the run is not judged"
+        }
         return "ticketrush: \(passed) of \(all.count) expectations met" + (failed > 0 ? ", \(failed) not" : "")
     }
 }

@@ -129,7 +129,26 @@ package struct TrialRunner {
         return TrialHistory(
             trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
             events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
-            startNs: startNs, durationNs: endNs - startNs, lockLabel: scenario.lock.mode.label(context))
+            startNs: startNs, durationNs: endNs - startNs, lockLabel: scenario.lock.mode.label(context),
+            incomplete: Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
+                                  buyers: pids.count, timedOut: timedOut, killed: injector.killed))
+    }
+
+    /// What the history lacks: records that did not decode, events dropped past the bound,
+    /// buyers that exited without `done` though nobody killed them (Jepsen: incomplete →
+    /// the checkers that need every event say unknown).
+    static func gaps(_ events: [Event], malformed: Int, overflowed limit: Int?, buyers: Int, timedOut: Bool,
+                     killed: Set<Int>) -> [Incompleteness] {
+        var gaps: [Incompleteness] = []
+        if malformed > 0 { gaps.append(.malformed(records: malformed)) }
+        if let limit { gaps.append(.overflow(limit: limit)) }
+        if !timedOut {
+            var done = [Bool](repeating: false, count: buyers)
+            for e in events where e.kind == .done && e.buyer < buyers { done[e.buyer] = true }
+            let vanished = (0..<buyers).filter { !done[$0] && !killed.contains($0) }
+            if !vanished.isEmpty { gaps.append(.vanished(buyers: vanished)) }
+        }
+        return gaps
     }
 
     /// Most events an honest trial can produce, with room to spare; past it the buyers are stopped.

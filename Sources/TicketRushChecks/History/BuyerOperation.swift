@@ -4,7 +4,7 @@ import TicketRushModel
 /// As in a Jepsen history, `ok` and `fail` are definite; `info` is indeterminate:
 /// the buyer died (or errored after starting its write), so whether the write
 /// landed cannot be told from the log.
-public struct Operation: Sendable, Equatable {
+public struct BuyerOperation: Sendable, Equatable {
     public enum Completion: String, Sendable {
         case ok, fail, info
     }
@@ -23,17 +23,20 @@ public struct Operation: Sendable, Equatable {
     /// Number of outcome events the task had (one-outcome wants exactly 1).
     public var outcomeCount: Int
 
+    /// The task this operation is.
+    public var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
+
     /// Pairs each (buyer, task)'s events into an operation.
-    package static func pair(_ history: TrialHistory) -> [Operation] {
-        var byKey: [Int: Operation] = [:]
+    package static func pair(_ events: [Event], wants: Int) -> [BuyerOperation] {
+        var byKey: [Int: BuyerOperation] = [:]
         var order: [Int] = []
         var lastKind: [Int: EventKind] = [:]
-        let stride = max(history.wants, 1) + 1
-        for event in history.events where event.kind != .start && event.kind != .done {
+        let stride = max(wants, 1) + 1
+        for event in events where event.kind != .start && event.kind != .done {
             let key = event.buyer * stride + min(event.task, stride - 1)
             if byKey[key] == nil {
                 order.append(key)
-                byKey[key] = Operation(
+                byKey[key] = BuyerOperation(
                     buyer: event.buyer, task: event.task, invokeNs: event.tNs, completeNs: nil,
                     completion: .info, outcome: nil, startedWrite: false, outcomeCount: 0)
             }

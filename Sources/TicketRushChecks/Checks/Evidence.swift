@@ -1,0 +1,87 @@
+import TicketRushModel
+
+/// What a checker saw, as values: a renderer can name and highlight the steps without
+/// parsing prose. Event times in evidence are nanoseconds since the start barrier.
+public enum Evidence: Sendable, Codable, Equatable {
+    /// no-oversell: the purchases reported against the tickets, with the first
+    /// `Evidence.kept` of their `bought` events.
+    case sales(tickets: Int, sold: Int, bought: [Event], indeterminate: Int)
+    /// conservation: tickets − final count against the purchases reported; `sameValue` is
+    /// a pair of writes of one count, the clearest picture of a lost update.
+    case conservation(tickets: Int, finalCount: Int, bought: Int, indeterminate: Int, sameValue: [Event])
+    /// The final document could not be read, so the stored count is not known.
+    case finalUnreadable(StoreRead)
+    /// no-torn-read: the unparsable reads (the first few), how many in all, by how many
+    /// buyers, and the last write begun before the first of them.
+    case tornReads(first: [Event], total: Int, readers: Int, lastWriteBefore: Event?)
+    /// one-outcome: tasks with other than one outcome, and buyers that stopped early.
+    case outcomes(tasks: Int, miscounted: [TaskCount], unfinished: [BuyerTasks])
+    /// all-finished: the buyers that did not exit 0, and whether the trial timed out.
+    case exits(buyers: Int, unclean: [BuyerEnd], timedOut: Bool, durationNs: UInt64)
+    /// no-undersell: demand against tickets, the final count, the first failed task.
+    case undersell(demand: Int, tickets: Int, finalCount: Int, firstError: Event?)
+    /// no-deadlock: who waited on which lock since when, who held it and how it ended,
+    /// and (with nobody waiting) which buyers were unfinished after which step.
+    case deadlock(timedOut: Bool, durationNs: UInt64, lock: String, blocked: [Event], holders: [Holder], unfinished: [BuyerStep])
+    /// The history is partial, and this invariant needs all of it.
+    case incomplete([Incompleteness])
+    /// The checker itself failed (a bug): never a verdict about the system.
+    case checkerFailed(String)
+
+    /// A task with the wrong number of outcomes.
+    public struct TaskCount: Sendable, Codable, Equatable {
+        public var task: TaskRef
+        public var outcomes: Int
+    }
+
+    /// A buyer that ended its tasks early without a sold-out.
+    public struct BuyerTasks: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var withOutcome: Int
+        public var wants: Int
+    }
+
+    /// How one buyer process ended.
+    public struct BuyerEnd: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var exit: BuyerExit
+    }
+
+    /// The last step an unfinished buyer reported (nil: none).
+    public struct BuyerStep: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var last: EventKind?
+    }
+
+    /// A buyer that held the lock at the end.
+    public struct Holder: Sendable, Codable, Equatable {
+        public enum State: Sendable, Codable, Equatable {
+            case killed(atNs: UInt64)
+            case stalled(atNs: UInt64)
+            case died(BuyerExit)
+            case running
+        }
+
+        /// Its `lock.acquired` event.
+        public var acquired: Event
+        public var state: State
+    }
+
+    /// Most events or tasks a piece of evidence lists: enough to read and draw, bounded so
+    /// a 10,000-buyer oversell does not put 10,000 events in every trial's record.
+    public static let kept = 100
+
+    /// How bad it was, for picking the worst trial (e.g. tickets oversold).
+    public var severity: Int {
+        switch self {
+        case .sales(let tickets, let sold, _, _): return max(sold - tickets, 0)
+        case .conservation(let tickets, let final, let bought, _, _): return abs((tickets - final) - bought)
+        case .tornReads(_, let total, _, _): return total
+        case .outcomes(_, let miscounted, let unfinished): return miscounted.count + unfinished.count
+        case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
+        case .undersell(_, _, let final, _): return final
+        case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
+        case .finalUnreadable, .incomplete, .checkerFailed: return 0
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// Why a trial's history is not the whole story. A checker that needs every event cannot
+/// judge such a history: it says `unknown` with this reason (Jepsen: incomplete → unknown).
+public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
+    /// Records on the event pipe that did not decode (unknown kind, torn frame).
+    case malformed(records: Int)
+    /// Events past the trial's bound were dropped unread.
+    case overflow(limit: Int)
+    /// Buyers (0-based) that exited without reporting `done`, though the runner did not
+    /// kill them: their last steps may be missing.
+    case vanished(buyers: [Int])
+
+    /// One line for reports: "3 malformed event records".
+    public var reason: String {
+        switch self {
+        case .malformed(let n): return "\(plural(n, "malformed event record")) (not decoded)"
+        case .overflow(let limit): return "more than \(limit) events: the rest were dropped"
+        case .vanished(let buyers):
+            return "\(plural(buyers.count, "buyer")) exited without reporting done (buyer \(buyers.prefix(5).map { String($0 + 1) }.joined(separator: ", "))\(buyers.count > 5 ? ", …" : ""))"
+        }
+    }
+}
+
+/// One task of one buyer, as evidence names it (both 0-based).
+public struct TaskRef: Sendable, Codable, Hashable, Comparable {
+    public var buyer: Int
+    public var task: Int
+
+    public init(buyer: Int, task: Int) {
+        self.buyer = buyer
+        self.task = task
+    }
+
+    public static func < (a: TaskRef, b: TaskRef) -> Bool { (a.buyer, a.task) < (b.buyer, b.task) }
+}

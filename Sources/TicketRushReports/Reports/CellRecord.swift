@@ -1,0 +1,27 @@
+import TicketRushModel
+
+/// One planned cell of a run, as its reports need it: the scenario itself (typed,
+/// Codable), the seed its trial seeds derive from, and the trials planned.
+public struct CellRecord: Codable, Sendable, Equatable {
+    public var scenario: Scenario
+    /// The scenario seed every trial seed of this run derives from.
+    public var seed: UInt64
+    /// Trials planned (the maximum under a stopping rule).
+    public var trials: Int
+
+    public init(_ scenario: Scenario, seed: UInt64, trials: Int) {
+        var s = scenario
+        s.seed = seed
+        self.scenario = s
+        self.seed = seed
+        self.trials = trials
+    }
+
+    /// The cell's full name (`NAME[…]` or the plain scenario's name).
+    public var name: String { scenario.name }
+    /// The scenario's own name, without the cell.
+    public var baseName: String { scenario.cell?.baseName ?? scenario.name }
+    /// Swept key paths and this cell's values, or nil for a plain scenario.
+    public var parameters: [SweepCell.Parameter]? { scenario.cell?.parameters }
+    public var file: String? { scenario.origin?.path }
+}
