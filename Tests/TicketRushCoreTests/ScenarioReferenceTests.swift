@@ -59,6 +59,42 @@ final class ScenarioReferenceTests: XCTestCase {
         }
     }
 
+    /// Each key's "type, range, default" paragraph (right under its heading) is the one
+    /// `ReferenceDocs` generates from the schema, defaults included. To regenerate:
+    /// `UPDATE_DOCS=1 swift test --filter ScenarioReferenceTests/testEveryKeyLineIsGenerated`.
+    func testEveryKeyLineIsGenerated() throws {
+        let text = try String(contentsOf: Self.reference, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1" {
+            try ReferenceDocs.update(text).write(to: Self.reference, atomically: true, encoding: .utf8)
+            return
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var documented = Set<String>()
+        for section in ReferenceDocs.sections(lines) {
+            guard let block = ReferenceDocs.block(for: section.keys) else { continue }
+            XCTAssertEqual(Array(lines[section.paragraph]), block,
+                           "docs/scenarios.md:\(section.heading + 1): the line under \(lines[section.heading]) is stale; regenerate: UPDATE_DOCS=1 swift test --filter ScenarioReferenceTests")
+            documented.formUnion(section.keys)
+        }
+        // Every key of the format has its generated line (mirrored matrix keys excepted, as above).
+        for (path, _) in ReferenceDocs.fields() where !["matrix.", "expect_by_cell[].where."].contains(where: { path.hasPrefix($0) }) {
+            XCTAssertTrue(documented.contains(path), "docs/scenarios.md has no generated line for `\(path)`")
+        }
+        XCTAssertTrue(ReferenceDocs.update(text) == text, "docs/scenarios.md: regenerating changes it (UPDATE_DOCS=1 swift test --filter ScenarioReferenceTests)")
+        // The one default that is not a field's (it applies only with `until`) is named in prose.
+        XCTAssertTrue(text.contains("trials (default \(StopRule.defaultMaxTrials))"), "docs/scenarios.md: trials.max's default")
+    }
+
+    func testGeneratedLinesReadAsTheSchemaSays() {
+        let all = Dictionary(ReferenceDocs.fields().map { ($0.path, $0.field) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(all["lock.retries"].map(ReferenceDocs.line), "integer 0 … 1000000; default `\(LockConfig.defaultRetries)`.")
+        XCTAssertEqual(all["timeout"].map(ReferenceDocs.line), "duration; default `1m`.")
+        XCTAssertEqual(all["name"].map(ReferenceDocs.line), "string, not empty; **required**.")
+        XCTAssertEqual(all["seed"].map(ReferenceDocs.line), "integer ≥ 0; optional.")
+        XCTAssertEqual(all["storage"].map(ReferenceDocs.line)?.hasSuffix("default `{kind: json, path: db.json, write: in-place}`."), true)
+        XCTAssertEqual(all["trials"].map(ReferenceDocs.line)?.hasSuffix("; default `1`."), true)
+    }
+
     func testEveryAllowedWordIsDocumented() throws {
         let text = try String(contentsOf: Self.reference, encoding: .utf8)
         for word in Set(Self.keyPaths(ScenarioSchema.root).words) {

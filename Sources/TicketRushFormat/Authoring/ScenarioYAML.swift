@@ -39,12 +39,12 @@ public enum ScenarioYAML {
             }
             // Schema order first; anything the schema does not list (none today) after it, sorted.
             let known = schemaFields.compactMap { f in fields[f.name].map { (f.name, node($0, f.shape)) } }
-            let extra = fields.keys.filter { k in !schemaFields.contains { $0.name == k } }.sorted()
-                .map { ($0, node(fields[$0]!, .text(nonEmpty: false))) }
+            let extra = fields.filter { k, _ in !schemaFields.contains { $0.name == k } }.sorted { $0.key < $1.key }
+                .map { ($0.key, node($0.value, .text(nonEmpty: false))) }
             return Node((known + extra).map { (Node($0.0), $0.1) })
         case (.object(let fields), .keyed(let keys, let valueShape)):
             let ordered = keys.filter { fields[$0] != nil } + fields.keys.filter { !keys.contains($0) }.sorted()
-            return Node(ordered.map { (Node($0), node(fields[$0]!, valueShape)) })
+            return Node(ordered.compactMap { key in fields[key].map { (Node(key), node($0, valueShape)) } })
         case (.list(let items), .uniqueList(let item)):
             // A list of mappings (faults) reads best one item a line: `- {kill: {...}}`.
             if case .object = item, !items.isEmpty {
@@ -76,7 +76,7 @@ public enum ScenarioYAML {
             let plain = Node(s)
             return plain.tagName == .str && !s.isEmpty ? plain : Node(s, .implicit, .doubleQuoted)
         case .list(let items): return Node(items.map(scalar), .implicit, .flow)
-        case .object(let fields): return Node(fields.keys.sorted().map { (Node($0), scalar(fields[$0]!)) })
+        case .object(let fields): return Node(fields.sorted { $0.key < $1.key }.map { (Node($0.key), scalar($0.value)) })
         }
     }
 

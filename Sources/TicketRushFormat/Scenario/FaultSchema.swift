@@ -83,26 +83,47 @@ package enum FaultSchema {
         }
     }
 
-    /// The model from a value `check` passed.
-    package static func build(_ value: ConfigValue?) -> [Fault] {
-        guard case .list(let items)? = value else { return [] }
-        return items.compactMap { item -> Fault? in
-            let (action, spec): (Fault.Action, ConfigValue)
-            if let kill = item["kill"] {
-                (action, spec) = (.kill, kill)
-            } else if let stall = item["stall"], case .duration(let ns)? = stall["for"] {
-                (action, spec) = (.stall(ns), stall)
+    /// The model from a value `check` passed; a missing or mistyped key is a located error.
+    package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> [Fault] {
+        var faults: [Fault] = []
+        for item in try d.items("faults") {
+            let action: Fault.Action, spec: ConfigDecoder
+            if item.has("kill") {
+                (action, spec) = (.kill, try item.nested("kill"))
             } else {
-                return nil
+                spec = try item.nested("stall")
+                action = .stall(try spec.required("for", as: Nanoseconds.self).ns)
             }
-            guard let at = spec["at"]?.text.flatMap(EventKind.init(name:)) else { return nil }
+            let step: String = try spec.required("at")
+            guard let at = EventKind(name: step), steps.contains(step) else {
+                throw spec.error("at", "'\(spec.full("at"))' must be one of \(steps.joined(separator: ", ")), got '\(step)'")
+            }
             let target: Fault.Target
-            if case .list(let buyers)? = spec["buyers"] {
-                target = .buyers(buyers.compactMap(\.int).map { $0 - 1 })
+            if spec.has("buyers") {
+                var buyers: [Int] = []
+                for buyer in try spec.items("buyers") { buyers.append(try buyer.decode(as: Int.self) - 1) }
+                target = .buyers(buyers)
             } else {
-                target = .probability(spec["probability"]?.number ?? 0)
+                target = .probability(try spec.required("probability"))
             }
-            return Fault(action, target, at: at, limit: spec["limit"]?.int)
+            faults.append(Fault(action, target, at: at, limit: try spec.optional("limit")))
+        }
+        return faults
+    }
+
+    /// One fault as the value the walker reads from `{kill: {...}}` / `{stall: {...}}`: `build`'s inverse.
+    package static func value(_ fault: Fault) -> ConfigValue {
+        var spec: [String: ConfigValue] = ["at": .text(fault.at.name)]
+        switch fault.target {
+        case .buyers(let list): spec["buyers"] = .list(list.map { .int($0 + 1) })
+        case .probability(let p): spec["probability"] = .number(p)
+        }
+        if let limit = fault.limit { spec["limit"] = .int(limit) }
+        switch fault.action {
+        case .kill: return .object(["kill": .object(spec)])
+        case .stall(let ns):
+            spec["for"] = .duration(ns)
+            return .object(["stall": .object(spec)])
         }
     }
 }

@@ -24,8 +24,7 @@ package enum MatrixExpansion {
         }
         // The matrix alone first: its values are checked once, at their list items.
         var walker = SchemaWalker(path: path)
-        let matrixShape = (SweepSchema.fields(sweeping: ScenarioSchema.scenarioFields).first { $0.name == "matrix" })!.shape
-        _ = walker.walk(matrixNode, matrixShape, keyPath: "matrix")
+        _ = walker.walk(matrixNode, SweepSchema.matrix(sweeping: ScenarioSchema.scenarioFields), keyPath: "matrix")
         var diagnostics = walker.diagnostics
         var axes: [(path: String, nodes: [Node])] = []
         for (key, value) in matrixNode.mapping ?? Node.Mapping([]) {
@@ -58,7 +57,7 @@ package enum MatrixExpansion {
             if !found.contains(where: { $0.severity == .error }), let value {
                 let swept = axes.map(\.path)
                 let parameters = swept.map { SweepCell.Parameter(path: $0, value: text(cellValue(value, $0))) }
-                if index == 0 { found += checkCellExpectations(value, swept: swept, locations: cellWalker.locations, path: path) }
+                if index == 0 { found += SweepSchema.check(value, swept: swept, locations: cellWalker.locations, path: path) }
                 let expect = cellExpectations(value, parameters: swept.map { ($0, cellValue(value, $0)) })
                 var fields = objectFields(value)
                 fields["expect"] = .object(expect)
@@ -87,45 +86,22 @@ package enum MatrixExpansion {
         walker.crossCheck(value)
         var diagnostics = walker.diagnostics
         guard !diagnostics.contains(where: { $0.severity == .error }), let value else { return ([], diagnostics) }
-        if value["expect_by_cell"] != nil {
-            diagnostics.append(Diagnostic(at: walker.locations["expect_by_cell"]!, "'expect_by_cell' needs a 'matrix' to choose cells from"))
-            return ([], diagnostics)
-        }
+        let sweepProblems = SweepSchema.check(value, swept: nil, locations: walker.locations, path: path)
+        guard sweepProblems.isEmpty else { return ([], diagnostics + sweepProblems) }
         let built = finish(value, walker: walker, path: path, diagnostics: &diagnostics)
         return (built.map { [$0] } ?? [], diagnostics)
     }
 
-    /// Reads `trials` into a count and a stopping rule, then builds the model.
+    /// Builds the model (`ScenarioSchema.build`); a value it cannot read is a located error.
     private static func finish(_ value: ConfigValue, walker: SchemaWalker, path: String, diagnostics: inout [Diagnostic]) -> Loaded? {
         let origin = walker.locations[""] ?? SourceLocation(path: path, line: 1, column: 1)
-        func where_(_ key: String) -> SourceLocation { walker.locations[key] ?? walker.locations["trials"] ?? origin }
-        let trials = value["trials"]
-        var count = trials?["count"]?.int ?? 1
-        var rule: StopRule?
-        if let until = trials?["until"] {
-            if trials?["count"] != nil {
-                diagnostics.append(Diagnostic(at: where_("trials.count"), "'trials' takes count or until, not both"))
-                return nil
-            }
-            guard let rate = until["rate_below"]?.text.flatMap(StopRule.fraction) else {
-                diagnostics.append(Diagnostic(at: where_("trials.until.rate_below"), "'trials.until.rate_below' must be a rate such as 1% or 0.01, above 0 and below 100%, got '\(until["rate_below"]?.text ?? "")'"))
-                return nil
-            }
-            guard let confidence = until["confidence"]?.text.flatMap(StopRule.fraction), confidence >= 0.5 else {
-                diagnostics.append(Diagnostic(at: where_("trials.until.confidence"), "'trials.until.confidence' must be a confidence such as 95% or 0.99, from 50% to below 100%, got '\(until["confidence"]?.text ?? "")'"))
-                return nil
-            }
-            rule = StopRule(rateBelow: rate, confidence: confidence)
-            count = trials?["max"]?.int ?? 10_000
-        } else if trials?["max"] != nil {
-            diagnostics.append(Diagnostic(at: where_("trials.max"), "'trials.max' only applies with 'trials.until'"))
+        do {
+            let scenario = try ScenarioSchema.build(ConfigDecoder(value, locations: walker.locations, origin: origin))
+            return Loaded(scenario: scenario, nameAt: walker.locations["name"] ?? origin, value: value, locations: walker.locations)
+        } catch {
+            diagnostics.append(error)
             return nil
         }
-        var fields = objectFields(value)
-        fields["trials"] = .int(count)
-        var scenario = ScenarioLoader.build(.object(fields), origin: origin)
-        scenario.stopRule = rule
-        return Loaded(scenario: scenario, nameAt: walker.locations["name"] ?? origin, value: value, locations: walker.locations)
     }
 
     /// The top-level `expect` with every matching `expect_by_cell` entry laid over it in order.
@@ -138,32 +114,6 @@ package enum MatrixExpansion {
             if matches { expect.merge(objectFields(entry["expect"] ?? .object([:]))) { _, new in new } }
         }
         return expect
-    }
-
-    /// `expect_by_cell` may only name swept key paths, their matrix values, and judged invariants.
-    private static func checkCellExpectations(_ value: ConfigValue, swept: [String], locations: [String: SourceLocation], path: String) -> [Diagnostic] {
-        guard case .list(let entries)? = value["expect_by_cell"] else { return [] }
-        var out: [Diagnostic] = []
-        var judged = Set<String>()
-        if case .list(let items)? = value["invariants"] { judged = Set(items.compactMap(\.text)) }
-        let fallback = locations["expect_by_cell"] ?? SourceLocation(path: path, line: 1, column: 1)
-        for (i, entry) in entries.enumerated() {
-            let base = "expect_by_cell[\(i)]"
-            for (key, wanted) in objectFields(entry["where"] ?? .object([:])).sorted(by: { $0.key < $1.key }) {
-                let at = locations["\(base).where.\(key)"] ?? fallback
-                guard swept.contains(key) else {
-                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is not swept by 'matrix' (swept: \(swept.joined(separator: ", ")))"))
-                    continue
-                }
-                if case .list(let values)? = value["matrix"]?[key], !values.contains(wanted) {
-                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is \(text(wanted)), not one of the matrix values (\(values.map(text).joined(separator: ", ")))"))
-                }
-            }
-            for key in objectFields(entry["expect"] ?? .object([:])).keys.sorted() where !judged.contains(key) {
-                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, "'\(base).expect.\(key)' names an invariant that 'invariants' leaves out"))
-            }
-        }
-        return out
     }
 
     /// Every combination of indices, first axis slowest.

@@ -80,40 +80,6 @@ public struct ScenarioLoader {
         return mapping.keys.allSatisfy { $0.scalar.map { ScenarioSchema.isExtensionKey($0.string) } ?? false }
     }
 
-    /// Builds the model from a value the walker accepted (every default present).
-    package static func build(_ v: ConfigValue, origin: SourceLocation) -> Scenario {
-        let buyers = v["buyers"]!, delays = v["delays"]!, storage = v["storage"]!, lock = v["lock"]!
-        var expect: [Invariant: Expectation] = [:]
-        if case .object(let fields)? = v["expect"] {
-            for (key, value) in fields {
-                expect[Invariant(rawValue: key)!] = Expectation(rawValue: value.text!)!
-            }
-        }
-        var invariants: [Invariant] = []
-        if case .list(let items)? = v["invariants"] {
-            invariants = items.compactMap { $0.text.flatMap(Invariant.init(rawValue:)) }.sorted()
-        }
-        return Scenario(
-            name: v["name"]!.text!,
-            description: v["description"]?.text,
-            tickets: v["tickets"]!.int!,
-            buyers: BuyerGroup(count: buyers["count"]!.int!, nameTemplate: buyers["name"]!.text!, wants: buyers["wants"]!.int!),
-            delays: Delays(search: delays["search"]!.delay!, write: delays["write"]!.delay!,
-                           truncate: delays["truncate"]!.delay!, start: delays["start"]!.delay!),
-            timeScale: v["time_scale"]!.number!,
-            storage: StorageConfig(kind: StorageKind(rawValue: storage["kind"]!.text!)!, path: storage["path"]!.text!,
-                                   write: WriteMode(rawValue: storage["write"]!.text!)!),
-            lock: LockConfig(mode: LockMode(rawValue: lock["mode"]!.text!)!, scope: LockScope(rawValue: lock["scope"]!.text!)!,
-                             retries: lock["retries"]?.int ?? 100),
-            trials: v["trials"]!.int!,
-            seed: v["seed"]?.int.map { UInt64($0) },
-            timeoutNs: { if case .duration(let ns)? = v["timeout"] { return ns } else { return 60_000_000_000 } }(),
-            invariants: invariants,
-            expect: expect,
-            faults: FaultSchema.build(v["faults"]),
-            origin: origin)
-    }
-
     package static func yamlDiagnostic(_ error: Error, path: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(path: path, line: mark.line, column: mark.column) }
         switch error as? YamlError {

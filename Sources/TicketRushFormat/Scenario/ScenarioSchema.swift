@@ -48,10 +48,10 @@ public enum ScenarioSchema {
     public static let version = 1
 
     package static let delayFields: [Field] = [
-        Field("search", .delay, default: .duration(0), "after reading the count in search (the tutorial's first sleep)"),
-        Field("write", .delay, default: .duration(0), "after deciding to buy, before writing (the tutorial's second sleep)"),
-        Field("truncate", .delay, default: .duration(0), "in-place writes only: between truncating the file and writing the new text"),
-        Field("start", .delay, default: .duration(0), "stagger after the start barrier, before the first step"),
+        Field("search", .delay, default: .delay(Delays.defaultDelay), "after reading the count in search (the tutorial's first sleep)"),
+        Field("write", .delay, default: .delay(Delays.defaultDelay), "after deciding to buy, before writing (the tutorial's second sleep)"),
+        Field("truncate", .delay, default: .delay(Delays.defaultDelay), "in-place writes only: between truncating the file and writing the new text"),
+        Field("start", .delay, default: .delay(Delays.defaultDelay), "stagger after the start barrier, before the first step"),
     ]
 
     /// The top-level keys of a scenario; the sweep keys (`matrix`, …) come from `SweepSchema`.
@@ -64,34 +64,110 @@ public enum ScenarioSchema {
         Field("tickets", .integer(min: 0, max: nil), required: true, "the initial {\"count\": N}"),
         Field("buyers", .object([
             Field("count", .integer(min: 1, max: 100_000), required: true, "how many buyer processes to fork"),
-            Field("name", .text(nonEmpty: true), default: .text("buyer-{n}"), "name template; {n} is the 1-based buyer index"),
-            Field("wants", .integer(min: 1, max: 1_000_000), default: .int(1), "tickets each buyer tries to get: one search+purchase task each, stopping at sold-out"),
+            Field("name", .text(nonEmpty: true), default: .text(BuyerGroup.defaultNameTemplate), "name template; {n} is the 1-based buyer index"),
+            Field("wants", .integer(min: 1, max: 1_000_000), default: .int(BuyerGroup.defaultWants), "tickets each buyer tries to get: one search+purchase task each, stopping at sold-out"),
         ], shorthand: "count"), required: true, "the buyers; a bare number is {count: N}"),
         Field("delays", .object(delayFields, shorthand: nil), default: .object([:]), "waits inside each task; each defaults to 0"),
-        Field("time_scale", .positiveNumber, default: .number(1), "multiplies every delay"),
+        Field("time_scale", .positiveNumber, default: .number(Scenario.defaultTimeScale), "multiplies every delay"),
         Field("storage", .object([
-            Field("kind", .choice(StorageKind.allCases.map(\.rawValue)), default: .text("json"), "the storage format"),
-            Field("path", .relativePath, default: .text("db.json"), "relative to the trial's fresh work folder; may not leave it"),
-            Field("write", .choice(WriteMode.allCases.map(\.rawValue)), default: .text(WriteMode.inPlace.rawValue),
+            Field("kind", .choice(StorageKind.allCases.map(\.rawValue)), default: .word(StorageConfig.defaultKind), "the storage format"),
+            Field("path", .relativePath, default: .text(StorageConfig.defaultPath), "relative to the trial's fresh work folder; may not leave it"),
+            Field("write", .choice(WriteMode.allCases.map(\.rawValue)), default: .word(StorageConfig.defaultWrite),
                   WriteMode.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
         ], shorthand: nil), default: .object([:]), "where the tickets are stored"),
         Field("lock", .object([
-            Field("mode", .choice(LockMode.allCases.map(\.rawValue)), default: .text(LockMode.none.rawValue),
+            Field("mode", .choice(LockMode.allCases.map(\.rawValue)), default: .word(LockConfig.defaultMode),
                   LockMode.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
-            Field("scope", .choice(LockScope.allCases.map(\.rawValue)), default: .text(LockScope.purchase.rawValue),
+            Field("scope", .choice(LockScope.allCases.map(\.rawValue)), default: .word(LockConfig.defaultScope),
                   LockScope.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
-            Field("retries", .integer(min: 0, max: 1_000_000), default: .int(100),
+            Field("retries", .integer(min: 0, max: 1_000_000), default: .int(LockConfig.defaultRetries),
                   "optimistic: how many times one task may start its purchase again after a version conflict; running out is an error outcome"),
         ], shorthand: "mode"), default: .object([:]), "the concurrency control; a bare word is {mode: WORD}"),
-        Field("trials", SweepSchema.trials, default: .object(["count": .int(1)]),
+        Field("trials", SweepSchema.trials, default: .object(["count": .int(Scenario.defaultTrials)]),
               "independent repetitions, fresh storage each: a number, or {until: {rate_below: 1%, confidence: 95%}, max: N}"),
         Field("seed", .integer(min: 0, max: nil), "fixes every random draw; default: a random seed, always recorded in the report"),
-        Field("timeout", .duration, default: .duration(60_000_000_000), "per trial; buyers still running then are killed and reported"),
-        Field("faults", .uniqueList(FaultSchema.item), default: .list([]),
+        Field("timeout", .duration, default: .duration(Scenario.defaultTimeoutNs), "per trial; buyers still running then are killed and reported"),
+        Field("faults", .uniqueList(FaultSchema.item), default: .list(Scenario.defaultFaults.map(FaultSchema.value)),
               "kill or stall buyers right after a step: {kill: {buyers: [N] | probability: P, at: STEP, limit: N}} or {stall: {..., for: DURATION}}"),
         Field("invariants", .uniqueList(.choice(Invariant.allCases.map(\.rawValue))),
-              default: .list(Invariant.allCases.map { .text($0.rawValue) }), "the invariants to judge (default: all)"),
+              default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
-              default: .object([:]), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
+              default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
     ]
+}
+
+extension ScenarioSchema {
+    /// The model from a value the walker accepted (every default filled in) and the
+    /// cross-key checks passed. Each key is read by its path; nothing here is a default:
+    /// an absent key means a `Field` lost its default, and is a located error, not a trap.
+    package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> Scenario {
+        let (trials, rule) = try SweepSchema.trialCount(d)
+        var invariants: [Invariant] = []
+        for item in try d.items("invariants") { invariants.append(try item.decode()) }
+        var expect: [Invariant: Expectation] = [:]
+        for (key, value) in try d.entries("expect") {
+            guard let invariant = Invariant(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no invariant") }
+            expect[invariant] = try value.decode()
+        }
+        var seed: UInt64?
+        if let written = try d.optional("seed", as: Int.self) {
+            guard let value = UInt64(exactly: written) else { throw d.error("seed", "'seed' must be an integer >= 0, got \(written)") }
+            seed = value
+        }
+        var scenario = Scenario(
+            name: try d.required("name"),
+            description: try d.optional("description"),
+            tickets: try d.required("tickets"),
+            buyers: BuyerGroup(count: try d.required("buyers.count"), nameTemplate: try d.required("buyers.name"),
+                               wants: try d.required("buyers.wants")),
+            delays: Delays(search: try d.required("delays.search"), write: try d.required("delays.write"),
+                           truncate: try d.required("delays.truncate"), start: try d.required("delays.start")),
+            timeScale: try d.required("time_scale"),
+            storage: StorageConfig(kind: try d.required("storage.kind"), path: try d.required("storage.path"),
+                                   write: try d.required("storage.write")),
+            lock: LockConfig(mode: try d.required("lock.mode"), scope: try d.required("lock.scope"),
+                             retries: try d.required("lock.retries")),
+            trials: trials,
+            seed: seed,
+            timeoutNs: try d.required("timeout", as: Nanoseconds.self).ns,
+            invariants: invariants.sorted(),
+            expect: expect,
+            faults: try FaultSchema.build(d),
+            origin: d.origin)
+        scenario.stopRule = rule
+        return scenario
+    }
+
+    /// Checks of one plain scenario that need more than one key: `expect` names judged
+    /// invariants, and the faults' own (`FaultSchema.check`). The sweep keys' are `SweepSchema.check`.
+    package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        var out = FaultSchema.check(value, locations: locations, path: path)
+        guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
+        let judged = Set(list.compactMap(\.text))
+        for key in expect.keys.sorted() where !judged.contains(key) {
+            let where_ = locations["expect.\(key):key"] ?? locations["expect"] ?? SourceLocation(path: path, line: 1, column: 1)
+            out.append(Diagnostic(at: where_, "'expect.\(key)' names an invariant that 'invariants' leaves out"))
+        }
+        return out
+    }
+}
+
+extension ConfigValue {
+    /// A word of the format from the model's enum (`lock.mode: none`).
+    package static func word<W: RawRepresentable>(_ word: W) -> ConfigValue where W.RawValue == String { .text(word.rawValue) }
+
+    /// A delay of the model as the walker reads it back.
+    package static func delay(_ delay: Delay) -> ConfigValue {
+        switch delay {
+        case .fixed(let ns): return .duration(ns)
+        case .uniform(let low, let high): return .uniform(low, high)
+        }
+    }
+}
+
+extension Dictionary where Key: RawRepresentable, Key.RawValue == String, Value == ConfigValue {
+    /// `[Invariant: ConfigValue]` as the mapping the walker builds.
+    package var keyedByRawValue: [String: ConfigValue] {
+        Dictionary<String, ConfigValue>(uniqueKeysWithValues: map { ($0.key.rawValue, $0.value) })
+    }
 }

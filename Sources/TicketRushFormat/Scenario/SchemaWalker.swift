@@ -188,15 +188,9 @@ package struct SchemaWalker {
         return ns
     }
 
-    /// Checks that need more than one key.
+    /// Checks that need more than one key (`ScenarioSchema.check`).
     package mutating func crossCheck(_ value: ConfigValue?) {
-        if let value { diagnostics += FaultSchema.check(value, locations: locations, path: path) }
-        guard let value, case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return }
-        let judged = Set(list.compactMap(\.text))
-        for key in expect.keys.sorted() where !judged.contains(key) {
-            let where_ = locations["expect.\(key):key"] ?? locations["expect"] ?? SourceLocation(path: path, line: 1, column: 1)
-            diagnostics.append(Diagnostic(at: where_, "'expect.\(key)' names an invariant that 'invariants' leaves out"))
-        }
+        if let value { diagnostics += ScenarioSchema.check(value, locations: locations, path: path) }
     }
 
     /// Why a storage path is not allowed, or nil.

@@ -22,9 +22,9 @@ package enum SweepSchema {
     /// `matrix` and `expect_by_cell`, built from the plain scenario's fields.
     package static func fields(sweeping scenario: [Field]) -> [Field] {
         let paths = sweepable(scenario)
-        let expectShape = scenario.first { $0.name == "expect" }!.shape
+        let expectShape = scenario.first { $0.name == "expect" }?.shape ?? .object([], shorthand: nil)
         return [
-            Field("matrix", .object(paths.map { Field($0.path, .uniqueList($0.shape), "values of \($0.path) to sweep") }, shorthand: nil),
+            Field("matrix", matrix(sweeping: scenario),
                   "key path → list of values; the scenario runs once per combination (cross product), each cell named NAME[path=value,…]"),
             Field("expect_by_cell", .uniqueList(.object([
                 Field("where", .object(paths.map { Field($0.path, $0.shape, "this cell's \($0.path)") }, shorthand: nil), required: true,
@@ -34,13 +34,77 @@ package enum SweepSchema {
         ]
     }
 
+    /// The shape of `matrix`: each sweepable key path → a list of its values.
+    package static func matrix(sweeping scenario: [Field]) -> Shape {
+        .object(sweepable(scenario).map { Field($0.path, .uniqueList($0.shape), "values of \($0.path) to sweep") }, shorthand: nil)
+    }
+
     /// `trials`: a bare count, or a rule that runs until the violation rate is bounded.
     package static let trials: Shape = .object([
         Field("count", .integer(min: 1, max: 1_000_000), "run exactly this many trials"),
         Field("until", .object([
             Field("rate_below", .text(nonEmpty: true), required: true, "stop once the 95% upper bound of the violation rate is below this (e.g. 1%)"),
-            Field("confidence", .text(nonEmpty: true), default: .text("95%"), "confidence of that bound (e.g. 95%, 99%)"),
+            Field("confidence", .text(nonEmpty: true), default: .text(percent(StopRule.defaultConfidence)), "confidence of that bound (e.g. 95%, 99%)"),
         ], shorthand: nil), "run until the violation rate is bounded, a violation appears, or max is reached"),
-        Field("max", .integer(min: 1, max: 1_000_000), "most trials with until (default 10000)"),
+        Field("max", .integer(min: 1, max: 1_000_000), "most trials with until (default \(StopRule.defaultMaxTrials))"),
     ], shorthand: "count")
+
+    /// `95%` for 0.95: a fraction as `trials.until` writes it.
+    package static func percent(_ fraction: Double) -> String {
+        ScenarioYAML.number((fraction * 100 * 1_000_000).rounded() / 1_000_000) + "%"
+    }
+
+    /// `trials` as a count and a stopping rule: a count, or `until` (with `max`).
+    package static func trialCount(_ d: ConfigDecoder) throws(Diagnostic) -> (count: Int, rule: StopRule?) {
+        let trials = try d.nested("trials")
+        func fail(_ key: String, _ message: String) -> Diagnostic { d.error(key, message, orAt: "trials") }
+        guard trials.has("until") else {
+            if trials.has("max") { throw fail("trials.max", "'trials.max' only applies with 'trials.until'") }
+            return (try trials.optional("count") ?? Scenario.defaultTrials, nil)
+        }
+        if trials.has("count") { throw fail("trials.count", "'trials' takes count or until, not both") }
+        let rateText = try trials.optional("until.rate_below", as: String.self)
+        guard let rate = rateText.flatMap(StopRule.fraction) else {
+            throw fail("trials.until.rate_below", "'trials.until.rate_below' must be a rate such as 1% or 0.01, above 0 and below 100%, got '\(rateText ?? "")'")
+        }
+        let confidenceText = try trials.optional("until.confidence", as: String.self)
+        guard let confidence = confidenceText.flatMap(StopRule.fraction), confidence >= 0.5 else {
+            throw fail("trials.until.confidence", "'trials.until.confidence' must be a confidence such as 95% or 0.99, from 50% to below 100%, got '\(confidenceText ?? "")'")
+        }
+        return (try trials.optional("max") ?? StopRule.defaultMaxTrials, StopRule(rateBelow: rate, confidence: confidence))
+    }
+
+    /// Checks of the sweep keys that need more than one key: `expect_by_cell` needs a
+    /// `matrix`, and may only name swept key paths, their matrix values, and judged invariants.
+    /// `swept` is nil for a document without a matrix.
+    package static func check(_ value: ConfigValue, swept: [String]?, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        guard case .list(let entries)? = value["expect_by_cell"] else { return [] }
+        let fallback = locations["expect_by_cell"] ?? SourceLocation(path: path, line: 1, column: 1)
+        guard let swept else { return [Diagnostic(at: fallback, "'expect_by_cell' needs a 'matrix' to choose cells from")] }
+        var out: [Diagnostic] = []
+        var judged = Set<String>()
+        if case .list(let items)? = value["invariants"] { judged = Set(items.compactMap(\.text)) }
+        for (i, entry) in entries.enumerated() {
+            let base = "expect_by_cell[\(i)]"
+            for (key, wanted) in fields(entry["where"]).sorted(by: { $0.key < $1.key }) {
+                let at = locations["\(base).where.\(key)"] ?? fallback
+                guard swept.contains(key) else {
+                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is not swept by 'matrix' (swept: \(swept.joined(separator: ", ")))"))
+                    continue
+                }
+                if case .list(let values)? = value["matrix"]?[key], !values.contains(wanted) {
+                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is \(MatrixExpansion.text(wanted)), not one of the matrix values (\(values.map(MatrixExpansion.text).joined(separator: ", ")))"))
+                }
+            }
+            for key in fields(entry["expect"]).keys.sorted() where !judged.contains(key) {
+                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, "'\(base).expect.\(key)' names an invariant that 'invariants' leaves out"))
+            }
+        }
+        return out
+    }
+
+    private static func fields(_ value: ConfigValue?) -> [String: ConfigValue] {
+        if case .object(let fields)? = value { return fields }
+        return [:]
+    }
 }

@@ -23,12 +23,23 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
     public var stopRule: StopRule? = nil
 
+    // The defaults of the format, declared once: these initialisers and the `Field`
+    // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
+    // docs/scenarios.md) all read them.
+    public static let defaultTimeScale: Double = 1
+    public static let defaultTrials = 1
+    public static let defaultTimeoutNs: Int64 = 60_000_000_000
+    public static let defaultInvariants: [Invariant] = Invariant.allCases
+    public static let defaultFaults: [Fault] = []
+    /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
+    public static let defaultExpect: [Invariant: Expectation] = [:]
+
     public init(
         name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,
-        delays: Delays = Delays(), timeScale: Double = 1, storage: StorageConfig = StorageConfig(),
-        lock: LockConfig = LockConfig(), trials: Int = 1, seed: UInt64? = nil,
-        timeoutNs: Int64 = 60_000_000_000, invariants: [Invariant] = Invariant.allCases,
-        expect: [Invariant: Expectation] = [:], faults: [Fault] = [], origin: SourceLocation? = nil
+        delays: Delays = Delays(), timeScale: Double = defaultTimeScale, storage: StorageConfig = StorageConfig(),
+        lock: LockConfig = LockConfig(), trials: Int = defaultTrials, seed: UInt64? = nil,
+        timeoutNs: Int64 = defaultTimeoutNs, invariants: [Invariant] = defaultInvariants,
+        expect: [Invariant: Expectation] = defaultExpect, faults: [Fault] = defaultFaults, origin: SourceLocation? = nil
     ) {
         self.name = name
         self.description = description
@@ -49,7 +60,7 @@ public struct Scenario: Sendable, Codable, Equatable {
 
     /// What the scenario expects of `invariant` (hold unless stated).
     public func expectation(for invariant: Invariant) -> Expectation {
-        expect[invariant] ?? .hold
+        expect[invariant] ?? Expectation.defaultValue
     }
 
     /// Tickets asked for in all: buyers × wants.
@@ -63,7 +74,10 @@ public struct BuyerGroup: Sendable, Codable, Equatable {
     public var nameTemplate: String
     public var wants: Int
 
-    public init(count: Int, nameTemplate: String = "buyer-{n}", wants: Int = 1) {
+    public static let defaultNameTemplate = "buyer-{n}"
+    public static let defaultWants = 1
+
+    public init(count: Int, nameTemplate: String = defaultNameTemplate, wants: Int = defaultWants) {
         self.count = count
         self.nameTemplate = nameTemplate
         self.wants = wants
@@ -82,7 +96,10 @@ public struct Delays: Sendable, Codable, Equatable {
     public var truncate: Delay
     public var start: Delay
 
-    public init(search: Delay = .zero, write: Delay = .zero, truncate: Delay = .zero, start: Delay = .zero) {
+    /// Every delay's default: none.
+    public static let defaultDelay = Delay.zero
+
+    public init(search: Delay = defaultDelay, write: Delay = defaultDelay, truncate: Delay = defaultDelay, start: Delay = defaultDelay) {
         self.search = search
         self.write = write
         self.truncate = truncate
@@ -113,7 +130,11 @@ public struct StorageConfig: Sendable, Codable, Equatable {
     public var path: String
     public var write: WriteMode
 
-    public init(kind: StorageKind = .json, path: String = "db.json", write: WriteMode = .inPlace) {
+    public static let defaultKind = StorageKind.json
+    public static let defaultPath = "db.json"
+    public static let defaultWrite = WriteMode.inPlace
+
+    public init(kind: StorageKind = defaultKind, path: String = defaultPath, write: WriteMode = defaultWrite) {
         self.kind = kind
         self.path = path
         self.write = write
@@ -147,7 +168,11 @@ public struct LockConfig: Sendable, Codable, Equatable {
     /// Optimistic: retries allowed per task.
     public var retries: Int
 
-    public init(mode: LockMode = .none, scope: LockScope = .purchase, retries: Int = 100) {
+    public static let defaultMode = LockMode.none
+    public static let defaultScope = LockScope.purchase
+    public static let defaultRetries = 100
+
+    public init(mode: LockMode = defaultMode, scope: LockScope = defaultScope, retries: Int = defaultRetries) {
         self.mode = mode
         self.scope = scope
         self.retries = retries
@@ -178,6 +203,9 @@ public enum Expectation: String, Sendable, Codable, CaseIterable {
     case hold
     /// Violated in at least one trial.
     case violated
+
+    /// What an invariant the scenario does not mention in `expect` is expected to do.
+    public static let defaultValue = Expectation.hold
 }
 
 /// A place in a scenario file.

@@ -41,7 +41,11 @@ public struct StopRule: Sendable, Codable, Equatable {
     /// Confidence of that bound, as a fraction (0.95).
     public var confidence: Double
 
-    public init(rateBelow: Double, confidence: Double = 0.95) {
+    public static let defaultConfidence = 0.95
+    /// Most trials under a rule when `trials.max` is not given.
+    public static let defaultMaxTrials = 10_000
+
+    public init(rateBelow: Double, confidence: Double = defaultConfidence) {
         self.rateBelow = rateBelow
         self.confidence = confidence
     }
