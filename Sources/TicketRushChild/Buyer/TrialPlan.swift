@@ -12,12 +12,12 @@ package struct TrialPlan: Sendable {
     package var timeScale: Double
     package var seed: UInt64
     /// Optimistic: how many times one task may start its purchase again.
-    package var retries: Int = 100
+    package var retries: Int = LockConfig.defaultRetries
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     package var stops: [Int: [EventKind]] = [:]
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
-                 lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = 100,
+                 lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,
                  stops: [Int: [EventKind]] = [:]) {
         self.wants = wants
         self.lockMode = lockMode
