@@ -107,7 +107,7 @@ struct RunCommand: ParsableCommand {
         }
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
-        var progress = Progress(mode: Progress.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
+        var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
             FileHandle.standardError.write(Data($0.utf8))
         }
         var records: [TrialRecord] = []

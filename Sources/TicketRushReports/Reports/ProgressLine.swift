@@ -6,7 +6,7 @@ import TicketRushChecks
 
 /// The progress line on stderr: redrawn in place on a terminal, a plain line every few
 /// seconds otherwise (CI logs), nothing when quiet.
-public struct Progress {
+public struct ProgressLine {
     public enum Mode { case terminal, lines, quiet }
 
     package let mode: Mode
