@@ -35,10 +35,10 @@ public struct ScenarioLoader {
     /// for `validate` (warnings at the right line) and `show`.
     public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
         guard let yaml = String(data: data, encoding: .utf8) else {
-            return ([], [Diagnostic(at: Self.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
+            return ([], [Diagnostic(at: SourceText.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
         }
         if yaml.contains("\u{0}") {
-            return ([], [Diagnostic(at: Self.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
+            return ([], [Diagnostic(at: SourceText.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
         }
         let composed = YAMLComposer(path: path).compose(yaml)
         guard var documents = composed.documents else { return ([], composed.diagnostics) }
@@ -94,7 +94,7 @@ public struct ScenarioLoader {
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return Diagnostic(at: again ?? first, "duplicate key \(names) in one mapping (first at line \(first.line)); YAML allows each key once")
         case .reader(let problem, let offset, _, let yaml):
-            return Diagnostic(at: offset.map { location(ofOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
+            return Diagnostic(at: offset.map { SourceText.location(scalarOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
         default:
             return Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "YAML: \(error)")
         }
@@ -122,39 +122,5 @@ public struct ScenarioLoader {
             }
         }
         return nil
-    }
-
-    /// Line and column of the first invalid UTF-8 byte.
-    package static func firstInvalidUTF8(_ data: Data, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let s):
-                if s == "\n" { line += 1; column = 1 } else { column += 1 }
-            case .emptyInput, .error:
-                break loop
-            }
-        }
-        return SourceLocation(path: path, line: line, column: column)
-    }
-
-    package static func location(of needle: Character, in text: String, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        for ch in text {
-            if ch == needle { break }
-            if ch == "\n" || ch == "\r\n" || ch == "\r" { line += 1; column = 1 } else { column += 1 }
-        }
-        return SourceLocation(path: path, line: line, column: column)
-    }
-
-    package static func location(ofOffset offset: Int, in text: String, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        for (i, s) in text.unicodeScalars.enumerated() {
-            if i >= offset { break }
-            if s == "\n" { line += 1; column = 1 } else { column += 1 }
-        }
-        return SourceLocation(path: path, line: line, column: column)
     }
 }
