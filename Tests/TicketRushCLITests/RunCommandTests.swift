@@ -145,8 +145,11 @@ final class RunCommandTests: XCTestCase {
             buyers: 4
             delays: {search: 30s}
             """, to: "long-\(UUID().uuidString).yaml", in: dir)
+        // Signal only once a trial has begun (its folder exists), never after a guessed sleep.
+        let work = dir.appendingPathComponent("work")
         let status = try CLI.interrupt(["run", file, "--junit", dir.appendingPathComponent("j.xml").path,
-                                        "--reports", dir.appendingPathComponent("reports").path], after: 700_000)
+                                        "--reports", dir.appendingPathComponent("reports").path, "--work", work.path],
+                                       ready: { CLI.hasTrialFolder(in: work) })
         XCTAssertEqual(status, 130)
         XCTAssertFalse(try CLI.processesRemain(matching: file), "buyer processes survived the interrupt")
     }

@@ -78,6 +78,7 @@ final class SweepCommandTests: XCTestCase {
         let again = dir.appendingPathComponent("again")
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.currentDirectoryURL = dir
         shell.arguments = ["-c", "'\(CLI.binary.path)'" + command.dropFirst("ticketrush".count) + " --reports '\(again.path)' --quiet >/dev/null"]
         try shell.run()
         shell.waitUntilExit()
@@ -239,7 +240,10 @@ final class SweepCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let file = try CLI.write("name: long\ntickets: 1\nbuyers: 3\ndelays: {search: 30s}\ntrials: 4\n",
                                  to: "long-\(UUID().uuidString).yaml", in: dir)
-        let status = try CLI.interrupt(["run", file, "--jobs", "2", "--reports", dir.appendingPathComponent("r").path], after: 800_000)
+        // Signal only once a worker is inside a trial (its folder exists), never after a guessed sleep.
+        let work = dir.appendingPathComponent("work")
+        let status = try CLI.interrupt(["run", file, "--jobs", "2", "--reports", dir.appendingPathComponent("r").path, "--work", work.path],
+                                       ready: { CLI.hasTrialFolder(in: work) })
         XCTAssertEqual(status, 130)
         XCTAssertFalse(try CLI.processesRemain(matching: file), "workers or buyers survived the interrupt")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/junit.xml").path))
