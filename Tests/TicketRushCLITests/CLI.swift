@@ -185,3 +185,26 @@ enum CLI {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 }
+
+extension CLI {
+    /// The capture groups of the first match of `pattern` in `text` (nil for a group that
+    /// did not take part), or nil when nothing matches: for reading a number out of a line
+    /// and asserting a bound on it rather than an exact racy value.
+    static func captures(_ pattern: String, in text: String) -> [String?]? {
+        guard let re = try? NSRegularExpression(pattern: pattern),
+              let match = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        return (1..<match.numberOfRanges).map { i in Range(match.range(at: i), in: text).map { String(text[$0]) } }
+    }
+
+    /// The first capture group of `pattern` in `text` as an integer, or nil.
+    static func number(_ pattern: String, in text: String) -> Int? {
+        captures(pattern, in: text)?.first.flatMap { $0.flatMap { Int($0) } }
+    }
+
+    /// The most tickets one trial sold, from a summary line's "sold N of T" or "sold A–B of T".
+    static func mostSold(scenario: String, in text: String) -> Int? {
+        guard let groups = captures(#"  \#(NSRegularExpression.escapedPattern(for: scenario))  \d+ trials  sold (\d+)(?:–(\d+))? of \d+"#, in: text),
+              let low = groups[0].flatMap({ Int($0) }) else { return nil }
+        return groups[1].flatMap { Int($0) } ?? low
+    }
+}

@@ -44,7 +44,11 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(rows.count, 12)
         XCTAssertEqual(rows[0]["lock.mode"], "none")
         XCTAssertEqual(rows[0]["buyers.count"], "2")
-        XCTAssertEqual(rows[0]["no-oversell"], "violated")
+        // Whether trial 1 of the 2-buyer race oversold is the scheduler's choice; that some
+        // unlocked trial did (the cell PASSes with expect violated), and no locked one did, is not.
+        XCTAssertTrue(rows.allSatisfy { ["holds", "violated"].contains($0["no-oversell"] ?? "") }, "\(rows)")
+        XCTAssertTrue(rows.contains { $0["lock.mode"] == "none" && $0["no-oversell"] == "violated" }, "\(rows)")
+        XCTAssertTrue(rows.filter { $0["lock.mode"] == "flock" }.allSatisfy { $0["no-oversell"] == "holds" }, "\(rows)")
         XCTAssertEqual(rows[11]["lock.mode"], "flock")
         XCTAssertEqual(rows[11]["sold"], "1")
         let json = try summary(reports)
