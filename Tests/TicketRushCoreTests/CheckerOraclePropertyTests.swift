@@ -1,13 +1,8 @@
 import XCTest
-// Main splits TicketRushCore into targets (issue 8, item 1): import whichever layout this tree has.
-#if canImport(TicketRushChecks)
 @testable import TicketRushModel
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushChecks
-#else
-@testable import TicketRushCore
-#endif
 
 /// The checkers against a model store: histories generated from a model whose truth is
 /// known by construction, judged by the real checkers.

@@ -1,13 +1,8 @@
 import XCTest
-// Main splits TicketRushCore into targets (issue 8, item 1): import whichever layout this tree has.
-#if canImport(TicketRushChecks)
 @testable import TicketRushModel
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushChecks
-#else
-@testable import TicketRushCore
-#endif
 
 /// What a reader can see of a document an in-place writer is halfway through: a prefix.
 /// A prefix must never pass for a different count, or torn reads would go uncounted.

@@ -1,13 +1,8 @@
 import XCTest
-// Main splits TicketRushCore into targets (issue 8, item 1): import whichever layout this tree has.
-#if canImport(TicketRushChecks)
 @testable import TicketRushModel
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushChecks
-#else
-@testable import TicketRushCore
-#endif
 
 /// `show` prints durations with `DurationText.format` and the loader reads them back with
 /// `parse`: the two must agree on every duration a scenario can hold.

@@ -1,13 +1,8 @@
 import XCTest
-// Main splits TicketRushCore into targets (issue 8, item 1): import whichever layout this tree has.
-#if canImport(TicketRushChecks)
 @testable import TicketRushModel
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushChecks
-#else
-@testable import TicketRushCore
-#endif
 
 /// Buyers write 32-byte records and the runner decodes them: every field must survive.
 final class EventWirePropertyTests: XCTestCase {

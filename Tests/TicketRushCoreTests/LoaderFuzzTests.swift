@@ -1,14 +1,9 @@
 import Foundation
 import XCTest
-// Main splits TicketRushCore into targets (issue 8, item 1): import whichever layout this tree has.
-#if canImport(TicketRushChecks)
 @testable import TicketRushModel
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushChecks
-#else
-@testable import TicketRushCore
-#endif
 
 /// The shipped scenarios, mutated a few hundred ways with a fixed seed: whatever the text,
 /// validating never traps, every diagnostic points into the file, and `load` fails exactly
