@@ -16,16 +16,18 @@ let package = Package(
     targets: [
         // POSIX pieces that do not import into Swift (F_OFD_SETLKW, signal flags).
         .target(name: "CTicketRush"),
+        // The database clients (docs/storage.md): libsqlite3 and libpq linked, hiredis loaded with dlopen.
+        .target(name: "CTicketRushEngines", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("pq"), .linkedLibrary("dl")]),
         // Scenario, events, verdicts: plain Codable values, no Foundation.
         .target(name: "TicketRushModel"),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
         .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", .product(name: "Yams", package: "Yams")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
-        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush"]),
+        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush", "CTicketRushEngines"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
         .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
         // Folders, plan, fork, collect, teardown, reap, workers.
-        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "CTicketRush"]),
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "CTicketRush", "CTicketRushEngines"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         .executableTarget(

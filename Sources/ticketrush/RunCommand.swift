@@ -58,6 +58,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line; no progress line.")
     var quiet = false
 
+    @Flag(help: "Fail (exit 1) instead of skipping a scenario whose storage engine is not installed (CI uses this, so it can never pass by skipping).")
+    var requireEngines = false
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
         if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
@@ -83,6 +86,14 @@ struct RunCommand: ParsableCommand {
             }
             scenarios = chosen
         }
+        // Engines not installed here: their scenarios are reported as skipped, with what to install.
+        var skipped: [(Scenario, String)] = []
+        scenarios.removeAll { s in
+            guard let why = EngineAvailability.missing(s) else { return false }
+            skipped.append((s, why))
+            return true
+        }
+        for (s, why) in skipped { printError("ticketrush: \(requireEngines ? "error" : "skipping") \(s.name): \(why)") }
         let shardSpec = shard.flatMap(Shard.init)
         if shardSpec != nil, seed == nil, let unseeded = scenarios.first(where: { $0.seed == nil }) {
             printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
@@ -100,11 +111,29 @@ struct RunCommand: ParsableCommand {
         }
         defer { workFolder.finish() }
 
+        // Private servers (postgres, redis) for scenarios without a url: once per run, stopped on every way out.
+        let servers = EngineServers()
+        defer { servers.stop() }
+        do {
+            try servers.start(for: scenarios, buyers: scenarios.map(\.buyers.count).max() ?? 1)
+        } catch let error as RunnerError {
+            servers.stop()
+            printError("ticketrush: error: \(error)")
+            if case .interrupted = error { throw ExitCode(130) }
+            throw ExitCode(3)
+        } catch {
+            servers.stop()
+            printError("ticketrush: error: a private server could not start: \(error)")
+            throw ExitCode(3)
+        }
+        if !quiet { for line in servers.startLines { print(line) } }
+
         let transcript = self.transcript, events = self.events
-        let executor = UnitExecutor(plan: plan, work: workFolder) { scenario, history in
+        var executor = UnitExecutor(plan: plan, work: workFolder) { scenario, history in
             if transcript { print(Transcript.lines(history, scenario: scenario.name).joined(separator: "\n")) }
             if let events { try writeEvents(history, scenario: scenario.name, under: events) }
         }
+        executor.endpoints = servers.endpoints
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
         var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
@@ -128,7 +157,12 @@ struct RunCommand: ParsableCommand {
         }
         progress.end()
 
-        let cells = plan.scenarios.indices.map { CellRecord(plan.scenarios[$0], seed: plan.seeds[$0], trials: plan.trialCounts[$0]) }
+        var cells = plan.scenarios.indices.map { CellRecord(plan.scenarios[$0], seed: plan.seeds[$0], trials: plan.trialCounts[$0]) }
+        for (s, why) in skipped {
+            var cell = CellRecord(s, seed: seed ?? s.seed ?? 0, trials: 0)
+            cell.skipped = why
+            cells.append(cell)
+        }
         // A run cut short still writes its reports, marked incomplete: never a false green.
         let results = RunResults(shard: shardSpec.map { RunResults.Shard(k: $0.k, n: $0.n) }, startedAt: startedAt, cells: cells,
                                  trials: records, incomplete: failure.map(Self.incompleteReason))
@@ -152,6 +186,10 @@ struct RunCommand: ParsableCommand {
             return
         }
         if status != 0 { throw ExitCode(status) }
+        if requireEngines, !skipped.isEmpty {
+            printError("ticketrush: error: --require-engines: \(skipped.count) scenario(s) skipped because their engine is not installed")
+            throw ExitCode(1)
+        }
     }
 
     /// The short reason an incomplete run's reports give.

@@ -27,6 +27,9 @@ public enum Evidence: Sendable, Codable, Equatable {
     case incomplete([Incompleteness])
     /// The checker itself failed (a bug): never a verdict about the system.
     case checkerFailed(String)
+    /// The invariant does not apply to this storage (no-torn-read on a database): the
+    /// verdict is `unknown`, and reports show it as not applicable (JUnit `<skipped>`).
+    case notApplicable(String)
 
     /// A task with the wrong number of outcomes.
     public struct TaskCount: Sendable, Codable, Equatable {
@@ -81,7 +84,7 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
         case .undersell(_, _, let final, _): return final
         case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
-        case .finalUnreadable, .incomplete, .checkerFailed: return 0
+        case .finalUnreadable, .incomplete, .checkerFailed, .notApplicable: return 0
         }
     }
 }

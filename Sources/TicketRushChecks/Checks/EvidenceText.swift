@@ -32,6 +32,8 @@ public enum EvidenceText {
                 }
                 return ("\(removed) tickets gone but only \(plural(bought, "purchase")) reported", details)
             }
+        case .notApplicable(let why):
+            return ("not applicable: \(why)", [])
         case .finalUnreadable(let read):
             return ("the final document could not be read (\(describe(read)))", [])
         case .tornReads(let first, let total, let readers, let writer):

@@ -8,6 +8,10 @@ public struct InvariantReport: Sendable {
         case unmet
         /// Some trials were unknown and none decided the expectation.
         case undetermined
+        /// The invariant does not apply to the storage (no-torn-read on a database).
+        case notApplicable = "not-applicable"
+        /// The scenario did not run: its engine is not installed (`skipReason`).
+        case skipped
     }
 
     /// A trial's result, kept as evidence.
@@ -22,6 +26,10 @@ public struct InvariantReport: Sendable {
     public var trials = 0
     public var violated = 0
     public var unknown = 0
+    /// Trials where the invariant did not apply.
+    public var notApplicable = 0
+    /// Why the scenario did not run (its engine is missing), or nil.
+    public var skipReason: String?
     /// The first violating (else unknown) trial, and the worst violating one.
     public var first: Example?
     public var worst: Example?
@@ -38,6 +46,10 @@ public struct InvariantReport: Sendable {
         trials += 1
         let example = Example(trial: trial, seed: seed, result: result)
         if sample == nil { sample = example }
+        if result.notApplicable {
+            notApplicable += 1
+            return
+        }
         switch result.verdict {
         case .holds: break
         case .unknown:
@@ -51,6 +63,8 @@ public struct InvariantReport: Sendable {
     }
 
     public var status: Status {
+        if skipReason != nil { return .skipped }
+        if trials > 0, notApplicable == trials { return .notApplicable }
         switch expectation {
         case .hold:
             if violated > 0 { return .unmet }
@@ -69,6 +83,8 @@ public struct InvariantReport: Sendable {
 
     /// One line: what was seen against what was expected.
     public var summary: String {
+        if let skipReason { return "skipped: \(skipReason)" }
+        if status == .notApplicable { return sample.map(\.result.summary) ?? "not applicable" }
         switch (expectation, status) {
         case (.hold, .met):
             return "held in \(trials) of \(trials) trials (\(rateText))" + (sample.map { ": \($0.result.summary)" } ?? "")

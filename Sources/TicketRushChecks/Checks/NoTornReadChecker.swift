@@ -8,6 +8,9 @@ public struct NoTornReadChecker: Checker {
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
+        if !h.readsCanTear {
+            return result(.unknown, .notApplicable("a database engine never hands a reader a half-written value (\(h.storage) reads are whole rows or keys)"), h)
+        }
         let torn = h.tornReads
         guard let first = torn.first else { return result(.holds, .tornReads(first: [], total: 0, readers: 0, lastWriteBefore: nil), h) }
         let writer = h.events.last { $0.kind == .purchaseWrite && $0.tNs <= first.tNs }

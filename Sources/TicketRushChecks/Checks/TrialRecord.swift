@@ -31,6 +31,8 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var lockHoldNs: UInt64
     public var lockAcquisitions: Int
     public var timeline: Timeline?
+    /// Databases: the engines' own messages (errors with their SQLSTATE), if any.
+    public var engineMessages: [String]?
 
     public init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
         self.scenario = scenario
@@ -64,11 +66,12 @@ public struct TrialRecord: Codable, Sendable, Equatable {
         lockWaitNs = waitNs
         lockHoldNs = holdNs
         lockAcquisitions = acquisitions
+        engineMessages = h.engineMessages.isEmpty ? nil : h.engineMessages
         timeline = keepTimeline ? Timeline(buyers: h.buyerNames, events: h.events.map(h.relative)) : nil
     }
 
     /// True when some invariant was not plainly held (violated or unknown).
-    public var failed: Bool { results.contains { $0.verdict != .holds } }
+    public var failed: Bool { results.contains { $0.isProblem } }
 
     /// The trial's verdicts composed: the worst of them.
     public var verdict: Verdict { Verdict.compose(results.map(\.verdict)) }

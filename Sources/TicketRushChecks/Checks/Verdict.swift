@@ -21,6 +21,15 @@ public struct CheckResult: Sendable, Codable, Equatable {
         (summary, details) = EvidenceText.render(evidence, verdict: verdict, name: name)
     }
 
+    /// True when the invariant does not apply to the trial's storage (neither held nor violated).
+    public var notApplicable: Bool {
+        if case .notApplicable = evidence { return true }
+        return false
+    }
+
+    /// True when the invariant was violated or unknown (not applicable is neither).
+    public var isProblem: Bool { verdict != .holds && !notApplicable }
+
     /// How bad it was, for picking the worst trial.
     public var severity: Int { verdict == .violated ? evidence.severity : 0 }
 }
@@ -50,7 +59,7 @@ extension Checker {
         } catch {
             return CheckResult(invariant: invariant, verdict: .unknown, evidence: .checkerFailed("\(error)"), name: history.name)
         }
-        if history.incomplete.isEmpty || ignoresEvents { return result }
+        if history.incomplete.isEmpty || ignoresEvents || result.notApplicable { return result }
         if result.verdict == .violated && violationSurvivesGaps { return result }
         return CheckResult(invariant: invariant, verdict: .unknown, evidence: .incomplete(history.incomplete), name: history.name)
     }

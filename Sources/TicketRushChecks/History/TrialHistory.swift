@@ -21,6 +21,12 @@ public struct TrialHistory: Sendable {
     public var lockLabel: String
     /// Why the events may not be the whole story (empty: complete).
     public var incomplete: [Incompleteness]
+    /// False on a database engine: its reads cannot tear, so no-torn-read does not apply.
+    public var readsCanTear = true
+    /// The storage, for messages ("json", "sqlite", …).
+    public var storage = "json"
+    /// Databases: the engines' own messages the buyers logged (distinct, first few).
+    public var engineMessages: [String] = []
     /// Tasks paired into operations, Jepsen style, once per history.
     public private(set) var operations: [BuyerOperation]
 

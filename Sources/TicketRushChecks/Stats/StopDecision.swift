@@ -37,7 +37,7 @@ extension StopRule {
                 let name = r.invariant.rawValue
                 if holdViolated[name] != nil {
                     if r.verdict == .violated { holdViolated[name, default: 0] += 1 }
-                    if r.verdict != .holds { holdNotHeld[name, default: 0] += 1 }
+                    if r.isProblem { holdNotHeld[name, default: 0] += 1 }
                 } else if expectedSeen[name] != nil, r.verdict == .violated {
                     expectedSeen[name, default: 0] += 1
                 }

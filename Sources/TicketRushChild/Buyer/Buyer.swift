@@ -80,7 +80,7 @@ package struct Buyer {
             sink.emit(.searchTorn, task: task, value: Int64(bytes))
             return .finishing(.error(.tornRead, code: 0))
         case .failed(let code):
-            return .finishing(.error(.io, code: code))
+            return .finishing(failure(code))
         }
         MonotonicClock.sleep(ns: plan.delayNs(.search, buyer: index, task: task))
         return .purchasing
@@ -101,7 +101,7 @@ package struct Buyer {
             sink.emit(.purchaseTorn, task: task, value: Int64(bytes))
             return .finishing(.error(.tornRead, code: 0))
         case .failed(let code):
-            return .finishing(.error(.io, code: code))
+            return .finishing(failure(code))
         }
     }
 
@@ -123,7 +123,32 @@ package struct Buyer {
             sink.emit(.purchaseRetry, task: task, value: Int64(retries), aux: Int32(truncatingIfNeeded: seen))
             // Start the transaction again where it began.
             return plan.scope == .task ? .searching : .purchasing
+        case .retry(let reason):
+            retries += 1
+            if retries > plan.retries { return .finishing(.error(.retriesExhausted, code: 0)) }
+            sink.emit(.storeRetry, task: task, value: Int64(retries), aux: reason.rawValue)
+            // The engine rolled the transaction back: it begins again with the next acquire.
+            if holding {
+                _ = lock.release()
+                holding = false
+                sink.emit(.lockReleased, task: task)
+            }
+            return plan.scope == .task ? .searching : .purchasing
+        case .decremented(let count):
+            return .finishing(.bought(count))
+        case .soldOut:
+            return .finishing(.soldOut)
+        case .failed(let engineCode):
+            sink.emit(.storeError, task: task, value: engineCode)
+            return .finishing(.error(.engine, code: 0))
         }
+    }
+
+    /// A failed read: an engine's error (reported with its code), else an errno.
+    private func failure(_ code: Int32) -> Outcome {
+        guard let engineCode = store.engineError else { return .error(.io, code: code) }
+        sink.emit(.storeError, task: task, value: engineCode)
+        return .error(.engine, code: 0)
     }
 
     private mutating func finish(_ outcome: Outcome) -> Phase {

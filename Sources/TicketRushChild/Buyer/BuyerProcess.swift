@@ -10,9 +10,11 @@ package enum BuyerProcess {
         tr_reset_signal_handlers()
         let sink = EventSink(fd: eventFd, buyer: index, trigger: plan.stops[index].map(FaultTrigger.init(kinds:)))
         // The buyer's own handles, opened after fork so each has its own open file description.
-        let lock = plan.lockMode.makeLock(plan.lockContext, buyer: index)
+        // A database engine: the buyer's own connection, which is also its lock in the engine's modes.
+        let engine = plan.engine.map { EngineStore.connect($0, mode: plan.lockMode, buyer: index) }
+        let lock = engine.flatMap { $0.isLock ? $0.lock : nil } ?? plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
-        let store = JSONFileStore(path: plan.storagePath, mode: plan.writeMode, tag: index)
+        let store = engine?.store ?? JSONFileStore(path: plan.storagePath, mode: plan.writeMode, tag: index)
 
         var byte: UInt8 = 0
         while read(barrierFd, &byte, 1) < 0, errno == EINTR {}

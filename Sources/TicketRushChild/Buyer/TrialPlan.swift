@@ -15,6 +15,8 @@ package struct TrialPlan: Sendable {
     package var retries: Int = LockConfig.defaultRetries
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     package var stops: [Int: [EventKind]] = [:]
+    /// A database engine's connection target; nil for the JSON file.
+    package var engine: EngineTarget? = nil
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
                  lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,

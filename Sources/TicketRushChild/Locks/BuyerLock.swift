@@ -25,6 +25,15 @@ package enum CommitResult: Equatable {
     case written(Int32)
     /// Optimistic: the document had moved on to this version; nothing was written.
     case conflict(seen: Int)
+    /// Databases: the engine rolled the transaction back (busy, serialization failure,
+    /// deadlock, a version conflict); the purchase starts again.
+    case retry(RetryReason)
+    /// Databases, atomic: the one statement decremented the count to this.
+    case decremented(to: Int)
+    /// Databases, atomic: the statement found no ticket left; nothing was written.
+    case soldOut
+    /// Databases: the engine failed the write with this code (`EngineCode`).
+    case failed(engineCode: Int64)
 }
 
 extension BuyerLock {

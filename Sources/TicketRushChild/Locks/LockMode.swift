@@ -10,13 +10,15 @@ extension LockMode {
         case .mutex: return MutexLock(path: context.mutexPath)
         case .lockfile: return LockfileLock(path: context.lockFilePath, buyer: buyer)
         case .optimistic: return OptimisticLock(path: context.lockFilePath)
+        // The engines' modes are their stores (EngineStore); on a file they never validate.
+        case .transaction, .rowLock, .atomic, .advisory: return NoLock()
         }
     }
 
     /// Prepares what buyers share (files, semaphores) before the fork; called in the runner.
     package func prepare(_ context: LockContext) throws {
         switch self {
-        case .none, .lockfile: return  // the lock file must not exist until a buyer takes it
+        case .none, .lockfile, .transaction, .rowLock, .atomic, .advisory: return  // the lock file must not exist until a buyer takes it; the engines keep their own
         case .flock, .fcntl, .optimistic: try FlockLock.prepare(path: context.lockFilePath)
         case .semaphore: try SemaphoreLock.prepare(name: context.semaphoreName)
         case .mutex: try MutexLock.prepare(path: context.mutexPath)
@@ -39,6 +41,10 @@ extension LockMode {
         case .mutex: return "robust mutex in \(file(context.mutexPath))"
         case .lockfile: return "lock file \(file(context.lockFilePath))"
         case .optimistic: return "version check under flock on \(file(context.lockFilePath))"
+        case .transaction: return "the engine's transaction"
+        case .rowLock: return "the engine's row lock"
+        case .atomic: return "one atomic statement"
+        case .advisory: return "the engine's advisory lock"
         }
     }
 }

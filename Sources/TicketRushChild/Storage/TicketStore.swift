@@ -8,9 +8,13 @@ package protocol TicketStore: AnyObject {
     /// Writes `count` (and `version`, when not nil) back; `pause` runs between truncating
     /// and writing (in-place only). Returns 0 or an errno.
     func write(count: Int, version: Int?, pause: () -> Void) -> Int32
+    /// Databases: the engine's code (`EngineCode`) of the last failure, nil for none or a file.
+    var engineError: Int64? { get }
 }
 
 extension TicketStore {
+    package var engineError: Int64? { nil }
+
     /// Writes an unversioned document, as every mode but optimistic does.
     package func write(count: Int, pause: () -> Void) -> Int32 {
         write(count: count, version: nil, pause: pause)

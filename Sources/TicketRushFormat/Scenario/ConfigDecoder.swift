@@ -180,6 +180,8 @@ extension LockMode: ConfigWord {}
 extension LockScope: ConfigWord {}
 extension WriteMode: ConfigWord {}
 extension StorageKind: ConfigWord {}
+extension SQLiteJournal: ConfigWord {}
+extension Isolation: ConfigWord {}
 extension Invariant: ConfigWord {}
 extension Expectation: ConfigWord {}
 

@@ -70,18 +70,20 @@ public enum ScenarioSchema {
         Field("delays", .object(delayFields, shorthand: nil), default: .object([:]), "waits inside each task; each defaults to 0"),
         Field("time_scale", .positiveNumber, default: .number(Scenario.defaultTimeScale), "multiplies every delay"),
         Field("storage", .object([
-            Field("kind", .choice(StorageKind.allCases.map(\.rawValue)), default: .word(StorageConfig.defaultKind), "the storage format"),
-            Field("path", .relativePath, default: .text(StorageConfig.defaultPath), "relative to the trial's fresh work folder; may not leave it"),
+            Field("kind", .choice(StorageKind.allCases.map(\.rawValue)), default: .word(StorageConfig.defaultKind),
+                  StorageKind.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
+            Field("path", .relativePath, "json, sqlite: the file, relative to the trial's fresh work folder; may not leave it (default \(StorageConfig.defaultPath); sqlite \(StorageConfig.defaultSQLitePath))"),
             Field("write", .choice(WriteMode.allCases.map(\.rawValue)), default: .word(StorageConfig.defaultWrite),
                   WriteMode.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
-        ], shorthand: nil), default: .object([:]), "where the tickets are stored"),
+        ] + StorageSchema.fields, shorthand: nil), default: .object([:]), "where the tickets are stored"),
         Field("lock", .object([
             Field("mode", .choice(LockMode.allCases.map(\.rawValue)), default: .word(LockConfig.defaultMode),
                   LockMode.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
             Field("scope", .choice(LockScope.allCases.map(\.rawValue)), default: .word(LockConfig.defaultScope),
                   LockScope.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
             Field("retries", .integer(min: 0, max: 1_000_000), default: .int(LockConfig.defaultRetries),
-                  "optimistic: how many times one task may start its purchase again after a version conflict; running out is an error outcome"),
+                  "optimistic, and the database modes: how many times one task may start its purchase again after a version conflict, busy or serialization failure; running out is an error outcome"),
+            StorageSchema.ttlField,
         ], shorthand: "mode"), default: .object([:]), "the concurrency control; a bare word is {mode: WORD}"),
         Field("trials", SweepSchema.trials, default: .object(["count": .int(Scenario.defaultTrials)]),
               "independent repetitions, fresh storage each: a number, or {until: {rate_below: 1%, confidence: 95%}, max: N}"),
@@ -123,10 +125,10 @@ extension ScenarioSchema {
             delays: Delays(search: try d.required("delays.search"), write: try d.required("delays.write"),
                            truncate: try d.required("delays.truncate"), start: try d.required("delays.start")),
             timeScale: try d.required("time_scale"),
-            storage: StorageConfig(kind: try d.required("storage.kind"), path: try d.required("storage.path"),
-                                   write: try d.required("storage.write")),
+            storage: try StorageSchema.build(d),
             lock: LockConfig(mode: try d.required("lock.mode"), scope: try d.required("lock.scope"),
-                             retries: try d.required("lock.retries")),
+                             retries: try d.required("lock.retries"),
+                             ttlNs: try d.optional("lock.ttl", as: Nanoseconds.self)?.ns ?? LockConfig.defaultTTLNs),
             trials: trials,
             seed: seed,
             timeoutNs: try d.required("timeout", as: Nanoseconds.self).ns,
@@ -142,6 +144,7 @@ extension ScenarioSchema {
     /// invariants, and the faults' own (`FaultSchema.check`). The sweep keys' are `SweepSchema.check`.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         var out = FaultSchema.check(value, locations: locations, path: path)
+        out += StorageSchema.check(value, locations: locations, path: path)
         guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
         let judged = Set(list.compactMap(\.text))
         for key in expect.keys.sorted() where !judged.contains(key) {

@@ -38,6 +38,13 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     case faultStall = 17
     /// Written by the runner: it let a stalled buyer continue (SIGCONT).
     case faultResume = 18
+    /// Databases: the engine refused the transaction (busy, serialization failure, deadlock,
+    /// a version conflict), which was rolled back; the purchase starts again.
+    /// value = the retry's number (1-based), aux = `RetryReason`.
+    case storeRetry = 19
+    /// Databases: the engine reported an error; value = the engine's code (`EngineCode`),
+    /// aux = the `StorageKind` ordinal. The task's `error` outcome (reason engine) follows.
+    case storeError = 20
 
     /// The name in logs, JSON Lines and `at:` fields.
     public var name: String {
@@ -60,6 +67,8 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
         case .faultKill: return "fault.kill"
         case .faultStall: return "fault.stall"
         case .faultResume: return "fault.resume"
+        case .storeRetry: return "store.retry"
+        case .storeError: return "store.error"
         }
     }
 
@@ -90,6 +99,8 @@ public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
     case timeout = 5
     /// Optimistic: the version kept moving and `lock.retries` ran out.
     case retriesExhausted = 6
+    /// Databases: the engine reported an error (value = `EngineCode`).
+    case engine = 7
 
     public var name: String {
         switch self {
@@ -99,6 +110,67 @@ public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
         case .killed: return "killed"
         case .timeout: return "timeout"
         case .retriesExhausted: return "out of retries"
+        case .engine: return "engine error"
         }
+    }
+}
+
+/// Why a database engine made a buyer start its transaction again; the aux of `store.retry`.
+public enum RetryReason: Int32, Sendable, Codable, CaseIterable {
+    /// sqlite: SQLITE_BUSY (another connection holds the lock past busy_timeout, or a deferred upgrade would deadlock).
+    case busy = 1
+    /// postgres: SQLSTATE 40001.
+    case serializationFailure = 2
+    /// optimistic: the version (or the WATCHed key) moved.
+    case conflict = 3
+    /// postgres: SQLSTATE 40P01.
+    case deadlockDetected = 4
+
+    public var name: String {
+        switch self {
+        case .busy: return "busy"
+        case .serializationFailure: return "serialization failure"
+        case .conflict: return "conflict"
+        case .deadlockDetected: return "deadlock detected"
+        }
+    }
+}
+
+/// An engine's error code as it travels in an event's value: a PostgreSQL SQLSTATE
+/// (five characters of 0-9A-Z) in base 36, plus 1 << 32 to tell it from SQLite's
+/// (extended) result codes, which are small integers; Redis errors carry 1 << 33.
+public enum EngineCode {
+    public static let sqlstateFlag: Int64 = 1 << 32
+    public static let redisFlag: Int64 = 1 << 33
+
+    public static func sqlstate(_ text: String) -> Int64 {
+        var v: Int64 = 0
+        for c in text.unicodeScalars.prefix(5) {
+            let d: Int64
+            switch c.value {
+            case 48...57: d = Int64(c.value - 48)
+            case 65...90: d = Int64(c.value - 55)
+            case 97...122: d = Int64(c.value - 87)
+            default: d = 0
+            }
+            v = v * 36 + d
+        }
+        return v | sqlstateFlag
+    }
+
+    /// "SQLSTATE 40001", "SQLite code 5", "Redis error".
+    public static func text(_ value: Int64) -> String {
+        if value & redisFlag != 0 { return "Redis error" }
+        if value & sqlstateFlag != 0 {
+            var v = value & (sqlstateFlag - 1)
+            var chars: [Character] = []
+            for _ in 0..<5 {
+                let d = Int(v % 36)
+                chars.append(Character(Unicode.Scalar(UInt8(d < 10 ? 48 + d : 55 + d))))
+                v /= 36
+            }
+            return "SQLSTATE " + String(chars.reversed())
+        }
+        return "SQLite code \(value)"
     }
 }

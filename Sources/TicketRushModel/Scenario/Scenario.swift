@@ -129,21 +129,118 @@ public struct StorageConfig: Sendable, Codable, Equatable {
     /// Relative to the trial's work folder; never leaves it.
     public var path: String
     public var write: WriteMode
+    /// sqlite: the journal mode.
+    public var journal: SQLiteJournal = defaultJournal
+    /// sqlite: how long a statement waits for a lock before SQLITE_BUSY.
+    public var busyTimeoutNs: Int64 = defaultBusyTimeoutNs
+    /// postgres, redis: an existing server; nil → a private server the runner starts.
+    public var url: String? = nil
+    /// postgres: the transaction isolation level.
+    public var isolation: Isolation = defaultIsolation
 
     public static let defaultKind = StorageKind.json
     public static let defaultPath = "db.json"
+    public static let defaultSQLitePath = "tickets.db"
     public static let defaultWrite = WriteMode.inPlace
+    public static let defaultJournal = SQLiteJournal.delete
+    public static let defaultBusyTimeoutNs: Int64 = 5_000_000_000
+    public static let defaultIsolation = Isolation.readCommitted
 
-    public init(kind: StorageKind = defaultKind, path: String = defaultPath, write: WriteMode = defaultWrite) {
+    /// The file a kind keeps its tickets in when `path` is not given.
+    public static func defaultPath(for kind: StorageKind) -> String {
+        kind == .sqlite ? defaultSQLitePath : defaultPath
+    }
+
+    public init(kind: StorageKind = defaultKind, path: String? = nil, write: WriteMode = defaultWrite,
+                journal: SQLiteJournal = defaultJournal, busyTimeoutNs: Int64 = defaultBusyTimeoutNs,
+                url: String? = nil, isolation: Isolation = defaultIsolation) {
         self.kind = kind
-        self.path = path
+        self.path = path ?? Self.defaultPath(for: kind)
         self.write = write
+        self.journal = journal
+        self.busyTimeoutNs = busyTimeoutNs
+        self.url = url
+        self.isolation = isolation
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, path, write, journal, busyTimeoutNs, url, isolation }
+
+    /// Records written before the engines (no journal, url, …) read with the defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(StorageKind.self, forKey: .kind)
+        path = try c.decode(String.self, forKey: .path)
+        write = try c.decode(WriteMode.self, forKey: .write)
+        journal = try c.decodeIfPresent(SQLiteJournal.self, forKey: .journal) ?? Self.defaultJournal
+        busyTimeoutNs = try c.decodeIfPresent(Int64.self, forKey: .busyTimeoutNs) ?? Self.defaultBusyTimeoutNs
+        url = try c.decodeIfPresent(String.self, forKey: .url)
+        isolation = try c.decodeIfPresent(Isolation.self, forKey: .isolation) ?? Self.defaultIsolation
     }
 }
 
-/// Storage formats. Only a JSON document for now.
+/// Storage engines: a JSON document (the default) or a real database (docs/storage.md).
 public enum StorageKind: String, Sendable, Codable, CaseIterable {
     case json
+    case sqlite
+    case postgres
+    case redis
+
+    /// True for the database engines: reads cannot tear, locks live in the engine.
+    public var isDatabase: Bool { self != .json }
+
+    /// True when the engine runs as a server (private or given by `url`).
+    public var isServer: Bool { self == .postgres || self == .redis }
+
+    /// The lock modes this engine runs (the file-lock modes run beside every engine).
+    public var modes: [LockMode] {
+        switch self {
+        case .json: return LockMode.allCases.filter { !$0.isEngineMode }
+        case .sqlite: return LockMode.allCases.filter { $0 != .advisory }
+        case .postgres: return LockMode.allCases
+        case .redis: return LockMode.allCases.filter { $0 != .rowLock }
+        }
+    }
+
+    /// The Debian packages the engine needs on the machine (client and, for private servers, server).
+    public var debianPackages: [String] {
+        switch self {
+        case .json: return []
+        case .sqlite: return ["libsqlite3-dev"]
+        case .postgres: return ["libpq-dev", "postgresql"]
+        case .redis: return ["redis-server", "libhiredis-dev"]
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .json: return "a JSON document {\"count\": N} in a file (the tutorial's database)"
+        case .sqlite: return "a SQLite database file (system libsqlite3), one row"
+        case .postgres: return "a PostgreSQL table with one row, over libpq (a private server unless url is given)"
+        case .redis: return "a Redis key, over hiredis loaded at run time (a private server unless url is given)"
+        }
+    }
+}
+
+/// sqlite: the journal mode, fixed when the runner creates the database.
+public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {
+    case delete
+    case wal
+}
+
+/// postgres: the isolation level of every transaction a buyer begins.
+public enum Isolation: String, Sendable, Codable, CaseIterable {
+    case readCommitted = "read-committed"
+    case repeatableRead = "repeatable-read"
+    case serializable
+
+    /// As `BEGIN ISOLATION LEVEL …` spells it.
+    public var sql: String {
+        switch self {
+        case .readCommitted: return "READ COMMITTED"
+        case .repeatableRead: return "REPEATABLE READ"
+        case .serializable: return "SERIALIZABLE"
+        }
+    }
 }
 
 /// How a buyer writes the document back.
@@ -167,15 +264,30 @@ public struct LockConfig: Sendable, Codable, Equatable {
     public var scope: LockScope
     /// Optimistic: retries allowed per task.
     public var retries: Int
+    /// advisory on redis: the lock key's expiry.
+    public var ttlNs: Int64 = defaultTTLNs
 
     public static let defaultMode = LockMode.none
     public static let defaultScope = LockScope.purchase
     public static let defaultRetries = 100
+    public static let defaultTTLNs: Int64 = 2_000_000_000
 
-    public init(mode: LockMode = defaultMode, scope: LockScope = defaultScope, retries: Int = defaultRetries) {
+    public init(mode: LockMode = defaultMode, scope: LockScope = defaultScope, retries: Int = defaultRetries, ttlNs: Int64 = defaultTTLNs) {
         self.mode = mode
         self.scope = scope
         self.retries = retries
+        self.ttlNs = ttlNs
+    }
+
+    private enum CodingKeys: String, CodingKey { case mode, scope, retries, ttlNs }
+
+    /// Records written before `ttl` read with its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mode = try c.decode(LockMode.self, forKey: .mode)
+        scope = try c.decode(LockScope.self, forKey: .scope)
+        retries = try c.decode(Int.self, forKey: .retries)
+        ttlNs = try c.decodeIfPresent(Int64.self, forKey: .ttlNs) ?? Self.defaultTTLNs
     }
 }
 

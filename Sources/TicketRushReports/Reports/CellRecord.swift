@@ -8,6 +8,8 @@ public struct CellRecord: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Trials planned (the maximum under a stopping rule).
     public var trials: Int
+    /// Why the cell did not run (its engine is not installed: what to install), or nil.
+    public var skipped: String?
 
     public init(_ scenario: Scenario, seed: UInt64, trials: Int) {
         var s = scenario

@@ -6,7 +6,7 @@ public enum CellSummary {
     public static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
         let invariants = c.report.invariants
-        let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 }
+        let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
         if let sample = clean.first {
             out.append("    \(plural(clean.count, "invariant")) never violated: \(sample.rate.statement()) each")
         }

@@ -226,6 +226,11 @@ public enum HTMLReport {
             case .done: open[b]?.removeValue(forKey: "search")
             // Optimistic: the version moved; the purchase starts again at its read.
             case .purchaseRetry: close(b, "decide", at)
+            // Databases: the engine rolled back; the purchase starts again.
+            case .storeRetry:
+                close(b, "write", at)
+                close(b, "decide", at)
+            case .storeError: break
             // The buyer is dead from here: end whatever it was doing.
             case .faultKill: for k in ["search", "wait", "hold", "decide", "write"] { close(b, k, at) }
             case .lockRecovered, .faultStall, .faultResume: break
@@ -236,7 +241,7 @@ public enum HTMLReport {
 
     private static func timeline(_ c: RunResults.Cell) -> String {
         guard let record = c.firstFailing, let t = record.timeline else { return "" }
-        let broken = record.results.filter { $0.verdict != .holds }
+        let broken = record.results.filter(\.isProblem)
         let (bars, marks) = lanes(t, blamed: Set(broken.flatMap(\.blamed)))
         let shown = min(t.buyers.count, 60)
         let endNs = max(1, Int64(clamping: t.events.map(\.tNs).max() ?? 1))

@@ -41,7 +41,7 @@ public enum JUnitReport {
             ("name", s.name), ("tests", "\(r.invariants.count)"),
             ("failures", "\(r.invariants.filter { $0.status == .unmet }.count)"),
             ("errors", "\(r.invariants.filter { $0.status == .undetermined }.count)"),
-            ("skipped", "0"), ("time", seconds(r.durationNs)), ("timestamp", timestamp(r.startedAt)),
+            ("skipped", "\(r.invariants.filter { $0.status == .notApplicable || $0.status == .skipped }.count)"), ("time", seconds(r.durationNs)), ("timestamp", timestamp(r.startedAt)),
             ("hostname", hostname), ("id", "\(id)"), ("package", "ticketrush"),
         ])
         w.open("properties")
@@ -50,6 +50,10 @@ public enum JUnitReport {
         for inv in r.invariants {
             let attrs = [("classname", s.name), ("name", inv.invariant.rawValue), ("time", seconds(perCase))]
             switch inv.status {
+            case .notApplicable, .skipped:
+                w.open("testcase", attrs)
+                w.empty("skipped", [("message", inv.summary)])
+                w.close("testcase")
             case .met:
                 w.open("testcase", attrs)
                 let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial))\n" } ?? ""
@@ -101,10 +105,11 @@ public enum JUnitReport {
     /// One line per trial, for `<system-out>`.
     package static func trialLines(_ r: ScenarioReport) -> String {
         r.trials.map { t in
-            let verdicts = t.results.filter { $0.verdict != .holds }.map { "\($0.invariant.rawValue)=\($0.verdict.rawValue)" }
+            let verdicts = t.results.filter(\.isProblem).map { "\($0.invariant.rawValue)=\($0.verdict.rawValue)" }
             return "trial \(t.trial + 1) seed \(t.seed): sold \(t.sold)/\(r.scenario.tickets), final \(describe(t.finalRead)), "
                 + "torn reads \(t.tornReads), \(formatMillis(t.durationNs))\(t.timedOut ? ", TIMED OUT" : "")"
                 + (verdicts.isEmpty ? "" : "; " + verdicts.joined(separator: " "))
+                + (t.engineMessages.map { "; engine: " + $0.joined(separator: " | ") } ?? "")
         }.joined(separator: "\n") + "\n"
     }
 

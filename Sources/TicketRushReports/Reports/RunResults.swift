@@ -98,9 +98,10 @@ public struct RunResults: Codable, Sendable {
         var byName: [String: [TrialRecord]] = [:]
         for t in trials { byName[t.scenario, default: []].append(t) }
         return cellRecords.compactMap { record in
-            guard let mine = byName[record.name] else { return nil }
+            guard let mine = byName[record.name] ?? (record.skipped != nil ? [] : nil) else { return nil }
             let scenario = record.scenario
             var invariants = scenario.invariants.map { InvariantReport(invariant: $0, expectation: scenario.expectation(for: $0)) }
+            for i in invariants.indices { invariants[i].skipReason = record.skipped }
             for t in mine {
                 for i in invariants.indices {
                     if let r = t.result(invariants[i].invariant) { invariants[i].add(r, trial: t.trial, seed: t.seed) }

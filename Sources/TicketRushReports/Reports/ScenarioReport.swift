@@ -11,5 +11,8 @@ public struct ScenarioReport: Sendable {
     public var startedAt: Double
 
     /// True when every expectation was met.
-    public var passed: Bool { invariants.allSatisfy { $0.status == .met } }
+    public var passed: Bool { invariants.allSatisfy { $0.status == .met || $0.status == .notApplicable || $0.status == .skipped } }
+
+    /// Why the scenario did not run (its engine is not installed), or nil.
+    public var skipReason: String? { invariants.first?.skipReason }
 }

@@ -3,6 +3,7 @@ import TicketRushChecks
 /// The terminal summary: a line per scenario, then the evidence for every unmet expectation.
 public enum TerminalSummary {
     public static func line(_ r: ScenarioReport) -> String {
+        if let skip = r.skipReason { return "SKIP  \(r.scenario.name)  \(skip)" }
         let mark = r.passed ? "PASS" : (r.invariants.contains { $0.status == .unmet } ? "FAIL" : "UNKNOWN")
         let sold = r.trials.map(\.sold)
         let soldText = sold.min() == sold.max() ? "\(sold.first ?? 0)" : "\(sold.min() ?? 0)–\(sold.max() ?? 0)"
@@ -17,7 +18,7 @@ public enum TerminalSummary {
     /// Indented evidence lines for each expectation that was not met.
     public static func details(_ r: ScenarioReport) -> [String] {
         var out: [String] = []
-        for inv in r.invariants where inv.status != .met {
+        for inv in r.invariants where inv.status != .met && inv.status != .notApplicable && inv.status != .skipped {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
@@ -29,12 +30,15 @@ public enum TerminalSummary {
 
     /// The closing line over all expectations.
     public static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
-        let all = reports.flatMap(\.invariants)
+        let judged = reports.flatMap(\.invariants)
+        let all = judged.filter { $0.status != .notApplicable && $0.status != .skipped }
+        let skipped = reports.filter { $0.skipReason != nil }.count
         let passed = all.filter { $0.status == .met }.count
         let failed = all.count - passed
         if let incomplete {
             return "ticketrush: INCOMPLETE (\(incomplete)): \(passed) of \(all.count) expectations met in the trials that finished; the run is not judged"
         }
         return "ticketrush: \(passed) of \(all.count) expectations met" + (failed > 0 ? ", \(failed) not" : "")
+            + (skipped > 0 ? "; \(plural(skipped, "scenario")) skipped (engine not installed)" : "")
     }
 }

@@ -32,6 +32,8 @@ public enum Transcript {
         case .done: return "\(who) is done"
         case .lockRecovered: return "\(who) recovered the lock from a holder that died"
         case .purchaseRetry: return "\(who): the document changed (version \(e.aux)), retry \(e.value)"
+        case .storeRetry: return "\(who): the engine rolled back (\(RetryReason(rawValue: e.aux)?.name ?? "reason \(e.aux)")), retry \(e.value)"
+        case .storeError: return "\(who): the engine failed: \(EngineCode.text(e.value))"
         case .faultKill: return "fault: runner kills \(who) (signal \(e.value))"
         case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))"
         case .faultResume: return "fault: runner resumes \(who)"

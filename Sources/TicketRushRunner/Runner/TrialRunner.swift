@@ -13,6 +13,8 @@ package struct TrialRunner {
     package let trial: Int
     package let seed: UInt64
     package let folder: String
+    /// postgres, redis: the server (private or given) this trial's table or key lives on.
+    package var endpoint: EngineEndpoint? = nil
 
     /// How long buyers get between SIGTERM and SIGKILL at teardown.
     package static let termGraceNs: UInt64 = 200_000_000
@@ -22,8 +24,11 @@ package struct TrialRunner {
         if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
             try makeDirectories(String(storagePath[..<slash]))
         }
+        let isDatabase = scenario.storage.kind.isDatabase
+        let engine = isDatabase ? try EngineTrial.prepare(scenario, folder: folder, storagePath: storagePath, endpoint: endpoint) : nil
+        defer { engine?.drop() }
         do {
-            try JSONFileStore.create(path: storagePath, count: scenario.tickets)
+            if !isDatabase { try JSONFileStore.create(path: storagePath, count: scenario.tickets) }
         } catch let e as SystemError {
             throw RunnerError.system(e)
         }
@@ -35,11 +40,12 @@ package struct TrialRunner {
         defer { scenario.lock.mode.cleanUp(context) }
 
         var injector = FaultInjector(faults: scenario.faults, buyers: scenario.buyers.count, seed: seed, timeScale: scenario.timeScale)
-        let plan = TrialPlan(
+        var plan = TrialPlan(
             wants: scenario.buyers.wants, lockMode: scenario.lock.mode, scope: scenario.lock.scope,
             writeMode: scenario.storage.write, storagePath: storagePath, lockContext: context,
             delays: scenario.delays, timeScale: scenario.timeScale, seed: seed,
             retries: scenario.lock.retries, stops: injector.stops)
+        plan.engine = engine?.target
         let names = (0..<scenario.buyers.count).map { scenario.buyers.name(of: $0) }
 
         var events = [Int32](repeating: -1, count: 2)
@@ -125,13 +131,18 @@ package struct TrialRunner {
         Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: injector.killed)
         // Stable sort by time: buyers' clocks are one clock, ties keep arrival order.
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
-        let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
-        return TrialHistory(
+        let finalRead = engine?.finalRead() ?? JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
+        var history = TrialHistory(
             trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
             events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
-            startNs: startNs, durationNs: endNs - startNs, lockLabel: scenario.lock.mode.label(context),
+            startNs: startNs, durationNs: endNs - startNs, lockLabel: isDatabase && (scenario.lock.mode.isEngineMode || scenario.lock.mode == .optimistic)
+                ? "\(scenario.storage.kind.rawValue) \(scenario.lock.mode.rawValue)" : scenario.lock.mode.label(context),
             incomplete: Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
                                   buyers: pids.count, timedOut: timedOut, killed: injector.killed))
+        history.readsCanTear = !isDatabase
+        history.storage = scenario.storage.kind.rawValue
+        history.engineMessages = engine?.messages() ?? []
+        return history
     }
 
     /// What the history lacks: records that did not decode, events dropped past the bound,
@@ -154,7 +165,8 @@ package struct TrialRunner {
     /// Most events an honest trial can produce, with room to spare; past it the buyers are stopped.
     package static func eventLimit(_ s: Scenario) -> Int {
         // An optimistic task logs a few events per retry (wait, acquired, released, retry, read).
-        let perTask = 16 + (s.lock.mode == .optimistic ? min(s.lock.retries, 1_000_000) * 8 : 0)
+        let retrying = s.lock.mode == .optimistic || (s.storage.kind.isDatabase && s.lock.mode != .none)
+        let perTask = 16 + (retrying ? min(s.lock.retries, 1_000_000) * 8 : 0)
         return s.buyers.count * (s.buyers.wants * perTask + 8) + 1024
     }
 

@@ -9,6 +9,8 @@ public struct UnitExecutor {
     public let work: WorkFolder
     /// Sees each trial's full history before it is dropped (transcript, event logs).
     public var observe: (Scenario, TrialHistory) throws -> Void
+    /// The private servers' endpoints by engine (a scenario with `url` uses its own).
+    public var endpoints: [StorageKind: EngineEndpoint] = [:]
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
 
@@ -40,10 +42,14 @@ public struct UnitExecutor {
         let scenario = plan.scenarios[index]
         let seed = plan.trialSeed(index, trial: trial)
         let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
-        let history = try TrialRunner(scenario: scenario, trial: trial, seed: seed, folder: folder).run()
+        var runner = TrialRunner(scenario: scenario, trial: trial, seed: seed, folder: folder)
+        if scenario.storage.kind.isServer {
+            runner.endpoint = scenario.storage.url.map { EngineEndpoint(url: $0, kind: scenario.storage.kind) } ?? endpoints[scenario.storage.kind]
+        }
+        let history = try runner.run()
         if work.isTemporary { removeTree(folder) }
         let results = scenario.invariants.map { $0.checker.judge(history) }
-        let failed = results.contains { $0.verdict != .holds }
+        let failed = results.contains { $0.isProblem }
         let keep = failed && !timelines.contains(index)
         if keep { timelines.insert(index) }
         try observe(scenario, history)

@@ -1,0 +1,245 @@
+#define _GNU_SOURCE
+#include "CTicketRushEngines.h"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+static void reset(tr_db_result *out) {
+    memset(out, 0, sizeof(*out));
+    out->changes = -1;
+}
+
+static void copy_message(char *dst, int size, const char *src) {
+    if (size <= 0) return;
+    snprintf(dst, (size_t)size, "%s", src ? src : "");
+    // One line: libpq's messages end in a newline.
+    for (char *p = dst; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
+    size_t n = strlen(dst);
+    while (n > 0 && dst[n - 1] == ' ') dst[--n] = 0;
+}
+
+// ---------------------------------------------------------------- SQLite
+
+void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size) {
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        copy_message(message, message_size, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        if (db) sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_ms);
+    return db;
+}
+
+void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
+    sqlite3 *db = handle;
+    reset(out);
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            if (!out->has_row) {
+                out->has_row = 1;
+                out->v0 = sqlite3_column_int64(stmt, 0);
+                if (sqlite3_column_count(stmt) > 1) out->v1 = sqlite3_column_int64(stmt, 1);
+            }
+        }
+    }
+    if (rc == SQLITE_DONE || rc == SQLITE_OK) {
+        out->changes = sqlite3_changes(db);
+    } else {
+        out->code = sqlite3_extended_errcode(db);
+        copy_message(out->message, sizeof(out->message), sqlite3_errmsg(db));
+        int primary = out->code & 0xff;
+        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+            out->status = 1;
+            out->retry_reason = 1;
+        } else {
+            out->status = 2;
+        }
+    }
+    sqlite3_finalize(stmt);
+}
+
+void tr_sqlite_close(void *db) { sqlite3_close_v2(db); }
+
+// ---------------------------------------------------------------- PostgreSQL
+// libpq's header lives outside the default include path; these few declarations are its ABI.
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+extern PGconn *PQconnectdb(const char *conninfo);
+extern int PQstatus(const PGconn *conn);
+extern char *PQerrorMessage(const PGconn *conn);
+extern void PQfinish(PGconn *conn);
+extern PGresult *PQexec(PGconn *conn, const char *query);
+extern int PQresultStatus(const PGresult *res);
+extern char *PQresultErrorField(const PGresult *res, int fieldcode);
+extern char *PQresultErrorMessage(const PGresult *res);
+extern int PQntuples(const PGresult *res);
+extern int PQnfields(const PGresult *res);
+extern char *PQgetvalue(const PGresult *res, int tup, int field);
+extern int PQgetisnull(const PGresult *res, int tup, int field);
+extern char *PQcmdTuples(PGresult *res);
+extern void PQclear(PGresult *res);
+extern int PQping(const char *conninfo);
+extern int PQsetnonblocking(PGconn *conn, int arg);
+#define TR_CONNECTION_OK 0
+#define TR_PGRES_EMPTY_QUERY 0
+#define TR_PGRES_COMMAND_OK 1
+#define TR_PGRES_TUPLES_OK 2
+#define TR_PG_DIAG_SQLSTATE 'C'
+#define TR_PG_DIAG_MESSAGE_PRIMARY 'M'
+
+void *tr_pg_connect(const char *conninfo, char *message, int message_size) {
+    PGconn *conn = PQconnectdb(conninfo);
+    if (!conn) { copy_message(message, message_size, "out of memory"); return NULL; }
+    if (PQstatus(conn) != TR_CONNECTION_OK) {
+        copy_message(message, message_size, PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    PGresult *r = PQexec(conn, "SET client_min_messages = warning");
+    if (r) PQclear(r);
+    return conn;
+}
+
+void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
+    reset(out);
+    PGresult *r = PQexec((PGconn *)handle, sql);
+    if (!r) {
+        out->status = 2;
+        copy_message(out->message, sizeof(out->message), PQerrorMessage((PGconn *)handle));
+        snprintf(out->sqlstate, sizeof(out->sqlstate), "08006");
+        return;
+    }
+    int st = PQresultStatus(r);
+    if (st == TR_PGRES_COMMAND_OK || st == TR_PGRES_TUPLES_OK || st == TR_PGRES_EMPTY_QUERY) {
+        const char *n = PQcmdTuples(r);
+        out->changes = (n && *n) ? atoll(n) : -1;
+        if (st == TR_PGRES_TUPLES_OK && PQntuples(r) > 0) {
+            out->has_row = 1;
+            if (PQnfields(r) > 0 && !PQgetisnull(r, 0, 0)) out->v0 = atoll(PQgetvalue(r, 0, 0));
+            if (PQnfields(r) > 1 && !PQgetisnull(r, 0, 1)) out->v1 = atoll(PQgetvalue(r, 0, 1));
+        }
+    } else {
+        const char *state = PQresultErrorField(r, TR_PG_DIAG_SQLSTATE);
+        const char *primary = PQresultErrorField(r, TR_PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state ? state : "XX000");
+        copy_message(out->message, sizeof(out->message), primary ? primary : PQresultErrorMessage(r));
+        if (strcmp(out->sqlstate, "40001") == 0) { out->status = 1; out->retry_reason = 2; }
+        else if (strcmp(out->sqlstate, "40P01") == 0) { out->status = 1; out->retry_reason = 4; }
+        else out->status = 2;
+    }
+    PQclear(r);
+}
+
+void tr_pg_close(void *conn) { PQfinish((PGconn *)conn); }
+
+int tr_pg_ping(const char *conninfo) { return PQping(conninfo); }
+
+// ---------------------------------------------------------------- Redis (hiredis, dlopen)
+// Two reply layouts exist: hiredis 0.x and 1.x (which added dval and vtype). The loader
+// tells them apart by a symbol only 1.x has.
+struct reply_v0 { int type; long long integer; size_t len; char *str; size_t elements; void **element; };
+struct reply_v1 { int type; long long integer; double dval; size_t len; char *str; char vtype[4]; size_t elements; void **element; };
+#define TR_REPLY_STRING 1
+#define TR_REPLY_ARRAY 2
+#define TR_REPLY_INTEGER 3
+#define TR_REPLY_NIL 4
+#define TR_REPLY_STATUS 5
+#define TR_REPLY_ERROR 6
+
+static void *hiredis;
+static int hiredis_v1;
+static void *(*p_connect_unix)(const char *);
+static void *(*p_connect)(const char *, int);
+static void *(*p_command_argv)(void *, int, const char **, const size_t *);
+static void (*p_free_reply)(void *);
+static void (*p_free)(void *);
+
+int tr_redis_load(char *message, int message_size) {
+    if (hiredis) return 0;
+    const char *names[] = {"libhiredis.so.1.1.0", "libhiredis.so.1.0.0", "libhiredis.so.0.14", "libhiredis.so.0.13", "libhiredis.so", NULL};
+    void *h = NULL;
+    for (int i = 0; names[i] && !h; i++) h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        copy_message(message, message_size, "hiredis is not installed (libhiredis.so not found): apt-get install libhiredis-dev");
+        return -1;
+    }
+    p_connect_unix = (void *(*)(const char *))dlsym(h, "redisConnectUnix");
+    p_connect = (void *(*)(const char *, int))dlsym(h, "redisConnect");
+    p_command_argv = (void *(*)(void *, int, const char **, const size_t *))dlsym(h, "redisCommandArgv");
+    p_free_reply = (void (*)(void *))dlsym(h, "freeReplyObject");
+    p_free = (void (*)(void *))dlsym(h, "redisFree");
+    if (!p_connect_unix || !p_connect || !p_command_argv || !p_free_reply || !p_free) {
+        copy_message(message, message_size, "the hiredis library found lacks redisConnectUnix/redisCommandArgv");
+        dlclose(h);
+        return -1;
+    }
+    hiredis_v1 = dlsym(h, "redisConnectWithOptions") != NULL;
+    hiredis = h;
+    return 0;
+}
+
+/// The context's err and errstr: the first fields in 0.x, after a funcs pointer in 1.x.
+static int context_error(void *ctx, char *message, int size) {
+    char *base = ctx;
+    if (hiredis_v1) base += sizeof(void *);
+    int err = *(int *)base;
+    if (err) copy_message(message, size, base + sizeof(int));
+    return err;
+}
+
+void *tr_redis_connect(const char *where, int port, char *message, int message_size) {
+    if (tr_redis_load(message, message_size) != 0) return NULL;
+    void *ctx = where[0] == '/' ? p_connect_unix(where) : p_connect(where, port);
+    if (!ctx) { copy_message(message, message_size, "cannot allocate a redis context"); return NULL; }
+    if (context_error(ctx, message, message_size)) { p_free(ctx); return NULL; }
+    return ctx;
+}
+
+void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out) {
+    reset(out);
+    void *r = p_command_argv(ctx, argc, argv, NULL);
+    if (!r) {
+        out->status = 2;
+        if (!context_error(ctx, out->message, sizeof(out->message)))
+            copy_message(out->message, sizeof(out->message), "no reply");
+        return;
+    }
+    int type; long long integer; char *str; size_t len;
+    if (hiredis_v1) {
+        struct reply_v1 *x = r; type = x->type; integer = x->integer; str = x->str; len = x->len;
+    } else {
+        struct reply_v0 *x = r; type = x->type; integer = x->integer; str = x->str; len = x->len;
+    }
+    switch (type) {
+    case TR_REPLY_INTEGER: out->has_row = 1; out->v0 = integer; break;
+    case TR_REPLY_NIL: out->is_nil = 1; break;
+    case TR_REPLY_STRING:
+    case TR_REPLY_STATUS: {
+        char buf[64];
+        size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+        memcpy(buf, str, n); buf[n] = 0;
+        char *end = NULL;
+        long long v = strtoll(buf, &end, 10);
+        if (n > 0 && end && *end == 0) { out->has_row = 1; out->v0 = v; }
+        copy_message(out->message, sizeof(out->message), buf);
+        break;
+    }
+    case TR_REPLY_ARRAY: out->has_row = 1; out->v0 = 0; break;
+    case TR_REPLY_ERROR:
+        out->status = 2;
+        copy_message(out->message, sizeof(out->message), str);
+        break;
+    default: break;
+    }
+    p_free_reply(r);
+}
+
+void tr_redis_close(void *ctx) { if (ctx && p_free) p_free(ctx); }

@@ -1,0 +1,64 @@
+#ifndef CTICKETRUSH_ENGINES_H
+#define CTICKETRUSH_ENGINES_H
+
+/// The database clients, called from a forked buyer (after fork, before the barrier) and
+/// from the runner before its first fork or after reaping: SQLite (libsqlite3, linked),
+/// PostgreSQL (libpq, linked) and Redis (hiredis, loaded with dlopen at run time).
+/// One statement or command per call; every outcome lands in a `tr_db_result`.
+
+/// What one statement did.
+typedef struct tr_db_result {
+    /// 0 ok; 1 the engine asks for a retry (see retry_reason); 2 an error.
+    int status;
+    /// 1 busy, 2 serialization failure, 3 conflict, 4 deadlock detected (RetryReason).
+    int retry_reason;
+    /// Rows the statement changed (UPDATE), or -1.
+    long long changes;
+    /// 1 when a row (or an integer/string reply) came back: v0 and v1 are its first two columns.
+    int has_row;
+    long long v0;
+    long long v1;
+    /// 1 when the reply was nil (redis: EXEC aborted by WATCH, GET of a missing key, SET NX that lost).
+    int is_nil;
+    /// The engine's code: SQLite's extended result code; PostgreSQL's SQLSTATE in sqlstate.
+    int code;
+    char sqlstate[6];
+    /// The engine's own message, truncated.
+    char message[240];
+} tr_db_result;
+
+// SQLite.
+/// Opens `path` (creating it when create != 0) with a busy timeout; NULL with `message` filled on failure.
+void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size);
+/// Runs one statement; reads the first row's first two integer columns.
+void tr_sqlite_exec(void *db, const char *sql, tr_db_result *out);
+void tr_sqlite_close(void *db);
+
+// PostgreSQL (libpq).
+/// Connects with a conninfo string or URL; NULL with `message` filled on failure.
+void *tr_pg_connect(const char *conninfo, char *message, int message_size);
+void tr_pg_exec(void *conn, const char *sql, tr_db_result *out);
+void tr_pg_close(void *conn);
+/// PQping: 0 accepting, 1 rejecting (starting up), 2 no response, 3 no attempt.
+int tr_pg_ping(const char *conninfo);
+
+// Redis (hiredis via dlopen).
+/// Loads hiredis; 0 when it is there, -1 with `message` naming what is missing.
+int tr_redis_load(char *message, int message_size);
+/// Connects to a Unix socket (path starting with '/') or host:port; NULL with `message` on failure.
+void *tr_redis_connect(const char *where, int port, char *message, int message_size);
+/// Runs one command given as argv; integer replies land in v0, string replies are parsed
+/// as integers into v0 when they are numbers (has_row), nil in is_nil, errors in message.
+void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out);
+void tr_redis_close(void *ctx);
+
+// Private servers.
+/// Forks and execs `path` with `argv` (NULL-terminated) in a session of its own, stdout
+/// and stderr appended to `log_path`, stdin from /dev/null, as `uid`/`gid` when they are
+/// >= 0, with SIGINT as its parent-death signal (so a runner killed outright takes its
+/// server down). Returns the pid, or -1 with errno set.
+int tr_spawn(const char *path, char *const argv[], const char *log_path, int uid, int gid);
+/// The uid and gid of `name` (0 found, -1 not).
+int tr_user_ids(const char *name, int *uid, int *gid);
+
+#endif

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRushEngines
+import TicketRushModel
+
+/// Where a buyer finds its database, fixed by the runner before the first fork.
+package struct EngineTarget: Sendable, Equatable {
+    package var kind: StorageKind
+    /// sqlite: the database file; postgres: a conninfo string or URL; redis: a socket path
+    /// (starting with '/') or a host.
+    package var location: String
+    /// redis over TCP: the port.
+    package var port: Int = 0
+    /// postgres: the trial's table; redis: the trial's key (its lock key adds ":lock").
+    package var name: String = "tickets"
+    package var isolation: Isolation = .readCommitted
+    package var busyTimeoutMs: Int = 5000
+    package var ttlMs: Int = 2000
+    /// Where buyers append the engines' messages, one line each (the runner reads it after reaping).
+    package var messageLog: String = ""
+
+    package init(kind: StorageKind, location: String, port: Int = 0, name: String = "tickets", isolation: Isolation = .readCommitted,
+                 busyTimeoutMs: Int = 5000, ttlMs: Int = 2000, messageLog: String = "") {
+        self.kind = kind
+        self.location = location
+        self.port = port
+        self.name = name
+        self.isolation = isolation
+        self.busyTimeoutMs = busyTimeoutMs
+        self.ttlMs = ttlMs
+        self.messageLog = messageLog
+    }
+}
+
+/// What one statement or command did, as the engine's C client reported it.
+package struct EngineReply {
+    package enum Status: Equatable { case ok, retry(RetryReason), failed }
+    package var status: Status
+    package var changes: Int
+    package var row: (Int, Int)?
+    package var isNil: Bool
+    /// `EngineCode` of a failure.
+    package var code: Int64
+    package var message: String
+
+    init(_ r: tr_db_result, kind: StorageKind) {
+        switch r.status {
+        case 0: status = .ok
+        case 1: status = .retry(RetryReason(rawValue: r.retry_reason) ?? .busy)
+        default: status = .failed
+        }
+        changes = Int(r.changes)
+        row = r.has_row != 0 ? (Int(r.v0), Int(r.v1)) : nil
+        isNil = r.is_nil != 0
+        message = withUnsafeBytes(of: r.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        switch kind {
+        case .postgres:
+            let state = withUnsafeBytes(of: r.sqlstate) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            code = EngineCode.sqlstate(state.isEmpty ? "XX000" : state)
+        case .redis: code = EngineCode.redisFlag
+        default: code = Int64(r.code)
+        }
+    }
+
+    package init(status: Status, changes: Int = -1, row: (Int, Int)? = nil, isNil: Bool = false, code: Int64 = 0, message: String = "") {
+        self.status = status
+        self.changes = changes
+        self.row = row
+        self.isNil = isNil
+        self.code = code
+        self.message = message
+    }
+}
+
+/// A buyer's own database handle: its store, and in the engine's modes its lock too.
+/// Connects in the child, after fork and before the barrier. Allocation-free it is not:
+/// statements are strings built per call (the JSON path stays allocation-free).
+package enum EngineStore {
+    /// The buyer's handles; `isLock` when the engine itself is the concurrency control.
+    package struct Handles {
+        package var store: any TicketStore
+        package var lock: any BuyerLock
+        package var isLock: Bool
+    }
+
+    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> Handles {
+        let isLock = mode.isEngineMode || mode == .optimistic || mode == .none
+        let strategy = isLock ? mode : .none
+        switch target.kind {
+        case .redis:
+            let s = RedisStore(target: target, mode: strategy, buyer: buyer)
+            return Handles(store: s, lock: s, isLock: isLock)
+        default:
+            let driver: any SQLDriver = target.kind == .postgres ? PostgresDriver(target) : SQLiteDriver(target)
+            let s = SQLStore(driver: driver, target: target, mode: strategy, buyer: buyer)
+            return Handles(store: s, lock: s, isLock: isLock)
+        }
+    }
+
+    /// Appends "buyer N: message" to the trial's message log (best effort).
+    static func log(_ target: EngineTarget, buyer: Int, _ message: String) {
+        guard !target.messageLog.isEmpty else { return }
+        let fd = open(target.messageLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        var line = "buyer \(buyer + 1): \(message)\n"
+        line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+}

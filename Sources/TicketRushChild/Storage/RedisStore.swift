@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRushEngines
+import TicketRushModel
+
+/// The commands of each lock mode on Redis (docs/storage.md), as pure functions: the
+/// tickets are the integer at `key`; advisory's lock is `key:lock`.
+package struct RedisCommands: Sendable {
+    package var mode: LockMode
+    package var key: String
+    package var ttlMs: Int = 2000
+
+    package init(mode: LockMode, key: String, ttlMs: Int = 2000) {
+        self.mode = mode
+        self.key = key
+        self.ttlMs = ttlMs
+    }
+
+    package var lockKey: String { "\(key):lock" }
+
+    /// Check and decrement in one step: the script runs alone on the server.
+    package static let decrementScript =
+        "local c = tonumber(redis.call('GET', KEYS[1])) if c and c > 0 then return redis.call('DECR', KEYS[1]) else return -1 end"
+    /// Deletes the lock only if it still holds our token.
+    package static let releaseScript =
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
+
+    /// The read; optimistic watches the key first (a fresh WATCH per read).
+    package var read: [[String]] {
+        mode == .optimistic ? [["UNWATCH"], ["WATCH", key], ["GET", key]] : [["GET", key]]
+    }
+
+    /// The write of `count`: one command list whose last reply decides.
+    package func write(count: Int, expected: Int?) -> [[String]] {
+        switch mode {
+        case .atomic: return [["EVAL", Self.decrementScript, "1", key]]
+        case .transaction: return [["MULTI"], ["SET", key, "\(count)"], ["EXEC"]]
+        case .optimistic:
+            if expected == nil { return [["UNWATCH"], ["SET", key, "\(count)"]] }
+            return [["MULTI"], ["SET", key, "\(count)"], ["EXEC"]]
+        default: return [["SET", key, "\(count)"]]
+        }
+    }
+
+    package func acquire(token: String) -> [String] { ["SET", lockKey, token, "NX", "PX", "\(ttlMs)"] }
+    package func release(token: String) -> [String] { ["EVAL", Self.releaseScript, "1", lockKey, token] }
+}
+
+/// Redis through hiredis (loaded with dlopen) as a buyer's store and lock.
+package final class RedisStore: TicketStore, BuyerLock {
+    private let target: EngineTarget
+    private let commands: RedisCommands
+    private let buyer: Int
+    private var ctx: UnsafeMutableRawPointer?
+    private var connectError: String?
+    private let token: String
+    package let version = 0
+    package private(set) var engineError: Int64?
+
+    init(target: EngineTarget, mode: LockMode, buyer: Int) {
+        self.target = target
+        self.buyer = buyer
+        commands = RedisCommands(mode: mode, key: target.name, ttlMs: target.ttlMs)
+        token = "\(getpid())-\(buyer)"
+        var message = [CChar](repeating: 0, count: 240)
+        ctx = tr_redis_connect(target.location, Int32(clamping: target.port), &message, Int32(message.count))
+        if ctx == nil {
+            connectError = String(cString: message)
+            EngineStore.log(target, buyer: buyer, "redis: \(connectError ?? "")")
+        }
+    }
+
+    deinit { if let ctx { tr_redis_close(ctx) } }
+
+    private func run(_ argv: [String]) -> EngineReply {
+        guard let ctx else { return EngineReply(status: .failed, code: EngineCode.redisFlag, message: connectError ?? "not connected") }
+        var r = tr_db_result()
+        var cStrings = argv.map { strdup($0) }
+        defer { for p in cStrings { free(p) } }
+        cStrings.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { argvPtr in
+                tr_redis_command(ctx, Int32(argv.count), argvPtr, &r)
+            }
+        }
+        return EngineReply(r, kind: .redis)
+    }
+
+    /// Runs the list; the first failure or the last reply.
+    private func run(_ list: [[String]]) -> EngineReply {
+        var last = EngineReply(status: .ok)
+        for argv in list {
+            last = run(argv)
+            if last.status != .ok { return last }
+        }
+        return last
+    }
+
+    private func fail(_ r: EngineReply) {
+        engineError = r.code
+        EngineStore.log(target, buyer: buyer, "redis: \(r.message)")
+    }
+
+    // MARK: BuyerLock
+
+    package func open() -> Int32 { 0 }
+
+    package func acquire() -> Int32 {
+        guard commands.mode == .advisory else { return 0 }
+        if connectError != nil { return EIO_CODE }
+        // SET NX PX until it is ours: a dead holder's lock goes when its ttl runs out.
+        while true {
+            let r = run(commands.acquire(token: token))
+            if r.status != .ok { fail(r); return EIO_CODE }
+            if !r.isNil { return 0 }
+            MonotonicClock.sleep(ns: 1_000_000)
+        }
+    }
+
+    package func release() -> Int32 {
+        guard commands.mode == .advisory, ctx != nil else { return 0 }
+        let r = run(commands.release(token: token))
+        return r.status == .ok ? 0 : EIO_CODE
+    }
+
+    package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
+        report(.purchaseWrite)
+        let r = run(commands.write(count: count, expected: expected))
+        if r.status != .ok {
+            fail(r)
+            return .failed(engineCode: r.code)
+        }
+        switch commands.mode {
+        case .atomic:
+            guard let row = r.row, row.0 >= 0 else { return .soldOut }
+            return .decremented(to: row.0)
+        case .optimistic where expected != nil, .transaction:
+            // EXEC answers nil when a WATCHed key moved.
+            if r.isNil { return .retry(.conflict) }
+            return .written(0)
+        default:
+            return .written(0)
+        }
+    }
+
+    // MARK: TicketStore
+
+    package func read() -> StoreRead {
+        if connectError != nil {
+            engineError = EngineCode.redisFlag
+            return .failed(errno: EIO_CODE)
+        }
+        let r = run(commands.read)
+        guard r.status == .ok, let row = r.row else {
+            fail(r.status == .ok ? EngineReply(status: .failed, code: EngineCode.redisFlag, message: "no integer at \(target.name)") : r)
+            return .failed(errno: EIO_CODE)
+        }
+        return .count(row.0)
+    }
+
+    package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
+        let r = run(["SET", target.name, "\(count)"])
+        if r.status == .ok { return 0 }
+        fail(r)
+        return EIO_CODE
+    }
+
+    /// The runner's side: one connection for a few commands (before a fork or after reaping).
+    package static func run(_ target: EngineTarget, _ list: [[String]]) -> EngineReply {
+        let s = RedisStore(target: target, mode: .none, buyer: -1)
+        if let e = s.connectError { return EngineReply(status: .failed, code: EngineCode.redisFlag, message: e) }
+        return s.run(list)
+    }
+
+    /// nil when hiredis can be loaded, else what to install.
+    package static func clientProblem() -> String? {
+        var message = [CChar](repeating: 0, count: 240)
+        return tr_redis_load(&message, Int32(message.count)) == 0 ? nil : String(cString: message)
+    }
+}

@@ -1,0 +1,195 @@
+import TicketRushModel
+
+/// One SQL engine's client: one statement per call.
+package protocol SQLDriver: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Connects; nil or the engine's error.
+    func connect() -> EngineReply?
+    func execute(_ sql: String) -> EngineReply
+}
+
+/// Where SQLite's and PostgreSQL's statements differ.
+package enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// The statements of each lock mode (docs/storage.md), as pure functions: the table holds
+/// one row `id = 1` with `count` and `version`.
+package struct SQLStatements: Sendable {
+    package var dialect: SQLDialect
+    package var mode: LockMode
+    package var table: String
+    package var isolation: Isolation = .readCommitted
+    /// advisory: the lock's key.
+    package var advisoryKey: Int = 1
+
+    package init(dialect: SQLDialect, mode: LockMode, table: String, isolation: Isolation = .readCommitted, advisoryKey: Int = 1) {
+        self.dialect = dialect
+        self.mode = mode
+        self.table = table
+        self.isolation = isolation
+        self.advisoryKey = advisoryKey
+    }
+
+    /// What begins the transaction where the lock's scope begins (empty: autocommit).
+    package var begin: [String] {
+        switch (mode, dialect) {
+        case (.transaction, .sqlite): return ["BEGIN DEFERRED"]
+        case (.rowLock, .sqlite): return ["BEGIN IMMEDIATE"]
+        case (.transaction, .postgres), (.rowLock, .postgres): return ["BEGIN ISOLATION LEVEL \(isolation.sql)"]
+        case (.advisory, .postgres): return ["BEGIN ISOLATION LEVEL \(isolation.sql)", "SELECT pg_advisory_xact_lock(\(advisoryKey))"]
+        default: return []
+        }
+    }
+
+    /// The read; inside a postgres row-lock transaction it locks the row.
+    package func read(inTransaction: Bool) -> String {
+        let lock = mode == .rowLock && dialect == .postgres && inTransaction ? " FOR UPDATE" : ""
+        return "SELECT count, version FROM \(table) WHERE id = 1\(lock)"
+    }
+
+    /// The write of `count`; optimistic checks `expected` (nil: no check, as with scope write).
+    package func write(count: Int, expected: Int?) -> String {
+        switch mode {
+        case .atomic:
+            return "UPDATE \(table) SET count = count - 1, version = version + 1 WHERE id = 1 AND count > 0 RETURNING count"
+        case .optimistic:
+            let check = expected.map { " AND version = \($0)" } ?? ""
+            return "UPDATE \(table) SET count = \(count), version = version + 1 WHERE id = 1\(check)"
+        default:
+            return "UPDATE \(table) SET count = \(count) WHERE id = 1"
+        }
+    }
+
+    package let commit = "COMMIT"
+    package let rollback = "ROLLBACK"
+
+    /// The runner's statements before the first fork: a fresh table with one row.
+    package static func create(_ table: String, tickets: Int) -> [String] {
+        ["DROP TABLE IF EXISTS \(table)",
+         "CREATE TABLE \(table) (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0)",
+         "INSERT INTO \(table) (id, count, version) VALUES (1, \(tickets), 0)"]
+    }
+}
+
+/// A SQL database as a buyer's store and lock: the lock's acquire begins the transaction,
+/// the read is a SELECT, the commit writes and commits; busy, serialization failures and
+/// deadlocks roll back and ask the buyer to retry.
+package final class SQLStore: TicketStore, BuyerLock {
+    private let driver: any SQLDriver
+    private let target: EngineTarget
+    private let sql: SQLStatements
+    private let buyer: Int
+    private var connectError: EngineReply?
+    private var inTransaction = false
+    package private(set) var version = 0
+    package private(set) var engineError: Int64?
+
+    init(driver: any SQLDriver, target: EngineTarget, mode: LockMode, buyer: Int) {
+        self.driver = driver
+        self.target = target
+        self.buyer = buyer
+        sql = SQLStatements(dialect: driver.dialect, mode: mode, table: target.name, isolation: target.isolation)
+        connectError = driver.connect()
+        if let e = connectError { EngineStore.log(target, buyer: buyer, e.message) }
+    }
+
+    // MARK: BuyerLock
+
+    package func open() -> Int32 { 0 }
+
+    package func acquire() -> Int32 {
+        guard connectError == nil else { return EIO_CODE }
+        guard !sql.begin.isEmpty, !inTransaction else { return 0 }
+        while true {
+            var failed: EngineReply?
+            for statement in sql.begin {
+                let r = driver.execute(statement)
+                if r.status != .ok { failed = r; break }
+            }
+            guard let failed else { inTransaction = true; return 0 }
+            _ = driver.execute(sql.rollback)
+            // BEGIN IMMEDIATE waited busy_timeout: wait again (the trial's timeout bounds it).
+            if case .retry = failed.status { continue }
+            fail(failed)
+            return EIO_CODE
+        }
+    }
+
+    package func release() -> Int32 {
+        if inTransaction {
+            _ = driver.execute(sql.rollback)
+            inTransaction = false
+        }
+        return 0
+    }
+
+    package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
+        report(.purchaseWrite)
+        let w = driver.execute(sql.write(count: count, expected: expected))
+        if let result = giveUp(w) { return result }
+        if sql.mode == .optimistic, expected != nil, w.changes == 0 { return end(.retry(.conflict)) }
+        var result = CommitResult.written(0)
+        if sql.mode == .atomic {
+            guard let row = w.row else { return end(.soldOut) }
+            result = .decremented(to: row.0)
+        }
+        if inTransaction {
+            let c = driver.execute(sql.commit)
+            if let failed = giveUp(c) { return failed }
+            inTransaction = false
+        }
+        return result
+    }
+
+    /// Ends an open transaction (rolling back) and returns `result`.
+    private func end(_ result: CommitResult) -> CommitResult {
+        _ = release()
+        return result
+    }
+
+    /// The result for a failed statement, or nil when it went through.
+    private func giveUp(_ r: EngineReply) -> CommitResult? {
+        switch r.status {
+        case .ok: return nil
+        case .retry(let reason): return end(.retry(reason))
+        case .failed:
+            fail(r)
+            return end(.failed(engineCode: r.code))
+        }
+    }
+
+    private func fail(_ r: EngineReply) {
+        engineError = r.code
+        EngineStore.log(target, buyer: buyer, "\(EngineCode.text(r.code)): \(r.message)")
+    }
+
+    // MARK: TicketStore
+
+    package func read() -> StoreRead {
+        if let e = connectError {
+            engineError = e.code
+            return .failed(errno: EIO_CODE)
+        }
+        let r = driver.execute(sql.read(inTransaction: inTransaction))
+        guard r.status == .ok, let row = r.row else {
+            if r.status == .ok { fail(EngineReply(status: .failed, code: EngineCode.sqlstate("02000"), message: "no row id = 1 in \(target.name)")) }
+            else { fail(r) }
+            _ = release()
+            return .failed(errno: EIO_CODE)
+        }
+        version = row.1
+        return .count(row.0)
+    }
+
+    package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
+        let r = driver.execute(sql.write(count: count, expected: nil))
+        if r.status == .ok { return 0 }
+        fail(r)
+        return EIO_CODE
+    }
+}
+
+/// The errno a failed engine call stands behind (the engine's own code travels in `store.error`).
+let EIO_CODE: Int32 = 5

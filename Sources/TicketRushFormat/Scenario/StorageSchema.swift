@@ -1,0 +1,89 @@
+import TicketRushModel
+
+/// The database keys of `storage:` (and `lock.ttl`): their shape, the checks that span
+/// keys (a mode the engine cannot run, a key for another engine, a malformed url), and
+/// the model. Their defaults depend on the kind, so the fields carry none: an absent key
+/// stays absent, and `build` fills the model's default.
+package enum StorageSchema {
+    package static let fields: [Field] = [
+        Field("journal", .choice(SQLiteJournal.allCases.map(\.rawValue)),
+              "sqlite: the journal mode, delete (rollback journal) or wal (default \(StorageConfig.defaultJournal.rawValue))"),
+        Field("busy_timeout", .duration,
+              "sqlite: how long a statement waits for another connection's lock before SQLITE_BUSY (default \(DurationText.format(StorageConfig.defaultBusyTimeoutNs)))"),
+        Field("url", .text(nonEmpty: true),
+              "postgres, redis: an existing server (postgres://user@host:port/db, redis://host:port or unix:///path/redis.sock); omitted: a private server the runner starts and stops"),
+        Field("isolation", .choice(Isolation.allCases.map(\.rawValue)),
+              "postgres: the isolation level of every transaction (default \(StorageConfig.defaultIsolation.rawValue))"),
+    ]
+
+    package static let ttlField = Field("ttl", .duration,
+        "advisory on redis: the lock key's expiry (SET NX PX); a holder slower than this loses the lock (default \(DurationText.format(LockConfig.defaultTTLNs)))")
+
+    /// The storage the checked tree describes, every default filled in.
+    package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> StorageConfig {
+        let kind: StorageKind = try d.required("storage.kind")
+        return StorageConfig(
+            kind: kind, path: try d.optional("storage.path"), write: try d.required("storage.write"),
+            journal: try d.optional("storage.journal") ?? StorageConfig.defaultJournal,
+            busyTimeoutNs: try d.optional("storage.busy_timeout", as: Nanoseconds.self)?.ns ?? StorageConfig.defaultBusyTimeoutNs,
+            url: try d.optional("storage.url"),
+            isolation: try d.optional("storage.isolation") ?? StorageConfig.defaultIsolation)
+    }
+
+    /// Located errors for keys that do not fit together.
+    package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        let kind = value["storage"]?["kind"]?.text.flatMap(StorageKind.init(rawValue:)) ?? StorageConfig.defaultKind
+        let mode = value["lock"]?["mode"]?.text.flatMap(LockMode.init(rawValue:))
+        var out: [Diagnostic] = []
+        func at(_ key: String) -> SourceLocation {
+            var k = key
+            while true {
+                if let l = locations[k] { return l }
+                guard let cut = k.lastIndex(of: ".") else { break }
+                k = String(k[..<cut])
+            }
+            return locations[""] ?? SourceLocation(path: path, line: 1, column: 1)
+        }
+        if let mode, !kind.modes.contains(mode) {
+            let valid = kind.modes.map(\.rawValue).joined(separator: ", ")
+            out.append(Diagnostic(at: at("lock.mode"), "'lock.mode' \(mode.rawValue) does not run on storage.kind \(kind.rawValue)"
+                                  + (kind == .json ? " (a database mode: use sqlite, postgres or redis)" : "") + "; valid: \(valid)"))
+        }
+        let only: [(key: String, kinds: [StorageKind])] = [
+            ("journal", [.sqlite]), ("busy_timeout", [.sqlite]), ("url", [.postgres, .redis]), ("isolation", [.postgres]),
+        ]
+        for (key, kinds) in only where value["storage"]?[key] != nil && !kinds.contains(kind) {
+            out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.map(\.rawValue).joined(separator: " or ")), not \(kind.rawValue)"))
+        }
+        if value["lock"]?["ttl"] != nil, !(kind == .redis && mode == .advisory) {
+            out.append(Diagnostic(at: at("lock.ttl"), "'lock.ttl' applies to lock.mode advisory on storage.kind redis only"))
+        }
+        if let url = value["storage"]?["url"]?.text, kind.isServer, let why = urlProblem(url, kind) {
+            out.append(Diagnostic(at: at("storage.url"), "'storage.url' \(why)"))
+        }
+        return out
+    }
+
+    /// Why `url` is not a server address for `kind`, or nil.
+    package static func urlProblem(_ url: String, _ kind: StorageKind) -> String? {
+        let schemes = kind == .postgres ? ["postgres://", "postgresql://"] : ["redis://", "unix://"]
+        guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
+            return "must start with \(schemes.joined(separator: " or ")), got '\(url)'"
+        }
+        let rest = url.dropFirst(scheme.count)
+        if url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) { return "may not contain spaces, got '\(url)'" }
+        if scheme == "unix://" {
+            return rest.hasPrefix("/") ? nil : "unix:// needs an absolute socket path (unix:///path/redis.sock), got '\(url)'"
+        }
+        if kind == .redis {
+            let hostPort = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let host = hostPort.split(separator: "@").last.map(String.init) ?? ""
+            if host.isEmpty { return "names no host, got '\(url)'" }
+            if let colon = host.lastIndex(of: ":") {
+                let port = host[host.index(after: colon)...]
+                guard let p = Int(port), p > 0, p < 65536 else { return "has a bad port '\(port)'" }
+            }
+        }
+        return nil
+    }
+}

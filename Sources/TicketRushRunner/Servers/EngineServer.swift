@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+import CTicketRushEngines
+import TicketRushModel
+import TicketRushChild
+
+/// Why a private server did not start: its own log lines are in the message.
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A private server process the runner started in a short folder under /tmp (Unix socket
+/// paths are limited to 107 bytes, too short for a deep work folder). Stopped by `stop`,
+/// which the run calls on every way out; a runner killed outright takes it down through
+/// the server's parent-death signal.
+final class ServerProcess {
+    let name: String
+    let dir: String
+    var pids: [pid_t] = []
+
+    /// A fresh folder /tmp/trdb.XXXXXX, owned by `owner` when given (postgres refuses root).
+    init(name: String, owner: (uid: Int32, gid: Int32)?) throws {
+        self.name = name
+        var template = Array("/tmp/trdb.XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ServerError(description: "\(name): mkdtemp /tmp/trdb.XXXXXX: \(String(cString: strerror(errno)))")
+        }
+        dir = String(cString: made)
+        if let owner { _ = chown(dir, uid_t(owner.uid), gid_t(owner.gid)) }
+    }
+
+    var logPath: String { "\(dir)/server.log" }
+
+    /// Starts `path ARGS` as `owner`; returns its pid.
+    @discardableResult
+    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?) throws -> pid_t {
+        var cArgs: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        let pid = tr_spawn(path, &cArgs, logPath, owner?.uid ?? -1, owner?.gid ?? -1)
+        guard pid > 0 else { throw ServerError(description: "\(name): cannot start \(path): \(String(cString: strerror(errno)))") }
+        pids.append(pid)
+        return pid
+    }
+
+    /// Waits for `pid` to exit (at most `seconds`); its status, or nil if it is still running.
+    func wait(_ pid: pid_t, seconds: Double) -> Int32? {
+        let until = MonotonicClock.now() + UInt64(seconds * 1e9)
+        while true {
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                pids.removeAll { $0 == pid }
+                return status
+            }
+            if r < 0 && errno != EINTR {
+                pids.removeAll { $0 == pid }
+                return 0
+            }
+            if MonotonicClock.now() >= until { return nil }
+            MonotonicClock.sleep(ns: 10_000_000)
+        }
+    }
+
+    /// The server's log, last lines, for an error message.
+    func logTail(_ lines: Int = 20) -> String {
+        let fd = open(logPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "(no log)" }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            bytes += buf[0..<n]
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\n").suffix(lines).map { "  | \($0)" }.joined(separator: "\n")
+    }
+
+    /// Stops every process (`signal`, then SIGKILL after `grace` seconds) and removes the folder.
+    func stop(signal: Int32) {
+        for pid in pids {
+            kill(pid, signal)
+            if wait(pid, seconds: 10) == nil {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                _ = wait(pid, seconds: 5)
+            }
+            // Anything left in its session (postgres' backends exit with their postmaster).
+            kill(-pid, SIGKILL)
+        }
+        pids = []
+        removeTree(dir)
+    }
+}
+
+/// The private servers of one run, started before the first trial and stopped at the end.
+public final class EngineServers {
+    private var servers: [StorageKind: any PrivateServer] = [:]
+    public private(set) var endpoints: [StorageKind: EngineEndpoint] = [:]
+    /// One line per server started: what and how long it took.
+    public private(set) var startLines: [String] = []
+
+    public init() {}
+
+    /// Starts a private server for every server engine a scenario without `url` uses.
+    public func start(for scenarios: [Scenario], buyers: Int) throws {
+        let kinds = Set(scenarios.filter { $0.storage.kind.isServer && $0.storage.url == nil }.map(\.storage.kind))
+        for kind in StorageKind.allCases where kinds.contains(kind) {
+            let started = MonotonicClock.now()
+            let server: any PrivateServer = kind == .postgres ? try PostgresServer(maxConnections: buyers + 20) : try RedisServer()
+            servers[kind] = server
+            endpoints[kind] = try server.start()
+            let ms = Double(MonotonicClock.now() - started) / 1e6
+            startLines.append("\(kind.rawValue): private server started in \(formatMillis(UInt64(ms * 1e6))) (\(server.summary)); not counted in trial time")
+        }
+    }
+
+    /// Stops every server started; safe to call more than once.
+    public func stop() {
+        for (_, s) in servers { s.stop() }
+        servers = [:]
+    }
+}
+
+protocol PrivateServer: AnyObject {
+    func start() throws -> EngineEndpoint
+    func stop()
+    var summary: String { get }
+}
+
+/// Polls `ready` until it is true, the process exits, the run is interrupted or `seconds` pass.
+func awaitReady(_ process: ServerProcess, pid: pid_t, seconds: Double, _ ready: () -> Bool) throws {
+    let until = MonotonicClock.now() + UInt64(seconds * 1e9)
+    while true {
+        if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+        if ready() { return }
+        if let status = process.wait(pid, seconds: 0) {
+            throw ServerError(description: "\(process.name) exited (status \(status)) before accepting connections; its log:\n\(process.logTail())")
+        }
+        if MonotonicClock.now() >= until {
+            throw ServerError(description: "\(process.name) did not accept connections within \(Int(seconds))s; its log:\n\(process.logTail())")
+        }
+        MonotonicClock.sleep(ns: 20_000_000)
+    }
+}

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+import TicketRushChild
+
+/// One trial's database state: made before the first fork, read after reaping, dropped at
+/// the end. sqlite: a fresh file in the trial folder; postgres: a fresh table; redis: a
+/// fresh key — each named uniquely per run and trial, so a given server is never touched
+/// outside them.
+package struct EngineTrial {
+    package let target: EngineTarget
+    /// Why the runner could not set the trial up (a given server refusing): buyers then fail too.
+    package let setupError: String?
+
+    private static let runTag = "\(getpid())_\(MonotonicClock.now() % 1_000_000_000)"
+    nonisolated(unsafe) private static var serial = 0
+
+    package static func prepare(_ scenario: Scenario, folder: String, storagePath: String, endpoint: EngineEndpoint?) throws -> EngineTrial {
+        let s = scenario.storage
+        serial += 1
+        var target = EngineTarget(kind: s.kind, location: storagePath, isolation: s.isolation,
+                                  busyTimeoutMs: Int(s.busyTimeoutNs / 1_000_000), ttlMs: max(Int(scenario.lock.ttlNs / 1_000_000), 1),
+                                  messageLog: "\(folder)/engine.log")
+        var setupError: String?
+        switch s.kind {
+        case .json:
+            break
+        case .sqlite:
+            setupError = SQLiteDriver.create(path: storagePath, tickets: scenario.tickets, journal: s.journal)
+            if let e = setupError { throw RunnerError.system(SystemError(call: "sqlite create: \(e)", path: storagePath, code: EIO)) }
+        case .postgres:
+            let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: .postgres)
+            target.location = endpoint.location
+            target.name = "ticketrush_\(runTag)_\(serial)"
+            let r = PostgresDriver.run(endpoint.location, SQLStatements.create(target.name, tickets: scenario.tickets))
+            if r.status != .ok { setupError = "\(EngineCode.text(r.code)): \(r.message)" }
+        case .redis:
+            let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: .redis)
+            target.location = endpoint.location
+            target.port = endpoint.port
+            target.name = "ticketrush:\(runTag):\(serial)"
+            let r = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(scenario.tickets)"]])
+            if r.status != .ok { setupError = "redis: \(r.message)" }
+        }
+        return EngineTrial(target: target, setupError: setupError)
+    }
+
+    /// The stored count after every buyer was reaped.
+    package func finalRead() -> StoreRead {
+        switch target.kind {
+        case .json: return .failed(errno: EINVAL)
+        case .sqlite: return SQLiteDriver.finalCount(path: target.location)
+        case .postgres:
+            let r = PostgresDriver.run(target.location, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
+            return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO)
+        case .redis:
+            let r = RedisStore.run(target, [["GET", target.name]])
+            return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO)
+        }
+    }
+
+    /// Drops the trial's table or keys (the sqlite file goes with the trial folder).
+    package func drop() {
+        switch target.kind {
+        case .json, .sqlite: return
+        case .postgres: _ = PostgresDriver.run(target.location, ["DROP TABLE IF EXISTS \(target.name)"])
+        case .redis: _ = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]])
+        }
+    }
+
+    /// The engines' messages the buyers (and the setup) logged, distinct, in order, at most `limit`.
+    package func messages(limit: Int = 5) -> [String] {
+        var out: [String] = setupError.map { ["setup: \($0)"] } ?? []
+        let fd = open(target.messageLog, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            var bytes: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fd, &buf, buf.count)
+                if n <= 0 { break }
+                bytes += buf[0..<n]
+            }
+            close(fd)
+            var seen = Set<String>()
+            var counts: [String: Int] = [:]
+            var order: [String] = []
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                // "buyer N: message": count buyers per message.
+                let text = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ") }.map(String.init) ?? String(line)
+                if !seen.contains(text) { seen.insert(text); order.append(text) }
+                counts[text, default: 0] += 1
+            }
+            out += order.map { counts[$0, default: 1] > 1 ? "\($0) (×\(counts[$0]!))" : $0 }
+        }
+        return Array(out.prefix(limit))
+    }
+}
