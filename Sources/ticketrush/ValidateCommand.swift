@@ -35,7 +35,13 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let stdin = paths.contains(ScenarioValidator.stdinPath) ? FileHandle.standardInput.readDataToEndOfFile() : nil
-        let report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
+        var report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
+        if stdin == nil {
+            for d in EngineCheck.problems(paths) {
+                if let i = report.files.firstIndex(where: { $0.path == d.location.path }) { report.files[i].diagnostics.append(d) }
+                else { report.pathProblems.append(d) }
+            }
+        }
         let known = stdin.map { [stdinName: String(decoding: $0, as: UTF8.self)] } ?? [:]
         let code = report.exitCode(strict: strict)
         switch format {

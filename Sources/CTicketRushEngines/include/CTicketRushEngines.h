@@ -43,7 +43,7 @@ void tr_pg_close(void *conn);
 int tr_pg_ping(const char *conninfo);
 
 // Redis (hiredis via dlopen).
-/// Loads hiredis; 0 when it is there, -1 with `message` naming what is missing.
+/// Loads hiredis ($TICKETRUSH_HIREDIS, else libhiredis.so.*); 0 when it is there, -1 with `message` naming what is missing.
 int tr_redis_load(char *message, int message_size);
 /// Connects to a Unix socket (path starting with '/') or host:port; NULL with `message` on failure.
 void *tr_redis_connect(const char *where, int port, char *message, int message_size);

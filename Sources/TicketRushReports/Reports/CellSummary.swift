@@ -5,6 +5,7 @@ import TicketRushChecks
 public enum CellSummary {
     public static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
+        if c.report.skipReason != nil { return out }
         let invariants = c.report.invariants
         let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
         if let sample = clean.first {

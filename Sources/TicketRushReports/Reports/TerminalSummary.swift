@@ -18,6 +18,10 @@ public enum TerminalSummary {
     /// Indented evidence lines for each expectation that was not met.
     public static func details(_ r: ScenarioReport) -> [String] {
         var out: [String] = []
+        // Databases: the engines' own messages, once per scenario (the first trial that had any).
+        if let messages = r.trials.lazy.compactMap(\.engineMessages).first {
+            out += messages.map { "    engine: \($0)" }
+        }
         for inv in r.invariants where inv.status != .met && inv.status != .notApplicable && inv.status != .skipped {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
             if let e = inv.first {

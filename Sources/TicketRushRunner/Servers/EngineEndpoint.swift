@@ -58,7 +58,7 @@ public enum EngineAvailability {
             if scenario.storage.url != nil { return nil }
             return PostgresServer.binaries() == nil ? "PostgreSQL server not found (initdb, postgres): \(install)" : nil
         case .redis:
-            if let why = RedisStore.clientProblem() { return "\(why) (\(install))" }
+            if let why = RedisStore.clientProblem() { return "\(why): \(install)" }
             if scenario.storage.url != nil { return nil }
             return RedisServer.binary() == nil ? "redis-server not found: \(install)" : nil
         }
