@@ -49,7 +49,7 @@ final class LoaderErrorTests: XCTestCase {
         Case("name: 2024\ntickets: 1\nbuyers: 2\n",
              ["1:7: error: 'name' must be a string, got the number 2024 (quote it: \"2024\")"]),
         Case(base + "storage: db.json\n",
-             ["4:10: error: 'storage' must be a mapping with keys kind, path, write, got 'db.json'"]),
+             ["4:10: error: 'storage' must be a mapping with keys kind, path, write, journal, busy_timeout, url, isolation, got 'db.json'"]),
         Case(base + "time_scale: 0\n", ["4:13: error: 'time_scale' must be a number > 0, got 0"]),
         Case(base + "trials: 0\n", ["4:9: error: 'trials' must be from 1 to 1000000, got 0"]),
         Case(base + "seed: -4\n", ["4:7: error: 'seed' must be >= 0, got -4"]),

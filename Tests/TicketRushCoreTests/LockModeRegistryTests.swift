@@ -14,8 +14,10 @@ final class LockModeRegistryTests: XCTestCase {
         for mode in LockMode.allCases {
             XCTAssertFalse(mode.summary.isEmpty, mode.rawValue)
         }
-        XCTAssertEqual(LockMode.allCases.filter { !$0.excludes }, [.none, .optimistic])
-        XCTAssertEqual(LockMode.allCases.map(\.rawValue), ["none", "flock", "fcntl", "semaphore", "mutex", "lockfile", "optimistic"])
+        XCTAssertEqual(LockMode.allCases.filter { !$0.excludes }, [.none, .optimistic, .atomic])
+        XCTAssertEqual(LockMode.allCases.map(\.rawValue), ["none", "flock", "fcntl", "semaphore", "mutex", "lockfile", "optimistic",
+                                                           "transaction", "row-lock", "atomic", "advisory"])
+        XCTAssertEqual(LockMode.allCases.filter(\.isEngineMode), [.transaction, .rowLock, .atomic, .advisory])
     }
 
     private func context(_ folder: URL) -> LockContext {

@@ -91,7 +91,7 @@ final class ScenarioReferenceTests: XCTestCase {
         XCTAssertEqual(all["timeout"].map(ReferenceDocs.line), "duration; default `1m`.")
         XCTAssertEqual(all["name"].map(ReferenceDocs.line), "string, not empty; **required**.")
         XCTAssertEqual(all["seed"].map(ReferenceDocs.line), "integer ≥ 0; optional.")
-        XCTAssertEqual(all["storage"].map(ReferenceDocs.line)?.hasSuffix("default `{kind: json, path: db.json, write: in-place}`."), true)
+        XCTAssertEqual(all["storage"].map(ReferenceDocs.line)?.hasSuffix("default `{kind: json, write: in-place}`."), true)
         XCTAssertEqual(all["trials"].map(ReferenceDocs.line)?.hasSuffix("; default `1`."), true)
     }
 

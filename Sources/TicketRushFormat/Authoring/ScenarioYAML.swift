@@ -19,6 +19,7 @@ public enum ScenarioYAML {
                 fields["expect"] = .object(Dictionary(uniqueKeysWithValues: document.scenario.expect.map { ($0.key.rawValue, .text($0.value.rawValue)) }))
                 value = .object(fields)
             }
+            value = StorageSchema.filled(value, document.scenario)
             text += try Yams.serialize(node: node(value, ScenarioSchema.root), width: -1, allowUnicode: true)
             if document.scenario.seed == nil {
                 text += "# seed: not fixed: every run draws a fresh random seed and records it in the report\n"

@@ -73,7 +73,7 @@ package enum FaultSchema {
     package static func neverReported(_ step: String, _ mode: LockMode) -> String? {
         switch step {
         case "lock.wait", "lock.acquired", "lock.released":
-            return mode.excludes ? nil : "lock mode \(mode.rawValue) never reports"
+            return mode == .none || mode == .atomic ? "lock mode \(mode.rawValue) never reports" : nil
         case "lock.recovered":
             return mode == .mutex ? nil : "only the mutex mode reports"
         case "purchase.retry":

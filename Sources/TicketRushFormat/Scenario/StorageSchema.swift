@@ -30,6 +30,28 @@ package enum StorageSchema {
             isolation: try d.optional("storage.isolation") ?? StorageConfig.defaultIsolation)
     }
 
+    /// `value` with the storage keys whose default depends on the kind written out as the
+    /// model has them (`path`, and the engine's own keys), so `show` prints what runs.
+    package static func filled(_ value: ConfigValue, _ scenario: Scenario) -> ConfigValue {
+        guard case .object(var fields) = value, case .object(var storage)? = fields["storage"] else { return value }
+        let s = scenario.storage
+        storage["path"] = storage["path"] ?? .text(s.path)
+        switch s.kind {
+        case .json: break
+        case .sqlite:
+            storage["journal"] = storage["journal"] ?? .word(s.journal)
+            storage["busy_timeout"] = storage["busy_timeout"] ?? .duration(s.busyTimeoutNs)
+        case .postgres: storage["isolation"] = storage["isolation"] ?? .word(s.isolation)
+        case .redis: break
+        }
+        fields["storage"] = .object(storage)
+        if s.kind == .redis, scenario.lock.mode == .advisory, case .object(var lock)? = fields["lock"] {
+            lock["ttl"] = lock["ttl"] ?? .duration(scenario.lock.ttlNs)
+            fields["lock"] = .object(lock)
+        }
+        return .object(fields)
+    }
+
     /// Located errors for keys that do not fit together.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         let kind = value["storage"]?["kind"]?.text.flatMap(StorageKind.init(rawValue:)) ?? StorageConfig.defaultKind
