@@ -112,9 +112,10 @@ public final class EngineServers {
             let started = MonotonicClock.now()
             let server: any PrivateServer = kind == .postgres ? try PostgresServer(maxConnections: buyers + 20) : try RedisServer()
             servers[kind] = server
-            endpoints[kind] = try server.start()
-            let ms = Double(MonotonicClock.now() - started) / 1e6
-            startLines.append("\(kind.rawValue): private server started in \(formatMillis(UInt64(ms * 1e6))) (\(server.summary)); not counted in trial time")
+            let endpoint = try server.start()
+            endpoints[kind] = endpoint
+            let ns = MonotonicClock.now() - started
+            startLines.append("\(kind.rawValue): private server at \(endpoint.location) started in \(formatMillis(ns)) (\(server.summary)); not counted in trial time")
         }
     }
 
@@ -138,10 +139,10 @@ func awaitReady(_ process: ServerProcess, pid: pid_t, seconds: Double, _ ready: 
         if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
         if ready() { return }
         if let status = process.wait(pid, seconds: 0) {
-            throw ServerError(description: "\(process.name) exited (status \(status)) before accepting connections; its log:\n\(process.logTail())")
+            throw ServerError(description: "\(process.name) in \(process.dir) exited (status \(status)) before accepting connections; its log:\n\(process.logTail())")
         }
         if MonotonicClock.now() >= until {
-            throw ServerError(description: "\(process.name) did not accept connections within \(Int(seconds))s; its log:\n\(process.logTail())")
+            throw ServerError(description: "\(process.name) in \(process.dir) did not accept connections within \(Int(seconds))s; its log:\n\(process.logTail())")
         }
         MonotonicClock.sleep(ns: 20_000_000)
     }

@@ -55,7 +55,7 @@ final class PostgresServer: PrivateServer {
             let data = "\(p.dir)/pg"
             let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner)
             guard let status = p.wait(initdb, seconds: 120), status == 0 else {
-                throw ServerError(description: "postgres: initdb failed; its log:\n\(p.logTail())")
+                throw ServerError(description: "postgres: initdb failed in \(p.dir); its log:\n\(p.logTail())")
             }
             let pid = try p.spawn("\(bin)/postgres", [
                 "-D", data, "-k", p.dir, "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
