@@ -115,7 +115,8 @@ struct RunCommand: ParsableCommand {
         let servers = EngineServers()
         defer { servers.stop() }
         do {
-            try servers.start(for: scenarios, buyers: scenarios.map(\.buyers.count).max() ?? 1)
+            // Connections at once: every buyer of the largest scenario in each of --jobs trials.
+            try servers.start(for: scenarios, buyers: (scenarios.map(\.buyers.count).max() ?? 1) * jobs)
         } catch let error as RunnerError {
             servers.stop()
             printError("ticketrush: error: \(error)")

@@ -85,15 +85,15 @@ final class StorageStatementTests: XCTestCase {
         XCTAssertEqual(errors(head + "storage: {kind: sqlite}\nlock: advisory\n").count, 1)
         XCTAssertEqual(errors(head + "lock: transaction\n").first?.contains("does not run on storage.kind json"), true)
         XCTAssertEqual(errors(head + "storage: {kind: sqlite, isolation: serializable}\n"),
-                       ["4:26: 'storage.isolation' applies to storage.kind postgres, not sqlite"])
+                       ["4:36: 'storage.isolation' applies to storage.kind postgres, not sqlite"])
         XCTAssertEqual(errors(head + "storage: {kind: postgres, journal: wal}\n"),
-                       ["4:28: 'storage.journal' applies to storage.kind sqlite, not postgres"])
+                       ["4:36: 'storage.journal' applies to storage.kind sqlite, not postgres"])
         XCTAssertEqual(errors(head + "storage: {kind: postgres, url: \"http://x\"}\n"),
-                       ["4:33: 'storage.url' must start with postgres:// or postgresql://, got 'http://x'"])
-        XCTAssertEqual(errors(head + "storage: {kind: redis, url: \"redis://host:99999\"}\n"), ["4:30: 'storage.url' has a bad port '99999'"])
+                       ["4:32: 'storage.url' must start with postgres:// or postgresql://, got 'http://x'"])
+        XCTAssertEqual(errors(head + "storage: {kind: redis, url: \"redis://host:99999\"}\n"), ["4:29: 'storage.url' has a bad port '99999'"])
         XCTAssertEqual(errors(head + "storage: {kind: sqlite, url: \"postgres://x\"}\n").count, 1)
         XCTAssertEqual(errors(head + "storage: {kind: redis}\nlock: {mode: atomic, ttl: 1s}\n"),
-                       ["5:29: 'lock.ttl' applies to lock.mode advisory on storage.kind redis only"])
+                       ["5:27: 'lock.ttl' applies to lock.mode advisory on storage.kind redis only"])
         XCTAssertEqual(errors(head + "storage: {kind: redis, url: \"unix:///tmp/r.sock\"}\nlock: {mode: advisory, ttl: 1s}\n"), [])
     }
 

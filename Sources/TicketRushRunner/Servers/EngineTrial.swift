@@ -13,7 +13,9 @@ package struct EngineTrial {
     /// Why the runner could not set the trial up (a given server refusing): buyers then fail too.
     package let setupError: String?
 
-    private static let runTag = "\(getpid())_\(MonotonicClock.now() % 1_000_000_000)"
+    /// Unique per process and run: `--jobs` workers each count their own trials.
+    private static var runTag: String { "\(getpid())_\(runStamp)" }
+    private static let runStamp = MonotonicClock.now() % 1_000_000_000
     nonisolated(unsafe) private static var serial = 0
 
     package static func prepare(_ scenario: Scenario, folder: String, storagePath: String, endpoint: EngineEndpoint?) throws -> EngineTrial {
