@@ -25,6 +25,7 @@ public enum SummaryJSON {
             ("name", jsonString(rec.name)),
             ("scenario", jsonString(rec.baseName ?? rec.name)),
             ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0[0])): \(jsonString($0[1]))" }.joined(separator: ", ") + "}"),
+            ("description", rec.description.map(jsonString) ?? "null"),
             ("file", rec.file.map(jsonString) ?? "null"),
             ("seed", "\(rec.seed)"),
             ("passed", "\(r.passed)"),
