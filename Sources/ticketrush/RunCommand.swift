@@ -61,6 +61,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
         if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
+        // The plan holds one unit per trial: a huge count would abort allocating, not run.
+        if let trials, trials > RunBounds.maxTrials { throw ValidationError("--trials must be at most \(RunBounds.maxTrials)") }
+        if let trial, trial > RunBounds.maxTrials { throw ValidationError("--trial must be at most \(RunBounds.maxTrials)") }
         if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be from 1 to 256") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
     }
@@ -88,22 +91,42 @@ struct RunCommand: ParsableCommand {
             printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
             throw ExitCode(2)
         }
+        if let problem = RunBounds.problem(scenarios: scenarios, trials: trials, trial: trial) {
+            printError("ticketrush: error: \(problem)")
+            throw ExitCode(2)
+        }
         let plan = RunPlan(scenarios: scenarios, seed: seed, trials: trials, onlyTrial: trial.map { $0 - 1 })
         let units = shardSpec.map { plan.shard($0.k, of: $0.n) } ?? plan.units
 
+        // Every output place is checked (and the folders locked) before the first trial.
+        let outputs: ReportFiles.Outputs
         let workFolder: WorkFolder
         do {
+            outputs = try ReportFiles.Outputs.prepare(reports: reports, junit: junit, events: events)
             workFolder = try work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
+            try workFolder.checkScenarioFolders(scenarios.map(\.name))
+        } catch let error as SafeFiles.Failure {
+            printError("ticketrush: error: \(error.description)")
+            throw ExitCode(error.interrupted ? 130 : 3)
         } catch {
             printError("ticketrush: error: \(error)")
+            if case .interrupted? = error as? RunnerError { throw ExitCode(130) }
             throw ExitCode(3)
         }
         defer { workFolder.finish() }
+        if let problem = RunBounds.pathProblem(scenarios: plan.scenarios, trialCounts: plan.trialCounts, work: workFolder.root, events: events) {
+            printError("ticketrush: error: \(problem)")
+            throw ExitCode(2)
+        }
 
-        let transcript = self.transcript, events = self.events
+        let transcript = self.transcript, keepEvents = events != nil
         let executor = UnitExecutor(plan: plan, work: workFolder) { scenario, history in
-            if transcript { print(Transcript.lines(history, scenario: scenario.name).joined(separator: "\n")) }
-            if let events { try writeEvents(history, scenario: scenario.name, under: events) }
+            if transcript { print(Transcript.lines(history, scenario: scenario.name).map { visible($0) }.joined(separator: "\n")) }
+            if keepEvents { do {
+                try outputs.writeEvents(EventLog.jsonLines(history, scenario: scenario.name), scenario: scenario.name, trial: history.trial)
+            } catch {
+                throw RunnerError.badWorkFolder("\(error)")
+            } }
         }
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
@@ -133,9 +156,9 @@ struct RunCommand: ParsableCommand {
         let results = RunResults(shard: shardSpec.map { RunResults.Shard(k: $0.k, n: $0.n) }, startedAt: startedAt, cells: cells,
                                  trials: records, incomplete: failure.map(Self.incompleteReason))
         do {
-            try ReportFiles.write(results, to: reports, junit: junit)
+            try ReportFiles.write(results, to: outputs)
         } catch {
-            printError("ticketrush: error: cannot write reports under \(reports): \(error.localizedDescription)")
+            printError("ticketrush: error: reports not written (the previous ones are untouched): \(error.description)")
             throw ExitCode(3)
         }
         if let failure {
@@ -158,15 +181,6 @@ struct RunCommand: ParsableCommand {
     static func incompleteReason(_ failure: RunnerError) -> String {
         if case .interrupted(let signal) = failure { return "interrupted by signal \(signal)" }
         return "\(failure)"
-    }
-
-    private func writeEvents(_ history: TrialHistory, scenario: String, under folder: String) throws {
-        let path = "\(folder)/\(slug(scenario))/trial-\(history.trial + 1).jsonl"
-        do {
-            try ReportFiles.write(EventLog.jsonLines(history), to: path)
-        } catch {
-            throw RunnerError.badWorkFolder("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }
 

@@ -78,7 +78,8 @@ public enum JUnitReport {
             ("storage.kind", s.storage.kind.rawValue), ("storage.write", s.storage.write.rawValue),
             ("trials", "\(r.trials.count)"), ("seed", "\(r.seed)"), ("time_scale", "\(s.timeScale)"),
             ("timeout", DurationText.format(s.timeoutNs)),
-        ] + (s.origin.map { [("file", $0.description)] } ?? [])
+        ] + (s.description.map { [("description", $0)] } ?? [])
+            + (s.origin.map { [("file", $0.description)] } ?? [])
             + (s.cell.map { [("cell", $0.label)] } ?? [])
             + s.faults.enumerated().map { ("faults[\($0.offset)]", $0.element.summary) }
             + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])

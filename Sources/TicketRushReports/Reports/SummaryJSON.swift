@@ -27,6 +27,7 @@ public enum SummaryJSON {
             ("name", jsonString(rec.name)),
             ("scenario", jsonString(rec.baseName)),
             ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0.path)): \(jsonString($0.value))" }.joined(separator: ", ") + "}"),
+            ("description", rec.scenario.description.map(jsonString) ?? "null"),
             ("file", rec.file.map(jsonString) ?? "null"),
             ("seed", "\(rec.seed)"),
             ("passed", "\(r.passed)"),
