@@ -23,7 +23,7 @@ enum ReportFiles {
     static func printSummary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> Int32 {
         let cells = results.cells
         for c in cells {
-            if !quiet || !c.report.passed { print(TerminalSummary.line(c.report)) }
+            if !quiet || c.report.mark != "PASS" { print(TerminalSummary.line(c.report)) }
             if !quiet { for line in CellSummary.lines(c) { print(line) } }
             for line in TerminalSummary.details(c.report) { print(line) }
         }
