@@ -58,17 +58,43 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line; no progress line.")
     var quiet = false
 
+    @Option(help: "text, or github: also an ::error annotation at the line of each unmet expectation, and a Markdown summary appended to $GITHUB_STEP_SUMMARY when set.")
+    var format: OutputFormat = .text
+
+    @Option(help: "With --shard auto on a Kubernetes Indexed Job: the number of shards (its completions); else TICKETRUSH_SHARDS.")
+    var shards: Int?
+
+    @Flag(help: "Rerun only the cells that did not pass in the previous run whose reports are in --reports (REPORTS/trials.json), with the seeds they ran with.")
+    var rerunFailed = false
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
         if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
         if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be from 1 to 256") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
+        if let shard, shard != "auto", Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() throws {
         tr_install_interrupt_handlers()
         let startedAt = Date().timeIntervalSince1970
         var scenarios: [Scenario]
+        var rerunSeeds: [String: UInt64]?
+        var paths = self.paths
+        if rerunFailed {
+            switch CISupport.failedCells(in: reports) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let failed):
+                if failed.seeds.isEmpty {
+                    print("ticketrush: every cell of the previous run in \(reports)/ passed: nothing to rerun")
+                    return
+                }
+                paths = failed.files
+                rerunSeeds = failed.seeds
+            }
+        }
         do {
             scenarios = try ScenarioFiles.load(paths)
         } catch {
@@ -83,7 +109,26 @@ struct RunCommand: ParsableCommand {
             }
             scenarios = chosen
         }
-        let shardSpec = shard.flatMap(Shard.init)
+        if let rerunSeeds {
+            // The failing cells only, each with the seed it ran with (unless --seed overrides).
+            scenarios = scenarios.compactMap { s in
+                guard let seed = rerunSeeds[s.name] else { return nil }
+                var s = s
+                s.seed = seed
+                return s
+            }
+        }
+        var shardSpec = shard.flatMap(Shard.init)
+        if shard == "auto" {
+            switch CISupport.autoShard(ProcessInfo.processInfo.environment, shards: shards) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let found):
+                shardSpec = Shard(k: found.k, n: found.n)
+                if !quiet { printError("ticketrush: shard \(found.k)/\(found.n) (\(found.source))") }
+            }
+        }
         if shardSpec != nil, seed == nil, let unseeded = scenarios.first(where: { $0.seed == nil }) {
             printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
             throw ExitCode(2)
@@ -148,6 +193,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let status = ReportFiles.printSummary(results, quiet: quiet, reports: reports, junit: junit)
+        CISupport.emit(results, format: format)
         // A shard reports what it alone cannot judge as pending (never failed), so its exit
         // status is its output's: 1 exactly when it printed a failure.
         if status != 0 { throw ExitCode(status) }
@@ -173,6 +219,11 @@ struct RunCommand: ParsableCommand {
 struct Shard {
     var k: Int
     var n: Int
+
+    init(k: Int, n: Int) {
+        self.k = k
+        self.n = n
+    }
 
     init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
