@@ -26,7 +26,7 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var thresholds: [Threshold] = Threshold.defaultThresholds
     /// Where each expectation is written (`expect.no-oversell`, `thresholds.latency.p99`),
     /// for annotations that point at the line; absent ones point at `origin`.
-    public var expectationOrigins: [String: SourceLocation] = [:]
+    public var expectationOrigins = KeyLocations()
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
@@ -275,7 +275,7 @@ extension Scenario {
         cell = try c.decodeIfPresent(SweepCell.self, forKey: .cell)
         stopRule = try c.decodeIfPresent(StopRule.self, forKey: .stopRule)
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? Threshold.defaultThresholds
-        expectationOrigins = try c.decodeIfPresent([String: SourceLocation].self, forKey: .expectationOrigins) ?? [:]
+        expectationOrigins = try c.decodeIfPresent(KeyLocations.self, forKey: .expectationOrigins) ?? KeyLocations()
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -299,5 +299,29 @@ extension Scenario {
         try c.encodeIfPresent(stopRule, forKey: .stopRule)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encode(expectationOrigins, forKey: .expectationOrigins)
+    }
+}
+
+/// Where keys of a scenario are written (`expect.no-oversell` → file:line:col): where, not
+/// what, so two scenarios that differ only here are equal (a file reformatted, `show`'s output).
+public struct KeyLocations: Sendable, Codable, Equatable {
+    public var byKey: [String: SourceLocation] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> SourceLocation? {
+        get { byKey[key] }
+        set { byKey[key] = newValue }
+    }
+
+    public static func == (_: KeyLocations, _: KeyLocations) -> Bool { true }
+
+    public init(from decoder: any Decoder) throws {
+        byKey = try decoder.singleValueContainer().decode([String: SourceLocation].self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(byKey)
     }
 }
