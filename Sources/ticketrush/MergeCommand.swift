@@ -29,6 +29,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line.")
     var quiet = false
 
+    @Option(help: "text, or github: also an ::error annotation per unmet expectation and the $GITHUB_STEP_SUMMARY Markdown.")
+    var format: OutputFormat = .text
+
     func run() throws {
         var parts: [RunResults] = []
         for folder in folders {
@@ -73,6 +76,7 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let status = ReportFiles.printSummary(merged, quiet: quiet, reports: reports, junit: junit)
+        CISupport.emit(merged, format: format)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -110,12 +110,17 @@ enum ReportFiles {
     static func printSummary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> Int32 {
         let cells = results.cells
         for c in cells {
-            if !quiet || !c.report.passed { print(visible(TerminalSummary.line(c.report))) }
-            if !quiet { for line in CellSummary.lines(c) { print(visible(line)) } }
-            for line in TerminalSummary.details(c.report) { print(visible(line)) }
+            if !quiet || c.report.mark != "PASS" { say(TerminalSummary.line(c.report)) }
+            if !quiet { for line in CellSummary.lines(c) { say(line) } }
+            for line in TerminalSummary.details(c.report) { say(line) }
         }
-        print(visible(TerminalSummary.total(cells.map(\.report), incomplete: results.incomplete)))
-        if !quiet { print(visible("Reports: \(reports)/ (junit: \(junit ?? "\(reports)/junit.xml"))")) }
+        for line in Unmet.shortSummary(results) { say(line) }
+        say(TerminalSummary.total(cells.map(\.report), incomplete: results.incomplete))
+        if !quiet { say("Reports: \(reports)/ (junit: \(junit ?? "\(reports)/junit.xml"))") }
         return results.passed ? 0 : 1
     }
+
+    /// A summary line stays one line whatever a scenario name holds: a newline in a name
+    /// must not start a line (a CI log reads `::command::` at a line start).
+    private static func say(_ line: String) { print(Unmet.visible(line)) }
 }

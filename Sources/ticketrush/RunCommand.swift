@@ -15,8 +15,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Each trial forks one process per buyer in a fresh work folder; the folder is removed afterwards unless --work is given. \
             Reports go to --reports (default reports/): junit.xml, results.csv, summary.json, index.html and trials.json \
-            (what `ticketrush merge` combines). With --shard, exit 1 only for a violated hold expectation: \
-            judge the whole run with `ticketrush merge`.
+            (what `ticketrush merge` combines). With --shard, what one shard cannot judge (an expected violation \
+            not seen in its trials, thresholds) is pending, not failed: judge the whole run with `ticketrush merge`.
             """)
 
     @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
@@ -58,6 +58,15 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line; no progress line.")
     var quiet = false
 
+    @Option(help: "text, or github: also an ::error annotation at the line of each unmet expectation, and a Markdown summary appended to $GITHUB_STEP_SUMMARY when set.")
+    var format: OutputFormat = .text
+
+    @Option(help: "With --shard auto on a Kubernetes Indexed Job: the number of shards (its completions); else TICKETRUSH_SHARDS.")
+    var shards: Int?
+
+    @Flag(help: "Rerun only the cells that did not pass in the previous run whose reports are in --reports (REPORTS/trials.json), with the seeds they ran with.")
+    var rerunFailed = false
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
         if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
@@ -65,13 +74,30 @@ struct RunCommand: ParsableCommand {
         if let trials, trials > RunBounds.maxTrials { throw ValidationError("--trials must be at most \(RunBounds.maxTrials)") }
         if let trial, trial > RunBounds.maxTrials { throw ValidationError("--trial must be at most \(RunBounds.maxTrials)") }
         if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be from 1 to 256") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
+        if let shard, shard != "auto", Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() throws {
         tr_install_interrupt_handlers()
         let startedAt = Date().timeIntervalSince1970
         var scenarios: [Scenario]
+        var rerunSeeds: [String: UInt64]?
+        var paths = self.paths
+        if rerunFailed {
+            switch CISupport.failedCells(in: reports) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let failed):
+                if failed.seeds.isEmpty {
+                    print("ticketrush: every cell of the previous run in \(reports)/ passed: nothing to rerun")
+                    return
+                }
+                paths = failed.files
+                rerunSeeds = failed.seeds
+            }
+        }
         do {
             scenarios = try ScenarioFiles.load(paths)
         } catch {
@@ -86,7 +112,26 @@ struct RunCommand: ParsableCommand {
             }
             scenarios = chosen
         }
-        let shardSpec = shard.flatMap(Shard.init)
+        if let rerunSeeds {
+            // The failing cells only, each with the seed it ran with (unless --seed overrides).
+            scenarios = scenarios.compactMap { s in
+                guard let seed = rerunSeeds[s.name] else { return nil }
+                var s = s
+                s.seed = seed
+                return s
+            }
+        }
+        var shardSpec = shard.flatMap(Shard.init)
+        if shard == "auto" {
+            switch CISupport.autoShard(ProcessInfo.processInfo.environment, shards: shards) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let found):
+                shardSpec = Shard(k: found.k, n: found.n)
+                if !quiet { printError("ticketrush: shard \(found.k)/\(found.n) (\(found.source))") }
+            }
+        }
         if shardSpec != nil, seed == nil, let unseeded = scenarios.first(where: { $0.seed == nil }) {
             printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
             throw ExitCode(2)
@@ -130,7 +175,10 @@ struct RunCommand: ParsableCommand {
         }
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
-        var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
+        let expectations = Dictionary(plan.scenarios.map { s in (s.name, Dictionary(uniqueKeysWithValues: s.invariants.map { ($0, s.expectation(for: $0)) })) },
+                                      uniquingKeysWith: { a, _ in a })
+        var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                expectations: expectations) {
             FileHandle.standardError.write(Data($0.utf8))
         }
         var records: [TrialRecord] = []
@@ -168,12 +216,9 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let status = ReportFiles.printSummary(results, quiet: quiet, reports: reports, junit: junit)
-        if shardSpec != nil {
-            // A shard cannot judge `violated` expectations alone: only a seen violation of a hold is final.
-            let broken = results.cells.flatMap(\.report.invariants).contains { $0.expectation == .hold && $0.violated > 0 }
-            if broken { throw ExitCode(1) }
-            return
-        }
+        CISupport.emit(results, format: format)
+        // A shard reports what it alone cannot judge as pending (never failed), so its exit
+        // status is its output's: 1 exactly when it printed a failure.
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -188,6 +233,11 @@ struct RunCommand: ParsableCommand {
 struct Shard {
     var k: Int
     var n: Int
+
+    init(k: Int, n: Int) {
+        self.k = k
+        self.n = n
+    }
 
     init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
