@@ -34,7 +34,16 @@ struct ValidateCommand: ParsableCommand {
     var excerpts: Bool?
 
     func run() throws {
-        let stdin = paths.contains(ScenarioValidator.stdinPath) ? FileHandle.standardInput.readDataToEndOfFile() : nil
+        var stdin: Data?
+        if paths.contains(ScenarioValidator.stdinPath) {
+            switch InputLimits.read(fd: 0) {
+            case .success(let data): stdin = data
+            case .failure(let unreadable):
+                // Bounded: `validate - < /dev/zero` ends here instead of reading for ever.
+                printError(visible("\(stdinName):1:1: error: standard input \(unreadable.why)"))
+                throw ExitCode(2)
+            }
+        }
         var report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
         if stdin == nil {
             for d in EngineCheck.problems(paths) {
@@ -48,7 +57,7 @@ struct ValidateCommand: ParsableCommand {
         case .json:
             print(DiagnosticJSON.text(report, strict: strict))
         case .github:
-            for line in DiagnosticGitHub.lines(report) { print(line) }
+            for line in DiagnosticGitHub.lines(report) { print(visible(line)) }
             print(DiagnosticText.summary(report))
         case .text:
             if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1, known: known)) }

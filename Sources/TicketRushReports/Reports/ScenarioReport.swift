@@ -6,13 +6,32 @@ public struct ScenarioReport: Sendable {
     public var seed: UInt64
     public var trials: [TrialRecord]
     public var invariants: [InvariantReport]
+    /// `thresholds:`, judged on the cell's measured numbers.
+    public var thresholds: [ThresholdReport] = []
     public var durationNs: UInt64
     /// Wall-clock start, seconds since 1970, for the report's timestamp.
     public var startedAt: Double
 
-    /// True when every expectation was met.
-    public var passed: Bool { invariants.allSatisfy { $0.status == .met || $0.status == .notApplicable || $0.status == .skipped } }
+    /// Every expectation's status: invariants, then thresholds.
+    public var statuses: [InvariantReport.Status] { invariants.map(\.status) + thresholds.map(\.status) }
+
+    /// True when no expectation failed: every one met, or (in a shard) pending the merge.
+    /// The statuses that count as expectations: not applicable and skipped are neither met nor failed.
+    public var judged: [InvariantReport.Status] { statuses.filter { $0 != .notApplicable && $0 != .skipped } }
+
+    /// Not applicable (no-torn-read on a database) and skipped (engine missing) fail nothing.
+    public var passed: Bool { statuses.allSatisfy { $0 == .met || $0 == .pending || $0 == .notApplicable || $0 == .skipped } }
 
     /// Why the scenario did not run (its engine is not installed), or nil.
     public var skipReason: String? { invariants.first?.skipReason }
+
+    /// PASS, FAIL (some expectation unmet), UNKNOWN (only undetermined), PENDING (a shard's
+    /// cell with nothing failed but something only the merge can judge).
+    public var mark: String {
+        let s = statuses
+        if s.contains(.unmet) { return "FAIL" }
+        if s.contains(.undetermined) { return "UNKNOWN" }
+        if skipReason != nil { return "SKIP" }
+        return s.contains(.pending) ? "PENDING" : "PASS"
+    }
 }

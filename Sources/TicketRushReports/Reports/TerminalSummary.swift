@@ -4,11 +4,13 @@ import TicketRushChecks
 public enum TerminalSummary {
     public static func line(_ r: ScenarioReport) -> String {
         if let skip = r.skipReason { return "SKIP  \(r.scenario.name)  \(skip)" }
-        let mark = r.passed ? "PASS" : (r.invariants.contains { $0.status == .unmet } ? "FAIL" : "UNKNOWN")
+        let mark = r.mark
         let sold = r.trials.map(\.sold)
         let soldText = sold.min() == sold.max() ? "\(sold.first ?? 0)" : "\(sold.min() ?? 0)–\(sold.max() ?? 0)"
         let torn = r.trials.reduce(0) { $0 + $1.tornReads }
-        let violated = r.invariants.filter { $0.violated > 0 }.map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)" }
+        // Words match the verdict: a violation the scenario expects says so.
+        let violated = r.invariants.filter { $0.violated > 0 }
+            .map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)\($0.expectation == .violated ? " (expected)" : " (unexpected)")" }
         var text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "trial"))  sold \(soldText) of \(r.scenario.tickets)"
         text += "  torn reads \(torn)  \(JUnitReport.seconds(r.durationNs))s"
         if !violated.isEmpty { text += "  violated: " + violated.joined(separator: ", ") }
@@ -24,25 +26,30 @@ public enum TerminalSummary {
         }
         for inv in r.invariants where inv.status != .met && inv.status != .notApplicable && inv.status != .skipped {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
+            if inv.status == .pending { continue }
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
                 out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
             }
+        }
+        for t in r.thresholds where t.status != .met {
+            out.append("    \(t.name): \(t.summary)")
         }
         return out
     }
 
     /// The closing line over all expectations.
     public static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
-        let judged = reports.flatMap(\.invariants)
-        let all = judged.filter { $0.status != .notApplicable && $0.status != .skipped }
+        let all = reports.flatMap(\.judged)
         let skipped = reports.filter { $0.skipReason != nil }.count
-        let passed = all.filter { $0.status == .met }.count
-        let failed = all.count - passed
+        let passed = all.filter { $0 == .met }.count
+        let pending = all.filter { $0 == .pending }.count
+        let failed = all.count - passed - pending
         if let incomplete {
             return "ticketrush: INCOMPLETE (\(incomplete)): \(passed) of \(all.count) expectations met in the trials that finished; the run is not judged"
         }
         return "ticketrush: \(passed) of \(all.count) expectations met" + (failed > 0 ? ", \(failed) not" : "")
+            + (pending > 0 ? ", \(pending) pending: judged at merge (a shard alone cannot see every trial)" : "")
             + (skipped > 0 ? "; \(plural(skipped, "scenario")) skipped (engine not installed)" : "")
     }
 }
