@@ -61,6 +61,14 @@ final class StorageEngineTests: XCTestCase {
         Set(seen.values.compactMap { CLI.captures("(/tmp/trdb\\.[A-Za-z0-9]+)", in: $0)?.first ?? nil })
     }
 
+    /// The parent pid from /proc/PID/stat (the field after the state, after the command's ")").
+    private func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
     private func alive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
         // A zombie has exited; only its entry remains until its parent waits.
@@ -137,7 +145,10 @@ final class StorageEngineTests: XCTestCase {
                 var runner: Int32 = 0
                 let status = try CLI.interrupt(["run", scenario, "--work", work.path]) {
                     if runner == 0 { runner = processes(mentioning: scenario).first { $0.1.contains("ticketrush") }?.0 ?? 0 }
-                    for (pid, cmd) in processes(mentioning: "/tmp/trdb.") where cmd.contains(binary) { seen[pid] = cmd }
+                    // This run's servers only: other tests may run servers of their own at the same time.
+                    for (pid, cmd) in processes(mentioning: "/tmp/trdb.") where cmd.contains(binary) && runner != 0 && parent(of: pid) == runner {
+                        seen[pid] = cmd
+                    }
                     let ready = mine(seen).contains { folder in
                         ["redis.sock", ".s.PGSQL.5432"].contains { FileManager.default.fileExists(atPath: "\(folder)/\($0)") }
                     }
