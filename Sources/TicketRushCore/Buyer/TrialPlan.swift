@@ -14,6 +14,8 @@ struct TrialPlan: Sendable {
     var retries: Int = 100
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     var stops: [Int: [EventKind]] = [:]
+    /// Test hook: counts the child's allocations after the barrier (see `AllocProbe`).
+    var allocProbe: AllocProbe? = nil
 
     /// The delays a buyer draws; raw values feed the seed, so never renumber them.
     enum Slot: UInt64 {

@@ -36,7 +36,7 @@ struct TrialRunner {
             wants: scenario.buyers.wants, lockMode: scenario.lock.mode, scope: scenario.lock.scope,
             writeMode: scenario.storage.write, storagePath: storagePath, lockContext: context,
             delays: scenario.delays, timeScale: scenario.timeScale, seed: seed,
-            retries: scenario.lock.retries, stops: injector.stops)
+            retries: scenario.lock.retries, stops: injector.stops, allocProbe: AllocProbe.fromEnvironment())
         let names = (0..<scenario.buyers.count).map { scenario.buyers.name(of: $0) }
 
         var events = [Int32](repeating: -1, count: 2)
