@@ -4,9 +4,9 @@ import Glibc
 
 /// Counts this process's threads: fork() is only safe while there is one.
 enum ThreadCheck {
-    /// Entries in /proc/self/task, or nil where that folder does not exist.
-    static func threadCount() -> Int? {
-        guard let dir = opendir("/proc/self/task") else { return nil }
+    /// Entries in `folder` (/proc/self/task), or nil when that folder cannot be read.
+    static func threadCount(folder: String = "/proc/self/task") -> Int? {
+        guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }
         var count = 0
         while let entry = readdir(dir) {
@@ -18,10 +18,12 @@ enum ThreadCheck {
         return count
     }
 
-    /// Throws unless the process is single-threaded.
-    static func requireSingleThreaded() throws {
-        if let n = threadCount(), n > 1 {
-            throw RunnerError.notSingleThreaded(threads: n)
+    /// Throws unless the process is provably single-threaded: a count that cannot be read
+    /// (no /proc) fails closed, since forking a multi-threaded process is never safe.
+    static func requireSingleThreaded(folder: String = "/proc/self/task") throws {
+        guard let n = threadCount(folder: folder) else {
+            throw RunnerError.threadsUnknown(folder: folder, code: errno)
         }
+        if n > 1 { throw RunnerError.notSingleThreaded(threads: n) }
     }
 }
