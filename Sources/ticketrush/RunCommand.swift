@@ -62,6 +62,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         tr_install_interrupt_handlers()
+        // Semaphores of runners or workers that died by SIGKILL (their owner pid is gone).
+        StaleSemaphores.sweep()
         let startedAt = Date().timeIntervalSince1970
         var scenarios: [Scenario]
         do {
@@ -103,7 +105,7 @@ struct RunCommand: ParsableCommand {
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
         var progress = Progress(mode: Progress.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
-            FileHandle.standardError.write(Data($0.utf8))
+            Terminal.writeError($0)
         }
         var records: [TrialRecord] = []
         var failure: RunnerError?
