@@ -115,6 +115,8 @@ public struct Teardown: Sendable, Equatable {
     /// Milliseconds `poll` may wait from `now` to `wakeAt`, rounded up, at most `cap`.
     public static func pollTimeoutMs(now: UInt64, wakeAt: UInt64, capMs: Int32 = 1000) -> Int32 {
         guard wakeAt > now else { return 0 }
-        return Int32(min((wakeAt - now + 999_999) / 1_000_000, UInt64(capMs)))
+        let delta = wakeAt - now
+        let ms = delta / 1_000_000 + (delta % 1_000_000 == 0 ? 0 : 1)
+        return Int32(min(ms, UInt64(max(capMs, 0))))
     }
 }
