@@ -244,6 +244,7 @@ final class ProcessHardeningTests: XCTestCase {
             tickets: 2
             buyers: {count: 6, wants: 2}
             delays: {search: 1ms, write: 1ms}
+            storage: {write: atomic}   # the search is unlocked: in place, it could read a torn file
             lock: flock
             trials: 8
             seed: 5
