@@ -15,12 +15,14 @@ package struct TrialPlan: Sendable {
     package var retries: Int = LockConfig.defaultRetries
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     package var stops: [Int: [EventKind]] = [:]
+    /// Test hook: counts the child's allocations after the barrier (see `AllocProbe`).
+    package var allocProbe: AllocProbe? = nil
     /// A database engine's connection target; nil for the JSON file.
     package var engine: EngineTarget? = nil
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
                  lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,
-                 stops: [Int: [EventKind]] = [:]) {
+                 stops: [Int: [EventKind]] = [:], allocProbe: AllocProbe? = nil) {
         self.wants = wants
         self.lockMode = lockMode
         self.scope = scope
@@ -32,6 +34,7 @@ package struct TrialPlan: Sendable {
         self.seed = seed
         self.retries = retries
         self.stops = stops
+        self.allocProbe = allocProbe
     }
 
     /// The delays a buyer draws; raw values feed the seed, so never renumber them.
