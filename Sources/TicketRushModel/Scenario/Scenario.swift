@@ -22,6 +22,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var cell: SweepCell? = nil
     /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
     public var stopRule: StopRule? = nil
+    /// `buyers.command` / `program.command`: the user's own program buys (docs/programs.md); nil: the built-in buyer.
+    public var program: ProgramConfig? = nil
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and

@@ -18,6 +18,10 @@ package struct TrialRunner {
     package static let termGraceNs: UInt64 = 200_000_000
 
     package func run() throws -> TrialHistory {
+        // The user's own program as the buyer (docs/programs.md): its own fork, exec and collector.
+        if let program = scenario.program {
+            return try ProgramTrial(scenario: scenario, program: program, trial: trial, seed: seed, folder: folder).run()
+        }
         let storagePath = "\(folder)/\(scenario.storage.path)"
         if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
             try makeDirectories(String(storagePath[..<slash]))
