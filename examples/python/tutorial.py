@@ -17,11 +17,18 @@ from multiprocessing import Lock, Process
 DB = "db.txt"
 
 
+def say(line):
+    # One write per whole line: all buyers share one stdout pipe, and print() may write the
+    # text and its newline separately (python3 -u, PYTHONUNBUFFERED), cutting lines apart.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def search(user):
     with open(DB) as f:
         dic = json.load(f)
     time.sleep(0.1)
-    print("<%s>用户 查看剩余票数为 [%s]" % (user, dic["count"]))
+    say("<%s>用户 查看剩余票数为 [%s]" % (user, dic["count"]))
 
 
 def buy(user):
@@ -33,9 +40,9 @@ def buy(user):
         time.sleep(0.1)
         with open(DB, "w") as f:
             json.dump(dic, f)
-        print("<%s> 购票成功" % user)
+        say("<%s> 购票成功" % user)
     else:
-        print("<%s> 没票了" % user)
+        say("<%s> 没票了" % user)
 
 
 def task(user, lock):

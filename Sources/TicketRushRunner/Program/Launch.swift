@@ -18,25 +18,23 @@ struct Launch {
         var base: [(String, String)] = [
             ("dir", program.dir), ("wants", String(scenario.buyers.wants)), ("storage", storagePath), ("seed", String(seed)),
         ]
-        var env: [String: String] = [
+        let env: [String: String] = [
             "TICKETRUSH_DIR": program.dir, "TICKETRUSH_WANTS": String(scenario.buyers.wants),
             "TICKETRUSH_STORAGE": storagePath, "TICKETRUSH_SEED": String(seed),
             "TICKETRUSH_EVENTS_FD": String(CommandChild.eventsFd), "TICKETRUSH_BUYERS": String(scenario.buyers.count),
             "TICKETRUSH_NAME_TEMPLATE": scenario.buyers.nameTemplate, "TICKETRUSH_TRIAL": String(trial + 1),
             "TICKETRUSH_MODE": program.mode.rawValue,
         ]
-        // Lines should arrive when printed, not when a pipe's buffer fills (the runner stamps arrival).
+        // The runner's environment, without TICKETRUSH_* of an outer run. PYTHONUNBUFFERED is
+        // deliberately not set: unbuffered print() writes the text and its newline separately,
+        // so buyers sharing one pipe (program mode) would cut each other's lines.
         var inherited: [String] = []
-        var hasUnbuffered = false
         var p = environ
         while let entry = p.pointee {
             let text = String(cString: entry)
-            let key = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
-            if key == "PYTHONUNBUFFERED" { hasUnbuffered = true }
-            if !key.hasPrefix("TICKETRUSH_") { inherited.append(text) }
+            if !text.hasPrefix("TICKETRUSH_") { inherited.append(text) }
             p += 1
         }
-        if !hasUnbuffered { env["PYTHONUNBUFFERED"] = "1" }
         shared = inherited.map { strdup($0) }
         let procs = perBuyer ? names.count : 1
         for i in 0..<procs {
