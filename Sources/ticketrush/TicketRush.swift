@@ -42,5 +42,5 @@ struct TicketRush: ParsableCommand {
 
 /// Writes a line to standard error (fd 2), safe in Swift 6 mode.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n") + "\n").utf8))
 }
