@@ -18,6 +18,21 @@ from ticketrush_client import report  # noqa: E402
 DB = "db.txt"
 
 
+def rendezvous(user):
+    """--rendezvous (tests only): after its purchase read, each buyer waits until every
+    buyer (TICKETRUSH_BUYERS) has read too, so the race happens whatever the scheduler
+    does. Without it the race relies on the tutorial's sleeps outlasting the spread of
+    Python's start-up, which a loaded machine can stretch past 0.2 s. Race only: under
+    --lock the others cannot read while one waits, and it waits out its 20 s."""
+    if "--rendezvous" not in sys.argv:
+        return
+    open("read-%s" % user, "w").close()
+    deadline = time.monotonic() + 20
+    want = int(os.environ.get("TICKETRUSH_BUYERS", "1"))
+    while len([f for f in os.listdir(".") if f.startswith("read-")]) < want and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def read_count(step):
     with open(DB) as f:
         text = f.read()
@@ -38,6 +53,7 @@ def search(user):
 
 def buy(user):
     count = read_count("purchase.read")
+    rendezvous(user)
     time.sleep(0.1)
     if count > 0:
         time.sleep(0.1)
