@@ -13,10 +13,6 @@ int tr_set_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
-int tr_pipe_cloexec(int fds[2]) {
-    return pipe2(fds, O_CLOEXEC);
-}
-
 /// Closes every descriptor >= `low`: close_range(2) where the kernel has it, else one by one.
 static void close_from(int low) {
 #ifdef SYS_close_range

@@ -80,6 +80,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         tr_install_interrupt_handlers()
+        // Semaphores of runners or workers that died by SIGKILL (their owner pid is gone).
+        StaleSemaphores.sweep()
         let startedAt = Date().timeIntervalSince1970
         var scenarios: [Scenario]
         var rerunSeeds: [String: UInt64]?
@@ -179,14 +181,15 @@ struct RunCommand: ParsableCommand {
                                       uniquingKeysWith: { a, _ in a })
         var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                                 expectations: expectations) {
-            FileHandle.standardError.write(Data($0.utf8))
+            Terminal.writeError($0)
         }
         var records: [TrialRecord] = []
         var failure: RunnerError?
         do {
             if jobs > 1 {
                 // Kept as they arrive: trials that finished before an interrupt are reported.
-                _ = try WorkerPool.run(units, jobs: jobs, executor: executor) { records.append($0); progress.add($0) }
+                let inherited = [workFolder.descriptor] + (outputs.eventsFD.map { [$0] } ?? [])
+                _ = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
             } else {
                 var executor = executor
                 for unit in units {

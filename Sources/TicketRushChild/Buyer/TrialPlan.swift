@@ -15,10 +15,12 @@ package struct TrialPlan: Sendable {
     package var retries: Int = LockConfig.defaultRetries
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     package var stops: [Int: [EventKind]] = [:]
+    /// Test hook: counts the child's allocations after the barrier (see `AllocProbe`).
+    package var allocProbe: AllocProbe? = nil
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
                  lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,
-                 stops: [Int: [EventKind]] = [:]) {
+                 stops: [Int: [EventKind]] = [:], allocProbe: AllocProbe? = nil) {
         self.wants = wants
         self.lockMode = lockMode
         self.scope = scope
@@ -30,6 +32,7 @@ package struct TrialPlan: Sendable {
         self.seed = seed
         self.retries = retries
         self.stops = stops
+        self.allocProbe = allocProbe
     }
 
     /// The delays a buyer draws; raw values feed the seed, so never renumber them.

@@ -80,6 +80,7 @@ package struct ProgramTrial {
         var group: pid_t = 0
         let folderC = strdup(folder)
         defer { free(folderC) }
+        let parent = getpid()
         for p in 0..<procCount {
             var ends = [[Int32]](repeating: [-1, -1], count: 3)
             for s in 0..<3 where tr_pipe_cloexec(&ends[s]) != 0 {
@@ -90,6 +91,8 @@ package struct ProgramTrial {
             }
             let pid = fork()
             if pid == 0 {
+                // Dies with a runner killed outright (PR_SET_PDEATHSIG survives the exec).
+                if tr_die_with_parent(parent) != 0 { _exit(3) }
                 close(barrier[1])
                 setpgid(0, group)
                 CommandChild.run(argv: launch.argv[p], envp: launch.envp[p], folder: folderC!, barrierFd: barrier[0],
@@ -111,6 +114,8 @@ package struct ProgramTrial {
             }
         }
         close(barrier[0])
+        TrialRunner.groupObserver?(group)
+        defer { TrialRunner.groupObserver?(0) }
         let startNs = MonotonicClock.now()
         close(barrier[1])  // EOF at the barrier: every process execs now.
 
@@ -161,7 +166,9 @@ package struct ProgramTrial {
                 }
                 if now >= sent + TrialRunner.termGraceNs + 1_000_000_000 { break }  // drain no longer
             } else if injector.isActive {
-                injector.resumeDue(now: now, pids: pids) { collect.lastTask[$0] }
+                for buyer in injector.resumeDue(now: now, lastTask: { collect.lastTask[$0] }) where pids[buyer] > 0 {
+                    kill(pids[buyer], SIGCONT)
+                }
             }
             reapSome()
             if open == 0 && exited == procCount { break }
@@ -427,7 +434,11 @@ package struct ProgramTrial {
             // exact stops need the gate), then kill it or resume it after the stall.
             if perBuyer, buyer < count, injector.plan[buyer]?[kind] != nil, pids[buyer] > 0 {
                 kill(pids[buyer], SIGSTOP)
-                injector.stopped(buyer: buyer, pid: pids[buyer], last: e, now: now)
+                switch injector.stopped(buyer: buyer, last: e, now: now) {
+                case .kill: kill(pids[buyer], SIGKILL)
+                case .resume: kill(pids[buyer], SIGCONT)
+                case .hold: break
+                }
             }
         }
 

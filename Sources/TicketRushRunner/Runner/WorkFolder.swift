@@ -14,6 +14,8 @@ public struct WorkFolder: Sendable {
     public let isTemporary: Bool
     /// The root, opened without following a link.
     private let rootFD: Int32
+    /// The open work folder every trial folder is made in: a `--jobs` worker keeps it.
+    package var descriptor: Int32 { rootFD }
 
     /// A new private folder under $TMPDIR (or /tmp).
     public static func temporary() throws -> WorkFolder {
