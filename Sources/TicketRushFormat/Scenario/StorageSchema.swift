@@ -77,6 +77,10 @@ package enum StorageSchema {
         for (key, kinds) in only where value["storage"]?[key] != nil && !kinds.contains(kind) {
             out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.map(\.rawValue).joined(separator: " or ")), not \(kind.rawValue)"))
         }
+        // Program buyers (docs/programs.md) are handed the JSON document's path; no engine behind it.
+        if kind != .json, value["buyers"]?["command"] != nil || value["program"] != nil {
+            out.append(Diagnostic(at: at("storage.kind"), "'storage.kind' \(kind.rawValue) cannot serve program buyers (buyers.command, program.command): they are handed the JSON document; use kind json"))
+        }
         if value["lock"]?["ttl"] != nil, !(kind == .redis && mode == .advisory) {
             out.append(Diagnostic(at: at("lock.ttl"), "'lock.ttl' applies to lock.mode advisory on storage.kind redis only"))
         }

@@ -48,7 +48,7 @@ public struct UnitExecutor {
         }
         let history = try runner.run()
         if work.isTemporary { removeTree(folder) }
-        let results = scenario.invariants.map { $0.checker.judge(history) }
+        let results = ProgramFailureText.annotate(scenario.invariants.map { $0.checker.judge(history) }, history)
         let failed = results.contains { $0.isProblem }
         let keep = failed && !timelines.contains(index)
         if keep { timelines.insert(index) }
