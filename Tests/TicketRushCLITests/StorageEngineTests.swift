@@ -221,6 +221,17 @@ final class StorageEngineTests: XCTestCase {
         XCTAssertFalse(log.contains("\"event\":\"bought\""), log)
     }
 
+    /// A program trial's teardown kills every descendant of the runner it finds: the run's
+    /// private servers are spared, so database cells after a program cell still have them.
+    func testProgramTrialsLeaveThePrivateServerRunning() throws {
+        try require("postgres")
+        let root = CLI.repositoryRoot.appendingPathComponent("scenarios")
+        let result = try CLI.run(["run", root.appendingPathComponent("programs/shell-race.yaml").path,
+                                  root.appendingPathComponent("storage/postgres.yaml").path,
+                                  "--trials", "2", "--require-engines", "--quiet"], timeout: 300)
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+    }
+
     func testSQLiteRaceOversellsAndRowLockHolds() throws {
         let dir = try CLI.temporaryFolder(self)
         let scenario = try CLI.write("""

@@ -6,6 +6,11 @@ import Glibc
 /// double-forked and its parents died: the runner is their subreaper), so teardown can stop
 /// every one and nothing outlives the trial.
 package enum ProcessTree {
+    /// The run's private database servers (docs/storage.md): children of the runner that
+    /// outlive every trial by design. They and their subtrees are nobody's descendants here,
+    /// so a program trial's teardown leaves them running; the run stops them itself.
+    nonisolated(unsafe) package static var spared: Set<pid_t> = []
+
     /// Every live descendant of `root` (not `root` itself), parents before children.
     package static func descendants(of root: pid_t) -> [pid_t] {
         var children: [pid_t: [pid_t]] = [:]
@@ -19,7 +24,7 @@ package enum ProcessTree {
             children[ppid, default: []].append(pid)
         }
         var out: [pid_t] = []
-        var queue = children[root] ?? []
+        var queue = (children[root] ?? []).filter { !spared.contains($0) }
         while let next = queue.popLast() {
             out.append(next)
             queue += children[next] ?? []

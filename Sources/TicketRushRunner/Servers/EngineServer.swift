@@ -41,6 +41,7 @@ final class ServerProcess {
         let pid = tr_spawn(path, &cArgs, logPath, owner?.uid ?? -1, owner?.gid ?? -1)
         guard pid > 0 else { throw ServerError(description: "\(name): cannot start \(path): \(String(cString: strerror(errno)))") }
         pids.append(pid)
+        ProcessTree.spared.insert(pid)
         return pid
     }
 
@@ -52,10 +53,12 @@ final class ServerProcess {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid {
                 pids.removeAll { $0 == pid }
+                ProcessTree.spared.remove(pid)
                 return status
             }
             if r < 0 && errno != EINTR {
                 pids.removeAll { $0 == pid }
+                ProcessTree.spared.remove(pid)
                 return 0
             }
             if MonotonicClock.now() >= until { return nil }
