@@ -19,6 +19,18 @@ int tr_ofd_lock(int fd, int lock) {
     return rc;
 }
 
+int tr_ofd_trylock(int fd) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int rc;
+    do {
+        rc = fcntl(fd, F_OFD_SETLK, &fl);
+    } while (rc == -1 && errno == EINTR);
+    return rc;
+}
+
 static volatile sig_atomic_t tr_signal = 0;
 
 static void tr_record(int sig) { tr_signal = sig; }

@@ -8,6 +8,10 @@
 /// blocking while another description holds it. Returns 0 or -1 with errno set.
 int tr_ofd_lock(int fd, int lock);
 
+/// Takes an open-file-description write lock on the whole file only if it is free now
+/// (F_OFD_SETLK). Returns 0, or -1 with errno EAGAIN/EACCES when another description holds it.
+int tr_ofd_trylock(int fd);
+
 /// Installs SIGINT/SIGTERM/SIGHUP handlers that only record the signal number,
 /// so the runner can tear down its buyers and exit on its own terms.
 void tr_install_interrupt_handlers(void);

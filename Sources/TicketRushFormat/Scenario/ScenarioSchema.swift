@@ -93,6 +93,7 @@ public enum ScenarioSchema {
               default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
+        ScheduleSchema.field,
     ]
 }
 
@@ -135,6 +136,7 @@ extension ScenarioSchema {
             faults: try FaultSchema.build(d),
             origin: d.origin)
         scenario.stopRule = rule
+        scenario.schedule = try ScheduleSchema.build(d)
         return scenario
     }
 

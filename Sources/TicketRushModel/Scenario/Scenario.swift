@@ -22,6 +22,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var cell: SweepCell? = nil
     /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
     public var stopRule: StopRule? = nil
+    /// `schedule:`: real timing (default) or a controlled interleaving (docs/schedules.md).
+    public var schedule: ScheduleConfig = Scenario.defaultSchedule
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
@@ -33,6 +35,7 @@ public struct Scenario: Sendable, Codable, Equatable {
     public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
     public static let defaultExpect: [Invariant: Expectation] = [:]
+    public static let defaultSchedule = ScheduleConfig.timing
 
     public init(
         name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,

@@ -228,7 +228,7 @@ public enum HTMLReport {
             case .purchaseRetry: close(b, "decide", at)
             // The buyer is dead from here: end whatever it was doing.
             case .faultKill: for k in ["search", "wait", "hold", "decide", "write"] { close(b, k, at) }
-            case .lockRecovered, .faultStall, .faultResume: break
+            case .lockRecovered, .faultStall, .faultResume, .gate, .gateBlocked: break
             }
         }
         return (bars, marks)
