@@ -15,8 +15,9 @@ public enum CellSummary {
         }
         if let first = c.trials.first(where: \.failed), c.report.passed {
             // Unmet expectations print their own rerun line (TerminalSummary.details).
-            out.append("    first failing trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial))")
+            out.append("    first failing trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial, schedule: first.schedule))")
         }
+        out += c.report.explorationLines.map { "    " + $0 }
         var speed = "    \(fixed(c.throughput, places: 1)) purchases/s"
         if let l = c.latency {
             speed += "  latency p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms"

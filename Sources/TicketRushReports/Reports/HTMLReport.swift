@@ -244,7 +244,7 @@ public enum HTMLReport {
         let h = top + Double(shown) * lane + 30
         func x(_ ns: Int64) -> Double { labelW + plotW * Double(max(0, ns)) / Double(endNs) }
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
-        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial)))</code></p>\n"
+        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
         let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"

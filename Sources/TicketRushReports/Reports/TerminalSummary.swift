@@ -21,7 +21,7 @@ public enum TerminalSummary {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
-                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
+                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial)))")
             }
         }
         return out
