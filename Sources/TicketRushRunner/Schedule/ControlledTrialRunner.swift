@@ -144,13 +144,12 @@ package struct ControlledTrialRunner {
         ordered.reserveCapacity(64)
         var processed = 0
         var state = [State](repeating: .running, count: n)
-        var holder: Int?
+        var lock = LockModel(mode: mode)
         var killPending = [Bool](repeating: false, count: n)
         var killed: Set<Int> = []
         var early: [pid_t: Int32] = [:]
         var lastTask = [Int](repeating: 0, count: n)
         var timedOut = false
-        let releasedOnDeath = mode == .flock || mode == .fcntl || mode == .optimistic || mode == .mutex
 
         func kill(_ b: Int) {
             Glibc.kill(pids[b], SIGKILL)
@@ -160,7 +159,7 @@ package struct ControlledTrialRunner {
             state[b] = .dead
             killed.insert(b)
             ordered.append(Event(tNs: MonotonicClock.now(), buyer: b, task: lastTask[b], kind: .faultKill, value: Int64(SIGKILL)))
-            if holder == b, releasedOnDeath { holder = nil }
+            lock.died(b)
         }
 
         func absorb() {
@@ -173,8 +172,8 @@ package struct ControlledTrialRunner {
                 lastTask[b] = e.task
                 switch e.kind {
                 case .gate: state[b] = .parked(GateOp(rawValue: e.value) ?? .read)
-                case .lockAcquired: holder = b
-                case .lockReleased: if holder == b { holder = nil }
+                case .lockAcquired: lock.acquired(by: b)
+                case .lockReleased: lock.released(by: b)
                 case .done: state[b] = .done
                 default: break
                 }
@@ -228,15 +227,12 @@ package struct ControlledTrialRunner {
         var failure: (any Error)?
         settle()
         while !timedOut {
-            var enabled: [Int] = []
             var ops = [GateOp?](repeating: nil, count: n)
-            var parked = false
             for b in 0..<n {
-                guard case .parked(let op) = state[b] else { continue }
-                parked = true
-                ops[b] = op
-                if op != .acquire || holder == nil { enabled.append(b) }
+                if case .parked(let op) = state[b] { ops[b] = op }
             }
+            let parked = ops.contains { $0 != nil }
+            let enabled = lock.enabled(ops)
             if enabled.isEmpty {
                 deadlocked = parked
                 break
