@@ -226,6 +226,9 @@ package struct ControlledTrialRunner {
         var abandoned = false
         var failure: (any Error)?
         settle()
+        // Before the first grant every buyer runs to its first gate at once; those steps
+        // touch nothing shared, so list them by buyer: the same history on every replay.
+        ordered = ordered.enumerated().sorted { ($0.element.buyer, $0.offset) < ($1.element.buyer, $1.offset) }.map(\.element)
         while !timedOut {
             var ops = [GateOp?](repeating: nil, count: n)
             for b in 0..<n {

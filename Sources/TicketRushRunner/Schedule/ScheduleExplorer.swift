@@ -119,7 +119,9 @@ package struct ScheduleExplorer {
         var trial = 0
         var violating = 0
         var held: TrialRecord?
-        var first: Judged?
+        // The first counterexample of each invariant; the one shrunk and shown is that of
+        // the first invariant in the format's order (no-oversell before conservation, …).
+        var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
@@ -131,7 +133,7 @@ package struct ScheduleExplorer {
             let failed = judged.results.contains { $0.verdict != .holds }
             if judged.results.contains(where: { $0.verdict == .violated }) {
                 violating += 1
-                if first == nil { first = judged }
+                for i in judged.violated where firstBy[i] == nil { firstBy[i] = judged }
             }
             try observe(s, judged.history)
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
@@ -146,7 +148,7 @@ package struct ScheduleExplorer {
         var summary = ScheduleSummary(strategy: s.schedule.replay != nil ? "replay" : s.schedule.strategy.rawValue, runs: trial,
                                       abandoned: covered.abandoned, complete: covered.complete, violating: violating,
                                       statement: covered.statement, pctBound: covered.pctBound)
-        if let first {
+        if let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first {
             let text = ScheduleString(fingerprint: fingerprint, choices: first.trimmed).text
             summary.replay = text
             summary.replayCommand = Self.command(s, replay: text, overrides: s.schedule.overrides)

@@ -73,11 +73,24 @@ package struct Shrinker {
         let target = failing.violated
         var best = Candidate(scenario: original, choices: failing.trimmed)
         var judged = failing
-        cut(&best, &judged, target: target)
-        // Scenario reduction to a fixed point.
+        // Scenario reduction to a fixed point: tickets and wants first (one replay each
+        // when the race survives), then buyers, highest first.
         var changed = true
         while changed, timeLeft {
             changed = false
+            for lower in [\Scenario.tickets, \Scenario.buyers.wants] where timeLeft {
+                while true {
+                    var s = best.scenario
+                    let floor = lower == \Scenario.tickets ? 0 : 1
+                    guard s[keyPath: lower] > floor else { break }
+                    s[keyPath: lower] -= 1
+                    guard let found = attempt(Candidate(scenario: s, choices: best.choices), target: target)
+                        ?? search(s, target: target, runs: 10) else { break }
+                    best = Candidate(scenario: s, choices: found.trimmed)
+                    judged = found
+                    changed = true
+                }
+            }
             var b = best.scenario.buyers.count - 1
             while b >= 0, best.scenario.buyers.count > 1, timeLeft {
                 var s = best.scenario
@@ -85,24 +98,12 @@ package struct Shrinker {
                 if !Reduction.faultsSurvive(s) { b -= 1; continue }
                 let projected = Reduction.project(best.choices, dropping: b)
                 if let found = attempt(Candidate(scenario: s, choices: projected), target: target)
-                    ?? search(s, target: target, runs: 20) {
+                    ?? search(s, target: target, runs: 10) {
                     best = Candidate(scenario: s, choices: found.trimmed)
                     judged = found
                     changed = true
                 }
                 b = min(b - 1, best.scenario.buyers.count - 1)
-            }
-            for lower in [\Scenario.tickets, \Scenario.buyers.wants] where timeLeft {
-                var s = best.scenario
-                let floor = lower == \Scenario.tickets ? 0 : 1
-                guard s[keyPath: lower] > floor else { continue }
-                s[keyPath: lower] -= 1
-                if let found = attempt(Candidate(scenario: s, choices: best.choices), target: target)
-                    ?? search(s, target: target, runs: 20) {
-                    best = Candidate(scenario: s, choices: found.trimmed)
-                    judged = found
-                    changed = true
-                }
             }
         }
         // Fewest preemptions: every schedule within 0, 1, … preemptions, first failing one wins.
