@@ -28,7 +28,7 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
             while j < choices.count, choices[j] == choices[i] { j += 1 }
             let run = j - i
             let symbol = Self.symbol(choices[i])
-            body += run >= 4 ? "\(symbol)~\(run)" : String(repeating: symbol, count: run)
+            body += run >= 8 ? "\(symbol)~\(run)" : String(repeating: symbol, count: run)
             i = j
         }
         return "S\(Self.layoutVersion).\(Self.hex(fingerprint)).\(body)"

@@ -113,8 +113,8 @@ final class ScheduleTests: XCTestCase {
     }
 
     func testScheduleStringRoundTripsAndNamesBadInput() throws {
-        let s = ScheduleString(fingerprint: 0x3fa94c10, choices: [0, 0, 1] + Array(repeating: 2, count: 5) + [9, 35, 60, 99])
-        XCTAssertEqual(s.text, "S1.3fa94c10.1123~5aAZ{100}")
+        let s = ScheduleString(fingerprint: 0x3fa94c10, choices: [0, 0, 0, 0, 1] + Array(repeating: 2, count: 9) + [9, 35, 60, 99])
+        XCTAssertEqual(s.text, "S1.3fa94c10.111123~9aAZ{100}")
         XCTAssertEqual(try ScheduleString.parse(s.text), s)
         XCTAssertEqual(try ScheduleString.parse("S1.3fa94c10.").choices, [])
         for (bad, says) in [("S1.3fa94c10.13", "choice 2"), ("S1.3fa94c10.1?", "is not a buyer"), ("S2.3fa94c10.1", "layout"),
