@@ -31,6 +31,28 @@ int tr_ofd_trylock(int fd) {
     return rc;
 }
 
+#include <sched.h>
+
+static cpu_set_t tr_saved_mask;
+static int tr_pinned = 0;
+
+int tr_pin_begin(void) {
+    if (sched_getaffinity(0, sizeof tr_saved_mask, &tr_saved_mask) != 0) return -1;
+    int cpu = sched_getcpu();
+    if (cpu < 0) return -1;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) return -1;
+    tr_pinned = 1;
+    return 0;
+}
+
+void tr_pin_end(void) {
+    if (tr_pinned) sched_setaffinity(0, sizeof tr_saved_mask, &tr_saved_mask);
+    tr_pinned = 0;
+}
+
 static volatile sig_atomic_t tr_signal = 0;
 
 static void tr_record(int sig) { tr_signal = sig; }

@@ -52,6 +52,13 @@ public enum HTMLReport {
                 + "<span>▲ read · ▼ write · <b style=\"color:#d62728\">red</b>: racing (the same count read or written by several buyers, or a torn read)</span></div>\n"
             for c in failing { out += timeline(c) }
         }
+        let controlled = cells.filter { $0.report.exploration != nil }
+        if !controlled.isEmpty {
+            out += "<h2>Controlled schedules: coverage and shrunk stories</h2>\n"
+            for c in controlled {
+                out += "<h3>\(escape(c.record.name))</h3>\n<pre>" + escape(c.report.explorationLines.joined(separator: "\n")) + "</pre>\n"
+            }
+        }
         out += "</body></html>\n"
         return out
     }

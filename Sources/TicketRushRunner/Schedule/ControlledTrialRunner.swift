@@ -108,6 +108,12 @@ package struct ControlledTrialRunner {
             throw error
         }
 
+        // A schedule runs one process at a time: on one CPU the grant and the buyer's wake-up
+        // need no cross-CPU wake (the design measured 0.43 ms against 1.28 ms per schedule
+        // under load). The buyers inherit the pin; the runner gets its old mask back when
+        // the trial is over, so timing trials after it run unpinned.
+        _ = tr_pin_begin()
+        defer { tr_pin_end() }
         var pids: [pid_t] = []
         pids.reserveCapacity(n)
         var group: pid_t = 0
@@ -285,6 +291,13 @@ package struct ControlledTrialRunner {
             } else {
                 status = 0
                 let giveUp = MonotonicClock.now() + 1_000_000_000
+                // Every buyer closed the event pipe: each is exiting, so wait for it outright.
+                if collector.finished {
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    let signal = status & 0x7f
+                    exits[b] = signal == 0 ? .exited(code: (status >> 8) & 0xff) : .signaled(signal: signal)
+                    continue
+                }
                 while true {
                     let r = waitpid(pid, &status, WNOHANG)
                     if r == pid { break }
