@@ -39,7 +39,8 @@ public struct LockModel: Sendable, Equatable {
     /// With nobody enabled: the wait-for chain in words ("2, 3 wait for 1 (dead)").
     public func waitFor(_ ops: [GateOp?], names: [String]) -> String {
         let waiting = ops.indices.filter { ops[$0] == .acquire }.map { names[$0] }
-        guard let holder else { return waiting.joined(separator: ", ") + " wait for a lock nobody holds" }
-        return waiting.joined(separator: ", ") + " wait for \(names[holder])" + (holderDead ? ", which died holding it" : "")
+        let wait = waiting.count == 1 ? " waits" : " wait"
+        guard let holder else { return waiting.joined(separator: ", ") + wait + " for a lock nobody holds" }
+        return waiting.joined(separator: ", ") + wait + " for \(names[holder])" + (holderDead ? ", which died holding it" : "")
     }
 }

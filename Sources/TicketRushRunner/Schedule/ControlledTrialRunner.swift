@@ -43,6 +43,8 @@ package struct ControlledTrialRunner {
         /// The enabled buyers before each grant.
         package var enabled: [[Int]]
         package var steps: [Step]
+        /// When no buyer was enabled: the wait-for chain ("路人2, 路人3 wait for 路人1, which died holding it").
+        package var waitFor: String? = nil
     }
 
     private enum State: Equatable {
@@ -229,6 +231,7 @@ package struct ControlledTrialRunner {
         var steps: [Step] = []
         var last: Int?
         var deadlocked = false
+        var waitFor: String?
         var abandoned = false
         var failure: (any Error)?
         settle()
@@ -244,6 +247,7 @@ package struct ControlledTrialRunner {
             let enabled = lock.enabled(ops)
             if enabled.isEmpty {
                 deadlocked = parked
+                if parked { waitFor = lock.waitFor(ops, names: names) }
                 break
             }
             let chosen: Int?
@@ -325,7 +329,7 @@ package struct ControlledTrialRunner {
                                          overflowed: collector.overflowed ? collector.limit : nil,
                                          buyers: n, timedOut: timedOut || deadlocked, killed: killed))
         history.deadlocked = deadlocked
-        return Outcome(history: history, choices: choices, enabled: enabledSets, steps: steps)
+        return Outcome(history: history, choices: choices, enabled: enabledSets, steps: steps, waitFor: waitFor)
     }
 
     /// The document's text as the story shows it ("(empty)" right after a truncate).

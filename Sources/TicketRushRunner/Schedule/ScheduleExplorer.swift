@@ -30,6 +30,7 @@ package struct ScheduleExplorer {
         package var choices: [Int]
         package var enabled: [[Int]]
         package var steps: [ControlledTrialRunner.Step]
+        package var waitFor: String? = nil
         package var violated: Set<Invariant> {
             Set(results.filter { $0.verdict == .violated }.map(\.invariant))
         }
@@ -44,7 +45,8 @@ package struct ScheduleExplorer {
         guard let history = outcome.history else { return nil }
         do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
         let results = s.invariants.map { $0.checker.judge(history) }
-        return Judged(history: history, results: results, choices: outcome.choices, enabled: outcome.enabled, steps: outcome.steps)
+        return Judged(history: history, results: results, choices: outcome.choices, enabled: outcome.enabled, steps: outcome.steps,
+                      waitFor: outcome.waitFor)
     }
 
     package func run(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void) throws {

@@ -25,7 +25,7 @@ package enum Story {
         }
         let bought = j.history.purchases.count
         var end = "  end: \(plural(bought, "purchase")) of \(plural(s.tickets, "ticket")), final \(describeRead(j.history.finalRead))"
-        if j.history.deadlocked { end += "; deadlock: no buyer enabled while some were unfinished" }
+        if j.history.deadlocked { end += "; deadlock, no buyer enabled: " + (j.waitFor ?? "some unfinished") }
         out.append(end)
         let violated = j.results.filter { $0.verdict == .violated }
         if !violated.isEmpty {
