@@ -41,5 +41,8 @@ let package = Package(
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush"]),
+        // Faults end to end through the binary: planted links, full disks, two runs at once,
+        // colliding names, overflowing values, loader attacks (issue 9).
+        .testTarget(name: "FaultSuite", dependencies: ["ticketrush"]),
     ]
 )

@@ -4,6 +4,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int tr_ofd_lock(int fd, int lock) {
     struct flock fl;
@@ -55,7 +59,12 @@ void tr_pin_end(void) {
 
 static volatile sig_atomic_t tr_signal = 0;
 
-static void tr_record(int sig) { tr_signal = sig; }
+static volatile sig_atomic_t tr_signals = 0;
+
+static void tr_record(int sig) {
+    tr_signal = sig;
+    tr_signals = tr_signals + 1;
+}
 
 void tr_install_interrupt_handlers(void) {
     struct sigaction sa;
@@ -70,8 +79,60 @@ void tr_install_interrupt_handlers(void) {
 
 int tr_interrupted(void) { return tr_signal; }
 
+int tr_interrupt_count(void) { return tr_signals; }
+
+void tr_prepare_standard_streams(void) {
+    signal(SIGPIPE, SIG_IGN);
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0 && null != fd) {
+                dup2(null, fd);
+                close(null);
+            }
+        }
+    }
+}
+
+int tr_die_with_parent(int parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died between fork and prctl: then no signal will ever come.
+    return getppid() == parent ? 0 : -1;
+}
+
+static void tr_close_range(int low, int high) {
+    if (low > high) return;
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)low, (unsigned)high, 0u) == 0) return;
+#endif
+    struct rlimit rl;
+    int cap = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cap) cap = (int)rl.rlim_cur;
+    if (high > cap) high = cap;
+    for (int fd = low; fd <= high; fd++) close(fd);
+}
+
+void tr_close_descriptors_except(const int *keep, int count) {
+    int low = 3;
+    for (;;) {
+        // The smallest kept descriptor at or above `low`.
+        int next = -1;
+        for (int i = 0; i < count; i++)
+            if (keep[i] >= low && (next == -1 || keep[i] < next)) next = keep[i];
+        if (next == -1) {
+            tr_close_range(low, 0x7fffffff);
+            return;
+        }
+        tr_close_range(low, next - 1);
+        low = next + 1;
+    }
+}
+
 void tr_reset_signal_handlers(void) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
 }
+
+int tr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -14,13 +14,17 @@ enum DiagnosticOutput {
     static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
         let show = excerpts ?? (isatty(fd) == 1)
         var sources = known
-        return items.map { d in
-            guard show else { return d.description }
+        return items.map { item in
+            // Names and paths may carry control characters: shown as \u001b, never sent raw.
+            var d = item
+            d.message = visible(d.message)
+            guard show else { return visible(d.description) }
             if sources[d.location.path] == nil {
                 sources[d.location.path] = FileManager.default.contents(atPath: d.location.path)
                     .flatMap { String(data: $0, encoding: .utf8) } ?? ""
             }
             return DiagnosticText.render(d, source: sources[d.location.path])
+                .split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0), keepTabs: true) }.joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }

@@ -29,6 +29,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line.")
     var quiet = false
 
+    @Option(help: "text, or github: also an ::error annotation per unmet expectation and the $GITHUB_STEP_SUMMARY Markdown.")
+    var format: OutputFormat = .text
+
     func run() throws {
         var parts: [RunResults] = []
         for folder in folders {
@@ -44,6 +47,21 @@ struct MergeCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        if let problem = MergeInputs.problem(parts, folders: folders) {
+            printError("ticketrush: error: \(problem)")
+            throw ExitCode(2)
+        }
+        if let shard = MergeInputs.overlap(reports: reports, folders: folders) {
+            printError("ticketrush: error: --reports \(reports) is the shard folder \(shard); merging into it would overwrite that shard: choose another folder")
+            throw ExitCode(2)
+        }
+        let outputs: ReportFiles.Outputs
+        do {
+            outputs = try ReportFiles.Outputs.prepare(reports: reports, junit: junit, events: nil)
+        } catch {
+            printError("ticketrush: error: \(error.description)")
+            throw ExitCode(error.interrupted ? 130 : 3)
+        }
         let merged: RunResults
         do {
             merged = try RunResults.merge(parts)
@@ -52,12 +70,13 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(2)
         }
         do {
-            try ReportFiles.write(merged, to: reports, junit: junit)
+            try ReportFiles.write(merged, to: outputs)
         } catch {
-            printError("ticketrush: error: cannot write reports under \(reports): \(error.localizedDescription)")
+            printError("ticketrush: error: reports not written (the previous ones are untouched): \(error.description)")
             throw ExitCode(3)
         }
         let status = ReportFiles.printSummary(merged, quiet: quiet, reports: reports, junit: junit)
+        CISupport.emit(merged, format: format)
         if status != 0 { throw ExitCode(status) }
     }
 }

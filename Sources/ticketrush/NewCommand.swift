@@ -23,7 +23,7 @@ struct NewCommand: ParsableCommand {
         let isPath = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
         let path = isPath ? name : "\(name).yaml"
         let scenarioName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        guard !scenarioName.isEmpty else {
+        guard !name.isEmpty, !scenarioName.isEmpty, !scenarioName.hasPrefix(".") else {
             printError("ticketrush: error: '\(name)' does not give a scenario name")
             throw ExitCode(2)
         }

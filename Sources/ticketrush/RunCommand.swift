@@ -16,8 +16,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Each trial forks one process per buyer in a fresh work folder; the folder is removed afterwards unless --work is given. \
             Reports go to --reports (default reports/): junit.xml, results.csv, summary.json, index.html and trials.json \
-            (what `ticketrush merge` combines). With --shard, exit 1 only for a violated hold expectation: \
-            judge the whole run with `ticketrush merge`.
+            (what `ticketrush merge` combines). With --shard, what one shard cannot judge (an expected violation \
+            not seen in its trials, thresholds) is pending, not failed: judge the whole run with `ticketrush merge`.
             """)
 
     @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
@@ -74,17 +74,48 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only problems and the closing line; no progress line.")
     var quiet = false
 
+    @Option(help: "text, or github: also an ::error annotation at the line of each unmet expectation, and a Markdown summary appended to $GITHUB_STEP_SUMMARY when set.")
+    var format: OutputFormat = .text
+
+    @Option(help: "With --shard auto on a Kubernetes Indexed Job: the number of shards (its completions); else TICKETRUSH_SHARDS.")
+    var shards: Int?
+
+    @Flag(help: "Rerun only the cells that did not pass in the previous run whose reports are in --reports (REPORTS/trials.json), with the seeds they ran with.")
+    var rerunFailed = false
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
         if let trial, trial < 1 { throw ValidationError("--trial must be at least 1") }
+        // The plan holds one unit per trial: a huge count would abort allocating, not run.
+        if let trials, trials > RunBounds.maxTrials { throw ValidationError("--trials must be at most \(RunBounds.maxTrials)") }
+        if let trial, trial > RunBounds.maxTrials { throw ValidationError("--trial must be at most \(RunBounds.maxTrials)") }
         if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be from 1 to 256") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, got '\(shard)'") }
+        if let shard, shard != "auto", Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() throws {
         tr_install_interrupt_handlers()
+        // Semaphores of runners or workers that died by SIGKILL (their owner pid is gone).
+        StaleSemaphores.sweep()
         let startedAt = Date().timeIntervalSince1970
         var scenarios: [Scenario]
+        var rerunSeeds: [String: UInt64]?
+        var paths = self.paths
+        if rerunFailed {
+            switch CISupport.failedCells(in: reports) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let failed):
+                if failed.seeds.isEmpty {
+                    print("ticketrush: every cell of the previous run in \(reports)/ passed: nothing to rerun")
+                    return
+                }
+                paths = failed.files
+                rerunSeeds = failed.seeds
+            }
+        }
         do {
             scenarios = try ScenarioFiles.load(paths)
         } catch {
@@ -105,39 +136,82 @@ struct RunCommand: ParsableCommand {
             printError("ticketrush: error: \(error.description)")
             throw ExitCode(2)
         }
-        let shardSpec = shard.flatMap(Shard.init)
+        if let rerunSeeds {
+            // The failing cells only, each with the seed it ran with (unless --seed overrides).
+            scenarios = scenarios.compactMap { s in
+                guard let seed = rerunSeeds[s.name] else { return nil }
+                var s = s
+                s.seed = seed
+                return s
+            }
+        }
+        var shardSpec = shard.flatMap(Shard.init)
+        if shard == "auto" {
+            switch CISupport.autoShard(ProcessInfo.processInfo.environment, shards: shards) {
+            case .failure(let error):
+                printError("ticketrush: error: \(error.message)")
+                throw ExitCode(2)
+            case .success(let found):
+                shardSpec = Shard(k: found.k, n: found.n)
+                if !quiet { printError("ticketrush: shard \(found.k)/\(found.n) (\(found.source))") }
+            }
+        }
         if shardSpec != nil, seed == nil, let unseeded = scenarios.first(where: { $0.seed == nil }) {
             printError("ticketrush: error: --shard needs fixed seeds so every shard derives the same trial seeds: set 'seed' in \(unseeded.origin?.path ?? unseeded.name) or pass --seed")
+            throw ExitCode(2)
+        }
+        if let problem = RunBounds.problem(scenarios: scenarios, trials: trials, trial: trial) {
+            printError("ticketrush: error: \(problem)")
             throw ExitCode(2)
         }
         let plan = RunPlan(scenarios: scenarios, seed: seed, trials: trials, onlyTrial: trial.map { $0 - 1 })
         let units = shardSpec.map { plan.shard($0.k, of: $0.n) } ?? plan.units
 
+        // Every output place is checked (and the folders locked) before the first trial.
+        let outputs: ReportFiles.Outputs
         let workFolder: WorkFolder
         do {
+            outputs = try ReportFiles.Outputs.prepare(reports: reports, junit: junit, events: events)
             workFolder = try work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
+            try workFolder.checkScenarioFolders(scenarios.map(\.name))
+        } catch let error as SafeFiles.Failure {
+            printError("ticketrush: error: \(error.description)")
+            throw ExitCode(error.interrupted ? 130 : 3)
         } catch {
             printError("ticketrush: error: \(error)")
+            if case .interrupted? = error as? RunnerError { throw ExitCode(130) }
             throw ExitCode(3)
         }
         defer { workFolder.finish() }
+        if let problem = RunBounds.pathProblem(scenarios: plan.scenarios, trialCounts: plan.trialCounts, work: workFolder.root, events: events) {
+            printError("ticketrush: error: \(problem)")
+            throw ExitCode(2)
+        }
 
-        let transcript = self.transcript, events = self.events
+        let transcript = self.transcript, keepEvents = events != nil
         let executor = UnitExecutor(plan: plan, work: workFolder) { scenario, history in
-            if transcript { print(Transcript.lines(history, scenario: scenario.name).joined(separator: "\n")) }
-            if let events { try writeEvents(history, scenario: scenario.name, under: events) }
+            if transcript { print(Transcript.lines(history, scenario: scenario.name).map { visible($0) }.joined(separator: "\n")) }
+            if keepEvents { do {
+                try outputs.writeEvents(EventLog.jsonLines(history, scenario: scenario.name), scenario: scenario.name, trial: history.trial)
+            } catch {
+                throw RunnerError.badWorkFolder("\(error)")
+            } }
         }
         var planned: [String: Int] = [:]
         for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
-        var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) {
-            FileHandle.standardError.write(Data($0.utf8))
+        let expectations = Dictionary(plan.scenarios.map { s in (s.name, Dictionary(uniqueKeysWithValues: s.invariants.map { ($0, s.expectation(for: $0)) })) },
+                                      uniquingKeysWith: { a, _ in a })
+        var progress = ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                expectations: expectations) {
+            Terminal.writeError($0)
         }
         var records: [TrialRecord] = []
         var failure: RunnerError?
         do {
             if jobs > 1 {
                 // Kept as they arrive: trials that finished before an interrupt are reported.
-                _ = try WorkerPool.run(units, jobs: jobs, executor: executor) { records.append($0); progress.add($0) }
+                let inherited = [workFolder.descriptor] + (outputs.eventsFD.map { [$0] } ?? [])
+                _ = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
             } else {
                 var executor = executor
                 for unit in units {
@@ -159,9 +233,9 @@ struct RunCommand: ParsableCommand {
         let results = RunResults(shard: shardSpec.map { RunResults.Shard(k: $0.k, n: $0.n) }, startedAt: startedAt, cells: cells,
                                  trials: records, incomplete: failure.map(Self.incompleteReason))
         do {
-            try ReportFiles.write(results, to: reports, junit: junit)
+            try ReportFiles.write(results, to: outputs)
         } catch {
-            printError("ticketrush: error: cannot write reports under \(reports): \(error.localizedDescription)")
+            printError("ticketrush: error: reports not written (the previous ones are untouched): \(error.description)")
             throw ExitCode(3)
         }
         if let failure {
@@ -171,12 +245,9 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(3)
         }
         let status = ReportFiles.printSummary(results, quiet: quiet, reports: reports, junit: junit)
-        if shardSpec != nil {
-            // A shard cannot judge `violated` expectations alone: only a seen violation of a hold is final.
-            let broken = results.cells.flatMap(\.report.invariants).contains { $0.expectation == .hold && $0.violated > 0 }
-            if broken { throw ExitCode(1) }
-            return
-        }
+        CISupport.emit(results, format: format)
+        // A shard reports what it alone cannot judge as pending (never failed), so its exit
+        // status is its output's: 1 exactly when it printed a failure.
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -231,21 +302,17 @@ struct RunCommand: ParsableCommand {
         if case .interrupted(let signal) = failure { return "interrupted by signal \(signal)" }
         return "\(failure)"
     }
-
-    private func writeEvents(_ history: TrialHistory, scenario: String, under folder: String) throws {
-        let path = "\(folder)/\(slug(scenario))/trial-\(history.trial + 1).jsonl"
-        do {
-            try ReportFiles.write(EventLog.jsonLines(history), to: path)
-        } catch {
-            throw RunnerError.badWorkFolder("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
 }
 
 /// `K/N` from --shard.
 struct Shard {
     var k: Int
     var n: Int
+
+    init(k: Int, n: Int) {
+        self.k = k
+        self.n = n
+    }
 
     init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTicketRush
 import Foundation
 import TicketRushModel
 import TicketRushFormat
@@ -23,6 +24,8 @@ struct TicketRush: ParsableCommand {
     /// Runs synchronously (no async main: the runner forks and must stay single-threaded)
     /// and maps usage errors to exit code 2.
     static func main() {
+        // Closed std streams get /dev/null; SIGPIPE is ignored: printing never kills a run.
+        tr_prepare_standard_streams()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -34,13 +37,13 @@ struct TicketRush: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Terminal.writeError(fullMessage(for: error) + "\n")
             Foundation.exit(status == .validationFailure ? 2 : status.rawValue)
         }
     }
 }
 
-/// Writes a line to standard error (fd 2), safe in Swift 6 mode.
+/// Writes a line to standard error (fd 2); a closed or full stderr is not an error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Terminal.writeError(text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n") + "\n")
 }

@@ -34,7 +34,16 @@ struct ValidateCommand: ParsableCommand {
     var excerpts: Bool?
 
     func run() throws {
-        let stdin = paths.contains(ScenarioValidator.stdinPath) ? FileHandle.standardInput.readDataToEndOfFile() : nil
+        var stdin: Data?
+        if paths.contains(ScenarioValidator.stdinPath) {
+            switch InputLimits.read(fd: 0) {
+            case .success(let data): stdin = data
+            case .failure(let unreadable):
+                // Bounded: `validate - < /dev/zero` ends here instead of reading for ever.
+                printError(visible("\(stdinName):1:1: error: standard input \(unreadable.why)"))
+                throw ExitCode(2)
+            }
+        }
         let report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
         let known = stdin.map { [stdinName: String(decoding: $0, as: UTF8.self)] } ?? [:]
         let code = report.exitCode(strict: strict)
@@ -42,7 +51,7 @@ struct ValidateCommand: ParsableCommand {
         case .json:
             print(DiagnosticJSON.text(report, strict: strict))
         case .github:
-            for line in DiagnosticGitHub.lines(report) { print(line) }
+            for line in DiagnosticGitHub.lines(report) { print(visible(line)) }
             print(DiagnosticText.summary(report))
         case .text:
             if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1, known: known)) }

@@ -37,11 +37,14 @@ final class LockModeTests: XCTestCase {
         for mode in Self.modes {
             for scope in ["purchase", "task", "write"] {
                 for write in ["in-place", "atomic"] {
+                    // Scope write must oversell in ≥ 1 of 3 trials: its write delay (taken before the
+                    // lock, so in parallel) is a window wide enough that no scheduler closes it.
+                    let writeDelay = scope == "write" ? "30ms" : "1ms"
                     var doc = """
                         name: m-\(mode)-\(scope)-\(write)
                         tickets: 3
                         buyers: {count: 6, wants: 2}
-                        delays: {search: {uniform: [0, 2ms]}, write: 1ms, truncate: 200us}
+                        delays: {search: {uniform: [0, 2ms]}, write: \(writeDelay), truncate: 200us}
                         storage: {write: \(write)}
                         lock: {mode: \(mode), scope: \(scope)}
                         trials: 3
@@ -52,9 +55,11 @@ final class LockModeTests: XCTestCase {
                         doc += "invariants: [no-oversell, one-outcome, all-finished, no-deadlock]\nexpect: {no-oversell: violated}\n"
                         expectations += 4
                     } else if write == "in-place" && (scope == "purchase" || mode == "optimistic") {
-                        // Unlocked reads can meet a truncated file: that is the torn-read effect, not a lock failure.
-                        doc += "invariants: [no-oversell, conservation, one-outcome, all-finished, no-deadlock, no-undersell]\n"
-                        expectations += 6
+                        // Unlocked reads can meet a truncated file: that is the torn-read effect, not a lock
+                        // failure. A torn read ends its task in error, so tickets can stay unsold too: neither
+                        // no-torn-read nor no-undersell is the lock's to keep here.
+                        doc += "invariants: [no-oversell, conservation, one-outcome, all-finished, no-deadlock]\n"
+                        expectations += 5
                     } else {
                         expectations += 7
                     }
@@ -116,7 +121,7 @@ final class LockModeTests: XCTestCase {
             name: retries
             tickets: 1
             buyers: 5
-            delays: {write: 5ms}
+            delays: {write: 200ms}   # buyers read together and commit 200 ms later: all but one lose
             lock: {mode: optimistic, retries: 0}
             trials: 2
             seed: 1
@@ -132,7 +137,7 @@ final class LockModeTests: XCTestCase {
             name: patient
             tickets: 2
             buyers: 5
-            delays: {write: 5ms}
+            delays: {write: 100ms}
             storage: {write: atomic}
             lock: optimistic
             trials: 2
@@ -142,8 +147,9 @@ final class LockModeTests: XCTestCase {
         let events = dir.appendingPathComponent("events")
         let ok = try CLI.run(["run", patient, "--junit", dir.appendingPathComponent("p.xml").path, "--events", events.path])
         XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
-        let log = try String(contentsOf: events.appendingPathComponent("patient/trial-1.jsonl"), encoding: .utf8)
-        XCTAssertTrue(log.contains("\"event\":\"purchase.retry\""), log)
+        // A retry in some trial; which one is the scheduler's choice.
+        let logs = try (1...2).map { try String(contentsOf: events.appendingPathComponent("patient/trial-\($0).jsonl"), encoding: .utf8) }
+        XCTAssertTrue(logs.contains { $0.contains("\"event\":\"purchase.retry\"") }, logs.joined())
     }
 
     static func killedHolder(_ mode: String) -> String {

@@ -76,6 +76,7 @@ final class ShowRoundTripTests: XCTestCase {
               strategy: timing
               depth: 2
               shrink: 10s
+            thresholds: {}
             # seed: not fixed: every run draws a fresh random seed and records it in the report
             ---
             name: other
@@ -109,6 +110,7 @@ final class ShowRoundTripTests: XCTestCase {
               strategy: timing
               depth: 2
               shrink: 10s
+            thresholds: {}
 
             """)
     }

@@ -36,4 +36,22 @@ int tr_sem_create(const char *name, unsigned value);
 /// Opens the existing named semaphore `name`; NULL with errno set on failure.
 sem_t *tr_sem_open(const char *name);
 
+/// How many interrupting signals arrived so far: a second one makes teardown immediate.
+int tr_interrupt_count(void);
+
+/// Ignores SIGPIPE (a closed terminal pipe is EPIPE, "stop printing", never death) and
+/// opens /dev/null onto any of fds 0-2 that is closed, so no later open() lands there.
+void tr_prepare_standard_streams(void);
+
+/// In a freshly forked child: die with SIGKILL when the parent dies, and exit at once if
+/// it already has (`parent` is the pid before fork). Returns 0, or -1 if the parent is gone.
+int tr_die_with_parent(int parent);
+
+/// Closes every descriptor from 3 up except those in `keep` (close_range where the
+/// kernel has it, else a loop). Async-signal-safe enough for a forked child.
+void tr_close_descriptors_except(const int *keep, int count);
+
+/// pipe2(fds, O_CLOEXEC): not visible to Swift without _GNU_SOURCE. Returns 0 or -1.
+int tr_pipe_cloexec(int fds[2]);
+
 #endif

@@ -8,6 +8,9 @@ public struct InvariantReport: Sendable {
         case unmet
         /// Some trials were unknown and none decided the expectation.
         case undetermined
+        /// A shard's trials alone cannot decide it: a `violated` expectation not seen in
+        /// this shard may be met by a trial in another one. Judged at `merge`.
+        case pending
     }
 
     /// A trial's result, kept as evidence.
@@ -27,6 +30,9 @@ public struct InvariantReport: Sendable {
     public var worst: Example?
     /// The first trial's result, for a passing summary.
     public var sample: Example?
+    /// The trials are one shard's (`run --shard`): what only the whole run can decide
+    /// (a `violated` expectation not seen here) is `pending`, never `unmet`.
+    public var partial = false
 
     public init(invariant: Invariant, expectation: Expectation) {
         self.invariant = invariant
@@ -57,6 +63,7 @@ public struct InvariantReport: Sendable {
             return unknown > 0 ? .undetermined : .met
         case .violated:
             if violated > 0 { return .met }
+            if partial { return .pending }
             return unknown > 0 ? .undetermined : .unmet
         }
     }
@@ -75,6 +82,9 @@ public struct InvariantReport: Sendable {
         case (.hold, _):
             return "violated in \(violated) of \(trials) trials, unknown in \(unknown) (\(rateText))"
                 + (first.map { "; first in trial \($0.trial + 1): \($0.result.summary)" } ?? "")
+        case (.violated, .pending):
+            return "not violated in this shard's \(plural(trials, "trial"))" + (unknown > 0 ? " (unknown in \(unknown))" : "")
+                + ": judged at merge, since the violation may be in another shard"
         case (.violated, .met):
             return "violated as expected in \(violated) of \(trials) trials (\(rateText))"
                 + (worst.map { "; worst trial \($0.trial + 1): \($0.result.summary)" } ?? "")

@@ -30,6 +30,13 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var lockWaitNs: UInt64
     public var lockHoldNs: UInt64
     public var lockAcquisitions: Int
+    /// Each acquisition's wait, in event order (nil in records of older builds).
+    public var lockWaitsNs: [UInt64]?
+    /// Waits that never acquired: cut off by the timeout or the waiter's death. Each is the
+    /// wait so far, a lower bound of what it would have been (a censored observation).
+    public var censoredWaitsNs: [UInt64]?
+    /// Optimistic retries (`purchase.retry` events).
+    public var retries: Int?
     public var timeline: Timeline?
     /// Under a controlled schedule: the schedule string that replays this trial.
     public var schedule: String?
@@ -51,20 +58,35 @@ public struct TrialRecord: Codable, Sendable, Equatable {
             guard op.completion == .ok, let done = op.completeNs, done >= op.invokeNs else { return nil }
             return done - op.invokeNs
         }
-        var waitNs: UInt64 = 0, holdNs: UInt64 = 0, acquisitions = 0
+        var waitNs: UInt64 = 0, holdNs: UInt64 = 0, acquisitions = 0, retried = 0
+        var waits: [UInt64] = [], censored: [UInt64] = []
         var waitingSince: [Int: UInt64] = [:], holdingSince: [Int: UInt64] = [:]
         for e in h.events {
             switch e.kind {
             case .lockWait: waitingSince[e.buyer] = e.tNs
             case .lockAcquired:
-                if let t = waitingSince.removeValue(forKey: e.buyer), e.tNs >= t { waitNs += e.tNs - t }
+                if let t = waitingSince.removeValue(forKey: e.buyer), e.tNs >= t {
+                    waitNs += e.tNs - t
+                    waits.append(e.tNs - t)
+                }
                 holdingSince[e.buyer] = e.tNs
                 acquisitions += 1
             case .lockReleased:
                 if let t = holdingSince.removeValue(forKey: e.buyer), e.tNs >= t { holdNs += e.tNs - t }
+            // The task ended (the runner closes a dead or timed-out buyer's task with an
+            // error) or the buyer was killed while it waited: the wait is censored there.
+            case .error, .faultKill, .done:
+                if let t = waitingSince.removeValue(forKey: e.buyer), e.tNs >= t { censored.append(e.tNs - t) }
+            case .purchaseRetry: retried += 1
             default: break
             }
         }
+        // Still waiting when the events end (the runner's kill left no event): cut off at the end.
+        let end = h.events.map(\.tNs).max() ?? 0
+        for t in waitingSince.values.sorted() where end >= t { censored.append(end - t) }
+        lockWaitsNs = waits
+        censoredWaitsNs = censored
+        retries = retried
         lockWaitNs = waitNs
         lockHoldNs = holdNs
         lockAcquisitions = acquisitions

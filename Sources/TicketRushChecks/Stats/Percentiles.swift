@@ -4,6 +4,7 @@ public struct Percentiles: Sendable, Equatable {
     public var count: Int
     public var p50: UInt64
     public var p90: UInt64
+    public var p95: UInt64
     public var p99: UInt64
     public var max: UInt64
 
@@ -18,6 +19,7 @@ public struct Percentiles: Sendable, Equatable {
         count = sorted.count
         p50 = rank(0.50)
         p90 = rank(0.90)
+        p95 = rank(0.95)
         p99 = rank(0.99)
         max = sorted[sorted.count - 1]
     }

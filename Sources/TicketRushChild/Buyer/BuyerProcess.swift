@@ -17,6 +17,7 @@ package enum BuyerProcess {
         var byte: UInt8 = 0
         while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
         close(barrierFd)
+        plan.allocProbe?.arm()
 
         if lockOpen != 0 {
             // No lock, no safe purchase: every task ends in a lock error.
@@ -25,10 +26,12 @@ package enum BuyerProcess {
                 sink.emit(.error, task: task, value: Int64(lockOpen), aux: ErrorReason.lock.rawValue)
             }
             sink.emit(.done, task: plan.wants - 1)
+            plan.allocProbe?.report()
             _exit(0)
         }
         var buyer = Buyer(index: index, plan: plan, store: store, lock: lock, sink: sink)
         buyer.run()
+        plan.allocProbe?.report()
         _exit(0)
     }
 }

@@ -9,19 +9,26 @@ package struct EventSink {
     package let buyer: Int
     /// Stops the buyer after the steps a fault targets; nil for buyers no fault hits.
     package var trigger: FaultTrigger? = nil
+    /// The record being sent, allocated once before the barrier (never freed: the buyer `_exit`s).
+    private let record: UnsafeMutableRawPointer
+
+    package init(fd: Int32, buyer: Int, trigger: FaultTrigger? = nil) {
+        self.fd = fd
+        self.buyer = buyer
+        self.trigger = trigger
+        record = .allocate(byteCount: EventWire.size, alignment: 8)
+    }
 
     /// Sends one event stamped now. A runner that stopped listening ends the buyer.
     package func emit(_ kind: EventKind, task: Int, value: Int64 = 0, aux: Int32 = 0) {
         let event = Event(tNs: MonotonicClock.now(), buyer: buyer, task: task, kind: kind, value: value, aux: aux)
-        withUnsafeTemporaryAllocation(byteCount: EventWire.size, alignment: 8) { raw in
-            EventWire.encode(event, into: raw.baseAddress!)
-            while true {
-                let n = write(fd, raw.baseAddress!, EventWire.size)
-                if n == EventWire.size { return }
-                if n < 0, errno == EINTR { continue }
-                _exit(3)
-            }
+        EventWire.encode(event, into: record)
+        while true {
+            let n = write(fd, record, EventWire.size)
+            if n == EventWire.size { break }
+            if n < 0, errno == EINTR { continue }
+            _exit(3)
         }
-        trigger?.reached(kind)
+        if let trigger { trigger.reached(kind) }
     }
 }

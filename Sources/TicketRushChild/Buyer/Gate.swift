@@ -67,7 +67,10 @@ extension BuyerProcess {
         }
         var buyer = Buyer(index: index, plan: plan, store: store, lock: lock, sink: sink)
         buyer.gate = gate
+        // The first gate is the barrier: from here on, nothing allocates.
+        plan.allocProbe?.arm()
         buyer.run()
+        plan.allocProbe?.report()
         _exit(0)
     }
 }

@@ -17,10 +17,12 @@ package struct TrialPlan: Sendable {
     package var stops: [Int: [EventKind]] = [:]
     /// Under a controlled schedule no delay is slept: the schedule replaces them.
     package var controlled = false
+    /// Test hook: counts the child's allocations after the barrier (see `AllocProbe`).
+    package var allocProbe: AllocProbe? = nil
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
                  lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,
-                 stops: [Int: [EventKind]] = [:]) {
+                 stops: [Int: [EventKind]] = [:], allocProbe: AllocProbe? = nil) {
         self.wants = wants
         self.lockMode = lockMode
         self.scope = scope
@@ -32,6 +34,7 @@ package struct TrialPlan: Sendable {
         self.seed = seed
         self.retries = retries
         self.stops = stops
+        self.allocProbe = allocProbe
     }
 
     /// The delays a buyer draws; raw values feed the seed, so never renumber them.

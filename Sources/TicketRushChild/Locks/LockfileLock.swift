@@ -7,8 +7,12 @@ import TicketRushModel
 /// backoff while it exists, remove it to unlock. A holder that dies leaves the file
 /// behind and everyone else retries until the runner's timeout.
 package final class LockfileLock: BuyerLock {
-    private let path: String
+    /// NUL-terminated, made once: acquire and release run after the barrier and allocate nothing.
+    private let path: UnsafeMutablePointer<CChar>
     private let buyer: Int
+    /// "PID\n", the lock file's content, formatted in `open` (after fork, before the barrier).
+    private var pidText = (UInt64(0), UInt64(0), UInt64(0))
+    private var pidLength = 0
 
     /// Backoff bounds: doubling from the first to the cap, with per-buyer jitter. The cap
     /// keeps a thousand pollers from starving the holder of CPU (at 1 ms they did, on 2 cores).
@@ -16,21 +20,39 @@ package final class LockfileLock: BuyerLock {
     package static let maxBackoffNs: Int64 = 20_000_000
 
     package init(path: String, buyer: Int) {
-        self.path = path
+        self.path = strdup(path)
         self.buyer = buyer
     }
 
-    package func open() -> Int32 { 0 }
+    deinit { free(path) }
+
+    package func open() -> Int32 {
+        formatPid()
+        return 0
+    }
+
+    /// Prints "PID\n" into `pidText` (allocates: called before the barrier).
+    private func formatPid() {
+        var text = "\(getpid())\n"
+        pidLength = text.withUTF8 { utf8 in
+            withUnsafeMutableBytes(of: &pidText) { out in
+                let n = min(utf8.count, out.count)
+                out.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[0..<n]))
+                return n
+            }
+        }
+    }
 
     package func acquire() -> Int32 {
         var backoff = Self.firstBackoffNs
         var attempt: UInt64 = 0
+        if pidLength == 0 { formatPid() }  // a lock never opened (tests)
         while true {
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
                 // The pid inside is what a human would look at to find the holder.
-                var text = "\(getpid())\n"
-                _ = text.withUTF8 { Glibc.write(fd, $0.baseAddress!, $0.count) }
+                let length = pidLength
+                _ = withUnsafeBytes(of: &pidText) { Glibc.write(fd, $0.baseAddress!, length) }
                 close(fd)
                 return 0
             }

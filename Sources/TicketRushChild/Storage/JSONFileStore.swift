@@ -4,20 +4,37 @@ import Glibc
 import TicketRushModel
 
 /// The ticket document as a JSON file, read whole and written in place or atomically.
+///
+/// Everything a read or a write needs (C paths, the read buffer, the text buffer) is made
+/// in `init`, before the start barrier: from there to `_exit` the buyer allocates nothing.
 package final class JSONFileStore: TicketStore {
-    private let path: String
     private let mode: WriteMode
-    private let tempPath: String
-    private var buffer = [UInt8](repeating: 0, count: 4096)
+    /// NUL-terminated paths, made once.
+    private let path: UnsafeMutablePointer<CChar>
+    private let tempPath: UnsafeMutablePointer<CChar>
+    /// Whole-file reads land here; grown (allocating) only for a file past 4 KiB, which no
+    /// buyer ever writes.
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// The document text a write sends.
+    private let text: UnsafeMutableRawBufferPointer
     package private(set) var version = 0
     /// Under a controlled schedule: the truncate, the write after it and the rename wait for a grant.
     package var gate: Gate?
 
     /// `tag` makes the temporary file of an atomic write unique to one buyer.
     package init(path: String, mode: WriteMode, tag: Int) {
-        self.path = path
         self.mode = mode
-        self.tempPath = "\(path).tmp.\(tag)"
+        self.path = strdup(path)
+        self.tempPath = strdup("\(path).tmp.\(tag)")
+        self.buffer = .allocate(byteCount: 4096, alignment: 8)
+        self.text = .allocate(byteCount: CountDocument.maxLength, alignment: 8)
+    }
+
+    deinit {
+        free(path)
+        free(tempPath)
+        buffer.deallocate()
+        text.deallocate()
     }
 
     /// Writes the first document, before any buyer exists.
@@ -25,7 +42,8 @@ package final class JSONFileStore: TicketStore {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(call: "open", path: path, code: errno) }
         defer { close(fd) }
-        let code = writeAll(fd, CountDocument.text(count: count))
+        var text = CountDocument.text(count: count)
+        let code = text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
         if code != 0 { throw SystemError(call: "write", path: path, code: code) }
     }
 
@@ -35,10 +53,8 @@ package final class JSONFileStore: TicketStore {
         defer { close(fd) }
         var total = 0
         while true {
-            if total == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(fd, raw.baseAddress! + total, raw.count - total)
-            }
+            if total == buffer.count { grow() }
+            let n = Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failed(errno: errno)
@@ -46,15 +62,23 @@ package final class JSONFileStore: TicketStore {
             if n == 0 { break }
             total += n
         }
-        if let doc = CountDocument.parseVersioned(buffer[0..<total]) {
+        if let doc = CountDocument.parseVersioned(raw: UnsafeRawBufferPointer(start: buffer.baseAddress, count: total)) {
             version = doc.version
             return .count(doc.count)
         }
         return .torn(bytes: total)
     }
 
+    private func grow() {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 8)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+        buffer.deallocate()
+        buffer = bigger
+    }
+
     package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
-        let text = CountDocument.text(count: count, version: version)
+        let length = CountDocument.format(count: count, version: version, into: text)
+        let bytes = UnsafeRawBufferPointer(start: text.baseAddress, count: length)
         switch mode {
         case .inPlace:
             // open("w"): the file is empty from here until the write lands.
@@ -64,11 +88,11 @@ package final class JSONFileStore: TicketStore {
             defer { close(fd) }
             pause()
             gate?.pass(.write)
-            return Self.writeAll(fd, text)
+            return Self.writeAll(fd, bytes)
         case .atomic:
             let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return errno }
-            var code = Self.writeAll(fd, text)
+            var code = Self.writeAll(fd, bytes)
             if code == 0, fsync(fd) != 0 { code = errno }
             close(fd)
             if code == 0 { gate?.pass(.publish) }
@@ -78,19 +102,16 @@ package final class JSONFileStore: TicketStore {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ text: String) -> Int32 {
-        var text = text
-        return text.withUTF8 { utf8 in
-            var offset = 0
-            while offset < utf8.count {
-                let n = Glibc.write(fd, utf8.baseAddress! + offset, utf8.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
-            return 0
+            offset += n
         }
+        return 0
     }
 }

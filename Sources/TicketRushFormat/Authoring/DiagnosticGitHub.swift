@@ -4,8 +4,9 @@ import TicketRushModel
 public enum DiagnosticGitHub {
     public static func lines(_ report: ValidationReport) -> [String] {
         report.all.map { d in
-            let message = escape(d.message + (d.rule.map { " [\($0)]" } ?? ""), property: false)
-            return "::\(d.severity.rawValue) file=\(escape(d.location.path, property: true)),line=\(d.location.line),col=\(d.location.column),title=ticketrush validate::\(message)"
+            // Control characters are shown as \u001b first: a line break in a name never reaches the log.
+            let message = escape(visible(d.message + (d.rule.map { " [\($0)]" } ?? "")), property: false)
+            return "::\(d.severity.rawValue) file=\(escape(visible(d.location.path), property: true)),line=\(d.location.line),col=\(d.location.column),title=ticketrush validate::\(message)"
         }
     }
 

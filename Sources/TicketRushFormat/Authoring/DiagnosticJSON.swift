@@ -1,4 +1,3 @@
-import Foundation
 import TicketRushModel
 
 /// `ticketrush validate --format json`: the same findings for editors and CI.
@@ -21,7 +20,6 @@ public enum DiagnosticJSON {
             "warnings": report.warningCount,
             "exit_code": Int(report.exitCode(strict: strict)),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue(any: object).text(pretty: true, sortedKeys: true)
     }
 }

@@ -9,8 +9,7 @@ public enum JSONSchemaGenerator {
 
     /// The schema as pretty-printed JSON with sorted keys, ending in a newline.
     public static func text() -> String {
-        let data = try! JSONSerialization.data(withJSONObject: document(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        JSONValue(any: document()).text(pretty: true, sortedKeys: true) + "\n"
     }
 
     /// The whole schema. A document is a scenario, or a base document whose keys all

@@ -116,8 +116,6 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
             && !name.hasSuffix(" ") && Double(name) == nil && Int(name) == nil
             && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(name.lowercased())
         if plain { return name }
-        let data = try! JSONSerialization.data(withJSONObject: [name], options: [.withoutEscapingSlashes])
-        let array = String(decoding: data, as: UTF8.self)
-        return String(array.dropFirst().dropLast())
+        return jsonString(name)
     }
 }

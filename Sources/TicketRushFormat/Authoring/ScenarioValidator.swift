@@ -47,22 +47,24 @@ public enum ScenarioValidator {
         let loader = ScenarioLoader()
         for var file in files {
             let contents: Data?
+            var why = "cannot be read"
             if file == stdinPath {
                 file = stdinName
                 contents = stdin ?? Data()
             } else {
-                contents = FileManager.default.contents(atPath: file)
+                switch InputLimits.read(path: file) {
+                case .success(let data): contents = data
+                case .failure(let unreadable): contents = nil; why = unreadable.why
+                }
             }
             guard let data = contents else {
-                var isDir: ObjCBool = false
-                let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir) && isDir.boolValue
-                    ? "is a folder, not a scenario file" : "cannot be read"
                 findings.append(FileFindings(path: file, scenarios: [], diagnostics: [Diagnostic(at: SourceLocation(path: file, line: 1, column: 1), why)]))
                 continue
             }
             let (documents, errors) = loader.inspect(data: data, path: file)
             var diagnostics = errors
             var loaded: [String] = []
+            var warnings: [Diagnostic] = []
             for document in documents {
                 let at = document.locations["name"] ?? document.location(of: "")
                 if let first = names[document.scenario.name] {
@@ -71,8 +73,10 @@ public enum ScenarioValidator {
                 }
                 names[document.scenario.name] = at
                 loaded.append(document.scenario.name)
-                diagnostics += LintIgnore.filter(ScenarioLint.warnings(document), source: String(decoding: data, as: UTF8.self))
+                warnings += ScenarioLint.warnings(document)
             }
+            // Once per file: the file's lines are split once, not once per scenario.
+            diagnostics += LintIgnore.filter(warnings, source: String(decoding: data, as: UTF8.self))
             diagnostics = diagnostics.enumerated().sorted {
                 ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
             }.map(\.element)

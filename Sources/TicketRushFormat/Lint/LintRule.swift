@@ -37,7 +37,7 @@ public enum ScenarioLint {
     /// Every rule, in the order findings are reported.
     public static let rules: [LintRule] = [
         .expectNeedsLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
-        .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .deadHolderWaits,
+        .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .timeoutZero, .deadHolderWaits,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.

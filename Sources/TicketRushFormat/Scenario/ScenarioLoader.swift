@@ -9,11 +9,11 @@ public struct ScenarioLoader {
 
     /// Loads every scenario (one per YAML document) of the file at `path`.
     public func load(path: String) throws(DiagnosticList) -> [Scenario] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDir: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-                ? (isDir.boolValue ? "is a folder, not a scenario file" : "cannot be read") : "no such file"
-            throw DiagnosticList([Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), why)])
+        let data: Data
+        switch InputLimits.read(path: path) {
+        case .success(let read): data = read
+        case .failure(let unreadable):
+            throw DiagnosticList([Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), unreadable.why)])
         }
         return try load(data: data, path: path)
     }
@@ -34,11 +34,14 @@ public struct ScenarioLoader {
     /// Like `check`, but keeps each scenario's normalised value and where its keys stand,
     /// for `validate` (warnings at the right line) and `show`.
     public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
+        if data.count > InputLimits.maxBytes {
+            return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "file is larger than \(InputLimits.maxBytes / 1024 / 1024) MiB, the most a scenario file may hold")])
+        }
         guard let yaml = String(data: data, encoding: .utf8) else {
-            return ([], [Diagnostic(at: Self.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
+            return ([], [Diagnostic(at: SourceText.firstInvalidUTF8(data, path: path), "file is not valid UTF-8")])
         }
         if yaml.contains("\u{0}") {
-            return ([], [Diagnostic(at: Self.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
+            return ([], [Diagnostic(at: SourceText.location(of: "\u{0}", in: yaml, path: path), "file contains a NUL byte")])
         }
         let composed = YAMLComposer(path: path).compose(yaml)
         guard var documents = composed.documents else { return ([], composed.diagnostics) }
@@ -54,6 +57,10 @@ public struct ScenarioLoader {
         var diagnostics = composed.diagnostics
         var names: [String: SourceLocation] = [:]
         for node in documents {
+            if let (at, why) = InputLimits.expansionProblem(node) {
+                diagnostics.append(Diagnostic(at: SourceLocation(path: path, line: at.mark?.line ?? 1, column: at.mark?.column ?? 1), why))
+                continue
+            }
             // One scenario, or one per matrix cell (MatrixExpansion walks the schema).
             let (cells, found) = MatrixExpansion.scenarios(node, path: path)
             diagnostics += found.filter { !composed.masked.contains($0.location) }
@@ -64,7 +71,10 @@ public struct ScenarioLoader {
                     continue
                 }
                 names[cell.scenario.name] = cell.nameAt
-                loaded.append(LoadedDocument(scenario: cell.scenario, value: cell.value, locations: cell.locations))
+                let document = LoadedDocument(scenario: cell.scenario, value: cell.value, locations: cell.locations)
+                let bounds = ScenarioBounds.problems(document)
+                diagnostics += bounds
+                if bounds.isEmpty { loaded.append(document) }
             }
         }
         // Stable: findings at one place keep the order they were found in.
@@ -86,6 +96,9 @@ public struct ScenarioLoader {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let extra = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return Diagnostic(at: at(mark), "YAML nests deeper than 1000 levels, the most a scenario file may")
+            }
             return Diagnostic(at: at(mark), "YAML syntax: \(problem)\(extra)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams marks the first of the keys; the author needs the repeat.
@@ -94,7 +107,7 @@ public struct ScenarioLoader {
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return Diagnostic(at: again ?? first, "duplicate key \(names) in one mapping (first at line \(first.line)); YAML allows each key once")
         case .reader(let problem, let offset, _, let yaml):
-            return Diagnostic(at: offset.map { location(ofOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
+            return Diagnostic(at: offset.map { SourceText.location(scalarOffset: $0, in: yaml, path: path) } ?? SourceLocation(path: path, line: 1, column: 1), "YAML: \(problem)")
         default:
             return Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "YAML: \(error)")
         }
@@ -122,39 +135,5 @@ public struct ScenarioLoader {
             }
         }
         return nil
-    }
-
-    /// Line and column of the first invalid UTF-8 byte.
-    package static func firstInvalidUTF8(_ data: Data, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let s):
-                if s == "\n" { line += 1; column = 1 } else { column += 1 }
-            case .emptyInput, .error:
-                break loop
-            }
-        }
-        return SourceLocation(path: path, line: line, column: column)
-    }
-
-    package static func location(of needle: Character, in text: String, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        for ch in text {
-            if ch == needle { break }
-            if ch == "\n" || ch == "\r\n" || ch == "\r" { line += 1; column = 1 } else { column += 1 }
-        }
-        return SourceLocation(path: path, line: line, column: column)
-    }
-
-    package static func location(ofOffset offset: Int, in text: String, path: String) -> SourceLocation {
-        var line = 1, column = 1
-        for (i, s) in text.unicodeScalars.enumerated() {
-            if i >= offset { break }
-            if s == "\n" { line += 1; column = 1 } else { column += 1 }
-        }
-        return SourceLocation(path: path, line: line, column: column)
     }
 }

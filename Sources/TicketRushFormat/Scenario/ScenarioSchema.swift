@@ -94,6 +94,9 @@ public enum ScenarioSchema {
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
         ScheduleSchema.field,
+        Field("thresholds", .keyed(keys: Threshold.Metric.allCases.map(\.rawValue), value: .text(nonEmpty: true)),
+              default: .object(Dictionary(uniqueKeysWithValues: Threshold.defaultThresholds.map { ($0.metric.rawValue, ConfigValue.text($0.condition)) })),
+              "per metric, a comparison the cell's measured value must meet, each an expectation: \"< 50ms\" for durations (latency.p50/p90/p99/max, lock.wait.p95), \"> 100\" for numbers (purchases_per_second, retries_per_purchase)"),
     ]
 }
 
@@ -137,6 +140,18 @@ extension ScenarioSchema {
             origin: d.origin)
         scenario.stopRule = rule
         scenario.schedule = try ScheduleSchema.build(d)
+        for (key, value) in try d.entries("thresholds") {
+            guard let metric = Threshold.Metric(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no metric") }
+            switch Threshold.parse(try value.decode(as: String.self), metric: metric) {
+            case .success(let threshold): scenario.thresholds.append(threshold)
+            case .failure(let error): throw value.error("", "'\(value.prefix)' \(error.description)")
+            }
+        }
+        for (key, location) in d.locations {
+            for prefix in ["expect.", "thresholds."] where key.hasPrefix(prefix) && key.hasSuffix(":key") {
+                scenario.expectationOrigins[String(key.dropLast(4))] = location
+            }
+        }
         return scenario
     }
 
@@ -144,6 +159,14 @@ extension ScenarioSchema {
     /// invariants, and the faults' own (`FaultSchema.check`). The sweep keys' are `SweepSchema.check`.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         var out = FaultSchema.check(value, locations: locations, path: path)
+        if case .object(let thresholds)? = value["thresholds"] {
+            for key in thresholds.keys.sorted() {
+                guard let metric = Threshold.Metric(rawValue: key), let text = thresholds[key]?.text,
+                      case .failure(let error) = Threshold.parse(text, metric: metric) else { continue }
+                let where_ = locations["thresholds.\(key)"] ?? locations["thresholds"] ?? SourceLocation(path: path, line: 1, column: 1)
+                out.append(Diagnostic(at: where_, "'thresholds.\(key)' \(error.description)"))
+            }
+        }
         guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
         let judged = Set(list.compactMap(\.text))
         for key in expect.keys.sorted() where !judged.contains(key) {

@@ -3,7 +3,7 @@ import TicketRushModel
 /// `expect_by_cell`, and the shape of `trials` (a count, or a statistical stopping rule).
 package enum SweepSchema {
     /// Top-level keys that cannot be swept: they name, seed or judge the whole scenario.
-    package static let unsweepable: Set<String> = ["name", "description", "trials", "seed", "invariants", "expect"]
+    package static let unsweepable: Set<String> = ["name", "description", "trials", "seed", "invariants", "expect", "thresholds"]
 
     /// Every key path a matrix may sweep, with the shape of one value (`lock.mode` → choice).
     package static func sweepable(_ fields: [Field], prefix: String = "") -> [(path: String, shape: Shape, doc: String)] {

@@ -13,11 +13,21 @@ package struct YAMLComposer {
         var text = yaml
         var diagnostics: [Diagnostic] = []
         var masked: [SourceLocation] = []
-        for attempt in 0..<50 {
+        // Every round re-parses the whole text: stop masking once that would exceed the
+        // budget, so a big file with many repeated keys stays linear (InputLimits).
+        let rounds = max(1, min(50, InputLimits.reparseBytes / max(1, yaml.utf8.count)))
+        for attempt in 0..<rounds {
             do {
                 var documents: [Node] = []
                 var sequence = try Yams.compose_all(yaml: text)
-                while let node = sequence.next() { documents.append(node) }
+                while let node = sequence.next() {
+                    documents.append(node)
+                    if documents.count > InputLimits.maxDocuments {
+                        diagnostics.append(Diagnostic(at: SourceLocation(path: path, line: node.mark?.line ?? 1, column: 1),
+                            "more than \(InputLimits.maxDocuments) YAML documents in one file; split it"))
+                        return (nil, diagnostics, masked)
+                    }
+                }
                 if let error = sequence.error { throw error }
                 return (documents, diagnostics, masked)
             } catch {
@@ -33,6 +43,10 @@ package struct YAMLComposer {
                 text = Self.replace(in: text, line: line, column: column, with: placeholder)
                 masked.append(SourceLocation(path: path, line: line, column: column))
             }
+        }
+        if rounds < 50 {
+            diagnostics.append(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1),
+                "stopped looking for more repeated keys after \(rounds) in a file of \(yaml.utf8.count) bytes; fix these and validate again"))
         }
         return (nil, diagnostics, masked)
     }

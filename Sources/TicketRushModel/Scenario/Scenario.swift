@@ -24,6 +24,11 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var stopRule: StopRule? = nil
     /// `schedule:`: real timing (default) or a controlled interleaving (docs/schedules.md).
     public var schedule: ScheduleConfig = Scenario.defaultSchedule
+    /// `thresholds:`: gates on the cell's measured numbers, each an expectation.
+    public var thresholds: [Threshold] = Threshold.defaultThresholds
+    /// Where each expectation is written (`expect.no-oversell`, `thresholds.latency.p99`),
+    /// for annotations that point at the line; absent ones point at `origin`.
+    public var expectationOrigins = KeyLocations()
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
@@ -65,6 +70,10 @@ public struct Scenario: Sendable, Codable, Equatable {
     public func expectation(for invariant: Invariant) -> Expectation {
         expect[invariant] ?? Expectation.defaultValue
     }
+
+    /// Where the expectation `key` (`expect.no-oversell`, `thresholds.latency.p99`) is
+    /// written, else where the scenario starts.
+    public func origin(of key: String) -> SourceLocation? { expectationOrigins[key] ?? origin }
 
     /// Tickets asked for in all: buyers × wants.
     public var demand: Int { buyers.count * buyers.wants }
@@ -244,5 +253,78 @@ extension Delay {
         case .fixed(let ns): try c.encode(ns)
         case .uniform(let low, let high): try c.encode([low, high])
         }
+    }
+}
+
+extension Scenario {
+    private enum CodingKeys: String, CodingKey {
+        case name, description, tickets, buyers, delays, timeScale, storage, lock, trials, seed, timeoutNs, invariants, expect
+        case faults, origin, cell, stopRule, thresholds, expectationOrigins
+    }
+
+    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`)
+    /// read as their defaults when absent.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decode(String.self, forKey: .name), description: try c.decodeIfPresent(String.self, forKey: .description),
+            tickets: try c.decode(Int.self, forKey: .tickets), buyers: try c.decode(BuyerGroup.self, forKey: .buyers),
+            delays: try c.decode(Delays.self, forKey: .delays), timeScale: try c.decode(Double.self, forKey: .timeScale),
+            storage: try c.decode(StorageConfig.self, forKey: .storage), lock: try c.decode(LockConfig.self, forKey: .lock),
+            trials: try c.decode(Int.self, forKey: .trials), seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
+            timeoutNs: try c.decode(Int64.self, forKey: .timeoutNs), invariants: try c.decode([Invariant].self, forKey: .invariants),
+            expect: try c.decode([Invariant: Expectation].self, forKey: .expect), faults: try c.decode([Fault].self, forKey: .faults),
+            origin: try c.decodeIfPresent(SourceLocation.self, forKey: .origin))
+        cell = try c.decodeIfPresent(SweepCell.self, forKey: .cell)
+        stopRule = try c.decodeIfPresent(StopRule.self, forKey: .stopRule)
+        thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? Threshold.defaultThresholds
+        expectationOrigins = try c.decodeIfPresent(KeyLocations.self, forKey: .expectationOrigins) ?? KeyLocations()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encode(tickets, forKey: .tickets)
+        try c.encode(buyers, forKey: .buyers)
+        try c.encode(delays, forKey: .delays)
+        try c.encode(timeScale, forKey: .timeScale)
+        try c.encode(storage, forKey: .storage)
+        try c.encode(lock, forKey: .lock)
+        try c.encode(trials, forKey: .trials)
+        try c.encodeIfPresent(seed, forKey: .seed)
+        try c.encode(timeoutNs, forKey: .timeoutNs)
+        try c.encode(invariants, forKey: .invariants)
+        try c.encode(expect, forKey: .expect)
+        try c.encode(faults, forKey: .faults)
+        try c.encodeIfPresent(origin, forKey: .origin)
+        try c.encodeIfPresent(cell, forKey: .cell)
+        try c.encodeIfPresent(stopRule, forKey: .stopRule)
+        try c.encode(thresholds, forKey: .thresholds)
+        try c.encode(expectationOrigins, forKey: .expectationOrigins)
+    }
+}
+
+/// Where keys of a scenario are written (`expect.no-oversell` → file:line:col): where, not
+/// what, so two scenarios that differ only here are equal (a file reformatted, `show`'s output).
+public struct KeyLocations: Sendable, Codable, Equatable {
+    public var byKey: [String: SourceLocation] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> SourceLocation? {
+        get { byKey[key] }
+        set { byKey[key] = newValue }
+    }
+
+    public static func == (_: KeyLocations, _: KeyLocations) -> Bool { true }
+
+    public init(from decoder: any Decoder) throws {
+        byKey = try decoder.singleValueContainer().decode([String: SourceLocation].self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(byKey)
     }
 }

@@ -15,17 +15,21 @@ public enum CellSummary {
         }
         if let first = c.trials.first(where: \.failed), c.report.passed {
             // Unmet expectations print their own rerun line (TerminalSummary.details).
-            out.append("    first failing trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial, schedule: first.schedule))")
+            // The cell passed, so what its first non-holding trial shows was expected.
+            let what = first.results.contains { $0.verdict == .violated } ? "expected violation seen" : "first unknown verdict"
+            out.append("    \(what) in trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial, schedule: first.schedule))")
         }
         out += c.report.explorationLines.map { "    " + $0 }
         var speed = "    \(fixed(c.throughput, places: 1)) purchases/s"
         if let l = c.latency {
             speed += "  latency p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms"
         }
-        if c.lockAcquisitions > 0 {
+        if c.lockAcquisitions > 0 && c.censoredWaitsNs.isEmpty {
             let total = Double(c.lockWaitNs + c.lockHoldNs)
             speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition"
             if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+        } else if !c.censoredWaitsNs.isEmpty {
+            speed += "  lock: " + censoredText(c)
         }
         out.append(speed)
         if let rule = c.report.scenario.stopRule, let reason = c.stopReason {
@@ -38,5 +42,17 @@ public enum CellSummary {
             out.append("    stopped after \(plural(c.trials.count, "trial")): \(why)")
         }
         return out
+    }
+
+    /// Lock time when some waits never acquired (a deadlock, a dead holder): those waits
+    /// count with their length so far, a lower bound, and the line says how many.
+    package static func censoredText(_ c: RunResults.Cell) -> String {
+        let censored = c.censoredWaitsNs
+        let waits = c.lockAcquisitions + censored.count
+        let totalWait = c.lockWaitNs + censored.reduce(0, +)
+        var text = "waiting ≥ \(millis(totalWait / UInt64(waits))) ms per wait (\(censored.count) of \(plural(waits, "wait")) censored: "
+            + "cut off by the timeout or a death after up to \(millis(censored.max() ?? 0)) ms)"
+        if c.lockAcquisitions > 0 { text += ", holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition" }
+        return text
     }
 }

@@ -2,10 +2,12 @@ import TicketRushModel
 import TicketRushChecks
 /// A trial's events as JSON Lines: one object a line (docs/events.md).
 public enum EventLog {
-    public static func jsonLines(_ h: TrialHistory) -> String {
+    /// `scenario` (the scenario's or cell's full name) starts every line when given.
+    public static func jsonLines(_ h: TrialHistory, scenario: String? = nil) -> String {
         var out = ""
+        let lead = scenario.map { "{\"scenario\":\(jsonString($0))," } ?? "{"
         for e in h.events {
-            var line = "{\"t_ns\":\(e.tNs),\"t_rel_ns\":\(Int64(bitPattern: e.tNs &- h.startNs)),\"trial\":\(h.trial + 1)"
+            var line = lead + "\"t_ns\":\(e.tNs),\"t_rel_ns\":\(Int64(bitPattern: e.tNs &- h.startNs)),\"trial\":\(h.trial + 1)"
             line += ",\"buyer\":\(e.buyer + 1),\"name\":\(jsonString(h.name(e.buyer))),\"task\":\(e.task + 1)"
             line += ",\"event\":\(jsonString(e.kind.name)),\"value\":\(e.value)"
             if let reason = e.reason { line += ",\"reason\":\(jsonString(reason.name))" }

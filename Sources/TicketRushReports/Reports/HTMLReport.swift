@@ -2,8 +2,9 @@ import Foundation
 import TicketRushModel
 import TicketRushChecks
 
-/// reports/index.html: one self-contained page (inline CSS and SVG, no script, nothing
-/// fetched): the cells as a table, each sweep's violation rates with their intervals
+/// reports/index.html: one self-contained page (inline CSS and SVG, a few lines of inline
+/// script for the filter box, nothing fetched): the verdict and the unmet expectations
+/// first, the cells as a table, each sweep as heat-maps of the violation rate, each sweep's violation rates with their intervals
 /// against the swept parameter (one line per lock mode), latency percentiles, and a
 /// timeline of each cell's first failing trial.
 public enum HTMLReport {
@@ -17,40 +18,60 @@ public enum HTMLReport {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>ticketrush report</title>
             <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
+            body{font:14px/1.4 \(fontStack);margin:2em;color:#222;max-width:1100px}
             h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1em}
             table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
             th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.unknown{color:#9a6700;font-weight:bold}
-            code{background:#f4f4f4;padding:1px 3px;font-size:12px}svg{display:block;margin:0.5em 0}svg text{font:11px system-ui,sans-serif}
+            code{background:#f4f4f4;padding:1px 3px;font-size:12px}svg{display:block;margin:0.5em 0}svg text{font:11px \(fontStack)}
+            .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
+            details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
             .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin-right:4px}
             </style></head><body>
 
             """
-        out += "<h1>ticketrush report</h1>\n<p class=\"\(results.passed ? "pass" : "fail")\">\(met) of \(all.count) expectations met</p>\n"
+        out += "<h1>ticketrush report</h1>\n"
+        out += top(results)
         if let why = results.incomplete {
             out += "<p class=\"fail\">INCOMPLETE: the run did not complete (\(escape(why))). Only the trials that finished are shown; the run is not judged.</p>\n"
         }
         out += "<p>\(results.trials.count) trials in \(cells.count) cells. Rates are violations / trials with 95% Wilson intervals.</p>\n"
+        out += "<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
         out += table(cells)
         var bases: [String] = []
         for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName ?? "") { bases.append(c.record.baseName ?? "") }
         for base in bases {
             let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
             out += "<h2>Sweep: \(escape(base))</h2>\n"
-            out += rateCharts(mine)
+            out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
+            // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
+            if mine.count <= 40 { out += rateCharts(mine) }
         }
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
-            out += latencyChart(cells.filter { $0.latency != nil })
+            let chart = latencyChart(cells.filter { $0.latency != nil })
+            out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : chart
         }
-        let failing = cells.filter { $0.firstFailing?.timeline != nil }
+        let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Unmet cells first; a cell that passed because its violation was expected is collapsed.
+        let withTimeline = cells.filter { $0.firstFailing?.timeline != nil }
+        let failing = withTimeline.filter { !$0.report.passed } + withTimeline.filter(\.report.passed)
         if !failing.isEmpty {
-            out += "<h2>First failing trial of each cell</h2>\n"
+            out += "<h2>First trial with a violation, per cell</h2>\n<p>Unmet cells first; cells whose violation was expected are collapsed.</p>\n"
             out += "<div class=\"legend\">" + [("search", "#9ecae1"), ("waiting for the lock", "#fdae6b"), ("holding the lock", "#c7e9c0"),
                                                 ("read → write (deciding)", "#bcbddc"), ("writing", "#6a51a3")]
                 .map { "<span><i style=\"background:\($0.1)\"></i>\($0.0)</span>" }.joined()
-                + "<span>▲ read · ▼ write · <b style=\"color:#d62728\">red</b>: racing (the same count read or written by several buyers, or a torn read)</span></div>\n"
-            for c in failing { out += timeline(c) }
+                + "<span>▲ read · ▼ write · <b style=\"color:#d62728\">red</b>: racing (the same count read or written by several buyers, or a torn read) · "
+                + "red outline: blamed by the checker · <b>✕</b> killed · <i style=\"background:#bbb\"></i>stalled</span></div>\n"
+            for (n, c) in failing.enumerated() {
+                guard n < timelineLimit else {
+                    out += "<p>\(failing.count - timelineLimit) more cells have a trial with a violation; each row of the table has its rerun command.</p>\n"
+                    break
+                }
+                let id = index[c.record.name].map { " id=\"t\($0)\"" } ?? ""
+                out += c.report.passed
+                    ? "<details class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\"><summary>\(escape(c.record.name)): expected violation seen in trial \((c.firstFailing?.trial ?? 0) + 1)</summary>\n\(timeline(c))</details>\n"
+                    : "<section class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
+            }
         }
         let controlled = cells.filter { $0.report.exploration != nil }
         if !controlled.isEmpty {
@@ -59,32 +80,150 @@ public enum HTMLReport {
                 out += "<h3>\(escape(c.record.name))</h3>\n<pre>" + escape(c.report.explorationLines.joined(separator: "\n")) + "</pre>\n"
             }
         }
+        out += script
         out += "</body></html>\n"
         return out
     }
 
+    /// Fonts that cover the shipped Chinese buyer names on every platform, Latin first.
+    package static let fontStack = "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
+
+    /// Timelines drawn in full; beyond, the page would grow by a few dozen kB a cell.
+    package static let timelineLimit = 60
+
+    /// The filter box: hides table rows and timeline sections whose text does not match.
+    private static let script = """
+        <script>
+        (function(){var f=document.getElementById('filter');if(!f)return;f.addEventListener('input',function(){
+        var q=f.value.toLowerCase();document.querySelectorAll('#cells tr[data-name],.cellsec,#unmet li').forEach(function(e){
+        e.style.display=!q||e.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});})();
+        </script>
+
+        """
+
+    /// Verdict, counts, and every unmet expectation linking to its cell.
+    private static func top(_ results: RunResults) -> String {
+        let cells = results.cells
+        let statuses = cells.flatMap(\.report.statuses)
+        let met = statuses.filter { $0 == .met }.count, pending = statuses.filter { $0 == .pending }.count
+        let verdict = results.incomplete != nil ? ("fail", "INCOMPLETE") : results.passed ? (pending > 0 ? ("pending", "NO FAILURES (shard: \(pending) pending, judged at merge)") : ("pass", "PASSED")) : ("fail", "FAILED")
+        var out = "<p class=\"\(verdict.0)\" style=\"font-size:1.3em\">\(verdict.1): \(met) of \(statuses.count) expectations met</p>\n"
+        var marks: [String: Int] = [:]
+        for c in cells { marks[c.report.mark, default: 0] += 1 }
+        out += "<p>Cells: " + ["FAIL", "UNKNOWN", "PENDING", "PASS"].compactMap { m in marks[m].map { "\($0) \(m.lowercased())" } }.joined(separator: ", ") + ".</p>\n"
+        let unmet = Unmet.list(results)
+        if !unmet.isEmpty {
+            let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
+            out += "<h2>Unmet expectations (\(unmet.count))</h2>\n<ol id=\"unmet\">\n"
+            for u in unmet.prefix(300) {
+                let link = index[u.cell].map { "<a href=\"#c\($0)\">\(escape(u.cell))</a>" } ?? escape(u.cell)
+                let cls = u.status == .unmet ? "fail" : "unknown"
+                out += "<li><span class=\"\(cls)\">\(u.status == .unmet ? "FAIL" : "UNKNOWN")</span> \(link) :: \(escape(u.name)): \(escape(u.message))"
+                out += "\(u.location.map { " <small>(\(escape($0.description)))</small>" } ?? "")<br><code>\(escape(u.rerun))</code></li>\n"
+            }
+            if unmet.count > 300 { out += "<li>… \(unmet.count - 300) more in summary.json</li>\n" }
+            out += "</ol>\n"
+        }
+        return out
+    }
+
     private static func table(_ cells: [RunResults.Cell]) -> String {
-        var out = "<table><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
-        for c in cells {
+        var out = "<table id=\"cells\"><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
+        for (n, c) in cells.enumerated() {
             let r = c.report
-            let mark = r.passed ? "<span class=\"pass\">PASS</span>" : (r.invariants.contains { $0.status == .unmet } ? "<span class=\"fail\">FAIL</span>" : "<span class=\"unknown\">UNKNOWN</span>")
+            let mark = "<span class=\"\(["PASS": "pass", "FAIL": "fail", "PENDING": "pending"][r.mark] ?? "unknown")\">\(r.mark)</span>"
             // Invariants seen violated, or not as expected, one a line; the clean rest in one line.
             let notable = r.invariants.filter { $0.violated > 0 || $0.unknown > 0 || $0.status != .met }
             let clean = r.invariants.filter { i in !notable.contains { $0.invariant == i.invariant } }
             var lines = notable.map { i in
-                let cls = i.status == .met ? "" : " class=\"\(i.status == .unmet ? "fail" : "unknown")\""
+                let cls = i.status == .met ? "" : " class=\"\(i.status == .unmet ? "fail" : i.status == .pending ? "pending" : "unknown")\""
                 return "<span\(cls)>\(escape(i.invariant.rawValue))</span> (expect \(i.expectation.rawValue)): \(escape(i.rate.statement()))"
             }
             if let sample = clean.first {
                 lines.append("\(clean.map { escape($0.invariant.rawValue) }.joined(separator: ", ")): \(escape(sample.rate.statement()))")
             }
+            lines += r.thresholds.map { t in
+                let cls = t.status == .met ? "" : " class=\"\(t.status == .unmet ? "fail" : t.status == .pending ? "pending" : "unknown")\""
+                return "<span\(cls)>\(escape(t.name))</span>: \(escape(t.summary))"
+            }
             let invariants = lines.joined(separator: "<br>")
             let latency = c.latency.map { "\(millis($0.p50)) / \(millis($0.p90)) / \(millis($0.p99)) / \(millis($0.max))" } ?? "–"
             let lock = c.lockAcquisitions == 0 ? "–" : "\(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) / \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))"
-            out += "<tr><td>\(escape(c.record.name))</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
+            let ref = c.firstFailing?.timeline != nil ? " <a href=\"#t\(n)\">timeline</a>" : ""
+            out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
             out += "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"
         }
         return out + "</table>\n"
+    }
+
+    /// Colour of a violation rate: light grey at 0 to dark red at 1.
+    package static func heat(_ rate: Double) -> String {
+        let t = max(0, min(1, rate))
+        let from = (247.0, 247.0, 247.0), to = (165.0, 15.0, 21.0)
+        func c(_ a: Double, _ b: Double) -> String {
+            let v = Int((a + (b - a) * t).rounded())
+            let hex = String(v, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }
+        return "#" + c(from.0, to.0) + c(from.1, to.1) + c(from.2, to.2)
+    }
+
+    /// Small multiples, one heat-map per invariant violated anywhere in the sweep (or the
+    /// first, to show the bounds): columns are the last swept key's values, rows every
+    /// combination of the others; colour is the violation rate, the Wilson interval is in
+    /// each square's tooltip; an unmet cell is outlined; each square links to its row.
+    private static func heatMaps(_ cells: [RunResults.Cell], index: [String: Int]) -> String {
+        guard let parameters = cells.first?.record.parameters, let xPath = parameters.last?.path else { return "" }
+        let yPaths = parameters.dropLast().map(\.path)
+        func value(_ c: RunResults.Cell, _ path: String) -> String { c.record.parameters?.first { $0.path == path }?.value ?? "" }
+        func row(_ c: RunResults.Cell) -> String { yPaths.map { "\($0)=\(value(c, $0))" }.joined(separator: ", ") }
+        var xs: [String] = [], rows: [String] = []
+        for c in cells {
+            if !xs.contains(value(c, xPath)) { xs.append(value(c, xPath)) }
+            if !rows.contains(row(c)) { rows.append(row(c)) }
+        }
+        var byPosition: [String: RunResults.Cell] = [:]
+        for c in cells { byPosition[row(c) + "\u{0}" + value(c, xPath)] = c }
+        let invariants = cells.first?.report.invariants.map(\.invariant) ?? []
+        var shown = invariants.filter { inv in cells.contains { c in c.report.invariants.contains { $0.invariant == inv && $0.violated > 0 } } }
+        if shown.isEmpty, let first = invariants.first { shown = [first] }
+        let cw = max(14.0, min(44.0, 640.0 / Double(max(1, xs.count)))), ch = 16.0
+        let longest = rows.map(\.count).max() ?? 0
+        let left = rows.count == 1 && yPaths.isEmpty ? 10.0 : min(320.0, Double(longest) * 6.2 + 12)
+        let longestX = xs.map(\.count).max() ?? 0
+        let rotate = Double(longestX) * 6.2 > cw
+        let top = rotate ? min(120.0, Double(longestX) * 4.6 + 18) : 30.0
+        let w = left + cw * Double(xs.count) + 20, h = top + ch * Double(rows.count) + 8
+        var out = "<p>Violation rate per cell: <span style=\"background:\(heat(0));padding:0 6px\">0%</span> → "
+            + "<span style=\"background:\(heat(0.5));padding:0 6px\">50%</span> → <span style=\"background:\(heat(1));color:#fff;padding:0 6px\">100%</span>; "
+            + "outlined: an expectation not met; hover a square for its count and 95% Wilson interval.</p>\n"
+        for inv in shown {
+            var svg = "<div class=\"heat\"><h3>\(escape(inv.rawValue))</h3>\n<svg width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
+            svg += "<text x=\"\(f(left))\" y=\"11\">\(escape(xPath)) →</text>\n"
+            for (i, x) in xs.enumerated() {
+                let cx = left + cw * (Double(i) + 0.5)
+                svg += rotate
+                    ? "<text transform=\"translate(\(f(cx + 3)),\(f(top - 4))) rotate(-60)\">\(escape(x))</text>"
+                    : "<text x=\"\(f(cx))\" y=\"\(f(top - 5))\" text-anchor=\"middle\">\(escape(x))</text>"
+            }
+            svg += "\n"
+            for (j, r) in rows.enumerated() {
+                let y = top + ch * Double(j)
+                if !r.isEmpty { svg += "<text x=\"\(f(left - 5))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(r))</text>" }
+                for (i, x) in xs.enumerated() {
+                    guard let c = byPosition[r + "\u{0}" + x], let report = c.report.invariants.first(where: { $0.invariant == inv }) else { continue }
+                    let unmet = report.status == .unmet || report.status == .undetermined
+                    let fill = report.trials == 0 ? "#ddd" : heat(report.rate.rate)
+                    let stroke = unmet ? " stroke=\"#000\" stroke-width=\"2\"" : " stroke=\"#fff\""
+                    let link = index[c.record.name].map { "#c\($0)" } ?? ""
+                    svg += "<a href=\"\(link)\"><rect x=\"\(f(left + cw * Double(i)))\" y=\"\(f(y))\" width=\"\(f(cw))\" height=\"\(f(ch))\" fill=\"\(fill)\"\(stroke)>"
+                        + "<title>\(escape(c.record.name)): \(escape(report.rate.statement())) (expect \(report.expectation.rawValue), \(report.status.rawValue))</title></rect></a>"
+                }
+                svg += "\n"
+            }
+            out += svg + "</svg></div>\n"
+        }
+        return out
     }
 
     /// One chart per invariant that was ever violated in the sweep (or one showing the bound
@@ -234,8 +373,12 @@ public enum HTMLReport {
             // Optimistic: the version moved; the purchase starts again at its read.
             case .purchaseRetry: close(b, "decide", at)
             // The buyer is dead from here: end whatever it was doing.
-            case .faultKill: for k in ["search", "wait", "hold", "decide", "write"] { close(b, k, at) }
-            case .lockRecovered, .faultStall, .faultResume, .gate, .gateBlocked: break
+            case .faultKill:
+                for k in ["search", "wait", "hold", "decide", "write", "stall"] { close(b, k, at) }
+                bars[b].append(Bar(start: at, end: at, kind: "kill"))
+            case .faultStall: open[b, default: [:]]["stall"] = at
+            case .faultResume: close(b, "stall", at)
+            case .lockRecovered, .gate, .gateBlocked: break
             }
         }
         return (bars, marks)
@@ -253,7 +396,7 @@ public enum HTMLReport {
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
         var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
-        let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3"]
+        let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3", "stall": "#bbb"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
         for tick in 0...5 {
             let ns = endNs * Int64(tick) / 5
@@ -265,6 +408,10 @@ public enum HTMLReport {
             svg += "<text x=\"\(f(labelW - 6))\" y=\"\(f(y0 + 14))\" text-anchor=\"end\">\(escape(t.buyers[b]))</text>"
             // The lock is held across deciding and writing: draw it as a band behind them.
             for bar in bars[b].sorted(by: { ($0.kind == "hold" ? 0 : 1) < ($1.kind == "hold" ? 0 : 1) }) {
+                if bar.kind == "kill" {
+                    svg += "<text x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + 15))\" text-anchor=\"middle\" fill=\"#d62728\" font-weight=\"bold\" font-size=\"15\">✕<title>killed at \(millis(UInt64(max(0, bar.start)))) ms (fault)</title></text>"
+                    continue
+                }
                 let inset = bar.kind == "hold" ? 1.0 : 4.0
                 svg += "<rect x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + inset))\" width=\"\(f(max(1, x(bar.end) - x(bar.start))))\" height=\"\(f(lane - 2 * inset))\" fill=\"\(colors[bar.kind] ?? "#ccc")\"><title>\(bar.kind) \(millis(UInt64(max(0, bar.start)))) – \(millis(UInt64(max(0, bar.end)))) ms</title></rect>"
             }

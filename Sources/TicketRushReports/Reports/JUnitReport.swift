@@ -11,9 +11,9 @@ public enum JUnitReport {
     /// JUnit consumer reads a cut-short run as green.
     public static func xml(_ reports: [ScenarioReport], incomplete: String? = nil, hostname: String = JUnitReport.hostname()) -> String {
         var w = XMLWriter()
-        let tests = reports.reduce(0) { $0 + $1.invariants.count } + (incomplete == nil ? 0 : 1)
-        let failures = reports.reduce(0) { $0 + $1.invariants.filter { $0.status == .unmet }.count }
-        let errors = reports.reduce(0) { $0 + $1.invariants.filter { $0.status == .undetermined }.count } + (incomplete == nil ? 0 : 1)
+        let tests = reports.reduce(0) { $0 + $1.statuses.count } + (incomplete == nil ? 0 : 1)
+        let failures = reports.reduce(0) { $0 + $1.statuses.filter { $0 == .unmet }.count }
+        let errors = reports.reduce(0) { $0 + $1.statuses.filter { $0 == .undetermined }.count } + (incomplete == nil ? 0 : 1)
         let time = reports.reduce(UInt64(0)) { $0 + $1.durationNs }
         w.open("testsuites", [("name", "ticketrush"), ("tests", "\(tests)"), ("failures", "\(failures)"),
                               ("errors", "\(errors)"), ("time", seconds(time))])
@@ -36,12 +36,13 @@ public enum JUnitReport {
 
     private static func suite(_ w: inout XMLWriter, _ r: ScenarioReport, id: Int, hostname: String) {
         let s = r.scenario
-        let perCase = r.invariants.isEmpty ? 0 : r.durationNs / UInt64(r.invariants.count)
+        let statuses = r.statuses
+        let perCase = statuses.isEmpty ? 0 : r.durationNs / UInt64(statuses.count)
         w.open("testsuite", [
-            ("name", s.name), ("tests", "\(r.invariants.count)"),
-            ("failures", "\(r.invariants.filter { $0.status == .unmet }.count)"),
-            ("errors", "\(r.invariants.filter { $0.status == .undetermined }.count)"),
-            ("skipped", "0"), ("time", seconds(r.durationNs)), ("timestamp", timestamp(r.startedAt)),
+            ("name", s.name), ("tests", "\(statuses.count)"),
+            ("failures", "\(statuses.filter { $0 == .unmet }.count)"),
+            ("errors", "\(statuses.filter { $0 == .undetermined }.count)"),
+            ("skipped", "\(statuses.filter { $0 == .pending }.count)"), ("time", seconds(r.durationNs)), ("timestamp", timestamp(r.startedAt)),
             ("hostname", hostname), ("id", "\(id)"), ("package", "ticketrush"),
         ])
         w.open("properties")
@@ -55,14 +56,33 @@ public enum JUnitReport {
                 let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial, schedule: r.schedule(ofTrial: $0.trial)))\n" } ?? ""
                 w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n" + rerun)
                 w.close("testcase")
+            case .pending:
+                // A shard cannot judge "violated in at least one trial" alone.
+                w.open("testcase", attrs)
+                // No `message` attribute: the JUnit 4 schema's <skipped> is text only.
+                w.element("skipped", body: "judged at merge: expect \(inv.expectation.rawValue): \(inv.summary)\n")
+                w.close("testcase")
             case .unmet, .undetermined:
                 w.open("testcase", attrs)
                 let tag = inv.status == .unmet ? "failure" : "error"
                 let type = inv.status == .unmet
                     ? (inv.expectation == .hold ? "InvariantViolated" : "ViolationNotObserved") : "Undetermined"
-                w.element(tag, [("message", inv.summary), ("type", type)], body: evidence(inv, r))
+                let at = s.origin(of: "expect.\(inv.invariant.rawValue)").map { "written at: \($0)\n" } ?? ""
+                w.element(tag, [("message", inv.summary), ("type", type)], body: evidence(inv, r) + at)
                 w.close("testcase")
             }
+        }
+        for t in r.thresholds {
+            let attrs = [("classname", s.name), ("name", t.name), ("time", seconds(perCase))]
+            w.open("testcase", attrs)
+            let at = s.origin(of: t.key).map { "at \($0): " } ?? ""
+            switch t.status {
+            case .met: w.element("system-out", body: "\(t.summary)\n")
+            case .pending: w.element("skipped", body: "judged at merge: \(t.summary)\n")
+            case .unmet: w.element("failure", [("message", t.summary), ("type", "ThresholdNotMet")], body: "\(at)\(t.key): \(t.threshold.condition)\nobserved: \(t.summary)\n")
+            case .undetermined: w.element("error", [("message", t.summary), ("type", "Undetermined")], body: "\(at)\(t.summary)\n")
+            }
+            w.close("testcase")
         }
         w.element("system-out", body: trialLines(r))
         w.close("testsuite")
@@ -78,7 +98,8 @@ public enum JUnitReport {
             ("storage.kind", s.storage.kind.rawValue), ("storage.write", s.storage.write.rawValue),
             ("trials", "\(r.trials.count)"), ("seed", "\(r.seed)"), ("time_scale", "\(s.timeScale)"),
             ("timeout", DurationText.format(s.timeoutNs)),
-        ] + (s.origin.map { [("file", $0.description)] } ?? [])
+        ] + (s.description.map { [("description", $0)] } ?? [])
+            + (s.origin.map { [("file", $0.description)] } ?? [])
             + (s.cell.map { [("cell", $0.label)] } ?? [])
             + s.faults.enumerated().map { ("faults[\($0.offset)]", $0.element.summary) }
             + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])

@@ -17,13 +17,18 @@ public struct ProgressLine {
     private var finished = Set<String>()
     private var trials = 0
     private var failing = 0
+    private var unexpected = 0
+    /// Per cell, what it expects of each invariant: a violation it expects is not "unexpected".
+    package let expectations: [String: [Invariant: Expectation]]
     private let started = MonotonicClock.now()
     private var lastShown: UInt64 = 0
     private var shown = false
 
     /// `planned`: trials each cell may run (the maximum under a stopping rule).
-    public init(mode: Mode, planned: [(String, Int)], write: @escaping (String) -> Void) {
+    public init(mode: Mode, planned: [(String, Int)], expectations: [String: [Invariant: Expectation]] = [:],
+                write: @escaping (String) -> Void) {
         self.mode = mode
+        self.expectations = expectations
         self.planned = Dictionary(planned, uniquingKeysWith: +)
         total = planned.reduce(0) { $0 + $1.1 }
         self.write = write
@@ -37,6 +42,8 @@ public struct ProgressLine {
     public mutating func add(_ record: TrialRecord) {
         trials += 1
         if record.failed { failing += 1 }
+        let expects = expectations[record.scenario] ?? [:]
+        if record.results.contains(where: { $0.verdict == .violated && (expects[$0.invariant] ?? .hold) == .hold }) { unexpected += 1 }
         done[record.scenario, default: 0] += 1
         if done[record.scenario] == planned[record.scenario] { finished.insert(record.scenario) }
         show(force: false)
@@ -47,12 +54,14 @@ public struct ProgressLine {
         finished.insert(name)
     }
 
-    /// The current line: `cells 2/4  trials 130/400  violating 12 (9.2%)  ETA 0:41`.
+    /// The current line: `cells 2/4  trials 130/400  violating 12 (9.2%), unexpected 0  ETA 0:41`.
     public var line: String {
         let elapsed = Double(MonotonicClock.now() - started) / 1e9
         let remaining = planned.reduce(0) { sum, cell in sum + (finished.contains(cell.key) ? 0 : max(0, cell.value - (done[cell.key] ?? 0))) }
         var text = "cells \(finished.count)/\(planned.count)  trials \(trials)/\(trials + remaining)"
         text += "  violating \(failing)" + (trials > 0 ? " (\(percent(Double(failing) / Double(trials))))" : "")
+        // Expected violations are most of a race suite's: say how many were not.
+        text += ", unexpected \(unexpected)"
         if trials > 0 && remaining > 0 {
             let eta = Int((elapsed / Double(trials) * Double(remaining)).rounded())
             text += "  ETA \(eta / 60):\(eta % 60 < 10 ? "0" : "")\(eta % 60)"

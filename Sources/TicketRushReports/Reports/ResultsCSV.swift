@@ -33,10 +33,21 @@ public enum ResultsCSV {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// RFC 4180: quoted when it holds a comma, quote, line break or edge space.
+    /// RFC 4180: quoted when it holds a comma, quote, line break or edge space. A text cell
+    /// that starts with `= + - @` (or a tab or carriage return) gets a leading `'`, as OWASP
+    /// recommends against formula injection; plain numbers such as -3 stay numbers.
     package static func field(_ text: String) -> String {
+        var text = text
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !isNumber(text) { text = "'" + text }
         let needs = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" } || text.first == " " || text.last == " "
         return needs ? "\"" + text.replacingAll("\"", with: "\"\"") + "\"" : text
+    }
+
+    /// `-12`, `+3.5`: an optional sign, digits, at most one dot.
+    private static func isNumber(_ text: String) -> Bool {
+        let body = text.drop { $0 == "-" || $0 == "+" }
+        return text.count - body.count == 1 && !body.isEmpty && body.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+            && body.filter { $0 == "." }.count <= 1 && body != "."
     }
 }
 

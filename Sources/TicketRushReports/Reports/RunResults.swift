@@ -90,6 +90,11 @@ public struct RunResults: Codable, Sendable {
         public var lockWaitNs: UInt64
         public var lockHoldNs: UInt64
         public var lockAcquisitions: Int
+        /// Waits for the lock that never acquired (cut off by the timeout or a death): each
+        /// counted with its length so far, a lower bound.
+        public var censoredWaitsNs: [UInt64] = []
+        /// Per-wait percentiles over acquired and censored waits (nil without a wait).
+        public var lockWait: Percentiles? = nil
         /// The first trial with a violated or unknown invariant, with its timeline.
         public var firstFailing: TrialRecord?
     }
@@ -101,14 +106,20 @@ public struct RunResults: Codable, Sendable {
             guard let mine = byName[record.name] else { return nil }
             let scenario = record.scenario
             var invariants = scenario.invariants.map { InvariantReport(invariant: $0, expectation: scenario.expectation(for: $0)) }
+            for i in invariants.indices { invariants[i].partial = shard != nil }
             for t in mine {
                 for i in invariants.indices {
                     if let r = t.result(invariants[i].invariant) { invariants[i].add(r, trial: t.trial, seed: t.seed) }
                 }
             }
             let duration = mine.reduce(UInt64(0)) { $0 + $1.durationNs }
-            let report = ScenarioReport(scenario: scenario, seed: record.seed, trials: mine, invariants: invariants,
+            var report = ScenarioReport(scenario: scenario, seed: record.seed, trials: mine, invariants: invariants,
                                         durationNs: duration, startedAt: startedAt)
+            let sold = mine.reduce(0) { $0 + $1.sold }
+            let latency = Percentiles(mine.flatMap(\.latenciesNs))
+            let throughput = duration == 0 ? 0 : Double(sold) / (Double(duration) / 1e9)
+            report.thresholds = ThresholdReport.judge(scenario, latency: latency, throughput: throughput, sold: sold, trials: mine,
+                                                      partial: shard != nil)
             var reason: StopRule.Reason?
             if let rule = scenario.stopRule {
                 var tally = StopRule.Tally(scenario)
@@ -118,13 +129,14 @@ public struct RunResults: Codable, Sendable {
                 }
                 if reason == nil && mine.count >= record.trials { reason = .max }
             }
-            let sold = mine.reduce(0) { $0 + $1.sold }
+            let censored = mine.flatMap { $0.censoredWaitsNs ?? [] }
             return Cell(
                 record: record, report: report, trials: mine, stopReason: reason,
-                latency: Percentiles(mine.flatMap(\.latenciesNs)),
-                throughput: duration == 0 ? 0 : Double(sold) / (Double(duration) / 1e9),
+                latency: latency, throughput: throughput,
                 lockWaitNs: mine.reduce(0) { $0 + $1.lockWaitNs }, lockHoldNs: mine.reduce(0) { $0 + $1.lockHoldNs },
                 lockAcquisitions: mine.reduce(0) { $0 + $1.lockAcquisitions },
+                censoredWaitsNs: censored,
+                lockWait: Percentiles(mine.flatMap { $0.lockWaitsNs ?? [] } + censored),
                 firstFailing: mine.first { $0.timeline != nil })
         }
     }

@@ -7,13 +7,14 @@ import TicketRushChecks
 public enum SummaryJSON {
     public static func text(_ results: RunResults) -> String {
         let cells = results.cells
-        let all = cells.flatMap(\.report.invariants)
-        let met = all.filter { $0.status == .met }.count
+        let all = cells.flatMap(\.report.statuses)
+        let met = all.filter { $0 == .met }.count
         var out = "{\n  \"format\": 2,\n  \"tool\": \"ticketrush\",\n"
+        if let shard = results.shard { out += "  \"shard\": \"\(shard.k)/\(shard.n)\",\n" }
         out += "  \"passed\": \(results.passed),\n"
         out += "  \"complete\": \(results.incomplete == nil),\n"
         if let why = results.incomplete { out += "  \"incomplete\": \(jsonString(why)),\n" }
-        out += "  \"expectations\": {\"total\": \(all.count), \"met\": \(met), \"unmet\": \(all.filter { $0.status == .unmet }.count), \"undetermined\": \(all.filter { $0.status == .undetermined }.count)},\n"
+        out += "  \"expectations\": {\"total\": \(all.count), \"met\": \(met), \"unmet\": \(all.filter { $0 == .unmet }.count), \"undetermined\": \(all.filter { $0 == .undetermined }.count), \"pending\": \(all.filter { $0 == .pending }.count)},\n"
         out += "  \"trials\": \(results.trials.count),\n"
         out += "  \"cells\": [\n"
         out += cells.map { cell($0) }.joined(separator: ",\n")
@@ -27,6 +28,7 @@ public enum SummaryJSON {
             ("name", jsonString(rec.name)),
             ("scenario", jsonString(rec.baseName)),
             ("cell", "{" + (rec.parameters ?? []).map { "\(jsonString($0.path)): \(jsonString($0.value))" }.joined(separator: ", ") + "}"),
+            ("description", rec.scenario.description.map(jsonString) ?? "null"),
             ("file", rec.file.map(jsonString) ?? "null"),
             ("seed", "\(rec.seed)"),
             ("passed", "\(r.passed)"),
@@ -43,12 +45,14 @@ public enum SummaryJSON {
             ("duration_ms", millis(totalNs)),
             ("purchases_per_s", fixed(c.throughput, places: 1)),
             ("latency_ms", c.latency.map { "{\"count\": \($0.count), \"p50\": \(millis($0.p50)), \"p90\": \(millis($0.p90)), \"p99\": \(millis($0.p99)), \"max\": \(millis($0.max))}" } ?? "null"),
-            ("lock_ms", "{\"acquisitions\": \(c.lockAcquisitions), \"wait_total\": \(millis(c.lockWaitNs)), \"hold_total\": \(millis(c.lockHoldNs)), "
+            ("lock_ms", "{\"acquisitions\": \(c.lockAcquisitions), \"censored_waits\": \(c.censoredWaitsNs.count), "
+                + "\"censored_wait_total\": \(millis(c.censoredWaitsNs.reduce(0, +))), \"wait_p95\": \(c.lockWait.map { millis($0.p95) } ?? "null"), \"wait_total\": \(millis(c.lockWaitNs)), \"hold_total\": \(millis(c.lockHoldNs)), "
                 + "\"wait_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockWaitNs / UInt64(c.lockAcquisitions))), "
                 + "\"hold_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))}"),
             ("schedule", c.report.exploration.map(schedule) ?? "null"),
             ("first_failing_trial", c.trials.first(where: \.failed).map { "\($0.trial + 1)" } ?? "null"),
             ("invariants", "[\n" + r.invariants.map { invariant($0, r) }.joined(separator: ",\n") + "\n      ]"),
+            ("thresholds", r.thresholds.isEmpty ? "[]" : "[\n" + r.thresholds.map(threshold).joined(separator: ",\n") + "\n      ]"),
         ]
         return "    {\n" + f.map { "      \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n    }"
     }
@@ -80,6 +84,16 @@ public enum SummaryJSON {
                 + (r.schedule(ofTrial: e.trial).map { "\"schedule\": \(jsonString($0)), " } ?? "") + "\"verdict\": \(jsonString(e.result.verdict.rawValue)), "
                 + "\"summary\": \(jsonString(e.result.summary)), \"rerun\": \(jsonString(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial))))}"))
         }
+        return "        {" + f.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    private static func threshold(_ t: ThresholdReport) -> String {
+        let measured = t.measured.map { t.threshold.metric.isDuration ? millis(UInt64(max(0, $0))) : number($0) } ?? "null"
+        let f: [(String, String)] = [
+            ("metric", jsonString(t.threshold.metric.rawValue)), ("condition", jsonString(t.threshold.condition)),
+            ("status", jsonString(t.status.rawValue)), ("measured", measured),
+            ("unit", jsonString(t.threshold.metric.isDuration ? "ms" : "")), ("summary", jsonString(t.summary)),
+        ]
         return "        {" + f.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 

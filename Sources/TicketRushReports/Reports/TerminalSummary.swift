@@ -3,11 +3,13 @@ import TicketRushChecks
 /// The terminal summary: a line per scenario, then the evidence for every unmet expectation.
 public enum TerminalSummary {
     public static func line(_ r: ScenarioReport) -> String {
-        let mark = r.passed ? "PASS" : (r.invariants.contains { $0.status == .unmet } ? "FAIL" : "UNKNOWN")
+        let mark = r.mark
         let sold = r.trials.map(\.sold)
         let soldText = sold.min() == sold.max() ? "\(sold.first ?? 0)" : "\(sold.min() ?? 0)–\(sold.max() ?? 0)"
         let torn = r.trials.reduce(0) { $0 + $1.tornReads }
-        let violated = r.invariants.filter { $0.violated > 0 }.map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)" }
+        // Words match the verdict: a violation the scenario expects says so.
+        let violated = r.invariants.filter { $0.violated > 0 }
+            .map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)\($0.expectation == .violated ? " (expected)" : " (unexpected)")" }
         var text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "trial"))  sold \(soldText) of \(r.scenario.tickets)"
         text += "  torn reads \(torn)  \(JUnitReport.seconds(r.durationNs))s"
         if !violated.isEmpty { text += "  violated: " + violated.joined(separator: ", ") }
@@ -19,22 +21,28 @@ public enum TerminalSummary {
         var out: [String] = []
         for inv in r.invariants where inv.status != .met {
             out.append("    \(inv.invariant.rawValue) (expected \(inv.expectation.rawValue)): \(inv.summary)")
+            if inv.status == .pending { continue }
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
                 out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial)))")
             }
+        }
+        for t in r.thresholds where t.status != .met {
+            out.append("    \(t.name): \(t.summary)")
         }
         return out
     }
 
     /// The closing line over all expectations.
     public static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
-        let all = reports.flatMap(\.invariants)
-        let passed = all.filter { $0.status == .met }.count
-        let failed = all.count - passed
+        let all = reports.flatMap(\.statuses)
+        let passed = all.filter { $0 == .met }.count
+        let pending = all.filter { $0 == .pending }.count
+        let failed = all.count - passed - pending
         if let incomplete {
             return "ticketrush: INCOMPLETE (\(incomplete)): \(passed) of \(all.count) expectations met in the trials that finished; the run is not judged"
         }
         return "ticketrush: \(passed) of \(all.count) expectations met" + (failed > 0 ? ", \(failed) not" : "")
+            + (pending > 0 ? ", \(pending) pending: judged at merge (a shard alone cannot see every trial)" : "")
     }
 }

@@ -40,38 +40,44 @@ package struct FaultInjector {
     /// What each buyer's trigger stops at.
     package var stops: [Int: [EventKind]] { plan.mapValues { Array($0.keys) } }
 
-    /// Acts on `buyer` (process `pid`), stopped right after its event `last`.
-    package mutating func stopped(buyer: Int, pid: pid_t, last: Event?, now: UInt64) {
-        guard let last, let index = plan[buyer]?[last.kind], resumeAt[buyer] == nil else {
-            kill(pid, SIGCONT)  // not a stop we asked for: never leave a buyer frozen
-            return
-        }
+    /// What the runner does to a buyer that stopped itself.
+    package enum Action: Equatable {
+        /// SIGKILL: a kill fault.
+        case kill
+        /// SIGCONT now: not a stop a fault asked for (or over its limit): never leave a buyer frozen.
+        case resume
+        /// Leave it stopped until `resumeDue` says so: a stall.
+        case hold
+    }
+
+    /// Decides about `buyer`, stopped right after its event `last` (pure: the runner sends the signal).
+    package mutating func stopped(buyer: Int, last: Event?, now: UInt64) -> Action {
+        guard let last, let index = plan[buyer]?[last.kind], resumeAt[buyer] == nil else { return .resume }
         plan[buyer]?[last.kind] = nil
         let fault = faults[index]
-        if let limit = fault.limit, performed[index] >= limit {
-            kill(pid, SIGCONT)
-            return
-        }
+        if let limit = fault.limit, performed[index] >= limit { return .resume }
         performed[index] += 1
         switch fault.action {
         case .kill:
-            kill(pid, SIGKILL)
             killed.insert(buyer)
             events.append(Event(tNs: now, buyer: buyer, task: last.task, kind: .faultKill, value: Int64(SIGKILL)))
+            return .kill
         case .stall(let ns):
             let scaled = UInt64(max(0, (Double(ns) * timeScale).rounded()))
             resumeAt[buyer] = now + scaled
             events.append(Event(tNs: now, buyer: buyer, task: last.task, kind: .faultStall, value: Int64(scaled)))
+            return .hold
         }
     }
 
-    /// Lets every stall that is over continue.
-    package mutating func resumeDue(now: UInt64, pids: [pid_t], lastTask: (Int) -> Int) {
-        for (buyer, at) in resumeAt where at <= now {
-            kill(pids[buyer], SIGCONT)
+    /// The stalled buyers whose stall is over at `now`, in buyer order; each is logged as resumed.
+    package mutating func resumeDue(now: UInt64, lastTask: (Int) -> Int) -> [Int] {
+        let due = resumeAt.filter { $0.value <= now }.map(\.key).sorted()
+        for buyer in due {
             resumeAt[buyer] = nil
             events.append(Event(tNs: now, buyer: buyer, task: lastTask(buyer), kind: .faultResume))
         }
+        return due
     }
 
     /// When the runner must look again at the latest: soon while stops may come, or at the next resume.

@@ -1,9 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
+
 /// Why the runner itself could not run a trial (exit code 3), or was interrupted.
 public enum RunnerError: Error, CustomStringConvertible, Sendable {
     case notSingleThreaded(threads: Int)
+    /// The thread count could not be read (no /proc): forking is refused, not risked.
+    case threadsUnknown(folder: String, code: Int32)
     case system(SystemError)
     case interrupted(signal: Int32)
     case badWorkFolder(String)
@@ -17,6 +23,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .notSingleThreaded(let n):
             return "refusing to fork: the runner has \(n) threads (fork is only safe single-threaded)"
+        case .threadsUnknown(let folder, let code):
+            return "refusing to fork: cannot count the runner's threads in \(folder) (\(String(cString: strerror(code)))); fork is only safe single-threaded"
         case .system(let e):
             return e.description
         case .interrupted(let signal):

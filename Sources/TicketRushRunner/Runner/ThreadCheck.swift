@@ -7,9 +7,9 @@ import TicketRushChecks
 
 /// Counts this process's threads: fork() is only safe while there is one.
 package enum ThreadCheck {
-    /// Entries in /proc/self/task, or nil where that folder does not exist.
-    package static func threadCount() -> Int? {
-        guard let dir = opendir("/proc/self/task") else { return nil }
+    /// Entries in `folder` (/proc/self/task), or nil when that folder cannot be read.
+    package static func threadCount(folder: String = "/proc/self/task") -> Int? {
+        guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }
         var count = 0
         while let entry = readdir(dir) {
@@ -21,10 +21,12 @@ package enum ThreadCheck {
         return count
     }
 
-    /// Throws unless the process is single-threaded.
-    package static func requireSingleThreaded() throws {
-        if let n = threadCount(), n > 1 {
-            throw RunnerError.notSingleThreaded(threads: n)
+    /// Throws unless the process is provably single-threaded: a count that cannot be read
+    /// (no /proc) fails closed, since forking a multi-threaded process is never safe.
+    package static func requireSingleThreaded(folder: String = "/proc/self/task") throws {
+        guard let n = threadCount(folder: folder) else {
+            throw RunnerError.threadsUnknown(folder: folder, code: errno)
         }
+        if n > 1 { throw RunnerError.notSingleThreaded(threads: n) }
     }
 }

@@ -8,6 +8,10 @@ import TicketRushChecks
 
 /// Runs one trial: fresh folder, one forked process per buyer, start barrier,
 /// events over one pipe read with poll(), timeout teardown, every child reaped.
+///
+/// The steps, each its own function: `prepare` (document, lock, plan, pipes) → `spawn`
+/// (fork, barrier) → `collect` (events and faults until EOF or a reason to stop) →
+/// `teardown` (the `Teardown.trial` sequence while draining) → `reap` (exit statuses).
 package struct TrialRunner {
     package let scenario: Scenario
     package let trial: Int
@@ -15,9 +19,60 @@ package struct TrialRunner {
     package let folder: String
 
     /// How long buyers get between SIGTERM and SIGKILL at teardown.
-    package static let termGraceNs: UInt64 = 200_000_000
+    package static var termGraceNs: UInt64 { Teardown.trial.steps.last?.afterNs ?? 0 }
+
+    /// Called in the runner with each trial's process group once its buyers exist, and with
+    /// 0 once they are reaped (a `--jobs` worker tells the pool, which kills the group if
+    /// the worker dies).
+    nonisolated(unsafe) static var groupObserver: ((pid_t) -> Void)?
+
+    /// What `prepare` made: everything fixed before the first fork.
+    package struct Prepared {
+        package var storagePath: String
+        package var context: LockContext
+        package var plan: TrialPlan
+        package var injector: FaultInjector
+        package var names: [String]
+        /// Read and write ends of the event pipe and of the barrier pipe.
+        package var events: (read: Int32, write: Int32)
+        package var barrier: (read: Int32, write: Int32)
+    }
+
+    /// The buyers as they run.
+    package struct Spawned {
+        package var pids: [pid_t]
+        package var group: pid_t
+        package var startNs: UInt64
+    }
+
+    /// Why collecting stopped before every buyer closed the pipe.
+    package enum StopReason: Equatable {
+        case timeout
+        case interrupted(Int32)
+        case overflow
+    }
 
     package func run() throws -> TrialHistory {
+        var prepared = try prepare()
+        defer { scenario.lock.mode.cleanUp(prepared.context) }
+        let spawned = try spawn(&prepared)
+        Self.groupObserver?(spawned.group)
+        var collector = EventCollector(fd: prepared.events.read, limit: Self.eventLimit(scenario))
+        // Exits seen while watching for fault stops, handed to `reap`.
+        var early: [pid_t: Int32] = [:]
+        let deadline = spawned.startNs + UInt64(scenario.timeoutNs)
+        let stop = collect(&collector, &prepared.injector, spawned, deadline: deadline, early: &early)
+        if stop != nil { teardown(&collector, spawned) }
+        close(prepared.events.read)
+        let exits = Self.reap(spawned.pids, group: spawned.group, early: early)
+        Self.groupObserver?(0)
+        let endNs = MonotonicClock.now()
+        if case .interrupted(let signal) = stop { throw RunnerError.interrupted(signal: signal) }
+        return history(prepared, spawned, collector: collector, exits: exits, timedOut: stop == .timeout, endNs: endNs)
+    }
+
+    /// The document, what the lock shares, the buyers' plan, and the two pipes.
+    package func prepare() throws -> Prepared {
         let storagePath = "\(folder)/\(scenario.storage.path)"
         if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
             try makeDirectories(String(storagePath[..<slash]))
@@ -27,52 +82,73 @@ package struct TrialRunner {
         } catch let e as SystemError {
             throw RunnerError.system(e)
         }
+        // The owner's pid is in the name: a later run sweeps it if this process dies (StaleSemaphores).
         let context = LockContext(
             lockFilePath: storagePath + ".lock",
-            semaphoreName: "/ticketrush-\(getpid())-\(trial + 1)-\(MonotonicClock.now())",
+            semaphoreName: StaleSemaphores.name(owner: getpid(), trial: trial + 1, unique: MonotonicClock.now()),
             mutexPath: storagePath + ".mutex")
         do { try scenario.lock.mode.prepare(context) } catch let e as SystemError { throw RunnerError.system(e) }
-        defer { scenario.lock.mode.cleanUp(context) }
 
-        var injector = FaultInjector(faults: scenario.faults, buyers: scenario.buyers.count, seed: seed, timeScale: scenario.timeScale)
+        let injector = FaultInjector(faults: scenario.faults, buyers: scenario.buyers.count, seed: seed, timeScale: scenario.timeScale)
         let plan = TrialPlan(
             wants: scenario.buyers.wants, lockMode: scenario.lock.mode, scope: scenario.lock.scope,
             writeMode: scenario.storage.write, storagePath: storagePath, lockContext: context,
             delays: scenario.delays, timeScale: scenario.timeScale, seed: seed,
-            retries: scenario.lock.retries, stops: injector.stops)
+            retries: scenario.lock.retries, stops: injector.stops, allocProbe: AllocProbe.fromEnvironment())
         let names = (0..<scenario.buyers.count).map { scenario.buyers.name(of: $0) }
 
-        var events = [Int32](repeating: -1, count: 2)
-        var barrier = [Int32](repeating: -1, count: 2)
-        guard pipe(&events) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
-        guard pipe(&barrier) == 0 else {
-            close(events[0]); close(events[1])
+        var events: [Int32] = [-1, -1]
+        var barrier: [Int32] = [-1, -1]
+        guard tr_pipe_cloexec(&events) == 0 else {
+            scenario.lock.mode.cleanUp(context)
             throw RunnerError.system(SystemError(call: "pipe", code: errno))
         }
+        guard tr_pipe_cloexec(&barrier) == 0 else {
+            let code = errno
+            close(events[0]); close(events[1])
+            scenario.lock.mode.cleanUp(context)
+            throw RunnerError.system(SystemError(call: "pipe", code: code))
+        }
         _ = fcntl(events[0], F_SETFL, fcntl(events[0], F_GETFL) | O_NONBLOCK)
+        return Prepared(storagePath: storagePath, context: context, plan: plan, injector: injector, names: names,
+                        events: (events[0], events[1]), barrier: (barrier[0], barrier[1]))
+    }
 
-        var pids: [pid_t] = []
-        pids.reserveCapacity(scenario.buyers.count)
-        var group: pid_t = 0
+    /// Forks every buyer into one process group, then opens the barrier. On failure every
+    /// buyer already forked is torn down and reaped, and the pipes are closed.
+    package func spawn(_ p: inout Prepared) throws -> Spawned {
+        func closeAll() {
+            for fd in [p.events.read, p.events.write, p.barrier.read, p.barrier.write] where fd >= 0 { close(fd) }
+        }
         do {
             try ThreadCheck.requireSingleThreaded()
         } catch {
-            close(events[0]); close(events[1]); close(barrier[0]); close(barrier[1])
+            closeAll()
             throw error
         }
+        var pids: [pid_t] = []
+        pids.reserveCapacity(scenario.buyers.count)
+        var group: pid_t = 0
+        let parent = getpid()
         for index in 0..<scenario.buyers.count {
             let pid = fork()
             if pid == 0 {
-                close(events[0])
-                close(barrier[1])
+                // The child keeps its two pipe ends and the standard streams, nothing else
+                // (not a --jobs worker's pipe to the runner), and dies with its parent.
+                if tr_die_with_parent(parent) != 0 { _exit(3) }
+                var keep = [p.events.write, p.barrier.read]
+                tr_close_descriptors_except(&keep, Int32(keep.count))
                 setpgid(0, group)
-                BuyerProcess.run(index: index, plan: plan, eventFd: events[1], barrierFd: barrier[0])
+                BuyerProcess.run(index: index, plan: p.plan, eventFd: p.events.write, barrierFd: p.barrier.read)
             }
             if pid < 0 {
                 let code = errno
-                close(barrier[1]); close(barrier[0]); close(events[1]); close(events[0])
-                if group != 0 { killpg(group, SIGKILL) }
-                for p in pids { var status: Int32 = 0; waitpid(p, &status, 0) }
+                closeAll()
+                if group != 0 {
+                    var t = Teardown.Execution(.immediate, targets: [.group(group)], startedAt: MonotonicClock.now())
+                    t.advance(now: t.startedAt)
+                }
+                _ = Self.reap(pids, group: group)
                 throw RunnerError.system(SystemError(call: "fork (buyer \(index + 1))", code: code))
             }
             if group == 0 { group = pid }
@@ -80,65 +156,87 @@ package struct TrialRunner {
             setpgid(pid, group)
             pids.append(pid)
         }
-        close(events[1])
-        close(barrier[0])
+        close(p.events.write)
+        close(p.barrier.read)
+        p.events.write = -1
+        p.barrier.read = -1
         let startNs = MonotonicClock.now()
-        close(barrier[1])  // EOF at the barrier: every buyer starts now.
+        close(p.barrier.write)  // EOF at the barrier: every buyer starts now.
+        p.barrier.write = -1
+        return Spawned(pids: pids, group: group, startNs: startNs)
+    }
 
-        var collector = EventCollector(fd: events[0], limit: Self.eventLimit(scenario))
-        let deadline = startNs + UInt64(scenario.timeoutNs)
-        var timedOut = false
-        var interrupted: Int32 = 0
-        var termSentAt: UInt64?
-        var killed = false
-        // Exits seen while watching for fault stops, handed to `reap`.
-        var early: [pid_t: Int32] = [:]
-        let buyerOf = injector.isActive ? Dictionary(uniqueKeysWithValues: pids.enumerated().map { ($1, $0) }) : [:]
+    /// Reads events (and services faults) until every buyer closed the pipe (nil), or a
+    /// reason to stop them: the deadline, an interrupt, too many events.
+    package func collect(_ collector: inout EventCollector, _ injector: inout FaultInjector, _ s: Spawned,
+                 deadline: UInt64, early: inout [pid_t: Int32]) -> StopReason? {
+        let buyerOf = injector.isActive ? Dictionary(uniqueKeysWithValues: s.pids.enumerated().map { ($1, $0) }) : [:]
         while !collector.finished {
             let now = MonotonicClock.now()
-            if interrupted == 0, tr_interrupted() != 0 { interrupted = tr_interrupted() }
-            if termSentAt == nil, now >= deadline || interrupted != 0 || collector.overflowed {
-                timedOut = now >= deadline && interrupted == 0
-                killpg(group, SIGTERM)
-                killpg(group, SIGCONT)  // a stalled buyer must wake to die
-                termSentAt = now
+            if let reason = Self.stopReason(now: now, deadline: deadline, interrupt: tr_interrupted(), overflowed: collector.overflowed) {
+                return reason
             }
-            if injector.isActive, termSentAt == nil {
-                Self.serviceFaults(&injector, &collector, pids: pids, buyerOf: buyerOf, group: group, early: &early)
+            if injector.isActive {
+                Self.serviceFaults(&injector, &collector, pids: s.pids, buyerOf: buyerOf, group: s.group, early: &early)
             }
-            if let sent = termSentAt, !killed, now >= sent + Self.termGraceNs {
-                killpg(group, SIGKILL)
-                killed = true
-            }
-            var wakeAt = termSentAt.map { killed ? $0 + 1_000_000_000 : $0 + Self.termGraceNs } ?? deadline
-            if injector.isActive, termSentAt == nil { wakeAt = min(wakeAt, injector.nextWake(now: now)) }
-            let waitMs = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 1000)) : 0
-            collector.poll(timeoutMs: waitMs)
+            let wakeAt = Self.wakeAt(deadline: deadline, faultWake: injector.isActive ? injector.nextWake(now: now) : nil)
+            collector.poll(timeoutMs: Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))
         }
-        close(events[0])
+        return nil
+    }
 
-        let exits = reap(pids, group: group, early: early)
-        let endNs = MonotonicClock.now()
-        if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
+    /// Why to stop the buyers now, if at all (an interrupt wins over the deadline).
+    package static func stopReason(now: UInt64, deadline: UInt64, interrupt: Int32, overflowed: Bool) -> StopReason? {
+        if interrupt != 0 { return .interrupted(interrupt) }
+        if now >= deadline { return .timeout }
+        if overflowed { return .overflow }
+        return nil
+    }
 
-        var all = collector.events + injector.events
-        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: injector.killed)
+    /// When the collecting loop must look again: the deadline, or sooner for faults.
+    package static func wakeAt(deadline: UInt64, faultWake: UInt64?) -> UInt64 {
+        min(deadline, faultWake ?? .max)
+    }
+
+    /// Stops the trial's buyers with `Teardown.trial`, draining the pipe until every buyer
+    /// closed it; a second interrupt to the runner skips the grace. Gives up draining a
+    /// second after the last signal (the reaper then has the last word).
+    package func teardown(_ collector: inout EventCollector, _ s: Spawned) {
+        var t = Teardown.Execution(.trial, targets: [.group(s.group)], startedAt: MonotonicClock.now())
+        var lastSentAt = t.startedAt
+        while !collector.finished {
+            let now = MonotonicClock.now()
+            if tr_interrupt_count() >= 2 { t.escalate() }
+            let before = t.sent
+            t.advance(now: now)
+            if t.sent != before { lastSentAt = now }
+            if t.finished, now >= lastSentAt + 1_000_000_000 { break }
+            let wakeAt = t.nextAt ?? lastSentAt + 1_000_000_000
+            collector.poll(timeoutMs: Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))
+        }
+    }
+
+    /// The history: collected and runner-written events in time order, exits, final document.
+    package func history(_ p: Prepared, _ s: Spawned, collector: EventCollector, exits: [BuyerExit], timedOut: Bool,
+                 endNs: UInt64) -> TrialHistory {
+        var all = collector.events + p.injector.events
+        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: p.injector.killed)
         // Stable sort by time: buyers' clocks are one clock, ties keep arrival order.
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
-        let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
+        let finalRead = JSONFileStore(path: p.storagePath, mode: scenario.storage.write, tag: -1).read()
         return TrialHistory(
-            trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
+            trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: p.names, wants: scenario.buyers.wants,
             events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
-            startNs: startNs, durationNs: endNs - startNs, lockLabel: scenario.lock.mode.label(context),
+            startNs: s.startNs, durationNs: endNs - s.startNs, lockLabel: scenario.lock.mode.label(p.context),
             incomplete: Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
-                                  buyers: pids.count, timedOut: timedOut, killed: injector.killed))
+                                  buyers: exits.count, timedOut: timedOut, killed: p.injector.killed))
     }
 
     /// What the history lacks: records that did not decode, events dropped past the bound,
     /// buyers that exited without `done` though nobody killed them (Jepsen: incomplete →
     /// the checkers that need every event say unknown).
-    static func gaps(_ events: [Event], malformed: Int, overflowed limit: Int?, buyers: Int, timedOut: Bool,
-                     killed: Set<Int>) -> [Incompleteness] {
+    package static func gaps(_ events: [Event], malformed: Int, overflowed limit: Int?, buyers: Int, timedOut: Bool,
+                             killed: Set<Int>) -> [Incompleteness] {
         var gaps: [Incompleteness] = []
         if malformed > 0 { gaps.append(.malformed(records: malformed)) }
         if let limit { gaps.append(.overflow(limit: limit)) }
@@ -158,8 +256,9 @@ package struct TrialRunner {
         return s.buyers.count * (s.buyers.wants * perTask + 8) + 1024
     }
 
-    /// Waits for every child; any still running after a second is killed, so this never hangs.
-    private func reap(_ pids: [pid_t], group: pid_t, early: [pid_t: Int32] = [:]) -> [BuyerExit] {
+    /// Waits for every child; any still running after a second is killed (`Teardown.reap`),
+    /// so this never hangs.
+    package static func reap(_ pids: [pid_t], group: pid_t, early: [pid_t: Int32] = [:]) -> [BuyerExit] {
         var exits = [BuyerExit](repeating: .unknown, count: pids.count)
         var index: [pid_t: Int] = [:]
         for (i, pid) in pids.enumerated() { index[pid] = i }
@@ -167,22 +266,20 @@ package struct TrialRunner {
         for (pid, status) in early {
             if let i = index[pid] { exits[i] = Self.exit(from: status); left -= 1 }
         }
-        let giveUpAt = MonotonicClock.now() + 1_000_000_000
-        var forced = false
+        guard group > 0 else { return exits }
+        var t = Teardown.Execution(.reap, targets: [.group(group)], startedAt: MonotonicClock.now())
         while left > 0 {
             var status: Int32 = 0
-            let pid = waitpid(-group, &status, forced ? 0 : WNOHANG)
+            let pid = waitpid(-group, &status, t.finished ? 0 : WNOHANG)
             if pid > 0, let i = index[pid] {
                 exits[i] = Self.exit(from: status)
                 left -= 1
                 continue
             }
             if pid < 0 { if errno == EINTR { continue } else { break } }
-            if !forced, MonotonicClock.now() >= giveUpAt {
-                killpg(group, SIGKILL)
-                forced = true
-            } else if !forced {
-                MonotonicClock.sleep(ns: 1_000_000)
+            if !t.finished {
+                t.advance(now: MonotonicClock.now())
+                if !t.finished { MonotonicClock.sleep(ns: 1_000_000) }
             }
         }
         return exits
@@ -231,10 +328,15 @@ package struct TrialRunner {
             // The buyer wrote its event before stopping: read it (and all before it) now.
             collector.poll(timeoutMs: 0)
             let last = collector.events.last { $0.buyer == buyer }
-            injector.stopped(buyer: buyer, pid: pid, last: last, now: MonotonicClock.now())
+            switch injector.stopped(buyer: buyer, last: last, now: MonotonicClock.now()) {
+            case .kill: kill(pid, SIGKILL)
+            case .resume: kill(pid, SIGCONT)
+            case .hold: break
+            }
         }
-        injector.resumeDue(now: MonotonicClock.now(), pids: pids) { buyer in
+        let due = injector.resumeDue(now: MonotonicClock.now()) { buyer in
             collector.events.last { $0.buyer == buyer }?.task ?? 0
         }
+        for buyer in due { kill(pids[buyer], SIGCONT) }
     }
 }

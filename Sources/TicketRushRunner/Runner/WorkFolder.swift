@@ -1,15 +1,21 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTicketRush
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
 
-/// The folders trials run in: one fresh folder per trial under one root.
+/// The folders trials run in: one fresh folder per trial under one root. The root is held
+/// open and nothing under it is reached through a symbolic link (docs/results.md).
 public struct WorkFolder: Sendable {
     public let root: String
     /// True when the runner made the root itself and removes it at the end.
     public let isTemporary: Bool
+    /// The root, opened without following a link.
+    private let rootFD: Int32
+    /// The open work folder every trial folder is made in: a `--jobs` worker keeps it.
+    package var descriptor: Int32 { rootFD }
 
     /// A new private folder under $TMPDIR (or /tmp).
     public static func temporary() throws -> WorkFolder {
@@ -18,37 +24,62 @@ public struct WorkFolder: Sendable {
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw RunnerError.system(SystemError(call: "mkdtemp", path: base, code: errno))
         }
-        return WorkFolder(root: String(cString: made), isTemporary: true)
+        let root = String(cString: made)
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw RunnerError.system(SystemError(call: "open", path: root, code: errno)) }
+        return WorkFolder(root: root, isTemporary: true, rootFD: fd)
     }
 
-    /// A folder the user named; kept afterwards so trials can be inspected.
+    /// A folder the user named; kept afterwards so trials can be inspected. Refuses a
+    /// symbolic link, and a folder another run is using (its `.ticketrush.lock`).
     public static func kept(at path: String) throws -> WorkFolder {
-        try makeDirectories(path)
-        return WorkFolder(root: absolute(path), isTemporary: false)
+        let fd: Int32
+        do {
+            fd = try SafeFiles.openFolder(path, create: true)
+            _ = try SafeFiles.lock(fd, shown: path, waiting: { message in
+                _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+            })
+        } catch where error.interrupted {
+            throw RunnerError.interrupted(signal: tr_interrupted())
+        } catch {
+            throw RunnerError.badWorkFolder("work folder: \(error.description)")
+        }
+        return WorkFolder(root: absolute(path), isTemporary: false, rootFD: fd)
     }
 
-    /// The fresh folder of one trial; anything left there by an earlier run is removed.
+    /// The fresh folder of one trial; anything left there by an earlier run is removed,
+    /// without following links (a link at `WORK/SCENARIO` is refused).
     package func trialFolder(scenario: String, trial: Int) throws -> String {
-        let path = "\(root)/\(slug(scenario))/trial-\(trial + 1)"
-        removeTree(path)
-        try makeDirectories(path)
-        return path
+        let name = slug(scenario), trialName = "trial-\(trial + 1)"
+        if mkdirat(rootFD, name, 0o755) != 0, errno != EEXIST {
+            throw RunnerError.system(SystemError(call: "mkdir", path: "\(root)/\(name)", code: errno))
+        }
+        let dir = openat(rootFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard dir >= 0 else {
+            if SafeFiles.isLink(rootFD, name) {
+                throw RunnerError.badWorkFolder("\(root)/\(name) is a symbolic link; refusing to follow it (remove it)")
+            }
+            throw RunnerError.system(SystemError(call: "open", path: "\(root)/\(name)", code: errno))
+        }
+        defer { close(dir) }
+        SafeFiles.removeTree(in: dir, trialName)
+        if mkdirat(dir, trialName, 0o755) != 0 {
+            throw RunnerError.system(SystemError(call: "mkdir", path: "\(root)/\(name)/\(trialName)", code: errno))
+        }
+        return "\(root)/\(name)/\(trialName)"
+    }
+
+    /// Refuses, before the first trial, a symbolic link where a scenario's folder will be.
+    public func checkScenarioFolders(_ names: [String]) throws {
+        for name in Set(names.map(slug)) where SafeFiles.isLink(rootFD, name) {
+            throw RunnerError.badWorkFolder("\(root)/\(name) is a symbolic link; refusing to follow it (remove it)")
+        }
     }
 
     /// Removes the root if the runner made it.
     public func finish() {
         if isTemporary { removeTree(root) }
     }
-}
-
-/// A file-name-safe form of a scenario name (keeps letters of any script).
-public func slug(_ name: String) -> String {
-    let mapped = name.unicodeScalars.map { s -> Character in
-        if s == "/" || s == "\\" || s == ":" || s.value < 0x20 || s == " " { return "_" }
-        return Character(s)
-    }
-    let text = String(mapped)
-    return text.isEmpty || text == "." || text == ".." ? "_" : text
 }
 
 /// `mkdir -p`.
@@ -70,24 +101,15 @@ package func absolute(_ path: String) -> String {
     return "\(String(cString: cwd))/\(path)"
 }
 
-/// `rm -rf`, without following symbolic links.
+/// `rm -rf`, without following symbolic links (inside `path`, nor at `path` itself).
 package func removeTree(_ path: String) {
     var st = stat()
     guard lstat(path, &st) == 0 else { return }
-    if (st.st_mode & S_IFMT) == S_IFDIR {
-        if let dir = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(dir)
-            for name in names { removeTree("\(path)/\(name)") }
-        }
-        rmdir(path)
-    } else {
-        unlink(path)
+    guard (st.st_mode & S_IFMT) == S_IFDIR else { unlink(path); return }
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    if fd >= 0 {
+        SafeFiles.removeContents(fd)
+        close(fd)
     }
+    rmdir(path)
 }

@@ -11,103 +11,222 @@ import TicketRushChecks
 /// `UnitExecutor` and sending records back over its own pipe as length-prefixed JSON.
 /// Processes, not threads: a worker forks buyers, which is only safe single-threaded, and
 /// the runner forks the workers while it is still single-threaded itself.
+///
+/// A worker keeps only its pipe end and the standard streams, and dies with the runner
+/// (PR_SET_PDEATHSIG); it tells the pool each trial's process group ('G' frames). The pool
+/// watches every worker with waitpid: one that dies or stops unasked is lost, its groups are
+/// killed and the other workers stopped (`Teardown.workers`); the run ends with exit 3. The
+/// pool has a deadline (every unit's timeouts, plus slack). The first interrupt is
+/// forwarded (`Teardown.interruptedWorkers`), a second one kills at once.
 public enum WorkerPool {
-    /// Runs `units` on `jobs` workers; `received` sees each record as it arrives.
-    public static func run(_ units: [RunPlan.Unit], jobs: Int, executor: UnitExecutor,
+    /// Runs `units` on `jobs` workers; `received` sees each record as it arrives. `keep`:
+    /// descriptors the executor itself uses in a worker (the work folder, the events folder).
+    public static func run(_ units: [RunPlan.Unit], jobs: Int, executor: UnitExecutor, keep extra: [Int32] = [],
                            received: (TrialRecord) -> Void) throws -> [TrialRecord] {
         try ThreadCheck.requireSingleThreaded()
-        var readEnds: [Int32] = []
-        var pids: [pid_t] = []
+        let parent = getpid()
+        var workers: [Worker] = []
         for job in 0..<jobs {
             var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
+            guard tr_pipe_cloexec(&fds) == 0 else {
+                let code = errno
+                stopAll(&workers)
+                throw RunnerError.system(SystemError(call: "pipe", code: code))
+            }
             let pid = fork()
             if pid == 0 {
-                for fd in readEnds { close(fd) }
-                close(fds[0])
+                if tr_die_with_parent(parent) != 0 { _exit(3) }
+                var keep = [fds[1]] + extra
+                tr_close_descriptors_except(&keep, Int32(keep.count))
                 work(units.enumerated().filter { $0.offset % jobs == job }.map(\.element), executor: executor, fd: fds[1])
             }
+            let code = errno
             close(fds[1])
             if pid < 0 {
                 close(fds[0])
-                for p in pids { kill(p, SIGTERM) }
-                throw RunnerError.system(SystemError(call: "fork (worker \(job + 1))", code: errno))
+                stopAll(&workers)
+                throw RunnerError.system(SystemError(call: "fork (worker \(job + 1))", code: code))
             }
-            readEnds.append(fds[0])
-            pids.append(pid)
+            _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+            workers.append(Worker(job: job, pid: pid, fd: fds[0]))
         }
+        let budget = deadlineNs(units, jobs: jobs, plan: executor.plan)
+        let deadline = MonotonicClock.now() &+ budget
+
         var records: [TrialRecord] = []
         var failures: [String] = []
-        var buffers = [[UInt8]](repeating: [], count: jobs)
-        var open = Set(0..<jobs)
+        var lost: String?
+        var stopping: Teardown.Execution?
+        var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var forwarded = false
-        while !open.isEmpty {
-            // A signal to the runner alone (not its process group) must still stop the workers.
-            if !forwarded, tr_interrupted() != 0 {
-                for pid in pids { kill(pid, SIGINT) }
-                forwarded = true
-            }
-            var pfds = open.sorted().map { pollfd(fd: readEnds[$0], events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&pfds, nfds_t(pfds.count), 1000)
-            if ready < 0 && errno != EINTR { break }
-            for (slot, job) in open.sorted().enumerated() where pfds[slot].revents != 0 {
-                let n = chunk.withUnsafeMutableBytes { read(readEnds[job], $0.baseAddress!, $0.count) }
+
+        func startStopping(_ sequence: Teardown, now: UInt64) {
+            guard stopping == nil else { return }
+            stopping = Teardown.Execution(sequence, targets: workers.flatMap(\.targets), startedAt: now)
+        }
+        func readFrames(_ w: inout Worker) {
+            while w.fd >= 0 {
+                let n = chunk.withUnsafeMutableBytes { read(w.fd, $0.baseAddress!, $0.count) }
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { open.remove(job); continue }
-                buffers[job] += chunk[0..<n]
-                while let (kind, body) = nextFrame(&buffers[job]) {
-                    if kind == UInt8(ascii: "R"), let record = try? JSONDecoder().decode(TrialRecord.self, from: Data(body)) {
-                        records.append(record)
-                        received(record)
-                    } else {
-                        failures.append(String(decoding: body, as: UTF8.self))
+                if n <= 0 {
+                    if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { close(w.fd); w.fd = -1 }
+                    return
+                }
+                chunk.withUnsafeBytes { w.reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                while let frame = w.reader.next() {
+                    switch frame.kind {
+                    case UInt8(ascii: "R"):
+                        if let record = try? JSONDecoder().decode(TrialRecord.self, from: Data(frame.body)) {
+                            records.append(record)
+                            received(record)
+                        } else {
+                            failures.append("worker \(w.job + 1) sent a record that does not decode")
+                        }
+                    case UInt8(ascii: "G"):
+                        if let group = Frame.group(frame.body) {
+                            w.group = group
+                            if group > 0 { stopping?.add(.group(group)) }
+                        }
+                    default:
+                        failures.append(String(decoding: frame.body, as: UTF8.self))
                     }
                 }
             }
         }
-        for fd in readEnds { close(fd) }
-        var interrupted: Int32 = 0
-        for (job, pid) in pids.enumerated() {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let signal = status & 0x7f, code = (status >> 8) & 0xff
-            if signal == 0 && code == 130 { interrupted = SIGINT }
-            // A worker that died without saying why lost its trials: never report a partial run as whole.
-            if failures.isEmpty && (signal != 0 || (code != 0 && code != 130)) {
-                failures.append("worker \(job + 1) " + (signal != 0 ? "was killed by signal \(signal)" : "exited \(code)"))
+
+        while workers.contains(where: { $0.status == nil || $0.fd >= 0 }) {
+            let now = MonotonicClock.now()
+            let signal = tr_interrupted()
+            if signal != 0 {
+                if interrupted == 0 { interrupted = signal }
+                startStopping(.interruptedWorkers, now: now)
+                if tr_interrupt_count() >= 2 { stopping?.escalate() }
+            }
+            if stopping == nil, now >= deadline {
+                lost = "the workers did not finish within \(budget / 1_000_000_000) s (the sum of their trials' timeouts and slack)"
+                startStopping(.workers, now: now)
+            }
+            for i in workers.indices where workers[i].status == nil {
+                var status: Int32 = 0
+                let pid = waitpid(workers[i].pid, &status, WNOHANG | WUNTRACED)
+                guard pid == workers[i].pid else { continue }
+                if (status & 0xff) == 0x7f {
+                    // Stopped (SIGSTOP, SIGTSTP, …): it would hold its trial for ever.
+                    if lost == nil { lost = "worker \(i + 1) was stopped by signal \((status >> 8) & 0xff)" }
+                    var killNow = Teardown.Execution(.immediate, targets: workers[i].targets, startedAt: now)
+                    killNow.advance(now: now)
+                    startStopping(.workers, now: now)
+                    continue
+                }
+                workers[i].status = status
+                readFrames(&workers[i])
+                if workers[i].fd >= 0 { close(workers[i].fd); workers[i].fd = -1 }
+                let sig = status & 0x7f, code = (status >> 8) & 0xff
+                if sig != 0 || (code != 0 && code != 130) {
+                    // Its buyers die with it (PDEATHSIG); its last group is killed all the same.
+                    if let group = workers[i].group, group > 0 { killpg(group, SIGKILL) }
+                    if stopping == nil && failures.isEmpty {
+                        lost = "worker \(i + 1) " + (sig != 0 ? "was killed by signal \(sig)" : "exited \(code)")
+                        startStopping(.workers, now: now)
+                    }
+                }
+                if sig == 0 && code == 130 && interrupted == 0 { interrupted = SIGINT }
+            }
+            stopping?.advance(now: now)
+            let open = workers.indices.filter { workers[$0].fd >= 0 }
+            var pfds = open.map { pollfd(fd: workers[$0].fd, events: Int16(POLLIN), revents: 0) }
+            let wakeAt = min(now + 100_000_000, stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
+            let ready = poll(&pfds, nfds_t(pfds.count), Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))
+            if ready > 0 {
+                for (slot, i) in open.enumerated() where pfds[slot].revents != 0 { readFrames(&workers[i]) }
             }
         }
-        if tr_interrupted() != 0 || interrupted != 0 { throw RunnerError.interrupted(signal: tr_interrupted() != 0 ? tr_interrupted() : interrupted) }
+        // An interrupt to the runner wins; workers that exited 130 because the pool stopped
+        // them after losing one do not make the run "interrupted".
+        if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
         if let first = failures.first { throw RunnerError.workerFailed(first) }
+        if let lost { throw RunnerError.workerFailed(lost) }
+        if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
         return records
+    }
+
+    /// One worker as the pool sees it.
+    struct Worker {
+        var job: Int
+        var pid: pid_t
+        /// The read end of its pipe; -1 once closed.
+        var fd: Int32
+        var reader = FrameReader()
+        /// Its current trial's process group (0 between trials).
+        var group: pid_t?
+        /// Its wait status once reaped.
+        var status: Int32?
+
+        init(job: Int, pid: pid_t, fd: Int32) {
+            self.job = job
+            self.pid = pid
+            self.fd = fd
+        }
+
+        var targets: [Teardown.Target] {
+            guard status == nil else { return [] }
+            var t: [Teardown.Target] = [.process(pid)]
+            if let group, group > 0 { t.append(.group(group)) }
+            return t
+        }
+    }
+
+    /// Stops and reaps workers already forked (a later fork or pipe failed).
+    private static func stopAll(_ workers: inout [Worker]) {
+        var t = Teardown.Execution(.workers, targets: workers.flatMap(\.targets), startedAt: MonotonicClock.now())
+        for w in workers where w.fd >= 0 { close(w.fd) }
+        var left = Set(workers.map(\.pid))
+        while !left.isEmpty {
+            t.advance(now: MonotonicClock.now())
+            for pid in left {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) != 0 { left.remove(pid) }
+            }
+            if !left.isEmpty { MonotonicClock.sleep(ns: 5_000_000) }
+        }
+    }
+
+    /// How long the pool waits for its workers: the busiest worker's trials at their full
+    /// timeouts, plus 2 s a trial and a minute of slack.
+    static func deadlineNs(_ units: [RunPlan.Unit], jobs: Int, plan: RunPlan) -> UInt64 {
+        var perWorker = [UInt64](repeating: 0, count: max(jobs, 1))
+        for (i, u) in units.enumerated() {
+            let trials = UInt64(u.trial == nil ? plan.trialCounts[u.scenario] : 1)
+            let each = UInt64(max(plan.scenarios[u.scenario].timeoutNs, 0)) &+ 2_000_000_000
+            let (cost, o1) = trials.multipliedReportingOverflow(by: each)
+            let (sum, o2) = perWorker[i % perWorker.count].addingReportingOverflow(cost)
+            perWorker[i % perWorker.count] = o1 || o2 ? .max / 2 : sum
+        }
+        return min(perWorker.max() ?? 0, .max / 2) + 60_000_000_000
     }
 
     /// The worker: runs its units, sends each record, exits (never returns).
     private static func work(_ units: [RunPlan.Unit], executor: UnitExecutor, fd: Int32) -> Never {
         var executor = executor
         var code: Int32 = 0
+        TrialRunner.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
         do {
             for unit in units {
                 try executor.run(unit) { record in
-                    send(fd, kind: "R", Array(try JSONEncoder().encode(record)))
+                    send(fd, Frame.encode(kind: UInt8(ascii: "R"), Array(try JSONEncoder().encode(record))))
                 }
             }
         } catch RunnerError.interrupted {
             code = 130
         } catch {
-            send(fd, kind: "E", Array("\(error)".utf8))
+            send(fd, Frame.encode(kind: UInt8(ascii: "E"), Array("\(error)".utf8)))
             code = 3
         }
         fflush(nil)
         _exit(code)
     }
 
-    /// One frame: kind byte, 4-byte little-endian length, body.
-    private static func send(_ fd: Int32, kind: Character, _ body: [UInt8]) {
-        var frame: [UInt8] = [kind.asciiValue!]
-        withUnsafeBytes(of: UInt32(body.count).littleEndian) { frame += $0 }
-        frame += body
+    private static func send(_ fd: Int32, _ frame: [UInt8]) {
         var offset = 0
         while offset < frame.count {
             let n = frame.withUnsafeBytes { write(fd, $0.baseAddress! + offset, frame.count - offset) }
@@ -116,12 +235,54 @@ public enum WorkerPool {
         }
     }
 
-    private static func nextFrame(_ buffer: inout [UInt8]) -> (UInt8, [UInt8])? {
-        guard buffer.count >= 5 else { return nil }
-        let length = Int(buffer[1]) | Int(buffer[2]) << 8 | Int(buffer[3]) << 16 | Int(buffer[4]) << 24
-        guard buffer.count >= 5 + length else { return nil }
-        let frame = (buffer[0], Array(buffer[5..<(5 + length)]))
-        buffer.removeFirst(5 + length)
-        return frame
+    /// One frame: kind byte, 4-byte little-endian length, body.
+    struct Frame: Equatable {
+        var kind: UInt8
+        var body: [UInt8]
+
+        static func encode(kind: UInt8, _ body: [UInt8]) -> [UInt8] {
+            var frame: [UInt8] = [kind]
+            withUnsafeBytes(of: UInt32(body.count).littleEndian) { frame += $0 }
+            return frame + body
+        }
+
+        static func groupBody(_ group: pid_t) -> [UInt8] {
+            withUnsafeBytes(of: Int32(group).littleEndian) { Array($0) }
+        }
+
+        static func group(_ body: [UInt8]) -> pid_t? {
+            guard body.count == 4 else { return nil }
+            return pid_t(Int32(body[0]) | Int32(body[1]) << 8 | Int32(body[2]) << 16 | Int32(body[3]) << 24)
+        }
+    }
+
+    /// Reassembles frames from reads that may split them anywhere.
+    struct FrameReader {
+        private var buffer: [UInt8] = []
+        private var start = 0
+
+        mutating func append(_ bytes: UnsafeRawBufferPointer) {
+            buffer.append(contentsOf: bytes)
+        }
+
+        mutating func next() -> Frame? {
+            let available = buffer.count - start
+            guard available >= 5 else { compact(); return nil }
+            let length = Int(buffer[start + 1]) | Int(buffer[start + 2]) << 8 | Int(buffer[start + 3]) << 16 | Int(buffer[start + 4]) << 24
+            guard available >= 5 + length else { compact(); return nil }
+            let frame = Frame(kind: buffer[start], body: Array(buffer[(start + 5)..<(start + 5 + length)]))
+            start += 5 + length
+            return frame
+        }
+
+        /// Bytes held for a frame not yet complete.
+        var pending: Int { buffer.count - start }
+
+        private mutating func compact() {
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+        }
     }
 }

@@ -119,15 +119,16 @@ package struct ControlledTrialRunner {
         var pids: [pid_t] = []
         pids.reserveCapacity(n)
         var group: pid_t = 0
+        let parent = getpid()
         for index in 0..<n {
             let pid = fork()
             if pid == 0 {
-                // Keep exactly: the event pipe's write end and this buyer's own gate read end.
-                close(events[0])
-                for j in 0..<n {
-                    close(gateWrite[j])
-                    if j != index { close(gateRead[j]) }
-                }
+                // Keep exactly the event pipe's write end, this buyer's own gate read end and
+                // the standard streams (not the other gates, not a --jobs worker's pipe);
+                // die with the runner.
+                if tr_die_with_parent(parent) != 0 { _exit(3) }
+                var keep = [events[1], gateRead[index]]
+                tr_close_descriptors_except(&keep, Int32(keep.count))
                 setpgid(0, group)
                 BuyerProcess.runControlled(index: index, plan: plan, eventFd: events[1], gateFd: gateRead[index])
             }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import TicketRushModel
+import TicketRushFormat
+import TicketRushReports
+
+/// `--format`: how a run's verdict is printed besides the reports.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    /// The terminal summary only.
+    case text
+    /// Also `::error file=…,line=…::` workflow commands per unmet expectation, and the
+    /// Markdown job summary appended to `$GITHUB_STEP_SUMMARY` when it is set.
+    case github
+}
+
+enum CISupport {
+    /// Prints the annotations and writes the step summary of `--format github`.
+    static func emit(_ results: RunResults, format: OutputFormat, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard format == .github else { return }
+        for line in GitHubReport.annotations(results) { print(line) }
+        if let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
+            let text = GitHubReport.stepSummary(results) + "\n"
+            // Appended, as GitHub's own steps do: several steps may write the same summary.
+            if let handle = FileHandle(forWritingAtPath: path) {
+                handle.seekToEndOfFile()
+                handle.write(Data(text.utf8))
+                handle.closeFile()
+            } else if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) {
+                printError("ticketrush: warning: cannot write the step summary to \(path)")
+            }
+        }
+    }
+
+    /// `--shard auto`: K/N from the environment of the engine running this job.
+    /// GitLab `parallel:` (CI_NODE_INDEX 1…N, CI_NODE_TOTAL); a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX 0…N-1, with N from --shards or TICKETRUSH_SHARDS); a Slurm job
+    /// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
+    static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), ValidationError> {
+        func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), ValidationError> {
+            guard n >= 1, k >= 1, k <= n else { return .failure(ValidationError("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
+            return .success((k, n, source))
+        }
+        if let index = int("CI_NODE_INDEX") {
+            guard let total = int("CI_NODE_TOTAL") else { return .failure(ValidationError("--shard auto: CI_NODE_INDEX is set but CI_NODE_TOTAL is not")) }
+            return check(index, total, "GitLab CI_NODE_INDEX=\(index)/CI_NODE_TOTAL=\(total)")
+        }
+        if let index = int("JOB_COMPLETION_INDEX") {
+            guard let total = shards ?? int("TICKETRUSH_SHARDS") else {
+                return .failure(ValidationError("--shard auto: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) needs the total: pass --shards N (the Job's completions) or set TICKETRUSH_SHARDS"))
+            }
+            return check(index + 1, total, "Kubernetes JOB_COMPLETION_INDEX=\(index) of \(total)")
+        }
+        if let id = int("SLURM_ARRAY_TASK_ID") {
+            guard let count = int("SLURM_ARRAY_TASK_COUNT") else { return .failure(ValidationError("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")) }
+            let min = int("SLURM_ARRAY_TASK_MIN") ?? 0
+            return check(id - min + 1, count, "Slurm SLURM_ARRAY_TASK_ID=\(id) (from \(min)) of SLURM_ARRAY_TASK_COUNT=\(count)")
+        }
+        return .failure(ValidationError("--shard auto: no shard in the environment (GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Kubernetes JOB_COMPLETION_INDEX with --shards N, Slurm SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT); on GitHub Actions pass --shard ${{ matrix.shard }}/N"))
+    }
+
+    /// `--rerun-failed`: the cells of the previous run in `folder` that did not pass, with the
+    /// files they came from and the seed each ran with.
+    static func failedCells(in folder: String) -> Result<(files: [String], seeds: [String: UInt64]), ValidationError> {
+        let path = "\(folder)/trials.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(ValidationError("--rerun-failed: no \(path): run once with --reports \(folder) first"))
+        }
+        let previous: RunResults
+        do { previous = try RunResults.read(data) } catch { return .failure(ValidationError("--rerun-failed: cannot read \(path): \(error)")) }
+        var seeds: [String: UInt64] = [:], files: [String] = []
+        let ran = Set(previous.cells.map(\.record.name))
+        for record in previous.cellRecords {
+            let cell = previous.cells.first { $0.record.name == record.name }
+            // Not passed, or (a cut-short run) never got to run.
+            let failed = cell.map { !$0.report.passed || $0.trials.count < record.trials && previous.incomplete != nil }
+                ?? (previous.incomplete != nil && !ran.contains(record.name))
+            guard failed else { continue }
+            seeds[record.name] = record.seed
+            if let file = record.file, !files.contains(file) { files.append(file) }
+        }
+        return .success((files, seeds))
+    }
+}
