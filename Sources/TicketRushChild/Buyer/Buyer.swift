@@ -157,7 +157,8 @@ package struct Buyer {
     private mutating func acquire() -> Outcome? {
         guard plan.lockMode.excludes else { return nil }
         sink.emit(.lockWait, task: task)
-        let code = gate.map { $0.acquire(lock) } ?? lock.acquire()
+        let code: Int32
+        if let gate { code = gate.acquire(lock) } else { code = lock.acquire() }
         guard code == 0 || code == EOWNERDEAD else { return .error(.lock, code: code) }
         holding = true
         sink.emit(.lockAcquired, task: task)

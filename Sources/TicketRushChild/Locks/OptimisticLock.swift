@@ -23,7 +23,8 @@ package final class OptimisticLock: BuyerLock {
 
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.lockWait)
-        let code = gate.map { $0.acquire(commitLock) } ?? commitLock.acquire()
+        let code: Int32
+        if let gate { code = gate.acquire(commitLock) } else { code = commitLock.acquire() }
         if code != 0 { return .written(code) }
         report(.lockAcquired)
         let result = checkAndWrite(store, count: count, expected: expected, report: report, pause: pause)

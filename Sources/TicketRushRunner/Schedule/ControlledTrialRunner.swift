@@ -76,7 +76,8 @@ package struct ControlledTrialRunner {
         var plan = TrialPlan(
             wants: scenario.buyers.wants, lockMode: mode, scope: scenario.lock.scope,
             writeMode: scenario.storage.write, storagePath: storagePath, lockContext: context,
-            delays: scenario.delays, timeScale: scenario.timeScale, seed: seed, retries: scenario.lock.retries)
+            delays: scenario.delays, timeScale: scenario.timeScale, seed: seed, retries: scenario.lock.retries,
+            allocProbe: AllocProbe.fromEnvironment())
         plan.controlled = true
         let n = scenario.buyers.count
         let names = (0..<n).map { scenario.buyers.name(of: $0) }
