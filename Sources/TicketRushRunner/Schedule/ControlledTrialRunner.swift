@@ -86,7 +86,8 @@ package struct ControlledTrialRunner {
         var performed = [Int](repeating: 0, count: scenario.faults.count)
 
         // A write to the gate of a buyer that died must be an error, not the end of the runner.
-        signal(SIGPIPE, SIG_IGN)
+        let previousPipeHandler = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previousPipeHandler) }
         var events: [Int32] = [-1, -1]
         guard pipe(&events) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
         var gateRead = [Int32](repeating: -1, count: n), gateWrite = [Int32](repeating: -1, count: n)

@@ -127,7 +127,10 @@ package struct ScheduleExplorer {
         var keptTimeline = false
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
-            let seed = plan.trialSeed(index, trial: trial)
+            // One seed for every schedule of the cell: faults drawn by probability hit the same
+            // buyers in each, so an exhaustive search sees one program and a replay (trial 1
+            // of a one-schedule run) draws the same faults as the schedule it replays.
+            let seed = plan.trialSeed(index, trial: 0)
             let folder = try work.trialFolder(scenario: s.name, trial: trial)
             let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: seed, folder: folder)
             if work.isTemporary { removeTree(folder) }
