@@ -190,6 +190,25 @@ final class ScheduleCLITests: XCTestCase {
         XCTAssertTrue(junit.contains("killed by a fault"), junit)
     }
 
+    func testControlledShardsMergeWithTheirCoverage() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write([
+            race("a", schedule: "{strategy: exhaustive, shrink: 0}", extra: "invariants: [no-oversell]\nexpect: {no-oversell: violated}"),
+            race("b", schedule: "{strategy: random, runs: 5, shrink: 0}", extra: "lock: flock\ninvariants: [no-oversell]"),
+        ].joined(separator: "\n---\n"), to: "two.yaml", in: dir)
+        for k in 1...2 {
+            let r = try CLI.run(["run", file, "--shard", "\(k)/2", "--reports", dir.appendingPathComponent("s\(k)").path, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        }
+        let merged = dir.appendingPathComponent("m")
+        let r = try CLI.run(["merge", dir.appendingPathComponent("s1").path, dir.appendingPathComponent("s2").path, "--reports", merged.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let byName = Dictionary(uniqueKeysWithValues: try cells(merged).map { ($0["name"] as! String, $0) })
+        XCTAssertEqual(try schedule(try XCTUnwrap(byName["a"]))["runs"] as? Int, 14)
+        XCTAssertEqual(try schedule(try XCTUnwrap(byName["a"]))["complete"] as? Bool, true)
+        XCTAssertEqual(try schedule(try XCTUnwrap(byName["b"]))["runs"] as? Int, 5)
+    }
+
     func testBadScheduleInputIsALocatedErrorWithExitTwo() throws {
         let dir = try CLI.temporaryFolder(self)
         let reports = dir.appendingPathComponent("r").path

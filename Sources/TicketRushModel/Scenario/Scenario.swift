@@ -259,11 +259,11 @@ extension Delay {
 extension Scenario {
     private enum CodingKeys: String, CodingKey {
         case name, description, tickets, buyers, delays, timeScale, storage, lock, trials, seed, timeoutNs, invariants, expect
-        case faults, origin, cell, stopRule, thresholds, expectationOrigins
+        case faults, origin, cell, stopRule, thresholds, expectationOrigins, schedule
     }
 
-    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`)
-    /// read as their defaults when absent.
+    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`,
+    /// `schedule`) read as their defaults when absent.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -279,6 +279,7 @@ extension Scenario {
         stopRule = try c.decodeIfPresent(StopRule.self, forKey: .stopRule)
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? Threshold.defaultThresholds
         expectationOrigins = try c.decodeIfPresent(KeyLocations.self, forKey: .expectationOrigins) ?? KeyLocations()
+        schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? Scenario.defaultSchedule
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -302,6 +303,8 @@ extension Scenario {
         try c.encodeIfPresent(stopRule, forKey: .stopRule)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encode(expectationOrigins, forKey: .expectationOrigins)
+        // Timing (the default) is left out, so a timing run's trials.json reads as before.
+        if schedule != Scenario.defaultSchedule { try c.encode(schedule, forKey: .schedule) }
     }
 }
 
