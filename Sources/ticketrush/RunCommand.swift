@@ -284,7 +284,11 @@ struct RunCommand: ParsableCommand {
             if let buyers { scenarios[i].buyers.count = buyers }
             if let tickets { scenarios[i].tickets = tickets }
             if let wants { scenarios[i].buyers.wants = wants }
-            if let strategy { scenarios[i].schedule.strategy = strategy }
+            // A program buyer has no gates: --schedule leaves it under timing.
+            if let strategy, scenarios[i].program == nil { scenarios[i].schedule.strategy = strategy }
+            if scheduleReplay != nil, scenarios[i].program != nil {
+                throw ScheduleOptionError(description: "--schedule-replay: \(scenarios[i].name) runs a program buyer, which has no gates to schedule")
+            }
             scenarios[i].schedule.overrides = overrides
             if let text = scheduleReplay {
                 do {

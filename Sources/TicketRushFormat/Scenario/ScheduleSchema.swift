@@ -13,6 +13,15 @@ package enum ScheduleSchema {
     ], shorthand: "strategy"), default: .object([:]),
     "who decides the interleaving: timing (default) or a controlled strategy; a bare word is {strategy: WORD}")
 
+    /// A controlled strategy drives the built-in buyer's gates: a program buyer has none.
+    package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        guard let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue else { return [] }
+        let program = value["buyers"]?["command"] != nil || value["program"]?["command"] != nil
+        guard program else { return [] }
+        let at = locations["schedule.strategy"] ?? locations["schedule"] ?? SourceLocation(path: path, line: 1, column: 1)
+        return [Diagnostic(at: at, "'schedule.strategy' \(strategy) controls the built-in buyer's steps; a program buyer (buyers.command / program.command) has no gates: use schedule: timing")]
+    }
+
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> ScheduleConfig {
         ScheduleConfig(strategy: try d.required("schedule.strategy"), runs: try d.optional("schedule.runs"),
                        depth: try d.required("schedule.depth"), preemptions: try d.optional("schedule.preemptions"),
