@@ -194,6 +194,17 @@ final class AuthoringPolishTests: XCTestCase {
         XCTAssertEqual(Invariant.allCases.filter { header.split(separator: ",").contains(Substring($0.rawValue)) }.count, count, header)
     }
 
+    func testReadmeSampleOutputIsInTheOrderRunPrints() throws {
+        let readme = try doc("README.md")
+        let shown = readme.split(separator: "\n").filter { $0.hasPrefix("PASS  ") || $0.hasPrefix("FAIL  ") }
+            .map { String($0.split(separator: " ", omittingEmptySubsequences: true)[1]) }
+        XCTAssertEqual(shown, ["seed-mutex", "seed-race"])
+        // run prints in file order: the folder expanded and sorted.
+        let files = try ScenarioFiles.expand([Self.root.appendingPathComponent("scenarios").path])
+        let order = try shown.map { name in try XCTUnwrap(files.firstIndex { $0.hasSuffix("/\(name).yaml") }, name) }
+        XCTAssertEqual(order, order.sorted(), "README shows \(shown) but run prints them in the order of \(files)")
+    }
+
     func testSummaryExampleShowsOnlyKeysItsCellHas() throws {
         // The example is a cell of a fixed trial count: every key it shows, such a cell writes.
         let text = try doc("docs/results.md")
