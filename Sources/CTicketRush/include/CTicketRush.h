@@ -43,4 +43,14 @@ void tr_close_descriptors_except(const int *keep, int count);
 /// pipe2(fds, O_CLOEXEC): not visible to Swift without _GNU_SOURCE. Returns 0 or -1.
 int tr_pipe_cloexec(int fds[2]);
 
+/// Program buyers (program.c): makes this process the subreaper of every orphan below it
+/// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
+int tr_set_subreaper(void);
+
+/// In a forked child about to become the user's program: stdin from /dev/null, `out_fd`
+/// and `err_fd` as 1 and 2, `events_fd` as 3 and `gate_fd` as 4 (or none when -1), every
+/// other descriptor closed, signal dispositions and mask reset, then execvpe. Returns only
+/// on failure, with the errno, after writing an `exec failed` protocol line to fd 3.
+int tr_exec_program(char *const argv[], char *const envp[], int out_fd, int err_fd, int events_fd, int gate_fd);
+
 #endif

@@ -35,15 +35,15 @@ package enum SweepSchema {
     }
 
     /// A `where` condition: a value, or a list of values any of which matches; a key whose
-    /// value is itself a list (`faults`) takes one value only, or a list would be ambiguous.
+    /// value is itself a list or a mapping (`faults`, `buyers.command`) takes one value only,
+    /// or a list would be ambiguous.
     package static func whereShape(_ shape: Shape) -> Shape {
-        if case .uniqueList = shape { return shape }
-        return .oneOrMany(shape)
+        takesList(shape) ? .oneOrMany(shape) : shape
     }
 
     /// Whether a `where` condition (a value or a list of them) matches a cell's value.
     package static func matches(_ wanted: ConfigValue, _ value: ConfigValue?, shape: Shape?) -> Bool {
-        if case .list(let values) = wanted, !(shape.map(isList) ?? false) { return value.map(values.contains) ?? false }
+        if case .list(let values) = wanted, shape.map(takesList) ?? false { return value.map(values.contains) ?? false }
         return wanted == value
     }
 
@@ -52,9 +52,13 @@ package enum SweepSchema {
         sweepable(ScenarioSchema.scenarioFields).first { $0.path == keyPath }?.shape
     }
 
-    private static func isList(_ shape: Shape) -> Bool {
-        if case .uniqueList = shape { return true }
-        return false
+    /// Whether a `where` condition on a key of this shape may list several values: a scalar
+    /// (or a delay, whose `{uniform: …}` is not a list).
+    private static func takesList(_ shape: Shape) -> Bool {
+        switch shape {
+        case .integer, .positiveNumber, .text, .duration, .delay, .choice, .relativePath, .fraction: return true
+        case .object, .uniqueList, .list, .keyed, .oneOrMany: return false
+        }
     }
 
     /// The shape of `matrix`: each sweepable key path → a list of its values.
@@ -118,7 +122,7 @@ package enum SweepSchema {
                 guard case .list(let values)? = value["matrix"]?[key] else { continue }
                 let keyShape = shape(of: key)
                 let listed: [(ConfigValue, String)]
-                if case .list(let items) = wanted, !(keyShape.map(isList) ?? false) {
+                if case .list(let items) = wanted, keyShape.map(takesList) ?? false {
                     listed = items.enumerated().map { ($0.element, "\(base).where.\(key)[\($0.offset)]") }
                 } else {
                     listed = [(wanted, "\(base).where.\(key)")]
