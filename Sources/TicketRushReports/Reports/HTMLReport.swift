@@ -26,6 +26,7 @@ public enum HTMLReport {
             .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
             details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
             .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin-right:4px}
+            .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}
             </style></head><body>
 
             """
@@ -36,20 +37,24 @@ public enum HTMLReport {
         }
         out += "<p>\(results.trials.count) trials in \(cells.count) cells. Rates are violations / trials with 95% Wilson intervals.</p>\n"
         out += "<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
-        out += table(cells)
+        // Below the top, each big part is laid out only when scrolled to (`.cv`): a 500-cell
+        // page otherwise lays out its whole table, heat-maps and timelines before the first paint.
+        out += "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 36 * cells.count)px\">\(table(cells))</div>\n"
         var bases: [String] = []
         for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
         for (n, base) in bases.enumerated() {
             let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
             out += "<h2 id=\"sweep-\(n)\">Sweep: \(escape(base))</h2>\n"
+            out += "<div class=\"cv\">\n"
             out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
             // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
             if mine.count <= 40 { out += rateCharts(mine) }
+            out += "</div>\n"
         }
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
             let chart = latencyChart(cells.filter { $0.latency != nil })
-            out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : chart
+            out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : "<div class=\"cv\">\(chart)</div>\n"
         }
         let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
         // Unmet cells first; a cell that passed because its violation was expected is collapsed.
@@ -70,7 +75,7 @@ public enum HTMLReport {
                 let id = index[c.record.name].map { " id=\"t\($0)\"" } ?? ""
                 out += c.report.passed
                     ? "<details class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\"><summary>\(escape(c.record.name)): expected violation seen in trial \((c.firstFailing?.trial ?? 0) + 1)</summary>\n\(timeline(c))</details>\n"
-                    : "<section class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
+                    : "<section class=\"cellsec cv\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
             }
         }
         let controlled = cells.filter { $0.report.exploration != nil }
