@@ -201,7 +201,7 @@ final class AuthoringPolishTests: XCTestCase {
         XCTAssertEqual(shown, ["seed-mutex", "seed-race"])
         // run prints in file order: the folder expanded and sorted.
         let files = try ScenarioFiles.expand([Self.root.appendingPathComponent("scenarios").path])
-        let order = try shown.map { name in try XCTUnwrap(files.firstIndex { $0.hasSuffix("/\(name).yaml") }, name) }
+        let order = try shown.map { name in try XCTUnwrap(files.firstIndex { $0.hasSuffix("/scenarios/\(name).yaml") }, name) }
         XCTAssertEqual(order, order.sorted(), "README shows \(shown) but run prints them in the order of \(files)")
     }
 
