@@ -38,6 +38,10 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     /// Retries: optimistic (`purchase.retry`) and the database engines' (`store.retry`).
     public var retries: Int?
     public var timeline: Timeline?
+    /// Under a controlled schedule: the schedule string that replays this trial.
+    public var schedule: String?
+    /// On a controlled cell's last record: what the exploration covered and found.
+    public var exploration: ScheduleSummary?
     /// Databases: the engines' own messages (errors with their SQLSTATE), if any.
     public var engineMessages: [String]?
 

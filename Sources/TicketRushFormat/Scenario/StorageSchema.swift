@@ -81,6 +81,10 @@ package enum StorageSchema {
         if kind != .json, value["buyers"]?["command"] != nil || value["program"] != nil {
             out.append(Diagnostic(at: at("storage.kind"), "'storage.kind' \(kind.rawValue) cannot serve program buyers (buyers.command, program.command): they are handed the JSON document; use kind json"))
         }
+        // Controlled schedules gate the file store's steps (read, truncate, write, rename); an engine has no gates.
+        if kind != .json, let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue {
+            out.append(Diagnostic(at: at("schedule.strategy"), "'schedule.strategy' \(strategy) gates the JSON store's steps; storage.kind \(kind.rawValue) has no gates: use schedule: timing"))
+        }
         if value["lock"]?["ttl"] != nil, !(kind == .redis && mode == .advisory) {
             out.append(Diagnostic(at: at("lock.ttl"), "'lock.ttl' applies to lock.mode advisory on storage.kind redis only"))
         }

@@ -38,13 +38,19 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     case faultStall = 17
     /// Written by the runner: it let a stalled buyer continue (SIGCONT).
     case faultResume = 18
+    /// Controlled schedules: the buyer is parked before a visible step and waits for the
+    /// runner's grant; value = the `GateOp` code, aux = the retry number at that step.
+    case gate = 19
+    /// Controlled schedules: the try-lock after an `acquire` grant found the lock busy
+    /// (the runner's lock model disagreed with the kernel); the buyer parks again.
+    case gateBlocked = 20
     /// Databases: the engine refused the transaction (busy, serialization failure, deadlock,
     /// a version conflict), which was rolled back; the purchase starts again.
     /// value = the retry's number (1-based), aux = `RetryReason`.
-    case storeRetry = 19
+    case storeRetry = 21
     /// Databases: the engine reported an error; value = the engine's code (`EngineCode`),
     /// aux = the `StorageKind` ordinal. The task's `error` outcome (reason engine) follows.
-    case storeError = 20
+    case storeError = 22
 
     /// The name in logs, JSON Lines and `at:` fields.
     public var name: String {
@@ -67,6 +73,8 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
         case .faultKill: return "fault.kill"
         case .faultStall: return "fault.stall"
         case .faultResume: return "fault.resume"
+        case .gate: return "gate"
+        case .gateBlocked: return "gate.blocked"
         case .storeRetry: return "store.retry"
         case .storeError: return "store.error"
         }
@@ -83,6 +91,9 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
 
     /// Reported by a buyer (not written by the runner): the steps a fault's `at` can name.
     public var isBuyerStep: Bool { self != .faultKill && self != .faultStall && self != .faultResume }
+
+    /// A scheduling point under a controlled schedule, not a step of the purchase: faults cannot name it.
+    public var isGate: Bool { self == .gate || self == .gateBlocked }
 
     /// A read the buyer could not parse.
     public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }
