@@ -37,7 +37,7 @@ final class AuthoringPolishTests: XCTestCase {
               - kill: {buyers: [11], at: search.read}
             """)
         XCTAssertEqual(found, [
-            "t.yaml:4:14: error: 'lock.mode' must be one of none, flock, fcntl, semaphore, mutex, lockfile, optimistic, got 'flok'; did you mean 'flock'?",
+            "t.yaml:4:14: error: 'lock.mode' must be one of none, flock, fcntl, semaphore, mutex, lockfile, optimistic, transaction, row-lock, atomic, advisory, got 'flok'; did you mean 'flock'?",
             "t.yaml:6:10: error: 'expect.conservation' names an invariant that 'invariants' leaves out",
             "t.yaml:8:21: error: 'faults[0].kill.buyers' names buyer 11, but the scenario has 10 buyers",
         ])
