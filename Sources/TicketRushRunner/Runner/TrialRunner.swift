@@ -126,6 +126,7 @@ package struct TrialRunner {
             closeAll()
             throw error
         }
+        PageDrop.beforeForking()
         var pids: [pid_t] = []
         pids.reserveCapacity(scenario.buyers.count)
         var group: pid_t = 0
