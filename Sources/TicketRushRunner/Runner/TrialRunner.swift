@@ -218,19 +218,22 @@ package struct TrialRunner {
     }
 
     /// The history: collected and runner-written events in time order, exits, final document.
-    package func history(_ p: Prepared, _ s: Spawned, collector: EventCollector, exits: [BuyerExit], timedOut: Bool,
+    package func history(_ p: Prepared, _ s: Spawned, collector: consuming EventCollector, exits: [BuyerExit], timedOut: Bool,
                  endNs: UInt64) -> TrialHistory {
-        var all = collector.events + p.injector.events
-        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: p.injector.killed)
-        // Stable sort by time: buyers' clocks are one clock, ties keep arrival order.
-        let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
+        let incomplete = Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
+                                   buyers: exits.count, timedOut: timedOut, killed: p.injector.killed)
+        // The collector's own array, appended to and sorted in place: no copy of the history.
+        var sorted = collector.takeEvents()
+        sorted.append(contentsOf: p.injector.events)
+        Self.closeOpenTasks(&sorted, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: p.injector.killed)
+        // By time: buyers' clocks are one clock; the sort is stable, so ties keep arrival order.
+        sorted.sort { $0.tNs < $1.tNs }
         let finalRead = JSONFileStore(path: p.storagePath, mode: scenario.storage.write, tag: -1).read()
         return TrialHistory(
             trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: p.names, wants: scenario.buyers.wants,
             events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
             startNs: s.startNs, durationNs: endNs - s.startNs, lockLabel: scenario.lock.mode.label(p.context),
-            incomplete: Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
-                                  buyers: exits.count, timedOut: timedOut, killed: p.injector.killed))
+            incomplete: incomplete)
     }
 
     /// What the history lacks: records that did not decode, events dropped past the bound,
