@@ -126,6 +126,7 @@ package struct TrialRunner {
             closeAll()
             throw error
         }
+        let forkStartNs = MonotonicClock.now()
         PageDrop.beforeForking()
         var pids: [pid_t] = []
         pids.reserveCapacity(scenario.buyers.count)
@@ -157,6 +158,7 @@ package struct TrialRunner {
             setpgid(pid, group)
             pids.append(pid)
         }
+        ForkTiming.report(buyers: pids.count, since: forkStartNs)
         close(p.events.write)
         close(p.barrier.read)
         p.events.write = -1
