@@ -2,9 +2,11 @@
 # The HTML report at suite scale: runs the 500-cell sweep benchmarks/scenarios/html-500.yaml
 # (2 short trials a cell), then measures index.html's size, the time to render every report
 # from trials.json (`ticketrush merge` of the one run), and, when chromium is installed, a
-# headless render. Usage: benchmarks/html-scale.sh [BINARY]   (default .build/release/ticketrush)
+# headless render. Usage: benchmarks/html-scale.sh [BINARY] [SHOTS]   (default .build/release/ticketrush;
+# with SHOTS, the screenshots of the top of the page and of the first heat-map are kept there)
 set -eu
 bin=${1:-.build/release/ticketrush}
+shots=${2:-}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # Races in lock.mode=none cells may fail their hold expectations: exit 1 is a result here.
@@ -23,6 +25,14 @@ if [ -n "$browser" ]; then
   "$browser" --headless --no-sandbox --disable-gpu --window-size=1200,2000 --screenshot="$out/top.png" "file://$out/run/index.html" >/dev/null 2>&1
   end=$(date +%s.%N)
   echo "headless chromium screenshot: $(awk "BEGIN{printf \"%.3f\", $end-$start}") s (budget 3 s)"
+  if [ -n "$shots" ]; then
+    mkdir -p "$shots"
+    cp "$out/top.png" "$shots/report-top.png"
+    # The heat-maps of a 500-cell page sit below its unmet list: show them on the shipped sweep.
+    "$bin" run scenarios/sweep-locks.yaml --reports "$out/sweep" --work "$out/work2" --quiet >/dev/null
+    "$browser" --headless --no-sandbox --disable-gpu --window-size=1100,1500 --screenshot="$shots/report-heatmap.png" \
+      "file://$out/sweep/index.html" >/dev/null 2>&1
+  fi
 else
   echo "headless render: not measured (no chromium on this machine)"
 fi

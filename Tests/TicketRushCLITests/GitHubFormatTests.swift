@@ -92,7 +92,7 @@ final class GitHubFormatTests: XCTestCase {
             XCTAssertTrue(c.contains("title=evil%0A%3A%3Awarning%3A%3Ainjected%2C%250A"), String(c))
         }
         // The closing block shows the name on one line too.
-        XCTAssertTrue(r.stdout.contains("FAIL evil\\n::warning::injected,%0A :: no-oversell"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("FAIL evil\\u000a::warning::injected,%0A :: no-oversell"), r.stdout)
     }
 
     func testRerunFailedRunsOnlyTheCellsThatDidNotPass() throws {

@@ -53,4 +53,14 @@ long tr_drop_clean_file_pages(void);
 /// The same, only for pages in [from, to) (a test drops its own mapping alone).
 long tr_drop_clean_file_pages_in(const void *from, const void *to);
 
+/// Program buyers (program.c): makes this process the subreaper of every orphan below it
+/// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
+int tr_set_subreaper(void);
+
+/// In a forked child about to become the user's program: stdin from /dev/null, `out_fd`
+/// and `err_fd` as 1 and 2, `events_fd` as 3 and `gate_fd` as 4 (or none when -1), every
+/// other descriptor closed, signal dispositions and mask reset, then execvpe. Returns only
+/// on failure, with the errno, after writing an `exec failed` protocol line to fd 3.
+int tr_exec_program(char *const argv[], char *const envp[], int out_fd, int err_fd, int events_fd, int gate_fd);
+
 #endif

@@ -3,6 +3,8 @@ import TicketRushModel
 /// one-outcome: every task of every buyer ends with exactly one of bought / sold-out / error.
 public struct OneOutcomeChecker: Checker {
     public let invariant = Invariant.oneOutcome
+    /// Counts outcomes per task: a line that names no buyer cannot be counted.
+    public var needsAttribution: Bool { true }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {

@@ -34,12 +34,16 @@ public protocol Checker: Sendable {
     /// True when the verdict rests on what the runner knows for certain (exit statuses,
     /// the timeout, the final document), not on the buyers' events.
     var ignoresEvents: Bool { get }
+    /// True when the verdict needs to know which buyer did what (per task), not only totals:
+    /// a whole program's unattributed lines make it `unknown`.
+    var needsAttribution: Bool { get }
     func check(_ history: TrialHistory) throws -> CheckResult
 }
 
 extension Checker {
     public var violationSurvivesGaps: Bool { false }
     public var ignoresEvents: Bool { false }
+    public var needsAttribution: Bool { false }
 
     /// Runs the checker. One that throws yields `unknown`, never a crash; on an incomplete
     /// history only what the gaps cannot change stands, the rest is `unknown` with the reason.
@@ -50,9 +54,11 @@ extension Checker {
         } catch {
             return CheckResult(invariant: invariant, verdict: .unknown, evidence: .checkerFailed("\(error)"), name: history.name)
         }
-        if history.incomplete.isEmpty || ignoresEvents { return result }
+        // Lines that named no buyer only hide who did what: totals are still whole.
+        let gaps = history.incomplete.filter { needsAttribution || !$0.onlyAttribution }
+        if gaps.isEmpty || ignoresEvents { return result }
         if result.verdict == .violated && violationSurvivesGaps { return result }
-        return CheckResult(invariant: invariant, verdict: .unknown, evidence: .incomplete(history.incomplete), name: history.name)
+        return CheckResult(invariant: invariant, verdict: .unknown, evidence: .incomplete(gaps), name: history.name)
     }
 
     package func result(_ verdict: Verdict, _ evidence: Evidence, blamed: [TaskRef] = [], _ h: TrialHistory) -> CheckResult {

@@ -21,6 +21,12 @@ public struct TrialHistory: Sendable {
     public var lockLabel: String
     /// Why the events may not be the whole story (empty: complete).
     public var incomplete: [Incompleteness]
+    /// What a command buyer or program printed (docs/programs.md), bounded; empty for built-in buyers.
+    public var output: [OutputLine] = []
+    /// `output` was cut at its bound: this many more lines were not kept.
+    public var outputDropped = 0
+    /// The program's mode ("buyers" / "program"), "" for built-in buyers.
+    public var program = ""
     /// Tasks paired into operations, Jepsen style, once per history.
     public private(set) var operations: [BuyerOperation]
 
@@ -55,7 +61,7 @@ public struct TrialHistory: Sendable {
 
     /// The buyer's display name.
     public func name(_ buyer: Int) -> String {
-        buyer < buyerNames.count ? buyerNames[buyer] : "buyer #\(buyer + 1)"
+        buyer < buyerNames.count ? buyerNames[buyer] : program.isEmpty ? "buyer #\(buyer + 1)" : "(a line naming no buyer)"
     }
 
 

@@ -10,10 +10,5 @@ public enum DiagnosticGitHub {
         }
     }
 
-    /// The escaping GitHub's toolkit applies to command data and properties.
-    package static func escape(_ text: String, property: Bool) -> String {
-        var out = text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
-        if property { out = out.replacingAll(":", with: "%3A").replacingAll(",", with: "%2C") }
-        return out
-    }
+    package static func escape(_ text: String, property: Bool) -> String { GitHubCommand.escape(text, property: property) }
 }

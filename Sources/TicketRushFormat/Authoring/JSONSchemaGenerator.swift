@@ -69,6 +69,8 @@ public enum JSONSchemaGenerator {
             return ["anyOf": [object, schema(field.shape)]]
         case .uniqueList(let item):
             return ["type": "array", "items": schema(item), "uniqueItems": true]
+        case .list(let item):
+            return ["type": "array", "items": schema(item)]
         case .keyed(let keys, let value):
             var properties: [String: Any] = [:]
             for key in keys {

@@ -15,7 +15,7 @@ package enum ReferenceDocs {
                 out.append((path, field))
                 out += Self.fields(field.shape, path)
             }
-        case .uniqueList(let item):
+        case .uniqueList(let item), .list(let item):
             out += fields(item, "\(prefix)[]")
         default:
             break
@@ -113,7 +113,7 @@ package enum ReferenceDocs {
             return "{" + parts.joined(separator: ", ") + "}"
         case (.object(let fields), .keyed(let keys, let valueShape)):
             return "{" + keys.compactMap { k in fields[k].map { "\(k): \(inline($0, valueShape))" } }.joined(separator: ", ") + "}"
-        case (.list(let items), .uniqueList(let item)):
+        case (.list(let items), .uniqueList(let item)), (.list(let items), .list(let item)):
             return "[" + items.map { inline($0, item) }.joined(separator: ", ") + "]"
         case (.object(let fields), _):
             return "{" + fields.keys.sorted().map { "\($0): \(inline(fields[$0] ?? .object([:]), shape))" }.joined(separator: ", ") + "}"
@@ -153,6 +153,8 @@ package enum ReferenceDocs {
             return text
         case .uniqueList(let item):
             return "list\(s) of distinct \(noun(item, plural: true))"
+        case .list(let item):
+            return "list\(s) of \(noun(item, plural: true))"
         case .keyed(let keys, let value):
             return "mapping\(s) from " + either(keys.map { "`\($0)`" }) + " to \(noun(value, plural: true))"
         }

@@ -45,6 +45,8 @@ public enum ScenarioYAML {
         case (.object(let fields), .keyed(let keys, let valueShape)):
             let ordered = keys.filter { fields[$0] != nil } + fields.keys.filter { !keys.contains($0) }.sorted()
             return Node(ordered.compactMap { key in fields[key].map { (Node(key), node($0, valueShape)) } })
+        case (.list(let items), .list(let item)):
+            return Node(items.map { node($0, item) }, .implicit, .flow)
         case (.list(let items), .uniqueList(let item)):
             // A list of mappings (faults) reads best one item a line: `- {kill: {...}}`.
             if case .object = item, !items.isEmpty {

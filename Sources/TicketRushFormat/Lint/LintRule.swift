@@ -38,6 +38,7 @@ public enum ScenarioLint {
     public static let rules: [LintRule] = [
         .expectNeedsLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
         .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .timeoutZero, .deadHolderWaits,
+        .commandNotFound,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.

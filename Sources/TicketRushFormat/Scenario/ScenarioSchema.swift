@@ -20,6 +20,8 @@ public indirect enum Shape: Sendable {
     case object([Field], shorthand: String?)
     /// A list of distinct items.
     case uniqueList(Shape)
+    /// A list whose items may repeat (a command's words).
+    case list(Shape)
     /// A mapping whose keys come from `keys`, each mapped to `value`.
     case keyed(keys: [String], value: Shape)
 }
@@ -66,7 +68,9 @@ public enum ScenarioSchema {
             Field("count", .integer(min: 1, max: 100_000), required: true, "how many buyer processes to fork"),
             Field("name", .text(nonEmpty: true), default: .text(BuyerGroup.defaultNameTemplate), "name template; {n} is the 1-based buyer index"),
             Field("wants", .integer(min: 1, max: 1_000_000), default: .int(BuyerGroup.defaultWants), "tickets each buyer tries to get: one search+purchase task each, stopping at sold-out"),
+            ProgramSchema.buyersCommand,
         ], shorthand: "count"), required: true, "the buyers; a bare number is {count: N}"),
+    ] + ProgramSchema.fields + [
         Field("delays", .object(delayFields, shorthand: nil), default: .object([:]), "waits inside each task; each defaults to 0"),
         Field("time_scale", .positiveNumber, default: .number(Scenario.defaultTimeScale), "multiplies every delay"),
         Field("storage", .object([
@@ -150,6 +154,7 @@ extension ScenarioSchema {
                 scenario.expectationOrigins[String(key.dropLast(4))] = location
             }
         }
+        scenario.program = try ProgramSchema.build(d)
         return scenario
     }
 
@@ -165,6 +170,7 @@ extension ScenarioSchema {
                 out.append(Diagnostic(at: where_, "'thresholds.\(key)' \(error.description)"))
             }
         }
+        out += ProgramSchema.check(value, locations: locations, path: path)
         guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
         let judged = Set(list.compactMap(\.text))
         for key in expect.keys.sorted() where !judged.contains(key) {

@@ -84,6 +84,14 @@ package struct SchemaWalker {
                 items.append(value)
             }
             return ok ? .list(items) : nil
+        case .list(let item):
+            guard let sequence = node.sequence else { return fail(node, "\(label) must be a list, got \(describe(node))") }
+            var items: [ConfigValue] = []
+            var ok = true
+            for (i, child) in sequence.enumerated() {
+                if let value = walk(child, item, keyPath: "\(keyPath)[\(i)]") { items.append(value) } else { ok = false }
+            }
+            return ok ? .list(items) : nil
         case .keyed(let keys, let valueShape):
             guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
             var result: [String: ConfigValue] = [:]

@@ -90,6 +90,12 @@ public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
     case timeout = 5
     /// Optimistic: the version kept moving and `lock.retries` ran out.
     case retriesExhausted = 6
+    /// Written by the runner: a command buyer's exec failed (value = errno).
+    case execFailed = 7
+    /// Written by the runner: a command buyer exited non-zero without an outcome (value = status).
+    case exitStatus = 8
+    /// Reported by a program (protocol `error` or an `error` pattern) with its own reason.
+    case program = 9
 
     public var name: String {
         switch self {
@@ -99,6 +105,9 @@ public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
         case .killed: return "killed"
         case .timeout: return "timeout"
         case .retriesExhausted: return "out of retries"
+        case .execFailed: return "exec failed"
+        case .exitStatus: return "exit status"
+        case .program: return "program error"
         }
     }
 }

@@ -8,12 +8,24 @@ public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
     /// Buyers (0-based) that exited without reporting `done`, though the runner did not
     /// kill them: their last steps may be missing.
     case vanished(buyers: [Int])
+    /// Pattern or protocol events of a whole program that named no buyer (or none of
+    /// `buyers.count`): they count toward totals, but per-buyer invariants cannot be judged.
+    case unattributed(lines: Int)
+
+    /// True when the gap hides only who did what, not what was done: checkers that need no
+    /// attribution (totals) judge as if complete.
+    public var onlyAttribution: Bool {
+        if case .unattributed = self { return true }
+        return false
+    }
 
     /// One line for reports: "3 malformed event records".
     public var reason: String {
         switch self {
         case .malformed(let n): return "\(plural(n, "malformed event record")) (not decoded)"
         case .overflow(let limit): return "more than \(limit) events: the rest were dropped"
+        case .unattributed(let n):
+            return "\(plural(n, "program line")) named no buyer (counted in totals, not attributed)"
         case .vanished(let buyers):
             return "\(plural(buyers.count, "buyer")) exited without reporting done (buyer \(buyers.prefix(5).map { String($0 + 1) }.joined(separator: ", "))\(buyers.count > 5 ? ", …" : ""))"
         }

@@ -27,6 +27,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// Where each expectation is written (`expect.no-oversell`, `thresholds.latency.p99`),
     /// for annotations that point at the line; absent ones point at `origin`.
     public var expectationOrigins = KeyLocations()
+    /// `buyers.command` / `program.command`: the user's own program buys (docs/programs.md); nil: the built-in buyer.
+    public var program: ProgramConfig? = nil
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and

@@ -20,3 +20,14 @@ public func visible(_ text: String, keepTabs: Bool = false) -> String {
 private func isControl(_ s: Unicode.Scalar) -> Bool {
     s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
 }
+
+/// GitHub Actions workflow commands (`::error file=…::message`): the escaping GitHub's
+/// toolkit applies, so no text can end a command or start a new one.
+public enum GitHubCommand {
+    /// `%`, CR and LF escaped; in a property (`file=`, `title=`) also `:` and `,`.
+    public static func escape(_ text: String, property: Bool) -> String {
+        var out = text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
+        if property { out = out.replacingAll(":", with: "%3A").replacingAll(",", with: "%2C") }
+        return out
+    }
+}

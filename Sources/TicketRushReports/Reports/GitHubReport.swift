@@ -21,22 +21,11 @@ public enum GitHubReport {
     }
 
     /// A workflow command's message: `%`, CR and LF escaped, so no text can start a new command.
-    public static func data(_ text: String) -> String {
-        var out = ""
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "%": out += "%25"
-            case "\r": out += "%0D"
-            case "\n": out += "%0A"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    public static func data(_ text: String) -> String { GitHubCommand.escape(text, property: false) }
 
     /// A workflow command's property value: as `data`, and `:` and `,` too.
     public static func property(_ text: String) -> String {
-        data(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
+        GitHubCommand.escape(text, property: true)
     }
 
     /// The job summary: verdict, then a table of cells with the unmet ones first, then the

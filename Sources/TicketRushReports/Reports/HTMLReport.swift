@@ -38,10 +38,10 @@ public enum HTMLReport {
         out += "<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
         out += table(cells)
         var bases: [String] = []
-        for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName ?? "") { bases.append(c.record.baseName ?? "") }
-        for base in bases {
+        for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
+        for (n, base) in bases.enumerated() {
             let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
-            out += "<h2>Sweep: \(escape(base))</h2>\n"
+            out += "<h2 id=\"sweep-\(n)\">Sweep: \(escape(base))</h2>\n"
             out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
             // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
             if mine.count <= 40 { out += rateCharts(mine) }

@@ -4,11 +4,17 @@ import TicketRushChecks
 public enum Transcript {
     public static func lines(_ h: TrialHistory, scenario: String) -> [String] {
         var out = ["\(scenario) — trial \(h.trial + 1) (seed \(h.seed))"]
-        for e in h.events {
-            let stamp = h.millis(e)
-            let pad = String(repeating: " ", count: max(0, 11 - stamp.count))
-            out.append("[\(pad)\(stamp)] \(sentence(e, h))")
+        // A program's own output lines, interleaved by arrival time (docs/programs.md).
+        var printed = h.output[...]
+        func line(_ tNs: UInt64, _ text: String) {
+            let stamp = formatMillis(tNs >= h.startNs ? tNs - h.startNs : 0)
+            out.append("[\(String(repeating: " ", count: max(0, 11 - stamp.count)))\(stamp)] \(text)")
         }
+        for e in h.events {
+            while let o = printed.first, o.tNs <= e.tNs { line(o.tNs, ProgramOutputText.sentence(o, h)); printed = printed.dropFirst() }
+            line(e.tNs, sentence(e, h))
+        }
+        for o in printed { line(o.tNs, ProgramOutputText.sentence(o, h)) }
         return out
     }
 
@@ -27,6 +33,7 @@ public enum Transcript {
         case .soldOut: return "\(who): sold out"
         case .error:
             let code = e.value != 0 ? " — " + SystemError(call: "", code: Int32(truncatingIfNeeded: e.value)).description.dropFirst(2) : ""
+            if e.reason == .exitStatus { return "\(who): error (exit status \(e.value))" }
             return "\(who): error (\(e.reason?.name ?? "unknown")\(code))"
         case .lockReleased: return "\(who) releases the lock"
         case .done: return "\(who) is done"

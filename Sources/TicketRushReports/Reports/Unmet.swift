@@ -42,24 +42,8 @@ public enum Unmet {
         return out
     }
 
-    /// One line whatever a name holds: control characters as `\n`, `\u{1B}`.
-    public static func visible(_ text: String) -> String {
-        var out = ""
-        for u in text.unicodeScalars {
-            switch u {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80..<0xA0).contains(u.value) {
-                    out += "\\u{\(String(u.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
-    }
+    /// One line whatever a name holds: control characters shown as `\u001b` escapes.
+    public static func visible(_ text: String) -> String { TicketRushModel.visible(text) }
 
     /// The closing block, like pytest's short test summary: every unmet expectation and its rerun.
     public static func shortSummary(_ results: RunResults) -> [String] {

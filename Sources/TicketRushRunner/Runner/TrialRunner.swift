@@ -53,6 +53,10 @@ package struct TrialRunner {
     }
 
     package func run() throws -> TrialHistory {
+        // The user's own program as the buyer (docs/programs.md): its own fork, exec and collector.
+        if let program = scenario.program {
+            return try ProgramTrial(scenario: scenario, program: program, trial: trial, seed: seed, folder: folder).run()
+        }
         var prepared = try prepare()
         defer { scenario.lock.mode.cleanUp(prepared.context) }
         let spawned = try spawn(&prepared)

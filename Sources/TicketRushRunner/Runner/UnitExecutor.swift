@@ -42,7 +42,7 @@ public struct UnitExecutor {
         let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
         let history = try TrialRunner(scenario: scenario, trial: trial, seed: seed, folder: folder).run()
         if work.isTemporary { removeTree(folder) }
-        let results = scenario.invariants.map { $0.checker.judge(history) }
+        let results = ProgramFailureText.annotate(scenario.invariants.map { $0.checker.judge(history) }, history)
         let failed = results.contains { $0.verdict != .holds }
         let keep = failed && !timelines.contains(index)
         if keep { timelines.insert(index) }

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+
+/// A command buyer's (or a whole program's) life after fork (docs/programs.md): into the
+/// trial's process group and folder, wait at the start barrier like a built-in buyer,
+/// report `start`, exec the user's program. Never returns.
+///
+/// Everything it touches (argv, envp, descriptors) was prepared by the runner before fork.
+package enum CommandChild {
+    /// The descriptor numbers the program finds its events pipe and gate at.
+    package static let eventsFd: Int32 = 3
+    package static let gateFd: Int32 = 4
+
+    package static func run(argv: UnsafePointer<UnsafeMutablePointer<CChar>?>, envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+                            folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
+                            eventsFd: Int32, gateFd: Int32) -> Never {
+        tr_reset_signal_handlers()
+        var byte: UInt8 = 0
+        while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
+        if chdir(folder) != 0 {
+            let code = errno
+            report(eventsFd, "{\"event\":\"start\"}\n{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(code)}\n")
+            _exit(127)
+        }
+        // The runner records the start when this line arrives: at exec, as near as it can see.
+        report(eventsFd, "{\"event\":\"start\"}\n")
+        _ = tr_exec_program(argv, envp, outFd, errFd, eventsFd, gateFd)
+        _exit(127)
+    }
+
+    private static func report(_ fd: Int32, _ line: String) {
+        var line = line
+        line.withUTF8 { bytes in _ = write(fd, bytes.baseAddress, bytes.count) }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import TicketRushModel
+
+/// The keys for the user's own program as the buyer (docs/programs.md): `buyers.command`,
+/// `program.command` and `outcomes`, their cross-key checks and the model.
+package enum ProgramSchema {
+    static let commandShape = Shape.list(.text(nonEmpty: false))
+
+    /// `buyers.command`, inserted among the buyer fields.
+    package static let buyersCommand = Field("command", commandShape,
+        "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
+
+    /// `program` and `outcomes`, top-level.
+    package static let fields: [Field] = [
+        Field("program", .object([
+            Field("command", commandShape, required: true,
+                  "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {seed}"),
+        ], shorthand: nil), "one program that starts its own buyers (instead of buyers.command); the runner is its subreaper and stops its whole tree at the timeout"),
+        Field("outcomes", .keyed(keys: OutcomePattern.keys, value: .text(nonEmpty: true)),
+              "regular expressions matched on each line a program prints (stdout and stderr); a match is that event; named groups buyer (a name) and value (an integer); for programs that do not speak the protocol"),
+    ]
+
+    /// Problems across keys: one of buyers.command and program.command, not empty, placeholders
+    /// the mode has, `outcomes` only with a command and every pattern a valid regular expression.
+    package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        func at(_ key: String, _ fallback: String = "") -> SourceLocation {
+            locations[key] ?? locations[fallback] ?? SourceLocation(path: path, line: 1, column: 1)
+        }
+        let perBuyer = value["buyers"]?["command"]
+        let whole = value["program"]?["command"]
+        if perBuyer != nil, whole != nil {
+            out.append(Diagnostic(at: at("program"), "'program.command' and 'buyers.command' are both given: give one (a program that starts its buyers, or one process per buyer)"))
+        }
+        for (key, command, mode) in [("buyers.command", perBuyer, ProgramConfig.Mode.perBuyer), ("program.command", whole, .whole)] {
+            guard case .list(let words)? = command else { continue }
+            if words.isEmpty || words.first?.text?.isEmpty == true {
+                out.append(Diagnostic(at: at(key), "'\(key)' must name a program: [PROGRAM, ARG, ...]"))
+            }
+            let allowed = ProgramConfig.placeholders(mode)
+            for (i, word) in words.enumerated() {
+                for name in placeholderNames(word.text ?? "") where !allowed.contains(name) {
+                    let hint = mode == .whole && (name == "name" || name == "n") ? ": a whole program starts its own buyers and names them" : ""
+                    out.append(Diagnostic(at: at("\(key)[\(i)]", key), "'\(key)' uses {\(name)}, which is not a placeholder here (allowed: \(allowed.map { "{\($0)}" }.joined(separator: " ")))\(hint)"))
+                }
+            }
+            if mode == .whole, case .list(let faults)? = value["faults"], !faults.isEmpty {
+                out.append(Diagnostic(at: at("faults"), "'faults' cannot target the buyers a whole program starts itself: use buyers.command"))
+            }
+        }
+        if case .object(let patterns)? = value["outcomes"] {
+            if perBuyer == nil && whole == nil {
+                out.append(Diagnostic(at: at("outcomes"), "'outcomes' needs a program to read: give buyers.command or program.command"))
+            }
+            for key in patterns.keys.sorted() {
+                guard let text = patterns[key]?.text else { continue }
+                do {
+                    _ = try Regex(text)
+                } catch {
+                    out.append(Diagnostic(at: at("outcomes.\(key)", "outcomes"), "'outcomes.\(key)' is not a valid regular expression: \(error)"))
+                }
+            }
+        }
+        return out
+    }
+
+    /// `{name}` words in a command word.
+    static func placeholderNames(_ word: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(word)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let inner = rest[rest.index(after: open)..<close]
+            if !inner.isEmpty, inner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { names.append(String(inner)) }
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// The model of a checked tree; nil for the built-in buyer.
+    package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> ProgramConfig? {
+        let mode: ProgramConfig.Mode
+        let key: String
+        if d.has("buyers.command") {
+            (mode, key) = (.perBuyer, "buyers.command")
+        } else if d.has("program.command") {
+            (mode, key) = (.whole, "program.command")
+        } else {
+            return nil
+        }
+        var command: [String] = []
+        for word in try d.items(key) { command.append(try word.decode(as: String.self)) }
+        var outcomes: [OutcomePattern] = []
+        if d.has("outcomes") {
+            for (name, value) in try d.entries("outcomes") {
+                guard let kind = OutcomePattern.kind(of: name) else { throw value.error("", "'outcomes.\(name)' names no event kind") }
+                outcomes.append(OutcomePattern(key: name, kind: kind, pattern: try value.decode(as: String.self)))
+            }
+            let order = OutcomePattern.keys
+            outcomes.sort { (order.firstIndex(of: $0.key) ?? 0) < (order.firstIndex(of: $1.key) ?? 0) }
+        }
+        return ProgramConfig(mode: mode, command: command, outcomes: outcomes, dir: folder(of: d.origin.path))
+    }
+
+    /// The absolute folder of the scenario file at `path`.
+    package static func folder(of path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return URL(fileURLWithPath: absolute).deletingLastPathComponent().standardizedFileURL.path
+    }
+}

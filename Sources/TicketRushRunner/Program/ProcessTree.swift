@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The processes below the runner, read from /proc: what a program started (even after it
+/// double-forked and its parents died: the runner is their subreaper), so teardown can stop
+/// every one and nothing outlives the trial.
+package enum ProcessTree {
+    /// Every live descendant of `root` (not `root` itself), parents before children.
+    package static func descendants(of root: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = pid_t(name), let ppid = parent(of: pid) else { continue }
+            children[ppid, default: []].append(pid)
+        }
+        var out: [pid_t] = []
+        var queue = children[root] ?? []
+        while let next = queue.popLast() {
+            out.append(next)
+            queue += children[next] ?? []
+        }
+        return out
+    }
+
+    /// The parent pid from /proc/PID/stat (the field after the parenthesised command).
+    static func parent(of pid: pid_t) -> pid_t? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        let text = buffer[0..<n]
+        guard let close = text.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // ") S PPID ..."
+        let fields = text[(close + 1)...].split(separator: UInt8(ascii: " "), maxSplits: 3)
+        guard fields.count >= 2 else { return nil }
+        return pid_t(String(decoding: fields[1], as: UTF8.self))
+    }
+
+    /// Sends `signal` to the group and to every descendant of the runner (some left the group).
+    package static func signalAll(group: pid_t, _ signal: Int32) {
+        if group > 0 { killpg(group, signal) }
+        for pid in descendants(of: getpid()) { kill(pid, signal) }
+    }
+
+    /// SIGKILLs and reaps every descendant left, until none is (or `limitNs` passed).
+    package static func killAndReapAll(limitNs: UInt64 = 2_000_000_000, reaped: (pid_t, Int32) -> Void) {
+        let me = getpid()
+        let until = monotonicNow() + limitNs
+        while true {
+            var status: Int32 = 0
+            while true {
+                let pid = waitpid(-1, &status, WNOHANG)
+                if pid > 0 { reaped(pid, status); continue }
+                if pid < 0, errno == EINTR { continue }
+                break
+            }
+            let left = descendants(of: me)
+            if left.isEmpty || monotonicNow() >= until { return }
+            for pid in left { kill(pid, SIGKILL) }
+            var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&ts, nil)
+        }
+    }
+
+    static func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

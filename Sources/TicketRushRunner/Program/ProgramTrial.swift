@@ -1,0 +1,486 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+import TicketRushModel
+import TicketRushChild
+import TicketRushChecks
+
+/// One trial whose buyers are the user's program (docs/programs.md): `buyers.command` (a
+/// forked, exec'd process per buyer) or `program.command` (one program that starts its own
+/// buyers). Every process gets its own stdout, stderr and events pipe; the runner reads
+/// them all with poll() in its one thread, turns protocol lines and `outcomes` matches into
+/// events stamped on arrival, keeps each buyer's output bounded in the trial folder, stops
+/// the whole process tree at the timeout (it is the subreaper of everything below it) and
+/// judges the history like any other.
+package struct ProgramTrial {
+    package let scenario: Scenario
+    package let program: ProgramConfig
+    package let trial: Int
+    package let seed: UInt64
+    package let folder: String
+
+    /// Longest line kept whole; a longer one is cut into pieces of this size.
+    static let maxLine = 64 * 1024
+    /// Output lines kept in the history (transcript, failure text); later ones only counted.
+    static let maxKeptLines = 20_000
+
+    package init(scenario: Scenario, program: ProgramConfig, trial: Int, seed: UInt64, folder: String) {
+        self.scenario = scenario
+        self.program = program
+        self.trial = trial
+        self.seed = seed
+        self.folder = folder
+    }
+
+    private enum Stream: Int { case events = 0, stdout = 1, stderr = 2 }
+
+    /// A process the runner started: buyer `index` (per-buyer mode) or the whole program.
+    private struct Proc {
+        var pid: pid_t = 0
+        var status: Int32?
+        var exitNs: UInt64 = 0
+        var sawExecStart = false
+        var fileBytes = 0
+        var droppedBytes = 0
+        var pending: [UInt8] = []
+    }
+
+    package func run() throws -> TrialHistory {
+        let storagePath = "\(folder)/\(scenario.storage.path)"
+        if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
+            try makeDirectories(String(storagePath[..<slash]))
+        }
+        do {
+            try JSONFileStore.create(path: storagePath, count: scenario.tickets)
+        } catch let e as SystemError {
+            throw RunnerError.system(e)
+        }
+        // Orphans of the program (double forks, daemons) become the runner's children, so
+        // teardown can find, stop and reap every one.
+        _ = tr_set_subreaper()
+
+        let count = scenario.buyers.count
+        let perBuyer = program.mode == .perBuyer
+        let procCount = perBuyer ? count : 1
+        let names = (0..<count).map { scenario.buyers.name(of: $0) }
+        var byName: [String: Int] = [:]
+        for (i, name) in names.enumerated() where byName[name] == nil { byName[name] = i }
+
+        let launch = Launch(program: program, scenario: scenario, seed: seed, trial: trial, storagePath: storagePath, names: names)
+        defer { launch.free() }
+        var injector = FaultInjector(faults: perBuyer ? scenario.faults : [], buyers: count, seed: seed, timeScale: scenario.timeScale)
+
+        var barrier = [Int32](repeating: -1, count: 2)
+        guard tr_pipe_cloexec(&barrier) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
+        try ThreadCheck.requireSingleThreaded()
+        PageDrop.beforeForking()
+
+        var procs = [Proc](repeating: Proc(), count: procCount)
+        var fds = [Int32](repeating: -1, count: procCount * 3)
+        var group: pid_t = 0
+        let folderC = strdup(folder)
+        defer { free(folderC) }
+        let parent = getpid()
+        for p in 0..<procCount {
+            var ends = [[Int32]](repeating: [-1, -1], count: 3)
+            for s in 0..<3 where tr_pipe_cloexec(&ends[s]) != 0 {
+                let code = errno
+                for e in ends { for fd in e where fd >= 0 { close(fd) } }
+                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
+                throw RunnerError.system(SystemError(call: "pipe (buyer \(p + 1))", code: code))
+            }
+            let pid = fork()
+            if pid == 0 {
+                // Dies with a runner killed outright (PR_SET_PDEATHSIG survives the exec).
+                if tr_die_with_parent(parent) != 0 { _exit(3) }
+                close(barrier[1])
+                setpgid(0, group)
+                CommandChild.run(argv: launch.argv[p], envp: launch.envp[p], folder: folderC!, barrierFd: barrier[0],
+                                 outFd: ends[1][1], errFd: ends[2][1], eventsFd: ends[0][1], gateFd: -1)
+            }
+            for s in 0..<3 { close(ends[s][1]) }
+            if pid < 0 {
+                let code = errno
+                for s in 0..<3 { close(ends[s][0]) }
+                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
+                throw RunnerError.system(SystemError(call: "fork (buyer \(p + 1))", code: code))
+            }
+            if group == 0 { group = pid }
+            setpgid(pid, group)
+            procs[p].pid = pid
+            for s in 0..<3 {
+                _ = fcntl(ends[s][0], F_SETFL, fcntl(ends[s][0], F_GETFL) | O_NONBLOCK)
+                fds[p * 3 + s] = ends[s][0]
+            }
+        }
+        close(barrier[0])
+        TrialRunner.groupObserver?(group)
+        defer { TrialRunner.groupObserver?(0) }
+        let startNs = MonotonicClock.now()
+        close(barrier[1])  // EOF at the barrier: every process execs now.
+
+        var collect = Collector(trial: self, count: count, perBuyer: perBuyer, byName: byName,
+                                limit: TrialRunner.eventLimit(scenario), patterns: LinePatterns(program.outcomes))
+        var pollSet = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var open = fds.count
+        var pidIndex: [pid_t: Int] = [:]
+        for (i, p) in procs.enumerated() { pidIndex[p.pid] = i }
+        var exited = 0
+        let deadline = startNs + UInt64(scenario.timeoutNs)
+        var timedOut = false
+        var interrupted: Int32 = 0
+        var termSentAt: UInt64?
+        var killed = false
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var pids = procs.map(\.pid)
+
+        func reapSome() {
+            while true {
+                var status: Int32 = 0
+                let pid = waitpid(-1, &status, WNOHANG | WUNTRACED)
+                if pid < 0, errno == EINTR { continue }
+                guard pid > 0 else { return }
+                guard let i = pidIndex[pid] else { continue }  // an orphan of the program: reaped, nothing to record
+                if (status & 0xff) == 0x7f { continue }  // stopped for a fault: still running
+                if procs[i].status == nil {
+                    procs[i].status = status
+                    procs[i].exitNs = MonotonicClock.now()
+                    exited += 1
+                }
+            }
+        }
+
+        while true {
+            let now = MonotonicClock.now()
+            if interrupted == 0, tr_interrupted() != 0 { interrupted = tr_interrupted() }
+            if termSentAt == nil, now >= deadline || interrupted != 0 || collect.overflowed {
+                timedOut = now >= deadline && interrupted == 0
+                ProcessTree.signalAll(group: group, SIGTERM)
+                ProcessTree.signalAll(group: group, SIGCONT)  // a stopped process must wake to die
+                termSentAt = now
+            }
+            if let sent = termSentAt {
+                if !killed, now >= sent + TrialRunner.termGraceNs {
+                    ProcessTree.signalAll(group: group, SIGKILL)
+                    killed = true
+                }
+                if now >= sent + TrialRunner.termGraceNs + 1_000_000_000 { break }  // drain no longer
+            } else if injector.isActive {
+                for buyer in injector.resumeDue(now: now, lastTask: { collect.lastTask[$0] }) where pids[buyer] > 0 {
+                    kill(pids[buyer], SIGCONT)
+                }
+            }
+            reapSome()
+            if open == 0 && exited == procCount { break }
+            var wakeAt = termSentAt.map { killed ? $0 + TrialRunner.termGraceNs + 1_000_000_000 : $0 + TrialRunner.termGraceNs } ?? deadline
+            if injector.isActive, termSentAt == nil { wakeAt = min(wakeAt, injector.nextWake(now: now)) }
+            // Exits do not wake poll: look again soon while processes run.
+            let cap: UInt64 = open == 0 ? 1_000_000 : 20_000_000
+            let waitMs = wakeAt > now ? Int32(min((min(wakeAt - now, cap) + 999_999) / 1_000_000, 1000)) : 0
+            let ready = pollSet.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), waitMs) }
+            guard ready > 0 else { continue }
+            for i in 0..<pollSet.count where pollSet[i].fd >= 0 && pollSet[i].revents != 0 {
+                let p = i / 3
+                let stream = Stream(rawValue: i % 3)!
+                let arrived = MonotonicClock.now()
+                var eof = false
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(pollSet[i].fd, $0.baseAddress, $0.count) }
+                    if n > 0 {
+                        buffer.withUnsafeBytes { raw in
+                            collect.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n]), slot: i, proc: p, stream: stream, at: arrived,
+                                         procs: &procs, injector: &injector, pids: pids)
+                        }
+                        if n < buffer.count { break }
+                        continue
+                    }
+                    if n < 0, errno == EINTR { continue }
+                    if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
+                    eof = true
+                    break
+                }
+                if eof {
+                    collect.finish(slot: i, proc: p, stream: stream, at: arrived, procs: &procs, injector: &injector, pids: pids)
+                    close(pollSet[i].fd)
+                    pollSet[i].fd = -1
+                    open -= 1
+                }
+            }
+            pids = procs.map(\.pid)
+        }
+        for i in 0..<pollSet.count where pollSet[i].fd >= 0 {
+            collect.finish(slot: i, proc: i / 3, stream: Stream(rawValue: i % 3)!, at: MonotonicClock.now(),
+                           procs: &procs, injector: &injector, pids: pids)
+            close(pollSet[i].fd)
+        }
+        // Nothing outlives the trial: whatever the program left running is killed and reaped.
+        ProcessTree.killAndReapAll { pid, status in
+            if let i = pidIndex[pid], procs[i].status == nil {
+                procs[i].status = status
+                procs[i].exitNs = MonotonicClock.now()
+            }
+        }
+        let endNs = MonotonicClock.now()
+        for p in 0..<procCount { collect.flushOutput(proc: p, procs: &procs, final: true) }
+        if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
+
+        let procExits = procs.map { p -> BuyerExit in
+            guard let status = p.status else { return .unknown }
+            let signal = status & 0x7f
+            return signal == 0 ? .exited(code: (status >> 8) & 0xff) : .signaled(signal: signal)
+        }
+        let exits = perBuyer ? procExits : [BuyerExit](repeating: procExits[0], count: count)
+        let exitNs = (0..<count).map { b -> UInt64 in
+            let p = procs[perBuyer ? b : 0]
+            return p.status == nil ? endNs : p.exitNs
+        }
+        var all = collect.events + injector.events
+        Self.closeOpenTasks(&all, count: count, wants: scenario.buyers.wants, exits: exits, exitNs: exitNs,
+                            timedOut: timedOut, killed: injector.killed)
+        // `done` at exit, recorded by the runner, so a minimal program sends only what it did.
+        var lastTask = [Int](repeating: 0, count: count)
+        for e in all where e.buyer < count { lastTask[e.buyer] = max(lastTask[e.buyer], min(e.task, scenario.buyers.wants - 1)) }
+        for b in 0..<count where exits[b] != .unknown && !injector.killed.contains(b) {
+            all.append(Event(tNs: exitNs[b], buyer: b, task: lastTask[b], kind: .done))
+        }
+        let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
+        let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
+        var gaps: [Incompleteness] = []
+        if collect.malformed > 0 { gaps.append(.malformed(records: collect.malformed)) }
+        if collect.overflowed { gaps.append(.overflow(limit: collect.limit)) }
+        if collect.unattributed > 0 { gaps.append(.unattributed(lines: collect.unattributed)) }
+        var history = TrialHistory(
+            trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
+            events: sorted, exits: exits, timedOut: timedOut, finalRead: finalRead,
+            startNs: startNs, durationNs: endNs - startNs, lockLabel: "the program's own lock", incomplete: gaps)
+        history.output = collect.output
+        history.outputDropped = collect.outputDropped
+        history.program = program.mode.rawValue
+        return history
+    }
+
+    /// Stops and reaps what was started before a setup failure.
+    private func abandon(procs: [Proc], fds: [Int32], group: pid_t, barrier: [Int32]) {
+        close(barrier[0]); close(barrier[1])
+        for fd in fds where fd >= 0 { close(fd) }
+        if group != 0 { killpg(group, SIGKILL) }
+        for p in procs where p.pid > 0 { var status: Int32 = 0; waitpid(p.pid, &status, 0) }
+    }
+
+    /// Gives every task a buyer left without an outcome an `error`: `exit status` when its
+    /// process exited non-zero on its own, `killed` for a fault's victim, `timeout` at the timeout.
+    package static func closeOpenTasks(_ events: inout [Event], count: Int, wants: Int, exits: [BuyerExit], exitNs: [UInt64],
+                                       timedOut: Bool, killed: Set<Int>) {
+        var closed = [Set<Int>](repeating: [], count: count)
+        var stopped = [Bool](repeating: false, count: count)
+        for e in events where e.buyer < count {
+            if e.kind.isOutcome { closed[e.buyer].insert(e.task) }
+            if e.kind == .soldOut { stopped[e.buyer] = true }
+        }
+        for b in 0..<count where !exits[b].isCleanExit && !stopped[b] {
+            let reason: ErrorReason
+            var value: Int64 = 0
+            if killed.contains(b) {
+                reason = .killed
+            } else if timedOut {
+                reason = .timeout
+            } else {
+                reason = .exitStatus
+                switch exits[b] {
+                case .exited(let code): value = Int64(code)
+                case .signaled(let signal): value = 128 + Int64(signal)
+                case .unknown: value = -1
+                }
+            }
+            for task in 0..<wants where !closed[b].contains(task) {
+                events.append(Event(tNs: exitNs[b], buyer: b, task: task, kind: .error, value: value, aux: reason.rawValue))
+            }
+        }
+    }
+
+    /// Reads lines off the pipes and turns them into events and kept output.
+    private struct Collector {
+        let trial: ProgramTrial
+        let count: Int
+        let perBuyer: Bool
+        let byName: [String: Int]
+        let limit: Int
+        let patterns: LinePatterns
+        var events: [Event] = []
+        var malformed = 0
+        var unattributed = 0
+        var overflowed = false
+        var output: [OutputLine] = []
+        var outputDropped = 0
+        /// Per buyer: outcomes seen (the next implicit task), and the last task reported.
+        var outcomes: [Int]
+        var lastTask: [Int]
+        /// Per pipe: the line read so far.
+        var partial: [Int: [UInt8]] = [:]
+
+        init(trial: ProgramTrial, count: Int, perBuyer: Bool, byName: [String: Int], limit: Int, patterns: LinePatterns) {
+            self.trial = trial
+            self.count = count
+            self.perBuyer = perBuyer
+            self.byName = byName
+            self.limit = limit
+            self.patterns = patterns
+            outcomes = [Int](repeating: 0, count: count)
+            lastTask = [Int](repeating: 0, count: count)
+            events.reserveCapacity(min(limit, 1 << 16))
+        }
+
+        mutating func feed(_ bytes: UnsafeRawBufferPointer, slot: Int, proc: Int, stream: Stream, at now: UInt64,
+                           procs: inout [Proc], injector: inout FaultInjector, pids: [pid_t]) {
+            var start = 0
+            var carry = partial.removeValue(forKey: slot) ?? []
+            for i in 0..<bytes.count where bytes[i] == 0x0a {
+                if carry.isEmpty {
+                    line(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), proc: proc, stream: stream, at: now,
+                         procs: &procs, injector: &injector, pids: pids)
+                } else {
+                    carry.append(contentsOf: bytes[start..<i])
+                    carry.withUnsafeBytes { line($0, proc: proc, stream: stream, at: now, procs: &procs, injector: &injector, pids: pids) }
+                    carry.removeAll(keepingCapacity: true)
+                }
+                start = i + 1
+            }
+            if start < bytes.count { carry.append(contentsOf: bytes[start...]) }
+            while carry.count >= ProgramTrial.maxLine {
+                carry.withUnsafeBytes { raw in
+                    line(UnsafeRawBufferPointer(rebasing: raw[0..<ProgramTrial.maxLine]), proc: proc, stream: stream, at: now,
+                         procs: &procs, injector: &injector, pids: pids)
+                }
+                carry.removeFirst(ProgramTrial.maxLine)
+            }
+            if !carry.isEmpty { partial[slot] = carry }
+        }
+
+        /// EOF on a pipe: a last line without its newline still counts.
+        mutating func finish(slot: Int, proc: Int, stream: Stream, at now: UInt64, procs: inout [Proc],
+                             injector: inout FaultInjector, pids: [pid_t]) {
+            guard let carry = partial.removeValue(forKey: slot), !carry.isEmpty else { return }
+            carry.withUnsafeBytes { line($0, proc: proc, stream: stream, at: now, procs: &procs, injector: &injector, pids: pids) }
+        }
+
+        private mutating func line(_ raw: UnsafeRawBufferPointer, proc: Int, stream: Stream, at now: UInt64,
+                                   procs: inout [Proc], injector: inout FaultInjector, pids: [pid_t]) {
+            var bytes = UnsafeRawBufferPointer(rebasing: raw[...])
+            if let last = bytes.last, last == 0x0d { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
+            switch stream {
+            case .events:
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                guard let parsed = ProtocolLine.parse(bytes.bindMemory(to: UInt8.self)) else { malformed += 1; return }
+                if parsed.kind == .start, parsed.buyer == nil, !procs[proc].sawExecStart {
+                    // The runner's own child wrote this just before exec.
+                    procs[proc].sawExecStart = true
+                    if perBuyer {
+                        add(.start, buyer: proc, task: 0, value: 0, aux: 0, at: now, injector: &injector, pids: pids)
+                    } else {
+                        for b in 0..<count { add(.start, buyer: b, task: 0, value: 0, aux: 0, at: now, injector: &injector, pids: pids) }
+                    }
+                    return
+                }
+                var aux: Int32 = 0
+                if parsed.kind == .error {
+                    aux = (parsed.reason.flatMap { r in ErrorReason.allCases.first { $0.name == r } } ?? .program).rawValue
+                }
+                event(parsed.kind, value: parsed.value, task: parsed.task.map { $0 - 1 }, name: parsed.buyer, proc: proc,
+                      aux: aux, at: now, injector: &injector, pids: pids)
+            case .stdout, .stderr:
+                let text = String(decoding: bytes, as: UTF8.self)
+                keep(text, bytes: bytes.count, proc: proc, stream: stream, at: now, procs: &procs)
+                guard !patterns.isEmpty, let m = patterns.match(text) else { return }
+                event(m.kind, value: m.value, task: nil, name: m.buyer, proc: proc,
+                      aux: m.kind == .error ? ErrorReason.program.rawValue : 0, at: now, injector: &injector, pids: pids)
+            }
+        }
+
+        /// One event of buyer `proc` (per-buyer mode) or of the buyer `name` names (program mode).
+        private mutating func event(_ kind: EventKind, value: Int64, task explicit: Int?, name: String?, proc: Int, aux: Int32,
+                                    at now: UInt64, injector: inout FaultInjector, pids: [pid_t]) {
+            var buyer: Int?
+            if perBuyer {
+                buyer = proc
+            } else if let name {
+                buyer = byName[name] ?? Int(name).flatMap { $0 >= 1 && $0 <= count ? $0 - 1 : nil }
+            }
+            guard let buyer else {
+                // Counts toward totals as a task of its own; per-task invariants cannot judge it.
+                unattributed += 1
+                add(kind, buyer: count + unattributed - 1, task: 0, value: value, aux: aux, at: now, injector: &injector, pids: pids)
+                return
+            }
+            let task: Int
+            if let explicit {
+                task = explicit
+                if kind.isOutcome { outcomes[buyer] = max(outcomes[buyer], task + 1) }
+            } else if kind == .lockReleased || kind == .done {
+                task = max(outcomes[buyer] - 1, 0)
+            } else {
+                task = outcomes[buyer]
+                if kind.isOutcome { outcomes[buyer] += 1 }
+            }
+            lastTask[buyer] = task
+            add(kind, buyer: buyer, task: task, value: value, aux: aux, at: now, injector: &injector, pids: pids)
+        }
+
+        private mutating func add(_ kind: EventKind, buyer: Int, task: Int, value: Int64, aux: Int32, at now: UInt64,
+                                  injector: inout FaultInjector, pids: [pid_t]) {
+            guard events.count < limit else { overflowed = true; return }
+            let e = Event(tNs: now, buyer: buyer, task: task, kind: kind, value: value, aux: aux)
+            events.append(e)
+            // A fault at this step: stop the buyer now (it has run on since writing the line;
+            // exact stops need the gate), then kill it or resume it after the stall.
+            if perBuyer, buyer < count, injector.plan[buyer]?[kind] != nil, pids[buyer] > 0 {
+                kill(pids[buyer], SIGSTOP)
+                switch injector.stopped(buyer: buyer, last: e, now: now) {
+                case .kill: kill(pids[buyer], SIGKILL)
+                case .resume: kill(pids[buyer], SIGCONT)
+                case .hold: break
+                }
+            }
+        }
+
+        /// Output: into the history (bounded) and into `buyer-N.out` (1 MiB, then counted).
+        private mutating func keep(_ text: String, bytes: Int, proc: Int, stream: Stream, at now: UInt64, procs: inout [Proc]) {
+            if output.count < ProgramTrial.maxKeptLines {
+                output.append(OutputLine(tNs: now, buyer: perBuyer ? proc : nil, stream: stream == .stderr ? .stderr : .stdout, text: text))
+            } else {
+                outputDropped += 1
+            }
+            if procs[proc].fileBytes + bytes + 1 <= ProgramConfig.outputLimitBytes {
+                procs[proc].fileBytes += bytes + 1
+                procs[proc].pending.append(contentsOf: text.utf8)
+                procs[proc].pending.append(0x0a)
+                if procs[proc].pending.count >= 64 * 1024 { flushOutput(proc: proc, procs: &procs, final: false) }
+            } else {
+                procs[proc].droppedBytes += bytes + 1
+            }
+        }
+
+        func flushOutput(proc: Int, procs: inout [Proc], final: Bool) {
+            if final, procs[proc].droppedBytes > 0 {
+                procs[proc].pending.append(contentsOf: "[ticketrush: output past \(ProgramConfig.outputLimitBytes) bytes: \(procs[proc].droppedBytes) more bytes dropped]\n".utf8)
+                procs[proc].droppedBytes = 0
+            }
+            guard !procs[proc].pending.isEmpty else { return }
+            let name = perBuyer ? "buyer-\(proc + 1).out" : "program.out"
+            let fd = open("\(trial.folder)/\(name)", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                procs[proc].pending.withUnsafeBytes { raw in
+                    var off = 0
+                    while off < raw.count {
+                        let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                        if n < 0, errno == EINTR { continue }
+                        if n <= 0 { break }
+                        off += n
+                    }
+                }
+                close(fd)
+            }
+            procs[proc].pending.removeAll(keepingCapacity: !final)
+        }
+    }
+}
