@@ -32,8 +32,10 @@ final class PageDropTests: XCTestCase {
 
         let dropped = PageDrop.drop(from: raw, to: raw + pages * page)
         guard dropped >= 0, PageDrop.isPresent(raw) != nil else { throw XCTSkip("no /proc/self/pagemap here") }
-        XCTAssertEqual(dropped, 3, "the three pages read and never written")
-        XCTAssertEqual(PageDrop.isPresent(raw), false)
+        // Pages 0, 2 and 4 were read; page 5 may be present too (the kernel maps neighbouring
+        // page-cache pages on a fault); the written pages 1 and 3 are never among them.
+        XCTAssertTrue((3...4).contains(dropped), "dropped \(dropped): only pages read and never written")
+        for p in [0, 2, 4, 5] { XCTAssertEqual(PageDrop.isPresent(raw + p * page), false, "page \(p)") }
         XCTAssertEqual(PageDrop.isPresent(raw + page), true, "a written page stays")
         XCTAssertEqual(PageDrop.isPresent(raw + 3 * page), true, "a page written once stays")
 
