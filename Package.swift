@@ -24,17 +24,20 @@ let package = Package(
         .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
         .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
+        // Controlled schedules as pure values: the schedule string and the strategies (no fork).
+        .target(name: "TicketRushSchedule", dependencies: ["TicketRushModel"]),
         // Folders, plan, fork, collect, teardown, reap, workers.
-        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "CTicketRush"]),
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         .executableTarget(
             name: "ticketrush",
-            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports", "TicketRushSchedule",
                            "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
+            "TicketRushSchedule",
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush"]),

@@ -23,6 +23,40 @@ int tr_ofd_lock(int fd, int lock) {
     return rc;
 }
 
+int tr_ofd_trylock(int fd) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int rc;
+    do {
+        rc = fcntl(fd, F_OFD_SETLK, &fl);
+    } while (rc == -1 && errno == EINTR);
+    return rc;
+}
+
+#include <sched.h>
+
+static cpu_set_t tr_saved_mask;
+static int tr_pinned = 0;
+
+int tr_pin_begin(void) {
+    if (sched_getaffinity(0, sizeof tr_saved_mask, &tr_saved_mask) != 0) return -1;
+    int cpu = sched_getcpu();
+    if (cpu < 0) return -1;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) return -1;
+    tr_pinned = 1;
+    return 0;
+}
+
+void tr_pin_end(void) {
+    if (tr_pinned) sched_setaffinity(0, sizeof tr_saved_mask, &tr_saved_mask);
+    tr_pinned = 0;
+}
+
 static volatile sig_atomic_t tr_signal = 0;
 
 static volatile sig_atomic_t tr_signals = 0;

@@ -7,6 +7,7 @@ import TicketRushChild
 import TicketRushChecks
 import TicketRushRunner
 import TicketRushReports
+import TicketRushSchedule
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,6 +52,21 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Run trials in this folder and keep them (default: a temporary folder, removed).")
     var work: String?
+
+    @Option(help: "Override every scenario's schedule strategy: timing, random, pct or exhaustive (docs/schedules.md).")
+    var schedule: String?
+
+    @Option(help: "Replay exactly this controlled schedule (S1.FINGERPRINT.CHOICES) of the one scenario --cell names.")
+    var scheduleReplay: String?
+
+    @Option(help: "Override the buyer count (as a shrunk counterexample's command does).")
+    var buyers: Int?
+
+    @Option(help: "Override the ticket count.")
+    var tickets: Int?
+
+    @Option(help: "Override the tickets each buyer wants.")
+    var wants: Int?
 
     @Flag(help: "Print one human line per event.")
     var transcript = false
@@ -113,6 +129,12 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             scenarios = chosen
+        }
+        do {
+            try applyScheduleOptions(&scenarios)
+        } catch let error as ScheduleOptionError {
+            printError("ticketrush: error: \(error.description)")
+            throw ExitCode(2)
         }
         if let rerunSeeds {
             // The failing cells only, each with the seed it ran with (unless --seed overrides).
@@ -197,6 +219,10 @@ struct RunCommand: ParsableCommand {
                     if unit.trial == nil { progress.finishCell(plan.scenarios[unit.scenario].name) }
                 }
             }
+        } catch RunnerError.schedule(let why) {
+            progress.end()
+            printError("ticketrush: error: \(why)")
+            throw ExitCode(2)
         } catch let error as RunnerError {
             failure = error
         }
@@ -223,6 +249,56 @@ struct RunCommand: ParsableCommand {
         // A shard reports what it alone cannot judge as pending (never failed), so its exit
         // status is its output's: 1 exactly when it printed a failure.
         if status != 0 { throw ExitCode(status) }
+    }
+
+    struct ScheduleOptionError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// --schedule, --schedule-replay and the shape overrides, applied to the chosen scenarios.
+    private func applyScheduleOptions(_ scenarios: inout [Scenario]) throws {
+        var overrides: [String] = []
+        if let buyers {
+            guard buyers >= 1 else { throw ScheduleOptionError(description: "--buyers must be at least 1, got \(buyers)") }
+            overrides += ["--buyers", "\(buyers)"]
+        }
+        if let tickets {
+            guard tickets >= 0 else { throw ScheduleOptionError(description: "--tickets must be at least 0, got \(tickets)") }
+            overrides += ["--tickets", "\(tickets)"]
+        }
+        if let wants {
+            guard wants >= 1 else { throw ScheduleOptionError(description: "--wants must be at least 1, got \(wants)") }
+            overrides += ["--wants", "\(wants)"]
+        }
+        var strategy: ScheduleStrategy?
+        if let schedule {
+            guard let s = ScheduleStrategy(rawValue: schedule) else {
+                throw ScheduleOptionError(description: "--schedule '\(schedule)' is not a strategy: use one of \(ScheduleStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            strategy = s
+        }
+        if scheduleReplay != nil, scenarios.count != 1 {
+            throw ScheduleOptionError(description: "--schedule-replay replays one scenario: name it with --cell (\(scenarios.count) selected)")
+        }
+        for i in scenarios.indices {
+            if let buyers { scenarios[i].buyers.count = buyers }
+            if let tickets { scenarios[i].tickets = tickets }
+            if let wants { scenarios[i].buyers.wants = wants }
+            // A program buyer has no gates: --schedule leaves it under timing.
+            if let strategy, scenarios[i].program == nil { scenarios[i].schedule.strategy = strategy }
+            if scheduleReplay != nil, scenarios[i].program != nil {
+                throw ScheduleOptionError(description: "--schedule-replay: \(scenarios[i].name) runs a program buyer, which has no gates to schedule")
+            }
+            scenarios[i].schedule.overrides = overrides
+            if let text = scheduleReplay {
+                do {
+                    _ = try ScheduleString.parse(text, buyers: scenarios[i].buyers.count)
+                } catch {
+                    throw ScheduleOptionError(description: "--schedule-replay: \(error.description)")
+                }
+                scenarios[i].schedule.replay = text
+            }
+        }
     }
 
     /// The short reason an incomplete run's reports give.

@@ -122,6 +122,10 @@ final class AllocationProbeTests: XCTestCase {
             ("semaphore", "semaphore", "{write: in-place}", ""),
             ("lockfile", "lockfile", "{write: atomic}", ""),
             ("stall", "flock", "{write: atomic}", "faults:\n  - stall: {buyers: [2], at: lock.acquired, for: 50ms}\n"),
+            // Controlled schedules (2 schedules × 4 buyers): gates, try-locks, no delays.
+            ("controlled-flock", "{mode: flock, scope: purchase}", "{write: in-place}", "schedule: {strategy: random, runs: 2, shrink: 0}\n"),
+            ("controlled-optimistic", "{mode: optimistic, scope: purchase}", "{write: atomic}", "schedule: {strategy: random, runs: 2, shrink: 0}\n"),
+            ("controlled-lockfile", "lockfile", "{write: in-place}", "schedule: {strategy: random, runs: 2, shrink: 0}\n"),
         ]
         var buyersSeen = 0
         for (name, lock, storage, extra) in cases {

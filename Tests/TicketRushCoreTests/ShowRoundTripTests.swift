@@ -72,6 +72,10 @@ final class ShowRoundTripTests: XCTestCase {
             faults: []
             invariants: [no-oversell, conservation, one-outcome, no-torn-read, all-finished, no-undersell, no-deadlock]
             expect: {}
+            schedule:
+              strategy: timing
+              depth: 2
+              shrink: 10s
             thresholds: {}
             # seed: not fixed: every run draws a fresh random seed and records it in the report
             ---
@@ -102,6 +106,10 @@ final class ShowRoundTripTests: XCTestCase {
             invariants: [no-oversell, conservation, one-outcome, no-torn-read, all-finished, no-undersell, no-deadlock]
             expect:
               no-undersell: hold
+            schedule:
+              strategy: timing
+              depth: 2
+              shrink: 10s
             thresholds: {}
 
             """)

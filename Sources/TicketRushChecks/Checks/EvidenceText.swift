@@ -63,7 +63,9 @@ public enum EvidenceText {
             }
             return ("\(plural(final, "ticket")) left unsold though demand was \(demand)", details)
         case .deadlock(let timedOut, let duration, let lock, let blocked, let holders, let unfinished):
-            guard timedOut else { return ("finished in \(formatMillis(duration)), before the timeout", []) }
+            guard timedOut || !blocked.isEmpty || !holders.isEmpty || !unfinished.isEmpty else {
+                return ("finished in \(formatMillis(duration)), before the timeout", [])
+            }
             var details: [String] = []
             var holderText: [String] = []
             for holder in holders {
@@ -73,12 +75,13 @@ public enum EvidenceText {
                 case .killed(let ns): state = "killed by a fault at \(formatMillis(ns)) while holding it"
                 case .stalled(let ns): state = "stalled by a fault at \(formatMillis(ns)), still stopped"
                 case .died(let exit): state = "died (\(exit.description)) while holding it"
-                case .running: state = "still running when the trial timed out"
+                case .running: state = timedOut ? "still running when the trial timed out" : "parked, unable to release it"
                 }
                 holderText.append("\(who) (\(state))")
                 details.append("holder: \(who) took \(lock) at \(at(holder.acquired)) and never released it: \(state)")
             }
-            let timeout = "timed out after \(formatMillis(duration))"
+            // Not timed out yet judged: a controlled schedule found no enabled buyer.
+            let timeout = timedOut ? "timed out after \(formatMillis(duration))" : "deadlock detected under control after \(formatMillis(duration)) (no buyer enabled)"
             if blocked.isEmpty {
                 let steps = unfinished.map { "\(name($0.buyer)) after \($0.last?.name ?? "nothing")" }
                 details.append("unfinished: " + listed(steps, limit: 10))

@@ -13,7 +13,7 @@ public struct NoDeadlockChecker: Checker {
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
-        guard h.timedOut else {
+        guard h.timedOut || h.deadlocked else {
             return result(.holds, .deadlock(timedOut: false, durationNs: h.durationNs, lock: h.lockLabel, blocked: [], holders: [], unfinished: []), h)
         }
         var waiting: [Int: Event] = [:], holding: [Int: Event] = [:]
@@ -38,7 +38,7 @@ public struct NoDeadlockChecker: Checker {
         let unfinished = blocked.isEmpty
             ? (0..<h.buyerCount).filter { lastStep[$0]?.kind != .done }.map { Evidence.BuyerStep(buyer: $0, last: lastStep[$0]?.kind) }
             : []
-        let evidence = Evidence.deadlock(timedOut: true, durationNs: h.durationNs, lock: h.lockLabel, blocked: blocked,
+        let evidence = Evidence.deadlock(timedOut: h.timedOut, durationNs: h.durationNs, lock: h.lockLabel, blocked: blocked,
                                          holders: holders, unfinished: unfinished)
         let blamed = (holders.map(\.acquired) + blocked).map(\.ref)
         return result(.violated, evidence, blamed: blamed, h)

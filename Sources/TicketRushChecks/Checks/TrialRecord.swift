@@ -38,6 +38,10 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     /// Optimistic retries (`purchase.retry` events).
     public var retries: Int?
     public var timeline: Timeline?
+    /// Under a controlled schedule: the schedule string that replays this trial.
+    public var schedule: String?
+    /// On a controlled cell's last record: what the exploration covered and found.
+    public var exploration: ScheduleSummary?
 
     public init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
         self.scenario = scenario

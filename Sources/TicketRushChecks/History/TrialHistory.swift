@@ -12,6 +12,9 @@ public struct TrialHistory: Sendable {
     public var exits: [BuyerExit]
     /// True when the runner killed the buyers because the trial ran past its timeout.
     public var timedOut: Bool
+    /// Under a controlled schedule: no buyer was enabled while some were unfinished, so the
+    /// runner ended the trial at once (no timeout needed).
+    public var deadlocked = false
     /// What the runner read from storage after every buyer was reaped.
     public var finalRead: StoreRead
     /// Monotonic time the start barrier opened.

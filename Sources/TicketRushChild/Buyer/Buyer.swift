@@ -36,6 +36,8 @@ package struct Buyer {
     private var expectedVersion: Int?
     /// Optimistic: retries of the current task so far.
     private var retries = 0
+    /// Under a controlled schedule: where the buyer waits for the runner before each visible step.
+    package var gate: Gate?
 
     package init(index: Int, plan: TrialPlan, store: any TicketStore, lock: any BuyerLock, sink: EventSink) {
         self.index = index
@@ -52,6 +54,7 @@ package struct Buyer {
 
     /// Performs one step and moves to the next phase.
     package mutating func step() {
+        gate?.task = task
         switch phase {
         case .starting:
             MonotonicClock.sleep(ns: plan.delayNs(.start, buyer: index, task: 0))
@@ -72,6 +75,7 @@ package struct Buyer {
 
     private mutating func search() -> Phase {
         if plan.scope == .task, let failure = acquire() { return .finishing(failure) }
+        gate?.pass(.read)
         switch store.read() {
         case .count(let count):
             sink.emit(.searchRead, task: task, value: Int64(count))
@@ -88,6 +92,7 @@ package struct Buyer {
 
     private mutating func purchase() -> Phase {
         if plan.scope == .purchase, let failure = acquire() { return .finishing(failure) }
+        gate?.pass(.read)
         switch store.read() {
         case .count(let count) where count > 0:
             sink.emit(.purchaseRead, task: task, value: Int64(count))
@@ -133,6 +138,7 @@ package struct Buyer {
         case .error(let reason, let code): sink.emit(.error, task: task, value: Int64(code), aux: reason.rawValue)
         }
         if holding {
+            gate?.pass(.release)
             _ = lock.release()
             holding = false
             sink.emit(.lockReleased, task: task)
@@ -151,7 +157,8 @@ package struct Buyer {
     private mutating func acquire() -> Outcome? {
         guard plan.lockMode.excludes else { return nil }
         sink.emit(.lockWait, task: task)
-        let code = lock.acquire()
+        let code: Int32
+        if let gate { code = gate.acquire(lock) } else { code = lock.acquire() }
         guard code == 0 || code == EOWNERDEAD else { return .error(.lock, code: code) }
         holding = true
         sink.emit(.lockAcquired, task: task)

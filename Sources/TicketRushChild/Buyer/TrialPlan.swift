@@ -15,6 +15,8 @@ package struct TrialPlan: Sendable {
     package var retries: Int = LockConfig.defaultRetries
     /// Per buyer, the steps after which it stops itself for the runner's fault (first time each).
     package var stops: [Int: [EventKind]] = [:]
+    /// Under a controlled schedule no delay is slept: the schedule replaces them.
+    package var controlled = false
     /// Test hook: counts the child's allocations after the barrier (see `AllocProbe`).
     package var allocProbe: AllocProbe? = nil
 
@@ -42,6 +44,7 @@ package struct TrialPlan: Sendable {
 
     /// Nanoseconds to wait at `slot` of `buyer`'s `task`.
     package func delayNs(_ slot: Slot, buyer: Int, task: Int) -> Int64 {
+        if controlled { return 0 }
         let delay: Delay
         switch slot {
         case .start: delay = delays.start

@@ -10,6 +10,9 @@ package protocol BuyerLock: AnyObject {
     /// Blocks until the lock is held; returns 0, `EOWNERDEAD` when it was taken over
     /// from a holder that died (and is consistent again), or an errno.
     func acquire() -> Int32
+    /// Takes the lock only if it is free now: 0, `EOWNERDEAD` (taken over from a dead
+    /// holder), `EBUSY` when someone holds it, or an errno. Controlled schedules use this.
+    func tryAcquire() -> Int32
     /// Gives the lock up; returns 0 or an errno.
     func release() -> Int32
     /// Writes the purchase, reporting its steps through `report` (`purchase.write` just
@@ -28,6 +31,9 @@ package enum CommitResult: Equatable {
 }
 
 extension BuyerLock {
+    /// Locks that never block (none, optimistic's outer lock) just acquire.
+    package func tryAcquire() -> Int32 { acquire() }
+
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.purchaseWrite)
         return .written(store.write(count: count, pause: pause))

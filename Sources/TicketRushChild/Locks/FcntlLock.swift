@@ -12,6 +12,11 @@ package final class FcntlLock: OwnLockFile, BuyerLock {
         tr_ofd_lock(fd, 1) == 0 ? 0 : errno
     }
 
+    package func tryAcquire() -> Int32 {
+        if tr_ofd_trylock(fd) == 0 { return 0 }
+        return errno == EAGAIN || errno == EACCES ? EBUSY : errno
+    }
+
     package func release() -> Int32 {
         tr_ofd_lock(fd, 0) == 0 ? 0 : errno
     }

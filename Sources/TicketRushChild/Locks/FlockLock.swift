@@ -22,6 +22,14 @@ package final class FlockLock: OwnLockFile, BuyerLock {
         return 0
     }
 
+    package func tryAcquire() -> Int32 {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { return EBUSY }
+            if errno != EINTR { return errno }
+        }
+        return 0
+    }
+
     package func release() -> Int32 {
         flock(fd, LOCK_UN) == 0 ? 0 : errno
     }

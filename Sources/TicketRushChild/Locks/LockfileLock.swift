@@ -64,6 +64,19 @@ package final class LockfileLock: BuyerLock {
         }
     }
 
+    /// One O_CREAT|O_EXCL attempt, no backoff.
+    package func tryAcquire() -> Int32 {
+        while true {
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                close(fd)
+                return 0
+            }
+            if errno == EEXIST { return EBUSY }
+            if errno != EINTR { return errno }
+        }
+    }
+
     package func release() -> Int32 {
         unlink(path) == 0 ? 0 : errno
     }

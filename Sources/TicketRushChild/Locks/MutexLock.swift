@@ -58,6 +58,16 @@ package final class MutexLock: BuyerLock {
         return rc
     }
 
+    package func tryAcquire() -> Int32 {
+        guard let mutex else { return EBADF }
+        let rc = pthread_mutex_trylock(mutex)
+        if rc == EOWNERDEAD {
+            let fixed = pthread_mutex_consistent(mutex)
+            return fixed == 0 ? EOWNERDEAD : fixed
+        }
+        return rc
+    }
+
     package func release() -> Int32 {
         guard let mutex else { return EBADF }
         return pthread_mutex_unlock(mutex)

@@ -10,6 +10,8 @@ import TicketRushModel
 package final class OptimisticLock: BuyerLock {
     /// The brief lock around check-and-write.
     private let commitLock: FlockLock
+    /// Under a controlled schedule: the commit lock, the re-read and the release wait for a grant.
+    package var gate: Gate?
 
     package init(path: String) { commitLock = FlockLock(path: path) }
 
@@ -21,10 +23,12 @@ package final class OptimisticLock: BuyerLock {
 
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.lockWait)
-        let code = commitLock.acquire()
+        let code: Int32
+        if let gate { code = gate.acquire(commitLock) } else { code = commitLock.acquire() }
         if code != 0 { return .written(code) }
         report(.lockAcquired)
         let result = checkAndWrite(store, count: count, expected: expected, report: report, pause: pause)
+        gate?.pass(.release)
         _ = commitLock.release()
         report(.lockReleased)
         return result
@@ -32,6 +36,7 @@ package final class OptimisticLock: BuyerLock {
 
     private func checkAndWrite(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         // Re-read under the lock: only here is the version sure not to move.
+        gate?.pass(.read)
         switch store.read() {
         case .count: break
         case .torn: return .conflict(seen: -1)

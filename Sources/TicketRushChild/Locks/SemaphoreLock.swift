@@ -51,6 +51,15 @@ package final class SemaphoreLock: BuyerLock {
         }
     }
 
+    package func tryAcquire() -> Int32 {
+        guard let sem else { return EBADF }
+        while sem_trywait(sem) != 0 {
+            if errno == EAGAIN { return EBUSY }
+            if errno != EINTR { return errno }
+        }
+        return 0
+    }
+
     package func release() -> Int32 {
         guard let sem else { return EBADF }
         return sem_post(sem) == 0 ? 0 : errno

@@ -18,6 +18,8 @@ package final class JSONFileStore: TicketStore {
     /// The document text a write sends.
     private let text: UnsafeMutableRawBufferPointer
     package private(set) var version = 0
+    /// Under a controlled schedule: the truncate, the write after it and the rename wait for a grant.
+    package var gate: Gate?
 
     /// `tag` makes the temporary file of an atomic write unique to one buyer.
     package init(path: String, mode: WriteMode, tag: Int) {
@@ -80,10 +82,12 @@ package final class JSONFileStore: TicketStore {
         switch mode {
         case .inPlace:
             // open("w"): the file is empty from here until the write lands.
+            gate?.pass(.truncate)
             let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
             guard fd >= 0 else { return errno }
             defer { close(fd) }
             pause()
+            gate?.pass(.write)
             return Self.writeAll(fd, bytes)
         case .atomic:
             let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -91,6 +95,7 @@ package final class JSONFileStore: TicketStore {
             var code = Self.writeAll(fd, bytes)
             if code == 0, fsync(fd) != 0 { code = errno }
             close(fd)
+            if code == 0 { gate?.pass(.publish) }
             if code == 0, rename(tempPath, path) != 0 { code = errno }
             if code != 0 { unlink(tempPath) }
             return code

@@ -2,7 +2,7 @@ import TicketRushModel
 /// The `faults:` list of the format: its shape, the checks that span keys, and the model.
 package enum FaultSchema {
     /// Steps a fault may name in `at`: those a buyer reports.
-    package static let steps = EventKind.allCases.filter(\.isBuyerStep).map(\.name)
+    package static let steps = EventKind.allCases.filter { $0.isBuyerStep && !$0.isGate }.map(\.name)
 
     package static func fields(stall: Bool) -> [Field] {
         var fields = [

@@ -97,6 +97,7 @@ public enum ScenarioSchema {
               default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
+        ScheduleSchema.field,
         Field("thresholds", .keyed(keys: Threshold.Metric.allCases.map(\.rawValue), value: .text(nonEmpty: true)),
               default: .object(Dictionary(uniqueKeysWithValues: Threshold.defaultThresholds.map { ($0.metric.rawValue, ConfigValue.text($0.condition)) })),
               "per metric, a comparison the cell's measured value must meet, each an expectation: \"< 50ms\" for durations (latency.p50/p90/p99/max, lock.wait.p95), \"> 100\" for numbers (purchases_per_second, retries_per_purchase)"),
@@ -142,6 +143,7 @@ extension ScenarioSchema {
             faults: try FaultSchema.build(d),
             origin: d.origin)
         scenario.stopRule = rule
+        scenario.schedule = try ScheduleSchema.build(d)
         for (key, value) in try d.entries("thresholds") {
             guard let metric = Threshold.Metric(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no metric") }
             switch Threshold.parse(try value.decode(as: String.self), metric: metric) {
@@ -171,6 +173,7 @@ extension ScenarioSchema {
             }
         }
         out += ProgramSchema.check(value, locations: locations, path: path)
+        out += ScheduleSchema.check(value, locations: locations, path: path)
         guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
         let judged = Set(list.compactMap(\.text))
         for key in expect.keys.sorted() where !judged.contains(key) {

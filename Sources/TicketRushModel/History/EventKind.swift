@@ -38,6 +38,12 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     case faultStall = 17
     /// Written by the runner: it let a stalled buyer continue (SIGCONT).
     case faultResume = 18
+    /// Controlled schedules: the buyer is parked before a visible step and waits for the
+    /// runner's grant; value = the `GateOp` code, aux = the retry number at that step.
+    case gate = 19
+    /// Controlled schedules: the try-lock after an `acquire` grant found the lock busy
+    /// (the runner's lock model disagreed with the kernel); the buyer parks again.
+    case gateBlocked = 20
 
     /// The name in logs, JSON Lines and `at:` fields.
     public var name: String {
@@ -60,6 +66,8 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
         case .faultKill: return "fault.kill"
         case .faultStall: return "fault.stall"
         case .faultResume: return "fault.resume"
+        case .gate: return "gate"
+        case .gateBlocked: return "gate.blocked"
         }
     }
 
@@ -74,6 +82,9 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
 
     /// Reported by a buyer (not written by the runner): the steps a fault's `at` can name.
     public var isBuyerStep: Bool { self != .faultKill && self != .faultStall && self != .faultResume }
+
+    /// A scheduling point under a controlled schedule, not a step of the purchase: faults cannot name it.
+    public var isGate: Bool { self == .gate || self == .gateBlocked }
 
     /// A read the buyer could not parse.
     public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }

@@ -22,6 +22,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var cell: SweepCell? = nil
     /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
     public var stopRule: StopRule? = nil
+    /// `schedule:`: real timing (default) or a controlled interleaving (docs/schedules.md).
+    public var schedule: ScheduleConfig = Scenario.defaultSchedule
     /// `thresholds:`: gates on the cell's measured numbers, each an expectation.
     public var thresholds: [Threshold] = Threshold.defaultThresholds
     /// Where each expectation is written (`expect.no-oversell`, `thresholds.latency.p99`),
@@ -40,6 +42,7 @@ public struct Scenario: Sendable, Codable, Equatable {
     public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
     public static let defaultExpect: [Invariant: Expectation] = [:]
+    public static let defaultSchedule = ScheduleConfig.timing
 
     public init(
         name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,
@@ -258,11 +261,11 @@ extension Delay {
 extension Scenario {
     private enum CodingKeys: String, CodingKey {
         case name, description, tickets, buyers, delays, timeScale, storage, lock, trials, seed, timeoutNs, invariants, expect
-        case faults, origin, cell, stopRule, thresholds, expectationOrigins
+        case faults, origin, cell, stopRule, thresholds, expectationOrigins, schedule
     }
 
-    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`)
-    /// read as their defaults when absent.
+    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`,
+    /// `schedule`) read as their defaults when absent.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -278,6 +281,7 @@ extension Scenario {
         stopRule = try c.decodeIfPresent(StopRule.self, forKey: .stopRule)
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? Threshold.defaultThresholds
         expectationOrigins = try c.decodeIfPresent(KeyLocations.self, forKey: .expectationOrigins) ?? KeyLocations()
+        schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? Scenario.defaultSchedule
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -301,6 +305,8 @@ extension Scenario {
         try c.encodeIfPresent(stopRule, forKey: .stopRule)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encode(expectationOrigins, forKey: .expectationOrigins)
+        // Timing (the default) is left out, so a timing run's trials.json reads as before.
+        if schedule != Scenario.defaultSchedule { try c.encode(schedule, forKey: .schedule) }
     }
 }
 

@@ -17,8 +17,9 @@ public enum CellSummary {
             // Unmet expectations print their own rerun line (TerminalSummary.details).
             // The cell passed, so what its first non-holding trial shows was expected.
             let what = first.results.contains { $0.verdict == .violated } ? "expected violation seen" : "first unknown verdict"
-            out.append("    \(what) in trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial))")
+            out.append("    \(what) in trial \(first.trial + 1): rerun: \(Rerun.command(c.report.scenario, seed: c.record.seed, trial: first.trial, schedule: first.schedule))")
         }
+        out += c.report.explorationLines.map { "    " + $0 }
         var speed = "    \(fixed(c.throughput, places: 1)) purchases/s"
         if let l = c.latency {
             speed += "  latency p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms"

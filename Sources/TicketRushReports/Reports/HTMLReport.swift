@@ -73,6 +73,13 @@ public enum HTMLReport {
                     : "<section class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
             }
         }
+        let controlled = cells.filter { $0.report.exploration != nil }
+        if !controlled.isEmpty {
+            out += "<h2>Controlled schedules: coverage and shrunk stories</h2>\n"
+            for c in controlled {
+                out += "<h3>\(escape(c.record.name))</h3>\n<pre>" + escape(c.report.explorationLines.joined(separator: "\n")) + "</pre>\n"
+            }
+        }
         out += script
         out += "</body></html>\n"
         return out
@@ -371,7 +378,7 @@ public enum HTMLReport {
                 bars[b].append(Bar(start: at, end: at, kind: "kill"))
             case .faultStall: open[b, default: [:]]["stall"] = at
             case .faultResume: close(b, "stall", at)
-            case .lockRecovered: break
+            case .lockRecovered, .gate, .gateBlocked: break
             }
         }
         return (bars, marks)
@@ -387,7 +394,7 @@ public enum HTMLReport {
         let h = top + Double(shown) * lane + 30
         func x(_ ns: Int64) -> Double { labelW + plotW * Double(max(0, ns)) / Double(endNs) }
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
-        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial)))</code></p>\n"
+        var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
         let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3", "stall": "#bbb"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"

@@ -53,7 +53,7 @@ public enum JUnitReport {
             switch inv.status {
             case .met:
                 w.open("testcase", attrs)
-                let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial))\n" } ?? ""
+                let rerun = inv.first.map { "first counterexample: trial \($0.trial + 1): rerun: \(Rerun.command(s, seed: r.seed, trial: $0.trial, schedule: r.schedule(ofTrial: $0.trial)))\n" } ?? ""
                 w.element("system-out", body: "expect \(inv.expectation.rawValue): \(inv.summary)\n" + rerun)
                 w.close("testcase")
             case .pending:
@@ -103,6 +103,19 @@ public enum JUnitReport {
             + (s.cell.map { [("cell", $0.label)] } ?? [])
             + s.faults.enumerated().map { ("faults[\($0.offset)]", $0.element.summary) }
             + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])
+            + scheduleProperties(r)
+    }
+
+    /// A controlled cell's strategy and coverage.
+    package static func scheduleProperties(_ r: ScenarioReport) -> [(String, String)] {
+        guard let x = r.exploration else { return [] }
+        var out = [("schedule.strategy", x.strategy), ("schedule.runs", "\(x.runs)"), ("schedule.violating", "\(x.violating)"),
+                   ("schedule.coverage", x.statement)]
+        if let complete = x.complete { out.append(("schedule.complete", "\(complete)")) }
+        if x.abandoned > 0 { out.append(("schedule.abandoned", "\(x.abandoned)")) }
+        if let p = x.pctBound { out.append(("schedule.pct_bound", "\(p)")) }
+        if let replay = x.replay { out.append(("schedule.counterexample", replay)) }
+        return out
     }
 
     /// The failure body: the counterexample with its facts and how to rerun that trial.
@@ -114,16 +127,17 @@ public enum JUnitReport {
             if label == "worst", e.trial == inv.first?.trial { continue }
             lines.append("\(label) counterexample: trial \(e.trial + 1) (trial seed \(e.seed)): \(e.result.summary)")
             lines += e.result.details.map { "  \($0)" }
-            lines.append("  rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
+            lines.append("  rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial)))")
         }
+        lines += r.explorationLines
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// One line per trial, for `<system-out>`.
     package static func trialLines(_ r: ScenarioReport) -> String {
-        r.trials.map { t in
+        r.explorationLines.map { $0 + "\n" }.joined() + r.trials.map { t in
             let verdicts = t.results.filter { $0.verdict != .holds }.map { "\($0.invariant.rawValue)=\($0.verdict.rawValue)" }
-            return "trial \(t.trial + 1) seed \(t.seed): sold \(t.sold)/\(r.scenario.tickets), final \(describe(t.finalRead)), "
+            return "trial \(t.trial + 1)\(t.schedule.map { " schedule \($0)" } ?? "") seed \(t.seed): sold \(t.sold)/\(r.scenario.tickets), final \(describe(t.finalRead)), "
                 + "torn reads \(t.tornReads), \(formatMillis(t.durationNs))\(t.timedOut ? ", TIMED OUT" : "")"
                 + (verdicts.isEmpty ? "" : "; " + verdicts.joined(separator: " "))
         }.joined(separator: "\n") + "\n"

@@ -3,8 +3,16 @@ import TicketRushChecks
 /// The exact command that reruns one trial alone: the same cell, trial index and scenario
 /// seed give the same trial seed and delays (docs/results.md).
 public enum Rerun {
-    public static func command(_ scenario: Scenario, seed: UInt64, trial: Int) -> String {
-        "ticketrush run \(shellQuoted(scenario.origin?.path ?? "FILE")) --cell \(shellQuoted(scenario.name)) --trial \(trial + 1) --seed \(seed)"
+    /// Under a controlled schedule the trial's `schedule` string replays it exactly instead.
+    public static func command(_ scenario: Scenario, seed: UInt64, trial: Int, schedule: String? = nil) -> String {
+        if let schedule { return replay(scenario, schedule: schedule) }
+        return "ticketrush run \(shellQuoted(scenario.origin?.path ?? "FILE")) --cell \(shellQuoted(scenario.name)) --trial \(trial + 1) --seed \(seed)"
+    }
+
+    /// `ticketrush run FILE --cell C [overrides] --schedule-replay 'STRING'`.
+    public static func replay(_ scenario: Scenario, schedule: String) -> String {
+        (["ticketrush", "run", shellQuoted(scenario.origin?.path ?? "FILE"), "--cell", shellQuoted(scenario.name)]
+            + scenario.schedule.overrides + ["--schedule-replay", "'\(schedule)'"]).joined(separator: " ")
     }
 
     /// The text as one shell word: bare when it is plainly safe, else in single quotes.

@@ -10,7 +10,7 @@ public enum ResultsCSV {
         for c in cells { for p in c.record.parameters ?? [] where !parameters.contains(p.path) { parameters.append(p.path) } }
         let invariants = Invariant.allCases.map(\.rawValue)
         let header = ["scenario", "cell"] + parameters + ["trial", "seed", "tickets", "buyers", "sold", "final_count"]
-            + invariants + ["torn_reads", "timed_out", "duration_ms", "purchases_per_s", "latency_p50_ms", "latency_max_ms",
+            + invariants + ["torn_reads", "timed_out", "schedule", "coverage", "duration_ms", "purchases_per_s", "latency_p50_ms", "latency_max_ms",
                             "lock_wait_ms", "lock_hold_ms"]
         var lines = [header.map(field).joined(separator: ",")]
         for c in cells {
@@ -23,7 +23,7 @@ public enum ResultsCSV {
                 row += ["\(t.trial + 1)", "\(t.seed)", "\(c.record.scenario.tickets)", "\(c.record.scenario.buyers.count)", "\(t.sold)",
                         { if case .count(let n) = t.finalRead { return String(n) } else { return "" } }()]
                 row += invariants.map { verdicts[$0] ?? "" }
-                row += ["\(t.tornReads)", t.timedOut ? "true" : "false", millis(t.durationNs),
+                row += ["\(t.tornReads)", t.timedOut ? "true" : "false", t.schedule ?? "", t.exploration?.statement ?? "", millis(t.durationNs),
                         t.durationNs == 0 ? "0" : fixed(Double(t.sold) / (Double(t.durationNs) / 1e9), places: 1),
                         latency.map { millis($0.p50) } ?? "", latency.map { millis($0.max) } ?? "",
                         millis(t.lockWaitNs), millis(t.lockHoldNs)]

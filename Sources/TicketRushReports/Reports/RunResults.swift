@@ -196,7 +196,8 @@ public struct RunResults: Codable, Sendable {
             var doubled: [Int] = []
             for (a, b) in zip(seen, seen.dropFirst()) where a == b { doubled.append(a) }
             if let d = doubled.first { throw MergeError(description: "trial \(d + 1) of \(cell.name) appears in two inputs") }
-            let expected = cell.scenario.stopRule == nil ? cell.trials : max(seen.count, 1)
+            // A controlled cell runs as many schedules as its strategy finds (exhaustive: up to a cap).
+            let expected = cell.scenario.stopRule == nil && !cell.scenario.schedule.isControlled ? cell.trials : max(seen.count, 1)
             let missing = Set(0..<expected).subtracting(seen).sorted()
             if !missing.isEmpty {
                 let list = missing.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 10 ? ", …" : "")

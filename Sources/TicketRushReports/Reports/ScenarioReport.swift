@@ -26,4 +26,24 @@ public struct ScenarioReport: Sendable {
         if s.contains(.undetermined) { return "UNKNOWN" }
         return s.contains(.pending) ? "PENDING" : "PASS"
     }
+
+    /// The schedule string of a controlled trial (nil under timing).
+    public func schedule(ofTrial trial: Int) -> String? { trials.first { $0.trial == trial }?.schedule }
+
+    /// Under a controlled schedule: what the exploration covered and found.
+    public var exploration: ScheduleSummary? { trials.last { $0.exploration != nil }?.exploration }
+
+    /// The coverage, the counterexample's replay command and the shrunk story, as lines.
+    public var explorationLines: [String] {
+        guard let x = exploration else { return [] }
+        var out = [x.statement]
+        if x.complete == true, invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 }) {
+            out.append("holds means: in every interleaving of the bounded space at gate granularity (try-lock model)")
+        }
+        if let command = x.replayCommand { out.append("counterexample: \(command)") }
+        if let shrunk = x.shrunk { out.append("shrunk to \(shrunk):") }
+        out += x.story ?? []
+        if let command = x.shrunkCommand { out.append("replay the shrunk story: \(command)") }
+        return out
+    }
 }

@@ -49,11 +49,26 @@ public enum SummaryJSON {
                 + "\"censored_wait_total\": \(millis(c.censoredWaitsNs.reduce(0, +))), \"wait_p95\": \(c.lockWait.map { millis($0.p95) } ?? "null"), \"wait_total\": \(millis(c.lockWaitNs)), \"hold_total\": \(millis(c.lockHoldNs)), "
                 + "\"wait_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockWaitNs / UInt64(c.lockAcquisitions))), "
                 + "\"hold_mean\": \(c.lockAcquisitions == 0 ? "null" : millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))}"),
+            ("schedule", c.report.exploration.map(schedule) ?? "null"),
             ("first_failing_trial", c.trials.first(where: \.failed).map { "\($0.trial + 1)" } ?? "null"),
             ("invariants", "[\n" + r.invariants.map { invariant($0, r) }.joined(separator: ",\n") + "\n      ]"),
             ("thresholds", r.thresholds.isEmpty ? "[]" : "[\n" + r.thresholds.map(threshold).joined(separator: ",\n") + "\n      ]"),
         ]
         return "    {\n" + f.map { "      \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n    }"
+    }
+
+    /// A controlled cell: strategy, coverage, the counterexample and its shrunk story.
+    private static func schedule(_ x: ScheduleSummary) -> String {
+        var f: [(String, String)] = [
+            ("strategy", jsonString(x.strategy)), ("runs", "\(x.runs)"), ("abandoned", "\(x.abandoned)"),
+            ("complete", x.complete.map { "\($0)" } ?? "null"), ("violating", "\(x.violating)"),
+            ("coverage", jsonString(x.statement)), ("pct_bound", x.pctBound.map(number) ?? "null"),
+            ("counterexample", x.replay.map(jsonString) ?? "null"), ("replay", x.replayCommand.map(jsonString) ?? "null"),
+            ("shrunk", x.shrunk.map(jsonString) ?? "null"), ("shrunk_replay", x.shrunkCommand.map(jsonString) ?? "null"),
+            ("story", x.story.map { "[" + $0.map(jsonString).joined(separator: ", ") + "]" } ?? "null"),
+        ]
+        f = f.filter { !($0.1 == "null" && ["pct_bound", "shrunk", "shrunk_replay", "story"].contains($0.0)) }
+        return "{" + f.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     private static func invariant(_ i: InvariantReport, _ r: ScenarioReport) -> String {
@@ -65,8 +80,9 @@ public enum SummaryJSON {
             ("statement", jsonString(i.rate.statement())),
         ]
         if let e = i.first {
-            f.append(("first_counterexample", "{\"trial\": \(e.trial + 1), \"seed\": \(e.seed), \"verdict\": \(jsonString(e.result.verdict.rawValue)), "
-                + "\"summary\": \(jsonString(e.result.summary)), \"rerun\": \(jsonString(Rerun.command(r.scenario, seed: r.seed, trial: e.trial)))}"))
+            f.append(("first_counterexample", "{\"trial\": \(e.trial + 1), \"seed\": \(e.seed), "
+                + (r.schedule(ofTrial: e.trial).map { "\"schedule\": \(jsonString($0)), " } ?? "") + "\"verdict\": \(jsonString(e.result.verdict.rawValue)), "
+                + "\"summary\": \(jsonString(e.result.summary)), \"rerun\": \(jsonString(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial))))}"))
         }
         return "        {" + f.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }

@@ -24,7 +24,7 @@ public enum TerminalSummary {
             if inv.status == .pending { continue }
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
-                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial))")
+                out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial)))")
             }
         }
         for t in r.thresholds where t.status != .met {

@@ -42,6 +42,8 @@ public enum Transcript {
         case .faultKill: return "fault: runner kills \(who) (signal \(e.value))"
         case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))"
         case .faultResume: return "fault: runner resumes \(who)"
+        case .gate: return "\(who) waits at the gate before \(GateOp(rawValue: e.value)?.name ?? "a step")"
+        case .gateBlocked: return "\(who) found the lock busy and parks again"
         }
     }
 }

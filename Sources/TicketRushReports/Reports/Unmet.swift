@@ -29,7 +29,7 @@ public enum Unmet {
         for c in results.cells {
             let r = c.report, s = r.scenario
             for inv in r.invariants where inv.status == .unmet || inv.status == .undetermined {
-                let rerun = inv.first.map { Rerun.command(s, seed: r.seed, trial: $0.trial) } ?? Rerun.cell(s, seed: r.seed)
+                let rerun = inv.first.map { Rerun.command(s, seed: r.seed, trial: $0.trial, schedule: r.schedule(ofTrial: $0.trial)) } ?? Rerun.cell(s, seed: r.seed)
                 out.append(UnmetExpectation(cell: s.name, name: inv.invariant.rawValue, status: inv.status,
                                             message: "expected \(inv.expectation.rawValue): \(inv.summary)",
                                             location: s.origin(of: "expect.\(inv.invariant.rawValue)"), rerun: rerun))

@@ -31,7 +31,12 @@ public struct RunPlan: Sendable {
             random[base] = made
             return made
         }
-        for i in planned.indices where trials != nil || onlyTrial != nil {
+        for i in planned.indices where planned[i].schedule.isControlled {
+            // Schedules are the trials: one unit explores the whole cell.
+            planned[i].stopRule = nil
+            planned[i].trials = planned[i].schedule.plannedRuns
+        }
+        for i in planned.indices where (trials != nil || onlyTrial != nil) && !planned[i].schedule.isControlled {
             // A fixed count replaces the stopping rule.
             planned[i].stopRule = nil
             planned[i].trials = trials ?? planned[i].trials
@@ -40,7 +45,9 @@ public struct RunPlan: Sendable {
         trialCounts = planned.map(\.trials)
         var units: [Unit] = []
         for (i, s) in planned.enumerated() {
-            if let onlyTrial {
+            if s.schedule.isControlled {
+                units.append(Unit(scenario: i, trial: nil))
+            } else if let onlyTrial {
                 units.append(Unit(scenario: i, trial: onlyTrial))
             } else if s.stopRule != nil {
                 units.append(Unit(scenario: i, trial: nil))

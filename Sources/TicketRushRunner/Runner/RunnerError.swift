@@ -15,6 +15,9 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
     case badWorkFolder(String)
     /// A `--jobs` worker process reported a failure of its own.
     case workerFailed(String)
+    /// A controlled schedule could not be followed (a replay string that diverged or ran
+    /// past the end): the user's input, so exit 2.
+    case schedule(String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
             return why
         case .workerFailed(let why):
             return "a trial worker failed: \(why)"
+        case .schedule(let why):
+            return why
         }
     }
 }

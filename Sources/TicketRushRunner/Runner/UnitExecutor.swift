@@ -22,6 +22,10 @@ public struct UnitExecutor {
     /// scenario must come in trial order, so the first failing trial keeps its timeline.
     public mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
         let scenario = plan.scenarios[unit.scenario]
+        if scenario.schedule.isControlled {
+            try ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work).run(observe: observe, record: record)
+            return
+        }
         if let trial = unit.trial {
             try record(runTrial(unit.scenario, trial))
             return

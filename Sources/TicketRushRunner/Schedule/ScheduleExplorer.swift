@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+import TicketRushModel
+import TicketRushChild
+import TicketRushChecks
+import TicketRushSchedule
+
+/// Runs one cell under its controlled strategy: schedule after schedule, each a fresh
+/// trial judged and recorded with its schedule string; then shrinks the first
+/// counterexample and puts the coverage and the story on the cell's last record.
+package struct ScheduleExplorer {
+    package let scenario: Scenario
+    package let index: Int
+    package let plan: RunPlan
+    package let work: WorkFolder
+
+    package init(scenario: Scenario, index: Int, plan: RunPlan, work: WorkFolder) {
+        self.scenario = scenario
+        self.index = index
+        self.plan = plan
+        self.work = work
+    }
+
+    /// One judged schedule.
+    package struct Judged {
+        package var history: TrialHistory
+        package var results: [CheckResult]
+        package var choices: [Int]
+        package var enabled: [[Int]]
+        package var steps: [ControlledTrialRunner.Step]
+        package var waitFor: String? = nil
+        package var violated: Set<Invariant> {
+            Set(results.filter { $0.verdict == .violated }.map(\.invariant))
+        }
+        package var trimmed: [Int] { ScheduleString.trimmed(choices, enabled: enabled) }
+    }
+
+    /// Runs `s` once under `strategy` in a scratch folder; nil when abandoned.
+    package static func once(_ s: Scenario, strategy: inout some Scheduler, trial: Int, seed: UInt64, folder: String,
+                             recordSteps: Bool = false) throws -> Judged? {
+        let outcome = try ControlledTrialRunner(scenario: s, trial: trial, seed: seed, folder: folder, recordSteps: recordSteps)
+            .run { point throws(ScheduleDivergence) in try strategy.choose(point) }
+        guard let history = outcome.history else { return nil }
+        do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
+        let results = s.invariants.map { $0.checker.judge(history) }
+        return Judged(history: history, results: results, choices: outcome.choices, enabled: outcome.enabled, steps: outcome.steps,
+                      waitFor: outcome.waitFor)
+    }
+
+    package func run(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void) throws {
+        let s = scenario
+        let config = s.schedule
+        let fingerprint = ScheduleString.fingerprint(s)
+        if let text = config.replay {
+            let parsed: ScheduleString
+            do { parsed = try ScheduleString.parse(text, buyers: s.buyers.count) } catch { throw RunnerError.schedule(error.description) }
+            if parsed.fingerprint != fingerprint {
+                let mine = ScheduleString(fingerprint: fingerprint, choices: []).text.split(separator: ".")[1]
+                var warning = "ticketrush: warning: schedule fingerprint \(String(text.split(separator: ".")[1])) is not this scenario's (\(mine)): its shape (buyers, tickets, wants, lock, storage, faults) differs; replaying anyway\n"
+                _ = warning.withUTF8 { write(2, $0.baseAddress, $0.count) }
+            }
+            var strategy = ReplayStrategy(choices: parsed.choices)
+            try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { _, runs, violating in
+                Coverage(statement: "replay: 1 schedule \(text); \(violating > 0 ? "violated" : "no invariant violated")")
+            }
+            return
+        }
+        let runs = config.plannedRuns
+        let seed = plan.seeds[index]
+        let n = s.buyers.count
+        switch config.strategy {
+        case .timing:
+            return
+        case .random:
+            var strategy = RandomStrategy(seed: seed, runs: runs)
+            try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { _, runs, violating in
+                Coverage(statement: "random: \(plural(runs, "schedule")) of \(plural(n, "buyer")) (seed \(seed)), each a uniform choice among the enabled buyers at every step; violated in \(violating)")
+            }
+        case .pct:
+            var strategy = PCTStrategy(seed: seed, runs: runs, depth: config.depth, buyers: n)
+            try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { strategy, runs, violating in
+                let bound = strategy.bound
+                let inverse = bound > 0 ? Int((1 / bound).rounded()) : 0
+                return Coverage(statement: "pct d=\(config.depth): \(plural(runs, "schedule")), each finds a depth-\(config.depth) bug with p ≥ 1/\(inverse) (n=\(n), k=\(strategy.k) steps with a choice); violated in \(violating)", pctBound: bound)
+            }
+        case .exhaustive:
+            var strategy = ExhaustiveStrategy(preemptions: config.preemptions, cap: runs)
+            try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { ex, runs, violating in
+                let cover: String
+                if ex.complete {
+                    if let k = config.preemptions {
+                        cover = "all \(runs) interleavings of \(plural(n, "buyer")) × up to \(ex.longest) steps with ≤ \(plural(k, "preemption")) explored (complete)"
+                    } else {
+                        cover = "all interleavings of \(plural(n, "buyer")) × up to \(ex.longest) steps explored (complete): \(plural(runs, "schedule")), one per class of interleavings equal up to the order of independent steps"
+                            + (ex.abandoned > 0 ? " (\(ex.abandoned) more cut short as already covered)" : "")
+                    }
+                } else {
+                    let space = config.preemptions.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
+                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE: stopped at the cap of \(ex.cap) schedules)"
+                }
+                return Coverage(statement: "exhaustive: \(cover); violated in \(violating)", complete: ex.complete, abandoned: ex.abandoned)
+            }
+        }
+    }
+
+    /// What a strategy says it covered.
+    struct Coverage {
+        var statement: String
+        var complete: Bool? = nil
+        var abandoned = 0
+        var pctBound: Double? = nil
+    }
+
+    private func explore<S: Scheduler>(
+        _ strategy: inout S, fingerprint: UInt32, observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void,
+        coverage: (S, Int, Int) -> Coverage
+    ) throws {
+        let s = scenario
+        var trial = 0
+        var violating = 0
+        var held: TrialRecord?
+        // The first counterexample of each invariant; the one shrunk and shown is that of
+        // the first invariant in the format's order (no-oversell before conservation, …).
+        var firstBy: [Invariant: Judged] = [:]
+        var keptTimeline = false
+        while strategy.begin() {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            // One seed for every schedule of the cell: faults drawn by probability hit the same
+            // buyers in each, so an exhaustive search sees one program and a replay (trial 1
+            // of a one-schedule run) draws the same faults as the schedule it replays.
+            let seed = plan.trialSeed(index, trial: 0)
+            let folder = try work.trialFolder(scenario: s.name, trial: trial)
+            let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: seed, folder: folder)
+            if work.isTemporary { removeTree(folder) }
+            guard let judged else { strategy.abandon(); continue }
+            let failed = judged.results.contains { $0.verdict != .holds }
+            if judged.results.contains(where: { $0.verdict == .violated }) {
+                violating += 1
+                for i in judged.violated where firstBy[i] == nil { firstBy[i] = judged }
+            }
+            try observe(s, judged.history)
+            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
+            if failed { keptTimeline = true }
+            r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
+            if let previous = held { try record(previous) }
+            held = r
+            trial += 1
+        }
+        guard var last = held else { return }
+        let covered = coverage(strategy, trial, violating)
+        var summary = ScheduleSummary(strategy: s.schedule.replay != nil ? "replay" : s.schedule.strategy.rawValue, runs: trial,
+                                      abandoned: covered.abandoned, complete: covered.complete, violating: violating,
+                                      statement: covered.statement, pctBound: covered.pctBound)
+        if let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first {
+            let text = ScheduleString(fingerprint: fingerprint, choices: first.trimmed).text
+            summary.replay = text
+            summary.replayCommand = Self.command(s, replay: text, overrides: s.schedule.overrides)
+            if s.schedule.replay == nil, s.schedule.shrinkNs > 0 {
+                var shrinker = Shrinker(original: s, work: work, seed: plan.trialSeed(index, trial: 0))
+                shrinker.shrink(first, into: &summary)
+            } else if s.schedule.replay != nil {
+                // A replay tells its own story.
+                var replay = ReplayStrategy(choices: first.trimmed)
+                if let told = try Self.once(s, strategy: &replay, trial: 0,
+                                            seed: plan.trialSeed(index, trial: 0), folder: try work.trialFolder(scenario: s.name + "~story", trial: 0),
+                                            recordSteps: true) {
+                    summary.story = Story.lines(told, scenario: s)
+                }
+            }
+        }
+        last.exploration = summary
+        try record(last)
+    }
+
+    /// `ticketrush run FILE --cell C [overrides] --schedule-replay 'S'`.
+    package static func command(_ s: Scenario, replay: String, overrides: [String]) -> String {
+        (["ticketrush", "run", shellWord(s.origin?.path ?? "FILE"), "--cell", shellWord(s.name)] + overrides
+            + ["--schedule-replay", "'\(replay)'"]).joined(separator: " ")
+    }
+
+    static func shellWord(_ text: String) -> String {
+        let safe = !text.isEmpty && text.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        return safe ? text : "'" + text.replacingAll("'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,293 @@
+import TicketRushModel
+
+/// What a strategy sees before a grant: who may move and what each parked buyer will do.
+public struct SchedulePoint: Sendable {
+    /// 0-based grant number.
+    public var index: Int
+    /// Enabled buyers, ascending.
+    public var enabled: [Int]
+    /// Per buyer: the step it is parked before (nil: finished or dead).
+    public var ops: [GateOp?]
+    /// The buyer granted last.
+    public var last: Int?
+
+    public init(index: Int, enabled: [Int], ops: [GateOp?], last: Int?) {
+        self.index = index
+        self.enabled = enabled
+        self.ops = ops
+        self.last = last
+    }
+}
+
+/// A replayed or explored schedule that the processes did not follow.
+public struct ScheduleDivergence: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Decides which enabled buyer moves next, schedule after schedule (Shuttle's Scheduler).
+public protocol Scheduler {
+    /// Prepares the next schedule; false when there is none left.
+    mutating func begin() -> Bool
+    /// The buyer to grant (one of `point.enabled`); nil abandons this schedule (already covered).
+    mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int?
+    /// The schedule ended after `grants` grants.
+    mutating func end(grants: Int) throws(ScheduleDivergence)
+    /// The schedule was abandoned (`choose` returned nil).
+    mutating func abandon()
+}
+
+extension Scheduler {
+    public mutating func abandon() {}
+}
+
+/// SplitMix64: small, seedable, the same on every platform.
+public struct SplitMix: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// `random`: a seeded uniform choice among the enabled buyers at every step.
+public struct RandomStrategy: Scheduler {
+    public let seed: UInt64
+    public let runs: Int
+    public private(set) var started = 0
+    private var rng = SplitMix(seed: 0)
+
+    public init(seed: UInt64, runs: Int) {
+        self.seed = seed
+        self.runs = runs
+    }
+
+    public mutating func begin() -> Bool {
+        guard started < runs else { return false }
+        rng = SplitMix(seed: seed &+ UInt64(started) &* 0x9E37_79B9_7F4A_7C15)
+        started += 1
+        return true
+    }
+
+    public mutating func choose(_ point: SchedulePoint) -> Int? {
+        point.enabled[Int(rng.next() % UInt64(point.enabled.count))]
+    }
+
+    public mutating func end(grants: Int) {}
+}
+
+/// `pct` (Burckhardt et al., ASPLOS 2010, as Shuttle and Coyote run it): distinct random
+/// priorities, the highest enabled runs; d − 1 change points drawn from [1, k] lower the
+/// running buyer's priority. Only steps with two or more enabled buyers count; k is
+/// learned from the first schedule (lowest buyer first) and grows with what is seen.
+public struct PCTStrategy: Scheduler {
+    public let seed: UInt64
+    public let runs: Int
+    public let depth: Int
+    public let buyers: Int
+    public private(set) var started = 0
+    /// The most counted steps of any schedule so far.
+    public private(set) var k = 0
+    private var rng = SplitMix(seed: 0)
+    private var priority: [Int] = []
+    private var changes: [Int: Int] = [:]
+    private var counted = 0
+
+    public init(seed: UInt64, runs: Int, depth: Int, buyers: Int) {
+        self.seed = seed
+        self.runs = runs
+        self.depth = depth
+        self.buyers = buyers
+    }
+
+    public mutating func begin() -> Bool {
+        guard started < runs else { return false }
+        rng = SplitMix(seed: seed &+ UInt64(started) &* 0xD1B5_4A32_D192_ED03)
+        counted = 0
+        // Priorities depth..depth+n-1, shuffled; change points get 1..depth-1 (below all).
+        priority = Array(depth..<(depth + buyers)).shuffled(using: &rng)
+        changes = [:]
+        if started > 0, k > 0 {
+            var points = Array(1...k).shuffled(using: &rng).prefix(max(0, depth - 1))
+            var low = depth - 1
+            while let p = points.popLast() { changes[p] = low; low -= 1 }
+        } else {
+            // The learning run: the lowest-numbered buyer first.
+            priority = Array((depth..<(depth + buyers)).reversed())
+        }
+        started += 1
+        return true
+    }
+
+    public mutating func choose(_ point: SchedulePoint) -> Int? {
+        var best = point.enabled.max { priority[$0] < priority[$1] }!
+        if point.enabled.count >= 2 {
+            counted += 1
+            if let low = changes[counted] {
+                priority[best] = low
+                best = point.enabled.max { priority[$0] < priority[$1] }!
+            }
+        }
+        return best
+    }
+
+    public mutating func end(grants: Int) { k = max(k, counted) }
+
+    /// The per-schedule probability PCT guarantees for a bug of depth d: 1/(n·k^(d−1)).
+    public var bound: Double {
+        let kk = Double(max(k, 1))
+        var p = 1.0 / Double(buyers)
+        for _ in 0..<max(0, depth - 1) { p /= kk }
+        return p
+    }
+}
+
+/// Replays a schedule string: its choices, then the tail rule. Strict replay names the
+/// grant where the run diverged; tolerant replay (the shrinker's) skips choices that are
+/// not enabled.
+public struct ReplayStrategy: Scheduler {
+    public let choices: [Int]
+    public let tolerant: Bool
+    private var used = false
+    private var next = 0
+
+    public init(choices: [Int], tolerant: Bool = false) {
+        self.choices = choices
+        self.tolerant = tolerant
+    }
+
+    public mutating func begin() -> Bool {
+        defer { used = true }
+        next = 0
+        return !used
+    }
+
+    public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
+        if tolerant {
+            while next < choices.count, !point.enabled.contains(choices[next]) { next += 1 }
+        }
+        guard next < choices.count else { return ScheduleString.tail(enabled: point.enabled, last: point.last) }
+        let b = choices[next]
+        guard point.enabled.contains(b) else {
+            let why = point.ops.indices.contains(b) && point.ops[b] == nil ? "it has finished"
+                : (point.ops.indices.contains(b) ? "it is blocked before \(point.ops[b]!.name) (the lock is held)" : "it does not exist")
+            let enabled = point.enabled.map { ScheduleString.symbol($0) }.joined(separator: ", ")
+            throw ScheduleDivergence("the schedule diverged at grant \(point.index + 1): buyer \(b + 1) is not enabled (\(why)); enabled: \(enabled)")
+        }
+        next += 1
+        return b
+    }
+
+    public mutating func end(grants: Int) throws(ScheduleDivergence) {
+        if !tolerant, next < choices.count {
+            throw ScheduleDivergence("the schedule runs past the end: the run finished after \(grants) grants, but the string has \(choices.count) choices (choice \(next + 1) onward cannot be granted)")
+        }
+    }
+}
+
+/// `exhaustive`: stateless depth-first search over the grants, each schedule run from a
+/// fresh fork. Unbounded, it uses sleep sets (Godefroid): a buyer whose next step commutes
+/// with every step taken since an equivalent branch was explored is not granted again, so
+/// one schedule runs per class of interleavings that differ only in the order of
+/// independent steps (two reads; steps on the document and on the lock). With a
+/// preemption bound it enumerates every schedule within the bound, no reduction.
+public struct ExhaustiveStrategy: Scheduler {
+    struct Node {
+        var enabled: [Int]
+        var ops: [GateOp?]
+        var last: Int?
+        var preemptionsBefore: Int
+        var sleep: [Int]
+        var done: [Int]
+        var chosen: Int
+    }
+
+    public let preemptionBound: Int?
+    public let cap: Int
+    public var reduces: Bool { preemptionBound == nil }
+    private var stack: [Node] = []
+    private var started = 0
+    public private(set) var finished = false
+    public private(set) var runs = 0
+    public private(set) var abandoned = 0
+    /// Deepest schedule seen, in grants.
+    public private(set) var longest = 0
+
+    public init(preemptions: Int?, cap: Int) {
+        self.preemptionBound = preemptions
+        self.cap = cap
+    }
+
+    /// True when the search ran out of schedules (not out of budget): the space is covered.
+    public var complete: Bool { finished }
+
+    public mutating func begin() -> Bool {
+        if finished { return false }
+        if started > 0 {
+            while let top = stack.last {
+                if let c = candidates(top).first {
+                    stack[stack.count - 1].chosen = c
+                    stack[stack.count - 1].done.append(c)
+                    break
+                }
+                stack.removeLast()
+            }
+            if stack.isEmpty { finished = true; return false }
+        }
+        guard started < cap else { return false }
+        started += 1
+        return true
+    }
+
+    private func cost(_ c: Int, at node: Node) -> Int {
+        guard let last = node.last, c != last, node.enabled.contains(last) else { return 0 }
+        return 1
+    }
+
+    private func candidates(_ node: Node) -> [Int] {
+        var order = node.enabled
+        if let last = node.last, let i = order.firstIndex(of: last) { order.remove(at: i); order.insert(last, at: 0) }
+        return order.filter { c in
+            !node.done.contains(c) && !node.sleep.contains(c)
+                && (preemptionBound.map { node.preemptionsBefore + cost(c, at: node) <= $0 } ?? true)
+        }
+    }
+
+    public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
+        let d = point.index
+        if d < stack.count {
+            let c = stack[d].chosen
+            guard point.enabled == stack[d].enabled else {
+                throw ScheduleDivergence("exhaustive search: at grant \(d + 1) the enabled buyers differ from the last run with the same prefix (uncontrolled nondeterminism)")
+            }
+            return c
+        }
+        var sleep: [Int] = []
+        var before = 0
+        if let parent = stack.last {
+            before = parent.preemptionsBefore + cost(parent.chosen, at: parent)
+            if reduces, let taken = parent.ops[parent.chosen] {
+                for q in parent.sleep + parent.done where q != parent.chosen && !sleep.contains(q) {
+                    if let op = parent.ops[q], !op.dependent(taken) { sleep.append(q) }
+                }
+            }
+        }
+        var node = Node(enabled: point.enabled, ops: point.ops, last: point.last, preemptionsBefore: before, sleep: sleep, done: [], chosen: -1)
+        guard let c = candidates(node).first else { return nil }
+        node.chosen = c
+        node.done = [c]
+        stack.append(node)
+        return c
+    }
+
+    public mutating func end(grants: Int) {
+        longest = max(longest, grants)
+        runs += 1
+    }
+
+    public mutating func abandon() { abandoned += 1 }
+}

@@ -1,0 +1,182 @@
+import XCTest
+import TicketRushModel
+import TicketRushSchedule
+@testable import TicketRushRunner
+
+/// Strategies, the schedule string, the lock model and the shrinker's reductions, as pure
+/// values: a toy program of buyers with fixed steps stands in for the processes.
+final class ScheduleTests: XCTestCase {
+    /// Runs `strategy` to exhaustion over buyers that each take `steps[b]` in order, always
+    /// enabled; returns every complete schedule.
+    private func explore<S: Scheduler>(_ strategy: inout S, steps: [[GateOp]]) throws -> [[Int]] {
+        var out: [[Int]] = []
+        while strategy.begin() {
+            var pc = [Int](repeating: 0, count: steps.count)
+            var choices: [Int] = []
+            var last: Int?
+            var abandoned = false
+            while true {
+                let ops = steps.indices.map { pc[$0] < steps[$0].count ? steps[$0][pc[$0]] : nil }
+                let enabled = ops.indices.filter { ops[$0] != nil }
+                if enabled.isEmpty { break }
+                guard let b = try strategy.choose(SchedulePoint(index: choices.count, enabled: enabled, ops: ops, last: last)) else {
+                    abandoned = true
+                    break
+                }
+                XCTAssertTrue(enabled.contains(b))
+                choices.append(b)
+                pc[b] += 1
+                last = b
+            }
+            if abandoned { strategy.abandon() } else { try strategy.end(grants: choices.count); out.append(choices) }
+        }
+        return out
+    }
+
+    private let writes4: [GateOp] = [.truncate, .write, .truncate, .write]
+
+    func testExhaustiveCountsEveryInterleavingAndTheBoundedOnes() throws {
+        // (2·4)!/(4!·4!) = 70 when every step conflicts; the memo's §4.2 table for ≤ 0, 1, 2 preemptions.
+        var all = ExhaustiveStrategy(preemptions: nil, cap: 10_000)
+        let runs = try explore(&all, steps: [writes4, writes4])
+        XCTAssertEqual(runs.count, 70)
+        XCTAssertEqual(Set(runs).count, 70)
+        XCTAssertTrue(all.complete)
+        for (bound, expected) in [(0, 2), (1, 8), (2, 26), (3, 44)] {
+            var bounded = ExhaustiveStrategy(preemptions: bound, cap: 10_000)
+            XCTAssertEqual(try explore(&bounded, steps: [writes4, writes4]).count, expected, "≤ \(bound) preemptions")
+        }
+        var three = ExhaustiveStrategy(preemptions: 1, cap: 10_000)
+        XCTAssertEqual(try explore(&three, steps: [writes4, writes4, writes4]).count, 60)
+    }
+
+    func testSleepSetsDoNotReorderIndependentSteps() throws {
+        // Two reads commute; steps on different objects commute: one class, one schedule.
+        var reads = ExhaustiveStrategy(preemptions: nil, cap: 1_000)
+        XCTAssertEqual(try explore(&reads, steps: [[.read, .read], [.read, .read]]).count, 1)
+        var apart = ExhaustiveStrategy(preemptions: nil, cap: 1_000)
+        XCTAssertEqual(try explore(&apart, steps: [[.acquire, .release], [.read, .read]]).count, 1)
+        // One write against one read: the two orders differ.
+        var race = ExhaustiveStrategy(preemptions: nil, cap: 1_000)
+        XCTAssertEqual(try explore(&race, steps: [[.write], [.read]]).count, 2)
+    }
+
+    func testExhaustiveSaysWhenTheCapCutItShort() throws {
+        var capped = ExhaustiveStrategy(preemptions: nil, cap: 10)
+        XCTAssertEqual(try explore(&capped, steps: [writes4, writes4]).count, 10)
+        XCTAssertFalse(capped.complete)
+    }
+
+    func testRandomIsSeededAndUniformAmongTheEnabled() throws {
+        var a = RandomStrategy(seed: 7, runs: 200), b = RandomStrategy(seed: 7, runs: 200)
+        let first = try explore(&a, steps: [writes4, writes4]), second = try explore(&b, steps: [writes4, writes4])
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(first.count, 200)
+        let firstMoves = first.map { $0[0] }
+        let ones = firstMoves.filter { $0 == 0 }.count
+        XCTAssertTrue((70...130).contains(ones), "first grant to buyer 1 in \(ones) of 200")
+        var other = RandomStrategy(seed: 8, runs: 200)
+        XCTAssertNotEqual(try explore(&other, steps: [writes4, writes4]), first)
+    }
+
+    func testPCTLearnsKFromALowestFirstRunAndStatesItsBound() throws {
+        var learn = PCTStrategy(seed: 1, runs: 1, depth: 2, buyers: 2)
+        XCTAssertEqual(try explore(&learn, steps: [writes4, writes4]), [[0, 0, 0, 0, 1, 1, 1, 1]])
+        // Steps with two enabled buyers: 4 in the learning run (buyer 2 runs alone after).
+        XCTAssertEqual(learn.k, 4)
+        XCTAssertEqual(learn.bound, 1.0 / 8, accuracy: 1e-12)
+        var pct = PCTStrategy(seed: 1, runs: 50, depth: 2, buyers: 2)
+        let runs = try explore(&pct, steps: [writes4, writes4])
+        XCTAssertEqual(runs[0], [0, 0, 0, 0, 1, 1, 1, 1])
+        XCTAssertEqual(pct.k, 7, "k grows to the most steps with a choice seen")
+        // With one change point some schedules preempt.
+        XCTAssertTrue(runs.contains { ScheduleString.preemptions($0, enabled: Array(repeating: [0, 1], count: $0.count)) > 0 })
+        var deeper = PCTStrategy(seed: 1, runs: 1, depth: 3, buyers: 4)
+        _ = try explore(&deeper, steps: [writes4, writes4, writes4, writes4])
+        XCTAssertEqual(deeper.bound, 1.0 / (4 * Double(deeper.k * deeper.k)), accuracy: 1e-12)
+    }
+
+    func testReplayDivergesAndRunsPastTheEndWithTheirPositions() throws {
+        var ok = ReplayStrategy(choices: [1, 0])
+        XCTAssertEqual(try explore(&ok, steps: [[.read, .read], [.read]]), [[1, 0, 0]])
+        var diverge = ReplayStrategy(choices: [1, 1])
+        XCTAssertThrowsError(try explore(&diverge, steps: [[.read, .read], [.read]])) { error in
+            XCTAssertTrue("\(error)".contains("grant 2"), "\(error)")
+            XCTAssertTrue("\(error)".contains("buyer 2 is not enabled"), "\(error)")
+        }
+        var long = ReplayStrategy(choices: [0, 0, 1, 0])
+        XCTAssertThrowsError(try explore(&long, steps: [[.read, .read], [.read]])) { error in
+            XCTAssertTrue("\(error)".contains("runs past the end"), "\(error)")
+        }
+        var tolerant = ReplayStrategy(choices: [1, 1, 1, 0], tolerant: true)
+        XCTAssertEqual(try explore(&tolerant, steps: [[.read, .read], [.read]]), [[1, 0, 0]])
+    }
+
+    func testScheduleStringRoundTripsAndNamesBadInput() throws {
+        let s = ScheduleString(fingerprint: 0x3fa94c10, choices: [0, 0, 0, 0, 1] + Array(repeating: 2, count: 9) + [9, 35, 60, 99])
+        XCTAssertEqual(s.text, "S1.3fa94c10.111123~9aAZ{100}")
+        XCTAssertEqual(try ScheduleString.parse(s.text), s)
+        XCTAssertEqual(try ScheduleString.parse("S1.3fa94c10.").choices, [])
+        for (bad, says) in [("S1.3fa94c10.13", "choice 2"), ("S1.3fa94c10.1?", "is not a buyer"), ("S2.3fa94c10.1", "layout"),
+                            ("S1.xyz.1", "8 hex"), ("112", "not a schedule string"), ("S1.3fa94c10.1~0", "count")] {
+            XCTAssertThrowsError(try ScheduleString.parse(bad, buyers: 2), bad) { XCTAssertTrue("\($0)".contains(says), "\($0)") }
+        }
+        XCTAssertThrowsError(try ScheduleString.parse("S1.3fa94c10.13", buyers: 2)) { XCTAssertTrue("\($0)".contains("buyer 3 does not exist")) }
+    }
+
+    func testTailRuleAndTrimming() {
+        XCTAssertEqual(ScheduleString.tail(enabled: [0, 1], last: 1), 1)
+        XCTAssertEqual(ScheduleString.tail(enabled: [0, 2], last: 1), 0)
+        XCTAssertEqual(ScheduleString.tail(enabled: [2], last: nil), 2)
+        // 1 1 2 2 2 2 1 1 with both enabled until each finishes: the tail rule gives the rest after "112".
+        let choices = [0, 0, 1, 1, 1, 1, 0, 0]
+        let enabled: [[Int]] = [[0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0], [0]]
+        XCTAssertEqual(ScheduleString.trimmed(choices, enabled: enabled), [0, 0, 1])
+        XCTAssertEqual(ScheduleString.preemptions(choices, enabled: enabled), 1)
+        XCTAssertEqual(ScheduleString.trimmed([0, 0, 0], enabled: [[0, 1], [0, 1], [0, 1]]), [])
+    }
+
+    func testFingerprintFollowsTheScenarioShape() {
+        let a = Scenario(name: "a", tickets: 1, buyers: BuyerGroup(count: 2))
+        var b = a
+        b.name = "b"
+        b.delays = Delays(search: .fixed(5))
+        XCTAssertEqual(ScheduleString.fingerprint(a), ScheduleString.fingerprint(b), "names and delays do not change what a schedule means")
+        b.buyers.count = 3
+        XCTAssertNotEqual(ScheduleString.fingerprint(a), ScheduleString.fingerprint(b))
+    }
+
+    func testLockModelEnablesAcquireOnlyWhileFreeAndKnowsWhoReleasesTheDead() {
+        var flock = LockModel(mode: .flock)
+        let ops: [GateOp?] = [.read, .acquire, .acquire, nil]
+        XCTAssertEqual(flock.enabled(ops), [0, 1, 2])
+        flock.acquired(by: 0)
+        XCTAssertEqual(flock.enabled(ops), [0])
+        flock.released(by: 1)  // not the holder: nothing changes
+        XCTAssertEqual(flock.holder, 0)
+        flock.died(0)
+        XCTAssertNil(flock.holder, "the kernel drops a dead holder's flock")
+        var sem = LockModel(mode: .semaphore)
+        sem.acquired(by: 0)
+        sem.died(0)
+        XCTAssertEqual(sem.holder, 0)
+        XCTAssertTrue(sem.holderDead)
+        XCTAssertEqual(sem.enabled([nil, .acquire, .acquire]), [], "no enabled buyer: deadlock")
+        XCTAssertEqual(sem.waitFor([nil, .acquire, .acquire], names: ["a", "b", "c"]), "b, c wait for a, which died holding it")
+        XCTAssertTrue(LockModel(mode: .mutex).releasedOnDeath)
+        XCTAssertFalse(LockModel(mode: .lockfile).releasedOnDeath)
+    }
+
+    func testShrinkerProjectionAndOverrides() {
+        XCTAssertEqual(Reduction.project([0, 2, 1, 2, 3, 1], dropping: 1), [0, 1, 1, 2])
+        XCTAssertEqual(Reduction.project([0, 0, 1], dropping: 0), [0])
+        let a = Scenario(name: "a", tickets: 5, buyers: BuyerGroup(count: 10))
+        var b = a
+        b.tickets = 1
+        b.buyers.count = 2
+        XCTAssertEqual(Reduction.overrides(from: a, to: b), ["--buyers", "2", "--tickets", "1"])
+        var faulted = b
+        faulted.faults = [Fault(.kill, .buyers([4]), at: .lockAcquired)]
+        XCTAssertFalse(Reduction.faultsSurvive(faulted), "a fault naming buyer 5 keeps 5 buyers")
+    }
+}
