@@ -25,6 +25,8 @@ if [ -n "$browser" ]; then
   "$browser" --headless --no-sandbox --disable-gpu --window-size=1200,2000 --screenshot="$out/top.png" "file://$out/run/index.html" >/dev/null 2>&1
   end=$(date +%s.%N)
   echo "headless chromium screenshot: $(awk "BEGIN{printf \"%.3f\", $end-$start}") s (budget 3 s)"
+  # Wall time follows the machine's load; the renderer's own CPU time per phase does not.
+  command -v python3 >/dev/null 2>&1 && python3 benchmarks/render-trace.py "$out/run/index.html" "$browser" || true
   if [ -n "$shots" ]; then
     mkdir -p "$shots"
     cp "$out/top.png" "$shots/report-top.png"

@@ -13,24 +13,40 @@ struct ShowCommand: ParsableCommand {
         abstract: "Print scenarios as the runner will run them: every default filled in, durations normalised.",
         discussion: "The output is itself a scenario file that loads back to the same scenarios.")
 
-    @Argument(help: "A scenario file.")
-    var path: String
+    @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
+    var paths: [String]
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            printError("\(path):1:1: error: no such file or not readable")
+        let files: [String]
+        do { files = try ScenarioFiles.expand(paths) } catch {
+            printError(DiagnosticOutput.text(error.items, fd: 2))
             throw ExitCode(2)
         }
-        let (documents, diagnostics) = ScenarioLoader().inspect(data: data, path: path)
-        if diagnostics.contains(where: { $0.severity == .error }) {
-            printError(DiagnosticOutput.text(diagnostics, fd: 2))
+        var problems: [Diagnostic] = []
+        var parts: [String] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                problems.append(Diagnostic(at: SourceLocation(path: file, line: 1, column: 1), "no such file or not readable"))
+                continue
+            }
+            let (documents, diagnostics) = ScenarioLoader().inspect(data: data, path: file)
+            if diagnostics.contains(where: { $0.severity == .error }) {
+                problems += diagnostics.filter { $0.severity == .error }
+                continue
+            }
+            do {
+                // Several files: each one's scenarios under a comment naming it, still one YAML stream.
+                let text = try ScenarioYAML.text(documents)
+                parts.append(files.count > 1 ? "# \(file)\n" + text : text)
+            } catch {
+                printError("ticketrush: error: cannot write YAML: \(error)")
+                throw ExitCode(3)
+            }
+        }
+        if !problems.isEmpty {
+            printError(DiagnosticOutput.text(problems, fd: 2))
             throw ExitCode(2)
         }
-        do {
-            print(try ScenarioYAML.text(documents), terminator: "")
-        } catch {
-            printError("ticketrush: error: cannot write YAML: \(error)")
-            throw ExitCode(3)
-        }
+        print(parts.joined(separator: "---\n"), terminator: "")
     }
 }

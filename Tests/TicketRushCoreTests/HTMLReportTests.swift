@@ -32,3 +32,19 @@ final class HTMLTimelineTests: XCTestCase {
         XCTAssertEqual(HTMLReport.escape("<a & 'b'>"), "&lt;a &amp; &apos;b&apos;&gt;")
     }
 }
+
+/// Labels never run off their column; latency has a log axis for outliers.
+final class HTMLLabelTests: XCTestCase {
+    func testLongLabelsKeepTheirEndAndTheWholeNameInATooltip() {
+        XCTAssertEqual(HTMLReport.label("short", fitting: 100), "short")
+        let long = "sweep[lock.mode=optimistic,buyers.count=10000,tickets=5000,storage.write=atomic]"
+        let shown = HTMLReport.label(long, fitting: 200)
+        XCTAssertTrue(shown.hasPrefix("<title>"), shown)
+        XCTAssertTrue(shown.contains("…"), shown)
+        XCTAssertTrue(shown.hasSuffix("storage.write=atomic]"), "the end, where cell names differ, stays: \(shown)")
+        let visible = shown.components(separatedBy: "</title>").last ?? ""
+        XCTAssertLessThanOrEqual(Double(visible.count - 1) * 6.5 + 6.5, 200, visible)
+        // Wide characters count wider.
+        XCTAssertTrue(HTMLReport.label(String(repeating: "路", count: 30), fitting: 110).contains("…"))
+    }
+}

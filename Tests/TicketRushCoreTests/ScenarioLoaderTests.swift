@@ -63,7 +63,7 @@ final class ScenarioLoaderTests: XCTestCase {
         let cases: [(yaml: String, expected: String)] = [
             ("name: x\ntickets: 1\nbuyers: 2\nlock_mode: flock\n", "t.yaml:4:1: error: unknown key 'lock_mode' in scenario; did you mean 'lock'? (allowed: \(SchemaText.keys()))"),
             ("name: x\ntickets: -1\nbuyers: 2\n", "t.yaml:2:10: error: 'tickets' must be >= 0, got -1"),
-            ("name: x\ntickets: \"1\"\nbuyers: 2\n", "t.yaml:2:10: error: 'tickets' must be an integer >= 0, got '1'"),
+            ("name: x\ntickets: \"1\"\nbuyers: 2\n", "t.yaml:2:10: error: 'tickets' must be an integer >= 0, got the string '1'"),
             ("name: x\ntickets: 1\nbuyers: 0\n", "t.yaml:3:9: error: 'buyers' must be from 1 to 100000, got 0"),
             ("name: x\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: purhcase}\n",
              "t.yaml:4:28: error: 'lock.scope' must be one of purchase, task, write, got 'purhcase'; did you mean 'purchase'?"),

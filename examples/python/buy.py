@@ -1,7 +1,7 @@
 """One buyer in the tutorial's style: search, then buy, with the tutorial's sleeps.
 
     python3 buy.py NAME            # the race: no lock, ten of these oversell one ticket
-    python3 buy.py NAME --lock     # the fix: fcntl.flock around the purchase
+    python3 buy.py NAME --lock     # the fix: fcntl.flock around the purchase, atomic writes
 
 ticketrush runs one process per buyer in the trial folder, where db.txt holds
 {"count": N}, and judges what it prints through `outcomes` patterns
@@ -43,6 +43,19 @@ def search(user):
     print("<%s>用户 查看剩余票数为 [%s]" % (user, dic["count"]))
 
 
+def write(dic):
+    """The race writes in place, as the tutorial does. The fix also writes a temp file and
+    renames it over db.txt: the lock covers the purchase, not the search, and an unlocked
+    search that meets open("w")'s truncated file dies on a JSON error (a torn read)."""
+    if "--lock" not in sys.argv:
+        with open(DB, "w") as f:
+            json.dump(dic, f)
+        return
+    with open(DB + ".tmp", "w") as f:
+        json.dump(dic, f)
+    os.replace(DB + ".tmp", DB)
+
+
 def buy(user):
     with open(DB) as f:
         dic = json.load(f)
@@ -51,8 +64,7 @@ def buy(user):
     if dic["count"] > 0:
         dic["count"] -= 1
         time.sleep(0.1)
-        with open(DB, "w") as f:
-            json.dump(dic, f)
+        write(dic)
         print("<%s> 购票成功" % user)
     else:
         print("<%s> 没票了" % user)

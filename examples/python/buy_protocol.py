@@ -51,6 +51,18 @@ def search(user):
     print("<%s>用户 查看剩余票数为 [%s]" % (user, count))
 
 
+def write(count):
+    """As buy.py: the race writes in place; the fix writes a temp file and renames it, so
+    an unlocked search never reads a truncated file."""
+    if "--lock" not in sys.argv:
+        with open(DB, "w") as f:
+            json.dump({"count": count}, f)
+        return
+    with open(DB + ".tmp", "w") as f:
+        json.dump({"count": count}, f)
+    os.replace(DB + ".tmp", DB)
+
+
 def buy(user):
     count = read_count("purchase.read")
     rendezvous(user)
@@ -58,8 +70,7 @@ def buy(user):
     if count > 0:
         time.sleep(0.1)
         report("purchase.write", value=count - 1)
-        with open(DB, "w") as f:
-            json.dump({"count": count - 1}, f)
+        write(count - 1)
         report("bought", value=count - 1)
         print("<%s> 购票成功" % user)
     else:

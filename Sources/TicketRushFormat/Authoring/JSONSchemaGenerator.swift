@@ -56,6 +56,15 @@ public enum JSONSchemaGenerator {
             // Not a 2020-12 keyword: editors (VS Code's JSON/YAML services) show these on hover.
             if let docs = ValueDocs.descriptions(words) { s["enumDescriptions"] = docs }
             return s
+        case .fraction(_, let atLeast):
+            let number: [String: Any] = atLeast > 0 ? ["type": "number", "minimum": atLeast, "exclusiveMaximum": 1]
+                : ["type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1]
+            return ["anyOf": [
+                number.merging(["description": "a fraction: 0.01"]) { a, _ in a },
+                ["type": "string", "pattern": fractionPattern, "description": "a percent (1%) or a fraction (0.01)"],
+            ]]
+        case .oneOrMany(let item):
+            return ["anyOf": [schema(item), schema(.uniqueList(item))]]
         case .relativePath:
             return ["type": "string", "minLength": 1, "pattern": relativePathPattern,
                     "description": "relative, no '..', no leading '/' or '~', names a file"]
@@ -105,6 +114,9 @@ public enum JSONSchemaGenerator {
 
     /// What `DurationText.parse` accepts: digits with at most one dot, an optional unit.
     package static let durationPattern = #"^[ \t]*([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t]*(ns|us|µs|ms|s|m|h)?[ \t]*$"#
+
+    /// A number with an optional percent sign, as `StopRule.fraction` reads it (its range is checked by the loader).
+    package static let fractionPattern = #"^[ \t]*([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t]*%?[ \t]*$"#
 
     /// What `SchemaWalker.pathProblem` accepts.
     package static let relativePathPattern = #"^(?![/~])(?!(.*/)?\.\.(/|$))(?!(.*/)?\.?$)[^\x00]+$"#

@@ -145,6 +145,11 @@ package enum ReferenceDocs {
             return "word\(s): " + either(words.map { "`\($0)`" })
         case .relativePath:
             return "relative file path\(s)"
+        case .fraction(_, let atLeast):
+            let range = atLeast > 0 ? "from \(ScenarioYAML.number(atLeast * 100))% to below 100%" : "above 0 and below 100%"
+            return "fraction\(s) as a percent (`1%`) or a number (`0.01`), \(range)"
+        case .oneOrMany(let item):
+            return "\(noun(item, plural: plural)), or a list of distinct \(noun(item, plural: true))"
         case .object(let fields, let shorthand):
             var text = "mapping\(s) with keys " + fields.map { "`\($0.name)`" }.joined(separator: ", ")
             if let shorthand, let field = fields.first(where: { $0.name == shorthand }) {

@@ -65,6 +65,10 @@ public enum ScenarioValidator {
             var diagnostics = errors
             var loaded: [String] = []
             var warnings: [Diagnostic] = []
+            // A sweep's cells share their lines: a warning is printed once, naming its cells.
+            var cellWarnings: [(warning: Diagnostic, sweep: String, cells: [String])] = []
+            var cellWarningIndex: [String: Int] = [:]
+            var cellCounts: [String: Int] = [:]
             for document in documents {
                 let at = document.locations["name"] ?? document.location(of: "")
                 if let first = names[document.scenario.name] {
@@ -73,7 +77,23 @@ public enum ScenarioValidator {
                 }
                 names[document.scenario.name] = at
                 loaded.append(document.scenario.name)
-                warnings += ScenarioLint.warnings(document)
+                guard let cell = document.scenario.cell else {
+                    warnings += ScenarioLint.warnings(document)
+                    continue
+                }
+                cellCounts[cell.baseName, default: 0] += 1
+                for warning in ScenarioLint.warnings(document) {
+                    let key = "\(cell.baseName)\u{0}\(warning.description)"
+                    if let i = cellWarningIndex[key] {
+                        cellWarnings[i].cells.append(cell.name)
+                    } else {
+                        cellWarningIndex[key] = cellWarnings.count
+                        cellWarnings.append((warning, cell.baseName, [cell.name]))
+                    }
+                }
+            }
+            warnings += cellWarnings.map { w in
+                MatrixExpansion.named(w.warning, cells: w.cells, of: cellCounts[w.sweep])
             }
             // Once per file: the file's lines are split once, not once per scenario.
             diagnostics += LintIgnore.filter(warnings, source: String(decoding: data, as: UTF8.self))

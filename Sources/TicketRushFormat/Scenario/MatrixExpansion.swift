@@ -42,8 +42,12 @@ package enum MatrixExpansion {
         guard diagnostics.isEmpty else { return ([], diagnostics) }
 
         var loaded: [Loaded] = []
-        var seen = Set<String>()
-        for (index, choice) in crossProduct(axes.map(\.nodes.count)).enumerated() {
+        // Each problem once, with the cells it was found in (a cell's own value names them).
+        var found: [(diagnostic: Diagnostic, cells: [String])] = []
+        var foundIndex: [String: Int] = [:]
+        let baseName = document.mapping?.first(where: { $0.key.scalar?.string == "name" })?.value.scalar?.string ?? "?"
+        let choices = crossProduct(axes.map(\.nodes.count))
+        for (index, choice) in choices.enumerated() {
             var cellDocument = document
             for (axis, pick) in zip(axes, choice) {
                 cellDocument = substitute(cellDocument, ArraySlice(axis.path.split(separator: ".").map(String.init)),
@@ -52,16 +56,22 @@ package enum MatrixExpansion {
             var cellWalker = SchemaWalker(path: path)
             let value = cellWalker.walk(cellDocument, ScenarioSchema.root, keyPath: "")
             cellWalker.crossCheck(value)
-            var found = cellWalker.diagnostics
+            var cellFound = cellWalker.diagnostics
+            let swept = axes.map(\.path)
+            let walked = value ?? cellWalker.partials[""]
+            let cellName = "\(baseName)[" + zip(axes, choice).map { axis, pick in
+                "\(axis.path)=\(walked.flatMap { cellValue($0, axis.path) }.map { text($0) } ?? axis.nodes[pick].scalar?.string ?? "?")"
+            }.joined(separator: ",") + "]"
+            // The sweep keys are the same in every cell: checked once, for the whole document.
+            var documentFound: [Diagnostic] = []
+            if index == 0, let walked { documentFound = SweepSchema.check(walked, swept: swept, locations: cellWalker.locations, path: path) }
             var built: Loaded?
-            if !found.contains(where: { $0.severity == .error }), let value {
-                let swept = axes.map(\.path)
+            if !cellFound.contains(where: { $0.severity == .error }) && documentFound.isEmpty, let value {
                 let parameters = swept.map { SweepCell.Parameter(path: $0, value: text(cellValue(value, $0))) }
-                if index == 0 { found += SweepSchema.check(value, swept: swept, locations: cellWalker.locations, path: path) }
                 let expect = cellExpectations(value, parameters: swept.map { ($0, cellValue(value, $0)) })
                 var fields = objectFields(value)
                 fields["expect"] = .object(expect)
-                built = finish(.object(fields), walker: cellWalker, path: path, diagnostics: &found)
+                built = finish(.object(fields), walker: cellWalker, path: path, diagnostics: &cellFound)
                 if var b = built {
                     let cell = SweepCell(baseName: b.scenario.name, parameters: parameters, index: index)
                     b.scenario.cell = cell
@@ -69,14 +79,36 @@ package enum MatrixExpansion {
                     built = b
                 }
             }
-            // Every cell repeats the document's own problems: report each once.
-            for d in found where !seen.contains(d.description) {
-                seen.insert(d.description)
-                diagnostics.append(d)
+            for d in documentFound { diagnostics.append(d) }
+            for d in cellFound {
+                if let i = foundIndex[d.description] {
+                    found[i].cells.append(cellName)
+                } else {
+                    foundIndex[d.description] = found.count
+                    found.append((d, [cellName]))
+                }
             }
-            if let built, !diagnostics.contains(where: { $0.severity == .error }) { loaded.append(built) }
+            if let built, !cellFound.contains(where: { $0.severity == .error }) { loaded.append(built) }
+        }
+        for (d, cells) in found {
+            diagnostics.append(cells.count == choices.count ? d : named(d, cells: cells))
         }
         return diagnostics.contains(where: { $0.severity == .error }) ? ([], diagnostics) : (loaded, diagnostics)
+    }
+
+    /// A problem found in cells says which: `… (in cell s[buyers.count=5])`; `total` is how
+    /// many cells the sweep has, when known.
+    package static func named(_ diagnostic: Diagnostic, cells: [String], of total: Int? = nil) -> Diagnostic {
+        var d = diagnostic
+        d.message += " (\(cellList(cells, of: total)))"
+        return d
+    }
+
+    /// `in cell A`, `in 3 cells: A, B, C`, `in all 4 cells: …`; past eight names, `and N more`.
+    package static func cellList(_ cells: [String], of total: Int? = nil) -> String {
+        guard cells.count > 1 else { return "in cell \(cells.first ?? "?")" }
+        let shown = cells.prefix(8).joined(separator: ", ")
+        return "in \(cells.count == total ? "all " : "")\(cells.count) cells: \(shown)" + (cells.count > 8 ? " and \(cells.count - 8) more" : "")
     }
 
     /// A document without a matrix: walked and built as it is.
@@ -85,9 +117,8 @@ package enum MatrixExpansion {
         let value = walker.walk(document, ScenarioSchema.root, keyPath: "")
         walker.crossCheck(value)
         var diagnostics = walker.diagnostics
-        guard !diagnostics.contains(where: { $0.severity == .error }), let value else { return ([], diagnostics) }
-        let sweepProblems = SweepSchema.check(value, swept: nil, locations: walker.locations, path: path)
-        guard sweepProblems.isEmpty else { return ([], diagnostics + sweepProblems) }
+        let sweepProblems = (value ?? walker.partials[""]).map { SweepSchema.check($0, swept: nil, locations: walker.locations, path: path) } ?? []
+        guard !diagnostics.contains(where: { $0.severity == .error }), sweepProblems.isEmpty, let value else { return ([], diagnostics + sweepProblems) }
         let built = finish(value, walker: walker, path: path, diagnostics: &diagnostics)
         return (built.map { [$0] } ?? [], diagnostics)
     }
@@ -110,7 +141,9 @@ package enum MatrixExpansion {
         guard case .list(let entries)? = value["expect_by_cell"] else { return expect }
         for entry in entries {
             let conditions = objectFields(entry["where"] ?? .object([:]))
-            let matches = conditions.allSatisfy { key, wanted in parameters.contains { $0.0 == key && $0.1 == wanted } }
+            let matches = conditions.allSatisfy { key, wanted in
+                parameters.contains { $0.0 == key && SweepSchema.matches(wanted, $0.1, shape: SweepSchema.shape(of: key)) }
+            }
             if matches { expect.merge(objectFields(entry["expect"] ?? .object([:]))) { _, new in new } }
         }
         return expect

@@ -24,6 +24,12 @@ public indirect enum Shape: Sendable {
     case list(Shape)
     /// A mapping whose keys come from `keys`, each mapped to `value`.
     case keyed(keys: [String], value: Shape)
+    /// A fraction written as a percent (`1%`) or a number (`0.01`), quoted or not, from
+    /// `atLeast` to below 1 (above 0 when `atLeast` is 0); kept as written. `what` names it
+    /// in messages: "a rate such as 1% or 0.01".
+    case fraction(what: String, atLeast: Double)
+    /// One value, or a list of distinct values (`where: {lock.mode: [none, flock]}`).
+    case oneOrMany(Shape)
 }
 
 /// One key of an object.

@@ -8,6 +8,10 @@ package struct SchemaWalker {
     package private(set) var diagnostics: [Diagnostic] = []
     /// Where each key path's value stands in the file ("" is the document).
     package private(set) var locations: [String: SourceLocation] = [:]
+    /// What a mapping with problems still held, by key path: the keys that did walk (and the
+    /// defaults of the absent ones), never a key that failed. Cross-key checks read it, so they
+    /// report in the same pass as the other errors wherever the keys they need parsed.
+    package private(set) var partials: [String: ConfigValue] = [:]
 
     package init(path: String) { self.path = path }
 
@@ -55,6 +59,19 @@ package struct SchemaWalker {
                 return fail(node, "\(label) must be one of \(words.joined(separator: ", ")), got '\(scalar.string)'\(hint)")
             }
             return .text(scalar.string)
+        case .fraction(let what, let atLeast):
+            let range = atLeast > 0 ? "from \(ScenarioYAML.number(atLeast * 100))% to below 100%" : "above 0 and below 100%"
+            guard let scalar = node.scalar, [.str, .int, .float].contains(node.tagName) else {
+                return fail(node, "\(label) must be \(what), \(range), got \(describe(node))")
+            }
+            guard let value = StopRule.fraction(scalar.string), value >= atLeast else {
+                let written = node.tagName != .str ? scalar.string : describe(node)
+                return fail(node, "\(label) must be \(what), \(range), got \(written)")
+            }
+            return .text(scalar.string)
+        case .oneOrMany(let item):
+            guard node.sequence != nil else { return walk(node, item, keyPath: keyPath, labelPath: labelPath) }
+            return walk(node, .uniqueList(item), keyPath: keyPath, labelPath: labelPath)
         case .relativePath:
             guard let scalar = node.scalar, node.tagName != .null, !scalar.string.isEmpty else {
                 return fail(node, "\(label) must be a relative file path, got \(describe(node))")
@@ -108,6 +125,7 @@ package struct SchemaWalker {
                 guard let value = walk(valueNode, valueShape, keyPath: join(keyPath, key)) else { ok = false; continue }
                 result[key] = value
             }
+            if !ok { partials[keyPath] = .object(result) }
             return ok ? .object(result) : nil
         }
     }
@@ -118,6 +136,7 @@ package struct SchemaWalker {
         }
         var result: [String: ConfigValue] = [:]
         var ok = checkMerges(node, label: label)
+        var failed = Set<String>()
         let names = fields.map(\.name)
         for (keyNode, valueNode) in pairs(node) {
             guard let key = keyNode.scalar?.string else {
@@ -127,7 +146,7 @@ package struct SchemaWalker {
             }
             if keyPath.isEmpty && ScenarioSchema.isExtensionKey(key) { continue }
             guard let field = fields.first(where: { $0.name == key }) else {
-                let hint = Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Self.nestedHint(key, in: names) ?? Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
                 report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(names.joined(separator: ", ")))")
                 ok = false
                 continue
@@ -136,13 +155,20 @@ package struct SchemaWalker {
                 result[key] = value
             } else {
                 ok = false
+                failed.insert(key)
+                if let partial = partials[join(keyPath, key)] { result[key] = partial }
             }
         }
         for field in fields where field.required && result[field.name] == nil && !pairs(node).contains(where: { $0.0.scalar?.string == field.name }) {
             report(node, "missing required key '\(join(keyPath, field.name))'")
             ok = false
         }
-        guard ok else { return nil }
+        guard ok else {
+            // A key that failed gets no default: a check must not read a value nobody wrote.
+            fillDefaults(&result, fields.filter { !failed.contains($0.name) })
+            partials[keyPath] = .object(result)
+            return nil
+        }
         fillDefaults(&result, fields)
         return .object(result)
     }
@@ -197,8 +223,21 @@ package struct SchemaWalker {
     }
 
     /// Checks that need more than one key (`ScenarioSchema.check`).
+    /// A document with other problems is checked on what of it did walk (`partials`).
     package mutating func crossCheck(_ value: ConfigValue?) {
-        if let value { diagnostics += ScenarioSchema.check(value, locations: locations, path: path) }
+        if let value = value ?? partials[""] { diagnostics += ScenarioSchema.check(value, locations: locations, path: path) }
+    }
+
+    /// For a key whose dotted children are allowed (`matrix: {buyers: …}`): its shorthand key
+    /// (`buyers.count`), else the keys inside it.
+    private static func nestedHint(_ key: String, in names: [String]) -> String? {
+        let nested = names.filter { $0.hasPrefix(key + ".") }
+        guard !nested.isEmpty else { return nil }
+        if case .object(_, let shorthand?)? = ScenarioSchema.scenarioFields.first(where: { $0.name == key })?.shape,
+           nested.contains("\(key).\(shorthand)") {
+            return "; did you mean '\(key).\(shorthand)'? (a key path names one value inside '\(key)')"
+        }
+        return "; name a key inside it: \(nested.joined(separator: ", "))"
     }
 
     /// Why a storage path is not allowed, or nil.
@@ -279,6 +318,8 @@ package struct SchemaWalker {
             if node.tagName == .null { return "nothing (null)" }
             if node.tagName == .bool { return "the boolean \(s.string)" }
             if node.tagName == .int || node.tagName == .float { return "the number \(s.string)" }
+            // A quoted number is a string to YAML: say so, or "got '5'" reads like a number.
+            if Double(s.string.trimmingCharacters(in: .whitespaces)) != nil { return "the string '\(s.string)'" }
             return "'\(s.string)'"
         }
     }

@@ -27,11 +27,38 @@ package enum SweepSchema {
             Field("matrix", matrix(sweeping: scenario),
                   "key path → list of values; the scenario runs once per combination (cross product), each cell named NAME[path=value,…]"),
             Field("expect_by_cell", .uniqueList(.object([
-                Field("where", .object(paths.map { Field($0.path, $0.shape, "this cell's \($0.path)") }, shorthand: nil), required: true,
-                      "the cells this entry applies to: swept key paths and one of their matrix values"),
+                Field("where", .object(paths.map { Field($0.path, whereShape($0.shape), "this cell's \($0.path)") }, shorthand: nil), required: true,
+                      "the cells this entry applies to: swept key paths, each with one of its matrix values or a list of them"),
                 Field("expect", expectShape, required: true, "expectations for those cells, over the top-level expect"),
             ], shorthand: nil)), "per-cell expectations; later entries win (docs/sweeps.md)"),
         ]
+    }
+
+    /// A `where` condition: a value, or a list of values any of which matches; a key whose
+    /// value is itself a list or a mapping (`faults`, `buyers.command`) takes one value only,
+    /// or a list would be ambiguous.
+    package static func whereShape(_ shape: Shape) -> Shape {
+        takesList(shape) ? .oneOrMany(shape) : shape
+    }
+
+    /// Whether a `where` condition (a value or a list of them) matches a cell's value.
+    package static func matches(_ wanted: ConfigValue, _ value: ConfigValue?, shape: Shape?) -> Bool {
+        if case .list(let values) = wanted, shape.map(takesList) ?? false { return value.map(values.contains) ?? false }
+        return wanted == value
+    }
+
+    /// The shape of a sweepable key path (`lock.mode` → its choice).
+    package static func shape(of keyPath: String) -> Shape? {
+        sweepable(ScenarioSchema.scenarioFields).first { $0.path == keyPath }?.shape
+    }
+
+    /// Whether a `where` condition on a key of this shape may list several values: a scalar
+    /// (or a delay, whose `{uniform: …}` is not a list).
+    private static func takesList(_ shape: Shape) -> Bool {
+        switch shape {
+        case .integer, .positiveNumber, .text, .duration, .delay, .choice, .relativePath, .fraction: return true
+        case .object, .uniqueList, .list, .keyed, .oneOrMany: return false
+        }
     }
 
     /// The shape of `matrix`: each sweepable key path → a list of its values.
@@ -43,8 +70,8 @@ package enum SweepSchema {
     package static let trials: Shape = .object([
         Field("count", .integer(min: 1, max: 1_000_000), "run exactly this many trials"),
         Field("until", .object([
-            Field("rate_below", .text(nonEmpty: true), required: true, "stop once the 95% upper bound of the violation rate is below this (e.g. 1%)"),
-            Field("confidence", .text(nonEmpty: true), default: .text(percent(StopRule.defaultConfidence)), "confidence of that bound (e.g. 95%, 99%)"),
+            Field("rate_below", .fraction(what: "a rate such as 1% or 0.01", atLeast: 0), required: true, "stop once the 95% upper bound of the violation rate is below this (e.g. 1%)"),
+            Field("confidence", .fraction(what: "a confidence such as 95% or 0.99", atLeast: 0.5), default: .text(percent(StopRule.defaultConfidence)), "confidence of that bound (e.g. 95%, 99%)"),
         ], shorthand: nil), "run until the violation rate is bounded, a violation appears, or max is reached"),
         Field("max", .integer(min: 1, max: 1_000_000), "most trials with until (default \(StopRule.defaultMaxTrials))"),
     ], shorthand: "count")
@@ -92,8 +119,16 @@ package enum SweepSchema {
                     out.append(Diagnostic(at: at, "'\(base).where.\(key)' is not swept by 'matrix' (swept: \(swept.joined(separator: ", ")))"))
                     continue
                 }
-                if case .list(let values)? = value["matrix"]?[key], !values.contains(wanted) {
-                    out.append(Diagnostic(at: at, "'\(base).where.\(key)' is \(MatrixExpansion.text(wanted)), not one of the matrix values (\(values.map(MatrixExpansion.text).joined(separator: ", ")))"))
+                guard case .list(let values)? = value["matrix"]?[key] else { continue }
+                let keyShape = shape(of: key)
+                let listed: [(ConfigValue, String)]
+                if case .list(let items) = wanted, keyShape.map(takesList) ?? false {
+                    listed = items.enumerated().map { ($0.element, "\(base).where.\(key)[\($0.offset)]") }
+                } else {
+                    listed = [(wanted, "\(base).where.\(key)")]
+                }
+                for (one, label) in listed where !values.contains(one) {
+                    out.append(Diagnostic(at: locations[label] ?? at, "'\(label)' is \(MatrixExpansion.text(one)), not one of the matrix values (\(values.map(MatrixExpansion.text).joined(separator: ", ")))"))
                 }
             }
             for key in fields(entry["expect"]).keys.sorted() where !judged.contains(key) {

@@ -1,11 +1,12 @@
 /// A file-name-safe form of a scenario name (keeps letters of any script): the name of its
 /// folder under the work and events folders. A name that had to change gets a short hash of
-/// the original, so "rush a" and "rush_a" never share a folder.
+/// the original, so "rush a" and "rush_a" never share a folder. Shell glob characters
+/// (`[`, `]`, `*`, `?`) become `_` too: a sweep cell's folder can be typed unquoted.
 public func slug(_ name: String) -> String {
     var changed = false
     var mapped = String.UnicodeScalarView()
     for (i, s) in name.unicodeScalars.enumerated() {
-        if s == "/" || s == "\\" || s == ":" || s.value < 0x20 || s.value == 0x7F || s == " " || (i == 0 && s == ".") {
+        if s == "/" || s == "\\" || s == ":" || s.value < 0x20 || s.value == 0x7F || s == " " || s == "[" || s == "]" || s == "*" || s == "?" || (i == 0 && s == ".") {
             mapped.append("_")
             changed = true
         } else {

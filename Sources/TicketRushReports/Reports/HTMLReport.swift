@@ -26,6 +26,7 @@ public enum HTMLReport {
             .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
             details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
             .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin-right:4px}
+            .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}
             </style></head><body>
 
             """
@@ -36,20 +37,26 @@ public enum HTMLReport {
         }
         out += "<p>\(results.trials.count) trials in \(cells.count) cells. Rates are violations / trials with 95% Wilson intervals.</p>\n"
         out += "<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
-        out += table(cells)
+        // Below the top, each big part is laid out only when scrolled to (`.cv`): a 500-cell
+        // page otherwise lays out its whole table, heat-maps and timelines before the first paint.
+        out += "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 36 * cells.count)px\">\(table(cells))</div>\n"
         var bases: [String] = []
         for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
         for (n, base) in bases.enumerated() {
             let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
             out += "<h2 id=\"sweep-\(n)\">Sweep: \(escape(base))</h2>\n"
+            out += "<div class=\"cv\">\n"
             out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
             // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
             if mine.count <= 40 { out += rateCharts(mine) }
+            out += "</div>\n"
         }
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
-            let chart = latencyChart(cells.filter { $0.latency != nil })
-            out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : chart
+            let timed = cells.filter { $0.latency != nil }
+            // One outlier squashes a linear axis: the same dots on a log axis, one click away.
+            let chart = latencyChart(timed) + "<details><summary>log scale</summary>\n\(latencyChart(timed, log: true))</details>\n"
+            out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : "<div class=\"cv\">\(chart)</div>\n"
         }
         let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
         // Unmet cells first; a cell that passed because its violation was expected is collapsed.
@@ -70,7 +77,7 @@ public enum HTMLReport {
                 let id = index[c.record.name].map { " id=\"t\($0)\"" } ?? ""
                 out += c.report.passed
                     ? "<details class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\"><summary>\(escape(c.record.name)): expected violation seen in trial \((c.firstFailing?.trial ?? 0) + 1)</summary>\n\(timeline(c))</details>\n"
-                    : "<section class=\"cellsec\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
+                    : "<section class=\"cellsec cv\"\(id) data-name=\"\(escape(c.record.name))\">\n\(timeline(c))</section>\n"
             }
         }
         let controlled = cells.filter { $0.report.exploration != nil }
@@ -209,7 +216,7 @@ public enum HTMLReport {
             svg += "\n"
             for (j, r) in rows.enumerated() {
                 let y = top + ch * Double(j)
-                if !r.isEmpty { svg += "<text x=\"\(f(left - 5))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(escape(r))</text>" }
+                if !r.isEmpty { svg += "<text x=\"\(f(left - 5))\" y=\"\(f(y + 12))\" text-anchor=\"end\">\(label(r, fitting: left - 10))</text>" }
                 for (i, x) in xs.enumerated() {
                     guard let c = byPosition[r + "\u{0}" + x], let report = c.report.invariants.first(where: { $0.invariant == inv }) else { continue }
                     let unmet = report.status == .unmet || report.status == .undetermined
@@ -285,21 +292,28 @@ public enum HTMLReport {
         return out
     }
 
-    private static func latencyChart(_ cells: [RunResults.Cell]) -> String {
+    /// Latency per cell as a dot plot: p50 dot, p90 and p99 ticks, max at the line's end; on
+    /// a linear axis from 0, or (`log`) a log axis over decades from the smallest p50.
+    package static func latencyChart(_ cells: [RunResults.Cell], log: Bool = false) -> String {
         let labelW = 330.0, plotW = 420.0, row = 20.0, top = 10.0
         let maxNs = Double(cells.compactMap { $0.latency?.max }.max() ?? 1)
+        let minNs = max(1_000, Double(cells.compactMap { $0.latency?.p50 }.filter { $0 > 0 }.min() ?? 1_000) / 2)
+        let decades = max(1, (log10(max(maxNs, minNs * 10)) - log10(minNs)).rounded(.up))
         let h = top + Double(cells.count) * row + 30
-        func x(_ ns: UInt64) -> Double { labelW + plotW * Double(ns) / max(maxNs, 1) }
+        func x(_ ns: UInt64) -> Double {
+            guard log else { return labelW + plotW * Double(ns) / max(maxNs, 1) }
+            return labelW + plotW * max(0, log10(max(Double(ns), minNs)) - log10(minNs)) / decades
+        }
         var svg = "<svg width=\"\(Int(labelW + plotW + 40))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
-        for tick in 0...4 {
-            let ns = UInt64(maxNs * Double(tick) / 4)
+        let ticks: [UInt64] = log ? (0...Int(decades)).map { UInt64(minNs * pow(10, Double($0))) } : (0...4).map { UInt64(maxNs * Double($0) / 4) }
+        for ns in ticks {
             svg += "<line x1=\"\(f(x(ns)))\" x2=\"\(f(x(ns)))\" y1=\"\(f(top))\" y2=\"\(f(h - 25))\" stroke=\"#e5e5e5\"/>"
             svg += "<text x=\"\(f(x(ns)))\" y=\"\(f(h - 10))\" text-anchor=\"middle\">\(millis(ns)) ms</text>\n"
         }
         for (i, c) in cells.enumerated() {
             guard let l = c.latency else { continue }
             let cy = top + Double(i) * row + row / 2
-            svg += "<text x=\"\(f(labelW - 6))\" y=\"\(f(cy + 4))\" text-anchor=\"end\">\(escape(c.record.name))</text>"
+            svg += "<text x=\"\(f(labelW - 6))\" y=\"\(f(cy + 4))\" text-anchor=\"end\">\(label(c.record.name, fitting: labelW - 10))</text>"
             svg += "<line x1=\"\(f(x(0)))\" x2=\"\(f(x(l.max)))\" y1=\"\(f(cy))\" y2=\"\(f(cy))\" stroke=\"#bbb\"/>"
             for (ns, size) in [(l.p90, 5.0), (l.p99, 7.0), (l.max, 4.0)] {
                 svg += "<line x1=\"\(f(x(ns)))\" x2=\"\(f(x(ns)))\" y1=\"\(f(cy - size))\" y2=\"\(f(cy + size))\" stroke=\"#1f77b4\" stroke-width=\"2\"/>"
@@ -307,6 +321,23 @@ public enum HTMLReport {
             svg += "<circle cx=\"\(f(x(l.p50)))\" cy=\"\(f(cy))\" r=\"4\" fill=\"#1f77b4\"><title>p50 \(millis(l.p50)) p90 \(millis(l.p90)) p99 \(millis(l.p99)) max \(millis(l.max)) ms (\(l.count) purchases)</title></circle>\n"
         }
         return svg + "</svg>\n"
+    }
+
+    /// An SVG label that never runs off its column: a name too long for `width` pixels keeps
+    /// its end (where cell names differ) behind an ellipsis, the whole name in a tooltip.
+    package static func label(_ name: String, fitting width: Double) -> String {
+        // 11px sans: about 6.5px a Latin character, 11px a wide (CJK) one.
+        func px(_ c: Character) -> Double { c.unicodeScalars.first.map { $0.value >= 0x1100 ? 11 : 6.5 } ?? 6.5 }
+        var total = 0.0
+        for c in name { total += px(c) }
+        if total <= width { return escape(name) }
+        var kept: [Character] = [], used = px("…")
+        for c in name.reversed() {
+            if used + px(c) > width { break }
+            used += px(c)
+            kept.insert(c, at: 0)
+        }
+        return "<title>\(escape(name))</title>…" + escape(String(kept))
     }
 
     /// A bar of one buyer's lane.
@@ -405,7 +436,7 @@ public enum HTMLReport {
         }
         for b in 0..<shown {
             let y0 = top + Double(b) * lane
-            svg += "<text x=\"\(f(labelW - 6))\" y=\"\(f(y0 + 14))\" text-anchor=\"end\">\(escape(t.buyers[b]))</text>"
+            svg += "<text x=\"\(f(labelW - 6))\" y=\"\(f(y0 + 14))\" text-anchor=\"end\">\(label(t.buyers[b], fitting: labelW - 10))</text>"
             // The lock is held across deciding and writing: draw it as a band behind them.
             for bar in bars[b].sorted(by: { ($0.kind == "hold" ? 0 : 1) < ($1.kind == "hold" ? 0 : 1) }) {
                 if bar.kind == "kill" {
