@@ -54,6 +54,16 @@ void tr_close_descriptors_except(const int *keep, int count);
 /// pipe2(fds, O_CLOEXEC): not visible to Swift without _GNU_SOURCE. Returns 0 or -1.
 int tr_pipe_cloexec(int fds[2]);
 
+/// Before a fork loop (single-threaded): drops the page-table entries of pages that are
+/// present in a private, non-executable file mapping and were never written (checked in
+/// /proc/self/pagemap), so fork copies and every child tears down fewer of them. A dropped
+/// page faults back in unchanged. Returns the pages dropped, 0 off Linux, -1 with errno set
+/// when /proc cannot be read. Never touches a written page (pagedrop.c says why).
+long tr_drop_clean_file_pages(void);
+
+/// The same, only for pages in [from, to) (a test drops its own mapping alone).
+long tr_drop_clean_file_pages_in(const void *from, const void *to);
+
 /// Program buyers (program.c): makes this process the subreaper of every orphan below it
 /// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
 int tr_set_subreaper(void);

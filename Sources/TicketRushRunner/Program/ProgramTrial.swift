@@ -74,6 +74,7 @@ package struct ProgramTrial {
         var barrier = [Int32](repeating: -1, count: 2)
         guard tr_pipe_cloexec(&barrier) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
         try ThreadCheck.requireSingleThreaded()
+        PageDrop.beforeForking()
 
         var procs = [Proc](repeating: Proc(), count: procCount)
         var fds = [Int32](repeating: -1, count: procCount * 3)

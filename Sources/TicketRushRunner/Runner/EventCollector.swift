@@ -23,6 +23,14 @@ package struct EventCollector {
         events.reserveCapacity(min(limit, 1 << 20))
     }
 
+    /// Hands over the events collected so far (the collector keeps none), so the history
+    /// can be built in this very array without copying it.
+    package mutating func takeEvents() -> [Event] {
+        var taken: [Event] = []
+        swap(&taken, &events)
+        return taken
+    }
+
     /// Waits up to `timeoutMs` for data, then reads everything available.
     package mutating func poll(timeoutMs: Int32) {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -139,6 +139,8 @@ package struct TrialRunner {
             closeAll()
             throw error
         }
+        let forkStartNs = MonotonicClock.now()
+        PageDrop.beforeForking()
         var pids: [pid_t] = []
         pids.reserveCapacity(scenario.buyers.count)
         var group: pid_t = 0
@@ -169,6 +171,7 @@ package struct TrialRunner {
             setpgid(pid, group)
             pids.append(pid)
         }
+        ForkTiming.report(buyers: pids.count, since: forkStartNs)
         close(p.events.write)
         close(p.barrier.read)
         p.events.write = -1
@@ -230,12 +233,16 @@ package struct TrialRunner {
     }
 
     /// The history: collected and runner-written events in time order, exits, final document.
-    package func history(_ p: Prepared, _ s: Spawned, collector: EventCollector, exits: [BuyerExit], timedOut: Bool,
+    package func history(_ p: Prepared, _ s: Spawned, collector: consuming EventCollector, exits: [BuyerExit], timedOut: Bool,
                  endNs: UInt64) -> TrialHistory {
-        var all = collector.events + p.injector.events
-        Self.closeOpenTasks(&all, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: p.injector.killed)
-        // Stable sort by time: buyers' clocks are one clock, ties keep arrival order.
-        let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
+        let incomplete = Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
+                                   buyers: exits.count, timedOut: timedOut, killed: p.injector.killed)
+        // The collector's own array, appended to and sorted in place: no copy of the history.
+        var sorted = collector.takeEvents()
+        sorted.append(contentsOf: p.injector.events)
+        Self.closeOpenTasks(&sorted, wants: scenario.buyers.wants, exits: exits, timedOut: timedOut, at: endNs, killed: p.injector.killed)
+        // By time: buyers' clocks are one clock; the sort is stable, so ties keep arrival order.
+        sorted.sort { $0.tNs < $1.tNs }
         let isDatabase = scenario.storage.kind.isDatabase
         let finalRead = p.engine?.finalRead() ?? JSONFileStore(path: p.storagePath, mode: scenario.storage.write, tag: -1).read()
         var history = TrialHistory(
@@ -244,8 +251,7 @@ package struct TrialRunner {
             startNs: s.startNs, durationNs: endNs - s.startNs,
             lockLabel: isDatabase && (scenario.lock.mode.isEngineMode || scenario.lock.mode == .optimistic)
                 ? "\(scenario.storage.kind.rawValue) \(scenario.lock.mode.rawValue)" : scenario.lock.mode.label(p.context),
-            incomplete: Self.gaps(collector.events, malformed: collector.malformed, overflowed: collector.overflowed ? collector.limit : nil,
-                                  buyers: exits.count, timedOut: timedOut, killed: p.injector.killed))
+            incomplete: incomplete)
         history.readsCanTear = !isDatabase
         history.storage = scenario.storage.kind.rawValue
         history.engineMessages = p.engine?.messages() ?? []

@@ -24,6 +24,7 @@ public enum WorkerPool {
     public static func run(_ units: [RunPlan.Unit], jobs: Int, executor: UnitExecutor, keep extra: [Int32] = [],
                            received: (TrialRecord) -> Void) throws -> [TrialRecord] {
         try ThreadCheck.requireSingleThreaded()
+        PageDrop.beforeForking()
         let parent = getpid()
         var workers: [Worker] = []
         for job in 0..<jobs {
