@@ -224,8 +224,8 @@ final class ProcessHardeningTests: XCTestCase {
         XCTAssertTrue(Self.wait(10) { Self.survivors(pids: pids, groups: groups).isEmpty },
                       "buyers outlived their runner: \(Self.survivors(pids: pids, groups: groups))")
         XCTAssertFalse(semaphores().isEmpty, "the killed runner's semaphore is there to sweep")
-        // The next run, of anything, sweeps semaphores whose owner is gone.
-        let quick = try CLI.write("name: quick\ntickets: 1\nbuyers: 2\ntrials: 1\nseed: 1\n", to: "quick.yaml", in: dir)
+        // Any run sweeps; a task-wide lock makes this one pass whatever the scheduler does.
+        let quick = try CLI.write("name: quick\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: task}\ntrials: 1\nseed: 1\n", to: "quick.yaml", in: dir)
         let next = try CLI.run(["run", quick, "--reports", dir.appendingPathComponent("r2").path, "--quiet"])
         XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
         XCTAssertEqual(semaphores(), [], "the dead runner's semaphores were not swept")
