@@ -16,8 +16,9 @@ let package = Package(
     targets: [
         // POSIX pieces that do not import into Swift (F_OFD_SETLKW, signal flags).
         .target(name: "CTicketRush"),
-        // The database clients (docs/storage.md): libsqlite3 and libpq linked, hiredis loaded with dlopen.
-        .target(name: "CTicketRushEngines", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("pq"), .linkedLibrary("dl")]),
+        // The database clients (docs/storage.md): libsqlite3, libpq and hiredis loaded with dlopen
+        // when a scenario needs them, so a plain run's forks copy none of their mappings.
+        .target(name: "CTicketRushEngines", linkerSettings: [.linkedLibrary("dl")]),
         // Scenario, events, verdicts: plain Codable values, no Foundation.
         .target(name: "TicketRushModel"),
         // YAML → model: the schema, the walker, the loader, lint and authoring.

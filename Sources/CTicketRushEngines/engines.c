@@ -22,17 +22,54 @@ static void copy_message(char *dst, int size, const char *src) {
 
 // ---------------------------------------------------------------- SQLite
 
+// The client libraries are loaded when a scenario first needs them, like hiredis: linked
+// in, libpq alone maps 20 more libraries (TLS, Kerberos, LDAP) into the runner, and every
+// fork copies and every buyer's exit tears down their page tables (benchmarks/README.md).
+#define TR_SYM(lib, name) (p_##name = (__typeof__(p_##name))dlsym(lib, #name)) != NULL
+static __typeof__(&sqlite3_open_v2) p_sqlite3_open_v2;
+static __typeof__(&sqlite3_errmsg) p_sqlite3_errmsg;
+static __typeof__(&sqlite3_errstr) p_sqlite3_errstr;
+static __typeof__(&sqlite3_close) p_sqlite3_close;
+static __typeof__(&sqlite3_extended_result_codes) p_sqlite3_extended_result_codes;
+static __typeof__(&sqlite3_busy_timeout) p_sqlite3_busy_timeout;
+static __typeof__(&sqlite3_prepare_v2) p_sqlite3_prepare_v2;
+static __typeof__(&sqlite3_step) p_sqlite3_step;
+static __typeof__(&sqlite3_column_int64) p_sqlite3_column_int64;
+static __typeof__(&sqlite3_column_count) p_sqlite3_column_count;
+static __typeof__(&sqlite3_changes) p_sqlite3_changes;
+static __typeof__(&sqlite3_extended_errcode) p_sqlite3_extended_errcode;
+static __typeof__(&sqlite3_finalize) p_sqlite3_finalize;
+static __typeof__(&sqlite3_close_v2) p_sqlite3_close_v2;
+static void *sqlite_lib;
+
+/// Loads libsqlite3 once; 0, or -1 with the reason in `message`.
+int tr_sqlite_load(char *message, int message_size) {
+    if (sqlite_lib) return 0;
+    const char *chosen = getenv("TICKETRUSH_SQLITE");
+    void *h = dlopen(chosen ? chosen : "libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!h) { copy_message(message, message_size, "SQLite is not installed (no libsqlite3.so.0 to load: apt-get install libsqlite3-0)"); return -1; }
+    if (!(TR_SYM(h, sqlite3_open_v2) && TR_SYM(h, sqlite3_errmsg) && TR_SYM(h, sqlite3_errstr) && TR_SYM(h, sqlite3_close) && TR_SYM(h, sqlite3_extended_result_codes) && TR_SYM(h, sqlite3_busy_timeout) && TR_SYM(h, sqlite3_prepare_v2) && TR_SYM(h, sqlite3_step) && TR_SYM(h, sqlite3_column_int64) && TR_SYM(h, sqlite3_column_count) && TR_SYM(h, sqlite3_changes) && TR_SYM(h, sqlite3_extended_errcode) && TR_SYM(h, sqlite3_finalize) && TR_SYM(h, sqlite3_close_v2))) {
+        copy_message(message, message_size, "the libsqlite3 found lacks a function ticketrush calls");
+        dlclose(h);
+        return -1;
+    }
+    sqlite_lib = h;
+    return 0;
+}
+
+
 void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size) {
+    if (tr_sqlite_load(message, message_size) != 0) return NULL;
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    int rc = p_sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
-        copy_message(message, message_size, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        if (db) sqlite3_close(db);
+        copy_message(message, message_size, db ? p_sqlite3_errmsg(db) : p_sqlite3_errstr(rc));
+        if (db) p_sqlite3_close(db);
         return NULL;
     }
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, busy_ms);
+    p_sqlite3_extended_result_codes(db, 1);
+    p_sqlite3_busy_timeout(db, busy_ms);
     return db;
 }
 
@@ -40,21 +77,21 @@ void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
     sqlite3 *db = handle;
     reset(out);
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    int rc = p_sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while ((rc = p_sqlite3_step(stmt)) == SQLITE_ROW) {
             if (!out->has_row) {
                 out->has_row = 1;
-                out->v0 = sqlite3_column_int64(stmt, 0);
-                if (sqlite3_column_count(stmt) > 1) out->v1 = sqlite3_column_int64(stmt, 1);
+                out->v0 = p_sqlite3_column_int64(stmt, 0);
+                if (p_sqlite3_column_count(stmt) > 1) out->v1 = p_sqlite3_column_int64(stmt, 1);
             }
         }
     }
     if (rc == SQLITE_DONE || rc == SQLITE_OK) {
-        out->changes = sqlite3_changes(db);
+        out->changes = p_sqlite3_changes(db);
     } else {
-        out->code = sqlite3_extended_errcode(db);
-        copy_message(out->message, sizeof(out->message), sqlite3_errmsg(db));
+        out->code = p_sqlite3_extended_errcode(db);
+        copy_message(out->message, sizeof(out->message), p_sqlite3_errmsg(db));
         int primary = out->code & 0xff;
         if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
             out->status = 1;
@@ -63,10 +100,10 @@ void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
             out->status = 2;
         }
     }
-    sqlite3_finalize(stmt);
+    p_sqlite3_finalize(stmt);
 }
 
-void tr_sqlite_close(void *db) { sqlite3_close_v2(db); }
+void tr_sqlite_close(void *db) { if (sqlite_lib) p_sqlite3_close_v2(db); }
 
 // ---------------------------------------------------------------- PostgreSQL
 // libpq's header lives outside the default include path; these few declarations are its ABI.
@@ -95,52 +132,90 @@ extern int PQsetnonblocking(PGconn *conn, int arg);
 #define TR_PG_DIAG_SQLSTATE 'C'
 #define TR_PG_DIAG_MESSAGE_PRIMARY 'M'
 
+static __typeof__(&PQconnectdb) p_PQconnectdb;
+static __typeof__(&PQstatus) p_PQstatus;
+static __typeof__(&PQerrorMessage) p_PQerrorMessage;
+static __typeof__(&PQfinish) p_PQfinish;
+static __typeof__(&PQexec) p_PQexec;
+static __typeof__(&PQresultStatus) p_PQresultStatus;
+static __typeof__(&PQresultErrorField) p_PQresultErrorField;
+static __typeof__(&PQresultErrorMessage) p_PQresultErrorMessage;
+static __typeof__(&PQntuples) p_PQntuples;
+static __typeof__(&PQnfields) p_PQnfields;
+static __typeof__(&PQgetvalue) p_PQgetvalue;
+static __typeof__(&PQgetisnull) p_PQgetisnull;
+static __typeof__(&PQcmdTuples) p_PQcmdTuples;
+static __typeof__(&PQclear) p_PQclear;
+static __typeof__(&PQping) p_PQping;
+static __typeof__(&PQsetnonblocking) p_PQsetnonblocking;
+static void *pq_lib;
+
+/// Loads libpq once; 0, or -1 with the reason in `message`.
+int tr_pg_load(char *message, int message_size) {
+    if (pq_lib) return 0;
+    const char *chosen = getenv("TICKETRUSH_LIBPQ");
+    void *h = dlopen(chosen ? chosen : "libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) { copy_message(message, message_size, "libpq is not installed (no libpq.so.5 to load: apt-get install libpq5)"); return -1; }
+    if (!(TR_SYM(h, PQconnectdb) && TR_SYM(h, PQstatus) && TR_SYM(h, PQerrorMessage) && TR_SYM(h, PQfinish) && TR_SYM(h, PQexec) && TR_SYM(h, PQresultStatus) && TR_SYM(h, PQresultErrorField) && TR_SYM(h, PQresultErrorMessage) && TR_SYM(h, PQntuples) && TR_SYM(h, PQnfields) && TR_SYM(h, PQgetvalue) && TR_SYM(h, PQgetisnull) && TR_SYM(h, PQcmdTuples) && TR_SYM(h, PQclear) && TR_SYM(h, PQping) && TR_SYM(h, PQsetnonblocking))) {
+        copy_message(message, message_size, "the libpq found lacks a function ticketrush calls");
+        dlclose(h);
+        return -1;
+    }
+    pq_lib = h;
+    return 0;
+}
+
 void *tr_pg_connect(const char *conninfo, char *message, int message_size) {
-    PGconn *conn = PQconnectdb(conninfo);
+    if (tr_pg_load(message, message_size) != 0) return NULL;
+    PGconn *conn = p_PQconnectdb(conninfo);
     if (!conn) { copy_message(message, message_size, "out of memory"); return NULL; }
-    if (PQstatus(conn) != TR_CONNECTION_OK) {
-        copy_message(message, message_size, PQerrorMessage(conn));
-        PQfinish(conn);
+    if (p_PQstatus(conn) != TR_CONNECTION_OK) {
+        copy_message(message, message_size, p_PQerrorMessage(conn));
+        p_PQfinish(conn);
         return NULL;
     }
-    PGresult *r = PQexec(conn, "SET client_min_messages = warning");
-    if (r) PQclear(r);
+    PGresult *r = p_PQexec(conn, "SET client_min_messages = warning");
+    if (r) p_PQclear(r);
     return conn;
 }
 
 void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
     reset(out);
-    PGresult *r = PQexec((PGconn *)handle, sql);
+    PGresult *r = p_PQexec((PGconn *)handle, sql);
     if (!r) {
         out->status = 2;
-        copy_message(out->message, sizeof(out->message), PQerrorMessage((PGconn *)handle));
+        copy_message(out->message, sizeof(out->message), p_PQerrorMessage((PGconn *)handle));
         snprintf(out->sqlstate, sizeof(out->sqlstate), "08006");
         return;
     }
-    int st = PQresultStatus(r);
+    int st = p_PQresultStatus(r);
     if (st == TR_PGRES_COMMAND_OK || st == TR_PGRES_TUPLES_OK || st == TR_PGRES_EMPTY_QUERY) {
-        const char *n = PQcmdTuples(r);
+        const char *n = p_PQcmdTuples(r);
         out->changes = (n && *n) ? atoll(n) : -1;
-        if (st == TR_PGRES_TUPLES_OK && PQntuples(r) > 0) {
+        if (st == TR_PGRES_TUPLES_OK && p_PQntuples(r) > 0) {
             out->has_row = 1;
-            if (PQnfields(r) > 0 && !PQgetisnull(r, 0, 0)) out->v0 = atoll(PQgetvalue(r, 0, 0));
-            if (PQnfields(r) > 1 && !PQgetisnull(r, 0, 1)) out->v1 = atoll(PQgetvalue(r, 0, 1));
+            if (p_PQnfields(r) > 0 && !p_PQgetisnull(r, 0, 0)) out->v0 = atoll(p_PQgetvalue(r, 0, 0));
+            if (p_PQnfields(r) > 1 && !p_PQgetisnull(r, 0, 1)) out->v1 = atoll(p_PQgetvalue(r, 0, 1));
         }
     } else {
-        const char *state = PQresultErrorField(r, TR_PG_DIAG_SQLSTATE);
-        const char *primary = PQresultErrorField(r, TR_PG_DIAG_MESSAGE_PRIMARY);
+        const char *state = p_PQresultErrorField(r, TR_PG_DIAG_SQLSTATE);
+        const char *primary = p_PQresultErrorField(r, TR_PG_DIAG_MESSAGE_PRIMARY);
         snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state ? state : "XX000");
-        copy_message(out->message, sizeof(out->message), primary ? primary : PQresultErrorMessage(r));
+        copy_message(out->message, sizeof(out->message), primary ? primary : p_PQresultErrorMessage(r));
         if (strcmp(out->sqlstate, "40001") == 0) { out->status = 1; out->retry_reason = 2; }
         else if (strcmp(out->sqlstate, "40P01") == 0) { out->status = 1; out->retry_reason = 4; }
         else out->status = 2;
     }
-    PQclear(r);
+    p_PQclear(r);
 }
 
-void tr_pg_close(void *conn) { PQfinish((PGconn *)conn); }
+void tr_pg_close(void *conn) { if (pq_lib) p_PQfinish((PGconn *)conn); }
 
-int tr_pg_ping(const char *conninfo) { return PQping(conninfo); }
+int tr_pg_ping(const char *conninfo) {
+    char message[160];
+    // PQPING_NO_ATTEMPT (3) when libpq cannot be loaded: the caller reports no server.
+    return tr_pg_load(message, sizeof message) == 0 ? p_PQping(conninfo) : 3;
+}
 
 // ---------------------------------------------------------------- Redis (hiredis, dlopen)
 // Two reply layouts exist: hiredis 0.x and 1.x (which added dval and vtype). The loader

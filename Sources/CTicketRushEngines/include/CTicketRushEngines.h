@@ -29,6 +29,8 @@ typedef struct tr_db_result {
 
 // SQLite.
 /// Opens `path` (creating it when create != 0) with a busy timeout; NULL with `message` filled on failure.
+/// Loads libsqlite3 (dlopen) once: 0, or -1 with the reason.
+int tr_sqlite_load(char *message, int message_size);
 void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size);
 /// Runs one statement; reads the first row's first two integer columns.
 void tr_sqlite_exec(void *db, const char *sql, tr_db_result *out);
@@ -36,6 +38,8 @@ void tr_sqlite_close(void *db);
 
 // PostgreSQL (libpq).
 /// Connects with a conninfo string or URL; NULL with `message` filled on failure.
+/// Loads libpq (dlopen) once: 0, or -1 with the reason.
+int tr_pg_load(char *message, int message_size);
 void *tr_pg_connect(const char *conninfo, char *message, int message_size);
 void tr_pg_exec(void *conn, const char *sql, tr_db_result *out);
 void tr_pg_close(void *conn);
