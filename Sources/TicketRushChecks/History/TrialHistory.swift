@@ -86,10 +86,4 @@ public struct TrialHistory: Sendable {
         e.tNs = event.tNs >= startNs ? event.tNs - startNs : 0
         return e
     }
-
-    /// Milliseconds from the barrier to `event`, for messages.
-    public func millis(_ event: Event) -> String {
-        let ns = event.tNs >= startNs ? event.tNs - startNs : 0
-        return formatMillis(ns)
-    }
 }

@@ -49,23 +49,20 @@ package final class MutexLock: BuyerLock {
 
     package func acquire() -> Int32 {
         guard let mutex else { return EBADF }
-        let rc = pthread_mutex_lock(mutex)
-        if rc == EOWNERDEAD {
-            // We hold it; say the state it guards is fine again, or it stays unusable.
-            let fixed = pthread_mutex_consistent(mutex)
-            return fixed == 0 ? EOWNERDEAD : fixed
-        }
-        return rc
+        return recovering(pthread_mutex_lock(mutex), mutex)
     }
 
     package func tryAcquire() -> Int32 {
         guard let mutex else { return EBADF }
-        let rc = pthread_mutex_trylock(mutex)
-        if rc == EOWNERDEAD {
-            let fixed = pthread_mutex_consistent(mutex)
-            return fixed == 0 ? EOWNERDEAD : fixed
-        }
-        return rc
+        return recovering(pthread_mutex_trylock(mutex), mutex)
+    }
+
+    /// EOWNERDEAD means we hold it from a dead holder: say the state it guards is fine
+    /// again, or the mutex stays unusable for everyone after us.
+    private func recovering(_ rc: Int32, _ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
+        guard rc == EOWNERDEAD else { return rc }
+        let fixed = pthread_mutex_consistent(mutex)
+        return fixed == 0 ? EOWNERDEAD : fixed
     }
 
     package func release() -> Int32 {
