@@ -42,9 +42,12 @@ public struct BuyerOperation: Sendable, Equatable {
             }
             guard var op = byKey[key] else { continue }
             if event.kind == .purchaseWrite { op.startedWrite = true }
-            // A fault stops the buyer right after it reports purchase.write, before the write
-            // itself: killed there, it is known not to have written.
-            if event.kind == .faultKill, lastKind[key] == .purchaseWrite { op.startedWrite = false }
+            // A fault at the step stops a built-in buyer right after it reports purchase.write,
+            // before the write itself: killed there, it is known not to have written. A kill at
+            // a time offset, or on a program's line, may have come after the write began.
+            if event.kind == .faultKill, event.aux == Fault.Landing.step.rawValue, lastKind[key] == .purchaseWrite {
+                op.startedWrite = false
+            }
             lastKind[key] = event.kind
             if event.kind.isOutcome {
                 op.outcomeCount += 1

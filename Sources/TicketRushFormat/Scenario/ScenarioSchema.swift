@@ -100,7 +100,7 @@ public enum ScenarioSchema {
         Field("seed", .integer(min: 0, max: nil), "fixes every random draw; default: a random seed, always recorded in the report"),
         Field("timeout", .duration, default: .duration(Scenario.defaultTimeoutNs), "per trial; buyers still running then are killed and reported"),
         Field("faults", .uniqueList(FaultSchema.item), default: .list(Scenario.defaultFaults.map(FaultSchema.value)),
-              "kill or stall buyers right after a step: {kill: {buyers: [N] | probability: P, at: STEP, limit: N}} or {stall: {..., for: DURATION}}"),
+              "kill or stall buyers right after a step: {kill: {buyers: [N] | probability: P, at: STEP, limit: N}} or {stall: {..., for: DURATION}}; or at a time offset from the start barrier: after: DURATION instead of at"),
         Field("invariants", .uniqueList(.choice(Invariant.allCases.map(\.rawValue))),
               default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),

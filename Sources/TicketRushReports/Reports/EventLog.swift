@@ -11,6 +11,9 @@ public enum EventLog {
             line += ",\"buyer\":\(e.buyer + 1),\"name\":\(jsonString(h.name(e.buyer))),\"task\":\(e.task + 1)"
             line += ",\"event\":\(jsonString(e.kind.name)),\"value\":\(e.value)"
             if let reason = e.reason { line += ",\"reason\":\(jsonString(reason.name))" }
+            if e.kind == .faultKill || e.kind == .faultStall, let landing = Fault.Landing(rawValue: e.aux) {
+                line += ",\"landing\":\(jsonString(landing.name))"
+            }
             if e.kind == .storeRetry, let why = RetryReason(rawValue: e.aux) { line += ",\"retry_reason\":\(jsonString(why.name))" }
             if e.kind == .storeError { line += ",\"engine_code\":\(jsonString(EngineCode.text(e.value)))" }
             out += line + "}\n"

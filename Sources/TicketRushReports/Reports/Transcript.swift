@@ -18,6 +18,15 @@ public enum Transcript {
         return out
     }
 
+    /// A fault that did not land exactly at a step says so: `, at its time offset`.
+    private static func landing(_ e: Event) -> String {
+        switch Fault.Landing(rawValue: e.aux) {
+        case .offset: return ", at its time offset"
+        case .arrival: return ", as its line arrived"
+        default: return ""
+        }
+    }
+
     package static func sentence(_ e: Event, _ h: TrialHistory) -> String {
         let who = h.name(e.buyer)
         switch e.kind {
@@ -41,8 +50,8 @@ public enum Transcript {
         case .purchaseRetry: return "\(who): the document changed (version \(e.aux)), retry \(e.value)"
         case .storeRetry: return "\(who): the engine rolled back (\(RetryReason(rawValue: e.aux)?.name ?? "reason \(e.aux)")), retry \(e.value)"
         case .storeError: return "\(who): the engine failed: \(EngineCode.text(e.value))"
-        case .faultKill: return "fault: runner kills \(who) (signal \(e.value))"
-        case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))"
+        case .faultKill: return "fault: runner kills \(who) (signal \(e.value)\(landing(e)))"
+        case .faultStall: return "fault: runner stalls \(who) for \(formatMillis(UInt64(max(e.value, 0))))\(landing(e))"
         case .faultResume: return "fault: runner resumes \(who)"
         case .gate: return "\(who) waits at the gate before \(GateOp(rawValue: e.value)?.name ?? "a step")"
         case .gateBlocked: return "\(who) found the lock busy and parks again"

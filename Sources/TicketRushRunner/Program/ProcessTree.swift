@@ -11,10 +11,10 @@ package enum ProcessTree {
     /// so a program trial's teardown leaves them running; the run stops them itself.
     nonisolated(unsafe) package static var spared: Set<pid_t> = []
 
-    /// Every live descendant of `root` (not `root` itself), parents before children.
-    package static func descendants(of root: pid_t) -> [pid_t] {
+    /// Every live process's children, by parent pid: one read of /proc.
+    package static func children() -> [pid_t: [pid_t]] {
         var children: [pid_t: [pid_t]] = [:]
-        guard let dir = opendir("/proc") else { return [] }
+        guard let dir = opendir("/proc") else { return [:] }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -23,6 +23,16 @@ package enum ProcessTree {
             guard let pid = pid_t(name), let ppid = parent(of: pid) else { continue }
             children[ppid, default: []].append(pid)
         }
+        return children
+    }
+
+    /// Every live descendant of `root` (not `root` itself), parents before children.
+    package static func descendants(of root: pid_t) -> [pid_t] {
+        descendants(of: root, in: children())
+    }
+
+    /// The descendants of `root` in a `children()` map.
+    package static func descendants(of root: pid_t, in children: [pid_t: [pid_t]]) -> [pid_t] {
         var out: [pid_t] = []
         var queue = (children[root] ?? []).filter { !spared.contains($0) }
         while let next = queue.popLast() {

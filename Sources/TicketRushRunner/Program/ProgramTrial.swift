@@ -119,6 +119,7 @@ package struct ProgramTrial {
         defer { TrialRunner.groupObserver?(0) }
         let startNs = MonotonicClock.now()
         close(barrier[1])  // EOF at the barrier: every process execs now.
+        injector.begin(at: startNs)
 
         var collect = Collector(trial: self, count: count, perBuyer: perBuyer, byName: byName,
                                 limit: TrialRunner.eventLimit(scenario), patterns: LinePatterns(program.outcomes))
@@ -134,6 +135,20 @@ package struct ProgramTrial {
         var killed = false
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var pids = procs.map(\.pid)
+
+        /// True when buyer `b`'s process has exited (looked up now: a time-offset fault must not
+        /// hit a buyer that finished a moment ago).
+        func hasExited(_ b: Int) -> Bool {
+            if procs[b].status != nil { return true }
+            var status: Int32 = 0
+            var got = waitpid(procs[b].pid, &status, WNOHANG)
+            while got < 0 && errno == EINTR { got = waitpid(procs[b].pid, &status, WNOHANG) }
+            guard got == procs[b].pid else { return false }
+            procs[b].status = status
+            procs[b].exitNs = MonotonicClock.now()
+            exited += 1
+            return true
+        }
 
         func reapSome() {
             while true {
@@ -168,7 +183,23 @@ package struct ProgramTrial {
                 if now >= sent + TrialRunner.termGraceNs + 1_000_000_000 { break }  // drain no longer
             } else if injector.isActive {
                 for buyer in injector.resumeDue(now: now, lastTask: { collect.lastTask[$0] }) where pids[buyer] > 0 {
-                    kill(pids[buyer], SIGCONT)
+                    Self.signalBuyer(pids[buyer], SIGCONT)
+                }
+                if injector.hasDue(now: now) {
+                    // Time offsets: every chosen buyer still running, its whole process tree.
+                    // Stopped first, so a kill also finds what they started until then; /proc
+                    // is read once per step however many buyers are hit.
+                    let hits = injector.due(now: now, finished: hasExited, lastTask: { collect.lastTask[$0] })
+                        .filter { pids[$0.buyer] > 0 }
+                    if !hits.isEmpty {
+                        let tree = ProcessTree.children()
+                        for (buyer, _) in hits { Self.signalBuyer(pids[buyer], SIGSTOP, tree: tree) }
+                        let killing = hits.filter { $0.hit == .kill }
+                        if !killing.isEmpty {
+                            let stopped = ProcessTree.children()
+                            for (buyer, _) in killing { Self.signalBuyer(pids[buyer], SIGKILL, tree: stopped) }
+                        }
+                    }
                 }
             }
             reapSome()
@@ -231,6 +262,7 @@ package struct ProgramTrial {
             return signal == 0 ? .exited(code: (status >> 8) & 0xff) : .signaled(signal: signal)
         }
         let exits = perBuyer ? procExits : [BuyerExit](repeating: procExits[0], count: count)
+        injector.confirmKills(exits)
         let exitNs = (0..<count).map { b -> UInt64 in
             let p = procs[perBuyer ? b : 0]
             return p.status == nil ? endNs : p.exitNs
@@ -266,6 +298,14 @@ package struct ProgramTrial {
         for fd in fds where fd >= 0 { close(fd) }
         if group != 0 { killpg(group, SIGKILL) }
         for p in procs where p.pid > 0 { var status: Int32 = 0; waitpid(p.pid, &status, 0) }
+    }
+
+    /// Sends `signal` to a buyer's process and everything it started (a shell buyer's `sleep`,
+    /// a Python buyer's helpers): a fault kills or freezes the buyer, not just its first process.
+    /// `tree` is a `ProcessTree.children()` read once for many buyers (nil: read now).
+    static func signalBuyer(_ pid: pid_t, _ signal: Int32, tree: [pid_t: [pid_t]]? = nil) {
+        kill(pid, signal)
+        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { kill(child, signal) }
     }
 
     /// Gives every task a buyer left without an outcome an `error`: `exit status` when its
@@ -434,10 +474,10 @@ package struct ProgramTrial {
             // A fault at this step: stop the buyer now (it has run on since writing the line;
             // exact stops need the gate), then kill it or resume it after the stall.
             if perBuyer, buyer < count, injector.plan[buyer]?[kind] != nil, pids[buyer] > 0 {
-                kill(pids[buyer], SIGSTOP)
-                switch injector.stopped(buyer: buyer, last: e, now: now) {
-                case .kill: kill(pids[buyer], SIGKILL)
-                case .resume: kill(pids[buyer], SIGCONT)
+                ProgramTrial.signalBuyer(pids[buyer], SIGSTOP)
+                switch injector.stopped(buyer: buyer, last: e, now: now, landing: .arrival) {
+                case .kill: ProgramTrial.signalBuyer(pids[buyer], SIGKILL)
+                case .resume: ProgramTrial.signalBuyer(pids[buyer], SIGCONT)
                 case .hold: break
                 }
             }

@@ -65,6 +65,7 @@ package struct TrialRunner {
         defer { scenario.lock.mode.cleanUp(prepared.context) }
         defer { prepared.engine?.drop() }
         let spawned = try spawn(&prepared)
+        prepared.injector.begin(at: spawned.startNs)
         Self.groupObserver?(spawned.group)
         var collector = EventCollector(fd: prepared.events.read, limit: Self.eventLimit(scenario))
         // Exits seen while watching for fault stops, handed to `reap`.
@@ -74,6 +75,7 @@ package struct TrialRunner {
         if stop != nil { teardown(&collector, spawned) }
         close(prepared.events.read)
         let exits = Self.reap(spawned.pids, group: spawned.group, early: early)
+        prepared.injector.confirmKills(exits)
         Self.groupObserver?(0)
         let endNs = MonotonicClock.now()
         if case .interrupted(let signal) = stop { throw RunnerError.interrupted(signal: signal) }
@@ -365,5 +367,29 @@ package struct TrialRunner {
             collector.events.last { $0.buyer == buyer }?.task ?? 0
         }
         for buyer in due { kill(pids[buyer], SIGCONT) }
+        guard injector.hasDue(now: MonotonicClock.now()) else { return }
+        // Time offsets: read what the buyers wrote so far, then hit each chosen buyer still
+        // running. One that reported `done` or has exited has finished and is left alone.
+        collector.poll(timeoutMs: 0)
+        var done = Set<Int>()
+        for e in collector.events where e.kind == .done { done.insert(e.buyer) }
+        let hits = injector.due(now: MonotonicClock.now(), finished: { buyer in
+            Self.hasExited(pids[buyer], early: &early) || done.contains(buyer)
+        }, lastTask: { buyer in
+            collector.events.last { $0.buyer == buyer }?.task ?? 0
+        })
+        for (buyer, hit) in hits { kill(pids[buyer], hit == .kill ? SIGKILL : SIGSTOP) }
+    }
+
+    /// True when `pid` has exited (its status is then kept in `early` for `reap`). Stops are
+    /// not exits: without WUNTRACED, waitpid does not report them.
+    static func hasExited(_ pid: pid_t, early: inout [pid_t: Int32]) -> Bool {
+        if early[pid] != nil { return true }
+        var status: Int32 = 0
+        var got = waitpid(pid, &status, WNOHANG)
+        while got < 0 && errno == EINTR { got = waitpid(pid, &status, WNOHANG) }
+        guard got == pid else { return false }
+        early[pid] = status
+        return true
     }
 }
