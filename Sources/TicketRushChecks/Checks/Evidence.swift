@@ -48,6 +48,9 @@ public enum Evidence: Sendable, Codable, Equatable {
     public struct BuyerEnd: Sendable, Codable, Equatable {
         public var buyer: Int
         public var exit: BuyerExit
+        /// The error that explains the exit, when the runner knows one: a program buyer's
+        /// `exec failed` (its errno in the value).
+        public var cause: Event? = nil
     }
 
     /// The last step an unfinished buyer reported (nil: none).

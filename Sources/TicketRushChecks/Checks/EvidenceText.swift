@@ -50,18 +50,21 @@ public enum EvidenceText {
             if problems.isEmpty { return ("\(plural(tasks, "task")), one outcome each", []) }
             return ("\(plural(problems.count, "task")) without exactly one outcome", [listed(problems)])
         case .exits(let buyers, let unclean, let timedOut, let duration):
-            let problems = unclean.map { "\(name($0.buyer)) \($0.exit.description)" }
+            let problems = unclean.map { "\(name($0.buyer)) \($0.exit.description)\($0.cause?.reasonText.map { " (\($0))" } ?? "")" }
             if timedOut {
                 return ("timed out after \(formatMillis(duration)): \(plural(problems.count, "buyer")) did not finish", [listed(problems)])
             }
             if problems.isEmpty { return ("\(plural(buyers, "buyer")) exited 0", []) }
-            return ("\(plural(problems.count, "buyer")) did not exit cleanly", [listed(problems)])
+            // One cause for every buyer (a command that does not exist): the summary line says it.
+            let causes = Set(unclean.map { $0.cause?.reasonText })
+            let why = causes.count == 1 ? (causes.first ?? nil).map { " (\($0))" } ?? "" : ""
+            return ("\(plural(problems.count, "buyer")) did not exit cleanly\(why)", [listed(problems)])
         case .undersell(let demand, let tickets, let final, let firstError):
             if demand < tickets { return ("demand \(demand) < \(plural(tickets, "ticket")): nothing to sell out", []) }
             if final == 0 { return ("sold out: demand \(demand) for \(plural(tickets, "ticket"))", []) }
             var details = ["demand \(demand) >= \(plural(tickets, "ticket")), final count \(final)"]
             if let e = firstError {
-                details.append("first failed task: \(name(e.buyer)) (\(e.reason?.name ?? "error")) at \(at(e))")
+                details.append("first failed task: \(name(e.buyer)) (\(e.reasonText ?? "error")) at \(at(e))")
             }
             return ("\(plural(final, "ticket")) left unsold though demand was \(demand)", details)
         case .deadlock(let timedOut, let duration, let lock, let blocked, let holders, let unfinished):

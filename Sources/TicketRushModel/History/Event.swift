@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// One step one buyer reported, as it travels over the pipe and lands in the log.
 public struct Event: Sendable, Codable, Equatable {
     /// CLOCK_MONOTONIC nanoseconds: comparable between the runner and every buyer.
@@ -24,6 +27,24 @@ public struct Event: Sendable, Codable, Equatable {
 
     /// The error reason of an `error` event.
     public var reason: ErrorReason? { kind == .error ? ErrorReason(rawValue: aux) : nil }
+
+    /// An `error` event's reason as every report shows it (docs/events.md): the reason, with
+    /// the errno's text when the value is one (`exec failed: No such file or directory`,
+    /// `i/o error: No space left on device`) and the status for `exit status 127`. The errno
+    /// travels as the value; the text is rendered here, when a report is written.
+    public var reasonText: String? {
+        guard kind == .error else { return nil }
+        guard let reason else { return "unknown reason \(aux)" }
+        switch reason {
+        case .execFailed, .io, .lock:
+            guard value > 0, value < 4096 else { return reason.name }
+            return "\(reason.name): \(String(cString: strerror(Int32(value))))"
+        case .exitStatus:
+            return "exit status \(value)"
+        default:
+            return reason.name
+        }
+    }
 }
 
 /// The 32-byte little-endian wire record (docs/events.md): small enough that one

@@ -11,6 +11,7 @@ public enum EventLog {
             line += ",\"buyer\":\(e.buyer + 1),\"name\":\(jsonString(h.name(e.buyer))),\"task\":\(e.task + 1)"
             line += ",\"event\":\(jsonString(e.kind.name)),\"value\":\(e.value)"
             if let reason = e.reason { line += ",\"reason\":\(jsonString(reason.name))" }
+            if let text = e.reasonText, text != e.reason?.name { line += ",\"reason_text\":\(jsonString(text))" }
             if e.kind == .faultKill || e.kind == .faultStall, let landing = Fault.Landing(rawValue: e.aux) {
                 line += ",\"landing\":\(jsonString(landing.name))"
             }

@@ -40,10 +40,7 @@ public enum Transcript {
         case .purchaseWrite: return "\(who) writes count \(e.value)"
         case .bought: return "\(who) bought, \(e.value) left"
         case .soldOut: return "\(who): sold out"
-        case .error:
-            let code = e.value != 0 ? " — " + SystemError(call: "", code: Int32(truncatingIfNeeded: e.value)).description.dropFirst(2) : ""
-            if e.reason == .exitStatus { return "\(who): error (exit status \(e.value))" }
-            return "\(who): error (\(e.reason?.name ?? "unknown")\(code))"
+        case .error: return "\(who): error (\(e.reasonText ?? "unknown"))"
         case .lockReleased: return "\(who) releases the lock"
         case .done: return "\(who) is done"
         case .lockRecovered: return "\(who) recovered the lock from a holder that died"

@@ -271,10 +271,16 @@ package struct ProgramTrial {
         Self.closeOpenTasks(&all, count: count, wants: scenario.buyers.wants, exits: exits, exitNs: exitNs,
                             timedOut: timedOut, killed: injector.killed)
         // `done` at exit, recorded by the runner, so a minimal program sends only what it did.
+        // Its time is the exit's, or its last line's when that was read later (a process's lines
+        // are in the pipe before it exits, but the runner may see the exit first).
         var lastTask = [Int](repeating: 0, count: count)
-        for e in all where e.buyer < count { lastTask[e.buyer] = max(lastTask[e.buyer], min(e.task, scenario.buyers.wants - 1)) }
+        var lastNs = [UInt64](repeating: 0, count: count)
+        for e in all where e.buyer < count {
+            lastTask[e.buyer] = max(lastTask[e.buyer], min(e.task, scenario.buyers.wants - 1))
+            if e.kind.isBuyerStep { lastNs[e.buyer] = max(lastNs[e.buyer], e.tNs) }
+        }
         for b in 0..<count where exits[b] != .unknown && !injector.killed.contains(b) {
-            all.append(Event(tNs: exitNs[b], buyer: b, task: lastTask[b], kind: .done))
+            all.append(Event(tNs: max(exitNs[b], lastNs[b]), buyer: b, task: lastTask[b], kind: .done))
         }
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
         let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()

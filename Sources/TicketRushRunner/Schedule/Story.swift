@@ -57,7 +57,7 @@ package enum Story {
             case .gateBlocked: parts.append("lock: busy")
             case .bought: parts.append("→ bought")
             case .soldOut: parts.append("→ sold out")
-            case .error: parts.append("→ error (\(e.reason?.name ?? "error"))")
+            case .error: parts.append("→ error (\(e.reasonText ?? "error"))")
             case .purchaseRetry: parts.append("→ version moved: retry")
             case .faultKill: parts.append("KILLED (fault)")
             default: break
