@@ -112,10 +112,12 @@ final class ProgramBuyerTests: XCTestCase {
         XCTAssertEqual(leftovers(in: work), [])
     }
 
-    /// A command that does not exist: every task ends in error (exec failed), nothing hangs.
+    /// A command that does not exist: every task ends in error, `exec failed: No such file or
+    /// directory` in the log, the transcript and the failure text; nothing hangs; exit 0, as
+    /// `expect` says all-finished is violated.
     func testExecFailureEndsEveryTaskInError() throws {
         let dir = try CLI.temporaryFolder(self)
-        let events = dir.appendingPathComponent("events")
+        let events = dir.appendingPathComponent("events"), reports = dir.appendingPathComponent("reports")
         let scenario = try CLI.write("""
             name: missing
             tickets: 1
@@ -125,13 +127,49 @@ final class ProgramBuyerTests: XCTestCase {
             expect: {all-finished: violated}
             """, to: "s.yaml", in: dir)
         let started = Date()
-        let result = try CLI.run(["run", scenario, "--events", events.path], timeout: 60)
+        let result = try CLI.run(["run", scenario, "--events", events.path, "--reports", reports.path, "--transcript"], timeout: 60)
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20, "exec failure must not wait for the timeout")
         let log = try String(contentsOf: events.appendingPathComponent("missing/trial-1.jsonl"), encoding: .utf8)
-        XCTAssertEqual(log.components(separatedBy: "\"reason\":\"exec failed\"").count - 1, 3, log)
+        XCTAssertEqual(log.components(separatedBy: #""value":2,"reason":"exec failed","reason_text":"exec failed: No such file or directory""#).count - 1, 3, log)
+        XCTAssertEqual(result.stdout.components(separatedBy: ": error (exec failed: No such file or directory)").count - 1, 3, result.stdout)
+        let summary = try String(contentsOf: reports.appendingPathComponent("summary.json"), encoding: .utf8)
+        XCTAssertTrue(summary.contains(#""summary": "3 buyers did not exit cleanly (exec failed: No such file or directory)""#), summary)
+        let trials = try String(contentsOf: reports.appendingPathComponent("trials.json"), encoding: .utf8)
+        XCTAssertTrue(trials.contains("buyer-1 exited 127 (exec failed: No such file or directory)"), trials)
         let validate = try CLI.run(["validate", scenario])
         XCTAssertTrue(validate.stdout.contains("command-not-found") || validate.stderr.contains("command-not-found"), validate.stdout + validate.stderr)
+    }
+
+    /// A file that is not executable: `exec failed: Permission denied` in the failure text
+    /// (terminal, JUnit, summary.json), the log and the transcript; the trial is reported,
+    /// nothing hangs, and the unmet expectation makes the exit code 1.
+    func testNonExecutableCommandFailsWithItsErrnoText() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let events = dir.appendingPathComponent("events"), reports = dir.appendingPathComponent("reports")
+        let program = try CLI.write("#!/bin/sh\necho bought\n", to: "buy.sh", in: dir)
+        XCTAssertEqual(chmod(program, 0o644), 0)
+        let scenario = try CLI.write("""
+            name: not-executable
+            tickets: 1
+            buyers: {count: 2, command: ["{dir}/buy.sh"]}
+            timeout: 30s
+            invariants: [one-outcome, all-finished]
+            """, to: "s.yaml", in: dir)
+        let started = Date()
+        let result = try CLI.run(["run", scenario, "--events", events.path, "--reports", reports.path, "--transcript"], timeout: 60)
+        XCTAssertEqual(result.status, 1, "all-finished was expected to hold: " + result.stdout + result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "exec failure must not wait for the timeout")
+        XCTAssertTrue(result.stdout.contains("2 buyers did not exit cleanly (exec failed: Permission denied)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("buyer-1 exited 127 (exec failed: Permission denied)"), result.stdout)
+        XCTAssertEqual(result.stdout.components(separatedBy: ": error (exec failed: Permission denied)").count - 1, 2, result.stdout)
+        let log = try String(contentsOf: events.appendingPathComponent("not-executable/trial-1.jsonl"), encoding: .utf8)
+        XCTAssertEqual(log.components(separatedBy: #""value":13,"reason":"exec failed","reason_text":"exec failed: Permission denied""#).count - 1, 2, log)
+        let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+        XCTAssertTrue(junit.contains("2 buyers did not exit cleanly (exec failed: Permission denied)\" type=\"InvariantViolated\">"), junit)
+        XCTAssertTrue(junit.contains("buyer-1 exited 127 (exec failed: Permission denied), buyer-2 exited 127 (exec failed: Permission denied)"), junit)
+        let summary = try String(contentsOf: reports.appendingPathComponent("summary.json"), encoding: .utf8)
+        XCTAssertTrue(summary.contains("2 buyers did not exit cleanly (exec failed: Permission denied)"), summary)
     }
 
     /// An invalid regular expression is a located error, exit 2.

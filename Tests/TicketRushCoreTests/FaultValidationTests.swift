@@ -78,7 +78,7 @@ final class FaultValidationTests: XCTestCase {
         XCTAssertEqual(diagnostics(head + "faults:\n  - stall: {buyers: [1], at: start}\n"),
                        ["s.yaml:6:12: error: missing required key 'faults[0].stall.for'"])
         XCTAssertEqual(diagnostics(head + "faults:\n  - kill: {buyers: [1], at: start, for: 1s}\n"),
-                       ["s.yaml:6:36: error: unknown key 'for' in 'faults[0].kill' (allowed: buyers, probability, at, limit)"])
+                       ["s.yaml:6:36: error: unknown key 'for' in 'faults[0].kill' (allowed: buyers, probability, at, after, limit)"])
     }
 
     func testAFaultThatCanNeverFireIsAnError() {
