@@ -136,3 +136,5 @@ void tr_reset_signal_handlers(void) {
 }
 
 int tr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int tr_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
