@@ -148,16 +148,19 @@ package struct TrialRunner {
         pids.reserveCapacity(scenario.buyers.count)
         var group: pid_t = 0
         let parent = getpid()
+        // Made before the loop: the child allocates nothing (each allocation there faults in
+        // pages of code and heap in every buyer).
+        let keep = [p.events.write, p.barrier.read]
+        let kit = BuyerKit(plan: p.plan)
         for index in 0..<scenario.buyers.count {
             let pid = fork()
             if pid == 0 {
                 // The child keeps its two pipe ends and the standard streams, nothing else
                 // (not a --jobs worker's pipe to the runner), and dies with its parent.
                 if tr_die_with_parent(parent) != 0 { _exit(3) }
-                var keep = [p.events.write, p.barrier.read]
-                tr_close_descriptors_except(&keep, Int32(keep.count))
+                keep.withUnsafeBufferPointer { tr_close_descriptors_except($0.baseAddress, Int32($0.count)) }
                 setpgid(0, group)
-                BuyerProcess.run(index: index, plan: p.plan, eventFd: p.events.write, barrierFd: p.barrier.read)
+                BuyerProcess.run(index: index, plan: p.plan, eventFd: p.events.write, barrierFd: p.barrier.read, kit: kit)
             }
             if pid < 0 {
                 let code = errno
