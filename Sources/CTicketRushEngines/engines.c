@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sqlite3.h>
 
 static void reset(tr_db_result *out) {
@@ -18,6 +19,21 @@ static void copy_message(char *dst, int size, const char *src) {
     for (char *p = dst; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
     size_t n = strlen(dst);
     while (n > 0 && dst[n - 1] == ' ') dst[--n] = 0;
+}
+
+int tr_fully_static(void) {
+    // No program interpreter (ld.so): a fully static executable.
+    return getauxval(AT_BASE) == 0;
+}
+
+// A fully static glibc program that dlopens a library gets a second libc inside it (its
+// own malloc, TLS and locale; threads crash): refuse, the run belongs in ticketrush-engines.
+static int refuse_static(const char *lib, char *message, int message_size) {
+    if (!tr_fully_static()) return 0;
+    char text[240];
+    snprintf(text, sizeof text, "this ticketrush is fully static and cannot load %s; ticketrush-engines, built beside it, can", lib);
+    copy_message(message, message_size, text);
+    return 1;
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -45,6 +61,7 @@ static void *sqlite_lib;
 /// Loads libsqlite3 once; 0, or -1 with the reason in `message`.
 int tr_sqlite_load(char *message, int message_size) {
     if (sqlite_lib) return 0;
+    if (refuse_static("libsqlite3", message, message_size)) return -1;
     const char *chosen = getenv("TICKETRUSH_SQLITE");
     void *h = dlopen(chosen ? chosen : "libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
     if (!h) { copy_message(message, message_size, "SQLite is not installed (no libsqlite3.so.0 to load: apt-get install libsqlite3-0)"); return -1; }
@@ -153,6 +170,7 @@ static void *pq_lib;
 /// Loads libpq once; 0, or -1 with the reason in `message`.
 int tr_pg_load(char *message, int message_size) {
     if (pq_lib) return 0;
+    if (refuse_static("libpq", message, message_size)) return -1;
     const char *chosen = getenv("TICKETRUSH_LIBPQ");
     void *h = dlopen(chosen ? chosen : "libpq.so.5", RTLD_NOW | RTLD_LOCAL);
     if (!h) { copy_message(message, message_size, "libpq is not installed (no libpq.so.5 to load: apt-get install libpq5)"); return -1; }
@@ -239,6 +257,7 @@ static void (*p_free)(void *);
 
 int tr_redis_load(char *message, int message_size) {
     if (hiredis) return 0;
+    if (refuse_static("hiredis", message, message_size)) return -1;
     const char *names[] = {"libhiredis.so.1.1.0", "libhiredis.so.1.0.0", "libhiredis.so.0.14", "libhiredis.so.0.13", "libhiredis.so", NULL};
     void *h = NULL;
     // TICKETRUSH_HIREDIS names the library to load instead (tests point it nowhere).

@@ -22,12 +22,12 @@ final class StorageEngineTests: XCTestCase {
     }
 
     /// Runs the binary with extra environment variables (CLI.run inherits ours).
-    private func run(_ args: [String], env: [String: String], in dir: URL) throws -> CLI.Result {
+    private func run(_ args: [String], env: [String: String], in dir: URL, binary: URL = CLI.binary) throws -> CLI.Result {
         let out = dir.appendingPathComponent("out-\(UUID().uuidString)"), err = dir.appendingPathComponent("err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let p = Process()
-        p.executableURL = CLI.binary
+        p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = dir
         p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
@@ -183,6 +183,35 @@ final class StorageEngineTests: XCTestCase {
         let validate = try run(["validate", "r.yaml"], env: env, in: dir)
         XCTAssertEqual(validate.status, 2, validate.stdout)
         XCTAssertTrue(validate.stdout.contains("apt-get install redis-server libhiredis-dev"), validate.stdout)
+    }
+
+    /// The release `ticketrush` is fully static and cannot load client libraries; a run that
+    /// needs one continues in `ticketrush-engines` beside it. TICKETRUSH_ENGINES_HOP=always
+    /// makes this (dynamic, debug) build behave the same, so both ways are tested here.
+    func testADatabaseRunContinuesInTicketrushEnginesOrSaysItIsMissing() throws {
+        let dir = try CLI.temporaryFolder(self)
+        try CLI.write("name: s\ntickets: 1\nbuyers: 2\nstorage: {kind: sqlite}\nlock: atomic\nexpect: {no-oversell: hold}\n", to: "s.yaml", in: dir)
+        try CLI.write("name: j\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: task}\nexpect: {no-oversell: hold}\n", to: "j.yaml", in: dir)
+        let env = ["TICKETRUSH_ENGINES_HOP": "always"]
+
+        // Beside its sibling (the build folder): the run hops and the scenario runs there.
+        let hopped = try run(["run", "s.yaml", "j.yaml", "--reports", "rep", "--work", "w", "--require-engines"], env: env, in: dir)
+        XCTAssertEqual(hopped.status, 0, hopped.stdout + hopped.stderr)
+        XCTAssertTrue(hopped.stdout.contains("PASS  s "), hopped.stdout)
+        XCTAssertTrue(hopped.stdout.contains("PASS  j "), hopped.stdout)
+
+        // Alone: the database scenario is skipped, saying what is missing; JSON still runs.
+        let lone = dir.appendingPathComponent("lone")
+        try FileManager.default.createDirectory(at: lone, withIntermediateDirectories: true)
+        let copy = lone.appendingPathComponent("ticketrush")
+        try FileManager.default.copyItem(at: CLI.binary, to: copy)
+        let alone = try run(["run", "s.yaml", "j.yaml", "--reports", "rep2", "--work", "w"], env: env, in: dir, binary: copy)
+        XCTAssertEqual(alone.status, 0, alone.stdout + alone.stderr)
+        XCTAssertTrue(alone.stdout.contains("SKIP  s"), alone.stdout)
+        XCTAssertTrue(alone.stdout.contains("cannot load libsqlite3") && alone.stdout.contains("ticketrush-engines"), alone.stdout)
+        XCTAssertTrue(alone.stdout.contains("PASS  j "), alone.stdout)
+        let required = try run(["run", "s.yaml", "--reports", "rep3", "--work", "w", "--require-engines"], env: env, in: dir, binary: copy)
+        XCTAssertEqual(required.status, 1, required.stdout + required.stderr)
     }
 
     func testAServerThatCannotStartExitsThreeWithItsLogAndLeavesNothing() throws {

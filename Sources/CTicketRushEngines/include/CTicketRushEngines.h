@@ -2,8 +2,8 @@
 #define CTICKETRUSH_ENGINES_H
 
 /// The database clients, called from a forked buyer (after fork, before the barrier) and
-/// from the runner before its first fork or after reaping: SQLite (libsqlite3, linked),
-/// PostgreSQL (libpq, linked) and Redis (hiredis, loaded with dlopen at run time).
+/// from the runner before its first fork or after reaping: SQLite (libsqlite3),
+/// PostgreSQL (libpq) and Redis (hiredis), each loaded with dlopen when first needed.
 /// One statement or command per call; every outcome lands in a `tr_db_result`.
 
 /// What one statement did.
@@ -26,6 +26,9 @@ typedef struct tr_db_result {
     /// The engine's own message, truncated.
     char message[240];
 } tr_db_result;
+
+/// 1 in a fully static executable (no ld.so), which must not dlopen the clients below.
+int tr_fully_static(void);
 
 // SQLite.
 /// Opens `path` (creating it when create != 0) with a busy timeout; NULL with `message` filled on failure.

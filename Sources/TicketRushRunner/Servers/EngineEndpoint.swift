@@ -51,6 +51,7 @@ public enum EngineAvailability {
     /// nil when `scenario` can run here, else why not with the Debian packages to install.
     public static func missing(_ scenario: Scenario) -> String? {
         let kind = scenario.storage.kind
+        if let why = ClientLibraries.problem(kind) { return why }
         let install = "apt-get install " + kind.debianPackages.joined(separator: " ")
         switch kind {
         case .json, .sqlite: return nil

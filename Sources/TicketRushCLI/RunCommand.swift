@@ -148,6 +148,8 @@ struct RunCommand: ParsableCommand {
                 return s
             }
         }
+        // Before anything is written: a database scenario needs a binary that can load its client.
+        ClientLibraries.continueInEnginesIfNeeded(scenarios.map(\.storage.kind))
         // Engines not installed here: their scenarios are reported as skipped, with what to install.
         var skipped: [(Scenario, String)] = []
         scenarios.removeAll { s in

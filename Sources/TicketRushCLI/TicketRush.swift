@@ -8,10 +8,10 @@ import TicketRushChecks
 import TicketRushRunner
 import TicketRushReports
 
-/// The command line: a thin layer over the TicketRush targets.
-@main
-struct TicketRush: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The command line: a thin layer over the TicketRush targets. Two executables run it
+/// (Sources/ticketrush, Sources/ticketrush-engines: the same tool, linked two ways).
+public struct TicketRush: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "ticketrush",
         abstract: "Fork real buyer processes at one ticket store and judge what they did.",
         discussion: """
@@ -21,9 +21,11 @@ struct TicketRush: ParsableCommand {
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self])
 
+    public init() {}
+
     /// Runs synchronously (no async main: the runner forks and must stay single-threaded)
     /// and maps usage errors to exit code 2.
-    static func main() {
+    public static func main() {
         // Closed std streams get /dev/null; SIGPIPE is ignored: printing never kills a run.
         tr_prepare_standard_streams()
         do {
