@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -136,3 +138,13 @@ void tr_reset_signal_handlers(void) {
 }
 
 int tr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+char *tr_tagged_path_buffer(const char *path, const char *infix) {
+    return malloc(strlen(path) + strlen(infix) + 24);
+}
+
+void tr_tag_path(char *out, const char *path, const char *infix, long tag) {
+    snprintf(out, strlen(path) + strlen(infix) + 24, "%s%s%ld", path, infix, tag);
+}
+
+int tr_set_pipe_size(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }

@@ -54,6 +54,15 @@ void tr_close_descriptors_except(const int *keep, int count);
 /// pipe2(fds, O_CLOEXEC): not visible to Swift without _GNU_SOURCE. Returns 0 or -1.
 int tr_pipe_cloexec(int fds[2]);
 
+/// A malloc'd buffer with room for "PATH INFIX TAG" ("db.json.tmp.3"), NULL when out of memory.
+char *tr_tagged_path_buffer(const char *path, const char *infix);
+/// Writes "PATH INFIX TAG" into a buffer from tr_tagged_path_buffer(path, infix): no Swift
+/// strings and no allocation, for the forked buyer.
+void tr_tag_path(char *out, const char *path, const char *infix, long tag);
+
+/// fcntl(fd, F_SETPIPE_SZ, bytes) (a GNU name): the new size, or -1 (beyond pipe-max-size).
+int tr_set_pipe_size(int fd, int bytes);
+
 /// Before a fork loop (single-threaded): drops the page-table entries of pages that are
 /// present in a private, non-executable file mapping and were never written (checked in
 /// /proc/self/pagemap), so fork copies and every child tears down fewer of them. A dropped

@@ -6,15 +6,18 @@ import TicketRushModel
 
 /// The life of a forked buyer: set up, wait at the barrier, run, `_exit`. Never returns.
 package enum BuyerProcess {
-    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32) -> Never {
+    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil) -> Never {
         tr_reset_signal_handlers()
-        let sink = EventSink(fd: eventFd, buyer: index, trigger: plan.stops[index].map(FaultTrigger.init(kinds:)))
+        // Most trials have no faults: skip the dictionary's hashing code in every buyer.
+        let stops = plan.stops.isEmpty ? nil : plan.stops[index]
+        let sink = EventSink(fd: eventFd, buyer: index, trigger: stops.map(FaultTrigger.init(kinds:)), record: kit?.record)
         // The buyer's own handles, opened after fork so each has its own open file description.
         // A database engine: the buyer's own connection, which is also its lock in the engine's modes.
         let engine = plan.engine.map { EngineStore.connect($0, mode: plan.lockMode, buyer: index) }
-        let lock = engine.flatMap { $0.isLock ? $0.lock : nil } ?? plan.lockMode.makeLock(plan.lockContext, buyer: index)
+        let lock = engine.flatMap { $0.isLock ? $0.lock : nil } ?? kit?.lock ?? plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
-        let store = engine?.store ?? JSONFileStore(path: plan.storagePath, mode: plan.writeMode, tag: index)
+        kit?.store.retag(index)
+        let store = engine?.store ?? kit?.store ?? JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
 
         var byte: UInt8 = 0
         while read(barrierFd, &byte, 1) < 0, errno == EINTR {}

@@ -12,11 +12,11 @@ package struct EventSink {
     /// The record being sent, allocated once before the barrier (never freed: the buyer `_exit`s).
     private let record: UnsafeMutableRawPointer
 
-    package init(fd: Int32, buyer: Int, trigger: FaultTrigger? = nil) {
+    package init(fd: Int32, buyer: Int, trigger: FaultTrigger? = nil, record: UnsafeMutableRawPointer? = nil) {
         self.fd = fd
         self.buyer = buyer
         self.trigger = trigger
-        record = .allocate(byteCount: EventWire.size, alignment: 8)
+        self.record = record ?? .allocate(byteCount: EventWire.size, alignment: 8)
     }
 
     /// Sends one event stamped now. A runner that stopped listening ends the buyer.

@@ -55,7 +55,7 @@ extension BuyerProcess {
         let lock = plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
         (lock as? OptimisticLock)?.gate = gate
-        let store = JSONFileStore(path: plan.storagePath, mode: plan.writeMode, tag: index)
+        let store = JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
         store.gate = gate
         if lockOpen != 0 {
             sink.emit(.start, task: 0)

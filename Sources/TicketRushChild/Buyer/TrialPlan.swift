@@ -6,7 +6,9 @@ package struct TrialPlan: Sendable {
     package var scope: LockScope
     package var writeMode: WriteMode
     /// Absolute path of the ticket document.
-    package var storagePath: String
+    package let storagePath: String
+    /// The same, converted once before the fork.
+    package let storageFile: CPath
     package var lockContext: LockContext
     package var delays: Delays
     package var timeScale: Double
@@ -30,6 +32,7 @@ package struct TrialPlan: Sendable {
         self.scope = scope
         self.writeMode = writeMode
         self.storagePath = storagePath
+        self.storageFile = CPath(storagePath)
         self.lockContext = lockContext
         self.delays = delays
         self.timeScale = timeScale

@@ -4,12 +4,12 @@ extension LockMode {
     package func makeLock(_ context: LockContext, buyer: Int) -> any BuyerLock {
         switch self {
         case .none: return NoLock()
-        case .flock: return FlockLock(path: context.lockFilePath)
-        case .fcntl: return FcntlLock(path: context.lockFilePath)
+        case .flock: return FlockLock(file: context.lockFile)
+        case .fcntl: return FcntlLock(file: context.lockFile)
         case .semaphore: return SemaphoreLock(name: context.semaphoreName)
         case .mutex: return MutexLock(path: context.mutexPath)
         case .lockfile: return LockfileLock(path: context.lockFilePath, buyer: buyer)
-        case .optimistic: return OptimisticLock(path: context.lockFilePath)
+        case .optimistic: return OptimisticLock(file: context.lockFile)
         // The engines' modes are their stores (EngineStore); on a file they never validate.
         case .transaction, .rowLock, .atomic, .advisory: return NoLock()
         }
@@ -52,7 +52,9 @@ extension LockMode {
 /// What a lock needs to find its shared object.
 package struct LockContext: Sendable {
     /// Absolute path of `<storage>.lock` in the trial folder.
-    package var lockFilePath: String
+    package let lockFilePath: String
+    /// The same, converted once before the fork.
+    package let lockFile: CPath
     /// The trial's own semaphore name (`/ticketrush-PID-N`), unlinked after the trial.
     package var semaphoreName: String = ""
     /// Absolute path of `<storage>.mutex`, the shared mapping holding the mutex.
@@ -60,6 +62,7 @@ package struct LockContext: Sendable {
 
     package init(lockFilePath: String, semaphoreName: String = "", mutexPath: String = "") {
         self.lockFilePath = lockFilePath
+        self.lockFile = CPath(lockFilePath)
         self.semaphoreName = semaphoreName
         self.mutexPath = mutexPath
     }

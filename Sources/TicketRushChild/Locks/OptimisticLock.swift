@@ -13,7 +13,8 @@ package final class OptimisticLock: BuyerLock {
     /// Under a controlled schedule: the commit lock, the re-read and the release wait for a grant.
     package var gate: Gate?
 
-    package init(path: String) { commitLock = FlockLock(path: path) }
+    package init(file: CPath) { commitLock = FlockLock(file: file) }
+    package convenience init(path: String) { self.init(file: CPath(path)) }
 
     package func open() -> Int32 { commitLock.open() }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTicketRush
 import TicketRushModel
 
 /// The ticket document as a JSON file, read whole and written in place or atomically.
@@ -9,9 +10,11 @@ import TicketRushModel
 /// in `init`, before the start barrier: from there to `_exit` the buyer allocates nothing.
 package final class JSONFileStore: TicketStore {
     private let mode: WriteMode
-    /// NUL-terminated paths, made once.
-    private let path: UnsafeMutablePointer<CChar>
-    private let tempPath: UnsafeMutablePointer<CChar>
+    /// The document's path, converted before the fork (never freed here: shared).
+    private let file: CPath
+    private var path: UnsafeMutablePointer<CChar> { file.pointer }
+    /// Atomic writes only: `<path>.tmp.<tag>`.
+    private let tempPath: UnsafeMutablePointer<CChar>?
     /// Whole-file reads land here; grown (allocating) only for a file past 4 KiB, which no
     /// buyer ever writes.
     private var buffer: UnsafeMutableRawBufferPointer
@@ -22,17 +25,28 @@ package final class JSONFileStore: TicketStore {
     package var gate: Gate?
 
     /// `tag` makes the temporary file of an atomic write unique to one buyer.
-    package init(path: String, mode: WriteMode, tag: Int) {
+    package convenience init(path: String, mode: WriteMode, tag: Int) {
+        self.init(file: CPath(path), mode: mode, tag: tag)
+    }
+
+    package init(file: CPath, mode: WriteMode, tag: Int) {
         self.mode = mode
-        self.path = strdup(path)
-        self.tempPath = strdup("\(path).tmp.\(tag)")
+        self.file = file
+        self.tempPath = mode == .atomic ? tr_tagged_path_buffer(file.pointer, ".tmp.") : nil
         self.buffer = .allocate(byteCount: 4096, alignment: 8)
         self.text = .allocate(byteCount: CountDocument.maxLength, alignment: 8)
+        retag(tag)
+    }
+
+    /// Names the temporary file of an atomic write after `tag` (a buyer). Formatted in C
+    /// into the buffer made in init: a buyer using a store made before the fork calls this,
+    /// and Swift string interpolation alone faulted in a dozen pages of code in every buyer.
+    package func retag(_ tag: Int) {
+        if let tempPath { tr_tag_path(tempPath, file.pointer, ".tmp.", tag) }
     }
 
     deinit {
-        free(path)
-        free(tempPath)
+        if let tempPath { free(tempPath) }
         buffer.deallocate()
         text.deallocate()
     }
@@ -90,6 +104,7 @@ package final class JSONFileStore: TicketStore {
             gate?.pass(.write)
             return Self.writeAll(fd, bytes)
         case .atomic:
+            guard let tempPath else { return ENOMEM }
             let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return errno }
             var code = Self.writeAll(fd, bytes)
