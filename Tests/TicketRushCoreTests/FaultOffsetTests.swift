@@ -65,6 +65,9 @@ final class FaultOffsetTests: XCTestCase {
         XCTAssertEqual(diagnostics(head + "schedule: random\nfaults:\n  - kill: {buyers: [1], after: 100ms}\n"),
                        ["s.yaml:6:32: error: 'faults[0].kill.after' is a time offset, which means nothing under 'schedule.strategy' random (the schedule, not the clock, orders the steps): name a step with 'at'"])
         XCTAssertEqual(diagnostics(head + "schedule: timing\nfaults:\n  - kill: {buyers: [1], after: 100ms}\n"), [])
+        // A protocol program under control too: its gate, not the clock, orders its steps.
+        XCTAssertEqual(diagnostics("name: f\ntickets: 1\nbuyers: {count: 2, command: [sh, -c, 'true']}\nschedule: exhaustive\nfaults:\n  - kill: {buyers: [1], after: 100ms}\n"),
+                       ["s.yaml:6:32: error: 'faults[0].kill.after' is a time offset, which means nothing under 'schedule.strategy' exhaustive (the schedule, not the clock, orders the steps): name a step with 'at'"])
         // A sweep over the strategy: the controlled cells say so, the timing cell loads.
         let swept = diagnostics(head + "matrix: {schedule.strategy: [timing, pct]}\nfaults:\n  - stall: {buyers: [1], after: 100ms, for: 1s}\n")
         XCTAssertEqual(swept.count, 1, "\(swept)")

@@ -163,13 +163,17 @@ package struct FaultInjector {
     /// (it finished in the moment before the signal) was not killed: its kill is taken back,
     /// so the record says nothing happened to it.
     package mutating func confirmKills(_ exits: [BuyerExit]) {
+        (events, killed) = Self.confirmed(events, killed: killed, exits: exits)
+    }
+
+    /// `confirmKills` on a runner's fault events and killed buyers.
+    package static func confirmed(_ events: [Event], killed: Set<Int>, exits: [BuyerExit]) -> (events: [Event], killed: Set<Int>) {
         let missed = killed.filter { buyer in
             guard buyer < exits.count, case .exited = exits[buyer] else { return false }
             return true
         }
-        guard !missed.isEmpty else { return }
-        killed.subtract(missed)
-        events.removeAll { $0.kind == .faultKill && missed.contains($0.buyer) }
+        guard !missed.isEmpty else { return (events, killed) }
+        return (events.filter { !($0.kind == .faultKill && missed.contains($0.buyer)) }, killed.subtracting(missed))
     }
 
     private func scaled(_ ns: Int64) -> UInt64 {
