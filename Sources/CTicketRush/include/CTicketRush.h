@@ -77,6 +77,12 @@ long tr_drop_clean_file_pages_in(const void *from, const void *to);
 /// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
 int tr_set_subreaper(void);
 
+/// Whether this process is a subreaper now: 1, 0, or -1 with errno set (PR_GET_CHILD_SUBREAPER).
+int tr_subreaper_state(void);
+
+/// Turns the subreaper flag on (1) or off (0). Returns 0 or -1 with errno set.
+int tr_set_subreaper_to(int on);
+
 /// In a forked child about to become the user's program: stdin from /dev/null, `out_fd`
 /// and `err_fd` as 1 and 2, `events_fd` as 3 and `gate_fd` as 4 (or none when -1), every
 /// other descriptor closed, signal dispositions and mask reset, then execvpe. Returns only

@@ -6,7 +6,14 @@ import TicketRushModel
 
 /// The life of a forked buyer: set up, wait at the barrier, run, `_exit`. Never returns.
 package enum BuyerProcess {
-    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil) -> Never {
+    /// `runner`: for a buyer a helper forked (docs/architecture.md, "Who forks whom"), the
+    /// runner's pid. Such a buyer cannot set PR_SET_PDEATHSIG at fork (its parent, the
+    /// helper, exits before the barrier, which would kill it); the runner opens the barrier
+    /// only after reaping every helper, so by then the buyer is the runner's child
+    /// (subreaper). Right after the barrier it sets the death signal and checks `getppid()`:
+    /// a barrier that opened because the runner died (EOF) ends the buyer before its first step.
+    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil,
+                            runner: pid_t = 0) -> Never {
         tr_reset_signal_handlers()
         // Most trials have no faults: skip the dictionary's hashing code in every buyer.
         let stops = plan.stops.isEmpty ? nil : plan.stops[index]
@@ -22,6 +29,7 @@ package enum BuyerProcess {
         var byte: UInt8 = 0
         while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
         close(barrierFd)
+        if runner != 0, tr_die_with_parent(runner) != 0 { _exit(3) }
         plan.allocProbe?.arm()
 
         if lockOpen != 0 {
