@@ -102,14 +102,27 @@ final class HelperForkerTests: XCTestCase {
     }
 
     /// The runner killed with SIGKILL after every buyer exists but before the barrier opens:
-    /// the barrier's EOF must not start the race. Every buyer exits before its first step
-    /// (getppid is no longer the runner), so nobody buys and nobody is left.
+    /// the barrier's EOF must not start the race. A dying process closes its descriptors
+    /// before its children are reparented and their death signal fires, so in that moment
+    /// getppid() is still the runner; the barrier opened without the runner's byte is what
+    /// tells. Every buyer exits before its first step: nobody buys, nobody is left. With
+    /// helpers and without (the runner forking every buyer had the same hole).
     func testRunnerKilledBeforeTheBarrierReleasesNoBuyer() throws {
+        try runnerKilledBeforeTheBarrier(forkers: nil)
+    }
+
+    func testRunnerKilledBeforeTheBarrierReleasesNoBuyerWithoutHelpers() throws {
+        try runnerKilledBeforeTheBarrier(forkers: "0")
+    }
+
+    private func runnerKilledBeforeTheBarrier(forkers: String?) throws {
         let dir = try CLI.temporaryFolder(self)
         let file = try scenario(dir, "unreleased", buyers: 100, tickets: 100)
         let work = dir.appendingPathComponent("work")
+        var env = ["TICKETRUSH_TEST_FORKER_HOLD": "1"]
+        if let forkers { env["TICKETRUSH_FORKERS"] = forkers }
         let run = try start(["run", file, "--work", work.path, "--reports", dir.appendingPathComponent("r").path, "--quiet"],
-                            env: ["TICKETRUSH_TEST_FORKER_HOLD": "1"], in: dir)
+                            env: env, in: dir)
         XCTAssertTrue(waitUntilHeld(run), "the runner never reached the barrier: \(run.output)")
         let family = assertOnlyBuyers(run.pid, buyers: 100, "before the barrier")
         let pids = Set(family.map(\.pid)), groups = Set(family.map(\.pgid))

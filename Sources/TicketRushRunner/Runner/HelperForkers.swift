@@ -67,6 +67,16 @@ package enum HelperForkers {
 
     nonisolated(unsafe) static var fault: Fault? = getenv("TICKETRUSH_TEST_FORKER_FAULT").flatMap { Fault.parse(String(cString: $0)) }
 
+    /// A test hook (TICKETRUSH_TEST_FORKER_HOLD=1): the runner stops itself (SIGSTOP) once
+    /// every buyer exists (with helpers: every helper reaped), right before the barrier
+    /// opens, or after a failed spawn's teardown, so a test can look at its children at that
+    /// moment and then SIGCONT or SIGKILL it.
+    nonisolated(unsafe) static var hold: Bool = getenv("TICKETRUSH_TEST_FORKER_HOLD").map { String(cString: $0) == "1" } ?? false
+
+    static func holdForTest() {
+        if hold { kill(getpid(), SIGSTOP) }
+    }
+
     /// Memory the runner shares with its helpers (MAP_SHARED | MAP_ANONYMOUS, made before
     /// they are forked): each buyer's pid by index, and per helper the buyer index + 1 and
     /// errno of a fork that failed. A helper writes it; the runner reads it after reaping
@@ -179,6 +189,7 @@ extension TrialRunner {
         }
         if let failure {
             Self.killAndReap(group: group, helpers: left)
+            HelperForkers.holdForTest()
             throw failure
         }
         let pids = (0..<n).map { board.pid(buyer: $0) }
@@ -187,12 +198,15 @@ extension TrialRunner {
             throw RunnerError.forkerFailed("buyer \(missing + 1) has no pid after every helper exited")
         }
         ForkTiming.report(buyers: n, helpers: helpers, since: forkStartNs)
+        HelperForkers.holdForTest()
         close(p.events.write)
         close(p.barrier.read)
         p.events.write = -1
         p.barrier.read = -1
         let startNs = MonotonicClock.now()
-        close(p.barrier.write)  // EOF at the barrier: every buyer starts now.
+        // The runner's byte, then EOF: every buyer starts now (a barrier that opens without the
+        // byte — the runner died — makes every buyer exit).
+        tr_open_barrier(p.barrier.write)
         p.barrier.write = -1
         return Spawned(pids: pids, group: group, startNs: startNs, early: early)
     }

@@ -191,12 +191,15 @@ package struct TrialRunner {
             pids.append(pid)
         }
         ForkTiming.report(buyers: pids.count, helpers: 0, since: forkStartNs)
+        HelperForkers.holdForTest()
         close(p.events.write)
         close(p.barrier.read)
         p.events.write = -1
         p.barrier.read = -1
         let startNs = MonotonicClock.now()
-        close(p.barrier.write)  // EOF at the barrier: every buyer starts now.
+        // The runner's byte, then EOF: every buyer starts now (a barrier that opens without the
+        // byte — the runner died — makes every buyer exit).
+        tr_open_barrier(p.barrier.write)
         p.barrier.write = -1
         return Spawned(pids: pids, group: group, startNs: startNs)
     }
