@@ -68,3 +68,13 @@ int tr_exec_program(char *const argv[], char *const envp[], int out_fd, int err_
     dprintf(2, "ticketrush: exec failed: %s: %s\n", argv[0], strerror(code));
     return code;
 }
+
+int tr_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

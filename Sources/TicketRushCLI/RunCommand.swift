@@ -325,10 +325,12 @@ struct RunCommand: ParsableCommand {
             if let buyers { scenarios[i].buyers.count = buyers }
             if let tickets { scenarios[i].tickets = tickets }
             if let wants { scenarios[i].buyers.wants = wants }
-            // A program buyer has no gates: --schedule leaves it under timing.
-            if let strategy, scenarios[i].program == nil { scenarios[i].schedule.strategy = strategy }
-            if scheduleReplay != nil, scenarios[i].program != nil {
-                throw ScheduleOptionError(description: "--schedule-replay: \(scenarios[i].name) runs a program buyer, which has no gates to schedule")
+            // A pattern program or a whole program has no gates: --schedule leaves it under
+            // timing. A protocol program (buyers.command without outcomes) waits at its gate.
+            let gated = scenarios[i].program?.isControllable ?? true
+            if let strategy, gated { scenarios[i].schedule.strategy = strategy }
+            if scheduleReplay != nil, !gated {
+                throw ScheduleOptionError(description: "--schedule-replay: \(scenarios[i].name) runs a program judged by outcomes patterns or a whole program (program.command), which has no gates to schedule")
             }
             scenarios[i].schedule.overrides = overrides
             if let text = scheduleReplay {

@@ -2,7 +2,8 @@ import TicketRushModel
 
 /// The runner's model of the one lock under a controlled schedule, learned from the
 /// buyers' lock.acquired / lock.released events and from deaths: who holds it, and so
-/// who is enabled. A buyer parked before `acquire` is enabled only while nobody holds it.
+/// who is enabled. A buyer parked before `acquire` (or a program after `lock.wait`) is
+/// enabled only while nobody holds it.
 public struct LockModel: Sendable, Equatable {
     public private(set) var holder: Int?
     /// The holder died holding it and nothing will release it (semaphore, lock file).
@@ -32,13 +33,13 @@ public struct LockModel: Sendable, Equatable {
     public func enabled(_ ops: [GateOp?]) -> [Int] {
         ops.indices.filter { b in
             guard let op = ops[b] else { return false }
-            return op != .acquire || holder == nil
+            return !op.takesLock || holder == nil
         }
     }
 
     /// With nobody enabled: the wait-for chain in words ("2, 3 wait for 1 (dead)").
     public func waitFor(_ ops: [GateOp?], names: [String]) -> String {
-        let waiting = ops.indices.filter { ops[$0] == .acquire }.map { names[$0] }
+        let waiting = ops.indices.filter { ops[$0]?.takesLock == true }.map { names[$0] }
         let wait = waiting.count == 1 ? " waits" : " wait"
         guard let holder else { return waiting.joined(separator: ", ") + wait + " for a lock nobody holds" }
         return waiting.joined(separator: ", ") + wait + " for \(names[holder])" + (holderDead ? ", which died holding it" : "")

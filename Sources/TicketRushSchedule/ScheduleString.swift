@@ -120,10 +120,13 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
         return Array(choices[..<cut])
     }
 
-    /// FNV-1a of the scenario's shape: what a schedule's meaning depends on.
+    /// FNV-1a of the scenario's shape: what a schedule's meaning depends on (and a program
+    /// buyer's command as written, placeholders unfilled).
     public static func fingerprint(_ s: Scenario) -> UInt32 {
         var text = "v\(layoutVersion)|b\(s.buyers.count)|w\(s.buyers.wants)|t\(s.tickets)|\(s.lock.mode.rawValue)|\(s.lock.scope.rawValue)|\(s.storage.write.rawValue)|r\(s.lock.retries)"
         for f in s.faults { text += "|\(f.summary)" }
+        // A program's steps are its own: another command means other steps.
+        if let program = s.program { text += "|cmd " + program.command.joined(separator: " ") }
         var h: UInt32 = 0x811c9dc5
         for b in text.utf8 {
             h ^= UInt32(b)

@@ -208,3 +208,18 @@ extension CLI {
         return groups[1].flatMap { Int($0) } ?? low
     }
 }
+
+extension CLI {
+    /// Processes (pid: command line) whose working folder lies inside `work`: the programs
+    /// a run started run in their trial folders, and so does everything they start.
+    static func processes(inside work: URL) -> [String] {
+        let prefix = work.resolvingSymlinksInPath().path + "/"
+        let fm = FileManager.default
+        return ((try? fm.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid -> String? in
+            guard Int(pid) != nil, let cwd = try? fm.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  (cwd + "/").hasPrefix(prefix) else { return nil }
+            let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? "?"
+            return "\(pid): \(cmd)"
+        }
+    }
+}

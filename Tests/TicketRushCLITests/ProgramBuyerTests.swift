@@ -8,18 +8,7 @@ import XCTest
 final class ProgramBuyerTests: XCTestCase {
     private var root: String { CLI.repositoryRoot.path }
 
-    /// Processes (pid: command line) whose working folder lies inside `work`: the programs
-    /// the run started run in their trial folders, and so does everything they start.
-    private func leftovers(in work: URL) -> [String] {
-        let prefix = work.resolvingSymlinksInPath().path + "/"
-        let fm = FileManager.default
-        return ((try? fm.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid -> String? in
-            guard Int(pid) != nil, let cwd = try? fm.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                  (cwd + "/").hasPrefix(prefix) else { return nil }
-            let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? "?"
-            return "\(pid): \(cmd)"
-        }
-    }
+    private func leftovers(in work: URL) -> [String] { CLI.processes(inside: work) }
 
     /// Invariant → trials violated, from trials.json.
     private func violations(_ reports: URL) throws -> [String: Int] {

@@ -38,6 +38,7 @@ final class LintTests: XCTestCase {
         Case(base + "delays: {write: 50ms, start: {uniform: [0, 80ms]}}\nexpect: {no-oversell: violated}\n", ["5:23: expect-needs-luck"]),
         Case(base + "delays: {write: 50ms}\nexpect: {no-oversell: violated}\n", []),
         Case(base + "expect: {conservation: violated}\ntrials: 20\n", []),
+        Case(base + "expect: {conservation: violated}\nschedule: exhaustive\n", []),
         // violation-impossible
         Case("name: t\ntickets: 1\nbuyers: 1\ntrials: 5\nexpect: {no-oversell: violated}\n", ["5:23: violation-impossible"]),
         Case(base + "storage: {write: atomic}\ntrials: 5\nexpect: {no-torn-read: violated}\n", ["6:24: violation-impossible"]),

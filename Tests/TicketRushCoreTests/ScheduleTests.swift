@@ -144,6 +144,13 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(ScheduleString.fingerprint(a), ScheduleString.fingerprint(b), "names and delays do not change what a schedule means")
         b.buyers.count = 3
         XCTAssertNotEqual(ScheduleString.fingerprint(a), ScheduleString.fingerprint(b))
+        var p = a, q = a
+        p.program = ProgramConfig(mode: .perBuyer, command: ["sh", "{dir}/buy.sh"], dir: "/x")
+        q.program = ProgramConfig(mode: .perBuyer, command: ["sh", "{dir}/buy.sh", "--lock"], dir: "/y")
+        XCTAssertNotEqual(ScheduleString.fingerprint(a), ScheduleString.fingerprint(p), "a program's steps are its own")
+        XCTAssertNotEqual(ScheduleString.fingerprint(p), ScheduleString.fingerprint(q))
+        q.program?.command.removeLast()
+        XCTAssertEqual(ScheduleString.fingerprint(p), ScheduleString.fingerprint(q), "the command as written: the folder does not count")
     }
 
     func testLockModelEnablesAcquireOnlyWhileFreeAndKnowsWhoReleasesTheDead() {
@@ -165,6 +172,30 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(sem.waitFor([nil, .acquire, .acquire], names: ["a", "b", "c"]), "b, c wait for a, which died holding it")
         XCTAssertTrue(LockModel(mode: .mutex).releasedOnDeath)
         XCTAssertFalse(LockModel(mode: .lockfile).releasedOnDeath)
+    }
+
+    func testProgramStepsCommuteWithNothingSoSleepSetsNeverSkipAnOrder() throws {
+        // The runner cannot see into a program's step: it may read, write, lock or unlock.
+        for op in GateOp.allCases {
+            XCTAssertTrue(GateOp.program.dependent(op), "program vs \(op.name)")
+            XCTAssertTrue(op.dependent(.programAcquire), "\(op.name) vs program acquire")
+        }
+        XCTAssertFalse(GateOp.write.dependent(.acquire), "why a document write is not the conservative op")
+        // Two programs of 4 steps: every one of the (2·4)!/(4!·4!) = 70 interleavings runs.
+        let program4 = [GateOp](repeating: .program, count: 4)
+        var all = ExhaustiveStrategy(preemptions: nil, cap: 10_000)
+        XCTAssertEqual(Set(try explore(&all, steps: [program4, program4])).count, 70)
+        XCTAssertTrue(all.complete)
+        // Against a built-in buyer's reads, too: no class is merged.
+        var mixed = ExhaustiveStrategy(preemptions: nil, cap: 10_000)
+        XCTAssertEqual(try explore(&mixed, steps: [[.program, .program], [.read, .read]]).count, 6)
+        // A program after lock.wait is enabled only while the lock is free.
+        var model = LockModel(mode: .none)
+        model.acquired(by: 0)
+        XCTAssertEqual(model.enabled([.program, .programAcquire]), [0])
+        XCTAssertEqual(model.waitFor([nil, .programAcquire], names: ["a", "b"]), "b waits for a")
+        model.died(0)
+        XCTAssertEqual(model.enabled([nil, .programAcquire]), [1], "a program's exit frees its lock in the model")
     }
 
     func testShrinkerProjectionAndOverrides() {

@@ -7,6 +7,8 @@
 One JSON object per line, one write(2) each, to the descriptor in TICKETRUSH_EVENTS_FD.
 Outside ticketrush (no TICKETRUSH_EVENTS_FD) every call does nothing, so the same script
 runs on its own. The runner stamps the time and records `start` and `done` itself.
+Under a controlled schedule (TICKETRUSH_GATE_FD set) each call then waits for the
+runner's grant: report `lock.wait` before taking a lock, and only what you did.
 """
 import json
 import os
@@ -31,8 +33,6 @@ def report(event, value=None, task=None, buyer=None, reason=None):
     """
     if _FD is None:
         return
-    if _GATE is not None:
-        _wait_gate()
     line = {"event": event}
     if value is not None:
         line["value"] = int(value)
@@ -44,8 +44,15 @@ def report(event, value=None, task=None, buyer=None, reason=None):
         line["reason"] = str(reason)
     data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
     os.write(_FD, data)  # well under PIPE_BUF: one atomic write
+    if _GATE is not None:
+        _wait_gate()
 
 
 def _wait_gate():
-    # Controlled schedules (when the runner passes a gate): wait for the runner's grant.
-    os.read(_GATE, 1)
+    # Controlled schedules (TICKETRUSH_GATE_FD): after the report, wait for the runner's
+    # grant (one byte), so exactly one program runs at a time and a step is the code from
+    # one grant to the next report. Waiting before the write instead would let every
+    # program run its real file operations at once between reports. EOF: the runner ended
+    # the schedule (or is gone): stop at once.
+    if not os.read(_GATE, 1):
+        os._exit(4)

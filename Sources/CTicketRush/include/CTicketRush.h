@@ -99,4 +99,9 @@ int tr_set_subreaper_to(int on);
 /// on failure, with the errno, after writing an `exec failed` protocol line to fd 3.
 int tr_exec_program(char *const argv[], char *const envp[], int out_fd, int err_fd, int events_fd, int gate_fd);
 
+/// A descriptor that poll() reports readable when process `pid` (a child) exits
+/// (pidfd_open, close-on-exec), so the runner sees a program's exit at once, whatever its
+/// descendants keep open. -1 with errno set where the kernel has none (before Linux 5.3).
+int tr_pidfd_open(int pid);
+
 #endif

@@ -4,8 +4,9 @@ import Glibc
 import CTicketRush
 
 /// A command buyer's (or a whole program's) life after fork (docs/programs.md): into the
-/// trial's process group and folder, wait at the start barrier like a built-in buyer,
-/// report `start`, exec the user's program. Never returns.
+/// trial's process group and folder, wait at the start barrier like a built-in buyer (or,
+/// with a gate, for the first grant on it), report `start`, exec the user's program.
+/// Never returns.
 ///
 /// Everything it touches (argv, envp, descriptors) was prepared by the runner before fork.
 package enum CommandChild {
@@ -18,7 +19,16 @@ package enum CommandChild {
                             eventsFd: Int32, gateFd: Int32) -> Never {
         tr_reset_signal_handlers()
         var byte: UInt8 = 0
-        while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
+        if gateFd >= 0 {
+            // A controlled schedule: the start is a grant on the buyer's own gate (no barrier),
+            // so the strategy also decides who starts first. EOF: the schedule ended before
+            // this buyer was granted; it never runs.
+            var got = read(gateFd, &byte, 1)
+            while got < 0, errno == EINTR { got = read(gateFd, &byte, 1) }
+            if got != 1 { _exit(4) }
+        } else {
+            while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
+        }
         if chdir(folder) != 0 {
             let code = errno
             report(eventsFd, "{\"event\":\"start\"}\n{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(code)}\n")

@@ -13,13 +13,19 @@ package enum ScheduleSchema {
     ], shorthand: "strategy"), default: .object([:]),
     "who decides the interleaving: timing (default) or a controlled strategy; a bare word is {strategy: WORD}")
 
-    /// A controlled strategy drives the built-in buyer's gates: a program buyer has none.
+    /// A controlled strategy drives gates: the built-in buyer's, or a protocol program's
+    /// (`buyers.command` without `outcomes`, which parks on TICKETRUSH_GATE_FD after each
+    /// report). A pattern program and a whole program have none.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         guard let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue else { return [] }
-        let program = value["buyers"]?["command"] != nil || value["program"]?["command"] != nil
-        guard program else { return [] }
         let at = locations["schedule.strategy"] ?? locations["schedule"] ?? SourceLocation(path: path, line: 1, column: 1)
-        return [Diagnostic(at: at, "'schedule.strategy' \(strategy) controls the built-in buyer's steps; a program buyer (buyers.command / program.command) has no gates: use schedule: timing")]
+        if value["program"]?["command"] != nil {
+            return [Diagnostic(at: at, "'schedule.strategy' \(strategy) grants one buyer at a time, but a whole program (program.command) starts its buyers itself and the runner cannot hold them one by one: run one protocol program per buyer (buyers.command without outcomes), or use schedule: timing")]
+        }
+        if value["buyers"]?["command"] != nil, value["outcomes"] != nil {
+            return [Diagnostic(at: at, "'schedule.strategy' \(strategy) needs a protocol program: one judged by 'outcomes' patterns cannot wait at a gate (TICKETRUSH_GATE_FD) between its steps; report them with a client helper (clients/) and drop 'outcomes', or use schedule: timing")]
+        }
+        return []
     }
 
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> ScheduleConfig {

@@ -28,6 +28,12 @@ public struct ProgramConfig: Sendable, Codable, Equatable {
         self.dir = dir
     }
 
+    /// True when a controlled schedule can drive it (docs/programs.md, "Gate"): one process
+    /// per buyer (`buyers.command`) that speaks the protocol, which is what a command without
+    /// `outcomes` patterns is taken to do. A pattern program cannot say when it is between
+    /// steps, and a whole program starts buyers the runner cannot hold one by one.
+    public var isControllable: Bool { mode == .perBuyer && outcomes.isEmpty }
+
     /// The placeholders a command may use; program mode has no `{name}` or `{n}`.
     public static func placeholders(_ mode: Mode) -> [String] {
         mode == .perBuyer ? ["dir", "name", "n", "wants", "storage", "seed"] : ["dir", "wants", "storage", "seed"]

@@ -46,7 +46,9 @@ public struct ScenarioReport: Sendable {
         guard let x = exploration else { return [] }
         var out = [x.statement]
         if x.complete == true, invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 }) {
-            out.append("holds means: in every interleaving of the bounded space at gate granularity (try-lock model)")
+            out.append(scenario.program != nil
+                ? "holds means: in every interleaving of the bounded space, a step being a program's code from one report to the next (lock.wait before each lock)"
+                : "holds means: in every interleaving of the bounded space at gate granularity (try-lock model)")
         }
         if let command = x.replayCommand { out.append("counterexample: \(command)") }
         if let shrunk = x.shrunk { out.append("shrunk to \(shrunk):") }

@@ -13,18 +13,21 @@ struct Launch {
     private var shared: [UnsafeMutablePointer<CChar>?] = []
     private var own: [UnsafeMutablePointer<CChar>?] = []
 
-    init(program: ProgramConfig, scenario: Scenario, seed: UInt64, trial: Int, storagePath: String, names: [String]) {
+    /// `gated`: a controlled schedule; every buyer finds its gate in TICKETRUSH_GATE_FD.
+    init(program: ProgramConfig, scenario: Scenario, seed: UInt64, trial: Int, storagePath: String, names: [String],
+         gated: Bool = false) {
         let perBuyer = program.mode == .perBuyer
         var base: [(String, String)] = [
             ("dir", program.dir), ("wants", String(scenario.buyers.wants)), ("storage", storagePath), ("seed", String(seed)),
         ]
-        let env: [String: String] = [
+        var env: [String: String] = [
             "TICKETRUSH_DIR": program.dir, "TICKETRUSH_WANTS": String(scenario.buyers.wants),
             "TICKETRUSH_STORAGE": storagePath, "TICKETRUSH_SEED": String(seed),
             "TICKETRUSH_EVENTS_FD": String(CommandChild.eventsFd), "TICKETRUSH_BUYERS": String(scenario.buyers.count),
             "TICKETRUSH_NAME_TEMPLATE": scenario.buyers.nameTemplate, "TICKETRUSH_TRIAL": String(trial + 1),
             "TICKETRUSH_MODE": program.mode.rawValue,
         ]
+        if gated { env["TICKETRUSH_GATE_FD"] = String(CommandChild.gateFd) }
         // The runner's environment, without TICKETRUSH_* of an outer run. PYTHONUNBUFFERED is
         // deliberately not set: unbuffered print() writes the text and its newline separately,
         // so buyers sharing one pipe (program mode) would cut each other's lines.

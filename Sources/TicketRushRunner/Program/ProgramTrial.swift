@@ -33,20 +33,27 @@ package struct ProgramTrial {
         self.folder = folder
     }
 
-    private enum Stream: Int { case events = 0, stdout = 1, stderr = 2 }
+    enum Stream: Int { case events = 0, stdout = 1, stderr = 2 }
 
     /// A process the runner started: buyer `index` (per-buyer mode) or the whole program.
-    private struct Proc {
+    struct Proc {
         var pid: pid_t = 0
         var status: Int32?
         var exitNs: UInt64 = 0
         var sawExecStart = false
+        /// Lines read from its events pipe, but for its child's own `start` and `exec failed`
+        /// (a controlled program parks after each), and the kind of the last (nil: not one).
+        var reports = 0
+        var lastReport: EventKind?
+        /// Its exec failed: it exits without ever reporting (under control: never parks).
+        var execFailed = false
         var fileBytes = 0
         var droppedBytes = 0
         var pending: [UInt8] = []
     }
 
-    package func run() throws -> TrialHistory {
+    /// The storage document in the trial folder; returns its path.
+    func prepareStorage() throws -> String {
         let storagePath = "\(folder)/\(scenario.storage.path)"
         if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
             try makeDirectories(String(storagePath[..<slash]))
@@ -56,6 +63,11 @@ package struct ProgramTrial {
         } catch let e as SystemError {
             throw RunnerError.system(e)
         }
+        return storagePath
+    }
+
+    package func run() throws -> TrialHistory {
+        let storagePath = try prepareStorage()
         // Orphans of the program (double forks, daemons) become the runner's children, so
         // teardown can find, stop and reap every one.
         _ = tr_set_subreaper()
@@ -224,7 +236,17 @@ package struct ProgramTrial {
         let endNs = MonotonicClock.now()
         for p in 0..<procCount { collect.flushOutput(proc: p, procs: &procs, final: true) }
         if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
+        return history(collect, procs: procs, faultEvents: injector.events, killed: injector.killed, timedOut: timedOut,
+                       storagePath: storagePath, startNs: startNs, endNs: endNs)
+    }
 
+    /// The history to judge from what was collected: every task left open closed (`exit
+    /// status`, `killed`, `timeout`), `done` at each exit, events in order of arrival.
+    func history(_ collect: Collector, procs: [Proc], faultEvents: [Event], killed: Set<Int>, timedOut: Bool,
+                 storagePath: String, startNs: UInt64, endNs: UInt64) -> TrialHistory {
+        let count = scenario.buyers.count
+        let perBuyer = program.mode == .perBuyer
+        let names = (0..<count).map { scenario.buyers.name(of: $0) }
         let procExits = procs.map { p -> BuyerExit in
             guard let status = p.status else { return .unknown }
             let signal = status & 0x7f
@@ -235,13 +257,13 @@ package struct ProgramTrial {
             let p = procs[perBuyer ? b : 0]
             return p.status == nil ? endNs : p.exitNs
         }
-        var all = collect.events + injector.events
+        var all = collect.events + faultEvents
         Self.closeOpenTasks(&all, count: count, wants: scenario.buyers.wants, exits: exits, exitNs: exitNs,
-                            timedOut: timedOut, killed: injector.killed)
+                            timedOut: timedOut, killed: killed)
         // `done` at exit, recorded by the runner, so a minimal program sends only what it did.
         var lastTask = [Int](repeating: 0, count: count)
         for e in all where e.buyer < count { lastTask[e.buyer] = max(lastTask[e.buyer], min(e.task, scenario.buyers.wants - 1)) }
-        for b in 0..<count where exits[b] != .unknown && !injector.killed.contains(b) {
+        for b in 0..<count where exits[b] != .unknown && !killed.contains(b) {
             all.append(Event(tNs: exitNs[b], buyer: b, task: lastTask[b], kind: .done))
         }
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
@@ -300,7 +322,7 @@ package struct ProgramTrial {
     }
 
     /// Reads lines off the pipes and turns them into events and kept output.
-    private struct Collector {
+    struct Collector {
         let trial: ProgramTrial
         let count: Int
         let perBuyer: Bool
@@ -370,9 +392,23 @@ package struct ProgramTrial {
             if let last = bytes.last, last == 0x0d { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
             switch stream {
             case .events:
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-                guard let parsed = ProtocolLine.parse(bytes.bindMemory(to: UInt8.self)) else { malformed += 1; return }
-                if parsed.kind == .start, parsed.buyer == nil, !procs[proc].sawExecStart {
+                let blank = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 })
+                let parsed = blank ? nil : ProtocolLine.parse(bytes.bindMemory(to: UInt8.self))
+                let own = parsed.map { $0.kind == .start && $0.buyer == nil && !procs[proc].sawExecStart } ?? false
+                if let parsed, !own {
+                    if parsed.kind == .error, parsed.reason == ErrorReason.execFailed.name, procs[proc].reports == 0 {
+                        procs[proc].execFailed = true  // written by the runner's child: the program never ran
+                    } else {
+                        procs[proc].reports += 1
+                        procs[proc].lastReport = parsed.kind
+                    }
+                } else if !own {
+                    procs[proc].reports += 1
+                    procs[proc].lastReport = nil
+                }
+                if blank { return }
+                guard let parsed else { malformed += 1; return }
+                if own {
                     // The runner's own child wrote this just before exec.
                     procs[proc].sawExecStart = true
                     if perBuyer {

@@ -44,6 +44,7 @@ package enum Story {
 
     /// The step in a few words, from what the buyer reported after its grant.
     static func text(_ step: ControlledTrialRunner.Step) -> String {
+        if step.op.isProgram { return programText(step) }
         var parts: [String] = []
         for e in step.events {
             switch e.kind {
@@ -74,5 +75,32 @@ package enum Story {
         default: break
         }
         return parts.joined(separator: " ")
+    }
+
+    /// A program's step: what it reported between the grant and its next report (or exit).
+    static func programText(_ step: ControlledTrialRunner.Step) -> String {
+        var parts: [String] = []
+        for e in step.events {
+            switch e.kind {
+            case .start: parts.append("exec")
+            case .searchRead: parts.append("search: read \(e.value)")
+            case .purchaseRead: parts.append("purchase: read \(e.value)")
+            case .searchTorn: parts.append("search: read torn (\(plural(Int(e.value), "byte")))")
+            case .purchaseTorn: parts.append("purchase: read torn (\(plural(Int(e.value), "byte")))")
+            case .purchaseWrite: parts.append("write \(e.value)")
+            case .lockWait: parts.append("lock: wait")
+            case .lockAcquired: parts.append(step.op == .programAcquire ? "lock: acquired" : "lock: acquired (no lock.wait)")
+            case .lockRecovered: parts.append("(recovered from a dead holder)")
+            case .lockReleased: parts.append("lock: released")
+            case .bought: parts.append("→ bought")
+            case .soldOut: parts.append("→ sold out")
+            case .error: parts.append("→ error (\(e.reason?.name ?? "error"))")
+            case .purchaseRetry: parts.append("→ retry")
+            case .faultKill: parts.append("KILLED (fault)")
+            case .done: parts.append("exits")
+            default: parts.append(e.kind.name)
+            }
+        }
+        return parts.isEmpty ? "runs on (no report, no exit)" : parts.joined(separator: " ")
     }
 }
