@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -100,6 +102,31 @@ int tr_die_with_parent(int parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // The parent may have died between fork and prctl: then no signal will ever come.
     return getppid() == parent ? 0 : -1;
+}
+
+int tr_open_barrier(int write_fd) {
+    char go = 'g';
+    ssize_t n;
+    do {
+        n = write(write_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    close(write_fd);
+    return n == 1 ? 0 : -1;
+}
+
+int tr_wait_barrier(int read_fd) {
+    struct pollfd p;
+    p.fd = read_fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    for (;;) {
+        int r = poll(&p, 1, -1);
+        if (r > 0) break;
+        if (r < 0 && errno != EINTR) return -1;
+    }
+    int waiting = 0;
+    if (ioctl(read_fd, FIONREAD, &waiting) != 0) return -1;
+    return waiting > 0 ? 0 : -1;
 }
 
 static void tr_close_range(int low, int high) {

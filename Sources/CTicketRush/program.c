@@ -13,6 +13,16 @@ int tr_set_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
+int tr_subreaper_state(void) {
+    int on = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) != 0) return -1;
+    return on ? 1 : 0;
+}
+
+int tr_set_subreaper_to(int on) {
+    return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
+}
+
 /// Closes every descriptor >= `low`: close_range(2) where the kernel has it, else one by one.
 static void close_from(int low) {
 #ifdef SYS_close_range

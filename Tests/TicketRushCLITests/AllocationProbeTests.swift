@@ -152,4 +152,29 @@ final class AllocationProbeTests: XCTestCase {
         }
         XCTAssertEqual(buyersSeen, cases.count * 8)
     }
+
+    /// From 64 buyers helpers fork them (HelperForkers): their buyers' path after the barrier
+    /// (the death signal set and getppid checked there) allocates nothing either.
+    func testHelperForkedBuyersAllocateNothingAfterTheBarrier() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let probe = try buildProbe(in: dir)
+        let file = try CLI.write("""
+            name: helpers
+            tickets: 40
+            buyers: {count: 64, wants: 1}
+            delays: {search: 1ms, write: 1ms, start: {uniform: [0, 1ms]}}
+            lock: {mode: flock, scope: purchase}
+            trials: 1
+            seed: 7
+            invariants: [all-finished]
+
+            """, to: "helpers.yaml", in: dir)
+        let (status, output, counts) = try runProbed(
+            ["run", file, "--reports", dir.appendingPathComponent("r").path, "--work", dir.appendingPathComponent("w").path],
+            probe: probe, dir: dir)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(counts.count, 64, "every buyer reports its count: \(counts)")
+        let allocating = counts.filter { $0.value != 0 }
+        XCTAssertTrue(allocating.isEmpty, "buyers allocated after the barrier (pid: calls): \(allocating.sorted { $0.key < $1.key })")
+    }
 }

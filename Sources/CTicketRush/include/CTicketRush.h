@@ -47,6 +47,16 @@ void tr_prepare_standard_streams(void);
 /// it already has (`parent` is the pid before fork). Returns 0, or -1 if the parent is gone.
 int tr_die_with_parent(int parent);
 
+/// The runner opens the start barrier: one byte into the barrier pipe, then its write end
+/// closed. Returns 0, or -1 when the byte could not be written (no buyer left to read it).
+int tr_open_barrier(int write_fd);
+
+/// A buyer waits at the start barrier (poll, so every waiter wakes at once) and tells why it
+/// opened: 0 when the runner's byte is there, -1 when every write end closed without it —
+/// the runner died (a dying process closes its files before its children are reparented and
+/// their PR_SET_PDEATHSIG fires, so getppid() alone cannot tell). The byte is never consumed.
+int tr_wait_barrier(int read_fd);
+
 /// Closes every descriptor from 3 up except those in `keep` (close_range where the
 /// kernel has it, else a loop). Async-signal-safe enough for a forked child.
 void tr_close_descriptors_except(const int *keep, int count);
@@ -76,6 +86,12 @@ long tr_drop_clean_file_pages_in(const void *from, const void *to);
 /// Program buyers (program.c): makes this process the subreaper of every orphan below it
 /// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
 int tr_set_subreaper(void);
+
+/// Whether this process is a subreaper now: 1, 0, or -1 with errno set (PR_GET_CHILD_SUBREAPER).
+int tr_subreaper_state(void);
+
+/// Turns the subreaper flag on (1) or off (0). Returns 0 or -1 with errno set.
+int tr_set_subreaper_to(int on);
 
 /// In a forked child about to become the user's program: stdin from /dev/null, `out_fd`
 /// and `err_fd` as 1 and 2, `events_fd` as 3 and `gate_fd` as 4 (or none when -1), every

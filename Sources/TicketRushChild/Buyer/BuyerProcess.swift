@@ -6,7 +6,13 @@ import TicketRushModel
 
 /// The life of a forked buyer: set up, wait at the barrier, run, `_exit`. Never returns.
 package enum BuyerProcess {
-    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil) -> Never {
+    /// `runner`: for a buyer a helper forked (docs/architecture.md, "Who forks whom"), the
+    /// runner's pid. Such a buyer cannot set PR_SET_PDEATHSIG at fork (its parent, the
+    /// helper, exits before the barrier, which would kill it); the runner opens the barrier
+    /// only after reaping every helper, so by then the buyer is the runner's child
+    /// (subreaper). Right after the barrier it sets the death signal and checks `getppid()`.
+    package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil,
+                            runner: pid_t = 0) -> Never {
         tr_reset_signal_handlers()
         // Most trials have no faults: skip the dictionary's hashing code in every buyer.
         let stops = plan.stops.isEmpty ? nil : plan.stops[index]
@@ -19,9 +25,11 @@ package enum BuyerProcess {
         kit?.store.retag(index)
         let store = engine?.store ?? kit?.store ?? JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
 
-        var byte: UInt8 = 0
-        while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
+        // A barrier that opened without the runner's byte opened because the runner died:
+        // never start the race then (tr_wait_barrier says why getppid() cannot tell).
+        if tr_wait_barrier(barrierFd) != 0 { _exit(3) }
         close(barrierFd)
+        if runner != 0, tr_die_with_parent(runner) != 0 { _exit(3) }
         plan.allocProbe?.arm()
 
         if lockOpen != 0 {

@@ -15,6 +15,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
     case badWorkFolder(String)
     /// A `--jobs` worker process reported a failure of its own.
     case workerFailed(String)
+    /// A helper forker died or stopped before forking its share of the buyers.
+    case forkerFailed(String)
     /// A controlled schedule could not be followed (a replay string that diverged or ran
     /// past the end): the user's input, so exit 2.
     case schedule(String)
@@ -33,6 +35,8 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
             return why
         case .workerFailed(let why):
             return "a trial worker failed: \(why)"
+        case .forkerFailed(let why):
+            return "a helper forker failed: \(why); every process of the trial was killed and reaped"
         case .schedule(let why):
             return why
         }

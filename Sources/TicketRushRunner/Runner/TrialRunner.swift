@@ -47,6 +47,8 @@ package struct TrialRunner {
         package var pids: [pid_t]
         package var group: pid_t
         package var startNs: UInt64
+        /// Buyers that died before the barrier opened, seen while waiting for the helpers.
+        package var early: [pid_t: Int32] = [:]
     }
 
     /// Why collecting stopped before every buyer closed the pipe.
@@ -68,8 +70,8 @@ package struct TrialRunner {
         prepared.injector.begin(at: spawned.startNs)
         Self.groupObserver?(spawned.group)
         var collector = EventCollector(fd: prepared.events.read, limit: Self.eventLimit(scenario))
-        // Exits seen while watching for fault stops, handed to `reap`.
-        var early: [pid_t: Int32] = [:]
+        // Exits seen while waiting for helpers or watching for fault stops, handed to `reap`.
+        var early = spawned.early
         let deadline = spawned.startNs + UInt64(scenario.timeoutNs)
         let stop = collect(&collector, &prepared.injector, spawned, deadline: deadline, early: &early)
         if stop != nil { teardown(&collector, spawned) }
@@ -133,7 +135,8 @@ package struct TrialRunner {
     }
 
     /// Forks every buyer into one process group, then opens the barrier. On failure every
-    /// buyer already forked is torn down and reaped, and the pipes are closed.
+    /// buyer already forked is torn down and reaped, and the pipes are closed. From
+    /// `HelperForkers.threshold` buyers on, helper processes fork them (HelperForkers.swift).
     package func spawn(_ p: inout Prepared) throws -> Spawned {
         func closeAll() {
             for fd in [p.events.read, p.events.write, p.barrier.read, p.barrier.write] where fd >= 0 { close(fd) }
@@ -146,14 +149,24 @@ package struct TrialRunner {
         }
         let forkStartNs = MonotonicClock.now()
         PageDrop.beforeForking()
+        // Made before the loop: the child allocates nothing (each allocation there faults in
+        // pages of code and heap in every buyer).
+        let kit = BuyerKit(plan: p.plan)
+        let helpers = HelperForkers.helpers(buyers: scenario.buyers.count, kit: kit)
+        if helpers > 0, let board = HelperForkers.Board(buyers: scenario.buyers.count, helpers: helpers) {
+            defer { board.release() }
+            do {
+                return try spawnWithHelpers(&p, helpers: helpers, board: board, kit: kit, forkStartNs: forkStartNs)
+            } catch {
+                closeAll()
+                throw error
+            }
+        }
         var pids: [pid_t] = []
         pids.reserveCapacity(scenario.buyers.count)
         var group: pid_t = 0
         let parent = getpid()
-        // Made before the loop: the child allocates nothing (each allocation there faults in
-        // pages of code and heap in every buyer).
         let keep = [p.events.write, p.barrier.read]
-        let kit = BuyerKit(plan: p.plan)
         for index in 0..<scenario.buyers.count {
             let pid = fork()
             if pid == 0 {
@@ -179,13 +192,16 @@ package struct TrialRunner {
             setpgid(pid, group)
             pids.append(pid)
         }
-        ForkTiming.report(buyers: pids.count, since: forkStartNs)
+        ForkTiming.report(buyers: pids.count, helpers: 0, since: forkStartNs)
+        HelperForkers.holdForTest()
         close(p.events.write)
         close(p.barrier.read)
         p.events.write = -1
         p.barrier.read = -1
         let startNs = MonotonicClock.now()
-        close(p.barrier.write)  // EOF at the barrier: every buyer starts now.
+        // The runner's byte, then EOF: every buyer starts now (a barrier that opens without the
+        // byte — the runner died — makes every buyer exit).
+        tr_open_barrier(p.barrier.write)
         p.barrier.write = -1
         return Spawned(pids: pids, group: group, startNs: startNs)
     }
