@@ -167,9 +167,11 @@ public enum CountDocument {
             if eat(UInt8(ascii: "-")) { negative = true }
             let start = i
             var value = 0
+            // Accumulated toward its sign, so Int.min (whose magnitude exceeds Int.max) parses.
+            let sign = negative ? -1 : 1
             while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
                 let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
+                let (a, o2) = m.addingReportingOverflow(sign * Int(bytes[i] - 0x30))
                 if o1 || o2 { return nil }
                 value = a
                 i += 1
@@ -177,7 +179,7 @@ public enum CountDocument {
             guard i > start else { return nil }
             // JSON forbids leading zeros ("007").
             if i - start > 1, bytes[start] == 0x30 { return nil }
-            return negative ? -value : value
+            return value
         }
     }
 }
