@@ -134,6 +134,32 @@ final class HelperForkerTests: XCTestCase {
         XCTAssertEqual(count(work, "unreleased"), 100, "a buyer released by the dead runner's barrier bought a ticket")
     }
 
+    /// Program buyers wait at the same barrier before they exec: a runner killed there
+    /// starts no program (the barrier opens by its death, without the byte).
+    func testRunnerKilledBeforeTheBarrierExecsNoProgram() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write("""
+            name: unexeced
+            tickets: 1
+            buyers:
+              count: 20
+              command: [sh, -c, "echo ran > '{dir}/ran-{n}'"]
+            timeout: 60s
+            """, to: "unexeced.yaml", in: dir)
+        let run = try start(["run", file, "--work", dir.appendingPathComponent("work").path, "--reports", dir.appendingPathComponent("r").path, "--quiet"],
+                            env: ["TICKETRUSH_TEST_FORKER_HOLD": "1"], in: dir)
+        XCTAssertTrue(waitUntilHeld(run), "the runner never reached the barrier: \(run.output)")
+        let family = assertOnlyBuyers(run.pid, buyers: 20, "before the barrier")
+        let pids = Set(family.map(\.pid)), groups = Set(family.map(\.pgid))
+        defer { cleanUp(pids: pids, groups: groups) }
+        kill(run.pid, SIGKILL)
+        run.wait(10)
+        XCTAssertTrue(Hardening.wait(10) { Hardening.survivors(pids: pids, groups: groups).isEmpty },
+                      "program buyers outlived their runner: \(Hardening.survivors(pids: pids, groups: groups))")
+        let ran = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("ran-") }
+        XCTAssertEqual(ran, [], "a program started after its runner died")
+    }
+
     /// Waits until a trial is under way: its folder exists and `buyers` live buyers, all the
     /// runner's children, stay so for three polls (not a moment mid-fork).
     func waitMidTrial(_ run: Hardening.Spawned, work: URL, name: String, buyers: Int) -> [Hardening.Proc] {

@@ -26,8 +26,10 @@ package enum CommandChild {
             var got = read(gateFd, &byte, 1)
             while got < 0, errno == EINTR { got = read(gateFd, &byte, 1) }
             if got != 1 { _exit(4) }
-        } else {
-            while read(barrierFd, &byte, 1) < 0, errno == EINTR {}
+        } else if tr_wait_barrier(barrierFd) != 0 {
+            // Opened without the runner's byte: the runner died (its files close before the
+            // death signal reaches this process). Never exec the program then.
+            _exit(3)
         }
         if chdir(folder) != 0 {
             let code = errno

@@ -130,7 +130,8 @@ package struct ProgramTrial {
         TrialRunner.groupObserver?(group)
         defer { TrialRunner.groupObserver?(0) }
         let startNs = MonotonicClock.now()
-        close(barrier[1])  // EOF at the barrier: every process execs now.
+        HelperForkers.holdForTest()
+        tr_open_barrier(barrier[1])  // a byte, then EOF: every process execs now.
         injector.begin(at: startNs)
 
         var collect = Collector(trial: self, count: count, perBuyer: perBuyer, byName: byName,
