@@ -217,7 +217,9 @@ package struct ControlledProgramRunner {
             for b in 0..<n where killPending[b] {
                 guard case .parked = state[b] else { continue }
                 killPending[b] = false
-                kill(pids[b], SIGKILL)
+                // The program and everything it started, as under timing; the tree is read
+                // before the kill, while its children still descend from it.
+                ProgramTrial.signalBuyer(pids[b], SIGKILL, tree: ProcessTree.children())
                 var status: Int32 = 0
                 while waitpid(pids[b], &status, 0) < 0 && errno == EINTR {}
                 state[b] = .dead
