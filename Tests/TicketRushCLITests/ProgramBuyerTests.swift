@@ -159,6 +159,13 @@ final class ProgramBuyerTests: XCTestCase {
         XCTAssertTrue(junit.contains("buyer-1 exited 127 (exec failed: Permission denied), buyer-2 exited 127 (exec failed: Permission denied)"), junit)
         let summary = try String(contentsOf: reports.appendingPathComponent("summary.json"), encoding: .utf8)
         XCTAssertTrue(summary.contains("2 buyers did not exit cleanly (exec failed: Permission denied)"), summary)
+        // validate says so before a run: the file exists but cannot be executed.
+        let validate = try CLI.run(["validate", scenario])
+        XCTAssertTrue(validate.stdout.contains("command-not-found") && validate.stdout.contains("not an executable file"),
+                      validate.stdout + validate.stderr)
+        XCTAssertEqual(chmod(program, 0o755), 0)
+        let fixed = try CLI.run(["validate", scenario])
+        XCTAssertFalse(fixed.stdout.contains("command-not-found") || fixed.stderr.contains("command-not-found"), fixed.stdout + fixed.stderr)
     }
 
     /// An invalid regular expression is a located error, exit 2.
