@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-5}
-echo "building (release, static Swift runtime, as benchmarks/run.sh)..." >&2
-swift build -c release --static-swift-stdlib >&2
+echo "building (release, as the README builds it)..." >&2
+swift build -c release >&2
 bin=.build/release/ticketrush
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
