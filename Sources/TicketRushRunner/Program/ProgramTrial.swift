@@ -54,16 +54,7 @@ package struct ProgramTrial {
 
     /// The storage document in the trial folder; returns its path.
     func prepareStorage() throws -> String {
-        let storagePath = "\(folder)/\(scenario.storage.path)"
-        if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
-            try makeDirectories(String(storagePath[..<slash]))
-        }
-        do {
-            try JSONFileStore.create(path: storagePath, count: scenario.tickets)
-        } catch let e as SystemError {
-            throw RunnerError.system(e)
-        }
-        return storagePath
+        try createDocument(of: scenario, in: folder)
     }
 
     package func run() throws -> TrialHistory {

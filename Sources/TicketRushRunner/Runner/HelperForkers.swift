@@ -198,17 +198,7 @@ extension TrialRunner {
             throw RunnerError.forkerFailed("buyer \(missing + 1) has no pid after every helper exited")
         }
         ForkTiming.report(buyers: n, helpers: helpers, since: forkStartNs)
-        HelperForkers.holdForTest()
-        close(p.events.write)
-        close(p.barrier.read)
-        p.events.write = -1
-        p.barrier.read = -1
-        let startNs = MonotonicClock.now()
-        // The runner's byte, then EOF: every buyer starts now (a barrier that opens without the
-        // byte — the runner died — makes every buyer exit).
-        tr_open_barrier(p.barrier.write)
-        p.barrier.write = -1
-        return Spawned(pids: pids, group: group, startNs: startNs, early: early)
+        return Spawned(pids: pids, group: group, startNs: TrialRunner.openBarrier(&p), early: early)
     }
 
     /// A helper's life: dies with the runner, keeps only what its buyers need, joins (or

@@ -86,10 +86,7 @@ package struct TrialRunner {
 
     /// The document, what the lock shares, the buyers' plan, and the two pipes.
     package func prepare() throws -> Prepared {
-        let storagePath = "\(folder)/\(scenario.storage.path)"
-        if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
-            try makeDirectories(String(storagePath[..<slash]))
-        }
+        let storagePath = try storagePath(of: scenario, in: folder)
         let isDatabase = scenario.storage.kind.isDatabase
         // A database: the trial's fresh table, key or file; `run` drops it after reading the final count.
         let engine = isDatabase ? try EngineTrial.prepare(scenario, folder: folder, storagePath: storagePath, endpoint: endpoint) : nil
@@ -193,6 +190,13 @@ package struct TrialRunner {
             pids.append(pid)
         }
         ForkTiming.report(buyers: pids.count, helpers: 0, since: forkStartNs)
+        return Spawned(pids: pids, group: group, startNs: Self.openBarrier(&p))
+    }
+
+    /// Every buyer exists: the runner's ends of the pipes closed, then the runner's byte and
+    /// EOF at the barrier — every buyer starts now (a barrier that opens without the byte,
+    /// because the runner died, makes every buyer exit). Returns the start time.
+    static func openBarrier(_ p: inout Prepared) -> UInt64 {
         HelperForkers.holdForTest()
         close(p.events.write)
         close(p.barrier.read)
@@ -203,7 +207,7 @@ package struct TrialRunner {
         // byte — the runner died — makes every buyer exit).
         tr_open_barrier(p.barrier.write)
         p.barrier.write = -1
-        return Spawned(pids: pids, group: group, startNs: startNs)
+        return startNs
     }
 
     /// Reads events (and services faults) until every buyer closed the pipe (nil), or a

@@ -82,6 +82,26 @@ public struct WorkFolder: Sendable {
     }
 }
 
+/// The storage document's path in a trial folder, with the folders it names made.
+package func storagePath(of scenario: Scenario, in folder: String) throws -> String {
+    let path = "\(folder)/\(scenario.storage.path)"
+    if let slash = path.lastIndex(of: "/"), path[..<slash] != folder {
+        try makeDirectories(String(path[..<slash]))
+    }
+    return path
+}
+
+/// The same, with the JSON document `{"count": tickets}` written there.
+package func createDocument(of scenario: Scenario, in folder: String) throws -> String {
+    let path = try storagePath(of: scenario, in: folder)
+    do {
+        try JSONFileStore.create(path: path, count: scenario.tickets)
+    } catch let e as SystemError {
+        throw RunnerError.system(e)
+    }
+    return path
+}
+
 /// `mkdir -p`.
 package func makeDirectories(_ path: String) throws {
     var current = path.hasPrefix("/") ? "" : "."

@@ -266,23 +266,14 @@ package struct ControlledProgramRunner {
                 default: break
                 }
             }
-            let parked = ops.contains { $0 != nil }
-            let enabled = lock.enabled(ops)
-            if enabled.isEmpty {
-                deadlocked = parked
-                if parked { waitFor = lock.waitFor(ops, names: names) }
-                break
-            }
-            let chosen: Int?
-            do {
-                chosen = try choose(SchedulePoint(index: choices.count, enabled: enabled, ops: ops, last: last))
-            } catch {
-                failure = RunnerError.schedule(error.description)
-                break
-            }
-            guard let b = chosen else { abandoned = true; break }
-            guard enabled.contains(b), let op = ops[b] else {
-                failure = RunnerError.schedule("the strategy chose buyer \(b + 1), which is not enabled at grant \(choices.count + 1)")
+            let decision = GrantDecision.next(ops: ops, lock: lock, names: names, index: choices.count, last: last, choose: choose)
+            guard case .grant(let b, let op, let enabled) = decision else {
+                switch decision {
+                case .finished(let stuck, let chain): (deadlocked, waitFor) = (stuck, chain)
+                case .abandoned: abandoned = true
+                case .failed(let error): failure = error
+                case .grant: break
+                }
                 break
             }
             choices.append(b)

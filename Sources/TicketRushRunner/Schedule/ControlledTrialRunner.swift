@@ -56,18 +56,10 @@ package struct ControlledTrialRunner {
 
     /// Runs the trial, asking `choose` before every grant.
     package func run(_ choose: (SchedulePoint) throws(ScheduleDivergence) -> Int?) throws -> Outcome {
-        let storagePath = "\(folder)/\(scenario.storage.path)"
-        if let slash = storagePath.lastIndex(of: "/"), storagePath[..<slash] != folder {
-            try makeDirectories(String(storagePath[..<slash]))
-        }
-        do {
-            try JSONFileStore.create(path: storagePath, count: scenario.tickets)
-        } catch let e as SystemError {
-            throw RunnerError.system(e)
-        }
+        let storagePath = try createDocument(of: scenario, in: folder)
         let context = LockContext(
             lockFilePath: storagePath + ".lock",
-            semaphoreName: "/ticketrush-\(getpid())-\(trial + 1)-\(MonotonicClock.now())",
+            semaphoreName: StaleSemaphores.name(owner: getpid(), trial: trial + 1, unique: MonotonicClock.now()),
             mutexPath: storagePath + ".mutex")
         let mode = scenario.lock.mode
         do { try mode.prepare(context) } catch let e as SystemError { throw RunnerError.system(e) }
@@ -247,23 +239,14 @@ package struct ControlledTrialRunner {
             for b in 0..<n {
                 if case .parked(let op) = state[b] { ops[b] = op }
             }
-            let parked = ops.contains { $0 != nil }
-            let enabled = lock.enabled(ops)
-            if enabled.isEmpty {
-                deadlocked = parked
-                if parked { waitFor = lock.waitFor(ops, names: names) }
-                break
-            }
-            let chosen: Int?
-            do {
-                chosen = try choose(SchedulePoint(index: choices.count, enabled: enabled, ops: ops, last: last))
-            } catch {
-                failure = RunnerError.schedule(error.description)
-                break
-            }
-            guard let b = chosen else { abandoned = true; break }
-            guard enabled.contains(b), let op = ops[b] else {
-                failure = RunnerError.schedule("the strategy chose buyer \(b + 1), which is not enabled at grant \(choices.count + 1)")
+            let decision = GrantDecision.next(ops: ops, lock: lock, names: names, index: choices.count, last: last, choose: choose)
+            guard case .grant(let b, let op, let enabled) = decision else {
+                switch decision {
+                case .finished(let stuck, let chain): (deadlocked, waitFor) = (stuck, chain)
+                case .abandoned: abandoned = true
+                case .failed(let error): failure = error
+                case .grant: break
+                }
                 break
             }
             choices.append(b)
