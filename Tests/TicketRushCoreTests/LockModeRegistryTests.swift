@@ -63,7 +63,7 @@ final class LockModeRegistryTests: XCTestCase {
         let ctx = context(try folder())
         try LockMode.lockfile.prepare(ctx)
         XCTAssertFalse(FileManager.default.fileExists(atPath: ctx.lockFilePath), "nothing exists until a buyer takes it")
-        let lock = LockfileLock(path: ctx.lockFilePath, buyer: 0)
+        let lock = LockfileLock(file: ctx.lockFile, buyer: 0)
         XCTAssertEqual(lock.acquire(), 0)
         XCTAssertEqual(try String(contentsOfFile: ctx.lockFilePath, encoding: .utf8), "\(getpid())\n")
         XCTAssertEqual(lock.release(), 0)
@@ -77,7 +77,7 @@ final class LockModeRegistryTests: XCTestCase {
         let path = dir.appendingPathComponent("db.json").path
         try JSONFileStore.create(path: path, count: 2)
         let store = JSONFileStore(path: path, mode: .atomic, tag: 0)
-        let lock = OptimisticLock(path: ctx.lockFilePath)
+        let lock = OptimisticLock(file: ctx.lockFile)
         XCTAssertEqual(lock.open(), 0)
         var steps: [EventKind] = []
         // Read at version 0 (the plain document), commit: written as version 1.

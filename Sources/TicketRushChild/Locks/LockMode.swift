@@ -8,7 +8,7 @@ extension LockMode {
         case .fcntl: return FcntlLock(file: context.lockFile)
         case .semaphore: return SemaphoreLock(name: context.semaphoreName)
         case .mutex: return MutexLock(path: context.mutexPath)
-        case .lockfile: return LockfileLock(path: context.lockFilePath, buyer: buyer)
+        case .lockfile: return LockfileLock(file: context.lockFile, buyer: buyer)
         case .optimistic: return OptimisticLock(file: context.lockFile)
         // The engines' modes are their stores (EngineStore); on a file they never validate.
         case .transaction, .rowLock, .atomic, .advisory: return NoLock()

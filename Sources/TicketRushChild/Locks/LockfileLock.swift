@@ -7,8 +7,9 @@ import TicketRushModel
 /// backoff while it exists, remove it to unlock. A holder that dies leaves the file
 /// behind and everyone else retries until the runner's timeout.
 package final class LockfileLock: BuyerLock {
-    /// NUL-terminated, made once: acquire and release run after the barrier and allocate nothing.
-    private let path: UnsafeMutablePointer<CChar>
+    /// Converted in the runner before the fork: acquire and release allocate nothing.
+    private let file: CPath
+    private var path: UnsafeMutablePointer<CChar> { file.pointer }
     private let buyer: Int
     /// "PID\n", the lock file's content, formatted in `open` (after fork, before the barrier).
     private var pidText = (UInt64(0), UInt64(0), UInt64(0))
@@ -19,12 +20,10 @@ package final class LockfileLock: BuyerLock {
     package static let firstBackoffNs: Int64 = 50_000
     package static let maxBackoffNs: Int64 = 20_000_000
 
-    package init(path: String, buyer: Int) {
-        self.path = strdup(path)
+    package init(file: CPath, buyer: Int) {
+        self.file = file
         self.buyer = buyer
     }
-
-    deinit { free(path) }
 
     package func open() -> Int32 {
         formatPid()

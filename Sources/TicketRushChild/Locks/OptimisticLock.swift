@@ -14,7 +14,6 @@ package final class OptimisticLock: BuyerLock {
     package var gate: Gate?
 
     package init(file: CPath) { commitLock = FlockLock(file: file) }
-    package convenience init(path: String) { self.init(file: CPath(path)) }
 
     package func open() -> Int32 { commitLock.open() }
 

@@ -10,7 +10,6 @@ package class OwnLockFile {
     package private(set) var fd: Int32 = -1
 
     package init(file: CPath) { self.file = file }
-    package convenience init(path: String) { self.init(file: CPath(path)) }
 
     /// Opens the lock file; returns 0 or an errno.
     package func open() -> Int32 {
