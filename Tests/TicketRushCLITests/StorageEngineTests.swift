@@ -216,6 +216,14 @@ final class StorageEngineTests: XCTestCase {
         XCTAssertTrue(alone.stdout.contains("PASS  j "), alone.stdout)
         let required = try run(["run", "s.yaml", "--reports", "rep3", "--work", "w", "--require-engines"], env: env, in: dir, binary: copy)
         XCTAssertEqual(required.status, 1, required.stdout + required.stderr)
+
+        // A sibling that cannot be started: the scenario is skipped with exec's reason.
+        let broken = lone.appendingPathComponent("ticketrush-engines")
+        try "#!/nonexistent/interpreter\n".write(to: broken, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(broken.path, 0o755), 0)
+        let failed = try run(["run", "s.yaml", "--reports", "rep4", "--work", "w"], env: env, in: dir, binary: copy)
+        XCTAssertEqual(failed.status, 0, failed.stdout + failed.stderr)
+        XCTAssertTrue(failed.stdout.contains("SKIP  s") && failed.stdout.contains("could not be started: No such file or directory"), failed.stdout)
     }
 
     func testAServerThatCannotStartExitsThreeWithItsLogAndLeavesNothing() throws {

@@ -37,6 +37,7 @@ public enum ClientLibraries {
     /// Why a `kind` scenario cannot run in this process, when it cannot.
     public static func problem(_ kind: StorageKind) -> String? {
         guard needed(by: kind), !loadable else { return nil }
+        if let hopFailure { return "this ticketrush is fully static and cannot load \(library(kind)) (storage.kind \(kind.rawValue)), and \(hopFailure)" }
         return "this ticketrush is fully static and cannot load \(library(kind)) (storage.kind \(kind.rawValue)); \(enginesBinary), built beside it by `swift build -c release`, can: install both (README, \"Installing the fast binary\")"
     }
 
@@ -58,8 +59,12 @@ public enum ClientLibraries {
         setenv("TICKETRUSH_HOPPED", "1", 1)
         fflush(nil)
         execv(sibling, CommandLine.unsafeArgv)
+        hopFailure = "\(sibling) could not be started: \(String(cString: strerror(errno)))"
         unsetenv("TICKETRUSH_HOPPED")
     }
+
+    /// Why the hop to `ticketrush-engines` failed, when it was tried and did.
+    nonisolated(unsafe) private static var hopFailure: String?
 
     private static func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }
