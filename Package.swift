@@ -44,15 +44,18 @@ let package = Package(
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
         .executableTarget(name: "ticketrush-engines", dependencies: ["TicketRushCLI"]),
+        // What every test target shares: one runner of the built binary (isolated folders,
+        // timeouts, output in files), one process-table check, temp folders.
+        .target(name: "TicketRushTestSupport", path: "Tests/TicketRushTestSupport"),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
-            "TicketRushSchedule",
+            "TicketRushSchedule", "TicketRushTestSupport",
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
-        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines"]),
+        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"]),
         // Faults end to end through the binary: planted links, full disks, two runs at once,
         // colliding names, overflowing values, loader attacks (issue 9).
-        .testTarget(name: "FaultSuite", dependencies: ["ticketrush", "ticketrush-engines"]),
+        .testTarget(name: "FaultSuite", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"]),
     ]
 )
 

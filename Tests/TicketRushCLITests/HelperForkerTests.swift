@@ -98,7 +98,7 @@ final class HelperForkerTests: XCTestCase {
         let loops = forkLoops(run.output)
         XCTAssertEqual(loops.map { $0["helpers"] }, ["2", "2"], run.output)
         XCTAssertEqual(Hardening.survivors(pids: pids, groups: groups), [], "processes of the run outlived it")
-        XCTAssertFalse(try CLI.processesRemain(matching: file))
+        XCTAssertFalse(CLI.processesRemain(matching: file))
     }
 
     /// The runner killed with SIGKILL after every buyer exists but before the barrier opens:
@@ -296,7 +296,7 @@ final class HelperForkerTests: XCTestCase {
         XCTAssertEqual(run.exitCode, 3, run.output)
         XCTAssertTrue(run.output.contains(message), run.output)
         XCTAssertEqual(count(work, name), 100, "a buyer ran though the spawn failed")
-        XCTAssertFalse(try CLI.processesRemain(matching: file))
+        XCTAssertFalse(CLI.processesRemain(matching: file))
     }
 
     /// --jobs: each worker is the runner of its trials (subreaper, helpers, adopted buyers).
