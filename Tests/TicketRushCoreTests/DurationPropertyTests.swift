@@ -1,8 +1,8 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
 
 /// `show` prints durations with `DurationText.format` and the loader reads them back with
 /// `parse`: the two must agree on every duration a scenario can hold.

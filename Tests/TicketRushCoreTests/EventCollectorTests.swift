@@ -2,12 +2,12 @@
 import Glibc
 #endif
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
 @testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushReports
 
 /// The runner's event reader over a real socket pair: records split across writes,
 /// unknown kinds, and the limit.

@@ -1,11 +1,11 @@
 import Foundation
 import TicketRushTestSupport
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
 @testable import TicketRushReports
 
 final class JUnitReportTests: XCTestCase {

@@ -1,10 +1,10 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
+import TicketRushChecks
 @testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushReports
 
 /// The pure parts of the runner's process handling: teardown decisions, wake-ups,
 /// stop reasons and fault timing, without forking anything.
