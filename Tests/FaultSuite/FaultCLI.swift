@@ -21,8 +21,9 @@ enum FaultCLI {
     /// Runs `ticketrush ARGS` in `directory` with `stdin` (default /dev/null); a hang past
     /// `timeout` fails the test (a generous bound, not a measurement).
     @discardableResult
-    static func run(_ args: [String], in directory: URL? = nil, stdin: String = "/dev/null", timeout: TimeInterval = 120) throws -> Result {
-        try TicketRushBinary.run(args, in: directory, stdin: stdin, timeout: timeout)
+    static func run(_ args: [String], in directory: URL? = nil, stdin: String = "/dev/null", timeout: TimeInterval = 120,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        try TicketRushBinary.run(args, in: directory, stdin: stdin, timeout: timeout, file: file, line: line)
     }
 
     /// Starts `ticketrush ARGS`; `finish()` waits for it. Killed at the test's end if still running.

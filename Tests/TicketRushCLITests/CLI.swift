@@ -12,11 +12,14 @@ enum CLI {
     static var binary: URL { TicketRushBinary.path }
 
     /// Runs `ticketrush ARGS` in `directory` (default: a scratch folder), with a hard timeout
-    /// so a hang fails the test. `terminal: true` runs it under script(1).
+    /// so a hang fails the test, as does any process of the run that outlives it.
+    /// `terminal: true` runs it under script(1).
     @discardableResult
     static func run(_ args: [String], in directory: URL? = nil, env: [String: String] = [:], unset: [String] = [],
-                    stdin: String = "/dev/null", timeout: TimeInterval = 180, terminal: Bool = false, executable: URL? = nil) throws -> Result {
-        try TicketRushBinary.run(args, in: directory, env: env, unset: unset, stdin: stdin, timeout: timeout, terminal: terminal, executable: executable)
+                    stdin: String = "/dev/null", timeout: TimeInterval = 180, terminal: Bool = false, executable: URL? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        try TicketRushBinary.run(args, in: directory, env: env, unset: unset, stdin: stdin, timeout: timeout, terminal: terminal,
+                                 executable: executable, file: file, line: line)
     }
 
     /// Starts `ticketrush ARGS`, waits until `ready()`, sends SIGINT and returns the exit

@@ -78,12 +78,15 @@ public enum TicketRushBinary {
         public var standardError: String { process.standardError }
         public var standardOutput: String { process.standardOutput }
 
-        /// Waits for the exit (killing it and throwing past `timeout`), then removes the scratch folder.
+        /// Waits for the exit (killing it and throwing past `timeout`), then removes the scratch
+        /// folder. Fails the test when anything the run started outlives it: that holds for
+        /// every run that ends by itself, whatever it was testing.
         @discardableResult
-        public func finish(timeout: Double = 180) throws -> CommandResult {
+        public func finish(timeout: Double = 180, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
             if let finished { return finished }
             defer { scratch.remove() }
             try process.finish(within: timeout)
+            TicketRushBinary.assertNothingOutlives(process, file: file, line: line)
             let result = CommandResult(status: process.exitCode, stdout: process.standardOutput, stderr: process.standardError)
             finished = result
             return result
@@ -122,9 +125,9 @@ public enum TicketRushBinary {
     @discardableResult
     public static func run(_ args: [String], in directory: URL? = nil, env: [String: String] = [:], unset: [String] = [],
                            stdin: String = "/dev/null", timeout: Double = 180, terminal: Bool = false,
-                           executable: URL? = nil) throws -> CommandResult {
+                           executable: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
         let running = try start(args, in: directory, env: env, unset: unset, stdin: stdin, terminal: terminal, executable: executable)
-        return try running.finish(timeout: timeout)
+        return try running.finish(timeout: timeout, file: file, line: line)
     }
 
     /// Starts `ticketrush ARGS`, waits until `ready()` holds (polled; at most `deadline`
@@ -143,9 +146,7 @@ public enum TicketRushBinary {
         }
         XCTAssertTrue(isReady, "ticketrush \(args.joined(separator: " ")) was not ready within \(deadline) s", file: file, line: line)
         running.process.signal(SIGINT)
-        let status = try running.finish(timeout: 30).status
-        assertNothingOutlives(running.process, within: 10, file: file, line: line)
-        return status
+        return try running.finish(timeout: 30, file: file, line: line).status
     }
 
     /// Fails the test when any process `process` started (found by its marker, whatever its
