@@ -3,11 +3,8 @@ import Glibc
 #endif
 import XCTest
 import TicketRushModel
-import TicketRushFormat
 import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// The buyer's state machine in this process, with a fake store and a fake lock: no fork.
 /// Events go through a real EventSink into a pipe and are read back.

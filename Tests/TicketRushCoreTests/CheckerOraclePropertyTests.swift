@@ -1,7 +1,5 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
 
 /// The checkers against a model store: histories generated from a model whose truth is

@@ -1,10 +1,6 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Checkers on hand-written histories: each verdict, and the evidence it gives.
 final class CheckerTests: XCTestCase {

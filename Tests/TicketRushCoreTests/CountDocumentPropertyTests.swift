@@ -1,8 +1,5 @@
 import XCTest
-import TicketRushModel
-import TicketRushFormat
 import TicketRushChild
-import TicketRushChecks
 
 /// What a reader can see of a document an in-place writer is halfway through: a prefix.
 /// A prefix must never pass for a different count, or torn reads would go uncounted.

@@ -1,10 +1,5 @@
 import XCTest
-import TicketRushModel
-import TicketRushFormat
 import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 final class CountDocumentTests: XCTestCase {
     func testParsesWhatBuyersWrite() {

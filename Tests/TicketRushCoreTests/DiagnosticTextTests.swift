@@ -1,10 +1,6 @@
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 final class DiagnosticTextTests: XCTestCase {
     func testCaretUnderTheColumnKeepingTabsAndCountingCharacters() {

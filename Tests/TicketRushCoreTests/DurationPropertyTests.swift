@@ -1,8 +1,5 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 
 /// `show` prints durations with `DurationText.format` and the loader reads them back with
 /// `parse`: the two must agree on every duration a scenario can hold.

@@ -3,11 +3,7 @@ import Glibc
 #endif
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 @testable import TicketRushRunner
-import TicketRushReports
 
 /// The runner's event reader over a real socket pair: records split across writes,
 /// unknown kinds, and the limit.

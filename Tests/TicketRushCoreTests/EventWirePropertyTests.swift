@@ -1,8 +1,5 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 
 /// Buyers write 32-byte records and the runner decodes them: every field must survive.
 final class EventWirePropertyTests: XCTestCase {

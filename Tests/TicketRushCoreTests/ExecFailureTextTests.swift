@@ -4,8 +4,6 @@ import Glibc
 import Foundation
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 @testable import TicketRushChecks
 import TicketRushRunner
 import TicketRushReports

@@ -1,10 +1,8 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
 import TicketRushChild
 import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// Invariants judged on what a fault really did, on hand-written histories.
 final class FaultAccountingTests: XCTestCase {

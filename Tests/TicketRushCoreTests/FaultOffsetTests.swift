@@ -2,10 +2,8 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// Faults at a time offset (`after:`, issue 11): located errors for bad values, the model,
 /// `show`, records, and the injector's bookkeeping, with no process involved.

@@ -2,10 +2,7 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// The `faults:` list and `lock.retries`: located errors for bad input, the model for good.
 final class FaultValidationTests: XCTestCase {

@@ -1,9 +1,6 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 @testable import TicketRushChecks
-import TicketRushRunner
 @testable import TicketRushReports
 
 /// The timeline's lanes: bars per phase, reads and writes marked, racing ones flagged.

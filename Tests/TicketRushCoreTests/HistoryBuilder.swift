@@ -1,9 +1,5 @@
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Hand-written histories for checker tests: `h.step(buyer, .kind, value)` in time order.
 struct HistoryBuilder {

@@ -1,12 +1,8 @@
 import Foundation
 import TicketRushTestSupport
 import XCTest
-import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// The shipped JSON Schema is the generated one, and a real validator (Python's jsonschema)
 /// agrees with the loader: shipped scenarios pass, invalid fixtures fail both.

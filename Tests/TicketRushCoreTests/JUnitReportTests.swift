@@ -2,10 +2,7 @@ import Foundation
 import TicketRushTestSupport
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
-import TicketRushRunner
 @testable import TicketRushReports
 
 final class JUnitReportTests: XCTestCase {

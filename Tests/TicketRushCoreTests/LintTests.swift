@@ -1,11 +1,6 @@
 import Foundation
 import XCTest
-import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Each lint rule: a scenario that trips it (at the key it is about) and one that does not.
 final class LintTests: XCTestCase {

@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 /// Error messages as a table: YAML in, every `line:column: error: message` out.
 final class LoaderErrorTests: XCTestCase {

@@ -2,8 +2,6 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 
 /// The shipped scenarios, mutated a few hundred ways with a fixed seed: whatever the text,
 /// validating never traps, every diagnostic points into the file, and `load` fails exactly

@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
 import TicketRushModel
-import TicketRushFormat
 import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// The registry, and what each mode prepares and cleans up (no fork here: buyers are
 /// tested end to end through the binary).

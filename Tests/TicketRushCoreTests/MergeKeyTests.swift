@@ -2,10 +2,6 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Anchors, merge keys, `x-` keys and base documents: a family of scenarios shares a base.
 final class MergeKeyTests: XCTestCase {

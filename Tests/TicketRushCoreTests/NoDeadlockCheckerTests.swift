@@ -1,10 +1,6 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// no-deadlock on hand-written histories: a timeout must come with a diagnosis.
 final class NoDeadlockCheckerTests: XCTestCase {

@@ -2,10 +2,7 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
-import TicketRushReports
 
 final class ScenarioLoaderTests: XCTestCase {
     private func load(_ yaml: String) throws -> [Scenario] {

@@ -2,10 +2,6 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// docs/scenarios.md documents every key the loader accepts (walked from `ScenarioSchema`,
 /// so keys added later are demanded too), every allowed word, every lint rule and template.

@@ -1,9 +1,5 @@
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Allowed-key and allowed-word lists as messages print them, read from the format itself,
 /// so message tables stay true when keys or lock modes are added.

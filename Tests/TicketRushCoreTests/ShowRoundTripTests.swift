@@ -2,10 +2,6 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// `ticketrush show` prints what loads back to the very same scenarios.
 final class ShowRoundTripTests: XCTestCase {

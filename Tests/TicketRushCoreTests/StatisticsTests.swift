@@ -1,8 +1,6 @@
 import Foundation
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
 import TicketRushChecks
 @testable import TicketRushRunner
 import TicketRushReports

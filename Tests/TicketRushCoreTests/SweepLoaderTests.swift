@@ -2,10 +2,6 @@ import Foundation
 import XCTest
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// `matrix`, `expect_by_cell` and `trials: {until: …}` as the loader reads them.
 final class SweepLoaderTests: XCTestCase {

@@ -1,10 +1,6 @@
 import XCTest
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 @testable import TicketRushRunner
-import TicketRushReports
 
 /// The pure parts of the runner's process handling: teardown decisions, wake-ups,
 /// stop reasons and fault timing, without forking anything.

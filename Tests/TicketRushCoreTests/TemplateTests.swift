@@ -1,11 +1,6 @@
 import Foundation
 import XCTest
-import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// `ticketrush new` templates load and validate without a single finding.
 final class TemplateTests: XCTestCase {

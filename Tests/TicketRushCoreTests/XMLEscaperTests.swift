@@ -1,9 +1,4 @@
 import XCTest
-import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
 import TicketRushReports
 
 final class XMLEscaperTests: XCTestCase {
