@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Helper forkers (issue 14; docs/architecture.md, "Who forks whom"), end to end through the
@@ -31,7 +32,8 @@ final class HelperForkerTests: XCTestCase {
 
     func start(_ args: [String], env: [String: String], in dir: URL) throws -> Hardening.Spawned {
         let run = try Hardening.Spawned(CLI.binary.path, args, env: env, dir: dir)
-        addTeardownBlock { if run.isRunning { run.wait(0) } }  // never leave a runner behind, stopped or not
+        // Never leave a runner behind, stopped or not; nothing it started may outlive it.
+        addTeardownBlock { if run.isRunning { run.wait(0) }; TicketRushBinary.assertNothingOutlives(run) }
         return run
     }
 

@@ -20,7 +20,8 @@ final class ProcessHardeningTests: XCTestCase {
 
     func start(_ args: [String], in dir: URL) throws -> Spawned {
         let run = try Spawned(CLI.binary.path, args, dir: dir)
-        addTeardownBlock { if run.isRunning { run.wait(0) } }  // never leave a runner behind
+        // Never leave a runner behind; and nothing it started (found by marker, whatever its ancestry) may outlive it.
+        addTeardownBlock { if run.isRunning { run.wait(0) }; TicketRushBinary.assertNothingOutlives(run) }
         return run
     }
 
