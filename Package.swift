@@ -78,8 +78,10 @@ let package = Package(
 //   start, so every fork copies fewer written pages.
 // - `-z now`: symbols bound once in the runner, not lazily again in every buyer.
 // Debug builds and `swift test` are unchanged (both executables dynamic).
+// Not TicketRushTestSupport: it imports XCTest, which has no static module, and no
+// executable links it.
 let releaseOnly = BuildSettingCondition.when(configuration: .release)
-for target in package.targets where target.type != .test {
+for target in package.targets where target.type != .test && target.name != "TicketRushTestSupport" {
     target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], releaseOnly)]
     if target.type == .executable {
         let linking = target.name == "ticketrush" ? ["-static-executable"] : ["-static-stdlib"]
