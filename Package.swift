@@ -1,8 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Targets follow the flow of a run, dependencies one way (docs/architecture.md):
-// Model → Format · Child → Checks → Runner → Reports → ticketrush.
+// Dependencies point one way (docs/architecture.md): Format, Child, Checks and Schedule
+// build on Model alone; Runner on Child, Checks and Schedule; Reports on Checks; the CLI on
+// all of them; both executables on the CLI. Every target declares each package target it
+// imports, not only through another (.ci/run checks both: .ci/check-imports and SwiftPM's
+// --explicit-target-dependency-import-check error).
 // The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
 let package = Package(
     name: "TicketRush",
@@ -39,20 +42,24 @@ let package = Package(
         // The command line, a thin layer over the targets above; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports", "TicketRushSchedule",
-                           "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+                           "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
         .executableTarget(name: "ticketrush-engines", dependencies: ["TicketRushCLI"]),
+        // What every test target shares: one runner of the built binary (isolated folders,
+        // timeouts, output in files), one process-table check, temp folders.
+        .target(name: "TicketRushTestSupport", path: "Tests/TicketRushTestSupport"),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
-            "TicketRushSchedule",
+            "TicketRushSchedule", "TicketRushTestSupport",
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
-        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines"]),
+        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"],
+                    exclude: ["schedule_oracle.py"]),  // run by ScheduleCLITests with python3
         // Faults end to end through the binary: planted links, full disks, two runs at once,
         // colliding names, overflowing values, loader attacks (issue 9).
-        .testTarget(name: "FaultSuite", dependencies: ["ticketrush", "ticketrush-engines"]),
+        .testTarget(name: "FaultSuite", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"]),
     ]
 )
 
@@ -62,7 +69,7 @@ let package = Package(
 //   every fork copies and every buyer's exit tears down far fewer page-table entries
 //   (about 0.8x the CPU of a whole 1,000-buyer run). A fully static glibc program cannot
 //   safely dlopen a C library (it would run a second libc), so a run whose scenarios need
-//   libsqlite3, libpq or hiredis continues in `ticketrush-engines` (EngineHop.swift).
+//   libsqlite3, libpq or hiredis continues in `ticketrush-engines` (ClientLibraries.swift).
 // - `ticketrush-engines` and every Swift target: `-static-stdlib`, the Swift runtime and
 //   Foundation linked in, glibc dynamic. It must reach the compiler too (it picks the static
 //   Foundation modules, whose link entries name CoreFoundation, ICU, …), so it goes on
@@ -71,8 +78,10 @@ let package = Package(
 //   start, so every fork copies fewer written pages.
 // - `-z now`: symbols bound once in the runner, not lazily again in every buyer.
 // Debug builds and `swift test` are unchanged (both executables dynamic).
+// Not TicketRushTestSupport: it imports XCTest, which has no static module, and no
+// executable links it.
 let releaseOnly = BuildSettingCondition.when(configuration: .release)
-for target in package.targets where target.type != .test {
+for target in package.targets where target.type != .test && target.name != "TicketRushTestSupport" {
     target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], releaseOnly)]
     if target.type == .executable {
         let linking = target.name == "ticketrush" ? ["-static-executable"] : ["-static-stdlib"]

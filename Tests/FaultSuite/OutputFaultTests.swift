@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Reports and work folders under attack: planted links, a full disk, two runs at once,
@@ -147,20 +148,55 @@ final class OutputFaultTests: XCTestCase {
         assertNotMixed(before, reports(reportsDir))
     }
 
+    /// A scenario whose two program buyers wait at a gate file before buying: a run of it
+    /// holds its folders' run locks until the test creates `gate` — the first run cannot
+    /// end before the second has been seen waiting, however loaded the machine.
+    func gatedScenario(in folder: URL, gate: URL) throws -> String {
+        let buyer = FaultCLI.repositoryRoot.appendingPathComponent("examples/shell/buy.sh").path
+        return try FaultCLI.write("""
+            name: "slow"
+            tickets: 1
+            buyers:
+              count: 2
+              name: "b{n}"
+              command: [sh, -c, 'while [ ! -e "$0" ]; do sleep 0.01; done; exec sh "$1" "$2" --lock', "\(gate.path)", "\(buyer)", "{name}"]
+            outcomes:
+              search: '<(?<buyer>[^>]+)>用户 查看剩余票数为 \\[(?<value>\\d+)\\]'
+              bought: '<(?<buyer>[^>]+)> 购票成功'
+              sold-out: '<(?<buyer>[^>]+)> 没票了'
+            trials: 1
+            timeout: 120s
+            """, to: "slow.yaml", in: folder)
+    }
+
+    /// Starts the gated run, waits until it holds the run lock of `lockedFolder`, then runs
+    /// `second` until it says it waits for that lock, opens the gate and returns both results.
+    func secondWaitsForFirst(first args: [String], lockedFolder: URL, gate: URL, second: [String]) throws -> (FaultCLI.Result, FaultCLI.Result) {
+        let first = try FaultCLI.start(args, self)
+        let lock = lockedFolder.appendingPathComponent(".ticketrush.lock")
+        XCTAssertTrue(poll(within: 60) { ProcessTable.holdsFlock(first.pid, on: lock) || !first.isRunning },
+                      "the first run never took \(lock.path)")
+        XCTAssertTrue(first.isRunning, "the first run ended before the gate opened: \(first.standardError)")
+        let waiting = try FaultCLI.start(second, self)
+        let said = poll(within: 60) { waiting.standardError.contains("in use by another ticketrush run") || !waiting.isRunning }
+        XCTAssertTrue(said && waiting.isRunning, "the second run must wait, saying so: \(waiting.standardError)")
+        XCTAssertTrue(first.isRunning, "the first run cannot end while its buyers wait at the gate")
+        FileManager.default.createFile(atPath: gate.path, contents: nil)
+        return (try first.finish(), try waiting.finish())
+    }
+
     /// Item 7: a second run into a reports folder in use waits for the first (saying so);
     /// the reports in the end are the second run's, whole, never a mix of both.
     func testTwoRunsIntoOneReportsFolder() throws {
         let tmp = try FaultCLI.temporaryFolder(self)
-        let slow = try scenario(in: tmp, name: "slow", trials: 3, extra: "delays: {write: 300ms}")
+        let gate = tmp.appendingPathComponent("gate")
+        let slow = try gatedScenario(in: tmp, gate: gate)
         let fast = try scenario(in: tmp)
         let reportsDir = tmp.appendingPathComponent("reports")
-        let first = try FaultCLI.start(["run", slow, "--reports", reportsDir.path, "--quiet"])
-        usleep(400_000)
-        let second = try FaultCLI.run(["run", fast, "--reports", reportsDir.path, "--quiet"])
-        let one = first.finish()
-        XCTAssertEqual(one.status, 0, one.stderr)
+        let (one, second) = try secondWaitsForFirst(first: ["run", slow, "--reports", reportsDir.path, "--quiet"], lockedFolder: reportsDir,
+                                                   gate: gate, second: ["run", fast, "--reports", reportsDir.path, "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stdout + one.stderr)
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stderr.contains("in use by another ticketrush run"), "the second run must wait, saying so: \(second.stderr)")
         let summary = try String(contentsOf: reportsDir.appendingPathComponent("summary.json"), encoding: .utf8)
         let junit = try String(contentsOf: reportsDir.appendingPathComponent("junit.xml"), encoding: .utf8)
         let csv = try String(contentsOf: reportsDir.appendingPathComponent("results.csv"), encoding: .utf8)
@@ -173,14 +209,15 @@ final class OutputFaultTests: XCTestCase {
     /// Item 7: two runs into one --work folder: the second waits for the first.
     func testTwoRunsIntoOneWorkFolder() throws {
         let tmp = try FaultCLI.temporaryFolder(self)
-        let slow = try scenario(in: tmp, name: "slow", trials: 3, extra: "delays: {write: 300ms}")
-        let work = tmp.appendingPathComponent("work").path
-        let first = try FaultCLI.start(["run", slow, "--reports", tmp.appendingPathComponent("r1").path, "--work", work, "--quiet"])
-        usleep(400_000)
-        let second = try FaultCLI.run(["run", slow, "--reports", tmp.appendingPathComponent("r2").path, "--work", work, "--quiet"])
-        XCTAssertEqual(first.finish().status, 0)
+        let gate = tmp.appendingPathComponent("gate")
+        let slow = try gatedScenario(in: tmp, gate: gate)
+        let fast = try scenario(in: tmp)
+        let work = tmp.appendingPathComponent("work")
+        let (one, second) = try secondWaitsForFirst(
+            first: ["run", slow, "--reports", tmp.appendingPathComponent("r1").path, "--work", work.path, "--quiet"], lockedFolder: work, gate: gate,
+            second: ["run", fast, "--reports", tmp.appendingPathComponent("r2").path, "--work", work.path, "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stdout + one.stderr)
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stderr.contains("in use by another ticketrush run"), second.stderr)
     }
 
     /// Item 13: bad output paths are found before the first trial; --junit DIR names itself.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// The child's hot path allocates nothing: a malloc-counting interposer (LD_PRELOAD) is
@@ -66,12 +67,8 @@ final class AllocationProbeTests: XCTestCase {
         }
         let c = dir.appendingPathComponent("probe.c"), so = dir.appendingPathComponent("libprobe.so")
         try Self.source.write(to: c, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: cc)
-        p.arguments = ["-shared", "-fPIC", "-O1", "-o", so.path, c.path]
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "cc failed to build the probe")
+        let built = try runTool(cc, ["-shared", "-fPIC", "-O1", "-o", so.path, c.path])
+        XCTAssertEqual(built.status, 0, "cc failed to build the probe: \(built.stderr)")
         return so.path
     }
 
@@ -79,31 +76,13 @@ final class AllocationProbeTests: XCTestCase {
     private func runProbed(_ args: [String], probe: String, dir: URL) throws -> (Int32, String, [String: Int]) {
         let counts = dir.appendingPathComponent("counts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: counts, withIntermediateDirectories: true)
-        let out = dir.appendingPathComponent("out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: out)
-        defer { try? handle.close() }
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["LD_PRELOAD"] = probe
-        env["TICKETRUSH_ALLOC_PROBE"] = counts.path
-        p.environment = env
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(180)
-        while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { p.terminate(); XCTFail("probed run did not finish") }
-        p.waitUntilExit()
+        let r = try CLI.run(args, in: dir, env: ["LD_PRELOAD": probe, "TICKETRUSH_ALLOC_PROBE": counts.path])
         var result: [String: Int] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: counts.path) {
             let text = try String(contentsOf: counts.appendingPathComponent(name), encoding: .utf8)
             result[name] = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
-        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "", result)
+        return (r.status, r.stdout + r.stderr, result)
     }
 
     func testBuyersAllocateNothingAfterTheBarrier() throws {

@@ -68,20 +68,9 @@ final class AuthoringCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flock\n  scope: purchse\n", "x.yaml", dir)
         for command in ["validate", "run"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qec", "'\(CLI.binary.path)' \(command) x.yaml", "/dev/null"]
-            process.currentDirectoryURL = dir
-            let out = dir.appendingPathComponent("\(command).out")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: out)
-            process.standardOutput = handle
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            try handle.close()
-            let text = try String(contentsOf: out, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
-            XCTAssertEqual(process.terminationStatus, 2, text)
+            let r = try CLI.run([command, "x.yaml"], in: dir, terminal: true)
+            let text = r.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+            XCTAssertEqual(r.status, 2, text)
             XCTAssertTrue(text.contains("x.yaml:6:10: error: 'lock.scope' must be one of purchase, task, write, got 'purchse'; did you mean 'purchase'?\n  scope: purchse\n         ^\n"), "\(command): \(text)")
         }
     }
@@ -227,20 +216,9 @@ final class AuthoringCommandTests: XCTestCase {
         let input = dir.appendingPathComponent("buffer")
         try "name: s\ntickets: 1\nbuyers: 0\n".write(to: input, atomically: true, encoding: .utf8)
         CLI.writeQuietly(Self.clean, "other.yaml", dir)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["validate", "--format", "json", "--stdin-name", "scenarios/edit.yaml", "-", "other.yaml"]
-        process.currentDirectoryURL = dir
-        let out = dir.appendingPathComponent("out.json")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out), inHandle = try FileHandle(forReadingFrom: input)
-        process.standardOutput = outHandle
-        process.standardInput = inHandle
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        XCTAssertEqual(process.terminationStatus, 2)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let r = try CLI.run(["validate", "--format", "json", "--stdin-name", "scenarios/edit.yaml", "-", "other.yaml"], in: dir, stdin: input.path)
+        XCTAssertEqual(r.status, 2)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let files = try XCTUnwrap(object["files"] as? [[String: Any]])
         XCTAssertEqual(files.map { $0["path"] as? String }, ["scenarios/edit.yaml", "other.yaml"])
         let first = try XCTUnwrap((files[0]["diagnostics"] as? [[String: Any]])?.first)

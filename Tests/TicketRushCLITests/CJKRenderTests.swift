@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// The report's font stack draws Chinese buyer names as glyphs, not as missing-glyph boxes.
@@ -43,34 +44,17 @@ final class CJKRenderTests: XCTestCase {
     }
 
     private static func hasCJKFont() -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["fc-list", ":lang=zh", "family"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 && !out.isEmpty
+        guard let fc = try? runTool("/usr/bin/env", ["fc-list", ":lang=zh", "family"]) else { return false }
+        return fc.status == 0 && !fc.stdout.isEmpty
     }
 
     /// A headless chromium screenshot of `page`, as PNG bytes.
     private func screenshot(_ browser: String, _ page: URL, in dir: URL) throws -> Data {
         let shot = dir.appendingPathComponent(page.deletingPathExtension().lastPathComponent + ".png")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-                             "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
-                             "--screenshot=\(shot.path)", "--window-size=1200,1600", page.absoluteString]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(90)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { process.terminate(); XCTFail("chromium did not finish") }
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "chromium --screenshot \(page.lastPathComponent)")
+        let chromium = try runTool(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+                                             "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
+                                             "--screenshot=\(shot.path)", "--window-size=1200,1600", page.absoluteString], timeout: 90)
+        XCTAssertEqual(chromium.status, 0, "chromium --screenshot \(page.lastPathComponent)")
         let png = try Data(contentsOf: shot)
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "a PNG screenshot")
         return png

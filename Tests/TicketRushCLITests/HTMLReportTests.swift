@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// reports/index.html is one self-contained file, and a real browser renders it.
@@ -36,25 +37,14 @@ final class HTMLReportTests: XCTestCase {
             throw XCTSkip("chromium is not installed")
         }
         let page = try makeReport()
-        let out = page.deletingLastPathComponent().appendingPathComponent("dom.html")
         let shot = page.deletingLastPathComponent().appendingPathComponent("shot.png")
         for args in [["--dump-dom", page.absoluteString], ["--screenshot=\(shot.path)", "--window-size=1200,2400", page.absoluteString]] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: browser)
-            process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(page.deletingLastPathComponent().appendingPathComponent("profile").path)"] + args
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: out)
-            process.standardOutput = args[0] == "--dump-dom" ? handle : FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(90)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { process.terminate(); XCTFail("chromium did not finish") }
-            process.waitUntilExit()
-            try handle.close()
-            XCTAssertEqual(process.terminationStatus, 0, "chromium \(args[0])")
+            let chromium = try runTool(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                                 "--user-data-dir=\(page.deletingLastPathComponent().appendingPathComponent("profile").path)"] + args,
+                                       timeout: 90)
+            XCTAssertEqual(chromium.status, 0, "chromium \(args[0])")
             if args[0] == "--dump-dom" {
-                let dom = try String(contentsOf: out, encoding: .utf8)
+                let dom = chromium.stdout
                 XCTAssertTrue(dom.contains("<svg"), "the browser's DOM has the charts")
                 XCTAssertTrue(dom.contains("expectations met"))
                 XCTAssertGreaterThan(dom.components(separatedBy: "<polyline").count, 2)

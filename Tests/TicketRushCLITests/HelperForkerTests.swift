@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Helper forkers (issue 14; docs/architecture.md, "Who forks whom"), end to end through the
@@ -31,7 +32,8 @@ final class HelperForkerTests: XCTestCase {
 
     func start(_ args: [String], env: [String: String], in dir: URL) throws -> Hardening.Spawned {
         let run = try Hardening.Spawned(CLI.binary.path, args, env: env, dir: dir)
-        addTeardownBlock { if run.isRunning { run.wait(0) } }  // never leave a runner behind, stopped or not
+        // Never leave a runner behind, stopped or not; nothing it started may outlive it.
+        addTeardownBlock { if run.isRunning { run.wait(0) }; TicketRushBinary.assertNothingOutlives(run) }
         return run
     }
 
@@ -98,7 +100,7 @@ final class HelperForkerTests: XCTestCase {
         let loops = forkLoops(run.output)
         XCTAssertEqual(loops.map { $0["helpers"] }, ["2", "2"], run.output)
         XCTAssertEqual(Hardening.survivors(pids: pids, groups: groups), [], "processes of the run outlived it")
-        XCTAssertFalse(try CLI.processesRemain(matching: file))
+        XCTAssertFalse(CLI.processesRemain(matching: file))
     }
 
     /// The runner killed with SIGKILL after every buyer exists but before the barrier opens:
@@ -296,7 +298,7 @@ final class HelperForkerTests: XCTestCase {
         XCTAssertEqual(run.exitCode, 3, run.output)
         XCTAssertTrue(run.output.contains(message), run.output)
         XCTAssertEqual(count(work, name), 100, "a buyer ran though the spawn failed")
-        XCTAssertFalse(try CLI.processesRemain(matching: file))
+        XCTAssertFalse(CLI.processesRemain(matching: file))
     }
 
     /// --jobs: each worker is the runner of its trials (subreaper, helpers, adopted buyers).

@@ -18,23 +18,9 @@ final class IncompleteRunTests: XCTestCase {
         """
 
     /// Starts `ticketrush ARGS`, waits until `ready` says so (polling, 60 s at most), sends
-    /// SIGINT, and returns the exit status.
+    /// SIGINT, and returns the exit status (nothing the run started may outlive it).
     private func interrupt(_ args: [String], when ready: () -> Bool) throws -> Int32 {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = args
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while !ready() && process.isRunning && Date() < deadline { usleep(5_000) }
-        XCTAssertTrue(process.isRunning, "the run ended before it was interrupted: make it slower")
-        process.interrupt()
-        let stop = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < stop { usleep(10_000) }
-        if process.isRunning { process.terminate(); XCTFail("runner ignored SIGINT") }
-        process.waitUntilExit()
-        return process.terminationStatus
+        try CLI.interrupt(args, deadline: 60, ready: ready)
     }
 
     private func exists(_ path: URL) -> Bool { FileManager.default.fileExists(atPath: path.path) }

@@ -1,124 +1,27 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Faults to the runner's own processes, end to end through the binary: dead and frozen
 /// workers, a runner killed mid-deadlock, and a terminal that cannot be written.
 /// Readiness is waited for (trial folders, buyer processes), never slept for.
 final class ProcessHardeningTests: XCTestCase {
-    /// One process of the table: /proc/PID/stat fields.
-    struct Proc: Hashable {
-        var pid: pid_t
-        var ppid: pid_t
-        var pgid: pid_t
-        var state: Character
-    }
+    // The process table and the spawner are TicketRushTestSupport's, shared by every target.
+    typealias Proc = ProcessTable.Entry
+    typealias Spawned = TicketRushTestSupport.Spawned
 
-    static func processTable() -> [pid_t: Proc] {
-        var table: [pid_t: Proc] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(name),
-                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 3, let state = fields[0].first, let ppid = pid_t(fields[1]), let pgid = pid_t(fields[2]) else { continue }
-            table[pid] = Proc(pid: pid, ppid: ppid, pgid: pgid, state: state)
-        }
-        return table
-    }
-
-    /// Every living descendant of `root`.
-    static func descendants(of root: pid_t) -> [Proc] {
-        let table = processTable()
-        var children: [pid_t: [Proc]] = [:]
-        for p in table.values { children[p.ppid, default: []].append(p) }
-        var out: [Proc] = [], stack = [root]
-        while let pid = stack.popLast() {
-            for c in children[pid] ?? [] { out.append(c); stack.append(c.pid) }
-        }
-        return out
-    }
-
-    /// What is left alive (not a zombie) of the run's recorded pids and process groups.
-    static func survivors(pids: Set<pid_t>, groups: Set<pid_t>) -> [Proc] {
-        let own = getpgrp()
-        return processTable().values.filter { p in
-            p.state != "Z" && p.pid != getpid() && (pids.contains(p.pid) || (groups.contains(p.pgid) && p.pgid != own))
-        }
-    }
+    static func processTable() -> [pid_t: Proc] { ProcessTable.snapshot() }
+    static func descendants(of root: pid_t) -> [Proc] { ProcessTable.descendants(of: root) }
+    static func survivors(pids: Set<pid_t>, groups: Set<pid_t>) -> [Proc] { ProcessTable.survivors(pids: pids, groups: groups) }
 
     /// Polls `condition` until true or `seconds` pass; returns whether it became true.
     @discardableResult
-    static func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
-    }
-
-    /// A process started with posix_spawn and waited for with waitpid, not Foundation's
-    /// Process (which learns of an exit from a descriptor the child inherits, so an orphan
-    /// holding it would hide the exit). Its output goes to files.
-    final class Spawned {
-        let pid: pid_t
-        let out: URL
-        let err: URL
-        private(set) var status: Int32?
-
-        init(_ path: String, _ args: [String], env: [String: String] = [:], dir: URL, stdout: String? = nil, stderr: String? = nil) throws {
-            out = dir.appendingPathComponent("out-\(UUID().uuidString)")
-            err = dir.appendingPathComponent("err-\(UUID().uuidString)")
-            var fa = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&fa)
-            defer { posix_spawn_file_actions_destroy(&fa) }
-            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&fa, 1, stdout ?? out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            posix_spawn_file_actions_addopen(&fa, 2, stderr ?? err.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            var environment = ProcessInfo.processInfo.environment
-            for (k, v) in env { environment[k] = v }
-            let argv = ([path] + args).map { strdup($0) } + [nil]
-            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { for p in argv + envp { free(p) } }
-            var pid: pid_t = 0
-            let rc = posix_spawn(&pid, path, &fa, nil, argv, envp)
-            guard rc == 0 else { throw NSError(domain: "posix_spawn", code: Int(rc)) }
-            self.pid = pid
-        }
-
-        /// True while the process has not exited (reaps it when it has).
-        var isRunning: Bool {
-            if status != nil { return false }
-            var st: Int32 = 0
-            if waitpid(pid, &st, WNOHANG) == pid { status = st; return false }
-            return true
-        }
-
-        /// Exit code, or 128 + signal.
-        var exitCode: Int32 {
-            guard let st = status else { return -1 }
-            return st & 0x7f == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
-        }
-
-        /// Waits up to `seconds`; kills it (SIGKILL) if it is still running then. Returns whether it exited alone.
-        @discardableResult
-        func wait(_ seconds: Double) -> Bool {
-            if ProcessHardeningTests.wait(seconds, { !self.isRunning }) { return true }
-            kill(pid, SIGKILL)
-            kill(pid, SIGCONT)
-            var st: Int32 = 0
-            if waitpid(pid, &st, 0) == pid { status = st }
-            return false
-        }
-
-        var output: String {
-            ((try? String(contentsOf: out, encoding: .utf8)) ?? "") + ((try? String(contentsOf: err, encoding: .utf8)) ?? "")
-        }
-    }
+    static func wait(_ seconds: Double, _ condition: () -> Bool) -> Bool { poll(within: seconds, condition) }
 
     func start(_ args: [String], in dir: URL) throws -> Spawned {
         let run = try Spawned(CLI.binary.path, args, dir: dir)
-        addTeardownBlock { if run.isRunning { run.wait(0) } }  // never leave a runner behind
+        // Never leave a runner behind; and nothing it started (found by marker, whatever its ancestry) may outlive it.
+        addTeardownBlock { if run.isRunning { run.wait(0) }; TicketRushBinary.assertNothingOutlives(run) }
         return run
     }
 

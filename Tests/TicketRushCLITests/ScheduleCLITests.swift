@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Controlled schedules end to end, through the built binary: counts against the design's
@@ -49,15 +50,9 @@ final class ScheduleCLITests: XCTestCase {
         guard let python = ["/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("python3 is absent")
         }
-        let oracle = Process()
-        oracle.executableURL = URL(fileURLWithPath: python)
-        oracle.arguments = [CLI.repositoryRoot.appendingPathComponent("Tests/TicketRushCLITests/schedule_oracle.py").path, design.path]
-        let pipe = Pipe()
-        oracle.standardOutput = pipe
-        try oracle.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        oracle.waitUntilExit()
-        let model = try XCTUnwrap(JSONSerialization.jsonObject(with: output) as? [String: Int])
+        let oracle = try runTool(python, [CLI.repositoryRoot.appendingPathComponent("Tests/TicketRushCLITests/schedule_oracle.py").path, design.path],
+                                 timeout: 600)
+        let model = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [String: Int], oracle.stderr)
 
         let dir = try CLI.temporaryFolder(self)
         let file = try CLI.write([

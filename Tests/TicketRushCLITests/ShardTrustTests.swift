@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// A shard's output, JUnit and exit status agree, and only `merge` judges what needs every
@@ -114,16 +115,9 @@ enum CheckJUnit {
     static func assertValid(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let checker = CLI.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/tools/check-junit")
         guard FileManager.default.fileExists(atPath: checker.path) else { throw XCTSkip("../shared/tools/check-junit is not beside this checkout") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", checker.path, "--xsd", "jenkins", "--xsd", "junit4", path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 2 { throw XCTSkip("check-junit cannot run here (pip install junitparser xmlschema): \(text)") }
-        XCTAssertEqual(process.terminationStatus, 0, text, file: file, line: line)
+        let check = try runTool("/usr/bin/env", ["python3", checker.path, "--xsd", "jenkins", "--xsd", "junit4", path])
+        let text = check.stdout + check.stderr
+        if check.status == 2 { throw XCTSkip("check-junit cannot run here (pip install junitparser xmlschema): \(text)") }
+        XCTAssertEqual(check.status, 0, text, file: file, line: line)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// The database engines end to end through the built binary, against real private servers:
@@ -21,24 +22,9 @@ final class StorageEngineTests: XCTestCase {
         }
     }
 
-    /// Runs the binary with extra environment variables (CLI.run inherits ours).
+    /// Runs the binary (or a copy of it) in `dir` with extra environment variables.
     private func run(_ args: [String], env: [String: String], in dir: URL, binary: URL = CLI.binary) throws -> CLI.Result {
-        let out = dir.appendingPathComponent("out-\(UUID().uuidString)"), err = dir.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        XCTAssertTrue(CLI.waitForExit(p, within: 180), "ticketrush \(args) did not finish")
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        try CLI.run(args, in: dir, env: env, executable: binary)
     }
 
     /// The private server folders (/tmp/trdb.*) that exist now.
@@ -46,14 +32,9 @@ final class StorageEngineTests: XCTestCase {
         Set(((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("trdb.") })
     }
 
-    /// Every process whose command line mentions `text`, as (pid, command line).
+    /// Every living process whose command line mentions `text`, as (pid, command line).
     private func processes(mentioning text: String) -> [(Int32, String)] {
-        let fm = FileManager.default
-        return ((try? fm.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> (Int32, String)? in
-            guard let pid = Int32(name), let data = fm.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
-            let cmd = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return cmd.contains(text) ? (pid, cmd) : nil
-        }
+        ProcessTable.mentioning(text).map { ($0.pid, $0.command) }
     }
 
     /// The server folders named on these servers' command lines.
@@ -61,20 +42,10 @@ final class StorageEngineTests: XCTestCase {
         Set(seen.values.compactMap { CLI.captures("(/tmp/trdb\\.[A-Za-z0-9]+)", in: $0)?.first ?? nil })
     }
 
-    /// The parent pid from /proc/PID/stat (the field after the state, after the command's ")").
-    private func parent(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
-    }
+    private func parent(of pid: Int32) -> Int32? { ProcessTable.snapshot()[pid]?.ppid }
 
-    private func alive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        // A zombie has exited; only its entry remains until its parent waits.
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        return !stat.contains(") Z ")
-    }
+    /// Alive and not a zombie (a zombie has exited; only its entry remains until its parent waits).
+    private func alive(_ pid: Int32) -> Bool { ProcessTable.snapshot()[pid].map { $0.state != "Z" } ?? false }
 
     func testShippedStorageScenariosMeetTheirExpectations() throws {
         try require("postgres")

@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// Sweeps, reruns, shards, merge, jobs and stopping rules, end to end through the binary.
@@ -80,13 +81,10 @@ final class SweepCommandTests: XCTestCase {
         let command = String(line.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces)
         XCTAssertEqual(command, "ticketrush run \(file) --cell 'naive[lock.mode=none]' --trial 1 --seed 5")
         let again = dir.appendingPathComponent("again")
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.currentDirectoryURL = dir
-        shell.arguments = ["-c", "'\(CLI.binary.path)'" + command.dropFirst("ticketrush".count) + " --reports '\(again.path)' --quiet >/dev/null"]
-        try shell.run()
-        shell.waitUntilExit()
-        XCTAssertEqual(shell.terminationStatus, 1)
+        // The printed command, through a shell as a user would paste it.
+        let shell = try runTool("/bin/sh", ["-c", "'\(CLI.binary.path)'" + command.dropFirst("ticketrush".count) + " --reports '\(again.path)' --quiet"],
+                                in: dir, timeout: 180)
+        XCTAssertEqual(shell.status, 1, shell.stdout + shell.stderr)
         let before = try csvRows(first).first { $0["cell"] == "lock.mode=none" && $0["trial"] == "1" }
         let after = try csvRows(again)
         XCTAssertEqual(after.count, 1)
@@ -235,7 +233,7 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(quiet.stderr, "")
         // A terminal, through script(1)'s pseudo-terminal, where it exists.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
-        let typed = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path], shell: "/usr/bin/script")
+        let typed = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path], terminal: true)
         XCTAssertTrue(typed.stdout.contains("\r\u{1B}[Kcells 0/1  trials 1/3"), typed.stdout)
     }
 
@@ -249,7 +247,7 @@ final class SweepCommandTests: XCTestCase {
         let status = try CLI.interrupt(["run", file, "--jobs", "2", "--reports", dir.appendingPathComponent("r").path, "--work", work.path],
                                        ready: { CLI.hasTrialFolder(in: work) })
         XCTAssertEqual(status, 130)
-        XCTAssertFalse(try CLI.processesRemain(matching: file), "workers or buyers survived the interrupt")
+        XCTAssertFalse(CLI.processesRemain(matching: file), "workers or buyers survived the interrupt")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("r/junit.xml").path))
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChecks
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChecks
+import TicketRushReports
 
 /// The authoring findings of issue 13: cross-key problems in the first pass, rates as numbers,
 /// sweep messages that name their cells, `where` lists, matrix hints, glob-free folder names,

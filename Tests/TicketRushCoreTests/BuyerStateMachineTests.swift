@@ -2,12 +2,9 @@
 import Glibc
 #endif
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChild
+import TicketRushRunner
 
 /// The buyer's state machine in this process, with a fake store and a fake lock: no fork.
 /// Events go through a real EventSink into a pipe and are read back.

@@ -1,8 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushChecks
 
 /// The checkers against a model store: histories generated from a model whose truth is
 /// known by construction, judged by the real checkers.

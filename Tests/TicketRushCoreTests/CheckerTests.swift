@@ -1,10 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChecks
 
 /// Checkers on hand-written histories: each verdict, and the evidence it gives.
 final class CheckerTests: XCTestCase {

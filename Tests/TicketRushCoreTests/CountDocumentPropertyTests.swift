@@ -1,8 +1,5 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushChild
 
 /// What a reader can see of a document an in-place writer is halfway through: a prefix.
 /// A prefix must never pass for a different count, or torn reads would go uncounted.

@@ -1,10 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 final class DiagnosticTextTests: XCTestCase {
     func testCaretUnderTheColumnKeepingTabsAndCountingCharacters() {

@@ -1,8 +1,5 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
 
 /// `show` prints durations with `DurationText.format` and the loader reads them back with
 /// `parse`: the two must agree on every duration a scenario can hold.

@@ -2,12 +2,8 @@
 import Glibc
 #endif
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
 @testable import TicketRushRunner
-@testable import TicketRushReports
 
 /// The runner's event reader over a real socket pair: records split across writes,
 /// unknown kinds, and the limit.

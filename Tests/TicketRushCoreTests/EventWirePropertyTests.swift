@@ -1,8 +1,5 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
 
 /// Buyers write 32-byte records and the runner decodes them: every field must survive.
 final class EventWirePropertyTests: XCTestCase {

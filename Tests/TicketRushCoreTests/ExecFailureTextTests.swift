@@ -3,12 +3,10 @@ import Glibc
 #endif
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
+import TicketRushModel
 @testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushRunner
+import TicketRushReports
 
 /// A program buyer whose exec failed (issue 11): the errno travels as the error event's value
 /// and every report renders `exec failed: No such file or directory` from it.

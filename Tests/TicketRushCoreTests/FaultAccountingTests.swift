@@ -1,10 +1,8 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChild
+import TicketRushChecks
+import TicketRushRunner
 
 /// Invariants judged on what a fault really did, on hand-written histories.
 final class FaultAccountingTests: XCTestCase {

@@ -1,11 +1,9 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChecks
+import TicketRushRunner
 
 /// Faults at a time offset (`after:`, issue 11): located errors for bad values, the model,
 /// `show`, records, and the injector's bookkeeping, with no process involved.

@@ -1,11 +1,8 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
+import TicketRushRunner
 
 /// The `faults:` list and `lock.retries`: located errors for bad input, the model for good.
 final class FaultValidationTests: XCTestCase {

@@ -1,9 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
+import TicketRushModel
 @testable import TicketRushChecks
-@testable import TicketRushRunner
 @testable import TicketRushReports
 
 /// The timeline's lanes: bars per phase, reads and writes marked, racing ones flagged.

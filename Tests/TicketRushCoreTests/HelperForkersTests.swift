@@ -1,7 +1,7 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushChild
-@testable import TicketRushRunner
+import TicketRushModel
+import TicketRushChild
+import TicketRushRunner
 
 /// The helpers' arithmetic and switches, without forking (HelperForkerTests in the CLI
 /// tests fork through the binary).

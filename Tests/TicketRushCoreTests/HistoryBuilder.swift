@@ -1,9 +1,5 @@
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChecks
 
 /// Hand-written histories for checker tests: `h.step(buyer, .kind, value)` in time order.
 struct HistoryBuilder {

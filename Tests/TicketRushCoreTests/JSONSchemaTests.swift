@@ -1,11 +1,8 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushFormat
+import TicketRushRunner
 
 /// The shipped JSON Schema is the generated one, and a real validator (Python's jsonschema)
 /// agrees with the loader: shipped scenarios pass, invalid fixtures fail both.
@@ -150,22 +147,12 @@ final class JSONSchemaTests: XCTestCase {
                 out[path] = problems
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schemaFile.path] + files
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ticketrush-py-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
-        let handle = try FileHandle(forWritingTo: out)
-        process.standardOutput = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let data = try Data(contentsOf: out)
-        guard process.terminationStatus == 0,
+        let python = try runTool("/usr/bin/env", ["python3", "-c", script, schemaFile.path] + files, timeout: 300)
+        let data = Data(python.stdout.utf8)
+        guard python.status == 0,
               let result = try JSONSerialization.jsonObject(with: data) as? [String: [String]] else {
-            throw NSError(domain: "python3", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "python3 jsonschema check failed: \(String(decoding: data, as: UTF8.self))"])
+            throw NSError(domain: "python3", code: Int(python.status),
+                          userInfo: [NSLocalizedDescriptionKey: "python3 jsonschema check failed: \(python.stdout)\(python.stderr)"])
         }
         if let missing = result["__missing__"] {
             throw NSError(domain: "python3", code: 1, userInfo: [NSLocalizedDescriptionKey: missing.joined()])

@@ -1,10 +1,8 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
+import TicketRushModel
+import TicketRushChecks
 @testable import TicketRushReports
 
 final class JUnitReportTests: XCTestCase {
@@ -63,20 +61,13 @@ final class JUnitReportTests: XCTestCase {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("junit-\(UUID().uuidString).xml")
         defer { try? FileManager.default.removeItem(at: file) }
         try JUnitReport.xml([hostileReport()], hostname: "h").write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", checker.path, "--xsd", "jenkins", "--xsd", "junit4", file.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let check = try runTool("/usr/bin/env", ["python3", checker.path, "--xsd", "jenkins", "--xsd", "junit4", file.path])
+        let text = check.stdout + check.stderr
         // Exit 2 is check-junit's "a tool it needs is missing": say how to get it.
-        if process.terminationStatus == 2 {
+        if check.status == 2 {
             throw XCTSkip("check-junit cannot run here (pip install junitparser xmlschema): \(text)")
         }
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertEqual(check.status, 0, text)
         XCTAssertTrue(text.contains("1 failed, 1 errored"), text)
     }
 }

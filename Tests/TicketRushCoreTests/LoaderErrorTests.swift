@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushFormat
+import TicketRushRunner
 
 /// Error messages as a table: YAML in, every `line:column: error: message` out.
 final class LoaderErrorTests: XCTestCase {

@@ -1,9 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushFormat
 
 /// The shipped scenarios, mutated a few hundred ways with a fixed seed: whatever the text,
 /// validating never traps, every diagnostic points into the file, and `load` fails exactly

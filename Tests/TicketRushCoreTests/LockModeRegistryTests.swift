@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChild
 
 /// The registry, and what each mode prepares and cleans up (no fork here: buyers are
 /// tested end to end through the binary).

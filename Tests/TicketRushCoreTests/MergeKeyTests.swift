@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 /// Anchors, merge keys, `x-` keys and base documents: a family of scenarios shares a base.
 final class MergeKeyTests: XCTestCase {

@@ -1,10 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChecks
 
 /// no-deadlock on hand-written histories: a timeout must come with a diagnosis.
 final class NoDeadlockCheckerTests: XCTestCase {

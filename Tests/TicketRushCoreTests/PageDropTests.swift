@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import XCTest
-@testable import TicketRushRunner
+import TicketRushRunner
 
 /// The page-table drop before every fork loop (issue 14) must never lose a write: it drops
 /// only pages of private file mappings that are present and were never written.

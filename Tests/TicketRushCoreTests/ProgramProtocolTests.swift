@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChecks
 @testable import TicketRushRunner
 
 /// The pieces of issue 11 that need no process: the protocol parser, line patterns, the

@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushChecks
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChecks
+import TicketRushReports
 
 /// trials.json: typed, versioned, and refused loudly when it cannot be read whole.
 final class RecordTests: XCTestCase {

@@ -1,5 +1,5 @@
 import TicketRushModel
-@testable import TicketRushChecks
+import TicketRushChecks
 
 /// Check results for tests that need a verdict, not a history: the evidence is text a
 /// report must carry through (escaped), and the severity is how many purchases oversold.

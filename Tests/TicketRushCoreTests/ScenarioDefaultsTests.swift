@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
+import TicketRushModel
+import TicketRushFormat
 
 /// Every default is declared once, in the model (`LockConfig.defaultRetries`, …): a file
 /// that omits a key loads to exactly the model's default, and the decoder that turns the

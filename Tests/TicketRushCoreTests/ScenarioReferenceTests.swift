@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 /// docs/scenarios.md documents every key the loader accepts (walked from `ScenarioSchema`,
 /// so keys added later are demanded too), every allowed word, every lint rule and template.

@@ -1,7 +1,7 @@
 import XCTest
 import TicketRushModel
 import TicketRushSchedule
-@testable import TicketRushRunner
+import TicketRushRunner
 
 /// Strategies, the schedule string, the lock model and the shrinker's reductions, as pure
 /// values: a toy program of buyers with fixed steps stands in for the processes.

@@ -1,9 +1,5 @@
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 /// Allowed-key and allowed-word lists as messages print them, read from the format itself,
 /// so message tables stay true when keys or lock modes are added.

@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 /// `ticketrush show` prints what loads back to the very same scenarios.
 final class ShowRoundTripTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
+import TicketRushModel
+import TicketRushFormat
 
 /// One line/column model: "\n", "\r\n" and a lone "\r" each end a line; columns count scalars.
 final class SourceTextTests: XCTestCase {

@@ -1,11 +1,9 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
+import TicketRushChecks
 @testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushReports
 
 /// Wilson intervals, percentiles, the stopping rule, shards, and the CSV writer's quoting.
 final class StatisticsTests: XCTestCase {

@@ -1,7 +1,7 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
+import TicketRushModel
+import TicketRushFormat
+import TicketRushChild
 
 /// What each lock mode sends to each engine (docs/storage.md), and which combinations the
 /// format refuses.

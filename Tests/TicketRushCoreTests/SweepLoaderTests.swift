@@ -1,11 +1,7 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushFormat
 
 /// `matrix`, `expect_by_cell` and `trials: {until: …}` as the loader reads them.
 final class SweepLoaderTests: XCTestCase {

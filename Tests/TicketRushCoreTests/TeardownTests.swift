@@ -1,10 +1,6 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
+import TicketRushModel
 @testable import TicketRushRunner
-@testable import TicketRushReports
 
 /// The pure parts of the runner's process handling: teardown decisions, wake-ups,
 /// stop reasons and fault timing, without forking anything.

@@ -1,11 +1,6 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushFormat
 
 /// `ticketrush new` templates load and validate without a single finding.
 final class TemplateTests: XCTestCase {

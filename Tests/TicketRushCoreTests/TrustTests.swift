@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushChecks
-@testable import TicketRushReports
+import TicketRushModel
+import TicketRushChecks
+import TicketRushReports
 
 /// Shards never say FAIL for what only the merge can judge; lock statistics count the waits
 /// a deadlock cut off; words match the verdict.

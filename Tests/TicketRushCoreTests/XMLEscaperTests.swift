@@ -1,10 +1,5 @@
 import XCTest
-@testable import TicketRushModel
-@testable import TicketRushFormat
-@testable import TicketRushChild
-@testable import TicketRushChecks
-@testable import TicketRushRunner
-@testable import TicketRushReports
+import TicketRushReports
 
 final class XMLEscaperTests: XCTestCase {
     func testTableOfEscapes() {

@@ -1,0 +1,106 @@
+/// Every environment variable the `ticketrush` binary reads, in one place: docs/environment.md
+/// is generated from this list, and EnvironmentVariablesTests fails when a lookup in Sources/
+/// names a variable that is not here (or one here is read nowhere).
+/// Variables the runner *sets* for buyer programs (TICKETRUSH_DIR, …) are in docs/programs.md.
+package struct EnvironmentVariable: Sendable, Equatable {
+    /// Who the variable is for.
+    package enum Audience: String, Sendable, CaseIterable {
+        case user = "user setting"
+        case ci = "CI engine"
+        case benchmark = "benchmark switch"
+        case testHook = "test hook"
+        case internalUse = "internal"
+    }
+
+    package var name: String
+    package var meaning: String
+    /// The source files that read it (paths under Sources/).
+    package var readBy: [String]
+    package var audience: Audience
+
+    package init(_ name: String, _ audience: Audience, _ meaning: String, readBy: [String]) {
+        self.name = name
+        self.audience = audience
+        self.meaning = meaning
+        self.readBy = readBy
+    }
+}
+
+package enum EnvironmentVariables {
+    package static let all: [EnvironmentVariable] = [
+        .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, and the private database servers (`redis-server`, `postgres`).",
+              readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushRunner/Servers/EngineEndpoint.swift"]),
+        .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` is made (default `/tmp`).",
+              readBy: ["TicketRushRunner/Runner/WorkFolder.swift"]),
+        .init("TICKETRUSH_PG_BINDIR", .user, "The folder holding PostgreSQL's `postgres` and `initdb` for the private server (default: the newest `/usr/lib/postgresql/N/bin`, else `PATH`).",
+              readBy: ["TicketRushRunner/Servers/PostgresServer.swift"]),
+        .init("TICKETRUSH_SQLITE", .user, "The libsqlite3 file to load instead of `libsqlite3.so.0`.",
+              readBy: ["CTicketRushEngines/engines.c"]),
+        .init("TICKETRUSH_LIBPQ", .user, "The libpq file to load instead of `libpq.so.5`.",
+              readBy: ["CTicketRushEngines/engines.c"]),
+        .init("TICKETRUSH_HIREDIS", .user, "The hiredis file to load instead of the installed `libhiredis.so`.",
+              readBy: ["CTicketRushEngines/engines.c"]),
+        .init("GITHUB_STEP_SUMMARY", .ci, "With `--format github`: the file the run's Markdown summary is appended to (GitHub Actions sets it).",
+              readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("CI_NODE_INDEX", .ci, "`--shard auto` on GitLab `parallel:`: this job's shard, 1…N.", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("CI_NODE_TOTAL", .ci, "`--shard auto` on GitLab `parallel:`: the number of shards N.", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("JOB_COMPLETION_INDEX", .ci, "`--shard auto` in a Kubernetes Indexed Job: this job's index, 0…N-1.", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("TICKETRUSH_SHARDS", .ci, "`--shard auto` in a Kubernetes Indexed Job: the number of shards N, when `--shards` is not given.",
+              readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("SLURM_ARRAY_TASK_ID", .ci, "`--shard auto` in a Slurm job array: this task's id.", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("SLURM_ARRAY_TASK_COUNT", .ci, "`--shard auto` in a Slurm job array: the number of shards N.", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("SLURM_ARRAY_TASK_MIN", .ci, "`--shard auto` in a Slurm job array: the first task id (default 0).", readBy: ["TicketRushCLI/CISupport.swift"]),
+        .init("TICKETRUSH_FORKERS", .benchmark, "Helper forkers per trial, 0…8 (default 2); 0 makes the runner fork every buyer itself, for A/B runs.",
+              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
+        .init("TICKETRUSH_FORK_TIMING", .benchmark, "`1`: each trial's fork loop prints a `fork-loop buyers=N ns=T helpers=H end=E` line to standard error (benchmarks/run.sh reads it).",
+              readBy: ["TicketRushRunner/Runner/ForkTiming.swift"]),
+        .init("TICKETRUSH_PAGE_DROP", .benchmark, "`0`: do not drop the runner's read-only page-table entries before a fork loop (for A/B benchmarks).",
+              readBy: ["TicketRushRunner/Runner/PageDrop.swift"]),
+        .init("TICKETRUSH_ENGINES_HOP", .testHook, "`always`: a dynamic build hands a run needing a database client to `ticketrush-engines` as the static release build does, so the debug build's tests cover the hop.",
+              readBy: ["TicketRushRunner/Servers/ClientLibraries.swift"]),
+        .init("TICKETRUSH_ALLOC_PROBE", .testHook, "A folder: with a malloc-counting library preloaded (LD_PRELOAD), each buyer writes the allocator calls it made after the barrier to `DIR/<pid>`.",
+              readBy: ["TicketRushChild/Buyer/AllocProbe.swift"]),
+        .init("TICKETRUSH_TEST_FORKER_FAULT", .testHook, "`die:N` or `fail:N`: the last helper forker kills itself, or reports a failed fork, after forking N buyers.",
+              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
+        .init("TICKETRUSH_TEST_FORKER_HOLD", .testHook, "`1`: the runner stops itself (SIGSTOP) right before the barrier opens, or after a failed spawn's teardown, so a test can read the process table then.",
+              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
+        .init("TICKETRUSH_HOPPED", .internalUse, "Set by `ticketrush` before it continues in `ticketrush-engines`, so the sibling never hands the run on again.",
+              readBy: ["TicketRushRunner/Servers/ClientLibraries.swift"]),
+    ]
+
+    /// docs/environment.md, generated (UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests).
+    package static func markdown() -> String {
+        var text = """
+            # Environment variables
+
+            <!-- Generated from Sources/TicketRushModel/Support/EnvironmentVariables.swift; do not edit:
+                 UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests -->
+
+            Every environment variable the `ticketrush` binary reads. A test fails when the code
+            reads one that is not listed here. The variables the runner sets for your buyer
+            programs (`TICKETRUSH_DIR`, `TICKETRUSH_EVENTS_FD`, …) are in
+            [programs.md](programs.md); of an outer run's environment, buyer programs inherit
+            everything but `TICKETRUSH_*`.
+
+            """
+        for audience in EnvironmentVariable.Audience.allCases {
+            let rows = all.filter { $0.audience == audience }
+            guard !rows.isEmpty else { continue }
+            text += "\n## \(heading(audience))\n\n| variable | meaning | read in |\n|---|---|---|\n"
+            for v in rows {
+                text += "| `\(v.name)` | \(v.meaning) | \(v.readBy.map { "`\($0)`" }.joined(separator: ", ")) |\n"
+            }
+        }
+        return text
+    }
+
+    private static func heading(_ audience: EnvironmentVariable.Audience) -> String {
+        switch audience {
+        case .user: "Settings"
+        case .ci: "CI engines (`--shard auto`, `--format github`)"
+        case .benchmark: "Benchmark switches"
+        case .testHook: "Test hooks (read by the shipped binary; to move out of it)"
+        case .internalUse: "Internal"
+        }
+    }
+}
