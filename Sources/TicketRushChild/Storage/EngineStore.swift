@@ -85,7 +85,7 @@ package enum EngineStore {
     }
 
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> Handles {
-        let isLock = mode.isEngineMode || mode == .optimistic || mode == .none
+        let isLock = mode.traits.engineRuns
         let strategy = isLock ? mode : .none
         switch target.kind {
         case .redis:
