@@ -54,12 +54,12 @@ package struct EngineReply {
         row = r.has_row != 0 ? (Int(r.v0), Int(r.v1)) : nil
         isNil = r.is_nil != 0
         message = withUnsafeBytes(of: r.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-        switch kind {
-        case .postgres:
+        switch kind.descriptor.errorCodes {
+        case .sqlstate:
             let state = withUnsafeBytes(of: r.sqlstate) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
             code = EngineCode.sqlstate(state.isEmpty ? "XX000" : state)
-        case .redis: code = EngineCode.redisFlag
-        default: code = Int64(r.code)
+        case .flag: code = EngineCode.redisFlag
+        case .resultCode, .none: code = Int64(r.code)
         }
     }
 
@@ -87,15 +87,9 @@ package enum EngineStore {
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> Handles {
         let isLock = mode.traits.engineRuns
         let strategy = isLock ? mode : .none
-        switch target.kind {
-        case .redis:
-            let s = RedisStore(target: target, mode: strategy, buyer: buyer)
-            return Handles(store: s, lock: s, isLock: isLock)
-        default:
-            let driver: any SQLDriver = target.kind == .postgres ? PostgresDriver(target) : SQLiteDriver(target)
-            let s = SQLStore(driver: driver, target: target, mode: strategy, buyer: buyer)
-            return Handles(store: s, lock: s, isLock: isLock)
-        }
+        // Only kinds with a backend get a target (the runner checks before the fork).
+        let s = EngineBackends.of(target.kind)!.connect(target, mode: strategy, buyer: buyer)
+        return Handles(store: s, lock: s, isLock: isLock)
     }
 
     /// Appends "buyer N: message" to the trial's message log (best effort).
