@@ -31,10 +31,10 @@ extension EngineBackend {
 package enum EngineBackends {
     package static func of(_ kind: StorageKind) -> (any EngineBackend.Type)? {
         switch kind {
-        case .json: return nil
         case .sqlite: return SQLiteBackend.self
         case .postgres: return PostgresBackend.self
         case .redis: return RedisBackend.self
+        default: return nil  // the JSON file: no client
         }
     }
 }
@@ -45,7 +45,8 @@ package enum EngineClient {
     /// nil when `kind`'s client is loaded (or it needs none); else what was tried, why it
     /// failed, and the engine's one install line.
     package static func problem(_ kind: StorageKind) -> String? {
-        guard let library = kind.descriptor.client, let backend = EngineBackends.of(kind) else { return nil }
+        guard let library = kind.descriptor.client else { return nil }
+        guard let backend = EngineBackends.of(kind) else { return "storage.kind \(kind.rawValue) has no backend in EngineBackends (a build defect)" }
         if backend.load(nil) == nil { return nil }
         let chosen = getenv(library.environment).map { String(cString: $0) }
         var why = ""

@@ -126,9 +126,9 @@ public final class EngineServers {
     /// The registry: the private server of every server engine (its descriptor's `server`).
     static func type(for kind: StorageKind) -> (any PrivateServer.Type)? {
         switch kind {
-        case .json, .sqlite: return nil
         case .postgres: return PostgresServer.self
         case .redis: return RedisServer.self
+        default: return nil  // a serverless engine adds no line here
         }
     }
 
