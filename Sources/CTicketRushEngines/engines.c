@@ -117,13 +117,7 @@ void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
     } else {
         out->code = p_sqlite3_extended_errcode(db);
         copy_message(out->message, sizeof(out->message), p_sqlite3_errmsg(db));
-        int primary = out->code & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-            out->status = 1;
-            out->retry_reason = 1;
-        } else {
-            out->status = 2;
-        }
+        out->status = 2;  // which codes are retried is the engine descriptor's (Swift)
     }
     p_sqlite3_finalize(stmt);
 }
@@ -226,9 +220,7 @@ void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
         const char *primary = p_PQresultErrorField(r, TR_PG_DIAG_MESSAGE_PRIMARY);
         snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state ? state : "XX000");
         copy_message(out->message, sizeof(out->message), primary ? primary : p_PQresultErrorMessage(r));
-        if (strcmp(out->sqlstate, "40001") == 0) { out->status = 1; out->retry_reason = 2; }
-        else if (strcmp(out->sqlstate, "40P01") == 0) { out->status = 1; out->retry_reason = 4; }
-        else out->status = 2;
+        out->status = 2;  // which SQLSTATEs are retried is the engine descriptor's (Swift)
     }
     p_PQclear(r);
 }

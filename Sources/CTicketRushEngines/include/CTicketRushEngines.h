@@ -8,10 +8,8 @@
 
 /// What one statement did.
 typedef struct tr_db_result {
-    /// 0 ok; 1 the engine asks for a retry (see retry_reason); 2 an error.
+    /// 0 ok; 2 an error (code, sqlstate, message): the engine's descriptor says which to retry.
     int status;
-    /// 1 busy, 2 serialization failure, 3 conflict, 4 deadlock detected (RetryReason).
-    int retry_reason;
     /// Rows the statement changed (UPDATE), or -1.
     long long changes;
     /// 1 when a row (or an integer/string reply) came back: v0 and v1 are its first two columns.

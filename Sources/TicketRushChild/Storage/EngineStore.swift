@@ -45,22 +45,25 @@ package struct EngineReply {
     package var message: String
 
     init(_ r: tr_db_result, kind: StorageKind) {
-        switch r.status {
-        case 0: status = .ok
-        case 1: status = .retry(RetryReason(rawValue: r.retry_reason) ?? .busy)
-        default: status = .failed
-        }
         changes = Int(r.changes)
         row = r.has_row != 0 ? (Int(r.v0), Int(r.v1)) : nil
         isNil = r.is_nil != 0
         message = withUnsafeBytes(of: r.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-        switch kind.descriptor.errorCodes {
+        // The engine's descriptor maps its codes: how one is kept, and which are retried.
+        let d = kind.descriptor
+        var key = ""
+        switch d.errorCodes {
         case .sqlstate:
             let state = withUnsafeBytes(of: r.sqlstate) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-            code = EngineCode.sqlstate(state.isEmpty ? "XX000" : state)
+            key = state.isEmpty ? "XX000" : state
+            code = EngineCode.sqlstate(key)
         case .flag: code = EngineCode.redisFlag
-        case .resultCode, .none: code = Int64(r.code)
+        case .resultCode:
+            key = "\(r.code & 0xff)"  // the primary code of an extended one
+            code = Int64(r.code)
+        case .none: code = Int64(r.code)
         }
+        if r.status == 0 { status = .ok } else { status = d.retryCodes[key].map { .retry($0) } ?? .failed }
     }
 
     package init(status: Status, changes: Int = -1, row: (Int, Int)? = nil, isNil: Bool = false, code: Int64 = 0, message: String = "") {

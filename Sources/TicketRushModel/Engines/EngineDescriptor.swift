@@ -23,6 +23,9 @@ public struct EngineDescriptor: Sendable {
     public let defaultPath: String
     /// How an engine error's code is kept (`EngineCode`).
     public let errorCodes: ErrorCodes
+    /// The codes that end in a retry rather than an error, as text: a SQLSTATE, or a
+    /// primary result code in decimal.
+    public let retryCodes: [String: RetryReason]
 
     public enum ErrorCodes: Sendable {
         /// The file has none.
@@ -37,7 +40,7 @@ public struct EngineDescriptor: Sendable {
 
     public init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,
                 server: ServerSpec? = nil, keys: Set<String> = [], lockKeys: [String: Set<LockMode>] = [:],
-                defaultPath: String = "db.json", errorCodes: ErrorCodes = .none) {
+                defaultPath: String = "db.json", errorCodes: ErrorCodes = .none, retryCodes: [String: RetryReason] = [:]) {
         self.name = name
         self.summary = summary
         self.modes = modes
@@ -47,6 +50,7 @@ public struct EngineDescriptor: Sendable {
         self.lockKeys = lockKeys
         self.defaultPath = defaultPath
         self.errorCodes = errorCodes
+        self.retryCodes = retryCodes
     }
 
     /// Every Debian package the engine needs on the machine, client first.

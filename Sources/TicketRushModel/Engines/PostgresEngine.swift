@@ -15,5 +15,6 @@ extension EngineDescriptor {
         client: ClientLibrary(name: "libpq", sonames: ["libpq.so.5"], environment: "TICKETRUSH_LIBPQ", package: "libpq-dev"),
         server: ServerSpec(package: "postgresql", binaries: ["initdb", "postgres"], urlSchemes: ["postgres://", "postgresql://"], urlNeedsHost: false),
         keys: ["url", "isolation"],
-        errorCodes: .sqlstate)
+        errorCodes: .sqlstate,
+        retryCodes: ["40001": .serializationFailure, "40P01": .deadlockDetected])
 }

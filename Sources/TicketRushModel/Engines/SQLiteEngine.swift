@@ -14,5 +14,7 @@ extension EngineDescriptor {
         client: ClientLibrary(name: "libsqlite3", sonames: ["libsqlite3.so.0"], environment: "TICKETRUSH_SQLITE", package: "libsqlite3-dev"),
         keys: ["journal", "busy_timeout"],
         defaultPath: "tickets.db",
-        errorCodes: .resultCode)
+        errorCodes: .resultCode,
+        // SQLITE_BUSY (also BUSY_SNAPSHOT in WAL) and SQLITE_LOCKED: roll back, retry.
+        retryCodes: ["5": .busy, "6": .busy])
 }
