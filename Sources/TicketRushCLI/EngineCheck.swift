@@ -17,7 +17,7 @@ enum EngineCheck {
         return scenarios.compactMap { s in
             let kind = s.storage.kind
             if why[kind] == nil {
-                let problem: String? = ClientLibraries.problem(kind) ?? EngineClient.problem(kind)
+                let problem: String? = ClientLibraries.problem(kind) ?? EngineRegistry.clientProblem(kind)
                 why[kind] = problem ?? ""
             }
             guard let problem = why[kind], !problem.isEmpty else { return nil }

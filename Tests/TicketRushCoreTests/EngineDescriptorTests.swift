@@ -4,6 +4,7 @@ import XCTest
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushSchedule
+@testable import TicketRushRunner
 
 /// The engine descriptors and the lock-mode table are the one place their facts live: what
 /// reads them agrees with them.
@@ -12,7 +13,7 @@ final class EngineDescriptorTests: XCTestCase {
         for kind in StorageKind.allCases {
             let d = kind.descriptor
             XCTAssertEqual(d.name, kind.rawValue)
-            XCTAssertEqual(EngineBackends.of(kind) != nil, d.client != nil, kind.rawValue)
+            XCTAssertEqual(EngineRegistry.backend(kind) != nil, d.client != nil, kind.rawValue)
             guard let client = d.client else { continue }
             XCTAssertTrue(client.package.hasSuffix("-dev"), "\(kind): one name per purpose, the -dev package")
             XCTAssertEqual(d.installLine.split(separator: " ").dropFirst(2).first.map(String.init), client.package)
@@ -27,10 +28,10 @@ final class EngineDescriptorTests: XCTestCase {
     /// whichever engine it is (the loader tries only the override when it is set).
     func testAMissingClientLibraryNamesItsPackage() throws {
         let kind = StorageKind.redis
-        guard EngineBackends.of(kind)!.load(nil) != nil else { throw XCTSkip("hiredis is already loaded in this process") }
+        guard EngineRegistry.backend(kind)!.load(nil) != nil else { throw XCTSkip("hiredis is already loaded in this process") }
         setenv("TICKETRUSH_HIREDIS", "/nonexistent/libhiredis.so", 1)
         defer { unsetenv("TICKETRUSH_HIREDIS") }
-        let why = try XCTUnwrap(EngineClient.problem(kind))
+        let why = try XCTUnwrap(EngineRegistry.clientProblem(kind))
         XCTAssertTrue(why.hasPrefix("hiredis is not installed (/nonexistent/libhiredis.so: "), why)
         XCTAssertTrue(why.hasSuffix("; named by TICKETRUSH_HIREDIS): apt-get install libhiredis-dev redis-server"), why)
     }

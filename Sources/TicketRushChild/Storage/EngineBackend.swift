@@ -6,7 +6,7 @@ import TicketRushModel
 /// An engine's behaviour beside its descriptor (`EngineDescriptor`, the data): loading its
 /// client, a trial's store made before the first fork, read after reaping and dropped (by
 /// the runner, on short-lived connections), and a buyer's own connection after fork.
-package protocol EngineBackend {
+package protocol EngineBackend: SendableMetatype {
     /// Loads the client from `library` (a soname or a path; nil: only when already loaded).
     /// nil, or why not.
     static func load(_ library: String?) -> String?
@@ -27,26 +27,15 @@ extension EngineBackend {
     package static func drop(_ target: EngineTarget) {}
 }
 
-/// The registry: the backend of every engine with a client (docs/architecture.md, "Adding an engine").
-package enum EngineBackends {
-    package static func of(_ kind: StorageKind) -> (any EngineBackend.Type)? {
-        switch kind {
-        case .sqlite: return SQLiteBackend.self
-        case .postgres: return PostgresBackend.self
-        case .redis: return RedisBackend.self
-        default: return nil  // the JSON file: no client
-        }
-    }
-}
-
 /// Loading the client library an engine's descriptor names: `$ENVIRONMENT` when set (a
 /// library in an unusual place), else its sonames in order.
 package enum EngineClient {
     /// nil when `kind`'s client is loaded (or it needs none); else what was tried, why it
-    /// failed, and the engine's one install line.
-    package static func problem(_ kind: StorageKind) -> String? {
+    /// failed, and the engine's one install line. `backend` is the engine's, from the
+    /// runner's registry (`EngineRegistry`).
+    package static func problem(_ kind: StorageKind, _ backend: (any EngineBackend.Type)?) -> String? {
         guard let library = kind.descriptor.client else { return nil }
-        guard let backend = EngineBackends.of(kind) else { return "storage.kind \(kind.rawValue) has no backend in EngineBackends (a build defect)" }
+        guard let backend else { return "storage.kind \(kind.rawValue) has no backend in EngineRegistry (a build defect)" }
         if backend.load(nil) == nil { return nil }
         let chosen = getenv(library.environment).map { String(cString: $0) }
         var why = ""
@@ -57,9 +46,6 @@ package enum EngineClient {
         let source = chosen.map { _ in "; named by \(library.environment)" } ?? ""
         return "\(library.name) is not installed (\(why)\(source)): \(kind.descriptor.installLine)"
     }
-
-    /// Loads `kind`'s client when it is not loaded yet (the runner before its first use).
-    package static func load(_ kind: StorageKind) -> String? { problem(kind) }
 }
 
 /// One C loader's answer as a Swift value.

@@ -19,6 +19,8 @@ package struct EngineTarget: Sendable, Equatable {
     package var ttlMs: Int = 2000
     /// Where buyers append the engines' messages, one line each (the runner reads it after reaping).
     package var messageLog: String = ""
+    /// The engine's behaviour, chosen by the runner from its registry before the fork.
+    package var backend: (any EngineBackend.Type)? = nil
 
     package init(kind: StorageKind, location: String, port: Int = 0, name: String = "tickets", isolation: Isolation = .readCommitted,
                  busyTimeoutMs: Int = 5000, ttlMs: Int = 2000, messageLog: String = "") {
@@ -30,6 +32,14 @@ package struct EngineTarget: Sendable, Equatable {
         self.busyTimeoutMs = busyTimeoutMs
         self.ttlMs = ttlMs
         self.messageLog = messageLog
+    }
+}
+
+extension EngineTarget {
+    package static func == (a: EngineTarget, b: EngineTarget) -> Bool {
+        a.kind == b.kind && a.location == b.location && a.port == b.port && a.name == b.name && a.isolation == b.isolation
+            && a.busyTimeoutMs == b.busyTimeoutMs && a.ttlMs == b.ttlMs && a.messageLog == b.messageLog
+            && a.backend.map(ObjectIdentifier.init) == b.backend.map(ObjectIdentifier.init)
     }
 }
 
@@ -90,8 +100,8 @@ package enum EngineStore {
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> Handles {
         let isLock = mode.traits.engineRuns
         let strategy = isLock ? mode : .none
-        // Only kinds with a backend get a target (the runner checks before the fork).
-        let s = EngineBackends.of(target.kind)!.connect(target, mode: strategy, buyer: buyer)
+        // The runner sets the backend of every target it hands a buyer (EngineTrial.prepare).
+        let s = target.backend!.connect(target, mode: strategy, buyer: buyer)
         return Handles(store: s, lock: s, isLock: isLock)
     }
 

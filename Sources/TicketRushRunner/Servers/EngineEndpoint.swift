@@ -54,8 +54,8 @@ public enum EngineAvailability {
     public static func missing(_ scenario: Scenario) -> String? {
         let kind = scenario.storage.kind
         if let why = ClientLibraries.problem(kind) { return why }
-        if let why = EngineClient.problem(kind) { return why }
-        guard scenario.storage.url == nil, let server = kind.descriptor.server, let type = EngineServers.type(for: kind) else { return nil }
+        if let why = EngineRegistry.clientProblem(kind) { return why }
+        guard scenario.storage.url == nil, let server = kind.descriptor.server, let type = EngineRegistry.server(kind) else { return nil }
         return type.installed ? nil : "\(kind.rawValue) server not found (\(server.binaries.joined(separator: ", "))): \(kind.descriptor.installLine)"
     }
 }

@@ -113,22 +113,13 @@ public final class EngineServers {
         let kinds = Set(scenarios.filter { $0.storage.kind.isServer && $0.storage.url == nil }.map(\.storage.kind))
         for kind in StorageKind.allCases where kinds.contains(kind) {
             let started = MonotonicClock.now()
-            guard let type = Self.type(for: kind) else { continue }
+            guard let type = EngineRegistry.server(kind) else { continue }
             let server = try type.init(buyers: buyers)
             servers[kind] = server
             let endpoint = try server.start()
             endpoints[kind] = endpoint
             let ns = MonotonicClock.now() - started
             startLines.append("\(kind.rawValue): private server at \(endpoint.location) started in \(formatMillis(ns)) (\(server.summary)); not counted in trial time")
-        }
-    }
-
-    /// The registry: the private server of every server engine (its descriptor's `server`).
-    static func type(for kind: StorageKind) -> (any PrivateServer.Type)? {
-        switch kind {
-        case .postgres: return PostgresServer.self
-        case .redis: return RedisServer.self
-        default: return nil  // a serverless engine adds no line here
         }
     }
 

@@ -24,7 +24,8 @@ package struct EngineTrial {
         var target = EngineTarget(kind: s.kind, location: storagePath, isolation: s.isolation,
                                   busyTimeoutMs: Int(s.busyTimeoutNs / 1_000_000), ttlMs: max(Int(scenario.lock.ttlNs / 1_000_000), 1),
                                   messageLog: "\(folder)/engine.log")
-        guard let backend = EngineBackends.of(s.kind) else { return EngineTrial(target: target, setupError: nil) }
+        guard let backend = EngineRegistry.backend(s.kind) else { return EngineTrial(target: target, setupError: nil) }
+        target.backend = backend
         if s.kind.isServer {
             let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: s.kind)
             target.location = endpoint.location
@@ -32,7 +33,7 @@ package struct EngineTrial {
         }
         target.name = backend.storeName(tag: runTag, serial: serial)
         // The availability check loaded the client; a run that skipped it (tests) loads it here.
-        var setupError = EngineClient.load(s.kind)
+        var setupError = EngineClient.problem(s.kind, backend)
         if setupError == nil { setupError = backend.create(target, tickets: scenario.tickets, storage: s) }
         // A file engine that cannot create its file is the runner's failure; a server's refusal is the buyers' too.
         if !s.kind.isServer, let e = setupError {
@@ -43,11 +44,11 @@ package struct EngineTrial {
 
     /// The stored count after every buyer was reaped.
     package func finalRead() -> StoreRead {
-        EngineBackends.of(target.kind)?.finalRead(target) ?? .failed(errno: EINVAL)
+        target.backend?.finalRead(target) ?? .failed(errno: EINVAL)
     }
 
     /// Drops the trial's table or keys (the sqlite file goes with the trial folder).
-    package func drop() { EngineBackends.of(target.kind)?.drop(target) }
+    package func drop() { target.backend?.drop(target) }
 
     /// The engines' messages the buyers (and the setup) logged, distinct, in order, at most `limit`.
     package func messages(limit: Int = 5) -> [String] {
