@@ -58,13 +58,21 @@ static __typeof__(&sqlite3_finalize) p_sqlite3_finalize;
 static __typeof__(&sqlite3_close_v2) p_sqlite3_close_v2;
 static void *sqlite_lib;
 
-/// Loads libsqlite3 once; 0, or -1 with the reason in `message`.
-int tr_sqlite_load(char *message, int message_size) {
+// Which file to load is the engine descriptor's (Swift) choice; C only loads it.
+static int load(void **lib, const char *name, const char *library, char *message, int message_size) {
+    if (*lib) return 0;
+    if (refuse_static(name, message, message_size)) return -1;
+    if (!library) { copy_message(message, message_size, "the client library was not loaded"); return -1; }
+    *lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!*lib) { const char *e = dlerror(); copy_message(message, message_size, e ? e : library); return -1; }
+    return 0;
+}
+
+/// Loads libsqlite3 from `library` once; 0, or -1 with the reason in `message`.
+int tr_sqlite_load(const char *library, char *message, int message_size) {
     if (sqlite_lib) return 0;
-    if (refuse_static("libsqlite3", message, message_size)) return -1;
-    const char *chosen = getenv("TICKETRUSH_SQLITE");
-    void *h = dlopen(chosen ? chosen : "libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!h) { copy_message(message, message_size, "SQLite is not installed (no libsqlite3.so.0 to load: apt-get install libsqlite3-0)"); return -1; }
+    void *h = NULL;
+    if (load(&h, "libsqlite3", library, message, message_size) != 0) return -1;
     if (!(TR_SYM(h, sqlite3_open_v2) && TR_SYM(h, sqlite3_errmsg) && TR_SYM(h, sqlite3_errstr) && TR_SYM(h, sqlite3_close) && TR_SYM(h, sqlite3_extended_result_codes) && TR_SYM(h, sqlite3_busy_timeout) && TR_SYM(h, sqlite3_prepare_v2) && TR_SYM(h, sqlite3_step) && TR_SYM(h, sqlite3_column_int64) && TR_SYM(h, sqlite3_column_count) && TR_SYM(h, sqlite3_changes) && TR_SYM(h, sqlite3_extended_errcode) && TR_SYM(h, sqlite3_finalize) && TR_SYM(h, sqlite3_close_v2))) {
         copy_message(message, message_size, "the libsqlite3 found lacks a function ticketrush calls");
         dlclose(h);
@@ -76,7 +84,7 @@ int tr_sqlite_load(char *message, int message_size) {
 
 
 void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size) {
-    if (tr_sqlite_load(message, message_size) != 0) return NULL;
+    if (tr_sqlite_load(NULL, message, message_size) != 0) return NULL;
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = p_sqlite3_open_v2(path, &db, flags, NULL);
@@ -109,13 +117,7 @@ void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
     } else {
         out->code = p_sqlite3_extended_errcode(db);
         copy_message(out->message, sizeof(out->message), p_sqlite3_errmsg(db));
-        int primary = out->code & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-            out->status = 1;
-            out->retry_reason = 1;
-        } else {
-            out->status = 2;
-        }
+        out->status = 2;  // which codes are retried is the engine descriptor's (Swift)
     }
     p_sqlite3_finalize(stmt);
 }
@@ -167,13 +169,11 @@ static __typeof__(&PQping) p_PQping;
 static __typeof__(&PQsetnonblocking) p_PQsetnonblocking;
 static void *pq_lib;
 
-/// Loads libpq once; 0, or -1 with the reason in `message`.
-int tr_pg_load(char *message, int message_size) {
+/// Loads libpq from `library` once; 0, or -1 with the reason in `message`.
+int tr_pg_load(const char *library, char *message, int message_size) {
     if (pq_lib) return 0;
-    if (refuse_static("libpq", message, message_size)) return -1;
-    const char *chosen = getenv("TICKETRUSH_LIBPQ");
-    void *h = dlopen(chosen ? chosen : "libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (!h) { copy_message(message, message_size, "libpq is not installed (no libpq.so.5 to load: apt-get install libpq5)"); return -1; }
+    void *h = NULL;
+    if (load(&h, "libpq", library, message, message_size) != 0) return -1;
     if (!(TR_SYM(h, PQconnectdb) && TR_SYM(h, PQstatus) && TR_SYM(h, PQerrorMessage) && TR_SYM(h, PQfinish) && TR_SYM(h, PQexec) && TR_SYM(h, PQresultStatus) && TR_SYM(h, PQresultErrorField) && TR_SYM(h, PQresultErrorMessage) && TR_SYM(h, PQntuples) && TR_SYM(h, PQnfields) && TR_SYM(h, PQgetvalue) && TR_SYM(h, PQgetisnull) && TR_SYM(h, PQcmdTuples) && TR_SYM(h, PQclear) && TR_SYM(h, PQping) && TR_SYM(h, PQsetnonblocking))) {
         copy_message(message, message_size, "the libpq found lacks a function ticketrush calls");
         dlclose(h);
@@ -184,7 +184,7 @@ int tr_pg_load(char *message, int message_size) {
 }
 
 void *tr_pg_connect(const char *conninfo, char *message, int message_size) {
-    if (tr_pg_load(message, message_size) != 0) return NULL;
+    if (tr_pg_load(NULL, message, message_size) != 0) return NULL;
     PGconn *conn = p_PQconnectdb(conninfo);
     if (!conn) { copy_message(message, message_size, "out of memory"); return NULL; }
     if (p_PQstatus(conn) != TR_CONNECTION_OK) {
@@ -220,9 +220,7 @@ void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
         const char *primary = p_PQresultErrorField(r, TR_PG_DIAG_MESSAGE_PRIMARY);
         snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state ? state : "XX000");
         copy_message(out->message, sizeof(out->message), primary ? primary : p_PQresultErrorMessage(r));
-        if (strcmp(out->sqlstate, "40001") == 0) { out->status = 1; out->retry_reason = 2; }
-        else if (strcmp(out->sqlstate, "40P01") == 0) { out->status = 1; out->retry_reason = 4; }
-        else out->status = 2;
+        out->status = 2;  // which SQLSTATEs are retried is the engine descriptor's (Swift)
     }
     p_PQclear(r);
 }
@@ -232,7 +230,7 @@ void tr_pg_close(void *conn) { if (pq_lib) p_PQfinish((PGconn *)conn); }
 int tr_pg_ping(const char *conninfo) {
     char message[160];
     // PQPING_NO_ATTEMPT (3) when libpq cannot be loaded: the caller reports no server.
-    return tr_pg_load(message, sizeof message) == 0 ? p_PQping(conninfo) : 3;
+    return tr_pg_load(NULL, message, sizeof message) == 0 ? p_PQping(conninfo) : 3;
 }
 
 // ---------------------------------------------------------------- Redis (hiredis, dlopen)
@@ -255,19 +253,10 @@ static void *(*p_command_argv)(void *, int, const char **, const size_t *);
 static void (*p_free_reply)(void *);
 static void (*p_free)(void *);
 
-int tr_redis_load(char *message, int message_size) {
+int tr_redis_load(const char *library, char *message, int message_size) {
     if (hiredis) return 0;
-    if (refuse_static("hiredis", message, message_size)) return -1;
-    const char *names[] = {"libhiredis.so.1.1.0", "libhiredis.so.1.0.0", "libhiredis.so.0.14", "libhiredis.so.0.13", "libhiredis.so", NULL};
     void *h = NULL;
-    // TICKETRUSH_HIREDIS names the library to load instead (tests point it nowhere).
-    const char *chosen = getenv("TICKETRUSH_HIREDIS");
-    if (chosen) h = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
-    else for (int i = 0; names[i] && !h; i++) h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        copy_message(message, message_size, "hiredis is not installed (no libhiredis.so to load)");
-        return -1;
-    }
+    if (load(&h, "hiredis", library, message, message_size) != 0) return -1;
     p_connect_unix = (void *(*)(const char *))dlsym(h, "redisConnectUnix");
     p_connect = (void *(*)(const char *, int))dlsym(h, "redisConnect");
     p_command_argv = (void *(*)(void *, int, const char **, const size_t *))dlsym(h, "redisCommandArgv");
@@ -293,7 +282,7 @@ static int context_error(void *ctx, char *message, int size) {
 }
 
 void *tr_redis_connect(const char *where, int port, char *message, int message_size) {
-    if (tr_redis_load(message, message_size) != 0) return NULL;
+    if (tr_redis_load(NULL, message, message_size) != 0) return NULL;
     void *ctx = where[0] == '/' ? p_connect_unix(where) : p_connect(where, port);
     if (!ctx) { copy_message(message, message_size, "cannot allocate a redis context"); return NULL; }
     if (context_error(ctx, message, message_size)) { p_free(ctx); return NULL; }

@@ -8,11 +8,11 @@ public struct LockModel: Sendable, Equatable {
     public private(set) var holder: Int?
     /// The holder died holding it and nothing will release it (semaphore, lock file).
     public private(set) var holderDead = false
-    /// True when the kernel (or the robust mutex) frees a dead holder's lock.
+    /// True when the kernel (or the robust mutex) frees a dead holder's lock (the lock-mode table says).
     public let releasedOnDeath: Bool
 
     public init(mode: LockMode) {
-        releasedOnDeath = mode == .flock || mode == .fcntl || mode == .optimistic || mode == .mutex || mode == .none
+        releasedOnDeath = mode.traits.releasedOnDeath
     }
 
     public mutating func acquired(by buyer: Int) {

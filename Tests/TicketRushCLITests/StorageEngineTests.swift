@@ -152,12 +152,38 @@ final class StorageEngineTests: XCTestCase {
         XCTAssertTrue(skipped.stdout.contains("libhiredis-dev"), skipped.stdout)
         let xml = try String(contentsOf: dir.appendingPathComponent("rep/junit.xml"), encoding: .utf8)
         XCTAssertTrue(xml.contains("<skipped>skipped: hiredis is not installed"), xml)
-        XCTAssertTrue(xml.contains("redis-server libhiredis-dev"), xml)
+        XCTAssertTrue(xml.contains("apt-get install libhiredis-dev redis-server"), xml)
         let required = try run(["run", "r.yaml", "--reports", "rep2", "--work", "w", "--require-engines"], env: env, in: dir)
         XCTAssertEqual(required.status, 1, required.stdout + required.stderr)
         let validate = try run(["validate", "r.yaml"], env: env, in: dir)
         XCTAssertEqual(validate.status, 2, validate.stdout)
-        XCTAssertTrue(validate.stdout.contains("apt-get install redis-server libhiredis-dev"), validate.stdout)
+        XCTAssertTrue(validate.stdout.contains("apt-get install libhiredis-dev redis-server"), validate.stdout)
+    }
+
+    /// A client library that cannot be loaded (TICKETRUSH_SQLITE names the library to load,
+    /// docs/storage.md) skips its scenarios with one install line, exit 0, while the JSON
+    /// scenario beside them still runs; --require-engines fails; validate names the same package.
+    func testAMissingSQLiteClientIsSkippedWithOnePackageName() throws {
+        let dir = try CLI.temporaryFolder(self)
+        try CLI.write("name: s\ntickets: 1\nbuyers: 2\nstorage: {kind: sqlite}\nlock: atomic\nexpect: {no-oversell: hold}\n", to: "s.yaml", in: dir)
+        try CLI.write("name: j\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: task}\nexpect: {no-oversell: hold}\n", to: "j.yaml", in: dir)
+        let env = ["TICKETRUSH_SQLITE": "/nonexistent/libsqlite3.so.0"]
+        let skipped = try run(["run", "s.yaml", "j.yaml", "--reports", "rep", "--work", "w"], env: env, in: dir)
+        XCTAssertEqual(skipped.status, 0, skipped.stdout + skipped.stderr)
+        XCTAssertTrue(skipped.stdout.contains("SKIP  s"), skipped.stdout)
+        XCTAssertTrue(skipped.stdout.contains("PASS  j "), skipped.stdout)
+        let all = skipped.stdout + skipped.stderr
+        XCTAssertTrue(all.contains("libsqlite3 is not installed") && all.contains("TICKETRUSH_SQLITE"), all)
+        XCTAssertTrue(all.contains("apt-get install libsqlite3-dev"), all)
+        XCTAssertFalse(all.contains("libsqlite3-0"), "one package name, not two: \(all)")
+        let xml = try String(contentsOf: dir.appendingPathComponent("rep/junit.xml"), encoding: .utf8)
+        XCTAssertTrue(xml.contains("<skipped>skipped: libsqlite3 is not installed") && xml.contains("apt-get install libsqlite3-dev"), xml)
+        let required = try run(["run", "s.yaml", "--reports", "rep2", "--work", "w", "--require-engines"], env: env, in: dir)
+        XCTAssertEqual(required.status, 1, required.stdout + required.stderr)
+        let validate = try run(["validate", "s.yaml"], env: env, in: dir)
+        XCTAssertEqual(validate.status, 2, validate.stdout)
+        XCTAssertTrue(validate.stdout.contains("s.yaml:1:1: error: scenario 's' uses storage.kind sqlite, but libsqlite3 is not installed"), validate.stdout)
+        XCTAssertTrue(validate.stdout.contains("apt-get install libsqlite3-dev") && !validate.stdout.contains("libsqlite3-0"), validate.stdout)
     }
 
     /// The release `ticketrush` is fully static and cannot load client libraries; a run that

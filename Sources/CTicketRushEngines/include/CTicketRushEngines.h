@@ -8,10 +8,8 @@
 
 /// What one statement did.
 typedef struct tr_db_result {
-    /// 0 ok; 1 the engine asks for a retry (see retry_reason); 2 an error.
+    /// 0 ok; 2 an error (code, sqlstate, message): the engine's descriptor says which to retry.
     int status;
-    /// 1 busy, 2 serialization failure, 3 conflict, 4 deadlock detected (RetryReason).
-    int retry_reason;
     /// Rows the statement changed (UPDATE), or -1.
     long long changes;
     /// 1 when a row (or an integer/string reply) came back: v0 and v1 are its first two columns.
@@ -32,8 +30,9 @@ int tr_fully_static(void);
 
 // SQLite.
 /// Opens `path` (creating it when create != 0) with a busy timeout; NULL with `message` filled on failure.
-/// Loads libsqlite3 (dlopen) once: 0, or -1 with the reason.
-int tr_sqlite_load(char *message, int message_size);
+/// Loads libsqlite3 from `library` (dlopen; NULL: only if already loaded) once: 0, or -1
+/// with the reason. Which file is the engine descriptor's choice (Swift).
+int tr_sqlite_load(const char *library, char *message, int message_size);
 void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, int message_size);
 /// Runs one statement; reads the first row's first two integer columns.
 void tr_sqlite_exec(void *db, const char *sql, tr_db_result *out);
@@ -41,8 +40,8 @@ void tr_sqlite_close(void *db);
 
 // PostgreSQL (libpq).
 /// Connects with a conninfo string or URL; NULL with `message` filled on failure.
-/// Loads libpq (dlopen) once: 0, or -1 with the reason.
-int tr_pg_load(char *message, int message_size);
+/// Loads libpq from `library` (as tr_sqlite_load) once: 0, or -1 with the reason.
+int tr_pg_load(const char *library, char *message, int message_size);
 void *tr_pg_connect(const char *conninfo, char *message, int message_size);
 void tr_pg_exec(void *conn, const char *sql, tr_db_result *out);
 void tr_pg_close(void *conn);
@@ -50,8 +49,8 @@ void tr_pg_close(void *conn);
 int tr_pg_ping(const char *conninfo);
 
 // Redis (hiredis via dlopen).
-/// Loads hiredis ($TICKETRUSH_HIREDIS, else libhiredis.so.*); 0 when it is there, -1 with `message` naming what is missing.
-int tr_redis_load(char *message, int message_size);
+/// Loads hiredis from `library` (as tr_sqlite_load) once: 0, or -1 with the reason.
+int tr_redis_load(const char *library, char *message, int message_size);
 /// Connects to a Unix socket (path starting with '/') or host:port; NULL with `message` on failure.
 void *tr_redis_connect(const char *where, int port, char *message, int message_size);
 /// Runs one command given as argv; integer replies land in v0, string replies are parsed

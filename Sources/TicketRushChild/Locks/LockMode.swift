@@ -1,4 +1,7 @@
 import TicketRushModel
+/// The buyer's side of the lock-mode table (`LockMode.traits`): which type implements a
+/// mode, and how messages name it. Adding a mode: its row in the table, its lock type, and
+/// a line in each switch here.
 extension LockMode {
     /// Makes the lock a buyer uses; called in the child, after fork.
     package func makeLock(_ context: LockContext, buyer: Int) -> any BuyerLock {
@@ -16,18 +19,19 @@ extension LockMode {
     }
 
     /// Prepares what buyers share (files, semaphores) before the fork; called in the runner.
+    /// What to prepare is the mode's `traits.shares`.
     package func prepare(_ context: LockContext) throws {
-        switch self {
-        case .none, .lockfile, .transaction, .rowLock, .atomic, .advisory: return  // the lock file must not exist until a buyer takes it; the engines keep their own
-        case .flock, .fcntl, .optimistic: try FlockLock.prepare(path: context.lockFilePath)
+        switch traits.shares {
+        case .nothing, .createdLockFile: return  // a lockfile must not exist until a buyer takes it
+        case .lockFile: try FlockLock.prepare(path: context.lockFilePath)
         case .semaphore: try SemaphoreLock.prepare(name: context.semaphoreName)
-        case .mutex: try MutexLock.prepare(path: context.mutexPath)
+        case .mappedFile: try MutexLock.prepare(path: context.mutexPath)
         }
     }
 
     /// Removes what `prepare` made that outlives the trial folder; runs even when the trial failed.
     package func cleanUp(_ context: LockContext) {
-        if self == .semaphore { SemaphoreLock.cleanUp(name: context.semaphoreName) }
+        if traits.shares == .semaphore { SemaphoreLock.cleanUp(name: context.semaphoreName) }
     }
 
     /// The lock a buyer waits on, for messages: "semaphore /ticketrush-…".

@@ -19,6 +19,8 @@ package struct EngineTarget: Sendable, Equatable {
     package var ttlMs: Int = 2000
     /// Where buyers append the engines' messages, one line each (the runner reads it after reaping).
     package var messageLog: String = ""
+    /// The engine's behaviour, chosen by the runner from its registry before the fork.
+    package var backend: (any EngineBackend.Type)? = nil
 
     package init(kind: StorageKind, location: String, port: Int = 0, name: String = "tickets", isolation: Isolation = .readCommitted,
                  busyTimeoutMs: Int = 5000, ttlMs: Int = 2000, messageLog: String = "") {
@@ -30,6 +32,14 @@ package struct EngineTarget: Sendable, Equatable {
         self.busyTimeoutMs = busyTimeoutMs
         self.ttlMs = ttlMs
         self.messageLog = messageLog
+    }
+}
+
+extension EngineTarget {
+    package static func == (a: EngineTarget, b: EngineTarget) -> Bool {
+        a.kind == b.kind && a.location == b.location && a.port == b.port && a.name == b.name && a.isolation == b.isolation
+            && a.busyTimeoutMs == b.busyTimeoutMs && a.ttlMs == b.ttlMs && a.messageLog == b.messageLog
+            && a.backend.map(ObjectIdentifier.init) == b.backend.map(ObjectIdentifier.init)
     }
 }
 
@@ -45,22 +55,25 @@ package struct EngineReply {
     package var message: String
 
     init(_ r: tr_db_result, kind: StorageKind) {
-        switch r.status {
-        case 0: status = .ok
-        case 1: status = .retry(RetryReason(rawValue: r.retry_reason) ?? .busy)
-        default: status = .failed
-        }
         changes = Int(r.changes)
         row = r.has_row != 0 ? (Int(r.v0), Int(r.v1)) : nil
         isNil = r.is_nil != 0
         message = withUnsafeBytes(of: r.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-        switch kind {
-        case .postgres:
+        // The engine's descriptor maps its codes: how one is kept, and which are retried.
+        let d = kind.descriptor
+        var key = ""
+        switch d.errorCodes {
+        case .sqlstate:
             let state = withUnsafeBytes(of: r.sqlstate) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-            code = EngineCode.sqlstate(state.isEmpty ? "XX000" : state)
-        case .redis: code = EngineCode.redisFlag
-        default: code = Int64(r.code)
+            key = state.isEmpty ? "XX000" : state
+            code = EngineCode.sqlstate(key)
+        case .flag: code = EngineCode.redisFlag
+        case .resultCode:
+            key = "\(r.code & 0xff)"  // the primary code of an extended one
+            code = Int64(r.code)
+        case .none: code = Int64(r.code)
         }
+        if r.status == 0 { status = .ok } else { status = d.retryCodes[key].map { .retry($0) } ?? .failed }
     }
 
     package init(status: Status, changes: Int = -1, row: (Int, Int)? = nil, isNil: Bool = false, code: Int64 = 0, message: String = "") {
@@ -85,17 +98,11 @@ package enum EngineStore {
     }
 
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> Handles {
-        let isLock = mode.isEngineMode || mode == .optimistic || mode == .none
+        let isLock = mode.traits.engineRuns
         let strategy = isLock ? mode : .none
-        switch target.kind {
-        case .redis:
-            let s = RedisStore(target: target, mode: strategy, buyer: buyer)
-            return Handles(store: s, lock: s, isLock: isLock)
-        default:
-            let driver: any SQLDriver = target.kind == .postgres ? PostgresDriver(target) : SQLiteDriver(target)
-            let s = SQLStore(driver: driver, target: target, mode: strategy, buyer: buyer)
-            return Handles(store: s, lock: s, isLock: isLock)
-        }
+        // The runner sets the backend of every target it hands a buyer (EngineTrial.prepare).
+        let s = target.backend!.connect(target, mode: strategy, buyer: buyer)
+        return Handles(store: s, lock: s, isLock: isLock)
     }
 
     /// Appends "buyer N: message" to the trial's message log (best effort).

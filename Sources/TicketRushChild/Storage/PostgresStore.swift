@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CTicketRushEngines
 import TicketRushModel
 
@@ -36,5 +39,28 @@ package final class PostgresDriver: SQLDriver {
             if last.status != .ok { return last }
         }
         return last
+    }
+}
+
+/// PostgreSQL's backend (descriptor: `EngineDescriptor.postgres`): a fresh table per trial.
+package enum PostgresBackend: EngineBackend {
+    package static func load(_ library: String?) -> String? { loaded { tr_pg_load(library, $0, $1) } }
+
+    package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
+
+    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
+        let r = PostgresDriver.run(target.location, SQLStatements.create(target.name, tickets: tickets))
+        return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
+    }
+
+    package static func finalRead(_ target: EngineTarget) -> StoreRead {
+        let r = PostgresDriver.run(target.location, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
+        return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
+    }
+
+    package static func drop(_ target: EngineTarget) { _ = PostgresDriver.run(target.location, ["DROP TABLE IF EXISTS \(target.name)"]) }
+
+    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
+        SQLStore(driver: PostgresDriver(target), target: target, mode: mode, buyer: buyer)
     }
 }

@@ -171,10 +171,27 @@ package final class RedisStore: TicketStore, BuyerLock {
         if let e = s.connectError { return EngineReply(status: .failed, code: EngineCode.redisFlag, message: e) }
         return s.run(list)
     }
+}
 
-    /// nil when hiredis can be loaded, else what to install.
-    package static func clientProblem() -> String? {
-        var message = [CChar](repeating: 0, count: 240)
-        return tr_redis_load(&message, Int32(message.count)) == 0 ? nil : String(cString: message)
+/// Redis' backend (descriptor: `EngineDescriptor.redis`): a fresh key per trial (and its `:lock`).
+package enum RedisBackend: EngineBackend {
+    package static func load(_ library: String?) -> String? { loaded { tr_redis_load(library, $0, $1) } }
+
+    package static func storeName(tag: String, serial: Int) -> String { "ticketrush:\(tag):\(serial)" }
+
+    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
+        let r = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(tickets)"]])
+        return r.status == .ok ? nil : "redis: \(r.message)"
+    }
+
+    package static func finalRead(_ target: EngineTarget) -> StoreRead {
+        let r = RedisStore.run(target, [["GET", target.name]])
+        return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
+    }
+
+    package static func drop(_ target: EngineTarget) { _ = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]]) }
+
+    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
+        RedisStore(target: target, mode: mode, buyer: buyer)
     }
 }

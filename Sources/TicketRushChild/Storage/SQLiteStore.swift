@@ -50,3 +50,18 @@ package final class SQLiteDriver: SQLDriver {
         return r.status == 0 && r.has_row != 0 ? .count(Int(r.v0)) : .failed(errno: EIO_CODE)
     }
 }
+
+/// SQLite's backend (descriptor: `EngineDescriptor.sqlite`): the database file in the trial folder.
+package enum SQLiteBackend: EngineBackend {
+    package static func load(_ library: String?) -> String? { loaded { tr_sqlite_load(library, $0, $1) } }
+
+    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
+        SQLiteDriver.create(path: target.location, tickets: tickets, journal: storage.journal)
+    }
+
+    package static func finalRead(_ target: EngineTarget) -> StoreRead { SQLiteDriver.finalCount(path: target.location) }
+
+    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
+        SQLStore(driver: SQLiteDriver(target), target: target, mode: mode, buyer: buyer)
+    }
+}

@@ -111,13 +111,15 @@ package enum FaultSchema {
 
     /// Why a buyer under `mode` never reports `step`, or nil when it can.
     package static func neverReported(_ step: String, _ mode: LockMode) -> String? {
+        // The lock-mode table says which modes report which steps.
+        func only(_ trait: (LockTraits) -> Bool) -> String? {
+            trait(mode.traits) ? nil : "only the \(LockMode.allCases.filter { trait($0.traits) }.map(\.rawValue).joined(separator: ", ")) mode reports"
+        }
         switch step {
         case "lock.wait", "lock.acquired", "lock.released":
-            return mode == .none || mode == .atomic ? "lock mode \(mode.rawValue) never reports" : nil
-        case "lock.recovered":
-            return mode == .mutex ? nil : "only the mutex mode reports"
-        case "purchase.retry":
-            return mode == .optimistic ? nil : "only the optimistic mode reports"
+            return mode.traits.reportsLockSteps ? nil : "lock mode \(mode.rawValue) never reports"
+        case "lock.recovered": return only(\.reportsRecovery)
+        case "purchase.retry": return only(\.retriesOnConflict)
         default:
             return nil
         }

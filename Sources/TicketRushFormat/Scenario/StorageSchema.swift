@@ -36,16 +36,13 @@ package enum StorageSchema {
         guard case .object(var fields) = value, case .object(var storage)? = fields["storage"] else { return value }
         let s = scenario.storage
         storage["path"] = storage["path"] ?? .text(s.path)
-        switch s.kind {
-        case .json: break
-        case .sqlite:
-            storage["journal"] = storage["journal"] ?? .word(s.journal)
-            storage["busy_timeout"] = storage["busy_timeout"] ?? .duration(s.busyTimeoutNs)
-        case .postgres: storage["isolation"] = storage["isolation"] ?? .word(s.isolation)
-        case .redis: break
-        }
+        // The engine's own keys with a default, as the descriptor lists them.
+        let defaults: [String: ConfigValue] = [
+            "journal": .word(s.journal), "busy_timeout": .duration(s.busyTimeoutNs), "isolation": .word(s.isolation),
+        ]
+        for (key, value) in defaults where s.kind.descriptor.keys.contains(key) { storage[key] = storage[key] ?? value }
         fields["storage"] = .object(storage)
-        if s.kind == .redis, scenario.lock.mode == .advisory, case .object(var lock)? = fields["lock"] {
+        if s.kind.descriptor.lockKeys["ttl"]?.contains(scenario.lock.mode) == true, case .object(var lock)? = fields["lock"] {
             lock["ttl"] = lock["ttl"] ?? .duration(scenario.lock.ttlNs)
             fields["lock"] = .object(lock)
         }
@@ -68,25 +65,29 @@ package enum StorageSchema {
         }
         if let mode, !kind.modes.contains(mode) {
             let valid = kind.modes.map(\.rawValue).joined(separator: ", ")
+            let runIt = StorageKind.allCases.filter { $0.modes.contains(mode) }.map(\.rawValue)
             out.append(Diagnostic(at: at("lock.mode"), "'lock.mode' \(mode.rawValue) does not run on storage.kind \(kind.rawValue)"
-                                  + (kind == .json ? " (a database mode: use sqlite, postgres or redis)" : "") + "; valid: \(valid)"))
+                                  + (kind.isDatabase ? "" : " (a database mode: use \(list(runIt)))") + "; valid: \(valid)"))
         }
-        let only: [(key: String, kinds: [StorageKind])] = [
-            ("journal", [.sqlite]), ("busy_timeout", [.sqlite]), ("url", [.postgres, .redis]), ("isolation", [.postgres]),
-        ]
-        for (key, kinds) in only where value["storage"]?[key] != nil && !kinds.contains(kind) {
-            out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.map(\.rawValue).joined(separator: " or ")), not \(kind.rawValue)"))
+        // A key only some engines take: their descriptors list it.
+        for key in StorageKind.allCases.reduce(into: Set<String>(), { $0.formUnion($1.descriptor.keys) }).sorted()
+        where value["storage"]?[key] != nil && !kind.descriptor.keys.contains(key) {
+            let kinds = StorageKind.allCases.filter { $0.descriptor.keys.contains(key) }.map(\.rawValue)
+            out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.joined(separator: " or ")), not \(kind.rawValue)"))
         }
         // Program buyers (docs/programs.md) are handed the JSON document's path; no engine behind it.
-        if kind != .json, value["buyers"]?["command"] != nil || value["program"] != nil {
+        if kind.isDatabase, value["buyers"]?["command"] != nil || value["program"] != nil {
             out.append(Diagnostic(at: at("storage.kind"), "'storage.kind' \(kind.rawValue) cannot serve program buyers (buyers.command, program.command): they are handed the JSON document; use kind json"))
         }
         // Controlled schedules gate the file store's steps (read, truncate, write, rename); an engine has no gates.
-        if kind != .json, let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue {
+        if kind.isDatabase, let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue {
             out.append(Diagnostic(at: at("schedule.strategy"), "'schedule.strategy' \(strategy) gates the JSON store's steps; storage.kind \(kind.rawValue) has no gates: use schedule: timing"))
         }
-        if value["lock"]?["ttl"] != nil, !(kind == .redis && mode == .advisory) {
-            out.append(Diagnostic(at: at("lock.ttl"), "'lock.ttl' applies to lock.mode advisory on storage.kind redis only"))
+        if value["lock"]?["ttl"] != nil, !(mode.map { kind.descriptor.lockKeys["ttl"]?.contains($0) == true } ?? false) {
+            let places = StorageKind.allCases.compactMap { k in
+                k.descriptor.lockKeys["ttl"].map { "lock.mode \($0.map(\.rawValue).sorted().joined(separator: " or ")) on storage.kind \(k.rawValue)" }
+            }
+            out.append(Diagnostic(at: at("lock.ttl"), "'lock.ttl' applies to \(places.joined(separator: ", ")) only"))
         }
         if let url = value["storage"]?["url"]?.text, kind.isServer, let why = urlProblem(url, kind) {
             out.append(Diagnostic(at: at("storage.url"), "'storage.url' \(why)"))
@@ -94,9 +95,14 @@ package enum StorageSchema {
         return out
     }
 
+    private static func list(_ names: [String]) -> String {
+        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+
     /// Why `url` is not a server address for `kind`, or nil.
     package static func urlProblem(_ url: String, _ kind: StorageKind) -> String? {
-        let schemes = kind == .postgres ? ["postgres://", "postgresql://"] : ["redis://", "unix://"]
+        guard let server = kind.descriptor.server else { return "applies to server engines only" }
+        let schemes = server.urlSchemes
         guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
             return "must start with \(schemes.joined(separator: " or ")), got '\(url)'"
         }
@@ -105,7 +111,7 @@ package enum StorageSchema {
         if scheme == "unix://" {
             return rest.hasPrefix("/") ? nil : "unix:// needs an absolute socket path (unix:///path/redis.sock), got '\(url)'"
         }
-        if kind == .redis {
+        if server.urlNeedsHost {
             let hostPort = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let host = hostPort.split(separator: "@").last.map(String.init) ?? ""
             if host.isEmpty { return "names no host, got '\(url)'" }

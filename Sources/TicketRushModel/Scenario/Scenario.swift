@@ -154,16 +154,14 @@ public struct StorageConfig: Sendable, Codable, Equatable {
 
     public static let defaultKind = StorageKind.json
     public static let defaultPath = "db.json"
-    public static let defaultSQLitePath = "tickets.db"
+    public static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
     public static let defaultWrite = WriteMode.inPlace
     public static let defaultJournal = SQLiteJournal.delete
     public static let defaultBusyTimeoutNs: Int64 = 5_000_000_000
     public static let defaultIsolation = Isolation.readCommitted
 
     /// The file a kind keeps its tickets in when `path` is not given.
-    public static func defaultPath(for kind: StorageKind) -> String {
-        kind == .sqlite ? defaultSQLitePath : defaultPath
-    }
+    public static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
 
     public init(kind: StorageKind = defaultKind, path: String? = nil, write: WriteMode = defaultWrite,
                 journal: SQLiteJournal = defaultJournal, busyTimeoutNs: Int64 = defaultBusyTimeoutNs,
@@ -192,48 +190,7 @@ public struct StorageConfig: Sendable, Codable, Equatable {
     }
 }
 
-/// Storage engines: a JSON document (the default) or a real database (docs/storage.md).
-public enum StorageKind: String, Sendable, Codable, CaseIterable {
-    case json
-    case sqlite
-    case postgres
-    case redis
-
-    /// True for the database engines: reads cannot tear, locks live in the engine.
-    public var isDatabase: Bool { self != .json }
-
-    /// True when the engine runs as a server (private or given by `url`).
-    public var isServer: Bool { self == .postgres || self == .redis }
-
-    /// The lock modes this engine runs (the file-lock modes run beside every engine).
-    public var modes: [LockMode] {
-        switch self {
-        case .json: return LockMode.allCases.filter { !$0.isEngineMode }
-        case .sqlite: return LockMode.allCases.filter { $0 != .advisory }
-        case .postgres: return LockMode.allCases
-        case .redis: return LockMode.allCases.filter { $0 != .rowLock }
-        }
-    }
-
-    /// The Debian packages the engine needs on the machine (client and, for private servers, server).
-    public var debianPackages: [String] {
-        switch self {
-        case .json: return []
-        case .sqlite: return ["libsqlite3-dev"]
-        case .postgres: return ["libpq-dev", "postgresql"]
-        case .redis: return ["redis-server", "libhiredis-dev"]
-        }
-    }
-
-    public var summary: String {
-        switch self {
-        case .json: return "a JSON document {\"count\": N} in a file (the tutorial's database)"
-        case .sqlite: return "a SQLite database file (system libsqlite3), one row"
-        case .postgres: return "a PostgreSQL table with one row, over libpq (a private server unless url is given)"
-        case .redis: return "a Redis key, over hiredis loaded at run time (a private server unless url is given)"
-        }
-    }
-}
+// StorageKind, the registry of engines, is in Engines/StorageKind.swift.
 
 /// sqlite: the journal mode, fixed when the runner creates the database.
 public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {

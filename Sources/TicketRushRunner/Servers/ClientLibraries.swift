@@ -21,7 +21,7 @@ public enum ClientLibraries {
     }
 
     /// True for kinds whose buyers load a client library.
-    public static func needed(by kind: StorageKind) -> Bool { kind != .json }
+    public static func needed(by kind: StorageKind) -> Bool { kind.descriptor.client != nil }
 
     /// `ticketrush-engines` beside this executable (symbolic links resolved), when it is there.
     public static var sibling: String? {
@@ -41,14 +41,7 @@ public enum ClientLibraries {
         return "this ticketrush is fully static and cannot load \(library(kind)) (storage.kind \(kind.rawValue)); \(enginesBinary), built beside it by `swift build -c release`, can: install both (README, \"Installing the fast binary\")"
     }
 
-    static func library(_ kind: StorageKind) -> String {
-        switch kind {
-        case .json: return "nothing"
-        case .sqlite: return "libsqlite3"
-        case .postgres: return "libpq"
-        case .redis: return "hiredis"
-        }
-    }
+    static func library(_ kind: StorageKind) -> String { kind.descriptor.client?.name ?? "nothing" }
 
     /// Replaces this process with `ticketrush-engines` and the same arguments when a scenario
     /// needs a client library this one cannot load. Returns when no hop is needed or possible

@@ -25,7 +25,8 @@ public struct EngineEndpoint: Sendable, Equatable {
     public init(url: String, kind: StorageKind) {
         self.kind = kind
         isPrivate = false
-        if kind == .postgres {
+        // A client that takes the URL whole (libpq) has no default port to fill in.
+        guard let defaultPort = kind.descriptor.server?.defaultPort else {
             location = url
             return
         }
@@ -41,28 +42,21 @@ public struct EngineEndpoint: Sendable, Equatable {
             port = p
         } else {
             location = String(rest)
-            port = 6379
+            port = defaultPort
         }
     }
 }
 
 /// Which engines this machine has, and what to install for those it lacks.
 public enum EngineAvailability {
-    /// nil when `scenario` can run here, else why not with the Debian packages to install.
+    /// nil when `scenario` can run here, else why not with the engine's one install line
+    /// (its descriptor's packages): its client library loads, and a private server's binaries are here.
     public static func missing(_ scenario: Scenario) -> String? {
         let kind = scenario.storage.kind
         if let why = ClientLibraries.problem(kind) { return why }
-        let install = "apt-get install " + kind.debianPackages.joined(separator: " ")
-        switch kind {
-        case .json, .sqlite: return nil
-        case .postgres:
-            if scenario.storage.url != nil { return nil }
-            return PostgresServer.binaries() == nil ? "PostgreSQL server not found (initdb, postgres): \(install)" : nil
-        case .redis:
-            if let why = RedisStore.clientProblem() { return "\(why): \(install)" }
-            if scenario.storage.url != nil { return nil }
-            return RedisServer.binary() == nil ? "redis-server not found: \(install)" : nil
-        }
+        if let why = EngineRegistry.clientProblem(kind) { return why }
+        guard scenario.storage.url == nil, let server = kind.descriptor.server, let type = EngineRegistry.server(kind) else { return nil }
+        return type.installed ? nil : "\(kind.rawValue) server not found (\(server.binaries.joined(separator: ", "))): \(kind.descriptor.installLine)"
     }
 }
 

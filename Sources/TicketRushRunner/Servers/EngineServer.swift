@@ -113,7 +113,8 @@ public final class EngineServers {
         let kinds = Set(scenarios.filter { $0.storage.kind.isServer && $0.storage.url == nil }.map(\.storage.kind))
         for kind in StorageKind.allCases where kinds.contains(kind) {
             let started = MonotonicClock.now()
-            let server: any PrivateServer = kind == .postgres ? try PostgresServer(maxConnections: buyers + 20) : try RedisServer()
+            guard let type = EngineRegistry.server(kind) else { continue }
+            let server = try type.init(buyers: buyers)
             servers[kind] = server
             let endpoint = try server.start()
             endpoints[kind] = endpoint
@@ -130,6 +131,10 @@ public final class EngineServers {
 }
 
 protocol PrivateServer: AnyObject {
+    /// A server for a run of at most `buyers` buyers per trial.
+    init(buyers: Int) throws
+    /// Whether its binaries are on this machine.
+    static var installed: Bool { get }
     func start() throws -> EngineEndpoint
     func stop()
     var summary: String { get }

@@ -24,52 +24,31 @@ package struct EngineTrial {
         var target = EngineTarget(kind: s.kind, location: storagePath, isolation: s.isolation,
                                   busyTimeoutMs: Int(s.busyTimeoutNs / 1_000_000), ttlMs: max(Int(scenario.lock.ttlNs / 1_000_000), 1),
                                   messageLog: "\(folder)/engine.log")
-        var setupError: String?
-        switch s.kind {
-        case .json:
-            break
-        case .sqlite:
-            setupError = SQLiteDriver.create(path: storagePath, tickets: scenario.tickets, journal: s.journal)
-            if let e = setupError { throw RunnerError.system(SystemError(call: "sqlite create: \(e)", path: storagePath, code: EIO)) }
-        case .postgres:
-            let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: .postgres)
-            target.location = endpoint.location
-            target.name = "ticketrush_\(runTag)_\(serial)"
-            let r = PostgresDriver.run(endpoint.location, SQLStatements.create(target.name, tickets: scenario.tickets))
-            if r.status != .ok { setupError = "\(EngineCode.text(r.code)): \(r.message)" }
-        case .redis:
-            let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: .redis)
+        guard let backend = EngineRegistry.backend(s.kind) else { return EngineTrial(target: target, setupError: nil) }
+        target.backend = backend
+        if s.kind.isServer {
+            let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: s.kind)
             target.location = endpoint.location
             target.port = endpoint.port
-            target.name = "ticketrush:\(runTag):\(serial)"
-            let r = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(scenario.tickets)"]])
-            if r.status != .ok { setupError = "redis: \(r.message)" }
+        }
+        target.name = backend.storeName(tag: runTag, serial: serial)
+        // The availability check loaded the client; a run that skipped it (tests) loads it here.
+        var setupError = EngineClient.problem(s.kind, backend)
+        if setupError == nil { setupError = backend.create(target, tickets: scenario.tickets, storage: s) }
+        // A file engine that cannot create its file is the runner's failure; a server's refusal is the buyers' too.
+        if !s.kind.isServer, let e = setupError {
+            throw RunnerError.system(SystemError(call: "\(s.kind.rawValue) create: \(e)", path: storagePath, code: EIO))
         }
         return EngineTrial(target: target, setupError: setupError)
     }
 
     /// The stored count after every buyer was reaped.
     package func finalRead() -> StoreRead {
-        switch target.kind {
-        case .json: return .failed(errno: EINVAL)
-        case .sqlite: return SQLiteDriver.finalCount(path: target.location)
-        case .postgres:
-            let r = PostgresDriver.run(target.location, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
-            return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO)
-        case .redis:
-            let r = RedisStore.run(target, [["GET", target.name]])
-            return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO)
-        }
+        target.backend?.finalRead(target) ?? .failed(errno: EINVAL)
     }
 
     /// Drops the trial's table or keys (the sqlite file goes with the trial folder).
-    package func drop() {
-        switch target.kind {
-        case .json, .sqlite: return
-        case .postgres: _ = PostgresDriver.run(target.location, ["DROP TABLE IF EXISTS \(target.name)"])
-        case .redis: _ = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]])
-        }
-    }
+    package func drop() { target.backend?.drop(target) }
 
     /// The engines' messages the buyers (and the setup) logged, distinct, in order, at most `limit`.
     package func messages(limit: Int = 5) -> [String] {

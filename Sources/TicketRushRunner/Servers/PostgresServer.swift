@@ -18,6 +18,11 @@ final class PostgresServer: PrivateServer {
         self.maxConnections = max(maxConnections, 40)
     }
 
+    /// Room for every buyer's connection and the runner's.
+    convenience init(buyers: Int) throws { try self.init(maxConnections: buyers + 20) }
+
+    static var installed: Bool { binaries() != nil }
+
     /// The folder holding initdb and postgres: $TICKETRUSH_PG_BINDIR, the Debian layout
     /// (/usr/lib/postgresql/N/bin, newest first), or PATH.
     static func binaries() -> String? {
@@ -40,7 +45,7 @@ final class PostgresServer: PrivateServer {
     }
 
     func start() throws -> EngineEndpoint {
-        guard let bin = Self.binaries() else { throw ServerError(description: "postgres: initdb/postgres not found (apt-get install postgresql)") }
+        guard let bin = Self.binaries() else { throw ServerError(description: "postgres: initdb/postgres not found: \(EngineDescriptor.postgres.installLine)") }
         var owner: (uid: Int32, gid: Int32)?
         if geteuid() == 0 {
             var uid: Int32 = 0, gid: Int32 = 0

@@ -9,14 +9,16 @@ final class RedisServer: PrivateServer {
     private var process: ServerProcess?
     let summary = "Redis, Unix socket only, no persistence (--save '' --appendonly no)"
 
-    init() throws {}
+    init(buyers: Int) throws {}
+
+    static var installed: Bool { binary() != nil }
 
     static func binary() -> String? {
         findExecutable("redis-server", candidates: ["/usr/bin/redis-server", "/usr/local/bin/redis-server"])
     }
 
     func start() throws -> EngineEndpoint {
-        guard let bin = Self.binary() else { throw ServerError(description: "redis-server not found (apt-get install redis-server)") }
+        guard let bin = Self.binary() else { throw ServerError(description: "redis-server not found: \(EngineDescriptor.redis.installLine)") }
         let p = try ServerProcess(name: "redis-server", owner: nil)
         process = p
         do {

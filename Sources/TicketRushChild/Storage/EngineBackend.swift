@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+
+/// An engine's behaviour beside its descriptor (`EngineDescriptor`, the data): loading its
+/// client, a trial's store made before the first fork, read after reaping and dropped (by
+/// the runner, on short-lived connections), and a buyer's own connection after fork.
+package protocol EngineBackend: SendableMetatype {
+    /// Loads the client from `library` (a soname or a path; nil: only when already loaded).
+    /// nil, or why not.
+    static func load(_ library: String?) -> String?
+    /// The trial's table or key name, unique per run (`tag`) and trial (`serial`).
+    static func storeName(tag: String, serial: Int) -> String
+    /// Makes the trial's store at `target`; nil, or why not.
+    static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String?
+    /// The stored count after every buyer was reaped.
+    static func finalRead(_ target: EngineTarget) -> StoreRead
+    /// Drops the trial's table or key (a file goes with the trial folder).
+    static func drop(_ target: EngineTarget)
+    /// A buyer's store, which is also its lock in the engine's modes.
+    static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock
+}
+
+extension EngineBackend {
+    package static func storeName(tag: String, serial: Int) -> String { "tickets" }
+    package static func drop(_ target: EngineTarget) {}
+}
+
+/// Loading the client library an engine's descriptor names: `$ENVIRONMENT` when set (a
+/// library in an unusual place), else its sonames in order.
+package enum EngineClient {
+    /// nil when `kind`'s client is loaded (or it needs none); else what was tried, why it
+    /// failed, and the engine's one install line. `backend` is the engine's, from the
+    /// runner's registry (`EngineRegistry`).
+    package static func problem(_ kind: StorageKind, _ backend: (any EngineBackend.Type)?) -> String? {
+        guard let library = kind.descriptor.client else { return nil }
+        guard let backend else { return "storage.kind \(kind.rawValue) has no backend in EngineRegistry (a build defect)" }
+        if backend.load(nil) == nil { return nil }
+        let chosen = getenv(library.environment).map { String(cString: $0) }
+        var why = ""
+        for name in chosen.map({ [$0] }) ?? library.sonames {
+            guard let failed = backend.load(name) else { return nil }
+            why = failed
+        }
+        let source = chosen.map { _ in "; named by \(library.environment)" } ?? ""
+        return "\(library.name) is not installed (\(why)\(source)): \(kind.descriptor.installLine)"
+    }
+}
+
+/// One C loader's answer as a Swift value.
+func loaded(_ call: (UnsafeMutablePointer<CChar>, Int32) -> Int32) -> String? {
+    var message = [CChar](repeating: 0, count: 240)
+    return message.withUnsafeMutableBufferPointer { call($0.baseAddress!, Int32($0.count)) } == 0 ? nil : String(cString: message)
+}
