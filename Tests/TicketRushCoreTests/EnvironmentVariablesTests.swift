@@ -29,9 +29,11 @@ final class EnvironmentVariablesTests: XCTestCase {
     }
 
     /// A lookup of a named variable: getenv("X") (Swift and C), ClientLibraries' env("X"),
-    /// a read of environment["X"] / env["X"] (not an assignment), CISupport's int("X").
+    /// a read of environment["X"] / env["X"] (not an assignment), CISupport's int("X"), an engine
+    /// descriptor's client-library override `environment: "X"` (EngineBackend reads it).
     static let lookups = [#"getenv\("([A-Z][A-Z0-9_]*)"\)"#, #"\benv\("([A-Z][A-Z0-9_]*)"\)"#,
-                          #"\b(?:environment|env)\["([A-Z][A-Z0-9_]*)"\](?!\s*=[^=])"#, #"\bint\("([A-Z][A-Z0-9_]*)"\)"#]
+                          #"\b(?:environment|env)\["([A-Z][A-Z0-9_]*)"\](?!\s*=[^=])"#, #"\bint\("([A-Z][A-Z0-9_]*)"\)"#,
+                          #"\benvironment: "([A-Z][A-Z0-9_]*)""#]
 
     /// Lookups whose name is not a literal: each is a wrapper the patterns above cover, or a
     /// walk over the whole environment that passes it on. A new one must be added here, after
@@ -39,6 +41,7 @@ final class EnvironmentVariablesTests: XCTestCase {
     static let reviewedIndirect: Set<String> = [
         "TicketRushRunner/Servers/ClientLibraries.swift: getenv(name)",        // env("X") above
         "TicketRushCLI/CISupport.swift: env[key]",                             // int("X") above
+        "TicketRushChild/Storage/EngineBackend.swift: getenv(library.environment)", // environment: "X" above
         "TicketRushRunner/Program/Launch.swift: environ",                      // passed on to programs, not read
     ]
 
