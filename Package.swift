@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Targets follow the flow of a run, dependencies one way (docs/architecture.md):
-// Model → Format · Child → Checks → Runner → Reports → ticketrush.
+// Process → Model → Format · Child → Checks → Runner → Reports → ticketrush.
 // The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
 let package = Package(
     name: "TicketRush",
@@ -22,18 +22,21 @@ let package = Package(
         // The database clients (docs/storage.md): libsqlite3, libpq and hiredis loaded with dlopen
         // when a scenario needs them, so a plain run's forks copy none of their mappings.
         .target(name: "CTicketRushEngines", linkerSettings: [.linkedLibrary("dl")]),
+        // The process layer: one wrapper per system call (EINTR/EAGAIN handled once, errors
+        // typed), the teardown sequences, the barrier and the one place that forks.
+        .target(name: "TicketRushProcess", dependencies: ["CTicketRush"]),
         // Scenario, events, verdicts: plain Codable values, no Foundation.
         .target(name: "TicketRushModel"),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
         .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", .product(name: "Yams", package: "Yams")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
-        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
         .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
         // Controlled schedules as pure values: the schedule string and the strategies (no fork).
         .target(name: "TicketRushSchedule", dependencies: ["TicketRushModel"]),
         // Folders, plan, fork, collect, teardown, reap, workers.
-        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         // The command line, a thin layer over the targets above; two executables run it.

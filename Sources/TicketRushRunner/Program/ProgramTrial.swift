@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -61,7 +62,7 @@ package struct ProgramTrial {
         let storagePath = try prepareStorage()
         // Orphans of the program (double forks, daemons) become the runner's children, so
         // teardown can find, stop and reap every one.
-        _ = tr_set_subreaper()
+        try? Sys.setSubreaper(true)
 
         let count = scenario.buyers.count
         let perBuyer = program.mode == .perBuyer
@@ -75,7 +76,7 @@ package struct ProgramTrial {
         var injector = FaultInjector(faults: perBuyer ? scenario.faults : [], buyers: count, seed: seed, timeScale: scenario.timeScale)
 
         var barrier = [Int32](repeating: -1, count: 2)
-        guard tr_pipe_cloexec(&barrier) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
+        guard openPipe(&barrier) else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
         try ThreadCheck.requireSingleThreaded()
         PageDrop.beforeForking()
 
@@ -87,30 +88,29 @@ package struct ProgramTrial {
         let parent = getpid()
         for p in 0..<procCount {
             var ends = [[Int32]](repeating: [-1, -1], count: 3)
-            for s in 0..<3 where tr_pipe_cloexec(&ends[s]) != 0 {
+            for s in 0..<3 where !openPipe(&ends[s]) {
                 let code = errno
                 for e in ends { for fd in e where fd >= 0 { close(fd) } }
                 abandon(procs: procs, fds: fds, group: group, barrier: barrier)
                 throw RunnerError.system(SystemError(call: "pipe (buyer \(p + 1))", code: code))
             }
-            let pid = fork()
-            if pid == 0 {
-                // Dies with a runner killed outright (PR_SET_PDEATHSIG survives the exec).
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                close(barrier[1])
-                setpgid(0, group)
-                CommandChild.run(argv: launch.argv[p], envp: launch.envp[p], folder: folderC!, barrierFd: barrier[0],
-                                 outFd: ends[1][1], errFd: ends[2][1], eventsFd: ends[0][1], gateFd: -1)
+            // Dies with a runner killed outright (PR_SET_PDEATHSIG survives the exec); its
+            // other descriptors are close-on-exec.
+            let (out, err, events) = (ends[1][1], ends[2][1], ends[0][1])
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: parent, group: group, keep: nil) {
+                    Sys.close(barrier[1])
+                    CommandChild.run(argv: launch.argv[p], envp: launch.envp[p], folder: folderC!, barrierFd: barrier[0],
+                                     outFd: out, errFd: err, eventsFd: events, gateFd: -1)
+                }
+            } catch {
+                for s in 0..<3 { close(ends[s][0]); close(ends[s][1]) }
+                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
+                throw RunnerError.failed(error, as: "fork (buyer \(p + 1))")
             }
             for s in 0..<3 { close(ends[s][1]) }
-            if pid < 0 {
-                let code = errno
-                for s in 0..<3 { close(ends[s][0]) }
-                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
-                throw RunnerError.system(SystemError(call: "fork (buyer \(p + 1))", code: code))
-            }
             if group == 0 { group = pid }
-            setpgid(pid, group)
             procs[p].pid = pid
             for s in 0..<3 {
                 _ = fcntl(ends[s][0], F_SETFL, fcntl(ends[s][0], F_GETFL) | O_NONBLOCK)
@@ -122,7 +122,7 @@ package struct ProgramTrial {
         defer { TrialRunner.groupObserver?(0) }
         let startNs = MonotonicClock.now()
         HelperForkers.holdForTest()
-        tr_open_barrier(barrier[1])  // a byte, then EOF: every process execs now.
+        Barrier.open(barrier[1])  // a byte, then EOF: every process execs now.
         injector.begin(at: startNs)
 
         var collect = Collector(trial: self, count: count, perBuyer: perBuyer, byName: byName,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 
@@ -124,32 +125,37 @@ extension TrialRunner {
         let n = scenario.buyers.count
         let runner = getpid()
         // Orphans of a helper must come to the runner, not to init: restored once every helper is reaped.
-        let wasSubreaper = tr_subreaper_state()
-        guard wasSubreaper >= 0, wasSubreaper == 1 || tr_set_subreaper_to(1) == 0 else {
-            throw RunnerError.system(SystemError(call: "prctl(PR_SET_CHILD_SUBREAPER)", code: errno))
+        let wasSubreaper: Bool
+        do {
+            wasSubreaper = try Sys.isSubreaper()
+            if !wasSubreaper { try Sys.setSubreaper(true) }
+        } catch {
+            throw RunnerError.failed(error)
         }
-        defer { if wasSubreaper == 0 { _ = tr_set_subreaper_to(0) } }
+        defer { if !wasSubreaper { try? Sys.setSubreaper(false) } }
 
-        let keep = [p.events.write, p.barrier.read]
+        let keep = Descriptors([p.events.write, p.barrier.read])
+        defer { keep.free() }
         let plan = p.plan
         let fault = HelperForkers.fault
         var group: pid_t = 0
         var helperPids: [pid_t] = []
         for k in 0..<helpers {
             let share = HelperForkers.share(k, of: helpers, buyers: n)
-            let pid = fork()
-            if pid == 0 {
-                Self.helperLife(k, share: share, group: group, runner: runner, keep: keep, board: board, plan: plan, kit: kit,
-                                fault: k == helpers - 1 ? fault : nil)
-            }
-            if pid < 0 {
-                let code = errno
+            // Not the runner's pipe to a --jobs pool, not the barrier's write end: its buyers
+            // inherit exactly their two pipe ends and fds 0–2. Both sides set the group, so
+            // the next helper can join it whichever runs first.
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: runner, group: group, keep: keep.fds) {
+                    Self.helperLife(k, share: share, group: group, runner: runner, keep: keep.fds, board: board, plan: plan, kit: kit,
+                                    fault: k == helpers - 1 ? fault : nil)
+                }
+            } catch {
                 Self.killAndReap(group: group, helpers: helperPids)
-                throw RunnerError.system(SystemError(call: "fork (helper forker \(k + 1))", code: code))
+                throw RunnerError.failed(error, as: "fork (helper forker \(k + 1))")
             }
             if group == 0 { group = pid }
-            // Both sides set the group, so the next helper can join it whichever runs first.
-            setpgid(pid, group)
             helperPids.append(pid)
         }
 
@@ -203,16 +209,13 @@ extension TrialRunner {
 
     /// A helper's life: dies with the runner, keeps only what its buyers need, joins (or
     /// leads) the trial's group, forks its share, `_exit`s. Never returns.
-    private static func helperLife(_ k: Int, share: Range<Int>, group: pid_t, runner: pid_t, keep: [Int32],
+    private static func helperLife(_ k: Int, share: Range<Int>, group: pid_t, runner: pid_t, keep: UnsafeBufferPointer<Int32>,
                                    board: HelperForkers.Board, plan: TrialPlan, kit: BuyerKit?,
                                    fault: HelperForkers.Fault?) -> Never {
-        if tr_die_with_parent(runner) != 0 { _exit(3) }
-        // Not the runner's pipe to a --jobs pool, not the barrier's write end: its buyers
-        // inherit exactly their two pipe ends and fds 0–2.
-        keep.withUnsafeBufferPointer { tr_close_descriptors_except($0.baseAddress, Int32($0.count)) }
         // The runner's handlers only record a signal: a helper must die of a teardown's SIGTERM.
         tr_reset_signal_handlers()
-        if setpgid(0, group) != 0 { _exit(3) }
+        // Checked here: a helper outside the trial's group would escape its teardown.
+        if Sys.setProcessGroup(0, group) != nil { _exit(3) }
         var forked = 0
         for index in share {
             switch fault {
@@ -222,13 +225,14 @@ extension TrialRunner {
                 _exit(3)
             default: break
             }
-            let pid = fork()
-            if pid == 0 {
-                // Its group and descriptors are the helper's; its death signal is set after the barrier.
-                BuyerProcess.run(index: index, plan: plan, eventFd: keep[0], barrierFd: keep[1], kit: kit, runner: runner)
-            }
-            if pid < 0 {
-                board.setFailure(helper: k, buyer: index, code: errno)
+            // Its group and descriptors are the helper's; its death signal is set after the barrier.
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: nil, group: nil, keep: nil) {
+                    BuyerProcess.run(index: index, plan: plan, eventFd: keep[0], barrierFd: keep[1], kit: kit, runner: runner)
+                }
+            } catch {
+                board.setFailure(helper: k, buyer: index, code: error.errno.rawValue)
                 _exit(3)
             }
             board.setPid(pid, buyer: index)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -111,24 +112,23 @@ package struct TrialRunner {
         plan.engine = engine?.target
         let names = (0..<scenario.buyers.count).map { scenario.buyers.name(of: $0) }
 
-        var events: [Int32] = [-1, -1]
-        var barrier: [Int32] = [-1, -1]
-        guard tr_pipe_cloexec(&events) == 0 else {
+        let events: (read: Int32, write: Int32), barrier: (read: Int32, write: Int32)
+        do throws(SyscallError) {
+            events = try Sys.pipe()
+            do { barrier = try Sys.pipe() } catch {
+                Sys.close(events.read); Sys.close(events.write)
+                throw error
+            }
+            try Sys.setNonBlocking(events.read)
+        } catch {
             scenario.lock.mode.cleanUp(context)
-            throw RunnerError.system(SystemError(call: "pipe", code: errno))
+            throw RunnerError.failed(error)
         }
-        guard tr_pipe_cloexec(&barrier) == 0 else {
-            let code = errno
-            close(events[0]); close(events[1])
-            scenario.lock.mode.cleanUp(context)
-            throw RunnerError.system(SystemError(call: "pipe", code: code))
-        }
-        _ = fcntl(events[0], F_SETFL, fcntl(events[0], F_GETFL) | O_NONBLOCK)
         // Room for the runner to drain in batches (collect): 1 MiB holds 32,768 events; where
         // the system allows less, the default 64 KiB stays and buyers just wait a little.
-        _ = tr_set_pipe_size(events[0], Self.eventPipeBytes)
+        Sys.setPipeSize(events.read, bytes: Self.eventPipeBytes)
         return Prepared(storagePath: storagePath, context: context, plan: plan, injector: injector, names: names,
-                        events: (events[0], events[1]), barrier: (barrier[0], barrier[1]), engine: engine)
+                        events: events, barrier: barrier, engine: engine)
     }
 
     /// Forks every buyer into one process group, then opens the barrier. On failure every
@@ -163,30 +163,26 @@ package struct TrialRunner {
         pids.reserveCapacity(scenario.buyers.count)
         var group: pid_t = 0
         let parent = getpid()
-        let keep = [p.events.write, p.barrier.read]
+        let keep = Descriptors([p.events.write, p.barrier.read])
+        defer { keep.free() }
         for index in 0..<scenario.buyers.count {
-            let pid = fork()
-            if pid == 0 {
-                // The child keeps its two pipe ends and the standard streams, nothing else
-                // (not a --jobs worker's pipe to the runner), and dies with its parent.
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                keep.withUnsafeBufferPointer { tr_close_descriptors_except($0.baseAddress, Int32($0.count)) }
-                setpgid(0, group)
-                BuyerProcess.run(index: index, plan: p.plan, eventFd: p.events.write, barrierFd: p.barrier.read, kit: kit)
-            }
-            if pid < 0 {
-                let code = errno
+            // The child keeps its two pipe ends and the standard streams, nothing else
+            // (not a --jobs worker's pipe to the runner), and dies with its parent.
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: parent, group: group, keep: keep.fds) {
+                    BuyerProcess.run(index: index, plan: p.plan, eventFd: p.events.write, barrierFd: p.barrier.read, kit: kit)
+                }
+            } catch {
                 closeAll()
                 if group != 0 {
                     var t = Teardown.Execution(.immediate, targets: [.group(group)], startedAt: MonotonicClock.now())
                     t.advance(now: t.startedAt)
                 }
                 _ = Self.reap(pids, group: group)
-                throw RunnerError.system(SystemError(call: "fork (buyer \(index + 1))", code: code))
+                throw RunnerError.failed(error, as: "fork (buyer \(index + 1))")
             }
             if group == 0 { group = pid }
-            // Both sides set the group so neither order of running can miss it.
-            setpgid(pid, group)
             pids.append(pid)
         }
         ForkTiming.report(buyers: pids.count, helpers: 0, since: forkStartNs)
@@ -205,7 +201,7 @@ package struct TrialRunner {
         let startNs = MonotonicClock.now()
         // The runner's byte, then EOF: every buyer starts now (a barrier that opens without the
         // byte — the runner died — makes every buyer exit).
-        tr_open_barrier(p.barrier.write)
+        Barrier.open(p.barrier.write)
         p.barrier.write = -1
         return startNs
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import Foundation
 import TicketRushModel
 import TicketRushChild
@@ -28,28 +29,27 @@ public enum WorkerPool {
         let parent = getpid()
         var workers: [Worker] = []
         for job in 0..<jobs {
-            var fds: [Int32] = [-1, -1]
-            guard tr_pipe_cloexec(&fds) == 0 else {
-                let code = errno
+            let fds: (read: Int32, write: Int32)
+            do { fds = try Sys.pipe() } catch {
                 stopAll(&workers)
-                throw RunnerError.system(SystemError(call: "pipe", code: code))
+                throw RunnerError.failed(error)
             }
-            let pid = fork()
-            if pid == 0 {
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                var keep = [fds[1]] + extra
-                tr_close_descriptors_except(&keep, Int32(keep.count))
-                work(units.enumerated().filter { $0.offset % jobs == job }.map(\.element), executor: executor, fd: fds[1])
-            }
-            let code = errno
-            close(fds[1])
-            if pid < 0 {
-                close(fds[0])
+            let keep = Descriptors([fds.write] + extra)
+            defer { keep.free() }
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: parent, group: nil, keep: keep.fds) {
+                    work(units.enumerated().filter { $0.offset % jobs == job }.map(\.element), executor: executor, fd: fds.write)
+                }
+            } catch {
+                Sys.close(fds.write)
+                Sys.close(fds.read)
                 stopAll(&workers)
-                throw RunnerError.system(SystemError(call: "fork (worker \(job + 1))", code: code))
+                throw RunnerError.failed(error, as: "fork (worker \(job + 1))")
             }
-            _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
-            workers.append(Worker(job: job, pid: pid, fd: fds[0]))
+            Sys.close(fds.write)
+            try? Sys.setNonBlocking(fds.read)
+            workers.append(Worker(job: job, pid: pid, fd: fds.read))
         }
         let budget = deadlineNs(units, jobs: jobs, plan: executor.plan)
         let deadline = MonotonicClock.now() &+ budget

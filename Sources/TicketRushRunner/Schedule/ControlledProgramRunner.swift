@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -50,7 +51,7 @@ package struct ControlledProgramRunner {
         let scenario = base.scenario
         let storagePath = try base.prepareStorage()
         // Orphans of a program (double forks) become the runner's children, so teardown finds them.
-        _ = tr_set_subreaper()
+        try? Sys.setSubreaper(true)
         let n = scenario.buyers.count
         let names = (0..<n).map { scenario.buyers.name(of: $0) }
         var byName: [String: Int] = [:]
@@ -86,34 +87,30 @@ package struct ControlledProgramRunner {
         for b in 0..<n {
             // events, stdout, stderr: the child writes; the gate: the runner writes.
             var ends = [[Int32]](repeating: [-1, -1], count: 4)
-            for s in 0..<4 where tr_pipe_cloexec(&ends[s]) != 0 {
+            for s in 0..<4 where !openPipe(&ends[s]) {
                 let code = errno
                 for e in ends { for fd in e where fd >= 0 { close(fd) } }
                 abandon()
                 throw RunnerError.system(SystemError(call: "pipe (buyer \(b + 1))", code: code))
             }
-            let pid = fork()
-            if pid == 0 {
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                setpgid(0, group)
-                // Only this buyer's own ends: a copy of another buyer's gate would keep it
-                // from reading EOF when the runner closes it.
-                var keep = [ends[0][1], ends[1][1], ends[2][1], ends[3][0]]
-                tr_close_descriptors_except(&keep, Int32(keep.count))
-                CommandChild.run(argv: launch.argv[b], envp: launch.envp[b], folder: folderC!, barrierFd: -1,
-                                 outFd: ends[1][1], errFd: ends[2][1], eventsFd: ends[0][1], gateFd: ends[3][0])
+            // Only this buyer's own ends: a copy of another buyer's gate would keep it
+            // from reading EOF when the runner closes it.
+            let keep = Descriptors([ends[0][1], ends[1][1], ends[2][1], ends[3][0]])
+            defer { keep.free() }
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: parent, group: group, keep: keep.fds) {
+                    CommandChild.run(argv: launch.argv[b], envp: launch.envp[b], folder: folderC!, barrierFd: -1,
+                                     outFd: keep.fds[1], errFd: keep.fds[2], eventsFd: keep.fds[0], gateFd: keep.fds[3])
+                }
+            } catch {
+                for e in ends { for fd in e { close(fd) } }
+                abandon()
+                throw RunnerError.failed(error, as: "fork (buyer \(b + 1))")
             }
             for s in 0..<3 { close(ends[s][1]) }
             close(ends[3][0])
-            if pid < 0 {
-                let code = errno
-                for s in 0..<3 { close(ends[s][0]) }
-                close(ends[3][1])
-                abandon()
-                throw RunnerError.system(SystemError(call: "fork (buyer \(b + 1))", code: code))
-            }
             if group == 0 { group = pid }
-            setpgid(pid, group)
             procs[b].pid = pid
             for s in 0..<3 {
                 _ = fcntl(ends[s][0], F_SETFL, fcntl(ends[s][0], F_GETFL) | O_NONBLOCK)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -116,26 +117,23 @@ package struct ControlledTrialRunner {
         var group: pid_t = 0
         let parent = getpid()
         for index in 0..<n {
-            let pid = fork()
-            if pid == 0 {
-                // Keep exactly the event pipe's write end, this buyer's own gate read end and
-                // the standard streams (not the other gates, not a --jobs worker's pipe);
-                // die with the runner.
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                var keep = [events[1], gateRead[index]]
-                tr_close_descriptors_except(&keep, Int32(keep.count))
-                setpgid(0, group)
-                BuyerProcess.runControlled(index: index, plan: plan, eventFd: events[1], gateFd: gateRead[index])
-            }
-            if pid < 0 {
-                let code = errno
+            // Keep exactly the event pipe's write end, this buyer's own gate read end and
+            // the standard streams (not the other gates, not a --jobs worker's pipe);
+            // die with the runner.
+            let keep = Descriptors([events[1], gateRead[index]])
+            defer { keep.free() }
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: parent, group: group, keep: keep.fds) {
+                    BuyerProcess.runControlled(index: index, plan: plan, eventFd: events[1], gateFd: gateRead[index])
+                }
+            } catch {
                 closeAll()
                 if group != 0 { killpg(group, SIGKILL) }
                 for p in pids { var status: Int32 = 0; waitpid(p, &status, 0) }
-                throw RunnerError.system(SystemError(call: "fork (buyer \(index + 1))", code: code))
+                throw RunnerError.failed(error, as: "fork (buyer \(index + 1))")
             }
             if group == 0 { group = pid }
-            setpgid(pid, group)
             pids.append(pid)
         }
         close(events[1])
