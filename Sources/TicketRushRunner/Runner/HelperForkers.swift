@@ -116,13 +116,13 @@ package enum HelperForkers {
     }
 }
 
-extension TrialRunner {
-    /// `spawn` with helpers: fork them, wait for them, open the barrier. On failure every
+extension HelperForkers {
+    /// Forks the helpers and waits for them: then every buyer exists and is the runner's
+    /// child. `keep`: the buyers' event pipe write end and barrier read end. On failure every
     /// process of the trial is killed and reaped before this throws; the caller then closes
     /// the pipes (never before: a closed barrier would release a live buyer).
-    func spawnWithHelpers(_ p: inout Prepared, helpers: Int, board: HelperForkers.Board, kit: BuyerKit?,
-                          forkStartNs: UInt64) throws -> Spawned {
-        let n = scenario.buyers.count
+    static func spawn(buyers n: Int, helpers: Int, board: Board, plan: TrialPlan, kit: BuyerKit?,
+                      keep list: [Int32]) throws -> (pids: [pid_t], group: pid_t, early: [pid_t: Int32]) {
         let runner = getpid()
         // Orphans of a helper must come to the runner, not to init: restored once every helper is reaped.
         let wasSubreaper: Bool
@@ -134,9 +134,8 @@ extension TrialRunner {
         }
         defer { if !wasSubreaper { try? Sys.setSubreaper(false) } }
 
-        let keep = Descriptors([p.events.write, p.barrier.read])
+        let keep = Descriptors(list)
         defer { keep.free() }
-        let plan = p.plan
         let fault = HelperForkers.fault
         var group: pid_t = 0
         var helperPids: [pid_t] = []
@@ -203,8 +202,7 @@ extension TrialRunner {
             Self.killAndReap(group: group, helpers: [])
             throw RunnerError.forkerFailed("buyer \(missing + 1) has no pid after every helper exited")
         }
-        ForkTiming.report(buyers: n, helpers: helpers, since: forkStartNs)
-        return Spawned(pids: pids, group: group, startNs: TrialRunner.openBarrier(&p), early: early)
+        return (pids, group, early)
     }
 
     /// A helper's life: dies with the runner, keeps only what its buyers need, joins (or

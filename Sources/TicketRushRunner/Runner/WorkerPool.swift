@@ -210,7 +210,7 @@ public enum WorkerPool {
     private static func work(_ units: [RunPlan.Unit], executor: UnitExecutor, fd: Int32) -> Never {
         var executor = executor
         var code: Int32 = 0
-        TrialRunner.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
+        TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
         do {
             for unit in units {
                 try executor.run(unit) { record in
