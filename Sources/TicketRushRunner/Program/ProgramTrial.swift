@@ -106,8 +106,8 @@ package struct ProgramTrial {
     /// a Python buyer's helpers): a fault kills or freezes the buyer, not just its first process.
     /// `tree` is a `ProcessTree.children()` read once for many buyers (nil: read now).
     static func signalBuyer(_ pid: pid_t, _ signal: Int32, tree: [pid_t: [pid_t]]? = nil) {
-        kill(pid, signal)
-        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { kill(child, signal) }
+        Sys.kill(pid, signal)
+        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { Sys.kill(child, signal) }
     }
 
     /// Gives every task a buyer left without an outcome an `error`: `exit status` when its

@@ -75,7 +75,7 @@ package enum HelperForkers {
     nonisolated(unsafe) static var hold: Bool = getenv("TICKETRUSH_TEST_FORKER_HOLD").map { String(cString: $0) == "1" } ?? false
 
     static func holdForTest() {
-        if hold { kill(getpid(), SIGSTOP) }
+        if hold { Sys.kill(getpid(), SIGSTOP) }
     }
 
     /// Memory the runner shares with its helpers (MAP_SHARED | MAP_ANONYMOUS, made before
@@ -158,40 +158,7 @@ extension HelperForkers {
             helperPids.append(pid)
         }
 
-        // Until every helper has exited: a helper's buyers are the runner's children once
-        // waitpid returns the helper (the kernel reparents them before the helper is a zombie).
-        var left = helperPids
-        var early: [pid_t: Int32] = [:]
-        var failure: RunnerError?
-        while !left.isEmpty, failure == nil {
-            let signal = tr_interrupted()
-            if signal != 0 { failure = .interrupted(signal: signal); break }
-            var status: Int32 = 0
-            // Blocking: a helper exits or stops soon; an interrupt ends the wait (EINTR, no SA_RESTART).
-            let pid = waitpid(-group, &status, WUNTRACED)
-            if pid < 0 {
-                if errno == EINTR { continue }
-                failure = .system(SystemError(call: "waitpid (helper forkers)", code: errno))
-                break
-            }
-            guard let k = helperPids.firstIndex(of: pid) else {
-                // A buyer already reparented to the runner died before the barrier: its exit
-                // goes to `reap`. A stop is left to the trial's teardown (SIGCONT follows its signals).
-                if (status & 0xff) != 0x7f { early[pid] = status }
-                continue
-            }
-            let share = HelperForkers.share(k, of: helpers, buyers: n)
-            if let (buyer, code) = board.failure(helper: k) {
-                failure = .system(SystemError(call: "fork (buyer \(buyer + 1))", code: code))
-            } else if (status & 0xff) == 0x7f {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) was stopped by signal \((status >> 8) & 0xff)")
-            } else if status & 0x7f != 0 {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) was killed by signal \(status & 0x7f)")
-            } else if (status >> 8) & 0xff != 0 {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) exited \((status >> 8) & 0xff)")
-            }
-            left.removeAll { $0 == pid }
-        }
+        let (left, early, failure) = waitFor(helperPids, group: group, buyers: n, board: board)
         if let failure {
             Self.killAndReap(group: group, helpers: left)
             HelperForkers.holdForTest()
@@ -203,6 +170,51 @@ extension HelperForkers {
             throw RunnerError.forkerFailed("buyer \(missing + 1) has no pid after every helper exited")
         }
         return (pids, group, early)
+    }
+
+    /// Waits until every helper has exited: a helper's buyers are the runner's children once
+    /// waitpid returns the helper (the kernel reparents them before the helper is a zombie).
+    /// Returns the helpers not reaped, exits of buyers seen on the way, and why it stopped early.
+    private static func waitFor(_ helperPids: [pid_t], group: pid_t, buyers n: Int,
+                                board: Board) -> (left: [pid_t], early: [pid_t: Int32], failure: RunnerError?) {
+        var left = helperPids
+        var early: [pid_t: Int32] = [:]
+        while !left.isEmpty {
+            let signal = tr_interrupted()
+            if signal != 0 { return (left, early, .interrupted(signal: signal)) }
+            let got: (pid: pid_t, status: WaitStatus)?
+            do {
+                // Blocking: a helper exits or stops soon; an interrupt ends the wait (EINTR, no SA_RESTART).
+                got = try Sys.wait(-group, options: WUNTRACED, interruptible: true)
+            } catch where error.errno == .interrupted {
+                continue
+            } catch {
+                return (left, early, .failed(error, as: "waitpid (helper forkers)"))
+            }
+            guard let (pid, status) = got else { continue }
+            guard let k = helperPids.firstIndex(of: pid) else {
+                // A buyer already reparented to the runner died before the barrier: its exit
+                // goes to `reap`. A stop is left to the trial's teardown (SIGCONT follows its signals).
+                if !status.isStopped { early[pid] = status.raw }
+                continue
+            }
+            left.removeAll { $0 == pid }
+            if let failure = failure(of: k, pid: pid, status: status, helpers: helperPids.count, buyers: n, board: board) {
+                return (left, early, failure)
+            }
+        }
+        return (left, early, nil)
+    }
+
+    /// Why helper `k` failed, if it did: a fork it reported, or its own stop, death or exit code.
+    private static func failure(of k: Int, pid: pid_t, status: WaitStatus, helpers: Int, buyers n: Int, board: Board) -> RunnerError? {
+        let share = HelperForkers.share(k, of: helpers, buyers: n)
+        let who = "helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound))"
+        if let (buyer, code) = board.failure(helper: k) { return .system(SystemError(call: "fork (buyer \(buyer + 1))", code: code)) }
+        if status.isStopped { return .forkerFailed("\(who) was stopped by signal \(status.stopSignal)") }
+        if status.signal != 0 { return .forkerFailed("\(who) was killed by signal \(status.signal)") }
+        if status.exitCode != 0 { return .forkerFailed("\(who) exited \(status.exitCode)") }
+        return nil
     }
 
     /// A helper's life: dies with the runner, keeps only what its buyers need, joins (or
@@ -217,7 +229,7 @@ extension HelperForkers {
         var forked = 0
         for index in share {
             switch fault {
-            case .die(let after)? where forked == after: kill(getpid(), SIGKILL)
+            case .die(let after)? where forked == after: Sys.kill(getpid(), SIGKILL)
             case .fail(let after)? where forked == after:
                 board.setFailure(helper: k, buyer: index, code: EAGAIN)
                 _exit(3)
@@ -243,15 +255,10 @@ extension HelperForkers {
     /// not yet reaped, then waits for every child in the group until none is left: helpers
     /// first hand their buyers to the runner (subreaper), so this reaps them all.
     static func killAndReap(group: pid_t, helpers: [pid_t]) {
-        if group > 0 { killpg(group, SIGKILL) }
-        for pid in helpers { kill(pid, SIGKILL) }
+        Sys.killGroup(group, SIGKILL)
+        for pid in helpers { Sys.kill(pid, SIGKILL) }
         guard group > 0 else { return }
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-group, &status, 0)
-            if pid > 0 { continue }
-            if pid < 0, errno == EINTR { continue }
-            break  // ECHILD: nothing of the trial is left
-        }
+        // Until ECHILD: nothing of the trial is left.
+        while (try? Sys.wait(-group)) != nil {}
     }
 }

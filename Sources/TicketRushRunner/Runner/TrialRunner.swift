@@ -76,14 +76,15 @@ package enum TrialRunner {
         guard group > 0 else { return exits }
         var t = Teardown.Execution(.reap, targets: [.group(group)], startedAt: MonotonicClock.now())
         while left > 0 {
-            var status: Int32 = 0
-            let pid = waitpid(-group, &status, t.finished ? 0 : WNOHANG)
-            if pid > 0, let i = index[pid] {
-                exits[i] = Self.exit(from: status)
-                left -= 1
+            let got: (pid: pid_t, status: WaitStatus)?
+            do { got = try Sys.wait(-group, options: t.finished ? 0 : WNOHANG) } catch { break }
+            if let (pid, status) = got {
+                if let i = index[pid] {
+                    exits[i] = Self.exit(from: status.raw)
+                    left -= 1
+                }
                 continue
             }
-            if pid < 0 { if errno == EINTR { continue } else { break } }
             if !t.finished {
                 t.advance(now: MonotonicClock.now())
                 if !t.finished { MonotonicClock.sleep(ns: 1_000_000) }
@@ -123,28 +124,24 @@ package enum TrialRunner {
     /// the way are kept for `reap`, since waitpid has already collected them.
     package static func serviceFaults(_ injector: inout FaultInjector, _ collector: inout EventCollector, pids: [pid_t],
                               buyerOf: [pid_t: Int], group: pid_t, early: inout [pid_t: Int32]) {
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-group, &status, WUNTRACED | WNOHANG)
-            if pid < 0, errno == EINTR { continue }
-            guard pid > 0 else { break }
-            guard (status & 0xff) == 0x7f, let buyer = buyerOf[pid] else {
-                early[pid] = status
+        while let (pid, status) = try? Sys.wait(-group, options: WUNTRACED | WNOHANG) {
+            guard status.isStopped, let buyer = buyerOf[pid] else {
+                early[pid] = status.raw
                 continue
             }
             // The buyer wrote its event before stopping: read it (and all before it) now.
             collector.poll(timeoutMs: 0)
             let last = collector.events.last { $0.buyer == buyer }
             switch injector.stopped(buyer: buyer, last: last, now: MonotonicClock.now()) {
-            case .kill: kill(pid, SIGKILL)
-            case .resume: kill(pid, SIGCONT)
+            case .kill: Sys.kill(pid, SIGKILL)
+            case .resume: Sys.kill(pid, SIGCONT)
             case .hold: break
             }
         }
         let due = injector.resumeDue(now: MonotonicClock.now()) { buyer in
             collector.events.last { $0.buyer == buyer }?.task ?? 0
         }
-        for buyer in due { kill(pids[buyer], SIGCONT) }
+        for buyer in due { Sys.kill(pids[buyer], SIGCONT) }
         guard injector.hasDue(now: MonotonicClock.now()) else { return }
         // Time offsets: read what the buyers wrote so far, then hit each chosen buyer still
         // running. One that reported `done` or has exited has finished and is left alone.
@@ -156,18 +153,15 @@ package enum TrialRunner {
         }, lastTask: { buyer in
             collector.events.last { $0.buyer == buyer }?.task ?? 0
         })
-        for (buyer, hit) in hits { kill(pids[buyer], hit == .kill ? SIGKILL : SIGSTOP) }
+        for (buyer, hit) in hits { Sys.kill(pids[buyer], hit == .kill ? SIGKILL : SIGSTOP) }
     }
 
     /// True when `pid` has exited (its status is then kept in `early` for `reap`). Stops are
     /// not exits: without WUNTRACED, waitpid does not report them.
     static func hasExited(_ pid: pid_t, early: inout [pid_t: Int32]) -> Bool {
         if early[pid] != nil { return true }
-        var status: Int32 = 0
-        var got = waitpid(pid, &status, WNOHANG)
-        while got < 0 && errno == EINTR { got = waitpid(pid, &status, WNOHANG) }
-        guard got == pid else { return false }
-        early[pid] = status
+        guard let (_, status) = try? Sys.wait(pid, options: WNOHANG) else { return false }
+        early[pid] = status.raw
         return true
     }
 }

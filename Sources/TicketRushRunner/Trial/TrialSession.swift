@@ -59,7 +59,8 @@ package struct TrialSession {
     }
 
     func run<P: Pacer>(_ pacer: inout P) throws -> P.Outcome {
-        let store = try TrialStore(scenario, trial: trial, folder: folder, endpoint: endpoint, builtIn: scenario.program == nil)
+        let store = try TrialStore(scenario, trial: trial, folder: folder, endpoint: endpoint, builtIn: scenario.program == nil,
+                                   database: !pacer.gated)
         defer { store.cleanUp() }
         let launcher = launcher(store: store)
         // A write to the gate of a buyer that died must be an error, not the end of the runner.

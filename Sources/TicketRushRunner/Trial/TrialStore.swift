@@ -15,11 +15,11 @@ final class TrialStore {
     /// A database engine's trial state (nil for the JSON file).
     let engine: EngineTrial?
 
-    /// The store and, for built-in buyers, the lock. `engines`: a database scenario's table
-    /// or key (built-in buyers under timing; everything else runs on the JSON document).
-    init(_ scenario: Scenario, trial: Int, folder: String, endpoint: EngineEndpoint?, builtIn: Bool) throws {
+    /// The store and, for built-in buyers, the lock. A database scenario's table or key only
+    /// for built-in buyers under timing (`database`); everything else runs on the JSON document.
+    init(_ scenario: Scenario, trial: Int, folder: String, endpoint: EngineEndpoint?, builtIn: Bool, database: Bool) throws {
         self.scenario = scenario
-        let isDatabase = builtIn && scenario.storage.kind.isDatabase
+        let isDatabase = builtIn && database && scenario.storage.kind.isDatabase
         path = isDatabase ? try storagePath(of: scenario, in: folder) : try createDocument(of: scenario, in: folder)
         engine = isDatabase ? try EngineTrial.prepare(scenario, folder: folder, storagePath: path, endpoint: endpoint) : nil
         guard builtIn else {
