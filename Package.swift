@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "ticketrush-engines", dependencies: ["TicketRushCLI"]),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
-            "TicketRushSchedule",
+            "TicketRushSchedule", "TicketRushProcess",
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines"]),
