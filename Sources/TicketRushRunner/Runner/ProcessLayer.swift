@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TicketRushModel
 import TicketRushProcess
 
@@ -17,12 +14,4 @@ extension RunnerError {
     static func failed(_ e: SyscallError, as call: String? = nil) -> RunnerError {
         .system(SystemError(call.map(e.named) ?? e))
     }
-}
-
-/// `Sys.pipe` into a two-slot array; false with errno set.
-func openPipe(_ fds: inout [Int32], flags: Int32 = O_CLOEXEC) -> Bool {
-    guard let p = try? Sys.pipe(flags: flags) else { return false }
-    fds[0] = p.read
-    fds[1] = p.write
-    return true
 }
