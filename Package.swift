@@ -1,9 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way (docs/architecture.md): Format, Child, Checks and Schedule
-// build on Model alone; Runner on Child, Checks and Schedule; Reports on Checks; the CLI on
-// all of them; both executables on the CLI. Every target declares each package target it
+// Dependencies point one way (docs/architecture.md): Process (system calls) under
+// everything that starts a process; Format, Child, Checks and Schedule build on Model;
+// Runner on Process, Child, Checks and Schedule; Reports on Checks; the CLI on all of
+// them; both executables on the CLI. Every target declares each package target it
 // imports, not only through another (.ci/run checks both: .ci/check-imports and SwiftPM's
 // --explicit-target-dependency-import-check error).
 // The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
@@ -25,18 +26,21 @@ let package = Package(
         // The database clients (docs/storage.md): libsqlite3, libpq and hiredis loaded with dlopen
         // when a scenario needs them, so a plain run's forks copy none of their mappings.
         .target(name: "CTicketRushEngines", linkerSettings: [.linkedLibrary("dl")]),
+        // The process layer: one wrapper per system call (EINTR/EAGAIN handled once, errors
+        // typed), the teardown sequences, the barrier and the one place that forks.
+        .target(name: "TicketRushProcess", dependencies: ["CTicketRush"]),
         // Scenario, events, verdicts: plain Codable values, no Foundation.
         .target(name: "TicketRushModel"),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
         .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", .product(name: "Yams", package: "Yams")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
-        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
         .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
         // Controlled schedules as pure values: the schedule string and the strategies (no fork).
         .target(name: "TicketRushSchedule", dependencies: ["TicketRushModel"]),
         // Folders, plan, fork, collect, teardown, reap, workers.
-        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         // The command line, a thin layer over the targets above; two executables run it.
@@ -52,7 +56,7 @@ let package = Package(
         .target(name: "TicketRushTestSupport", path: "Tests/TicketRushTestSupport"),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
-            "TicketRushSchedule", "TicketRushTestSupport",
+            "TicketRushSchedule", "TicketRushProcess", "TicketRushTestSupport",
         ]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"],

@@ -98,65 +98,6 @@ void tr_prepare_standard_streams(void) {
     }
 }
 
-int tr_die_with_parent(int parent) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The parent may have died between fork and prctl: then no signal will ever come.
-    return getppid() == parent ? 0 : -1;
-}
-
-int tr_open_barrier(int write_fd) {
-    char go = 'g';
-    ssize_t n;
-    do {
-        n = write(write_fd, &go, 1);
-    } while (n < 0 && errno == EINTR);
-    close(write_fd);
-    return n == 1 ? 0 : -1;
-}
-
-int tr_wait_barrier(int read_fd) {
-    struct pollfd p;
-    p.fd = read_fd;
-    p.events = POLLIN;
-    p.revents = 0;
-    for (;;) {
-        int r = poll(&p, 1, -1);
-        if (r > 0) break;
-        if (r < 0 && errno != EINTR) return -1;
-    }
-    int waiting = 0;
-    if (ioctl(read_fd, FIONREAD, &waiting) != 0) return -1;
-    return waiting > 0 ? 0 : -1;
-}
-
-static void tr_close_range(int low, int high) {
-    if (low > high) return;
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, (unsigned)low, (unsigned)high, 0u) == 0) return;
-#endif
-    struct rlimit rl;
-    int cap = 65536;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cap) cap = (int)rl.rlim_cur;
-    if (high > cap) high = cap;
-    for (int fd = low; fd <= high; fd++) close(fd);
-}
-
-void tr_close_descriptors_except(const int *keep, int count) {
-    int low = 3;
-    for (;;) {
-        // The smallest kept descriptor at or above `low`.
-        int next = -1;
-        for (int i = 0; i < count; i++)
-            if (keep[i] >= low && (next == -1 || keep[i] < next)) next = keep[i];
-        if (next == -1) {
-            tr_close_range(low, 0x7fffffff);
-            return;
-        }
-        tr_close_range(low, next - 1);
-        low = next + 1;
-    }
-}
-
 void tr_reset_signal_handlers(void) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -164,7 +105,6 @@ void tr_reset_signal_handlers(void) {
     signal(SIGPIPE, SIG_DFL);
 }
 
-int tr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 char *tr_tagged_path_buffer(const char *path, const char *infix) {
     return malloc(strlen(path) + strlen(infix) + 24);

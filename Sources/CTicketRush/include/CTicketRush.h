@@ -43,27 +43,6 @@ int tr_interrupt_count(void);
 /// opens /dev/null onto any of fds 0-2 that is closed, so no later open() lands there.
 void tr_prepare_standard_streams(void);
 
-/// In a freshly forked child: die with SIGKILL when the parent dies, and exit at once if
-/// it already has (`parent` is the pid before fork). Returns 0, or -1 if the parent is gone.
-int tr_die_with_parent(int parent);
-
-/// The runner opens the start barrier: one byte into the barrier pipe, then its write end
-/// closed. Returns 0, or -1 when the byte could not be written (no buyer left to read it).
-int tr_open_barrier(int write_fd);
-
-/// A buyer waits at the start barrier (poll, so every waiter wakes at once) and tells why it
-/// opened: 0 when the runner's byte is there, -1 when every write end closed without it —
-/// the runner died (a dying process closes its files before its children are reparented and
-/// their PR_SET_PDEATHSIG fires, so getppid() alone cannot tell). The byte is never consumed.
-int tr_wait_barrier(int read_fd);
-
-/// Closes every descriptor from 3 up except those in `keep` (close_range where the
-/// kernel has it, else a loop). Async-signal-safe enough for a forked child.
-void tr_close_descriptors_except(const int *keep, int count);
-
-/// pipe2(fds, O_CLOEXEC): not visible to Swift without _GNU_SOURCE. Returns 0 or -1.
-int tr_pipe_cloexec(int fds[2]);
-
 /// A malloc'd buffer with room for "PATH INFIX TAG" ("db.json.tmp.3"), NULL when out of memory.
 char *tr_tagged_path_buffer(const char *path, const char *infix);
 /// Writes "PATH INFIX TAG" into a buffer from tr_tagged_path_buffer(path, infix): no Swift
@@ -83,25 +62,34 @@ long tr_drop_clean_file_pages(void);
 /// The same, only for pages in [from, to) (a test drops its own mapping alone).
 long tr_drop_clean_file_pages_in(const void *from, const void *to);
 
-/// Program buyers (program.c): makes this process the subreaper of every orphan below it
-/// (PR_SET_CHILD_SUBREAPER). Returns 0 or -1 with errno set.
-int tr_set_subreaper(void);
-
 /// Whether this process is a subreaper now: 1, 0, or -1 with errno set (PR_GET_CHILD_SUBREAPER).
 int tr_subreaper_state(void);
 
 /// Turns the subreaper flag on (1) or off (0). Returns 0 or -1 with errno set.
 int tr_set_subreaper_to(int on);
 
-/// In a forked child about to become the user's program: stdin from /dev/null, `out_fd`
-/// and `err_fd` as 1 and 2, `events_fd` as 3 and `gate_fd` as 4 (or none when -1), every
-/// other descriptor closed, signal dispositions and mask reset, then execvpe. Returns only
-/// on failure, with the errno, after writing an `exec failed` protocol line to fd 3.
-int tr_exec_program(char *const argv[], char *const envp[], int out_fd, int err_fd, int events_fd, int gate_fd);
-
 /// A descriptor that poll() reports readable when process `pid` (a child) exits
 /// (pidfd_open, close-on-exec), so the runner sees a program's exit at once, whatever its
 /// descendants keep open. -1 with errno set where the kernel has none (before Linux 5.3).
 int tr_pidfd_open(int pid);
+
+/// The process layer's primitives (Sources/TicketRushProcess) that do not import into Swift:
+/// GNU-only names and variadic calls. Each is the bare call; retrying and policy are in Swift.
+
+/// pipe2(fds, flags). Returns 0 or -1 with errno set.
+int tr_pipe2(int fds[2], int flags);
+
+/// close_range(low, high, 0) (the raw system call). Returns 0 or -1 with errno set (ENOSYS
+/// before Linux 5.9).
+int tr_close_range(unsigned low, unsigned high);
+
+/// prctl(PR_SET_PDEATHSIG, sig). Returns 0 or -1 with errno set.
+int tr_set_pdeathsig(int sig);
+
+/// ioctl(fd, FIONREAD): bytes waiting in a pipe, or -1 with errno set.
+int tr_bytes_waiting(int fd);
+
+/// execvpe(file, argv, envp). Returns only on failure (-1, errno set).
+int tr_execvpe(const char *file, char *const argv[], char *const envp[]);
 
 #endif

@@ -58,13 +58,7 @@ void *tr_redis_connect(const char *where, int port, char *message, int message_s
 void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out);
 void tr_redis_close(void *ctx);
 
-// Private servers.
-/// Forks and execs `path` with `argv` (NULL-terminated) in a session of its own, stdout
-/// and stderr appended to `log_path`, stdin from /dev/null, as `uid`/`gid` when they are
-/// >= 0, with SIGINT as its parent-death signal (so a runner killed outright takes its
-/// server down). Returns the pid, or -1 with errno set.
-int tr_spawn(const char *path, char *const argv[], const char *log_path, int uid, int gid);
-/// The uid and gid of `name` (0 found, -1 not).
+// Private servers (started by TicketRushProcess's Spawn.server).
 int tr_user_ids(const char *name, int *uid, int *gid);
 
 #endif

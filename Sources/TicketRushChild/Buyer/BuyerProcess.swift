@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushProcess
 
 /// The life of a forked buyer: set up, wait at the barrier, run, `_exit`. Never returns.
 package enum BuyerProcess {
@@ -26,10 +27,10 @@ package enum BuyerProcess {
         let store = engine?.store ?? kit?.store ?? JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
 
         // A barrier that opened without the runner's byte opened because the runner died:
-        // never start the race then (tr_wait_barrier says why getppid() cannot tell).
-        if tr_wait_barrier(barrierFd) != 0 { _exit(3) }
+        // never start the race then (Barrier.wait says why getppid() cannot tell).
+        if !Barrier.wait(barrierFd) { _exit(3) }
         close(barrierFd)
-        if runner != 0, tr_die_with_parent(runner) != 0 { _exit(3) }
+        if runner != 0, !Sys.dieWithParent(runner) { _exit(3) }
         plan.allocProbe?.arm()
 
         if lockOpen != 0 {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 
 /// A command buyer's (or a whole program's) life after fork (docs/programs.md): into the
 /// trial's process group and folder, wait at the start barrier like a built-in buyer (or,
@@ -26,7 +27,7 @@ package enum CommandChild {
             var got = read(gateFd, &byte, 1)
             while got < 0, errno == EINTR { got = read(gateFd, &byte, 1) }
             if got != 1 { _exit(4) }
-        } else if tr_wait_barrier(barrierFd) != 0 {
+        } else if !Barrier.wait(barrierFd) {
             // Opened without the runner's byte: the runner died (its files close before the
             // death signal reaches this process). Never exec the program then.
             _exit(3)
@@ -38,7 +39,10 @@ package enum CommandChild {
         }
         // The runner records the start when this line arrives: at exec, as near as it can see.
         report(eventsFd, "{\"event\":\"start\"}\n")
-        _ = tr_exec_program(argv, envp, outFd, errFd, eventsFd, gateFd)
+        let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
+        // Only here when the exec failed: fds 1–3 are the program's by now.
+        report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
+        report(2, "ticketrush: exec failed: \(String(cString: argv[0]!)): \(failure)\n")
         _exit(127)
     }
 

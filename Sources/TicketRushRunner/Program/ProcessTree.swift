@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TicketRushProcess
 
 /// The processes below the runner, read from /proc: what a program started (even after it
 /// double-forked and its parents died: the runner is their subreaper), so teardown can stop
@@ -60,8 +61,8 @@ package enum ProcessTree {
 
     /// Sends `signal` to the group and to every descendant of the runner (some left the group).
     package static func signalAll(group: pid_t, _ signal: Int32) {
-        if group > 0 { killpg(group, signal) }
-        for pid in descendants(of: getpid()) { kill(pid, signal) }
+        Sys.killGroup(group, signal)
+        for pid in descendants(of: getpid()) { Sys.kill(pid, signal) }
     }
 
     /// SIGKILLs and reaps every descendant left, until none is (or `limitNs` passed).
@@ -69,16 +70,10 @@ package enum ProcessTree {
         let me = getpid()
         let until = monotonicNow() + limitNs
         while true {
-            var status: Int32 = 0
-            while true {
-                let pid = waitpid(-1, &status, WNOHANG)
-                if pid > 0 { reaped(pid, status); continue }
-                if pid < 0, errno == EINTR { continue }
-                break
-            }
+            while let (pid, status) = try? Sys.wait(-1, options: WNOHANG) { reaped(pid, status.raw) }
             let left = descendants(of: me)
             if left.isEmpty || monotonicNow() >= until { return }
-            for pid in left { kill(pid, SIGKILL) }
+            for pid in left { Sys.kill(pid, SIGKILL) }
             var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
             nanosleep(&ts, nil)
         }

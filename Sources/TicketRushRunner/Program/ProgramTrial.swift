@@ -2,17 +2,14 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
 
-/// One trial whose buyers are the user's program (docs/programs.md): `buyers.command` (a
-/// forked, exec'd process per buyer) or `program.command` (one program that starts its own
-/// buyers). Every process gets its own stdout, stderr and events pipe; the runner reads
-/// them all with poll() in its one thread, turns protocol lines and `outcomes` matches into
-/// events stamped on arrival, keeps each buyer's output bounded in the trial folder, stops
-/// the whole process tree at the timeout (it is the subreaper of everything below it) and
-/// judges the history like any other.
+/// What a trial of the user's program (docs/programs.md) needs beyond its launcher
+/// (ProgramLauncher.swift): the lines read off its pipes turned into events and kept
+/// output (`Collector`), its open tasks closed and the history built.
 package struct ProgramTrial {
     package let scenario: Scenario
     package let program: ProgramConfig
@@ -35,6 +32,9 @@ package struct ProgramTrial {
 
     enum Stream: Int { case events = 0, stdout = 1, stderr = 2 }
 
+    /// A controlled grant: a newline, so a shell helper can wait with the `read` built-in.
+    static let grantByte: UInt8 = 0x0a
+
     /// A process the runner started: buyer `index` (per-buyer mode) or the whole program.
     struct Proc {
         var pid: pid_t = 0
@@ -50,217 +50,6 @@ package struct ProgramTrial {
         var fileBytes = 0
         var droppedBytes = 0
         var pending: [UInt8] = []
-    }
-
-    /// The storage document in the trial folder; returns its path.
-    func prepareStorage() throws -> String {
-        try createDocument(of: scenario, in: folder)
-    }
-
-    package func run() throws -> TrialHistory {
-        let storagePath = try prepareStorage()
-        // Orphans of the program (double forks, daemons) become the runner's children, so
-        // teardown can find, stop and reap every one.
-        _ = tr_set_subreaper()
-
-        let count = scenario.buyers.count
-        let perBuyer = program.mode == .perBuyer
-        let procCount = perBuyer ? count : 1
-        let names = (0..<count).map { scenario.buyers.name(of: $0) }
-        var byName: [String: Int] = [:]
-        for (i, name) in names.enumerated() where byName[name] == nil { byName[name] = i }
-
-        let launch = Launch(program: program, scenario: scenario, seed: seed, trial: trial, storagePath: storagePath, names: names)
-        defer { launch.free() }
-        var injector = FaultInjector(faults: perBuyer ? scenario.faults : [], buyers: count, seed: seed, timeScale: scenario.timeScale)
-
-        var barrier = [Int32](repeating: -1, count: 2)
-        guard tr_pipe_cloexec(&barrier) == 0 else { throw RunnerError.system(SystemError(call: "pipe", code: errno)) }
-        try ThreadCheck.requireSingleThreaded()
-        PageDrop.beforeForking()
-
-        var procs = [Proc](repeating: Proc(), count: procCount)
-        var fds = [Int32](repeating: -1, count: procCount * 3)
-        var group: pid_t = 0
-        let folderC = strdup(folder)
-        defer { free(folderC) }
-        let parent = getpid()
-        for p in 0..<procCount {
-            var ends = [[Int32]](repeating: [-1, -1], count: 3)
-            for s in 0..<3 where tr_pipe_cloexec(&ends[s]) != 0 {
-                let code = errno
-                for e in ends { for fd in e where fd >= 0 { close(fd) } }
-                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
-                throw RunnerError.system(SystemError(call: "pipe (buyer \(p + 1))", code: code))
-            }
-            let pid = fork()
-            if pid == 0 {
-                // Dies with a runner killed outright (PR_SET_PDEATHSIG survives the exec).
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                close(barrier[1])
-                setpgid(0, group)
-                CommandChild.run(argv: launch.argv[p], envp: launch.envp[p], folder: folderC!, barrierFd: barrier[0],
-                                 outFd: ends[1][1], errFd: ends[2][1], eventsFd: ends[0][1], gateFd: -1)
-            }
-            for s in 0..<3 { close(ends[s][1]) }
-            if pid < 0 {
-                let code = errno
-                for s in 0..<3 { close(ends[s][0]) }
-                abandon(procs: procs, fds: fds, group: group, barrier: barrier)
-                throw RunnerError.system(SystemError(call: "fork (buyer \(p + 1))", code: code))
-            }
-            if group == 0 { group = pid }
-            setpgid(pid, group)
-            procs[p].pid = pid
-            for s in 0..<3 {
-                _ = fcntl(ends[s][0], F_SETFL, fcntl(ends[s][0], F_GETFL) | O_NONBLOCK)
-                fds[p * 3 + s] = ends[s][0]
-            }
-        }
-        close(barrier[0])
-        TrialRunner.groupObserver?(group)
-        defer { TrialRunner.groupObserver?(0) }
-        let startNs = MonotonicClock.now()
-        HelperForkers.holdForTest()
-        tr_open_barrier(barrier[1])  // a byte, then EOF: every process execs now.
-        injector.begin(at: startNs)
-
-        var collect = Collector(trial: self, count: count, perBuyer: perBuyer, byName: byName,
-                                limit: TrialRunner.eventLimit(scenario), patterns: LinePatterns(program.outcomes))
-        var pollSet = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        var open = fds.count
-        var pidIndex: [pid_t: Int] = [:]
-        for (i, p) in procs.enumerated() { pidIndex[p.pid] = i }
-        var exited = 0
-        let deadline = startNs + UInt64(scenario.timeoutNs)
-        var timedOut = false
-        var interrupted: Int32 = 0
-        var termSentAt: UInt64?
-        var killed = false
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var pids = procs.map(\.pid)
-
-        /// True when buyer `b`'s process has exited (looked up now: a time-offset fault must not
-        /// hit a buyer that finished a moment ago).
-        func hasExited(_ b: Int) -> Bool {
-            if procs[b].status != nil { return true }
-            var status: Int32 = 0
-            var got = waitpid(procs[b].pid, &status, WNOHANG)
-            while got < 0 && errno == EINTR { got = waitpid(procs[b].pid, &status, WNOHANG) }
-            guard got == procs[b].pid else { return false }
-            procs[b].status = status
-            procs[b].exitNs = MonotonicClock.now()
-            exited += 1
-            return true
-        }
-
-        func reapSome() {
-            while true {
-                var status: Int32 = 0
-                let pid = waitpid(-1, &status, WNOHANG | WUNTRACED)
-                if pid < 0, errno == EINTR { continue }
-                guard pid > 0 else { return }
-                guard let i = pidIndex[pid] else { continue }  // an orphan of the program: reaped, nothing to record
-                if (status & 0xff) == 0x7f { continue }  // stopped for a fault: still running
-                if procs[i].status == nil {
-                    procs[i].status = status
-                    procs[i].exitNs = MonotonicClock.now()
-                    exited += 1
-                }
-            }
-        }
-
-        while true {
-            let now = MonotonicClock.now()
-            if interrupted == 0, tr_interrupted() != 0 { interrupted = tr_interrupted() }
-            if termSentAt == nil, now >= deadline || interrupted != 0 || collect.overflowed {
-                timedOut = now >= deadline && interrupted == 0
-                ProcessTree.signalAll(group: group, SIGTERM)
-                ProcessTree.signalAll(group: group, SIGCONT)  // a stopped process must wake to die
-                termSentAt = now
-            }
-            if let sent = termSentAt {
-                if !killed, now >= sent + TrialRunner.termGraceNs {
-                    ProcessTree.signalAll(group: group, SIGKILL)
-                    killed = true
-                }
-                if now >= sent + TrialRunner.termGraceNs + 1_000_000_000 { break }  // drain no longer
-            } else if injector.isActive {
-                for buyer in injector.resumeDue(now: now, lastTask: { collect.lastTask[$0] }) where pids[buyer] > 0 {
-                    Self.signalBuyer(pids[buyer], SIGCONT)
-                }
-                if injector.hasDue(now: now) {
-                    // Time offsets: every chosen buyer still running, its whole process tree.
-                    // Stopped first, so a kill also finds what they started until then; /proc
-                    // is read once per step however many buyers are hit.
-                    let hits = injector.due(now: now, finished: hasExited, lastTask: { collect.lastTask[$0] })
-                        .filter { pids[$0.buyer] > 0 }
-                    if !hits.isEmpty {
-                        let tree = ProcessTree.children()
-                        for (buyer, _) in hits { Self.signalBuyer(pids[buyer], SIGSTOP, tree: tree) }
-                        let killing = hits.filter { $0.hit == .kill }
-                        if !killing.isEmpty {
-                            let stopped = ProcessTree.children()
-                            for (buyer, _) in killing { Self.signalBuyer(pids[buyer], SIGKILL, tree: stopped) }
-                        }
-                    }
-                }
-            }
-            reapSome()
-            if open == 0 && exited == procCount { break }
-            var wakeAt = termSentAt.map { killed ? $0 + TrialRunner.termGraceNs + 1_000_000_000 : $0 + TrialRunner.termGraceNs } ?? deadline
-            if injector.isActive, termSentAt == nil { wakeAt = min(wakeAt, injector.nextWake(now: now)) }
-            // Exits do not wake poll: look again soon while processes run.
-            let cap: UInt64 = open == 0 ? 1_000_000 : 20_000_000
-            let waitMs = wakeAt > now ? Int32(min((min(wakeAt - now, cap) + 999_999) / 1_000_000, 1000)) : 0
-            let ready = pollSet.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), waitMs) }
-            guard ready > 0 else { continue }
-            for i in 0..<pollSet.count where pollSet[i].fd >= 0 && pollSet[i].revents != 0 {
-                let p = i / 3
-                let stream = Stream(rawValue: i % 3)!
-                let arrived = MonotonicClock.now()
-                var eof = false
-                while true {
-                    let n = buffer.withUnsafeMutableBytes { read(pollSet[i].fd, $0.baseAddress, $0.count) }
-                    if n > 0 {
-                        buffer.withUnsafeBytes { raw in
-                            collect.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n]), slot: i, proc: p, stream: stream, at: arrived,
-                                         procs: &procs, injector: &injector, pids: pids)
-                        }
-                        if n < buffer.count { break }
-                        continue
-                    }
-                    if n < 0, errno == EINTR { continue }
-                    if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
-                    eof = true
-                    break
-                }
-                if eof {
-                    collect.finish(slot: i, proc: p, stream: stream, at: arrived, procs: &procs, injector: &injector, pids: pids)
-                    close(pollSet[i].fd)
-                    pollSet[i].fd = -1
-                    open -= 1
-                }
-            }
-            pids = procs.map(\.pid)
-        }
-        for i in 0..<pollSet.count where pollSet[i].fd >= 0 {
-            collect.finish(slot: i, proc: i / 3, stream: Stream(rawValue: i % 3)!, at: MonotonicClock.now(),
-                           procs: &procs, injector: &injector, pids: pids)
-            close(pollSet[i].fd)
-        }
-        // Nothing outlives the trial: whatever the program left running is killed and reaped.
-        ProcessTree.killAndReapAll { pid, status in
-            if let i = pidIndex[pid], procs[i].status == nil {
-                procs[i].status = status
-                procs[i].exitNs = MonotonicClock.now()
-            }
-        }
-        let endNs = MonotonicClock.now()
-        for p in 0..<procCount { collect.flushOutput(proc: p, procs: &procs, final: true) }
-        if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
-        return history(collect, procs: procs, faultEvents: injector.events, killed: injector.killed, timedOut: timedOut,
-                       storagePath: storagePath, startNs: startNs, endNs: endNs)
     }
 
     /// The history to judge from what was collected: every task left open closed (`exit
@@ -313,20 +102,12 @@ package struct ProgramTrial {
         return history
     }
 
-    /// Stops and reaps what was started before a setup failure.
-    private func abandon(procs: [Proc], fds: [Int32], group: pid_t, barrier: [Int32]) {
-        close(barrier[0]); close(barrier[1])
-        for fd in fds where fd >= 0 { close(fd) }
-        if group != 0 { killpg(group, SIGKILL) }
-        for p in procs where p.pid > 0 { var status: Int32 = 0; waitpid(p.pid, &status, 0) }
-    }
-
     /// Sends `signal` to a buyer's process and everything it started (a shell buyer's `sleep`,
     /// a Python buyer's helpers): a fault kills or freezes the buyer, not just its first process.
     /// `tree` is a `ProcessTree.children()` read once for many buyers (nil: read now).
     static func signalBuyer(_ pid: pid_t, _ signal: Int32, tree: [pid_t: [pid_t]]? = nil) {
-        kill(pid, signal)
-        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { kill(child, signal) }
+        Sys.kill(pid, signal)
+        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { Sys.kill(child, signal) }
     }
 
     /// Gives every task a buyer left without an outcome an `error`: `exit status` when its

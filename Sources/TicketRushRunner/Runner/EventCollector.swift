@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -33,24 +34,22 @@ package struct EventCollector {
 
     /// Waits up to `timeoutMs` for data, then reads everything available.
     package mutating func poll(timeoutMs: Int32) {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = Glibc.poll(&pfd, 1, timeoutMs)
-        guard ready > 0 else { return }
+        guard (try? Sys.poll(fd, timeoutMs: timeoutMs)) == true else { return }
         drain()
     }
 
     private mutating func drain() {
         while true {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + pending, raw.count - pending)
+            let got: Int?
+            do {
+                got = try buffer.withUnsafeMutableBytes { (raw) throws(SyscallError) in
+                    try Sys.read(fd, raw.baseAddress! + pending, raw.count - pending)
+                }
+            } catch {
+                got = 0  // a read error ends the pipe like EOF
             }
+            guard let n = got else { return }  // nothing more now
             if n == 0 { finished = true; return }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { return }
-                finished = true
-                return
-            }
             pending += n
             let whole = pending / EventWire.size * EventWire.size
             buffer.withUnsafeBytes { raw in

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 
@@ -74,7 +75,7 @@ package enum HelperForkers {
     nonisolated(unsafe) static var hold: Bool = getenv("TICKETRUSH_TEST_FORKER_HOLD").map { String(cString: $0) == "1" } ?? false
 
     static func holdForTest() {
-        if hold { kill(getpid(), SIGSTOP) }
+        if hold { Sys.kill(getpid(), SIGSTOP) }
     }
 
     /// Memory the runner shares with its helpers (MAP_SHARED | MAP_ANONYMOUS, made before
@@ -115,78 +116,49 @@ package enum HelperForkers {
     }
 }
 
-extension TrialRunner {
-    /// `spawn` with helpers: fork them, wait for them, open the barrier. On failure every
+extension HelperForkers {
+    /// Forks the helpers and waits for them: then every buyer exists and is the runner's
+    /// child. `keep`: the buyers' event pipe write end and barrier read end. On failure every
     /// process of the trial is killed and reaped before this throws; the caller then closes
     /// the pipes (never before: a closed barrier would release a live buyer).
-    func spawnWithHelpers(_ p: inout Prepared, helpers: Int, board: HelperForkers.Board, kit: BuyerKit?,
-                          forkStartNs: UInt64) throws -> Spawned {
-        let n = scenario.buyers.count
+    static func spawn(buyers n: Int, helpers: Int, board: Board, plan: TrialPlan, kit: BuyerKit?,
+                      keep list: [Int32]) throws -> (pids: [pid_t], group: pid_t, early: [pid_t: Int32]) {
         let runner = getpid()
         // Orphans of a helper must come to the runner, not to init: restored once every helper is reaped.
-        let wasSubreaper = tr_subreaper_state()
-        guard wasSubreaper >= 0, wasSubreaper == 1 || tr_set_subreaper_to(1) == 0 else {
-            throw RunnerError.system(SystemError(call: "prctl(PR_SET_CHILD_SUBREAPER)", code: errno))
+        let wasSubreaper: Bool
+        do {
+            wasSubreaper = try Sys.isSubreaper()
+            if !wasSubreaper { try Sys.setSubreaper(true) }
+        } catch {
+            throw RunnerError.failed(error)
         }
-        defer { if wasSubreaper == 0 { _ = tr_set_subreaper_to(0) } }
+        defer { if !wasSubreaper { try? Sys.setSubreaper(false) } }
 
-        let keep = [p.events.write, p.barrier.read]
-        let plan = p.plan
+        let keep = Descriptors(list)
+        defer { keep.free() }
         let fault = HelperForkers.fault
         var group: pid_t = 0
         var helperPids: [pid_t] = []
         for k in 0..<helpers {
             let share = HelperForkers.share(k, of: helpers, buyers: n)
-            let pid = fork()
-            if pid == 0 {
-                Self.helperLife(k, share: share, group: group, runner: runner, keep: keep, board: board, plan: plan, kit: kit,
-                                fault: k == helpers - 1 ? fault : nil)
-            }
-            if pid < 0 {
-                let code = errno
+            // Not the runner's pipe to a --jobs pool, not the barrier's write end: its buyers
+            // inherit exactly their two pipe ends and fds 0–2. Both sides set the group, so
+            // the next helper can join it whichever runs first.
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: runner, group: group, keep: keep.fds) {
+                    Self.helperLife(k, share: share, group: group, runner: runner, keep: keep.fds, board: board, plan: plan, kit: kit,
+                                    fault: k == helpers - 1 ? fault : nil)
+                }
+            } catch {
                 Self.killAndReap(group: group, helpers: helperPids)
-                throw RunnerError.system(SystemError(call: "fork (helper forker \(k + 1))", code: code))
+                throw RunnerError.failed(error, as: "fork (helper forker \(k + 1))")
             }
             if group == 0 { group = pid }
-            // Both sides set the group, so the next helper can join it whichever runs first.
-            setpgid(pid, group)
             helperPids.append(pid)
         }
 
-        // Until every helper has exited: a helper's buyers are the runner's children once
-        // waitpid returns the helper (the kernel reparents them before the helper is a zombie).
-        var left = helperPids
-        var early: [pid_t: Int32] = [:]
-        var failure: RunnerError?
-        while !left.isEmpty, failure == nil {
-            let signal = tr_interrupted()
-            if signal != 0 { failure = .interrupted(signal: signal); break }
-            var status: Int32 = 0
-            // Blocking: a helper exits or stops soon; an interrupt ends the wait (EINTR, no SA_RESTART).
-            let pid = waitpid(-group, &status, WUNTRACED)
-            if pid < 0 {
-                if errno == EINTR { continue }
-                failure = .system(SystemError(call: "waitpid (helper forkers)", code: errno))
-                break
-            }
-            guard let k = helperPids.firstIndex(of: pid) else {
-                // A buyer already reparented to the runner died before the barrier: its exit
-                // goes to `reap`. A stop is left to the trial's teardown (SIGCONT follows its signals).
-                if (status & 0xff) != 0x7f { early[pid] = status }
-                continue
-            }
-            let share = HelperForkers.share(k, of: helpers, buyers: n)
-            if let (buyer, code) = board.failure(helper: k) {
-                failure = .system(SystemError(call: "fork (buyer \(buyer + 1))", code: code))
-            } else if (status & 0xff) == 0x7f {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) was stopped by signal \((status >> 8) & 0xff)")
-            } else if status & 0x7f != 0 {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) was killed by signal \(status & 0x7f)")
-            } else if (status >> 8) & 0xff != 0 {
-                failure = .forkerFailed("helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound)) exited \((status >> 8) & 0xff)")
-            }
-            left.removeAll { $0 == pid }
-        }
+        let (left, early, failure) = waitFor(helperPids, group: group, buyers: n, board: board)
         if let failure {
             Self.killAndReap(group: group, helpers: left)
             HelperForkers.holdForTest()
@@ -197,38 +169,80 @@ extension TrialRunner {
             Self.killAndReap(group: group, helpers: [])
             throw RunnerError.forkerFailed("buyer \(missing + 1) has no pid after every helper exited")
         }
-        ForkTiming.report(buyers: n, helpers: helpers, since: forkStartNs)
-        return Spawned(pids: pids, group: group, startNs: TrialRunner.openBarrier(&p), early: early)
+        return (pids, group, early)
+    }
+
+    /// Waits until every helper has exited: a helper's buyers are the runner's children once
+    /// waitpid returns the helper (the kernel reparents them before the helper is a zombie).
+    /// Returns the helpers not reaped, exits of buyers seen on the way, and why it stopped early.
+    private static func waitFor(_ helperPids: [pid_t], group: pid_t, buyers n: Int,
+                                board: Board) -> (left: [pid_t], early: [pid_t: Int32], failure: RunnerError?) {
+        var left = helperPids
+        var early: [pid_t: Int32] = [:]
+        while !left.isEmpty {
+            let signal = tr_interrupted()
+            if signal != 0 { return (left, early, .interrupted(signal: signal)) }
+            let got: (pid: pid_t, status: WaitStatus)?
+            do {
+                // Blocking: a helper exits or stops soon; an interrupt ends the wait (EINTR, no SA_RESTART).
+                got = try Sys.wait(-group, options: WUNTRACED, interruptible: true)
+            } catch where error.errno == .interrupted {
+                continue
+            } catch {
+                return (left, early, .failed(error, as: "waitpid (helper forkers)"))
+            }
+            guard let (pid, status) = got else { continue }
+            guard let k = helperPids.firstIndex(of: pid) else {
+                // A buyer already reparented to the runner died before the barrier: its exit
+                // goes to `reap`. A stop is left to the trial's teardown (SIGCONT follows its signals).
+                if !status.isStopped { early[pid] = status.raw }
+                continue
+            }
+            left.removeAll { $0 == pid }
+            if let failure = failure(of: k, pid: pid, status: status, helpers: helperPids.count, buyers: n, board: board) {
+                return (left, early, failure)
+            }
+        }
+        return (left, early, nil)
+    }
+
+    /// Why helper `k` failed, if it did: a fork it reported, or its own stop, death or exit code.
+    private static func failure(of k: Int, pid: pid_t, status: WaitStatus, helpers: Int, buyers n: Int, board: Board) -> RunnerError? {
+        let share = HelperForkers.share(k, of: helpers, buyers: n)
+        let who = "helper \(k + 1) of \(helpers) (pid \(pid), buyers \(share.lowerBound + 1)–\(share.upperBound))"
+        if let (buyer, code) = board.failure(helper: k) { return .system(SystemError(call: "fork (buyer \(buyer + 1))", code: code)) }
+        if status.isStopped { return .forkerFailed("\(who) was stopped by signal \(status.stopSignal)") }
+        if status.signal != 0 { return .forkerFailed("\(who) was killed by signal \(status.signal)") }
+        if status.exitCode != 0 { return .forkerFailed("\(who) exited \(status.exitCode)") }
+        return nil
     }
 
     /// A helper's life: dies with the runner, keeps only what its buyers need, joins (or
     /// leads) the trial's group, forks its share, `_exit`s. Never returns.
-    private static func helperLife(_ k: Int, share: Range<Int>, group: pid_t, runner: pid_t, keep: [Int32],
+    private static func helperLife(_ k: Int, share: Range<Int>, group: pid_t, runner: pid_t, keep: UnsafeBufferPointer<Int32>,
                                    board: HelperForkers.Board, plan: TrialPlan, kit: BuyerKit?,
                                    fault: HelperForkers.Fault?) -> Never {
-        if tr_die_with_parent(runner) != 0 { _exit(3) }
-        // Not the runner's pipe to a --jobs pool, not the barrier's write end: its buyers
-        // inherit exactly their two pipe ends and fds 0–2.
-        keep.withUnsafeBufferPointer { tr_close_descriptors_except($0.baseAddress, Int32($0.count)) }
         // The runner's handlers only record a signal: a helper must die of a teardown's SIGTERM.
         tr_reset_signal_handlers()
-        if setpgid(0, group) != 0 { _exit(3) }
+        // Checked here: a helper outside the trial's group would escape its teardown.
+        if Sys.setProcessGroup(0, group) != nil { _exit(3) }
         var forked = 0
         for index in share {
             switch fault {
-            case .die(let after)? where forked == after: kill(getpid(), SIGKILL)
+            case .die(let after)? where forked == after: Sys.kill(getpid(), SIGKILL)
             case .fail(let after)? where forked == after:
                 board.setFailure(helper: k, buyer: index, code: EAGAIN)
                 _exit(3)
             default: break
             }
-            let pid = fork()
-            if pid == 0 {
-                // Its group and descriptors are the helper's; its death signal is set after the barrier.
-                BuyerProcess.run(index: index, plan: plan, eventFd: keep[0], barrierFd: keep[1], kit: kit, runner: runner)
-            }
-            if pid < 0 {
-                board.setFailure(helper: k, buyer: index, code: errno)
+            // Its group and descriptors are the helper's; its death signal is set after the barrier.
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: nil, group: nil, keep: nil) {
+                    BuyerProcess.run(index: index, plan: plan, eventFd: keep[0], barrierFd: keep[1], kit: kit, runner: runner)
+                }
+            } catch {
+                board.setFailure(helper: k, buyer: index, code: error.errno.rawValue)
                 _exit(3)
             }
             board.setPid(pid, buyer: index)
@@ -241,15 +255,10 @@ extension TrialRunner {
     /// not yet reaped, then waits for every child in the group until none is left: helpers
     /// first hand their buyers to the runner (subreaper), so this reaps them all.
     static func killAndReap(group: pid_t, helpers: [pid_t]) {
-        if group > 0 { killpg(group, SIGKILL) }
-        for pid in helpers { kill(pid, SIGKILL) }
+        Sys.killGroup(group, SIGKILL)
+        for pid in helpers { Sys.kill(pid, SIGKILL) }
         guard group > 0 else { return }
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-group, &status, 0)
-            if pid > 0 { continue }
-            if pid < 0, errno == EINTR { continue }
-            break  // ECHILD: nothing of the trial is left
-        }
+        // Until ECHILD: nothing of the trial is left.
+        while (try? Sys.wait(-group)) != nil {}
     }
 }

@@ -5,7 +5,7 @@ import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
 
-/// Counts this process's threads: fork() is only safe while there is one.
+/// Counts this process's threads: forking is only safe while there is one.
 package enum ThreadCheck {
     /// Entries in `folder` (/proc/self/task), or nil when that folder cannot be read.
     package static func threadCount(folder: String = "/proc/self/task") -> Int? {

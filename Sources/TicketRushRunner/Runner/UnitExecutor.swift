@@ -46,7 +46,7 @@ public struct UnitExecutor {
         let scenario = plan.scenarios[index]
         let seed = plan.trialSeed(index, trial: trial)
         let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
-        var runner = TrialRunner(scenario: scenario, trial: trial, seed: seed, folder: folder)
+        var runner = TrialSession(scenario: scenario, trial: trial, seed: seed, folder: folder)
         if scenario.storage.kind.isServer {
             runner.endpoint = scenario.storage.url.map { EngineEndpoint(url: $0, kind: scenario.storage.kind) } ?? endpoints[scenario.storage.kind]
         }

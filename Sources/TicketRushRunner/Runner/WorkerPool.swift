@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTicketRush
+import TicketRushProcess
 import Foundation
 import TicketRushModel
 import TicketRushChild
@@ -25,77 +26,62 @@ public enum WorkerPool {
                            received: (TrialRecord) -> Void) throws -> [TrialRecord] {
         try ThreadCheck.requireSingleThreaded()
         PageDrop.beforeForking()
-        let parent = getpid()
-        var workers: [Worker] = []
+        var pool = Pool(budget: deadlineNs(units, jobs: jobs, plan: executor.plan))
         for job in 0..<jobs {
-            var fds: [Int32] = [-1, -1]
-            guard tr_pipe_cloexec(&fds) == 0 else {
-                let code = errno
-                stopAll(&workers)
-                throw RunnerError.system(SystemError(call: "pipe", code: code))
-            }
-            let pid = fork()
-            if pid == 0 {
-                if tr_die_with_parent(parent) != 0 { _exit(3) }
-                var keep = [fds[1]] + extra
-                tr_close_descriptors_except(&keep, Int32(keep.count))
-                work(units.enumerated().filter { $0.offset % jobs == job }.map(\.element), executor: executor, fd: fds[1])
-            }
-            let code = errno
-            close(fds[1])
-            if pid < 0 {
-                close(fds[0])
-                stopAll(&workers)
-                throw RunnerError.system(SystemError(call: "fork (worker \(job + 1))", code: code))
-            }
-            _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
-            workers.append(Worker(job: job, pid: pid, fd: fds[0]))
+            try pool.fork(job, units: units.enumerated().filter { $0.offset % jobs == job }.map(\.element),
+                          executor: executor, keep: extra)
         }
-        let budget = deadlineNs(units, jobs: jobs, plan: executor.plan)
-        let deadline = MonotonicClock.now() &+ budget
+        pool.deadline = MonotonicClock.now() &+ pool.budget
+        while pool.workers.contains(where: { $0.status == nil || $0.fd >= 0 }) { pool.step(received) }
+        return try pool.result()
+    }
 
+    /// The pool while it runs: its workers, what they sent, why it is stopping them.
+    struct Pool {
+        var workers: [Worker] = []
         var records: [TrialRecord] = []
         var failures: [String] = []
         var lost: String?
         var stopping: Teardown.Execution?
         var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let budget: UInt64
+        var deadline: UInt64 = .max
 
-        func startStopping(_ sequence: Teardown, now: UInt64) {
+        init(budget: UInt64) { self.budget = budget }
+
+        /// Forks worker `job`: it keeps only its pipe's write end (and `keep`), dies with the runner.
+        mutating func fork(_ job: Int, units: [RunPlan.Unit], executor: UnitExecutor, keep extra: [Int32]) throws {
+            let fds: (read: Int32, write: Int32)
+            do { fds = try Sys.pipe() } catch {
+                stopAll(&workers)
+                throw RunnerError.failed(error)
+            }
+            let keep = Descriptors([fds.write] + extra)
+            defer { keep.free() }
+            let pid: pid_t
+            do {
+                pid = try Spawn.child(dieWith: getpid(), group: nil, keep: keep.fds) {
+                    work(units, executor: executor, fd: fds.write)
+                }
+            } catch {
+                Sys.close(fds.write)
+                Sys.close(fds.read)
+                stopAll(&workers)
+                throw RunnerError.failed(error, as: "fork (worker \(job + 1))")
+            }
+            Sys.close(fds.write)
+            try? Sys.setNonBlocking(fds.read)
+            workers.append(Worker(job: job, pid: pid, fd: fds.read))
+        }
+
+        mutating func startStopping(_ sequence: Teardown, now: UInt64) {
             guard stopping == nil else { return }
             stopping = Teardown.Execution(sequence, targets: workers.flatMap(\.targets), startedAt: now)
         }
-        func readFrames(_ w: inout Worker) {
-            while w.fd >= 0 {
-                let n = chunk.withUnsafeMutableBytes { read(w.fd, $0.baseAddress!, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { close(w.fd); w.fd = -1 }
-                    return
-                }
-                chunk.withUnsafeBytes { w.reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                while let frame = w.reader.next() {
-                    switch frame.kind {
-                    case UInt8(ascii: "R"):
-                        if let record = try? JSONDecoder().decode(TrialRecord.self, from: Data(frame.body)) {
-                            records.append(record)
-                            received(record)
-                        } else {
-                            failures.append("worker \(w.job + 1) sent a record that does not decode")
-                        }
-                    case UInt8(ascii: "G"):
-                        if let group = Frame.group(frame.body) {
-                            w.group = group
-                            if group > 0 { stopping?.add(.group(group)) }
-                        }
-                    default:
-                        failures.append(String(decoding: frame.body, as: UTF8.self))
-                    }
-                }
-            }
-        }
 
-        while workers.contains(where: { $0.status == nil || $0.fd >= 0 }) {
+        /// One round: interrupts and the deadline, every worker's exit, then whatever they sent.
+        mutating func step(_ received: (TrialRecord) -> Void) {
             let now = MonotonicClock.now()
             let signal = tr_interrupted()
             if signal != 0 {
@@ -107,48 +93,85 @@ public enum WorkerPool {
                 lost = "the workers did not finish within \(budget / 1_000_000_000) s (the sum of their trials' timeouts and slack)"
                 startStopping(.workers, now: now)
             }
-            for i in workers.indices where workers[i].status == nil {
-                var status: Int32 = 0
-                let pid = waitpid(workers[i].pid, &status, WNOHANG | WUNTRACED)
-                guard pid == workers[i].pid else { continue }
-                if (status & 0xff) == 0x7f {
-                    // Stopped (SIGSTOP, SIGTSTP, …): it would hold its trial for ever.
-                    if lost == nil { lost = "worker \(i + 1) was stopped by signal \((status >> 8) & 0xff)" }
-                    var killNow = Teardown.Execution(.immediate, targets: workers[i].targets, startedAt: now)
-                    killNow.advance(now: now)
-                    startStopping(.workers, now: now)
-                    continue
-                }
-                workers[i].status = status
-                readFrames(&workers[i])
-                if workers[i].fd >= 0 { close(workers[i].fd); workers[i].fd = -1 }
-                let sig = status & 0x7f, code = (status >> 8) & 0xff
-                if sig != 0 || (code != 0 && code != 130) {
-                    // Its buyers die with it (PDEATHSIG); its last group is killed all the same.
-                    if let group = workers[i].group, group > 0 { killpg(group, SIGKILL) }
-                    if stopping == nil && failures.isEmpty {
-                        lost = "worker \(i + 1) " + (sig != 0 ? "was killed by signal \(sig)" : "exited \(code)")
-                        startStopping(.workers, now: now)
-                    }
-                }
-                if sig == 0 && code == 130 && interrupted == 0 { interrupted = SIGINT }
-            }
+            for i in workers.indices where workers[i].status == nil { watch(i, now: now, received) }
             stopping?.advance(now: now)
             let open = workers.indices.filter { workers[$0].fd >= 0 }
             var pfds = open.map { pollfd(fd: workers[$0].fd, events: Int16(POLLIN), revents: 0) }
             let wakeAt = min(now + 100_000_000, stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
-            let ready = poll(&pfds, nfds_t(pfds.count), Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))
+            let ready = pfds.withUnsafeMutableBufferPointer {
+                (try? Sys.poll($0, timeoutMs: Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))) ?? 0
+            }
             if ready > 0 {
-                for (slot, i) in open.enumerated() where pfds[slot].revents != 0 { readFrames(&workers[i]) }
+                for (slot, i) in open.enumerated() where pfds[slot].revents != 0 { readFrames(i, received) }
             }
         }
-        // An interrupt to the runner wins; workers that exited 130 because the pool stopped
-        // them after losing one do not make the run "interrupted".
-        if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
-        if let first = failures.first { throw RunnerError.workerFailed(first) }
-        if let lost { throw RunnerError.workerFailed(lost) }
-        if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
-        return records
+
+        /// Worker `i`'s exit or stop, if any: one that dies or stops unasked is lost.
+        mutating func watch(_ i: Int, now: UInt64, _ received: (TrialRecord) -> Void) {
+            guard let (_, status) = try? Sys.wait(workers[i].pid, options: WNOHANG | WUNTRACED) else { return }
+            if status.isStopped {
+                // Stopped (SIGSTOP, SIGTSTP, …): it would hold its trial for ever.
+                if lost == nil { lost = "worker \(i + 1) was stopped by signal \(status.stopSignal)" }
+                var killNow = Teardown.Execution(.immediate, targets: workers[i].targets, startedAt: now)
+                killNow.advance(now: now)
+                startStopping(.workers, now: now)
+                return
+            }
+            workers[i].status = status.raw
+            readFrames(i, received)
+            if workers[i].fd >= 0 { Sys.close(workers[i].fd); workers[i].fd = -1 }
+            let (sig, code) = (status.signal, status.exitCode)
+            if sig != 0 || (code != 0 && code != 130) {
+                // Its buyers die with it (PDEATHSIG); its last group is killed all the same.
+                if let group = workers[i].group { Sys.killGroup(group, SIGKILL) }
+                if stopping == nil && failures.isEmpty {
+                    lost = "worker \(i + 1) " + (sig != 0 ? "was killed by signal \(sig)" : "exited \(code)")
+                    startStopping(.workers, now: now)
+                }
+            }
+            if sig == 0 && code == 130 && interrupted == 0 { interrupted = SIGINT }
+        }
+
+        /// Reads worker `i`'s pipe until it is empty; its frames: records, groups, failures.
+        mutating func readFrames(_ i: Int, _ received: (TrialRecord) -> Void) {
+            while workers[i].fd >= 0 {
+                let got: Int?
+                do { got = try chunk.withUnsafeMutableBytes { (raw) throws(SyscallError) in try Sys.read(workers[i].fd, raw.baseAddress!, raw.count) } } catch { got = 0 }
+                guard let n = got else { return }
+                if n == 0 { Sys.close(workers[i].fd); workers[i].fd = -1; return }
+                chunk.withUnsafeBytes { workers[i].reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                while let frame = workers[i].reader.next() { take(frame, from: i, received) }
+            }
+        }
+
+        mutating func take(_ frame: Frame, from i: Int, _ received: (TrialRecord) -> Void) {
+            switch frame.kind {
+            case UInt8(ascii: "R"):
+                if let record = try? JSONDecoder().decode(TrialRecord.self, from: Data(frame.body)) {
+                    records.append(record)
+                    received(record)
+                } else {
+                    failures.append("worker \(workers[i].job + 1) sent a record that does not decode")
+                }
+            case UInt8(ascii: "G"):
+                if let group = Frame.group(frame.body) {
+                    workers[i].group = group
+                    if group > 0 { stopping?.add(.group(group)) }
+                }
+            default:
+                failures.append(String(decoding: frame.body, as: UTF8.self))
+            }
+        }
+
+        /// An interrupt to the runner wins; workers that exited 130 because the pool stopped
+        /// them after losing one do not make the run "interrupted".
+        func result() throws -> [TrialRecord] {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            if let first = failures.first { throw RunnerError.workerFailed(first) }
+            if let lost { throw RunnerError.workerFailed(lost) }
+            if interrupted != 0 { throw RunnerError.interrupted(signal: interrupted) }
+            return records
+        }
     }
 
     /// One worker as the pool sees it.
@@ -178,15 +201,17 @@ public enum WorkerPool {
     }
 
     /// Stops and reaps workers already forked (a later fork or pipe failed).
-    private static func stopAll(_ workers: inout [Worker]) {
+    static func stopAll(_ workers: inout [Worker]) {
         var t = Teardown.Execution(.workers, targets: workers.flatMap(\.targets), startedAt: MonotonicClock.now())
-        for w in workers where w.fd >= 0 { close(w.fd) }
+        for w in workers where w.fd >= 0 { Sys.close(w.fd) }
         var left = Set(workers.map(\.pid))
         while !left.isEmpty {
             t.advance(now: MonotonicClock.now())
             for pid in left {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) != 0 { left.remove(pid) }
+                // Reaped, or nothing left to wait for (ECHILD).
+                let done: Bool
+                do { done = try Sys.wait(pid, options: WNOHANG) != nil } catch { done = true }
+                if done { left.remove(pid) }
             }
             if !left.isEmpty { MonotonicClock.sleep(ns: 5_000_000) }
         }
@@ -210,7 +235,7 @@ public enum WorkerPool {
     private static func work(_ units: [RunPlan.Unit], executor: UnitExecutor, fd: Int32) -> Never {
         var executor = executor
         var code: Int32 = 0
-        TrialRunner.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
+        TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
         do {
             for unit in units {
                 try executor.run(unit) { record in

@@ -29,7 +29,7 @@ package struct ScheduleExplorer {
         package var results: [CheckResult]
         package var choices: [Int]
         package var enabled: [[Int]]
-        package var steps: [ControlledTrialRunner.Step]
+        package var steps: [ControlledStep]
         package var waitFor: String? = nil
         package var violated: Set<Invariant> {
             Set(results.filter { $0.verdict == .violated }.map(\.invariant))
@@ -40,16 +40,9 @@ package struct ScheduleExplorer {
     /// Runs `s` once under `strategy` in a scratch folder; nil when abandoned.
     package static func once(_ s: Scenario, strategy: inout some Scheduler, trial: Int, seed: UInt64, folder: String,
                              recordSteps: Bool = false) throws -> Judged? {
-        let outcome: ControlledTrialRunner.Outcome
-        if let program = s.program {
-            // A protocol program (the loader let nothing else through): its gate is TICKETRUSH_GATE_FD.
-            outcome = try ControlledProgramRunner(scenario: s, program: program, trial: trial, seed: seed, folder: folder,
-                                                  recordSteps: recordSteps)
-                .run { point throws(ScheduleDivergence) in try strategy.choose(point) }
-        } else {
-            outcome = try ControlledTrialRunner(scenario: s, trial: trial, seed: seed, folder: folder, recordSteps: recordSteps)
-                .run { point throws(ScheduleDivergence) in try strategy.choose(point) }
-        }
+        // A protocol program (the loader let nothing else through) finds its gate in TICKETRUSH_GATE_FD.
+        let outcome = try TrialSession(scenario: s, trial: trial, seed: seed, folder: folder)
+            .run(recordSteps: recordSteps) { point throws(ScheduleDivergence) in try strategy.choose(point) }
         guard let history = outcome.history else { return nil }
         do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
         let results = s.invariants.map { $0.checker.judge(history) }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TicketRushModel
 import TicketRushChecks
 import TicketRushSchedule
@@ -43,7 +46,7 @@ package enum Story {
     }
 
     /// The step in a few words, from what the buyer reported after its grant.
-    static func text(_ step: ControlledTrialRunner.Step) -> String {
+    static func text(_ step: ControlledStep) -> String {
         if step.op.isProgram { return programText(step) }
         var parts: [String] = []
         for e in step.events {
@@ -78,7 +81,7 @@ package enum Story {
     }
 
     /// A program's step: what it reported between the grant and its next report (or exit).
-    static func programText(_ step: ControlledTrialRunner.Step) -> String {
+    static func programText(_ step: ControlledStep) -> String {
         var parts: [String] = []
         for e in step.events {
             switch e.kind {
@@ -102,5 +105,33 @@ package enum Story {
             }
         }
         return parts.isEmpty ? "runs on (no report, no exit)" : parts.joined(separator: " ")
+    }
+}
+
+/// The document as a controlled step's story shows it.
+enum StoryDocument {
+    /// The document's text as the story shows it ("(empty)" right after a truncate).
+    static func read(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "(missing)" }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var total = 0
+        while total < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if got < 0, errno == EINTR { continue }
+            if got <= 0 { break }
+            total += got
+        }
+        if total == 0 { return "(empty)" }
+        return String(decoding: bytes[0..<total], as: UTF8.self).trimmingTrailingSpaces
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while let c = s.last, c == "\n" || c == " " { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import CTicketRushEngines
+import TicketRushProcess
 import TicketRushModel
 import TicketRushChild
 
@@ -36,10 +37,12 @@ final class ServerProcess {
     /// Starts `path ARGS` as `owner`; returns its pid.
     @discardableResult
     func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?) throws -> pid_t {
-        var cArgs: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        let pid = tr_spawn(path, &cArgs, logPath, owner?.uid ?? -1, owner?.gid ?? -1)
-        guard pid > 0 else { throw ServerError(description: "\(name): cannot start \(path): \(String(cString: strerror(errno)))") }
+        let pid: pid_t
+        do {
+            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) })
+        } catch {
+            throw ServerError(description: "\(name): cannot start \(path): \(error.errno)")
+        }
         pids.append(pid)
         ProcessTree.spared.insert(pid)
         return pid

@@ -1,9 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TicketRushModel
-import TicketRushChild
-import TicketRushChecks
 
 /// How to stop processes, as a value: signals, each sent a grace period after the
 /// teardown began. Every signal is followed by SIGCONT so a stopped process wakes to
@@ -109,8 +106,8 @@ public struct Teardown: Sendable, Equatable {
 
         package static let signal: @Sendable (Target, Int32) -> Void = { target, sig in
             switch target {
-            case .process(let pid): if pid > 0 { kill(pid, sig) }
-            case .group(let pgid): if pgid > 0 { killpg(pgid, sig) }
+            case .process(let pid): Sys.kill(pid, sig)
+            case .group(let pgid): Sys.killGroup(pgid, sig)
             }
         }
     }

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+import TicketRushModel
+import TicketRushChecks
+import TicketRushProcess
+import TicketRushSchedule
+
+/// One trial's life, the same for every kind of buyer and every pacing (docs/architecture.md,
+/// "A trial"): the store made fresh → pipes opened → every buyer launched → the barrier
+/// opened → events collected and faults applied (the pacer) → teardown → every process
+/// reaped → the history built. What differs is plugged in: a `Launcher` (how buyer processes
+/// come to exist, Launchers/) and a `Pacer` (who moves when, Pacers/).
+package struct TrialSession {
+    package let scenario: Scenario
+    package let trial: Int
+    package let seed: UInt64
+    package let folder: String
+    /// postgres, redis: the server (private or given) this trial's table or key lives on.
+    package var endpoint: EngineEndpoint? = nil
+
+    /// Called with each trial's process group once its buyers exist, and with 0 once they
+    /// are reaped (a `--jobs` worker tells the pool, which kills the group if the worker dies).
+    nonisolated(unsafe) static var groupObserver: ((pid_t) -> Void)?
+
+    package init(scenario: Scenario, trial: Int, seed: UInt64, folder: String, endpoint: EngineEndpoint? = nil) {
+        self.scenario = scenario
+        self.trial = trial
+        self.seed = seed
+        self.folder = folder
+        self.endpoint = endpoint
+    }
+
+    /// A trial under timing: every buyer runs at once until done, the timeout or a fault.
+    package func run() throws -> TrialHistory {
+        var pacer = TimingPacer()
+        guard let history = try run(&pacer) else { throw RunnerError.forkerFailed("a timing trial ended without a history") }
+        return history
+    }
+
+    /// A trial under a controlled schedule, asking `choose` before every grant.
+    package func run(recordSteps: Bool = false,
+                     _ choose: (SchedulePoint) throws(ScheduleDivergence) -> Int?) throws -> ControlledOutcome {
+        // The pacer holds the strategy only for this trial.
+        try withoutActuallyEscaping(choose) { choose in
+            var pacer = ControlledPacer(scenario: scenario, recordSteps: recordSteps, choose: choose)
+            return try run(&pacer)
+        }
+    }
+
+    /// The launcher for this scenario's buyers: the one registration of every launcher.
+    func launcher(store: TrialStore) -> any Launcher {
+        guard let program = scenario.program else { return BuiltInLauncher(self, store: store) }
+        switch program.mode {
+        case .perBuyer: return CommandLauncher(self, program: program, store: store)
+        case .whole: return WholeProgramLauncher(self, program: program, store: store)
+        }
+    }
+
+    func run<P: Pacer>(_ pacer: inout P) throws -> P.Outcome {
+        let store = try TrialStore(scenario, trial: trial, folder: folder, endpoint: endpoint, builtIn: scenario.program == nil,
+                                   database: !pacer.gated)
+        defer { store.cleanUp() }
+        let launcher = launcher(store: store)
+        // A write to the gate of a buyer that died must be an error, not the end of the runner.
+        let previousPipeHandler = pacer.gated ? signal(SIGPIPE, SIG_IGN) : nil
+        defer { if pacer.gated { signal(SIGPIPE, previousPipeHandler) } }
+        try ThreadCheck.requireSingleThreaded()
+        try launcher.open(gated: pacer.gated)
+        PageDrop.beforeForking()
+        let group = try launcher.launch()
+        Self.groupObserver?(group)
+        defer { Self.groupObserver?(0) }
+        let startNs = launcher.start()
+        let end = try pacer.pace(launcher, startNs: startNs, deadline: startNs + UInt64(scenario.timeoutNs))
+        if end.stop { pacer.gated ? launcher.cutShort() : launcher.teardown() }
+        launcher.reap()
+        let endNs = MonotonicClock.now()
+        if let failure = end.failure { throw failure }
+        if end.interrupted != 0 { throw RunnerError.interrupted(signal: end.interrupted) }
+        if end.abandoned { return pacer.outcome(nil) }
+        return pacer.outcome(launcher.history(timedOut: end.timedOut, startNs: startNs, endNs: endNs))
+    }
+}

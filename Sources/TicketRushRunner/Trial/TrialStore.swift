@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+import TicketRushChild
+
+/// A trial's store, as the session sees it: made fresh in the trial folder before the first
+/// fork, read once at the end, dropped. The JSON document, or a database engine's table or
+/// key (EngineTrial, Servers/); the calls into either are here and nowhere else in Trial/.
+final class TrialStore {
+    let scenario: Scenario
+    let path: String
+    /// What the lock mode shares between buyers (nil: the buyers' own program locks).
+    let context: LockContext?
+    /// A database engine's trial state (nil for the JSON file).
+    let engine: EngineTrial?
+
+    /// The store and, for built-in buyers, the lock. A database scenario's table or key only
+    /// for built-in buyers under timing (`database`); everything else runs on the JSON document.
+    init(_ scenario: Scenario, trial: Int, folder: String, endpoint: EngineEndpoint?, builtIn: Bool, database: Bool) throws {
+        self.scenario = scenario
+        let isDatabase = builtIn && database && scenario.storage.kind.isDatabase
+        path = isDatabase ? try storagePath(of: scenario, in: folder) : try createDocument(of: scenario, in: folder)
+        engine = isDatabase ? try EngineTrial.prepare(scenario, folder: folder, storagePath: path, endpoint: endpoint) : nil
+        guard builtIn else {
+            context = nil
+            return
+        }
+        // The owner's pid is in the name: a later run sweeps it if this process dies (StaleSemaphores).
+        let context = LockContext(
+            lockFilePath: path + ".lock",
+            semaphoreName: StaleSemaphores.name(owner: getpid(), trial: trial + 1, unique: MonotonicClock.now()),
+            mutexPath: path + ".mutex")
+        do { try scenario.lock.mode.prepare(context) } catch let e as SystemError {
+            engine?.drop()
+            throw RunnerError.system(e)
+        }
+        self.context = context
+    }
+
+    /// The lock's shared state removed and the engine's table or key dropped; once.
+    func cleanUp() {
+        if let context { scenario.lock.mode.cleanUp(context) }
+        engine?.drop()
+    }
+
+    /// The count as the store holds it at the end.
+    func finalRead() -> StoreRead {
+        engine?.finalRead() ?? JSONFileStore(path: path, mode: scenario.storage.write, tag: -1).read()
+    }
+
+    /// What the report calls the lock.
+    var lockLabel: String {
+        guard let context else { return "the program's own lock" }
+        let mode = scenario.lock.mode
+        if engine != nil && (mode.isEngineMode || mode == .optimistic) { return "\(scenario.storage.kind.rawValue) \(mode.rawValue)" }
+        return mode.label(context)
+    }
+
+    /// The engine's own messages (errors it reported), for the history.
+    var engineMessages: [String] { engine?.messages() ?? [] }
+}
