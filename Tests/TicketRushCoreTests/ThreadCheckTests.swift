@@ -26,25 +26,43 @@ final class ThreadCheckTests: XCTestCase {
         }
     }
 
-    /// The live count follows this process: one more while a thread we started runs, back
-    /// once it has been joined. Polled, because the test runner's own threads may come and
-    /// go meanwhile; a count that ignored threads would never see the +1.
+    /// The live count follows a real process: a Python program of one thread that starts a
+    /// second, then joins it. Another process, not this one: the test runner's own threads
+    /// come and go under `--parallel`, so only a process we drive has a count we can know.
     func testCountsAThreadComingAndGoing() throws {
-        let before = try XCTUnwrap(ThreadCheck.threadCount())
-        let release = DispatchSemaphore(value: 0)
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(release as AnyObject).toOpaque()
-        XCTAssertEqual(pthread_create(&thread, nil, { arg in
-            (Unmanaged<AnyObject>.fromOpaque(arg!).takeRetainedValue() as! DispatchSemaphore).wait()
-            return nil
-        }, box), 0)
-        var during = before
-        XCTAssertTrue(poll(within: 10) { during = ThreadCheck.threadCount() ?? -1; return during == before + 1 },
-                      "\(before) threads before, \(during) while one more runs")
-        release.signal()
-        XCTAssertEqual(pthread_join(thread, nil), 0)
-        var after = during
-        XCTAssertTrue(poll(within: 10) { after = ThreadCheck.threadCount() ?? -1; return after == before },
-                      "\(before) threads before, \(after) after the thread was joined")
+        let folder = try TestFiles.temporaryFolder(self)
+        let script = """
+        import os, sys, threading, time
+        d = sys.argv[1]
+        def until(name):
+            while not os.path.exists(os.path.join(d, name)): time.sleep(0.01)
+        e = threading.Event()
+        t = threading.Thread(target=e.wait)
+        t.start()
+        open(os.path.join(d, "started"), "w").close()
+        until("join")
+        e.set()
+        t.join()
+        open(os.path.join(d, "joined"), "w").close()
+        until("exit")
+        """
+        let python = try Spawned("/usr/bin/python3", ["-c", script, folder.path], dir: folder)
+        defer { python.wait(0) }
+        let mark = { (name: String) in FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil) }
+        let seen = { (name: String) in FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) }
+        let task = "/proc/\(python.pid)/task"
+        XCTAssertTrue(poll(within: 30) { seen("started") }, python.output)
+        XCTAssertEqual(ThreadCheck.threadCount(folder: task), 2, "a started thread is a second task")
+        XCTAssertThrowsError(try ThreadCheck.requireSingleThreaded(folder: task))
+        mark("join")
+        XCTAssertTrue(poll(within: 30) { seen("joined") }, python.output)
+        // A joined thread leaves the task list a moment after join returns (the kernel wakes
+        // the joiner before it releases the task): polled, it can only go down to one.
+        var after = -1
+        XCTAssertTrue(poll(within: 10) { after = ThreadCheck.threadCount(folder: task) ?? -1; return after == 1 }, "\(after) tasks after the join")
+        XCTAssertNoThrow(try ThreadCheck.requireSingleThreaded(folder: task))
+        mark("exit")
+        try python.finish(within: 30)
+        XCTAssertEqual(python.exitCode, 0, python.output)
     }
 }
