@@ -63,7 +63,7 @@ package struct ScheduleExplorer {
         let fingerprint = ScheduleString.fingerprint(s)
         if let text = config.replay {
             let parsed: ScheduleString
-            do { parsed = try ScheduleString.parse(text, buyers: s.buyers.count) } catch { throw RunnerError.schedule(error.description) }
+            do { parsed = try ScheduleString.parse(text, for: s) } catch { throw RunnerError.schedule(error.description) }
             if parsed.fingerprint != fingerprint {
                 let mine = ScheduleString(fingerprint: fingerprint, choices: []).text.split(separator: ".")[1]
                 var warning = "ticketrush: warning: schedule fingerprint \(String(text.split(separator: ".")[1])) is not this scenario's (\(mine)): its shape (buyers, tickets, wants, lock, storage, faults) differs; replaying anyway\n"
