@@ -106,7 +106,7 @@ package struct ScheduleExplorer {
                     }
                 } else {
                     let space = config.preemptions.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
-                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE: stopped at the cap of \(ex.cap) schedules)"
+                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE)"
                 }
                 return Coverage(statement: "exhaustive: \(cover); violated in \(violating)", complete: ex.complete, abandoned: ex.abandoned)
             }
@@ -133,6 +133,8 @@ package struct ScheduleExplorer {
         // the first invariant in the format's order (no-oversell before conservation, …).
         var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
+        let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
+        var timedOut = false
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             // One seed for every schedule of the cell: faults drawn by probability hit the same
@@ -155,12 +157,15 @@ package struct ScheduleExplorer {
             if let previous = held { try record(previous) }
             held = r
             trial += 1
+            if budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
         }
         guard var last = held else { return }
         let covered = coverage(strategy, trial, violating)
         var summary = ScheduleSummary(strategy: s.schedule.replay != nil ? "replay" : s.schedule.strategy.rawValue, runs: trial,
                                       abandoned: covered.abandoned, complete: covered.complete, violating: violating,
                                       statement: covered.statement, pctBound: covered.pctBound)
+        summary.stoppedBy = budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete)
+        if let stop = summary.stoppedBy { summary.statement += "; stopped at \(stop.text(s.schedule))" }
         if let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first {
             let text = ScheduleString(fingerprint: fingerprint, choices: first.trimmed).text
             summary.replay = text
