@@ -38,7 +38,7 @@ public enum ScenarioLint {
     public static let rules: [LintRule] = [
         .expectNeedsLuck, .tornReadByLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
         .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .timeoutZero, .deadHolderWaits,
-        .commandNotFound,
+        .commandNotFound, .placeholderInCode,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.
