@@ -24,10 +24,12 @@ final class TornReadByLuckTests: XCTestCase {
         XCTAssertEqual(try findings(Self.seedMutex + "lock: {mode: mutex, scope: purchase}\nexpect: {no-torn-read: hold}\n"), ["8:24"])
         // Optimistic never locks a read, whatever the scope.
         XCTAssertEqual(try findings(Self.seedMutex + "lock: {mode: optimistic, scope: task}\n"), ["7:7"])
-        // No lock, or the write alone: nothing covers the reads.
+        // The write alone: nothing covers the reads.
         XCTAssertEqual(try findings(Self.seedMutex + "lock: {mode: flock, scope: write}\nexpect: {no-oversell: violated}\n"), ["7:7"])
-        XCTAssertEqual(try findings(Self.seedMutex + "storage: {write: in-place}\n"), ["7:18"])
-        XCTAssertEqual(try findings(Self.seedMutex + "invariants: [no-oversell, no-torn-read]\n"), ["7:13"])
+        XCTAssertEqual(try findings(Self.seedMutex + "lock: fcntl\nstorage: {write: in-place}\n"), ["8:18"])
+        XCTAssertEqual(try findings(Self.seedMutex + "lock: semaphore\ninvariants: [no-oversell, no-torn-read]\n"), ["8:13"])
+        // Without a lock every invariant holds by luck alone: not this rule's concern.
+        XCTAssertEqual(try findings(Self.seedMutex + "storage: {write: in-place}\n"), [])
     }
 
     func testEachHonestFixIsClean() throws {

@@ -137,6 +137,8 @@ package struct ScheduleExplorer {
         var timedOut = false
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            // Checked once more schedules remain (begin said so), and after one was judged.
+            if held != nil, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
             // One seed for every schedule of the cell: faults drawn by probability hit the same
             // buyers in each, so an exhaustive search sees one program and a replay (trial 1
             // of a one-schedule run) draws the same faults as the schedule it replays.
@@ -157,7 +159,6 @@ package struct ScheduleExplorer {
             if let previous = held { try record(previous) }
             held = r
             trial += 1
-            if budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
         }
         guard var last = held else { return }
         let covered = coverage(strategy, trial, violating)
