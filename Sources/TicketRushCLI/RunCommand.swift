@@ -335,7 +335,7 @@ struct RunCommand: ParsableCommand {
             scenarios[i].schedule.overrides = overrides
             if let text = scheduleReplay {
                 do {
-                    _ = try ScheduleString.parse(text, buyers: scenarios[i].buyers.count)
+                    _ = try ScheduleString.parse(text, for: scenarios[i])
                 } catch {
                     throw ScheduleOptionError(description: "--schedule-replay: \(error.description)")
                 }

@@ -23,12 +23,16 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     public var text: String {
         var body = ""
         var i = 0
+        var afterCount = false
         while i < choices.count {
             var j = i
             while j < choices.count, choices[j] == choices[i] { j += 1 }
             let run = j - i
-            let symbol = Self.symbol(choices[i])
-            body += run >= 8 ? "\(symbol)~\(run)" : String(repeating: symbol, count: run)
+            // Right after a run-length a digit would extend its count ("1~8" "2" is not
+            // "1~82"): that buyer is written {N}, which the parser already reads.
+            let symbol = afterCount && choices[i] < 9 ? "{\(choices[i] + 1)}" : Self.symbol(choices[i])
+            body += run >= 8 ? "\(symbol)~\(run)" : symbol + String(repeating: Self.symbol(choices[i]), count: run - 1)
+            afterCount = run >= 8
             i = j
         }
         return "S\(Self.layoutVersion).\(Self.hex(fingerprint)).\(body)"
@@ -48,25 +52,53 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
         public var description: String
     }
 
-    /// Reads a schedule string; `buyers` (when known) rejects a buyer the scenario does not have.
-    public static func parse(_ text: String, buyers: Int? = nil) throws(ParseError) -> ScheduleString {
+    /// The most choices any string may expand to, whatever the scenario: a run-length is
+    /// checked against it before anything is allocated (`1~99999999999` is 11 bytes).
+    public static let maxChoices = 1 << 22
+
+    /// The most grants one controlled run of `s` can make: every grant lets a buyer pass a
+    /// gate and report at least one event, and a run stops at the runner's event limit
+    /// (`TrialRunner.eventLimit` plus the controlled runner's 64 per task). A replay string
+    /// longer than this cannot be replayed, so it is refused before it is expanded.
+    public static func grantLimit(_ s: Scenario) -> Int {
+        let retrying = s.lock.mode == .optimistic || (s.storage.kind.isDatabase && s.lock.mode != .none)
+        let perTask = 16 + 64 + (retrying ? min(s.lock.retries, 1_000_000) * 8 : 0)
+        let (tasks, o1) = max(s.buyers.count, 1).multipliedReportingOverflow(by: max(s.buyers.wants, 1))
+        let (steps, o2) = tasks.multipliedReportingOverflow(by: perTask)
+        if o1 || o2 { return maxChoices }
+        return min(maxChoices, steps + 8 * max(s.buyers.count, 1) + 1024)
+    }
+
+    /// Reads a schedule string for `s`: its buyers, and no more choices than a run of it can grant.
+    public static func parse(_ text: String, for s: Scenario) throws(ParseError) -> ScheduleString {
+        try parse(text, buyers: s.buyers.count, limit: grantLimit(s))
+    }
+
+    /// Reads a schedule string; `buyers` (when known) rejects a buyer the scenario does not
+    /// have, and `limit` caps the expanded choices (never above `maxChoices`).
+    public static func parse(_ text: String, buyers: Int? = nil, limit: Int = maxChoices) throws(ParseError) -> ScheduleString {
+        let limit = min(limit, maxChoices)
+        // Shown with control and bidi characters escaped: a pasted line break must not
+        // start a line of its own in the message.
+        let shown = visible(text)
         let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].hasPrefix("S") else {
-            throw ParseError(description: "'\(text)' is not a schedule string: expected S\(layoutVersion).FINGERPRINT.CHOICES, e.g. S1.3fa94c10.112")
+            throw ParseError(description: "'\(shown)' is not a schedule string: expected S\(layoutVersion).FINGERPRINT.CHOICES, e.g. S1.3fa94c10.112")
         }
         guard Int(parts[0].dropFirst()) == layoutVersion else {
-            throw ParseError(description: "schedule string layout '\(parts[0])' is not S\(layoutVersion), the layout this build writes")
+            throw ParseError(description: "schedule string layout '\(visible(String(parts[0])))' is not S\(layoutVersion), the layout this build writes")
         }
         guard parts[1].count == 8, let fingerprint = UInt32(parts[1], radix: 16) else {
-            throw ParseError(description: "schedule string fingerprint '\(parts[1])' must be 8 hex digits")
+            throw ParseError(description: "schedule string fingerprint '\(visible(String(parts[1])))' must be 8 hex digits")
         }
         var choices: [Int] = []
         let body = Array(parts[2].unicodeScalars)
         var i = 0
         func fail(_ why: String) -> ParseError {
-            ParseError(description: "schedule string '\(text)', choice \(choices.count + 1) (character \(i + 1) of '\(parts[2])'): \(why)")
+            ParseError(description: "schedule string '\(shown)', choice \(choices.count + 1) (character \(i + 1) of '\(visible(String(parts[2])))'): \(why)")
         }
         while i < body.count {
+            let start = i
             let c = body[i]
             var n: Int
             switch c {
@@ -80,7 +112,7 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
                 n = v
                 i = close
             default:
-                throw fail("'\(c)' is not a buyer (1-9, a-z, A-Z, {N})")
+                throw fail("'\(visible(String(c)))' is not a buyer (1-9, a-z, A-Z, {N})")
             }
             if let buyers, n > buyers {
                 throw fail("buyer \(n) does not exist: the scenario has \(buyers) buyer\(buyers == 1 ? "" : "s")")
@@ -90,11 +122,18 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
             if i < body.count, body[i] == "~" {
                 var j = i + 1
                 while j < body.count, ("0"..."9").contains(body[j]) { j += 1 }
-                guard j > i + 1, let v = Int(String(String.UnicodeScalarView(body[(i + 1)..<j]))), v >= 1 else {
-                    throw fail("'~' must be followed by a count >= 1")
-                }
+                guard j > i + 1 else { throw fail("'~' must be followed by a count >= 1") }
+                let digits = String(String.UnicodeScalarView(body[(i + 1)..<j]))
+                // Too many digits for an Int is also too many choices.
+                let v = Int(digits) ?? Int.max
+                guard v >= 1 else { throw fail("'~' must be followed by a count >= 1") }
                 count = v
                 i = j
+            }
+            // Checked before expanding: a count past what a run can grant is refused, not allocated.
+            if count > limit - choices.count {
+                i = start
+                throw fail("\(count == 1 ? "the string" : "a run of \(count)") makes more than \(limit) choices, more than one run of this scenario can grant")
             }
             choices += repeatElement(n - 1, count: count)
         }

@@ -34,7 +34,7 @@ final class AuthoringCommandTests: XCTestCase {
 
     func testWarningsExitZeroButOneWhenStrict() throws {
         let dir = try CLI.temporaryFolder(self)
-        CLI.writeQuietly("name: w\ntickets: 1\nbuyers: 10\nlock: {mode: flock, scope: write}\n", "w.yaml", dir)
+        CLI.writeQuietly("name: w\ntickets: 1\nbuyers: 10\nlock: {mode: flock, scope: write}\nstorage: {write: atomic}\n", "w.yaml", dir)
         let lenient = try CLI.run(["validate", "w.yaml"], in: dir)
         XCTAssertEqual(lenient.status, 0, lenient.stdout)
         XCTAssertTrue(lenient.stdout.hasPrefix("w.yaml:4:28: warning: lock.scope 'write' locks only the write"), lenient.stdout)

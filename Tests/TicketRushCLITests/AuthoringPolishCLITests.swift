@@ -41,6 +41,7 @@ final class AuthoringPolishCLITests: XCTestCase {
             matrix:
               buyers.count: [2, 3, 4]
               lock.mode: [none, flock]
+            invariants: [no-oversell, conservation]
             """, "e.yaml", dir)
         let result = try CLI.run(["validate", "e.yaml"], in: dir)
         XCTAssertEqual(result.status, 0, result.stdout)

@@ -120,6 +120,7 @@ final class AuthoringPolishTests: XCTestCase {
             matrix:
               buyers.count: [2, 3, 4]
               lock.mode: [none, flock]
+            invariants: [no-oversell, conservation]
             """
         let report = ScenarioValidator.validate(["-"], stdin: Data(yaml.utf8), stdinName: "e.yaml")
         let lines = report.all.map(\.description)

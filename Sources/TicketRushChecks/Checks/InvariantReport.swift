@@ -41,6 +41,9 @@ public struct InvariantReport: Sendable {
     /// The trials are one shard's (`run --shard`): what only the whole run can decide
     /// (a `violated` expectation not seen here) is `pending`, never `unmet`.
     public var partial = false
+    /// The cell's controlled search stopped short of its space: a hold claims only what it
+    /// explored (StoppedSearch).
+    public var stoppedSearch: StoppedSearch?
 
     public init(invariant: Invariant, expectation: Expectation) {
         self.invariant = invariant
@@ -74,7 +77,10 @@ public struct InvariantReport: Sendable {
         switch expectation {
         case .hold:
             if violated > 0 { return .unmet }
-            return unknown > 0 ? .undetermined : .met
+            if unknown > 0 { return .undetermined }
+            // Stopped by a default bound, the search proves nothing of what it did not run.
+            if let stoppedSearch, !stoppedSearch.stop.setByScenario { return .undetermined }
+            return .met
         case .violated:
             if violated > 0 { return .met }
             if partial { return .pending }
@@ -92,6 +98,7 @@ public struct InvariantReport: Sendable {
     public var summary: String {
         if let skipReason { return "skipped: \(skipReason)" }
         if status == .notApplicable { return sample.map(\.result.summary) ?? "not applicable" }
+        if expectation == .hold, violated == 0, unknown == 0, let stoppedSearch { return stoppedSearch.holdSummary }
         switch (expectation, status) {
         case (.hold, .met):
             return "held in \(trials) of \(trials) trials (\(rateText))" + (sample.map { ": \($0.result.summary)" } ?? "")

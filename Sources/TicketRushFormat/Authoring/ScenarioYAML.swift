@@ -20,6 +20,14 @@ public enum ScenarioYAML {
                 value = .object(fields)
             }
             value = StorageSchema.filled(value, document.scenario)
+            // A printed form too: storage.url's password is not shown (issue 19 item 13).
+            if case .object(var fields) = value, case .object(var storage)? = fields["storage"],
+               let url = storage["url"]?.text, redactedURL(url) != url {
+                storage["url"] = .text(redactedURL(url))
+                fields["storage"] = .object(storage)
+                value = .object(fields)
+                text += "# storage.url: its password is not shown (***); the file holds it\n"
+            }
             text += try Yams.serialize(node: node(value, ScenarioSchema.root), width: -1, allowUnicode: true)
             if document.scenario.seed == nil {
                 text += "# seed: not fixed: every run draws a fresh random seed and records it in the report\n"

@@ -36,9 +36,9 @@ public struct LintRule: Sendable {
 public enum ScenarioLint {
     /// Every rule, in the order findings are reported.
     public static let rules: [LintRule] = [
-        .expectNeedsLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
+        .expectNeedsLuck, .tornReadByLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
         .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .timeoutZero, .deadHolderWaits,
-        .commandNotFound,
+        .commandNotFound, .placeholderInCode,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.

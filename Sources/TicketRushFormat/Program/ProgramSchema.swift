@@ -44,6 +44,13 @@ package enum ProgramSchema {
                     out.append(Diagnostic(at: at("\(key)[\(i)]", key), "'\(key)' uses {\(name)}, which is not a placeholder here (allowed: \(allowed.map { "{\($0)}" }.joined(separator: " ")))\(hint)"))
                 }
             }
+            // A shell script whose placeholder cannot be quoted for where it stands: refused.
+            let texts = words.map { $0.text ?? "" }
+            if let code = CommandCode.codeWord(texts), code.kind == .shell {
+                for name in CommandCode.untrackable(texts[code.index], known: allowed) {
+                    out.append(Diagnostic(at: at("\(key)[\(code.index)]", key), "'\(key)' puts {\(name)} in a shell script after $( ), a backquote, ${ }, a here-document or a comment, where ticketrush cannot quote it for the shell (its value would run as code); write \"$\(CommandCode.variable(name))\" in the script instead"))
+                }
+            }
             if mode == .whole, case .list(let faults)? = value["faults"], !faults.isEmpty {
                 out.append(Diagnostic(at: at("faults"), "'faults' cannot target the buyers a whole program starts itself: use buyers.command"))
             }

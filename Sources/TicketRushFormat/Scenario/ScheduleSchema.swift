@@ -6,9 +6,11 @@ package enum ScheduleSchema {
         Field("strategy", .choice(ScheduleStrategy.allCases.map(\.rawValue)), default: .word(ScheduleConfig.defaultStrategy),
               ScheduleStrategy.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")),
         Field("runs", .integer(min: 1, max: nil),
-              "schedules to run, each a fresh trial (random, pct; default \(ScheduleConfig.defaultRuns)); for exhaustive a cap (default \(ScheduleConfig.defaultExhaustiveCap)) past which the search says it is incomplete"),
+              "schedules to run, each a fresh trial (random, pct; default \(ScheduleConfig.defaultRuns)); for exhaustive a cap (default \(ScheduleConfig.defaultExhaustiveCap)) past which the search is incomplete: an incomplete search judges no hold unless the scenario set runs or time (then: holds in N explored schedules)"),
         Field("depth", .integer(min: 1, max: nil), default: .int(ScheduleConfig.defaultDepth), "pct: the bug depth d (d-1 priority change points)"),
         Field("preemptions", .integer(min: 0, max: nil), "exhaustive: at most this many preemptions per schedule (omit: unbounded, with sleep-set reduction)"),
+        Field("time", .duration,
+              "a time budget for the search: no new schedule starts after it (at least one runs). Set by the scenario, like runs, it makes a search it stops report \"holds in N explored schedules\"; omitted (and runs omitted), a default of \(ScheduleConfig.defaultTimeBudgetNs / 60_000_000_000) minutes applies, and a search stopped by a default bound judges no hold"),
         Field("shrink", .duration, default: .duration(ScheduleConfig.defaultShrinkNs), "how long shrinking a counterexample may take (0: do not shrink)"),
     ], shorthand: "strategy"), default: .object([:]),
     "who decides the interleaving: timing (default) or a controlled strategy; a bare word is {strategy: WORD}")
@@ -29,9 +31,11 @@ package enum ScheduleSchema {
     }
 
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> ScheduleConfig {
-        ScheduleConfig(strategy: try d.required("schedule.strategy"), runs: try d.optional("schedule.runs"),
-                       depth: try d.required("schedule.depth"), preemptions: try d.optional("schedule.preemptions"),
-                       shrinkNs: try d.required("schedule.shrink", as: Nanoseconds.self).ns)
+        var config = ScheduleConfig(strategy: try d.required("schedule.strategy"), runs: try d.optional("schedule.runs"),
+                                    depth: try d.required("schedule.depth"), preemptions: try d.optional("schedule.preemptions"),
+                                    shrinkNs: try d.required("schedule.shrink", as: Nanoseconds.self).ns)
+        config.timeBudgetNs = try d.optional("schedule.time", as: Nanoseconds.self)?.ns
+        return config
     }
 }
 

@@ -104,17 +104,17 @@ package enum StorageSchema {
         guard let server = kind.descriptor.server else { return "applies to server engines only" }
         let schemes = server.urlSchemes
         guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
-            return "must start with \(schemes.joined(separator: " or ")), got '\(url)'"
+            return "must start with \(schemes.joined(separator: " or ")), got '\(redactedURL(url))'"
         }
         let rest = url.dropFirst(scheme.count)
-        if url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) { return "may not contain spaces, got '\(url)'" }
+        if url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) { return "may not contain spaces, got '\(redactedURL(url))'" }
         if scheme == "unix://" {
-            return rest.hasPrefix("/") ? nil : "unix:// needs an absolute socket path (unix:///path/redis.sock), got '\(url)'"
+            return rest.hasPrefix("/") ? nil : "unix:// needs an absolute socket path (unix:///path/redis.sock), got '\(redactedURL(url))'"
         }
         if server.urlNeedsHost {
             let hostPort = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let host = hostPort.split(separator: "@").last.map(String.init) ?? ""
-            if host.isEmpty { return "names no host, got '\(url)'" }
+            let host = hostPort.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            if host.isEmpty { return "names no host, got '\(redactedURL(url))'" }
             if let colon = host.lastIndex(of: ":") {
                 let port = host[host.index(after: colon)...]
                 guard let p = Int(port), p > 0, p < 65536 else { return "has a bad port '\(port)'" }

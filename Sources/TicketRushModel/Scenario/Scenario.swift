@@ -177,6 +177,19 @@ public struct StorageConfig: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case kind, path, write, journal, busyTimeoutNs, url, isolation }
 
+    /// Stored without a password: `url` is written redacted (`redactedURL`), so trials.json
+    /// and every report made from it never hold one; the loaded scenario keeps the real one.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(path, forKey: .path)
+        try c.encode(write, forKey: .write)
+        try c.encode(journal, forKey: .journal)
+        try c.encode(busyTimeoutNs, forKey: .busyTimeoutNs)
+        try c.encodeIfPresent(url.map(redactedURL), forKey: .url)
+        try c.encode(isolation, forKey: .isolation)
+    }
+
     /// Records written before the engines (no journal, url, …) read with the defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

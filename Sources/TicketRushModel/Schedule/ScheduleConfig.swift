@@ -34,6 +34,8 @@ public struct ScheduleConfig: Sendable, Codable, Equatable {
     public var replay: String?
     /// Command-line overrides the run was given (`--buyers 2`), repeated in replay commands.
     public var overrides: [String] = []
+    /// `schedule.time`: the scenario's own time budget for the search (nil: not set).
+    public var timeBudgetNs: Int64? = nil
 
     public static let defaultStrategy = ScheduleStrategy.timing
     public static let defaultDepth = 2
@@ -42,6 +44,15 @@ public struct ScheduleConfig: Sendable, Codable, Equatable {
     public static let defaultRuns = 100
     /// Most schedules an exhaustive search runs when `runs` is not given; past it the search is incomplete.
     public static let defaultExhaustiveCap = 100_000
+    /// How long a search may run when the scenario sets neither `runs` nor `time`; past it
+    /// the search stops, and what it did not cover is not judged as holding.
+    public static let defaultTimeBudgetNs: Int64 = 600_000_000_000
+
+    /// The search's time limit: the scenario's `time`, else the default unless `runs` bounds it.
+    public var effectiveTimeBudgetNs: Int64? {
+        if let timeBudgetNs { return timeBudgetNs }
+        return runs == nil ? Self.defaultTimeBudgetNs : nil
+    }
 
     public static let timing = ScheduleConfig()
 
@@ -69,6 +80,37 @@ public struct ScheduleConfig: Sendable, Codable, Equatable {
     }
 }
 
+/// Why a controlled search stopped before it covered what it set out to: the scenario's
+/// own budget (then a hold is reported as "holds in N explored schedules"), or a default
+/// bound (then a hold is not judged: the search claimed nothing it did not explore).
+public enum SearchStop: String, Sendable, Codable {
+    /// `schedule.runs`: the exhaustive cap the scenario set.
+    case runs
+    /// `schedule.time`: the scenario's time budget.
+    case time
+    /// The default cap of exhaustive schedules (`ScheduleConfig.defaultExhaustiveCap`).
+    case defaultCap = "default-cap"
+    /// The default time budget (`ScheduleConfig.defaultTimeBudgetNs`).
+    case defaultTime = "default-time"
+
+    /// True when the scenario itself chose the budget that stopped the search.
+    public var setByScenario: Bool { self == .runs || self == .time }
+
+    /// "the scenario's budget (schedule.runs: 50)", for the reports.
+    public func text(_ config: ScheduleConfig) -> String {
+        switch self {
+        case .runs: return "the scenario's budget (schedule.runs: \(config.runs ?? 0))"
+        case .time: return "the scenario's time budget (schedule.time: \(seconds(config.timeBudgetNs ?? 0)))"
+        case .defaultCap: return "the default cap of \(ScheduleConfig.defaultExhaustiveCap) schedules"
+        case .defaultTime: return "the default time budget of \(seconds(ScheduleConfig.defaultTimeBudgetNs))"
+        }
+    }
+
+    private func seconds(_ ns: Int64) -> String {
+        ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(Double(ns) / 1e9)s"
+    }
+}
+
 /// What a controlled exploration of one cell covered and found, carried on the cell's
 /// last trial record (so it survives `--jobs` and `merge`).
 public struct ScheduleSummary: Sendable, Codable, Equatable {
@@ -91,6 +133,9 @@ public struct ScheduleSummary: Sendable, Codable, Equatable {
     public var shrunk: String?
     public var story: [String]?
     public var shrunkCommand: String?
+    /// Set when the search stopped before covering its space (exhaustive) or its planned
+    /// runs (a time budget): what stopped it.
+    public var stoppedBy: SearchStop?
 
     public init(strategy: String, runs: Int, abandoned: Int = 0, complete: Bool? = nil, violating: Int, statement: String,
                 pctBound: Double? = nil, replay: String? = nil, replayCommand: String? = nil) {

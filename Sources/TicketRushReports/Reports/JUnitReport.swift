@@ -119,6 +119,7 @@ public enum JUnitReport {
                    ("schedule.coverage", x.statement)]
         if let complete = x.complete { out.append(("schedule.complete", "\(complete)")) }
         if x.abandoned > 0 { out.append(("schedule.abandoned", "\(x.abandoned)")) }
+        if let stop = x.stoppedBy { out.append(("schedule.stopped_by", stop.rawValue)) }
         if let p = x.pctBound { out.append(("schedule.pct_bound", "\(p)")) }
         if let replay = x.replay { out.append(("schedule.counterexample", replay)) }
         return out

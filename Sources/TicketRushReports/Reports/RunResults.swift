@@ -113,6 +113,10 @@ public struct RunResults: Codable, Sendable {
                     if let r = t.result(invariants[i].invariant) { invariants[i].add(r, trial: t.trial, seed: t.seed) }
                 }
             }
+            if let x = mine.last(where: { $0.exploration != nil })?.exploration, let stop = x.stoppedBy {
+                let stopped = StoppedSearch(stop: stop, explored: x.runs, by: stop.text(scenario.schedule))
+                for i in invariants.indices { invariants[i].stoppedSearch = stopped }
+            }
             let duration = mine.reduce(UInt64(0)) { $0 + $1.durationNs }
             var report = ScenarioReport(scenario: scenario, seed: record.seed, trials: mine, invariants: invariants,
                                         durationNs: duration, startedAt: startedAt)

@@ -45,6 +45,13 @@ public struct ScenarioReport: Sendable {
     public var explorationLines: [String] {
         guard let x = exploration else { return [] }
         var out = [x.statement]
+        // A search stopped short says, in every format, what its holds are worth.
+        if let stopped = invariants.lazy.compactMap(\.stoppedSearch).first,
+           invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 && $0.unknown == 0 }) {
+            out.append(stopped.stop.setByScenario
+                ? "\(stopped.holdsText), not in every interleaving: the search stopped at \(stopped.by)"
+                : "no hold judged: the search stopped at \(stopped.by) after \(plural(stopped.explored, "schedule")), before covering every interleaving")
+        }
         if x.complete == true, invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 }) {
             out.append(scenario.program != nil
                 ? "holds means: in every interleaving of the bounded space, a step being a program's code from one report to the next (lock.wait before each lock)"

@@ -62,7 +62,8 @@ public enum SummaryJSON {
     private static func schedule(_ x: ScheduleSummary) -> String {
         var f: [(String, String)] = [
             ("strategy", jsonString(x.strategy)), ("runs", "\(x.runs)"), ("abandoned", "\(x.abandoned)"),
-            ("complete", x.complete.map { "\($0)" } ?? "null"), ("violating", "\(x.violating)"),
+            ("complete", x.complete.map { "\($0)" } ?? "null"), ("stopped_by", x.stoppedBy.map { jsonString($0.rawValue) } ?? "null"),
+            ("violating", "\(x.violating)"),
             ("coverage", jsonString(x.statement)), ("pct_bound", x.pctBound.map(number) ?? "null"),
             ("counterexample", x.replay.map(jsonString) ?? "null"), ("replay", x.replayCommand.map(jsonString) ?? "null"),
             ("shrunk", x.shrunk.map(jsonString) ?? "null"), ("shrunk_replay", x.shrunkCommand.map(jsonString) ?? "null"),
@@ -80,6 +81,10 @@ public enum SummaryJSON {
             ("unknown", "\(i.unknown)"), ("rate", number(i.rate.rate)), ("wilson95", "[\(number(lower)), \(number(upper))]"),
             ("statement", jsonString(i.rate.statement())),
         ]
+        if let x = i.stoppedSearch {
+            // What a hold over a search stopped short is worth (explored, not every interleaving).
+            f.append(("search", "{\"stopped_by\": \(jsonString(x.stop.rawValue)), \"explored\": \(x.explored), \"summary\": \(jsonString(i.summary))}"))
+        }
         if let e = i.first {
             f.append(("first_counterexample", "{\"trial\": \(e.trial + 1), \"seed\": \(e.seed), "
                 + (r.schedule(ofTrial: e.trial).map { "\"schedule\": \(jsonString($0)), " } ?? "") + "\"verdict\": \(jsonString(e.result.verdict.rawValue)), "

@@ -22,7 +22,8 @@ public enum XMLEscaper {
             case "\n": out += "&#10;"
             case "\r": out += "&#13;"
             default:
-                if isLegal(scalar.value) {
+                // A bidi control would reorder the page's text (U+202E): shown, not applied.
+                if isLegal(scalar.value), !isBidiControl(scalar) {
                     out.unicodeScalars.append(scalar)
                 } else {
                     out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"

@@ -48,7 +48,7 @@ struct Launch {
                 vars["TICKETRUSH_NAME"] = names[i]
                 vars["TICKETRUSH_BUYER"] = String(i + 1)
             }
-            let words = program.command.map { ProgramConfig.fill($0, values) }
+            let words = ProgramConfig.fill(command: program.command, values)
             let a = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: words.count + 1)
             for (k, w) in words.enumerated() { a[k] = strdup(w); own.append(a[k]) }
             a[words.count] = nil

@@ -215,6 +215,10 @@ public enum SafeFiles {
     }
 
     package static func isLink(_ dir: Int32, _ name: String) -> Bool {
+        // Callers then report the errno of their failed call: keep it (a failed fstatat
+        // here turned a read-only folder's EACCES into "No such file or directory").
+        let saved = errno
+        defer { errno = saved }
         var st = stat()
         return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }

@@ -56,7 +56,7 @@ package struct ScheduleExplorer {
         let fingerprint = ScheduleString.fingerprint(s)
         if let text = config.replay {
             let parsed: ScheduleString
-            do { parsed = try ScheduleString.parse(text, buyers: s.buyers.count) } catch { throw RunnerError.schedule(error.description) }
+            do { parsed = try ScheduleString.parse(text, for: s) } catch { throw RunnerError.schedule(error.description) }
             if parsed.fingerprint != fingerprint {
                 let mine = ScheduleString(fingerprint: fingerprint, choices: []).text.split(separator: ".")[1]
                 var warning = "ticketrush: warning: schedule fingerprint \(String(text.split(separator: ".")[1])) is not this scenario's (\(mine)): its shape (buyers, tickets, wants, lock, storage, faults) differs; replaying anyway\n"
@@ -99,7 +99,7 @@ package struct ScheduleExplorer {
                     }
                 } else {
                     let space = config.preemptions.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
-                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE: stopped at the cap of \(ex.cap) schedules)"
+                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE)"
                 }
                 return Coverage(statement: "exhaustive: \(cover); violated in \(violating)", complete: ex.complete, abandoned: ex.abandoned)
             }
@@ -126,8 +126,12 @@ package struct ScheduleExplorer {
         // the first invariant in the format's order (no-oversell before conservation, …).
         var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
+        let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
+        var timedOut = false
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            // Checked once more schedules remain (begin said so), and after one was judged.
+            if held != nil, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
             // One seed for every schedule of the cell: faults drawn by probability hit the same
             // buyers in each, so an exhaustive search sees one program and a replay (trial 1
             // of a one-schedule run) draws the same faults as the schedule it replays.
@@ -154,6 +158,8 @@ package struct ScheduleExplorer {
         var summary = ScheduleSummary(strategy: s.schedule.replay != nil ? "replay" : s.schedule.strategy.rawValue, runs: trial,
                                       abandoned: covered.abandoned, complete: covered.complete, violating: violating,
                                       statement: covered.statement, pctBound: covered.pctBound)
+        summary.stoppedBy = budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete)
+        if let stop = summary.stoppedBy { summary.statement += "; stopped at \(stop.text(s.schedule))" }
         if let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first {
             let text = ScheduleString(fingerprint: fingerprint, choices: first.trimmed).text
             summary.replay = text
