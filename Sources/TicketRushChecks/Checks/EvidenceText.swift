@@ -68,40 +68,48 @@ public enum EvidenceText {
             }
             return ("\(plural(final, "ticket")) left unsold though demand was \(demand)", details)
         case .deadlock(let timedOut, let duration, let lock, let blocked, let holders, let unfinished):
-            guard timedOut || !blocked.isEmpty || !holders.isEmpty || !unfinished.isEmpty else {
-                return ("finished in \(formatMillis(duration)), before the timeout", [])
-            }
-            var details: [String] = []
-            var holderText: [String] = []
-            for holder in holders {
-                let who = name(holder.acquired.buyer)
-                let state: String
-                switch holder.state {
-                case .killed(let ns): state = "killed by a fault at \(formatMillis(ns)) while holding it"
-                case .stalled(let ns): state = "stalled by a fault at \(formatMillis(ns)), still stopped"
-                case .died(let exit): state = "died (\(exit.description)) while holding it"
-                case .running: state = timedOut ? "still running when the trial timed out" : "parked, unable to release it"
-                }
-                holderText.append("\(who) (\(state))")
-                details.append("holder: \(who) took \(lock) at \(at(holder.acquired)) and never released it: \(state)")
-            }
-            // Not timed out yet judged: a controlled schedule found no enabled buyer.
-            let timeout = timedOut ? "timed out after \(formatMillis(duration))" : "deadlock detected under control after \(formatMillis(duration)) (no buyer enabled)"
-            if blocked.isEmpty {
-                let steps = unfinished.map { "\(name($0.buyer)) after \($0.last?.name ?? "nothing")" }
-                details.append("unfinished: " + listed(steps, limit: 10))
-                return ("\(timeout) with no buyer waiting for a lock: \(plural(unfinished.count, "buyer")) unfinished", details)
-            }
-            details.insert("blocked on \(lock): " + listed(blocked.map { "\(name($0.buyer)) since \(at($0))" }, limit: 10), at: 0)
-            let heldBy = holderText.isEmpty
-                ? "no holder in the log (the lock was never released by a buyer that did not report it)"
-                : "held by " + holderText.joined(separator: ", ")
-            return ("\(timeout): \(plural(blocked.count, "buyer")) blocked on \(lock), \(heldBy)", details)
+            return deadlock(timedOut: timedOut, duration: duration, lock: lock, blocked: blocked, holders: holders,
+                            unfinished: unfinished, name: name)
         case .incomplete(let gaps):
             return ("the history is incomplete, so this cannot be judged: " + gaps.map(\.reason).joined(separator: "; "), [])
         case .checkerFailed(let why):
             return ("checker failed: \(why)", [])
         }
+    }
+
+    /// Why a trial did not finish: who waits on the lock, who holds it and in what state.
+    private static func deadlock(timedOut: Bool, duration: UInt64, lock: String, blocked: [Event], holders: [Evidence.Holder],
+                                 unfinished: [Evidence.BuyerStep], name: (Int) -> String) -> (String, [String]) {
+        func at(_ e: Event) -> String { formatMillis(e.tNs) }
+        guard timedOut || !blocked.isEmpty || !holders.isEmpty || !unfinished.isEmpty else {
+            return ("finished in \(formatMillis(duration)), before the timeout", [])
+        }
+        var details: [String] = []
+        var holderText: [String] = []
+        for holder in holders {
+            let who = name(holder.acquired.buyer)
+            let state: String
+            switch holder.state {
+            case .killed(let ns): state = "killed by a fault at \(formatMillis(ns)) while holding it"
+            case .stalled(let ns): state = "stalled by a fault at \(formatMillis(ns)), still stopped"
+            case .died(let exit): state = "died (\(exit.description)) while holding it"
+            case .running: state = timedOut ? "still running when the trial timed out" : "parked, unable to release it"
+            }
+            holderText.append("\(who) (\(state))")
+            details.append("holder: \(who) took \(lock) at \(at(holder.acquired)) and never released it: \(state)")
+        }
+        // Not timed out yet judged: a controlled schedule found no enabled buyer.
+        let timeout = timedOut ? "timed out after \(formatMillis(duration))" : "deadlock detected under control after \(formatMillis(duration)) (no buyer enabled)"
+        if blocked.isEmpty {
+            let steps = unfinished.map { "\(name($0.buyer)) after \($0.last?.name ?? "nothing")" }
+            details.append("unfinished: " + listed(steps, limit: 10))
+            return ("\(timeout) with no buyer waiting for a lock: \(plural(unfinished.count, "buyer")) unfinished", details)
+        }
+        details.insert("blocked on \(lock): " + listed(blocked.map { "\(name($0.buyer)) since \(at($0))" }, limit: 10), at: 0)
+        let heldBy = holderText.isEmpty
+            ? "no holder in the log (the lock was never released by a buyer that did not report it)"
+            : "held by " + holderText.joined(separator: ", ")
+        return ("\(timeout): \(plural(blocked.count, "buyer")) blocked on \(lock), \(heldBy)", details)
     }
 }
 

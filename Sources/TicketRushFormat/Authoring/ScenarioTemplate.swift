@@ -31,8 +31,14 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
 
     private var body: String {
         switch self {
-        case .seedRace:
-            return """
+        case .seedRace: Self.seedRaceBody
+        case .seedMutex: Self.seedMutexBody
+        case .lostUpdate: Self.lostUpdateBody
+        case .tornRead: Self.tornReadBody
+        }
+    }
+
+    private static let seedRaceBody = """
                 description: ten processes buy the one ticket with no lock (the tutorial's race)
                 tickets: 1                # the store starts as {"count": 1}
                 buyers:
@@ -51,8 +57,8 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
                   conservation: violated
 
                 """
-        case .seedMutex:
-            return """
+
+    private static let seedMutexBody = """
                 description: ten buyers, one ticket, a lock around the purchase (the tutorial's fix)
                 tickets: 1
                 buyers:
@@ -74,8 +80,8 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
                 # no expect: every invariant judged must hold in every trial
 
                 """
-        case .lostUpdate:
-            return """
+
+    private static let lostUpdateBody = """
                 description: ten tickets for five buyers wanting two each, no lock
                 tickets: 10
                 buyers:
@@ -92,8 +98,8 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
                   conservation: violated  # reported purchases exceed what the store lost
 
                 """
-        case .tornRead:
-            return """
+
+    private static let tornReadBody = """
                 description: readers arrive while a writer has truncated the file but not written it yet
                 tickets: 5
                 buyers: 10
@@ -110,8 +116,6 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
                   no-torn-read: violated
 
                 """
-        }
-    }
 
     /// `name` as a YAML scalar: plain when it reads back as the same text, else quoted.
     package static func yamlText(_ name: String) -> String {

@@ -60,15 +60,7 @@ package struct SchemaWalker {
             }
             return .text(scalar.string)
         case .fraction(let what, let atLeast):
-            let range = atLeast > 0 ? "from \(ScenarioYAML.number(atLeast * 100))% to below 100%" : "above 0 and below 100%"
-            guard let scalar = node.scalar, [.str, .int, .float].contains(node.tagName) else {
-                return fail(node, "\(label) must be \(what), \(range), got \(describe(node))")
-            }
-            guard let value = StopRule.fraction(scalar.string), value >= atLeast else {
-                let written = node.tagName != .str ? scalar.string : describe(node)
-                return fail(node, "\(label) must be \(what), \(range), got \(written)")
-            }
-            return .text(scalar.string)
+            return fraction(node, what: what, atLeast: atLeast, label: label)
         case .oneOrMany(let item):
             guard node.sequence != nil else { return walk(node, item, keyPath: keyPath, labelPath: labelPath) }
             return walk(node, .uniqueList(item), keyPath: keyPath, labelPath: labelPath)
@@ -89,45 +81,62 @@ package struct SchemaWalker {
             }
             return object(node, fields, keyPath: keyPath, label: label)
         case .uniqueList(let item):
-            guard let sequence = node.sequence else { return fail(node, "\(label) must be a list, got \(describe(node))") }
-            var items: [ConfigValue] = []
-            var ok = true
-            for (i, child) in sequence.enumerated() {
-                guard let value = walk(child, item, keyPath: "\(keyPath)[\(i)]") else { ok = false; continue }
-                if items.contains(value) {
-                    report(child, "\(label) lists \(describe(child)) twice")
-                    ok = false
-                }
-                items.append(value)
-            }
-            return ok ? .list(items) : nil
+            return list(node, item, unique: true, keyPath: keyPath, label: label)
         case .list(let item):
-            guard let sequence = node.sequence else { return fail(node, "\(label) must be a list, got \(describe(node))") }
-            var items: [ConfigValue] = []
-            var ok = true
-            for (i, child) in sequence.enumerated() {
-                if let value = walk(child, item, keyPath: "\(keyPath)[\(i)]") { items.append(value) } else { ok = false }
-            }
-            return ok ? .list(items) : nil
+            return list(node, item, unique: false, keyPath: keyPath, label: label)
         case .keyed(let keys, let valueShape):
-            guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
-            var result: [String: ConfigValue] = [:]
-            var ok = checkMerges(node, label: label)
-            for (keyNode, valueNode) in pairs(node) {
-                let key = keyNode.scalar?.string ?? ""
-                guard keys.contains(key) else {
-                    let hint = Suggest.closest(to: key, in: keys).map { "; did you mean '\($0)'?" } ?? ""
-                    report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(keys.joined(separator: ", ")))")
-                    ok = false
-                    continue
-                }
-                locations[join(keyPath, key) + ":key"] = at(keyNode)
-                guard let value = walk(valueNode, valueShape, keyPath: join(keyPath, key)) else { ok = false; continue }
-                result[key] = value
-            }
-            if !ok { partials[keyPath] = .object(result) }
-            return ok ? .object(result) : nil
+            return keyed(node, keys, valueShape, keyPath: keyPath, label: label)
         }
+    }
+
+    /// A fraction such as `95%` or `0.95`, at least `atLeast` and below 1.
+    private mutating func fraction(_ node: Node, what: String, atLeast: Double, label: String) -> ConfigValue? {
+        let range = atLeast > 0 ? "from \(ScenarioYAML.number(atLeast * 100))% to below 100%" : "above 0 and below 100%"
+        guard let scalar = node.scalar, [.str, .int, .float].contains(node.tagName) else {
+            return fail(node, "\(label) must be \(what), \(range), got \(describe(node))")
+        }
+        guard let value = StopRule.fraction(scalar.string), value >= atLeast else {
+            let written = node.tagName != .str ? scalar.string : describe(node)
+            return fail(node, "\(label) must be \(what), \(range), got \(written)")
+        }
+        return .text(scalar.string)
+    }
+
+    /// A list of `item`s; with `unique`, a value listed twice is an error.
+    private mutating func list(_ node: Node, _ item: Shape, unique: Bool, keyPath: String, label: String) -> ConfigValue? {
+        guard let sequence = node.sequence else { return fail(node, "\(label) must be a list, got \(describe(node))") }
+        var items: [ConfigValue] = []
+        var ok = true
+        for (i, child) in sequence.enumerated() {
+            guard let value = walk(child, item, keyPath: "\(keyPath)[\(i)]") else { ok = false; continue }
+            if unique && items.contains(value) {
+                report(child, "\(label) lists \(describe(child)) twice")
+                ok = false
+            }
+            items.append(value)
+        }
+        return ok ? .list(items) : nil
+    }
+
+    /// A mapping whose keys come from `keys`, every value of one shape.
+    private mutating func keyed(_ node: Node, _ keys: [String], _ valueShape: Shape, keyPath: String, label: String) -> ConfigValue? {
+        guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
+        var result: [String: ConfigValue] = [:]
+        var ok = checkMerges(node, label: label)
+        for (keyNode, valueNode) in pairs(node) {
+            let key = keyNode.scalar?.string ?? ""
+            guard keys.contains(key) else {
+                let hint = Suggest.closest(to: key, in: keys).map { "; did you mean '\($0)'?" } ?? ""
+                report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(keys.joined(separator: ", ")))")
+                ok = false
+                continue
+            }
+            locations[join(keyPath, key) + ":key"] = at(keyNode)
+            guard let value = walk(valueNode, valueShape, keyPath: join(keyPath, key)) else { ok = false; continue }
+            result[key] = value
+        }
+        if !ok { partials[keyPath] = .object(result) }
+        return ok ? .object(result) : nil
     }
 
     private mutating func object(_ node: Node, _ fields: [Field], keyPath: String, label: String) -> ConfigValue? {
