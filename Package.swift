@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Targets follow the flow of a run, dependencies one way (docs/architecture.md):
-// Model → Format · Child → Checks → Runner → Reports → ticketrush.
+// Model → Format · Child → Checks → Runner → Reports → App → ticketrush.
 // The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
 let package = Package(
     name: "TicketRush",
@@ -36,11 +36,15 @@ let package = Package(
         .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
-        // The command line, a thin layer over the targets above; two executables run it.
+        // run, merge and validate as functions that return an outcome (exit code and lines):
+        // plan → servers → execute → results → reports, and the report files' safety.
+        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
+                                                      "TicketRushReports", "TicketRushSchedule"]),
+        // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports", "TicketRushSchedule",
-                           "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+                           "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
         .executableTarget(name: "ticketrush-engines", dependencies: ["TicketRushCLI"]),
@@ -48,6 +52,9 @@ let package = Package(
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
             "TicketRushSchedule",
         ]),
+        // The app layer's functions, and the stored records, without the binary.
+        .testTarget(name: "TicketRushAppTests", dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushChecks",
+                                                               "TicketRushReports", "TicketRushRunner"]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines"]),
         // Faults end to end through the binary: planted links, full disks, two runs at once,
