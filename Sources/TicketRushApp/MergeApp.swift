@@ -30,6 +30,7 @@ public enum MergeApp {
             } catch {
                 throw Stop.error(error.description, code: error.interrupted ? 130 : 3)
             }
+            defer { outputs.release() }
             let merged: RunResults
             do { merged = try RunResults.merge(parts) } catch { throw Stop.error(error.description, code: 2) }
             do {

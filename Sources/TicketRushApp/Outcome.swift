@@ -6,6 +6,11 @@ public struct Outcome: Sendable, Equatable {
     public struct Line: Sendable, Equatable {
         public var stream: Stream
         public var text: String
+
+        public init(stream: Stream, text: String) {
+            self.stream = stream
+            self.text = text
+        }
     }
 
     public var code: Int32

@@ -24,13 +24,21 @@ public enum ReportFiles {
         var junitShown: String
         public var eventsFD: Int32?
         var events: String?
+        /// The reports folder's run lock, held until `release`.
+        var lockFD: Int32 = -1
+
+        /// Releases the run lock and the folders: a second command in this process (a test,
+        /// a caller of the app layer) can then take the same folder.
+        public func release() {
+            for fd in Set([reportsFD, junitFD, lockFD] + (eventsFD.map { [$0] } ?? [])) where fd >= 0 { _ = close(fd) }
+        }
 
         /// Opens (creating) the reports folder, takes its run lock, and checks that every
         /// report path can be replaced: a link or a folder there is refused.
         public static func prepare(reports: String, junit: String?, events: String?,
                                    waiting: (String) -> Void) throws(SafeFiles.Failure) -> Outputs {
             let fd = try SafeFiles.openFolder(reports, create: true)
-            _ = try SafeFiles.lock(fd, shown: reports, waiting: waiting)
+            let lockFD = try SafeFiles.lock(fd, shown: reports, waiting: waiting)
             try probe(fd, shown: reports)
             for name in names { try SafeFiles.checkReplaceable(fd, name, shown: "\(reports)/\(name)") }
             let junitFile = ReportFormats.all.first { $0.name == ReportFormats.junit }?.file ?? "junit.xml"
@@ -53,7 +61,7 @@ public enum ReportFiles {
                 return fd
             }
             return Outputs(reports: reports, reportsFD: fd, junitFD: junitFD, junitName: junitName, junitShown: junitShown,
-                           eventsFD: eventsFD, events: events)
+                           eventsFD: eventsFD, events: events, lockFD: lockFD)
         }
 
         /// A folder the run cannot write into is found now, not after every trial ran.

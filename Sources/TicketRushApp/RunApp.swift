@@ -106,7 +106,10 @@ public enum RunApp {
     /// Outputs and folders checked, servers started, the units run, the reports written.
     static func execute(_ plan: RunPlan, _ s: Selection, _ o: RunOptions, startedAt: Double, console: Console) throws(Stop) -> Outcome {
         let places = try RunPlaces.open(o, scenarios: s.scenarios, console: console)
-        defer { places.work.finish() }
+        defer {
+            places.work.finish()
+            places.outputs.release()
+        }
         if let problem = RunBounds.pathProblem(scenarios: plan.scenarios, trialCounts: plan.trialCounts, work: places.work.root, events: o.events) {
             throw .error(problem, code: 2)
         }

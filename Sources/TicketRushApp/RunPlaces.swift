@@ -13,14 +13,16 @@ struct RunPlaces {
         do {
             let outputs = try ReportFiles.Outputs.prepare(reports: o.reports, junit: o.junit, events: o.events,
                                                           waiting: { console.errLine(visible($0)) })
-            let work = try o.work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
+            var work: WorkFolder?
             do {
-                try work.checkScenarioFolders(scenarios.map(\.name))
+                work = try o.work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
+                try work?.checkScenarioFolders(scenarios.map(\.name))
             } catch {
-                work.finish()
+                work?.finish()
+                outputs.release()
                 throw error
             }
-            return RunPlaces(outputs: outputs, work: work)
+            return RunPlaces(outputs: outputs, work: work!)
         } catch let error as SafeFiles.Failure {
             throw .error(error.description, code: error.interrupted ? 130 : 3)
         } catch {
