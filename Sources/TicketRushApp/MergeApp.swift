@@ -20,7 +20,9 @@ public enum MergeApp {
     public static func run(_ o: Options, console: Console) -> Outcome {
         do {
             let parts = try read(o.folders)
-            if let problem = MergeInputs.problem(parts, folders: o.folders) { throw Stop.error(problem, code: 2) }
+            if let problem = MergeInputs.problem(parts, folders: o.folders) ?? MergeInputs.planProblem(parts, folders: o.folders) {
+                throw Stop.error(problem, code: 2)
+            }
             if let shard = MergeInputs.overlap(reports: o.reports, folders: o.folders) {
                 throw Stop.error("--reports \(o.reports) is the shard folder \(shard); merging into it would overwrite that shard: choose another folder", code: 2)
             }

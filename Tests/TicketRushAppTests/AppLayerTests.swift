@@ -93,7 +93,7 @@ final class AppLayerTests: XCTestCase {
     func results(_ name: String, passed: Bool, shard: RunResults.Shard? = nil) -> RunResults {
         let s = Scenario(name: name, tickets: passed ? 5 : 1, buyers: BuyerGroup(count: 2), seed: 3)
         return RunResults(shard: shard, startedAt: 5, cells: [CellRecord(s, seed: 3, trials: 2)],
-                          trials: (0..<2).map { RecordRoundTripTests.trial(s, trial: $0, seed: UInt64($0)) })
+                          trials: (0..<2).map { RecordRoundTripTests.trial(s, trial: $0, seed: Seed.trial(3, cell: nil, index: $0)) })
     }
 
     func writeReports(_ r: RunResults, _ name: String) throws -> String {
