@@ -7,7 +7,7 @@ import XCTest
 final class MergePlanCheckTests: XCTestCase {
     func testMergeRefusesTrialsThatDoNotFitTheirPlan() throws {
         let folder = try CLI.temporaryFolder(self)
-        let file = try CLI.write("name: m\ntickets: 1\nbuyers: 3\nlock: flock\nseed: 1\ntrials: 2\n",
+        let file = try CLI.write("name: m\ntickets: 1\nbuyers: 3\nlock: flock\nstorage: {write: atomic}\nseed: 1\ntrials: 2\n",
                                  to: "m.yaml", in: folder)
         let shard = folder.appendingPathComponent("s1"), trials = shard.appendingPathComponent("trials.json")
         let ran = try CLI.run(["run", file, "--shard", "1/1", "--reports", shard.path, "--quiet"])
