@@ -3,8 +3,8 @@ import PackageDescription
 
 // Dependencies point one way (docs/architecture.md): Process (system calls) under
 // everything that starts a process; Format, Child, Checks and Schedule build on Model;
-// Runner on Process, Child, Checks and Schedule; Reports on Checks; the CLI on all of
-// them; both executables on the CLI. Every target declares each package target it
+// Runner on Process, Child, Checks and Schedule; Reports on Checks; the App (run, merge,
+// validate) on all of those; the CLI on the App; both executables on the CLI. Every target declares each package target it
 // imports, not only through another (.ci/run checks both: .ci/check-imports and SwiftPM's
 // --explicit-target-dependency-import-check error).
 // The model and the child never import Foundation; Linux only (fork, /proc, OFD locks).
@@ -43,10 +43,14 @@ let package = Package(
         .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
-        // The command line, a thin layer over the targets above; two executables run it.
+        // run, merge and validate as functions that return an outcome (exit code and lines):
+        // plan → servers → execute → results → reports, and the report files' safety.
+        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
+                                                      "TicketRushReports", "TicketRushSchedule"]),
+        // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
                            "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
@@ -58,6 +62,9 @@ let package = Package(
             "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
             "TicketRushSchedule", "TicketRushProcess", "TicketRushTestSupport",
         ]),
+        // The app layer's functions, and the stored records, without the binary.
+        .testTarget(name: "TicketRushAppTests", dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushChecks",
+                                                               "TicketRushReports", "TicketRushRunner"]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"],
                     exclude: ["schedule_oracle.py"]),  // run by ScheduleCLITests with python3

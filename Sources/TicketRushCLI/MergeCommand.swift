@@ -1,10 +1,5 @@
 import ArgumentParser
-import Foundation
-import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
+import TicketRushApp
 import TicketRushReports
 
 struct MergeCommand: ParsableCommand {
@@ -13,7 +8,7 @@ struct MergeCommand: ParsableCommand {
         abstract: "Combine the reports of shards (run --shard K/N) into what one unsharded run writes.",
         discussion: """
             Reads DIR/trials.json of each shard, checks the shards are 1/N … N/N of one run (same scenarios and seeds, \
-            no trial twice), and writes junit.xml, results.csv, summary.json, index.html and trials.json to --reports. \
+            no trial twice), and writes \(ReportFormats.fileList) to --reports. \
             Exit 0 when every expectation is met, 1 when not, 2 when the shards do not fit together.
             """)
 
@@ -33,50 +28,8 @@ struct MergeCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        var parts: [RunResults] = []
-        for folder in folders {
-            let path = "\(folder)/trials.json"
-            guard let data = FileManager.default.contents(atPath: path) else {
-                printError("\(path):1:1: error: no such file (not a report folder of `ticketrush run`?)")
-                throw ExitCode(2)
-            }
-            do {
-                parts.append(try RunResults.read(data))
-            } catch {
-                printError("\(path):1:1: error: cannot read: \(error)")
-                throw ExitCode(2)
-            }
-        }
-        if let problem = MergeInputs.problem(parts, folders: folders) {
-            printError("ticketrush: error: \(problem)")
-            throw ExitCode(2)
-        }
-        if let shard = MergeInputs.overlap(reports: reports, folders: folders) {
-            printError("ticketrush: error: --reports \(reports) is the shard folder \(shard); merging into it would overwrite that shard: choose another folder")
-            throw ExitCode(2)
-        }
-        let outputs: ReportFiles.Outputs
-        do {
-            outputs = try ReportFiles.Outputs.prepare(reports: reports, junit: junit, events: nil)
-        } catch {
-            printError("ticketrush: error: \(error.description)")
-            throw ExitCode(error.interrupted ? 130 : 3)
-        }
-        let merged: RunResults
-        do {
-            merged = try RunResults.merge(parts)
-        } catch {
-            printError("ticketrush: error: \(error.description)")
-            throw ExitCode(2)
-        }
-        do {
-            try ReportFiles.write(merged, to: outputs)
-        } catch {
-            printError("ticketrush: error: reports not written (the previous ones are untouched): \(error.description)")
-            throw ExitCode(3)
-        }
-        let status = ReportFiles.printSummary(merged, quiet: quiet, reports: reports, junit: junit)
-        CISupport.emit(merged, format: format)
-        if status != 0 { throw ExitCode(status) }
+        var o = MergeApp.Options(folders: folders)
+        (o.reports, o.junit, o.quiet, o.format) = (reports, junit, quiet, format)
+        try finish(MergeApp.run(o, console: .terminal))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TicketRushApp
 import TicketRushModel
 import TicketRushFormat
 import TicketRushChild

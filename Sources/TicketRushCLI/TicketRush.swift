@@ -1,12 +1,8 @@
 import ArgumentParser
 import CTicketRush
 import Foundation
+import TicketRushApp
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// The command line: a thin layer over the TicketRush targets. Two executables run it
 /// (Sources/ticketrush, Sources/ticketrush-engines: the same tool, linked two ways).
@@ -48,4 +44,22 @@ public struct TicketRush: ParsableCommand {
 /// Writes a line to standard error (fd 2); a closed or full stderr is not an error.
 func printError(_ text: String) {
     Terminal.writeError(text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n") + "\n")
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+extension Console {
+    /// Standard output by `print`, standard error by `Terminal` (never traps).
+    static var terminal: Console { Console(out: { print($0) }, err: { Terminal.writeError($0) }) }
+}
+
+/// Prints an app outcome's lines and ends with its exit code (0: returns).
+func finish(_ outcome: Outcome) throws {
+    for line in outcome.lines {
+        switch line.stream {
+        case .out: print(line.text)
+        case .err: printError(line.text)
+        }
+    }
+    if outcome.code != 0 { throw ExitCode(outcome.code) }
 }

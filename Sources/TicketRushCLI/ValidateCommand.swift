@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
+import TicketRushApp
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
             Exit codes: 0 no errors (warnings allowed unless --strict); 1 warnings only, with --strict; 2 errors.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
+    typealias Format = ValidateApp.Format
 
     @Argument(help: "Scenario files, folders searched for *.yaml and *.yml, or - for standard input.")
     var paths: [String] = ["scenarios"]
@@ -44,25 +41,10 @@ struct ValidateCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        var report = ScenarioValidator.validate(paths, stdin: stdin, stdinName: stdinName)
-        if stdin == nil {
-            for d in EngineCheck.problems(paths) {
-                if let i = report.files.firstIndex(where: { $0.path == d.location.path }) { report.files[i].diagnostics.append(d) }
-                else { report.pathProblems.append(d) }
-            }
-        }
-        let known = stdin.map { [stdinName: String(decoding: $0, as: UTF8.self)] } ?? [:]
-        let code = report.exitCode(strict: strict)
-        switch format {
-        case .json:
-            print(DiagnosticJSON.text(report, strict: strict))
-        case .github:
-            for line in DiagnosticGitHub.lines(report) { print(visible(line)) }
-            print(DiagnosticText.summary(report))
-        case .text:
-            if !report.all.isEmpty { print(DiagnosticOutput.text(report.all, excerpts: excerpts, fd: 1, known: known)) }
-            print(DiagnosticText.summary(report))
-        }
-        if code != 0 { throw ExitCode(code) }
+        var o = ValidateApp.Options()
+        (o.paths, o.stdinName, o.format, o.strict, o.excerpts) = (paths, stdinName, format, strict, excerpts)
+        try finish(ValidateApp.run(o, stdin: stdin, machine: stdin == nil ? EngineCheck.problems(paths) : []))
     }
 }
+
+extension ValidateApp.Format: ExpressibleByArgument {}

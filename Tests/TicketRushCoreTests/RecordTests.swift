@@ -55,7 +55,7 @@ final class RecordTests: XCTestCase {
         XCTAssertThrowsError(try RunResults.read(data)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("format 1"), text)
-            XCTAssertTrue(text.contains("reads format 2"), text)
+            XCTAssertTrue(text.contains("reads format \(RunResults.format)"), text)
         }
     }
 

@@ -1,5 +1,7 @@
 /// One ticket rush as the runner runs it: every default filled in, every delay in nanoseconds.
-public struct Scenario: Sendable, Codable, Equatable {
+/// Not Codable: trials.json stores it as `ScenarioRecord` (TicketRushReports), whose fields
+/// a test holds equal to these.
+public struct Scenario: Sendable, Equatable {
     public var name: String
     public var description: String?
     public var tickets: Int
@@ -337,58 +339,6 @@ extension Delay {
         case .fixed(let ns): try c.encode(ns)
         case .uniform(let low, let high): try c.encode([low, high])
         }
-    }
-}
-
-extension Scenario {
-    private enum CodingKeys: String, CodingKey {
-        case name, description, tickets, buyers, delays, timeScale, storage, lock, trials, seed, timeoutNs, invariants, expect
-        case faults, origin, cell, stopRule, thresholds, expectationOrigins, schedule
-    }
-
-    /// Keys added after trials.json format 2 first shipped (`thresholds`, `expectationOrigins`,
-    /// `schedule`) read as their defaults when absent.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            name: try c.decode(String.self, forKey: .name), description: try c.decodeIfPresent(String.self, forKey: .description),
-            tickets: try c.decode(Int.self, forKey: .tickets), buyers: try c.decode(BuyerGroup.self, forKey: .buyers),
-            delays: try c.decode(Delays.self, forKey: .delays), timeScale: try c.decode(Double.self, forKey: .timeScale),
-            storage: try c.decode(StorageConfig.self, forKey: .storage), lock: try c.decode(LockConfig.self, forKey: .lock),
-            trials: try c.decode(Int.self, forKey: .trials), seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-            timeoutNs: try c.decode(Int64.self, forKey: .timeoutNs), invariants: try c.decode([Invariant].self, forKey: .invariants),
-            expect: try c.decode([Invariant: Expectation].self, forKey: .expect), faults: try c.decode([Fault].self, forKey: .faults),
-            origin: try c.decodeIfPresent(SourceLocation.self, forKey: .origin))
-        cell = try c.decodeIfPresent(SweepCell.self, forKey: .cell)
-        stopRule = try c.decodeIfPresent(StopRule.self, forKey: .stopRule)
-        thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? Threshold.defaultThresholds
-        expectationOrigins = try c.decodeIfPresent(KeyLocations.self, forKey: .expectationOrigins) ?? KeyLocations()
-        schedule = try c.decodeIfPresent(ScheduleConfig.self, forKey: .schedule) ?? Scenario.defaultSchedule
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encodeIfPresent(description, forKey: .description)
-        try c.encode(tickets, forKey: .tickets)
-        try c.encode(buyers, forKey: .buyers)
-        try c.encode(delays, forKey: .delays)
-        try c.encode(timeScale, forKey: .timeScale)
-        try c.encode(storage, forKey: .storage)
-        try c.encode(lock, forKey: .lock)
-        try c.encode(trials, forKey: .trials)
-        try c.encodeIfPresent(seed, forKey: .seed)
-        try c.encode(timeoutNs, forKey: .timeoutNs)
-        try c.encode(invariants, forKey: .invariants)
-        try c.encode(expect, forKey: .expect)
-        try c.encode(faults, forKey: .faults)
-        try c.encodeIfPresent(origin, forKey: .origin)
-        try c.encodeIfPresent(cell, forKey: .cell)
-        try c.encodeIfPresent(stopRule, forKey: .stopRule)
-        try c.encode(thresholds, forKey: .thresholds)
-        try c.encode(expectationOrigins, forKey: .expectationOrigins)
-        // Timing (the default) is left out, so a timing run's trials.json reads as before.
-        if schedule != Scenario.defaultSchedule { try c.encode(schedule, forKey: .schedule) }
     }
 }
 

@@ -1,8 +1,8 @@
 import TicketRushModel
 
-/// One planned cell of a run, as its reports need it: the scenario itself (typed,
-/// Codable), the seed its trial seeds derive from, and the trials planned.
-public struct CellRecord: Codable, Sendable, Equatable {
+/// One planned cell of a run, as its reports need it: the scenario itself, the seed its
+/// trial seeds derive from, and the trials planned. Stored as `RunRecord.Cell`.
+public struct CellRecord: Sendable, Equatable {
     public var scenario: Scenario
     /// The scenario seed every trial seed of this run derives from.
     public var seed: UInt64

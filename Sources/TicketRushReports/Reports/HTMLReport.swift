@@ -40,17 +40,7 @@ public enum HTMLReport {
         // Below the top, each big part is laid out only when scrolled to (`.cv`): a 500-cell
         // page otherwise lays out its whole table, heat-maps and timelines before the first paint.
         out += "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 36 * cells.count)px\">\(table(cells))</div>\n"
-        var bases: [String] = []
-        for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
-        for (n, base) in bases.enumerated() {
-            let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
-            out += "<h2 id=\"sweep-\(n)\">Sweep: \(escape(base))</h2>\n"
-            out += "<div class=\"cv\">\n"
-            out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
-            // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
-            if mine.count <= 40 { out += rateCharts(mine) }
-            out += "</div>\n"
-        }
+        out += sweeps(cells)
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
             let timed = cells.filter { $0.latency != nil }
@@ -89,6 +79,23 @@ public enum HTMLReport {
         }
         out += script
         out += "</body></html>\n"
+        return out
+    }
+
+    /// Each sweep's heat-maps and (for a few cells) rate charts.
+    private static func sweeps(_ cells: [RunResults.Cell]) -> String {
+        var out = ""
+        var bases: [String] = []
+        for c in cells where c.record.parameters != nil && !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
+        for (n, base) in bases.enumerated() {
+            let mine = cells.filter { $0.record.baseName == base && $0.record.parameters != nil }
+            out += "<h2 id=\"sweep-\(n)\">Sweep: \(escape(base))</h2>\n"
+            out += "<div class=\"cv\">\n"
+            out += heatMaps(mine, index: Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a }))
+            // Line charts read well for a few series over a few values; a large sweep has its heat-maps.
+            if mine.count <= 40 { out += rateCharts(mine) }
+            out += "</div>\n"
+        }
         return out
     }
 

@@ -4,11 +4,10 @@ import TicketRushChecks
 
 /// Everything a run (or one shard of it) found: the planned cells and every trial's
 /// record. Every output is rendered from this, and `merge` combines these, so a merged
-/// set of shards renders exactly what one unsharded run would.
-public struct RunResults: Codable, Sendable {
-    /// The trials.json format this build writes and reads. 1 kept the scenario as strings
-    /// and verdicts as prose; 2 keeps the typed model and typed evidence.
-    public static let format = 2
+/// set of shards renders exactly what one unsharded run would. Stored as `RunRecord`.
+public struct RunResults: Sendable {
+    /// The trials.json format this build writes and reads (`RunRecord`).
+    public static var format: Int { RunRecord.currentFormat }
 
     /// `--shard K/N`.
     public struct Shard: Codable, Sendable, Equatable, Hashable {
@@ -21,7 +20,6 @@ public struct RunResults: Codable, Sendable {
         }
     }
 
-    public private(set) var format = RunResults.format
     /// nil for a whole run or a merge.
     public private(set) var shard: Shard?
     /// Wall-clock start, seconds since 1970.
@@ -35,10 +33,6 @@ public struct RunResults: Codable, Sendable {
     /// every report and the summary read it.
     public private(set) var cells: [Cell] = []
 
-    private enum CodingKeys: String, CodingKey {
-        case format, shard, startedAt, incomplete, cellRecords = "cells", trials
-    }
-
     public init(shard: Shard?, startedAt: Double, cells: [CellRecord], trials: [TrialRecord], incomplete: String? = nil) {
         self.shard = shard
         self.startedAt = startedAt
@@ -47,17 +41,6 @@ public struct RunResults: Codable, Sendable {
         self.incomplete = incomplete
         canonicalise()
         self.cells = aggregate()
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        format = try c.decode(Int.self, forKey: .format)
-        shard = try c.decodeIfPresent(Shard.self, forKey: .shard)
-        startedAt = try c.decode(Double.self, forKey: .startedAt)
-        incomplete = try c.decodeIfPresent(String.self, forKey: .incomplete)
-        cellRecords = try c.decode([CellRecord].self, forKey: .cellRecords)
-        trials = try c.decode([TrialRecord].self, forKey: .trials)
-        cells = aggregate()
     }
 
     /// True when the run completed and met every expectation: the only green.
@@ -212,33 +195,11 @@ public struct RunResults: Codable, Sendable {
         }
     }
 
-    /// The machine file shards hand to `merge` (trials.json).
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
+    /// The machine file shards hand to `merge` (trials.json), written from `RunRecord`.
+    public func json() throws -> Data { try RunRecord(self).encoded() }
 
-    /// Reads trials.json; a format this build does not know, or a value it does not know,
-    /// fails with a message naming both, never drops a cell.
-    public static func read(_ data: Data) throws(ReadError) -> RunResults {
-        struct Header: Decodable { var format: Int? }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-            throw ReadError(description: "not a JSON object with a 'format' field")
-        }
-        guard let format = header.format else { throw ReadError(description: "no 'format' field: not a trials.json of ticketrush") }
-        guard format == Self.format else {
-            let age = format < Self.format ? "an older" : "a newer"
-            throw ReadError(description: "trials.json format \(format) was written by \(age) ticketrush; this build reads format \(Self.format): rerun the shard with this build")
-        }
-        do {
-            return try JSONDecoder().decode(RunResults.self, from: data)
-        } catch let error as DecodingError {
-            throw ReadError(description: Self.describe(error))
-        } catch {
-            throw ReadError(description: "\(error)")
-        }
-    }
+    /// Reads trials.json (`RunRecord.read`).
+    public static func read(_ data: Data) throws(ReadError) -> RunResults { try RunRecord.read(data).results }
 
     /// Why trials.json could not be read.
     public struct ReadError: Error, CustomStringConvertible {

@@ -2,16 +2,12 @@ import Foundation
 import Glibc
 import TicketRushModel
 import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
-import TicketRushRunner
-import TicketRushReports
 
 /// Diagnostics for a terminal: with the offending line and a caret when `fd` is one.
-enum DiagnosticOutput {
+public enum DiagnosticOutput {
     /// Every diagnostic as text; excerpts when `excerpts` (default: `fd` is a terminal).
     /// `known` holds texts that are not files (standard input), by the path diagnostics name.
-    static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
+    public static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
         let show = excerpts ?? (isatty(fd) == 1)
         var sources = known
         return items.map { item in

@@ -3,9 +3,6 @@ import Foundation
 import Glibc
 #endif
 import TicketRushModel
-import TicketRushFormat
-import TicketRushChild
-import TicketRushChecks
 import TicketRushRunner
 import TicketRushReports
 
@@ -14,28 +11,38 @@ import TicketRushReports
 /// Every output place is opened and checked before the first trial (`Outputs.prepare`):
 /// no symbolic link is followed, the reports folder is locked against a second run, and
 /// the reports are written as temp files and renamed in together (docs/results.md).
-enum ReportFiles {
-    /// The report names in the reports folder (junit.xml unless --junit moves it).
-    static let names = ["results.csv", "summary.json", "index.html", "trials.json"]
+public enum ReportFiles {
+    /// The report files always in the reports folder (all but junit.xml, which --junit may move).
+    static var names: [String] { ReportFormats.all.filter { $0.name != ReportFormats.junit }.map(\.file) }
 
     /// Where a run writes, opened and checked.
-    struct Outputs {
-        var reports: String
+    public struct Outputs {
+        public var reports: String
         var reportsFD: Int32
         var junitFD: Int32
         var junitName: String
         var junitShown: String
-        var eventsFD: Int32?
+        public var eventsFD: Int32?
         var events: String?
+        /// The reports folder's run lock, held until `release`.
+        var lockFD: Int32 = -1
+
+        /// Releases the run lock and the folders: a second command in this process (a test,
+        /// a caller of the app layer) can then take the same folder.
+        public func release() {
+            for fd in Set([reportsFD, junitFD, lockFD] + (eventsFD.map { [$0] } ?? [])) where fd >= 0 { _ = close(fd) }
+        }
 
         /// Opens (creating) the reports folder, takes its run lock, and checks that every
         /// report path can be replaced: a link or a folder there is refused.
-        static func prepare(reports: String, junit: String?, events: String?) throws(SafeFiles.Failure) -> Outputs {
+        public static func prepare(reports: String, junit: String?, events: String?,
+                                   waiting: (String) -> Void) throws(SafeFiles.Failure) -> Outputs {
             let fd = try SafeFiles.openFolder(reports, create: true)
-            _ = try SafeFiles.lock(fd, shown: reports, waiting: { printError($0) })
+            let lockFD = try SafeFiles.lock(fd, shown: reports, waiting: waiting)
             try probe(fd, shown: reports)
             for name in names { try SafeFiles.checkReplaceable(fd, name, shown: "\(reports)/\(name)") }
-            var junitFD = fd, junitName = "junit.xml", junitShown = "\(reports)/junit.xml"
+            let junitFile = ReportFormats.all.first { $0.name == ReportFormats.junit }?.file ?? "junit.xml"
+            var junitFD = fd, junitName = junitFile, junitShown = "\(reports)/\(junitFile)"
             if let junit {
                 var isDir: ObjCBool = false
                 if junit.hasSuffix("/") || (FileManager.default.fileExists(atPath: junit, isDirectory: &isDir) && isDir.boolValue) {
@@ -54,7 +61,7 @@ enum ReportFiles {
                 return fd
             }
             return Outputs(reports: reports, reportsFD: fd, junitFD: junitFD, junitName: junitName, junitShown: junitShown,
-                           eventsFD: eventsFD, events: events)
+                           eventsFD: eventsFD, events: events, lockFD: lockFD)
         }
 
         /// A folder the run cannot write into is found now, not after every trial ran.
@@ -67,7 +74,7 @@ enum ReportFiles {
         }
 
         /// Writes one trial's event log, `EVENTS/SCENARIO/trial-N.jsonl`, as a temp file renamed in.
-        func writeEvents(_ text: String, scenario: String, trial: Int) throws(SafeFiles.Failure) {
+        public func writeEvents(_ text: String, scenario: String, trial: Int) throws(SafeFiles.Failure) {
             guard let eventsFD, let events else { return }
             let name = slug(scenario)
             let folder = try SafeFiles.openFolder(name, create: true, in: eventsFD, shown: "\(events)/\(name)")
@@ -83,19 +90,19 @@ enum ReportFiles {
         }
     }
 
-    /// Renders every report, writes each as a temp file, then renames them all in and
-    /// syncs the folder once: on failure the previous reports stay untouched.
-    static func write(_ results: RunResults, to out: Outputs) throws(SafeFiles.Failure) {
-        let cells = results.cells
-        let json: Data
-        do { json = try results.json() } catch { throw SafeFiles.Failure("cannot encode trials.json: \(error)") }
-        let files: [(Int32, String, String, [UInt8])] = [
-            (out.junitFD, out.junitName, out.junitShown, Array(JUnitReport.xml(cells.map(\.report), incomplete: results.incomplete).utf8)),
-            (out.reportsFD, "results.csv", "\(out.reports)/results.csv", Array(ResultsCSV.text(results).utf8)),
-            (out.reportsFD, "summary.json", "\(out.reports)/summary.json", Array(SummaryJSON.text(results).utf8)),
-            (out.reportsFD, "index.html", "\(out.reports)/index.html", Array(HTMLReport.html(results).utf8)),
-            (out.reportsFD, "trials.json", "\(out.reports)/trials.json", Array(json)),
-        ]
+    /// Renders every registered report, writes each as a temp file, then renames them all in
+    /// and syncs the folder once: on failure the previous reports stay untouched.
+    public static func write(_ results: RunResults, to out: Outputs) throws(SafeFiles.Failure) {
+        var files: [(Int32, String, String, [UInt8])] = []
+        for format in ReportFormats.all {
+            let bytes: [UInt8]
+            do { bytes = try format.render(results) } catch { throw SafeFiles.Failure("cannot render \(format.file): \(error)") }
+            if format.name == ReportFormats.junit {
+                files.append((out.junitFD, out.junitName, out.junitShown, bytes))
+            } else {
+                files.append((out.reportsFD, format.file, "\(out.reports)/\(format.file)", bytes))
+            }
+        }
         var batch = SafeFiles.Batch()
         do {
             for (dir, name, shown, bytes) in files { try batch.stage(bytes, in: dir, name: name, shown: shown) }
@@ -106,21 +113,19 @@ enum ReportFiles {
         }
     }
 
-    /// Prints a line (and statistics) per cell and the closing line; returns the exit status.
-    static func printSummary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> Int32 {
-        let cells = results.cells
-        for c in cells {
-            if !quiet || c.report.mark != "PASS" { say(TerminalSummary.line(c.report)) }
-            if !quiet { for line in CellSummary.lines(c) { say(line) } }
-            for line in TerminalSummary.details(c.report) { say(line) }
+    /// A line (and statistics) per cell and the closing line, for standard output. A
+    /// summary line stays one line whatever a scenario name holds: a newline in a name must
+    /// not start a line (a CI log reads `::command::` at a line start).
+    public static func summary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> [Outcome.Line] {
+        var lines: [String] = []
+        for c in results.cells {
+            if !quiet || c.report.mark != "PASS" { lines.append(TerminalSummary.line(c.report)) }
+            if !quiet { lines += CellSummary.lines(c) }
+            lines += TerminalSummary.details(c.report)
         }
-        for line in Unmet.shortSummary(results) { say(line) }
-        say(TerminalSummary.total(cells.map(\.report), incomplete: results.incomplete))
-        if !quiet { say("Reports: \(reports)/ (junit: \(junit ?? "\(reports)/junit.xml"))") }
-        return results.passed ? 0 : 1
+        lines += Unmet.shortSummary(results)
+        lines.append(TerminalSummary.total(results.cells.map(\.report), incomplete: results.incomplete))
+        if !quiet { lines.append("Reports: \(reports)/ (junit: \(junit ?? "\(reports)/junit.xml"))") }
+        return lines.map { Outcome.Line(stream: .out, text: Unmet.visible($0)) }
     }
-
-    /// A summary line stays one line whatever a scenario name holds: a newline in a name
-    /// must not start a line (a CI log reads `::command::` at a line start).
-    private static func say(_ line: String) { print(Unmet.visible(line)) }
 }

@@ -1,11 +1,9 @@
-import ArgumentParser
 import Foundation
 import TicketRushModel
-import TicketRushFormat
 import TicketRushReports
 
 /// `--format`: how a run's verdict is printed besides the reports.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+public enum OutputFormat: String, CaseIterable, Sendable {
     /// The terminal summary only.
     case text
     /// Also `::error file=…,line=…::` workflow commands per unmet expectation, and the
@@ -13,11 +11,20 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case github
 }
 
-enum CISupport {
-    /// Prints the annotations and writes the step summary of `--format github`.
-    static func emit(_ results: RunResults, format: OutputFormat, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard format == .github else { return }
-        for line in GitHubReport.annotations(results) { print(line) }
+/// A problem with what CI handed the run (exit 2).
+public struct CIProblem: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    init(_ message: String) { self.message = message }
+}
+
+public enum CISupport {
+    /// The annotations of `--format github` (stdout), after writing its step summary; a
+    /// summary that cannot be written adds a warning line (stderr).
+    public static func emit(_ results: RunResults, format: OutputFormat, environment: [String: String]) -> [Outcome.Line] {
+        guard format == .github else { return [] }
+        var lines = GitHubReport.annotations(results).map { Outcome.Line(stream: .out, text: $0) }
         if let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
             let text = GitHubReport.stepSummary(results) + "\n"
             // Appended, as GitHub's own steps do: several steps may write the same summary.
@@ -26,48 +33,49 @@ enum CISupport {
                 handle.write(Data(text.utf8))
                 handle.closeFile()
             } else if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) {
-                printError("ticketrush: warning: cannot write the step summary to \(path)")
+                lines.append(Outcome.Line(stream: .err, text: "ticketrush: warning: cannot write the step summary to \(path)"))
             }
         }
+        return lines
     }
 
     /// `--shard auto`: K/N from the environment of the engine running this job.
     /// GitLab `parallel:` (CI_NODE_INDEX 1…N, CI_NODE_TOTAL); a Kubernetes Indexed Job
     /// (JOB_COMPLETION_INDEX 0…N-1, with N from --shards or TICKETRUSH_SHARDS); a Slurm job
     /// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
-    static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), ValidationError> {
+    public static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), CIProblem> {
         func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-        func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), ValidationError> {
-            guard n >= 1, k >= 1, k <= n else { return .failure(ValidationError("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
+        func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), CIProblem> {
+            guard n >= 1, k >= 1, k <= n else { return .failure(CIProblem("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
             return .success((k, n, source))
         }
         if let index = int("CI_NODE_INDEX") {
-            guard let total = int("CI_NODE_TOTAL") else { return .failure(ValidationError("--shard auto: CI_NODE_INDEX is set but CI_NODE_TOTAL is not")) }
+            guard let total = int("CI_NODE_TOTAL") else { return .failure(CIProblem("--shard auto: CI_NODE_INDEX is set but CI_NODE_TOTAL is not")) }
             return check(index, total, "GitLab CI_NODE_INDEX=\(index)/CI_NODE_TOTAL=\(total)")
         }
         if let index = int("JOB_COMPLETION_INDEX") {
             guard let total = shards ?? int("TICKETRUSH_SHARDS") else {
-                return .failure(ValidationError("--shard auto: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) needs the total: pass --shards N (the Job's completions) or set TICKETRUSH_SHARDS"))
+                return .failure(CIProblem("--shard auto: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) needs the total: pass --shards N (the Job's completions) or set TICKETRUSH_SHARDS"))
             }
             return check(index + 1, total, "Kubernetes JOB_COMPLETION_INDEX=\(index) of \(total)")
         }
         if let id = int("SLURM_ARRAY_TASK_ID") {
-            guard let count = int("SLURM_ARRAY_TASK_COUNT") else { return .failure(ValidationError("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")) }
+            guard let count = int("SLURM_ARRAY_TASK_COUNT") else { return .failure(CIProblem("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")) }
             let min = int("SLURM_ARRAY_TASK_MIN") ?? 0
             return check(id - min + 1, count, "Slurm SLURM_ARRAY_TASK_ID=\(id) (from \(min)) of SLURM_ARRAY_TASK_COUNT=\(count)")
         }
-        return .failure(ValidationError("--shard auto: no shard in the environment (GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Kubernetes JOB_COMPLETION_INDEX with --shards N, Slurm SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT); on GitHub Actions pass --shard ${{ matrix.shard }}/N"))
+        return .failure(CIProblem("--shard auto: no shard in the environment (GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Kubernetes JOB_COMPLETION_INDEX with --shards N, Slurm SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT); on GitHub Actions pass --shard ${{ matrix.shard }}/N"))
     }
 
     /// `--rerun-failed`: the cells of the previous run in `folder` that did not pass, with the
     /// files they came from and the seed each ran with.
-    static func failedCells(in folder: String) -> Result<(files: [String], seeds: [String: UInt64]), ValidationError> {
+    public static func failedCells(in folder: String) -> Result<(files: [String], seeds: [String: UInt64]), CIProblem> {
         let path = "\(folder)/trials.json"
         guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(ValidationError("--rerun-failed: no \(path): run once with --reports \(folder) first"))
+            return .failure(CIProblem("--rerun-failed: no \(path): run once with --reports \(folder) first"))
         }
         let previous: RunResults
-        do { previous = try RunResults.read(data) } catch { return .failure(ValidationError("--rerun-failed: cannot read \(path): \(error)")) }
+        do { previous = try RunResults.read(data) } catch { return .failure(CIProblem("--rerun-failed: cannot read \(path): \(error)")) }
         var seeds: [String: UInt64] = [:], files: [String] = []
         let ran = Set(previous.cells.map(\.record.name))
         for record in previous.cellRecords {

@@ -4,11 +4,11 @@ import TicketRushRunner
 /// What `run` checks about the plan before anything starts (exit 2): sizes that would
 /// exhaust memory, trials past the count, folder names two scenarios would share, and
 /// paths longer than the kernel takes.
-enum RunBounds {
+public enum RunBounds {
     /// The most trials a scenario may run (`--trials`, `--trial`, `trials:`): the plan holds one unit each.
-    static let maxTrials = 1_000_000
+    public static let maxTrials = 1_000_000
 
-    static func problem(scenarios: [Scenario], trials: Int?, trial: Int?) -> String? {
+    public static func problem(scenarios: [Scenario], trials: Int?, trial: Int?) -> String? {
         var folders: [String: String] = [:]
         for s in scenarios {
             let folder = slug(s.name)
@@ -27,7 +27,7 @@ enum RunBounds {
 
     /// The longest path a trial creates (its storage file's `.mutex`/`.lock` beside it, or
     /// its event log) must fit PATH_MAX once the real work folder is known.
-    static func pathProblem(scenarios: [Scenario], trialCounts: [Int], work: String, events: String?) -> String? {
+    public static func pathProblem(scenarios: [Scenario], trialCounts: [Int], work: String, events: String?) -> String? {
         for (s, count) in zip(scenarios, trialCounts) {
             let trialFolder = "\(work)/\(slug(s.name))/trial-\(count)"
             let longest = "\(trialFolder)/\(s.storage.path).mutex"

@@ -1,0 +1,69 @@
+import Foundation
+import TicketRushModel
+import TicketRushRunner
+import TicketRushReports
+
+/// `ticketrush merge`: the shards' trials.json read and checked, combined, the reports
+/// written as one unsharded run writes them.
+public enum MergeApp {
+    public struct Options: Sendable {
+        public var folders: [String]
+        public var reports = "reports"
+        public var junit: String?
+        public var quiet = false
+        public var format = OutputFormat.text
+        public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+        public init(folders: [String]) { self.folders = folders }
+    }
+
+    public static func run(_ o: Options, console: Console) -> Outcome {
+        do {
+            let parts = try read(o.folders)
+            if let problem = MergeInputs.problem(parts, folders: o.folders) ?? MergeInputs.planProblem(parts, folders: o.folders) {
+                throw Stop.error(problem, code: 2)
+            }
+            if let shard = MergeInputs.overlap(reports: o.reports, folders: o.folders) {
+                throw Stop.error("--reports \(o.reports) is the shard folder \(shard); merging into it would overwrite that shard: choose another folder", code: 2)
+            }
+            let outputs: ReportFiles.Outputs
+            do {
+                outputs = try ReportFiles.Outputs.prepare(reports: o.reports, junit: o.junit, events: nil, waiting: { console.errLine(visible($0)) })
+            } catch {
+                throw Stop.error(error.description, code: error.interrupted ? 130 : 3)
+            }
+            defer { outputs.release() }
+            let merged: RunResults
+            do { merged = try RunResults.merge(parts) } catch { throw Stop.error(error.description, code: 2) }
+            do {
+                try ReportFiles.write(merged, to: outputs)
+            } catch {
+                throw Stop.error("reports not written (the previous ones are untouched): \(error.description)", code: 3)
+            }
+            var outcome = Outcome(code: merged.passed ? 0 : 1, lines: ReportFiles.summary(merged, quiet: o.quiet, reports: o.reports, junit: o.junit))
+            outcome.lines += CISupport.emit(merged, format: o.format, environment: o.environment)
+            return outcome
+        } catch let stop as Stop {
+            return stop.outcome
+        } catch {
+            return .error("\(error)", code: 3)
+        }
+    }
+
+    /// Each folder's trials.json; a missing or unreadable one stops at its path (exit 2).
+    static func read(_ folders: [String]) throws(Stop) -> [RunResults] {
+        var parts: [RunResults] = []
+        for folder in folders {
+            let path = "\(folder)/trials.json"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Stop(Outcome(code: 2, lines: [.init(stream: .err, text: "\(path):1:1: error: no such file (not a report folder of `ticketrush run`?)")]))
+            }
+            do {
+                parts.append(try RunResults.read(data))
+            } catch {
+                throw Stop(Outcome(code: 2, lines: [.init(stream: .err, text: "\(path):1:1: error: cannot read: \(error)")]))
+            }
+        }
+        return parts
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import TicketRushModel
+import TicketRushSchedule
+
+/// What `ticketrush run` was asked to do: its options, parsed, with the environment it reads.
+public struct RunOptions: Sendable {
+    public var paths = ["scenarios"]
+    public var reports = "reports"
+    public var junit: String?
+    public var trials: Int?
+    public var seed: UInt64?
+    public var cell: String?
+    /// 1-based, as on the command line.
+    public var trial: Int?
+    /// `K/N` or `auto`.
+    public var shard: String?
+    public var jobs = 1
+    public var events: String?
+    public var work: String?
+    public var schedule: String?
+    public var scheduleReplay: String?
+    public var buyers: Int?
+    public var tickets: Int?
+    public var wants: Int?
+    public var transcript = false
+    public var quiet = false
+    public var format = OutputFormat.text
+    public var shards: Int?
+    public var rerunFailed = false
+    public var requireEngines = false
+    /// `--shard auto` and `--format github` read it.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init() {}
+
+    /// A bad option on its own (exit 2), before anything is read.
+    public func problem() -> String? {
+        if let trials, trials < 1 { return "--trials must be at least 1" }
+        if let trial, trial < 1 { return "--trial must be at least 1" }
+        // The plan holds one unit per trial: a huge count would abort allocating, not run.
+        if let trials, trials > RunBounds.maxTrials { return "--trials must be at most \(RunBounds.maxTrials)" }
+        if let trial, trial > RunBounds.maxTrials { return "--trial must be at most \(RunBounds.maxTrials)" }
+        if jobs < 1 || jobs > 256 { return "--jobs must be from 1 to 256" }
+        if let shard, shard != "auto", Shard(shard) == nil { return "--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'" }
+        if let shards, shards < 1 { return "--shards must be at least 1" }
+        return nil
+    }
+
+    /// --schedule, --schedule-replay and the shape overrides, applied to the chosen scenarios.
+    func applySchedule(_ scenarios: inout [Scenario]) throws(Stop) {
+        let overrides = try shapeOverrides()
+        var strategy: ScheduleStrategy?
+        if let schedule {
+            guard let s = ScheduleStrategy(rawValue: schedule) else {
+                throw .error("--schedule '\(schedule)' is not a strategy: use one of \(ScheduleStrategy.allCases.map(\.rawValue).joined(separator: ", "))", code: 2)
+            }
+            strategy = s
+        }
+        if scheduleReplay != nil, scenarios.count != 1 {
+            throw .error("--schedule-replay replays one scenario: name it with --cell (\(scenarios.count) selected)", code: 2)
+        }
+        for i in scenarios.indices {
+            if let buyers { scenarios[i].buyers.count = buyers }
+            if let tickets { scenarios[i].tickets = tickets }
+            if let wants { scenarios[i].buyers.wants = wants }
+            // A pattern program or a whole program has no gates: --schedule leaves it under
+            // timing. A protocol program (buyers.command without outcomes) waits at its gate.
+            let gated = scenarios[i].program?.isControllable ?? true
+            if let strategy, gated { scenarios[i].schedule.strategy = strategy }
+            if scheduleReplay != nil, !gated {
+                throw .error("--schedule-replay: \(scenarios[i].name) runs a program judged by outcomes patterns or a whole program (program.command), which has no gates to schedule", code: 2)
+            }
+            scenarios[i].schedule.overrides = overrides
+            if let text = scheduleReplay {
+                do {
+                    _ = try ScheduleString.parse(text, for: scenarios[i])
+                } catch {
+                    throw .error("--schedule-replay: \(error.description)", code: 2)
+                }
+                scenarios[i].schedule.replay = text
+            }
+        }
+    }
+
+    /// The shape options as a replay command repeats them.
+    private func shapeOverrides() throws(Stop) -> [String] {
+        var overrides: [String] = []
+        if let buyers {
+            guard buyers >= 1 else { throw .error("--buyers must be at least 1, got \(buyers)", code: 2) }
+            overrides += ["--buyers", "\(buyers)"]
+        }
+        if let tickets {
+            guard tickets >= 0 else { throw .error("--tickets must be at least 0, got \(tickets)", code: 2) }
+            overrides += ["--tickets", "\(tickets)"]
+        }
+        if let wants {
+            guard wants >= 1 else { throw .error("--wants must be at least 1, got \(wants)", code: 2) }
+            overrides += ["--wants", "\(wants)"]
+        }
+        return overrides
+    }
+}
+
+/// `K/N` from --shard.
+public struct Shard: Sendable, Equatable {
+    public var k: Int
+    public var n: Int
+
+    public init(k: Int, n: Int) {
+        self.k = k
+        self.n = n
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else { return nil }
+        self.k = k
+        self.n = n
+    }
+}

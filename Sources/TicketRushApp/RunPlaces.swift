@@ -1,0 +1,102 @@
+import TicketRushModel
+import TicketRushChecks
+import TicketRushRunner
+import TicketRushReports
+
+/// Every place a run writes, opened and checked (and the folders locked) before the
+/// first trial: the reports, the --junit file, --events and the work folder.
+struct RunPlaces {
+    var outputs: ReportFiles.Outputs
+    var work: WorkFolder
+
+    static func open(_ o: RunOptions, scenarios: [Scenario], console: Console) throws(Stop) -> RunPlaces {
+        do {
+            let outputs = try ReportFiles.Outputs.prepare(reports: o.reports, junit: o.junit, events: o.events,
+                                                          waiting: { console.errLine(visible($0)) })
+            var work: WorkFolder?
+            do {
+                work = try o.work.map(WorkFolder.kept(at:)) ?? WorkFolder.temporary()
+                try work?.checkScenarioFolders(scenarios.map(\.name))
+            } catch {
+                work?.finish()
+                outputs.release()
+                throw error
+            }
+            return RunPlaces(outputs: outputs, work: work!)
+        } catch let error as SafeFiles.Failure {
+            throw .error(error.description, code: error.interrupted ? 130 : 3)
+        } catch {
+            if case .interrupted? = error as? RunnerError { throw .error("\(error)", code: 130) }
+            throw .error("\(error)", code: 3)
+        }
+    }
+}
+
+/// The units of a run, executed here one after another or by --jobs worker processes,
+/// with the progress line, transcripts and event logs as each trial ends.
+struct TrialLoop {
+    var plan: RunPlan
+    var units: [RunPlan.Unit]
+    var jobs: Int
+    var quiet: Bool
+    var eventsFD: Int32?
+    var executor: UnitExecutor
+    var console: Console
+
+    init(plan: RunPlan, units: [RunPlan.Unit], options o: RunOptions, places: RunPlaces, console: Console) {
+        self.plan = plan
+        self.units = units
+        jobs = o.jobs
+        quiet = o.quiet
+        eventsFD = places.outputs.eventsFD
+        self.console = console
+        let transcript = o.transcript, keepEvents = o.events != nil, outputs = places.outputs
+        executor = UnitExecutor(plan: plan, work: places.work) { scenario, history in
+            if transcript { console.out(Transcript.lines(history, scenario: scenario.name).map { visible($0) }.joined(separator: "\n")) }
+            guard keepEvents else { return }
+            do {
+                try outputs.writeEvents(EventLog.jsonLines(history, scenario: scenario.name), scenario: scenario.name, trial: history.trial)
+            } catch {
+                throw RunnerError.badWorkFolder("\(error)")
+            }
+        }
+    }
+
+    /// Every trial's record, kept as they arrive: trials that finished before an interrupt or
+    /// a runner failure are reported, with the failure. A bad schedule stops the run (exit 2).
+    func run() throws(Stop) -> ([TrialRecord], RunnerError?) {
+        var progress = progressLine()
+        var records: [TrialRecord] = []
+        defer { progress.end() }
+        do {
+            if jobs > 1 {
+                let inherited = [executor.work.descriptor] + (eventsFD.map { [$0] } ?? [])
+                _ = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
+            } else {
+                var executor = executor
+                for unit in units {
+                    try executor.run(unit) { records.append($0); progress.add($0) }
+                    if unit.trial == nil { progress.finishCell(plan.scenarios[unit.scenario].name) }
+                }
+            }
+        } catch RunnerError.schedule(let why) {
+            throw .error(why, code: 2)
+        } catch let error as RunnerError {
+            return (records, error)
+        } catch {
+            return (records, RunnerError.badWorkFolder("\(error)"))
+        }
+        return (records, nil)
+    }
+
+    /// The progress line on stderr: trials planned per cell and each cell's expectations.
+    private func progressLine() -> ProgressLine {
+        var planned: [String: Int] = [:]
+        for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
+        let expectations = Dictionary(plan.scenarios.map { s in (s.name, Dictionary(uniqueKeysWithValues: s.invariants.map { ($0, s.expectation(for: $0)) })) },
+                                      uniquingKeysWith: { a, _ in a })
+        let console = console
+        return ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                            expectations: expectations) { console.err($0) }
+    }
+}
