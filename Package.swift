@@ -50,7 +50,7 @@ let package = Package(
         // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
                            "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
