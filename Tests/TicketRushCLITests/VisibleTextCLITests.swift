@@ -1,4 +1,5 @@
 import Foundation
+import TicketRushTestSupport
 import XCTest
 
 /// issue 19 item 15 through the binary: a read-only reports folder names the real cause,
@@ -15,17 +16,10 @@ final class VisibleTextCLITests: XCTestCase {
         if getuid() == 0 {
             // Root writes anywhere: run as nobody, for whom the folder is read-only.
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw XCTSkip("root without setpriv") }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path] + args
-            p.currentDirectoryURL = dir
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 3, stderr)
+            let p = try Spawned("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path] + args, dir: dir)
+            try p.finish(within: 120)
+            let stderr = p.standardError
+            XCTAssertEqual(p.exitCode, 3, stderr)
             XCTAssertTrue(stderr.contains("cannot create the run lock \(ro.path)/.ticketrush.lock: Permission denied"), stderr)
             XCTAssertFalse(stderr.contains("No such file or directory"), stderr)
             return
@@ -37,7 +31,8 @@ final class VisibleTextCLITests: XCTestCase {
 
     func testABidiControlInANameIsShownNotApplied() throws {
         let dir = try CLI.temporaryFolder(self)
-        let file = try CLI.write("name: \"race\u{202E}gnp\"\ntickets: 1\nbuyers: {count: 2, name: \"b\u{2066}{n}\"}\n", to: "s.yaml", in: dir)
+        // Locked and written atomically: every default expectation holds whatever the timing.
+        let file = try CLI.write("name: \"race\u{202E}gnp\"\ntickets: 1\nbuyers: {count: 2, name: \"b\u{2066}{n}\"}\nlock: flock\nstorage: {write: atomic}\n", to: "s.yaml", in: dir)
         let reports = dir.appendingPathComponent("r")
         let r = try CLI.run(["run", file, "--reports", reports.path, "--transcript"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
