@@ -77,6 +77,74 @@ final class StalledServerFaultTests: XCTestCase {
         return (running, reports, Date())
     }
 
+    /// A given server that accepts connections and never answers (a hung host, or a
+    /// partition that drops packets: no RST): the setup's call is bounded too.
+    func testAGivenServerThatNeverAnswersIsAnError() throws {
+        for (engine, name) in [("postgres", "PostgreSQL"), ("redis", "Redis")] {
+            let listener = try SilentListener(self)
+            let url = engine == "postgres" ? "postgresql://u@127.0.0.1:\(listener.port)/d" : "redis://127.0.0.1:\(listener.port)"
+            let tmp = try FaultCLI.temporaryFolder(self)
+            let file = try FaultCLI.write("name: silent\ntickets: 1\nbuyers: 2\nstorage: {kind: \(engine), url: \"\(url)\"}\nlock: atomic\ntimeout: \(Int(Self.timeout))s\nseed: 1\n",
+                                          to: "s.yaml", in: tmp)
+            let reports = tmp.appendingPathComponent("r")
+            let started = Date()
+            let r = try FaultCLI.run(["run", file, "--reports", reports.path], timeout: 2 * Self.timeout + 15)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 2 * Self.timeout + 10)
+            XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains("the \(name) server at") && r.stdout.contains("did not answer within"), r.stdout)
+            let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+            XCTAssertTrue(junit.contains("type=\"Undetermined\""), junit)
+        }
+    }
+
+    /// SIGINT while the runner waits for a silent given server's answer to its setup.
+    func testSIGINTEndsARunWaitingOnASilentGivenServer() throws {
+        let listener = try SilentListener(self)
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let file = try FaultCLI.write("name: silent\ntickets: 1\nbuyers: 2\nstorage: {kind: redis, url: \"redis://127.0.0.1:\(listener.port)\"}\nlock: atomic\ntimeout: 60s\nseed: 1\n",
+                                      to: "s.yaml", in: tmp)
+        let reports = tmp.appendingPathComponent("r")
+        let running = try FaultCLI.start(["run", file, "--reports", reports.path], self)
+        // Connected: the runner sent its setup and waits for the answer.
+        XCTAssertTrue(poll(within: 30) { listener.acceptOne() || !running.isRunning })
+        let sent = Date()
+        running.process.signal(SIGINT)
+        let r = try running.finish(timeout: 2)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 2)
+        XCTAssertEqual(r.status, 130, r.stdout + r.stderr)
+        let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+        XCTAssertTrue(junit.contains("RunIncomplete"), junit)
+    }
+
+    /// A TCP port on 127.0.0.1 that accepts connections and never writes a byte.
+    private final class SilentListener {
+        let fd: Int32
+        let port: Int
+        private var accepted: [Int32] = []
+
+        init(_ test: XCTestCase) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            guard fd >= 0, bound else { throw NotReady() }
+            self.fd = fd
+            port = Int(UInt16(bigEndian: addr.sin_port))
+            test.addTeardownBlock { [self] in for f in accepted + [fd] { close(f) } }
+        }
+
+        /// Accepts one waiting connection (kept open, never answered); false when none waits.
+        func acceptOne() -> Bool {
+            let c = accept(fd, nil, nil)
+            if c >= 0 { accepted.append(c) }
+            return c >= 0
+        }
+    }
+
     private struct NotReady: Error {}
 
     private func requireEngine(_ engine: String) throws {
