@@ -367,9 +367,11 @@ int tr_pg_ping(const char *conninfo) {
     PGconn *conn = pg_open(conninfo, &b, &out);
     if (conn) { p_PQfinish(conn); return 0; }
     if (out.status != 2) return 2;
-    // As PQping: a server that answered with an error is up, unless it is starting up.
-    if (strstr(out.message, "starting up")) return 1;
-    return strstr(out.message, "FATAL:") ? 0 : 2;
+    // As PQping: a server that answered, even with an error or a password request, is up,
+    // unless it cannot take connections yet (SQLSTATE 57P03's messages).
+    static const char *not_yet[] = { "starting up", "shutting down", "not yet accepting", "recovery mode" };
+    for (size_t i = 0; i < sizeof not_yet / sizeof *not_yet; i++) if (strstr(out.message, not_yet[i])) return 1;
+    return strstr(out.message, "FATAL:") || strstr(out.message, "fe_sendauth") ? 0 : 2;
 }
 
 // ---------------------------------------------------------------- Redis (hiredis, dlopen)
