@@ -1,10 +1,14 @@
 #define _GNU_SOURCE
 #include "CTicketRushEngines.h"
 #include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sqlite3.h>
 
 static void reset(tr_db_result *out) {
@@ -24,6 +28,39 @@ static void copy_message(char *dst, int size, const char *src) {
 int tr_fully_static(void) {
     // No program interpreter (ld.so): a fully static executable.
     return getauxval(AT_BASE) == 0;
+}
+
+static unsigned long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/// Whether the bound's check (or, with stop_on_signal, a signal) ends the call now.
+static int stopped(const tr_db_bound *b, int signalled) {
+    return (b->interrupted && b->interrupted()) || (signalled && b->stop_on_signal);
+}
+
+// Waits until `fd` is ready for `events`: 0 (ready, or an error the library reports next),
+// TR_DB_UNANSWERED past the deadline, TR_DB_INTERRUPTED when the check says so. Slices of
+// 50 ms: a signal landing between the check and poll() is seen at the next slice.
+static int await_fd(int fd, short events, const tr_db_bound *b) {
+    if (fd < 0) return 0;
+    for (;;) {
+        if (stopped(b, 0)) return TR_DB_INTERRUPTED;
+        int wait_ms = 50;
+        if (b->deadline_ns) {
+            unsigned long long now = now_ns();
+            if (now >= b->deadline_ns) return TR_DB_UNANSWERED;
+            unsigned long long left = (b->deadline_ns - now + 999999ull) / 1000000ull;
+            if (left < (unsigned long long)wait_ms) wait_ms = (int)left;
+        }
+        struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
+        int n = poll(&p, 1, wait_ms);
+        if (n > 0) return 0;
+        if (n < 0 && errno == EINTR && stopped(b, 1)) return TR_DB_INTERRUPTED;
+        if (n < 0 && errno != EINTR) return 0;
+    }
 }
 
 // A fully static glibc program that dlopens a library gets a second libc inside it (its
@@ -144,7 +181,20 @@ extern char *PQcmdTuples(PGresult *res);
 extern void PQclear(PGresult *res);
 extern int PQping(const char *conninfo);
 extern int PQsetnonblocking(PGconn *conn, int arg);
+extern PGconn *PQconnectStart(const char *conninfo);
+extern int PQconnectPoll(PGconn *conn);
+extern int PQsocket(const PGconn *conn);
+extern int PQsendQuery(PGconn *conn, const char *query);
+extern int PQflush(PGconn *conn);
+extern int PQconsumeInput(PGconn *conn);
+extern int PQisBusy(PGconn *conn);
+extern PGresult *PQgetResult(PGconn *conn);
 #define TR_CONNECTION_OK 0
+#define TR_CONNECTION_BAD 1
+#define TR_PGRES_POLLING_FAILED 0
+#define TR_PGRES_POLLING_READING 1
+#define TR_PGRES_POLLING_OK 3
+#define TR_PGRES_FATAL_ERROR 7
 #define TR_PGRES_EMPTY_QUERY 0
 #define TR_PGRES_COMMAND_OK 1
 #define TR_PGRES_TUPLES_OK 2
@@ -167,6 +217,14 @@ static __typeof__(&PQcmdTuples) p_PQcmdTuples;
 static __typeof__(&PQclear) p_PQclear;
 static __typeof__(&PQping) p_PQping;
 static __typeof__(&PQsetnonblocking) p_PQsetnonblocking;
+static __typeof__(&PQconnectStart) p_PQconnectStart;
+static __typeof__(&PQconnectPoll) p_PQconnectPoll;
+static __typeof__(&PQsocket) p_PQsocket;
+static __typeof__(&PQsendQuery) p_PQsendQuery;
+static __typeof__(&PQflush) p_PQflush;
+static __typeof__(&PQconsumeInput) p_PQconsumeInput;
+static __typeof__(&PQisBusy) p_PQisBusy;
+static __typeof__(&PQgetResult) p_PQgetResult;
 static void *pq_lib;
 
 /// Loads libpq from `library` once; 0, or -1 with the reason in `message`.
@@ -174,7 +232,9 @@ int tr_pg_load(const char *library, char *message, int message_size) {
     if (pq_lib) return 0;
     void *h = NULL;
     if (load(&h, "libpq", library, message, message_size) != 0) return -1;
-    if (!(TR_SYM(h, PQconnectdb) && TR_SYM(h, PQstatus) && TR_SYM(h, PQerrorMessage) && TR_SYM(h, PQfinish) && TR_SYM(h, PQexec) && TR_SYM(h, PQresultStatus) && TR_SYM(h, PQresultErrorField) && TR_SYM(h, PQresultErrorMessage) && TR_SYM(h, PQntuples) && TR_SYM(h, PQnfields) && TR_SYM(h, PQgetvalue) && TR_SYM(h, PQgetisnull) && TR_SYM(h, PQcmdTuples) && TR_SYM(h, PQclear) && TR_SYM(h, PQping) && TR_SYM(h, PQsetnonblocking))) {
+    if (!(TR_SYM(h, PQconnectdb) && TR_SYM(h, PQstatus) && TR_SYM(h, PQerrorMessage) && TR_SYM(h, PQfinish) && TR_SYM(h, PQexec) && TR_SYM(h, PQresultStatus) && TR_SYM(h, PQresultErrorField) && TR_SYM(h, PQresultErrorMessage) && TR_SYM(h, PQntuples) && TR_SYM(h, PQnfields) && TR_SYM(h, PQgetvalue) && TR_SYM(h, PQgetisnull) && TR_SYM(h, PQcmdTuples) && TR_SYM(h, PQclear) && TR_SYM(h, PQping) && TR_SYM(h, PQsetnonblocking)
+          && TR_SYM(h, PQconnectStart) && TR_SYM(h, PQconnectPoll) && TR_SYM(h, PQsocket) && TR_SYM(h, PQsendQuery) && TR_SYM(h, PQflush)
+          && TR_SYM(h, PQconsumeInput) && TR_SYM(h, PQisBusy) && TR_SYM(h, PQgetResult))) {
         copy_message(message, message_size, "the libpq found lacks a function ticketrush calls");
         dlclose(h);
         return -1;
@@ -197,12 +257,11 @@ void *tr_pg_connect(const char *conninfo, char *message, int message_size) {
     return conn;
 }
 
-void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
-    reset(out);
-    PGresult *r = p_PQexec((PGconn *)handle, sql);
+// One statement's result into `out`.
+static void pg_fill(PGconn *conn, PGresult *r, tr_db_result *out) {
     if (!r) {
         out->status = 2;
-        copy_message(out->message, sizeof(out->message), p_PQerrorMessage((PGconn *)handle));
+        copy_message(out->message, sizeof(out->message), p_PQerrorMessage(conn));
         snprintf(out->sqlstate, sizeof(out->sqlstate), "08006");
         return;
     }
@@ -222,15 +281,97 @@ void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
         copy_message(out->message, sizeof(out->message), primary ? primary : p_PQresultErrorMessage(r));
         out->status = 2;  // which SQLSTATEs are retried is the engine descriptor's (Swift)
     }
-    p_PQclear(r);
+}
+
+void tr_pg_exec(void *handle, const char *sql, tr_db_result *out) {
+    reset(out);
+    PGresult *r = p_PQexec((PGconn *)handle, sql);
+    pg_fill((PGconn *)handle, r, out);
+    if (r) p_PQclear(r);
+}
+
+// Opens a connection without blocking past the bound: PQconnectStart, then PQconnectPoll
+// whenever the socket is ready. NULL with `out` saying why.
+static PGconn *pg_open(const char *conninfo, const tr_db_bound *b, tr_db_result *out) {
+    reset(out);
+    snprintf(out->sqlstate, sizeof(out->sqlstate), "08006");
+    out->status = 2;
+    if (tr_pg_load(NULL, out->message, sizeof(out->message)) != 0) return NULL;
+    PGconn *conn = p_PQconnectStart(conninfo);
+    if (!conn) { copy_message(out->message, sizeof(out->message), "out of memory"); return NULL; }
+    // As the manual says: before the first PQconnectPoll, act as if it asked to write.
+    int st = p_PQstatus(conn) == TR_CONNECTION_BAD ? TR_PGRES_POLLING_FAILED : 2;
+    while (st != TR_PGRES_POLLING_OK && st != TR_PGRES_POLLING_FAILED) {
+        int w = await_fd(p_PQsocket(conn), st == TR_PGRES_POLLING_READING ? POLLIN : POLLOUT, b);
+        if (w) { out->status = w; p_PQfinish(conn); return NULL; }
+        st = p_PQconnectPoll(conn);
+    }
+    if (st == TR_PGRES_POLLING_FAILED) {
+        copy_message(out->message, sizeof(out->message), p_PQerrorMessage(conn));
+        p_PQfinish(conn);
+        return NULL;
+    }
+    p_PQsetnonblocking(conn, 1);
+    reset(out);
+    return conn;
+}
+
+void *tr_pg_connect_bounded(const char *conninfo, const tr_db_bound *bound, tr_db_result *out) {
+    PGconn *conn = pg_open(conninfo, bound, out);
+    if (!conn) return NULL;
+    tr_pg_exec_bounded(conn, "SET client_min_messages = warning", bound, out);
+    if (out->status >= TR_DB_UNANSWERED) { p_PQfinish(conn); return NULL; }
+    reset(out);
+    return conn;
+}
+
+void tr_pg_exec_bounded(void *handle, const char *sql, const tr_db_bound *b, tr_db_result *out) {
+    PGconn *conn = handle;
+    reset(out);
+    if (stopped(b, 0)) { out->status = TR_DB_INTERRUPTED; return; }
+    if (!p_PQsendQuery(conn, sql)) { pg_fill(conn, NULL, out); return; }
+    int f, w;
+    while ((f = p_PQflush(conn)) == 1) {
+        if ((w = await_fd(p_PQsocket(conn), POLLIN | POLLOUT, b))) { out->status = w; return; }
+        if (!p_PQconsumeInput(conn)) { pg_fill(conn, NULL, out); return; }
+    }
+    if (f < 0) { pg_fill(conn, NULL, out); return; }
+    // Every result until NULL, as PQexec: the last one, but an error wins.
+    PGresult *kept = NULL;
+    for (;;) {
+        while (p_PQisBusy(conn)) {
+            if ((w = await_fd(p_PQsocket(conn), POLLIN, b)) || !p_PQconsumeInput(conn)) {
+                if (kept) p_PQclear(kept);
+                if (w) out->status = w; else pg_fill(conn, NULL, out);
+                return;
+            }
+        }
+        PGresult *r = p_PQgetResult(conn);
+        if (!r) break;
+        if (kept && p_PQresultStatus(kept) == TR_PGRES_FATAL_ERROR) { p_PQclear(r); continue; }
+        if (kept) p_PQclear(kept);
+        kept = r;
+    }
+    pg_fill(conn, kept, out);
+    if (kept) p_PQclear(kept);
 }
 
 void tr_pg_close(void *conn) { if (pq_lib) p_PQfinish((PGconn *)conn); }
 
 int tr_pg_ping(const char *conninfo) {
-    char message[160];
+    // At most 2 s, and a signal ends it: the caller checks its interrupt flag between pings.
+    tr_db_bound b = { .deadline_ns = now_ns() + 2000000000ull, .interrupted = NULL, .stop_on_signal = 1 };
+    tr_db_result out;
     // PQPING_NO_ATTEMPT (3) when libpq cannot be loaded: the caller reports no server.
-    return tr_pg_load(NULL, message, sizeof message) == 0 ? p_PQping(conninfo) : 3;
+    if (tr_pg_load(NULL, out.message, sizeof(out.message)) != 0) return 3;
+    PGconn *conn = pg_open(conninfo, &b, &out);
+    if (conn) { p_PQfinish(conn); return 0; }
+    if (out.status != 2) return 2;
+    // As PQping: a server that answered, even with an error or a password request, is up,
+    // unless it cannot take connections yet (SQLSTATE 57P03's messages).
+    static const char *not_yet[] = { "starting up", "shutting down", "not yet accepting", "recovery mode" };
+    for (size_t i = 0; i < sizeof not_yet / sizeof *not_yet; i++) if (strstr(out.message, not_yet[i])) return 1;
+    return strstr(out.message, "FATAL:") || strstr(out.message, "fe_sendauth") ? 0 : 2;
 }
 
 // ---------------------------------------------------------------- Redis (hiredis, dlopen)
@@ -252,6 +393,12 @@ static void *(*p_connect)(const char *, int);
 static void *(*p_command_argv)(void *, int, const char **, const size_t *);
 static void (*p_free_reply)(void *);
 static void (*p_free)(void *);
+static void *(*p_connect_unix_nb)(const char *);
+static void *(*p_connect_nb)(const char *, int);
+static int (*p_append_argv)(void *, int, const char **, const size_t *);
+static int (*p_buffer_write)(void *, int *);
+static int (*p_buffer_read)(void *);
+static int (*p_get_reply)(void *, void **);
 
 int tr_redis_load(const char *library, char *message, int message_size) {
     if (hiredis) return 0;
@@ -262,7 +409,14 @@ int tr_redis_load(const char *library, char *message, int message_size) {
     p_command_argv = (void *(*)(void *, int, const char **, const size_t *))dlsym(h, "redisCommandArgv");
     p_free_reply = (void (*)(void *))dlsym(h, "freeReplyObject");
     p_free = (void (*)(void *))dlsym(h, "redisFree");
-    if (!p_connect_unix || !p_connect || !p_command_argv || !p_free_reply || !p_free) {
+    p_connect_unix_nb = (void *(*)(const char *))dlsym(h, "redisConnectUnixNonBlock");
+    p_connect_nb = (void *(*)(const char *, int))dlsym(h, "redisConnectNonBlock");
+    p_append_argv = (int (*)(void *, int, const char **, const size_t *))dlsym(h, "redisAppendCommandArgv");
+    p_buffer_write = (int (*)(void *, int *))dlsym(h, "redisBufferWrite");
+    p_buffer_read = (int (*)(void *))dlsym(h, "redisBufferRead");
+    p_get_reply = (int (*)(void *, void **))dlsym(h, "redisGetReply");
+    if (!p_connect_unix || !p_connect || !p_command_argv || !p_free_reply || !p_free || !p_connect_unix_nb || !p_connect_nb
+        || !p_append_argv || !p_buffer_write || !p_buffer_read || !p_get_reply) {
         copy_message(message, message_size, "the hiredis library found lacks redisConnectUnix/redisCommandArgv");
         dlclose(h);
         return -1;
@@ -281,6 +435,13 @@ static int context_error(void *ctx, char *message, int size) {
     return err;
 }
 
+/// The context's fd: after err and errstr[128] (and, in 1.x, the funcs pointer).
+static int context_fd(void *ctx) {
+    char *base = ctx;
+    if (hiredis_v1) base += sizeof(void *);
+    return *(int *)(base + sizeof(int) + 128);
+}
+
 void *tr_redis_connect(const char *where, int port, char *message, int message_size) {
     if (tr_redis_load(NULL, message, message_size) != 0) return NULL;
     void *ctx = where[0] == '/' ? p_connect_unix(where) : p_connect(where, port);
@@ -289,15 +450,8 @@ void *tr_redis_connect(const char *where, int port, char *message, int message_s
     return ctx;
 }
 
-void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out) {
-    reset(out);
-    void *r = p_command_argv(ctx, argc, argv, NULL);
-    if (!r) {
-        out->status = 2;
-        if (!context_error(ctx, out->message, sizeof(out->message)))
-            copy_message(out->message, sizeof(out->message), "no reply");
-        return;
-    }
+// One reply into `out`; frees it.
+static void redis_fill(void *r, tr_db_result *out) {
     int type; long long integer; char *str; size_t len;
     if (hiredis_v1) {
         struct reply_v1 *x = r; type = x->type; integer = x->integer; str = x->str; len = x->len;
@@ -326,6 +480,64 @@ void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out)
     default: break;
     }
     p_free_reply(r);
+}
+
+
+void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out) {
+    reset(out);
+    void *r = p_command_argv(ctx, argc, argv, NULL);
+    if (!r) {
+        out->status = 2;
+        if (!context_error(ctx, out->message, sizeof(out->message)))
+            copy_message(out->message, sizeof(out->message), "no reply");
+        return;
+    }
+    redis_fill(r, out);
+}
+
+void *tr_redis_connect_bounded(const char *where, int port, const tr_db_bound *b, tr_db_result *out) {
+    reset(out);
+    out->status = 2;
+    if (tr_redis_load(NULL, out->message, sizeof(out->message)) != 0) return NULL;
+    void *ctx = where[0] == '/' ? p_connect_unix_nb(where) : p_connect_nb(where, port);
+    if (!ctx) { copy_message(out->message, sizeof(out->message), "cannot allocate a redis context"); return NULL; }
+    if (context_error(ctx, out->message, sizeof(out->message))) { p_free(ctx); return NULL; }
+    // A TCP connect may still be under way: writable once it is done, SO_ERROR says how.
+    int fd = context_fd(ctx), w = await_fd(fd, POLLOUT, b), err = 0;
+    socklen_t len = sizeof err;
+    if (w) { out->status = w; p_free(ctx); return NULL; }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
+        copy_message(out->message, sizeof(out->message), strerror(err));
+        p_free(ctx);
+        return NULL;
+    }
+    reset(out);
+    return ctx;
+}
+
+// A failed call on a non-blocking context: its error, or `fallback`.
+static void redis_failed(void *ctx, tr_db_result *out, const char *fallback) {
+    out->status = 2;
+    if (!context_error(ctx, out->message, sizeof(out->message))) copy_message(out->message, sizeof(out->message), fallback);
+}
+
+void tr_redis_command_bounded(void *ctx, int argc, const char **argv, const tr_db_bound *b, tr_db_result *out) {
+    reset(out);
+    if (stopped(b, 0)) { out->status = TR_DB_INTERRUPTED; return; }
+    if (p_append_argv(ctx, argc, argv, NULL) != 0) { redis_failed(ctx, out, "cannot format the command"); return; }
+    int fd = context_fd(ctx), done = 0, w;
+    while (!done) {
+        if (p_buffer_write(ctx, &done) != 0) { redis_failed(ctx, out, "write failed"); return; }
+        if (!done && (w = await_fd(fd, POLLOUT, b))) { out->status = w; return; }
+    }
+    void *r = NULL;
+    for (;;) {
+        if (p_get_reply(ctx, &r) != 0) { redis_failed(ctx, out, "no reply"); return; }
+        if (r) break;
+        if ((w = await_fd(fd, POLLIN, b))) { out->status = w; return; }
+        if (p_buffer_read(ctx) != 0) { redis_failed(ctx, out, "read failed"); return; }
+    }
+    redis_fill(r, out);
 }
 
 void tr_redis_close(void *ctx) { if (ctx && p_free) p_free(ctx); }

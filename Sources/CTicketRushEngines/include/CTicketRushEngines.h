@@ -25,6 +25,20 @@ typedef struct tr_db_result {
     char message[240];
 } tr_db_result;
 
+/// A bound on one call of the runner's (buyers call the unbounded functions; teardown
+/// bounds them): the CLOCK_MONOTONIC time in ns it must end by (0: none), a check that ends
+/// it early when it returns non-zero (NULL: none), and whether any signal ends it.
+typedef struct tr_db_bound {
+    unsigned long long deadline_ns;
+    int (*interrupted)(void);
+    int stop_on_signal;
+} tr_db_bound;
+
+/// tr_db_result.status of a bounded call the server did not answer by the deadline, and
+/// of one the bound's check ended. The connection is then unusable: close it.
+#define TR_DB_UNANSWERED 3
+#define TR_DB_INTERRUPTED 4
+
 /// 1 in a fully static executable (no ld.so), which must not dlopen the clients below.
 int tr_fully_static(void);
 
@@ -45,7 +59,10 @@ int tr_pg_load(const char *library, char *message, int message_size);
 void *tr_pg_connect(const char *conninfo, char *message, int message_size);
 void tr_pg_exec(void *conn, const char *sql, tr_db_result *out);
 void tr_pg_close(void *conn);
-/// PQping: 0 accepting, 1 rejecting (starting up), 2 no response, 3 no attempt.
+/// As tr_pg_connect and tr_pg_exec, never blocking past `bound` (non-blocking libpq and poll).
+void *tr_pg_connect_bounded(const char *conninfo, const tr_db_bound *bound, tr_db_result *out);
+void tr_pg_exec_bounded(void *conn, const char *sql, const tr_db_bound *bound, tr_db_result *out);
+/// As PQping, within 2 s, and a signal ends it: 0 accepting, 1 rejecting (starting up), 2 no response, 3 no attempt.
 int tr_pg_ping(const char *conninfo);
 
 // Redis (hiredis via dlopen).
@@ -57,6 +74,9 @@ void *tr_redis_connect(const char *where, int port, char *message, int message_s
 /// as integers into v0 when they are numbers (has_row), nil in is_nil, errors in message.
 void tr_redis_command(void *ctx, int argc, const char **argv, tr_db_result *out);
 void tr_redis_close(void *ctx);
+/// As tr_redis_connect and tr_redis_command on a non-blocking context, never blocking past `bound`.
+void *tr_redis_connect_bounded(const char *where, int port, const tr_db_bound *bound, tr_db_result *out);
+void tr_redis_command_bounded(void *ctx, int argc, const char **argv, const tr_db_bound *bound, tr_db_result *out);
 
 // Private servers (started by TicketRushProcess's Spawn.server).
 int tr_user_ids(const char *name, int *uid, int *gid);

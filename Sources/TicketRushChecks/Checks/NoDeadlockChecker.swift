@@ -10,6 +10,8 @@ public struct NoDeadlockChecker: Checker {
     public let invariant = Invariant.noDeadlock
     /// Whether the trial ran into its timeout is the runner's own fact.
     public var violationSurvivesGaps: Bool { true }
+    /// A server that stopped answering times a trial out with no lock involved.
+    public var violationSurvivesSilence: Bool { false }
     public init() {}
 
     public func check(_ h: TrialHistory) throws -> CheckResult {

@@ -40,6 +40,9 @@ public protocol Checker: Sendable {
     /// True when a violation found in part of a history stands for the whole (more events
     /// could only add to it, as oversold purchases); false when every event is needed.
     var violationSurvivesGaps: Bool { get }
+    /// False when a silent database server could itself cause the violation (a timeout):
+    /// then a trial whose server did not answer leaves it unknown.
+    var violationSurvivesSilence: Bool { get }
     /// True when the verdict rests on what the runner knows for certain (exit statuses,
     /// the timeout, the final document), not on the buyers' events.
     var ignoresEvents: Bool { get }
@@ -51,6 +54,7 @@ public protocol Checker: Sendable {
 
 extension Checker {
     public var violationSurvivesGaps: Bool { false }
+    public var violationSurvivesSilence: Bool { violationSurvivesGaps }
     public var ignoresEvents: Bool { false }
     public var needsAttribution: Bool { false }
 
@@ -65,8 +69,10 @@ extension Checker {
         }
         // Lines that named no buyer only hide who did what: totals are still whole.
         let gaps = history.incomplete.filter { needsAttribution || !$0.onlyAttribution }
-        if gaps.isEmpty || ignoresEvents || result.notApplicable { return result }
-        if result.verdict == .violated && violationSurvivesGaps { return result }
+        // A server that did not answer made the exits and the timeout too: nothing stands on them.
+        let silent = gaps.contains(where: \.isServer)
+        if gaps.isEmpty || (ignoresEvents && !silent) || result.notApplicable { return result }
+        if result.verdict == .violated && violationSurvivesGaps && (violationSurvivesSilence || !silent) { return result }
         return CheckResult(invariant: invariant, verdict: .unknown, evidence: .incomplete(gaps), name: history.name)
     }
 

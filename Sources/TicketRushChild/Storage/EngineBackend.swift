@@ -12,12 +12,13 @@ package protocol EngineBackend: SendableMetatype {
     static func load(_ library: String?) -> String?
     /// The trial's table or key name, unique per run (`tag`) and trial (`serial`).
     static func storeName(tag: String, serial: Int) -> String
-    /// Makes the trial's store at `target`; nil, or why not.
-    static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String?
+    /// Makes the trial's store at `target`; nil, or why not. Each call to a server throws
+    /// when it does not answer within `target.answerWithinNs` or an interrupt ends it.
+    static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String?
     /// The stored count after every buyer was reaped.
-    static func finalRead(_ target: EngineTarget) -> StoreRead
+    static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead
     /// Drops the trial's table or key (a file goes with the trial folder).
-    static func drop(_ target: EngineTarget)
+    static func drop(_ target: EngineTarget) throws(EngineUnanswered)
     /// A buyer's store, which is also its lock in the engine's modes.
     static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTicketRush
 import CTicketRushEngines
 import TicketRushModel
 
@@ -21,6 +22,11 @@ package struct EngineTarget: Sendable, Equatable {
     package var messageLog: String = ""
     /// The engine's behaviour, chosen by the runner from its registry before the fork.
     package var backend: (any EngineBackend.Type)? = nil
+    /// The runner's calls (setup, final read, drop): how long the server has to answer each,
+    /// and an interrupt ends them. 0 for buyers: the trial's teardown bounds theirs.
+    package var answerWithinNs: UInt64 = 0
+    /// False for a call made after an interrupt (the drop): only its deadline ends it.
+    package var interruptible = true
 
     package init(kind: StorageKind, location: String, port: Int = 0, name: String = "tickets", isolation: Isolation = .readCommitted,
                  busyTimeoutMs: Int = 5000, ttlMs: Int = 2000, messageLog: String = "") {
@@ -39,8 +45,29 @@ extension EngineTarget {
     package static func == (a: EngineTarget, b: EngineTarget) -> Bool {
         a.kind == b.kind && a.location == b.location && a.port == b.port && a.name == b.name && a.isolation == b.isolation
             && a.busyTimeoutMs == b.busyTimeoutMs && a.ttlMs == b.ttlMs && a.messageLog == b.messageLog
-            && a.backend.map(ObjectIdentifier.init) == b.backend.map(ObjectIdentifier.init)
+            && a.backend.map(ObjectIdentifier.init) == b.backend.map(ObjectIdentifier.init) && a.answerWithinNs == b.answerWithinNs
     }
+
+    /// The bound of one runner call starting now; nil for a buyer's.
+    var bound: tr_db_bound? {
+        guard answerWithinNs > 0 else { return nil }
+        return tr_db_bound(deadline_ns: MonotonicClock.now() + answerWithinNs, interrupted: interruptible ? tr_interrupted : nil, stop_on_signal: 0)
+    }
+
+    /// Why a bounded call ended without an answer: `server` names the server ("PostgreSQL").
+    func unanswered(_ status: Int32, server: String, at place: String) -> EngineUnanswered {
+        EngineUnanswered(interrupted: status == TR_DB_INTERRUPTED,
+                         description: status == TR_DB_INTERRUPTED
+                            ? "interrupted while waiting for the \(server) server at \(place)"
+                            : "the \(server) server at \(place) did not answer within \(DurationText.format(Int64(answerWithinNs)))")
+    }
+}
+
+/// A runner's call to a server that did not answer within its bound (`EngineTarget.answerWithinNs`),
+/// or that an interrupt (SIGINT, SIGTERM) ended; the connection was closed.
+package struct EngineUnanswered: Error, CustomStringConvertible {
+    package var interrupted: Bool
+    package var description: String
 }
 
 /// What one statement or command did, as the engine's C client reported it.
@@ -53,8 +80,11 @@ package struct EngineReply {
     /// `EngineCode` of a failure.
     package var code: Int64
     package var message: String
+    /// A bounded call's end without an answer: TR_DB_UNANSWERED or TR_DB_INTERRUPTED (0: answered or failed).
+    package var unanswered: Int32 = 0
 
     init(_ r: tr_db_result, kind: StorageKind) {
+        if r.status == TR_DB_UNANSWERED || r.status == TR_DB_INTERRUPTED { unanswered = r.status }
         changes = Int(r.changes)
         row = r.has_row != 0 ? (Int(r.v0), Int(r.v1)) : nil
         isNil = r.is_nil != 0

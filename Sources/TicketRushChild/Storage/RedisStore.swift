@@ -54,15 +54,29 @@ package final class RedisStore: TicketStore, BuyerLock {
     private let buyer: Int
     private var ctx: UnsafeMutableRawPointer?
     private var connectError: String?
+    /// The runner's calls: every command ends by this (nil: a buyer's, unbounded).
+    private var bound: tr_db_bound?
+    /// How the bound ended the connection or the last command (TR_DB_UNANSWERED, TR_DB_INTERRUPTED), or 0.
+    private var unanswered: Int32 = 0
     private let token: String
     package let version = 0
     package private(set) var engineError: Int64?
 
-    init(target: EngineTarget, mode: LockMode, buyer: Int) {
+    init(target: EngineTarget, mode: LockMode, buyer: Int, bound: tr_db_bound? = nil) {
         self.target = target
         self.buyer = buyer
+        self.bound = bound
         commands = RedisCommands(mode: mode, key: target.name, ttlMs: target.ttlMs)
         token = "\(getpid())-\(buyer)"
+        if var bound {
+            var r = tr_db_result()
+            ctx = tr_redis_connect_bounded(target.location, Int32(clamping: target.port), &bound, &r)
+            if ctx == nil {
+                unanswered = r.status == TR_DB_UNANSWERED || r.status == TR_DB_INTERRUPTED ? r.status : 0
+                connectError = EngineReply(r, kind: .redis).message
+            }
+            return
+        }
         var message = [CChar](repeating: 0, count: 240)
         ctx = tr_redis_connect(target.location, Int32(clamping: target.port), &message, Int32(message.count))
         if ctx == nil {
@@ -80,10 +94,13 @@ package final class RedisStore: TicketStore, BuyerLock {
         defer { for p in cStrings { free(p) } }
         cStrings.withUnsafeMutableBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { argvPtr in
-                tr_redis_command(ctx, Int32(argv.count), argvPtr, &r)
+                if var bound { tr_redis_command_bounded(ctx, Int32(argv.count), argvPtr, &bound, &r) }
+                else { tr_redis_command(ctx, Int32(argv.count), argvPtr, &r) }
             }
         }
-        return EngineReply(r, kind: .redis)
+        let reply = EngineReply(r, kind: .redis)
+        unanswered = reply.unanswered
+        return reply
     }
 
     /// Runs the list; the first failure or the last reply.
@@ -165,11 +182,17 @@ package final class RedisStore: TicketStore, BuyerLock {
         return EIO_CODE
     }
 
-    /// The runner's side: one connection for a few commands (before a fork or after reaping).
-    package static func run(_ target: EngineTarget, _ list: [[String]]) -> EngineReply {
-        let s = RedisStore(target: target, mode: .none, buyer: -1)
-        if let e = s.connectError { return EngineReply(status: .failed, code: EngineCode.redisFlag, message: e) }
-        return s.run(list)
+    /// The runner's side: one connection for a few commands (before a fork or after
+    /// reaping), all within `target.answerWithinNs`; throws when the server did not answer in time.
+    package static func run(_ target: EngineTarget, _ list: [[String]]) throws(EngineUnanswered) -> EngineReply {
+        let s = RedisStore(target: target, mode: .none, buyer: -1, bound: target.bound)
+        var reply = EngineReply(status: .failed, code: EngineCode.redisFlag, message: s.connectError ?? "")
+        if s.connectError == nil { reply = s.run(list) }
+        if s.unanswered != 0 {
+            let place = target.location.hasPrefix("/") ? target.location : "\(target.location):\(target.port)"
+            throw target.unanswered(s.unanswered, server: "Redis", at: place)
+        }
+        return reply
     }
 }
 
@@ -179,17 +202,19 @@ package enum RedisBackend: EngineBackend {
 
     package static func storeName(tag: String, serial: Int) -> String { "ticketrush:\(tag):\(serial)" }
 
-    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
-        let r = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(tickets)"]])
+    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String? {
+        let r = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(tickets)"]])
         return r.status == .ok ? nil : "redis: \(r.message)"
     }
 
-    package static func finalRead(_ target: EngineTarget) -> StoreRead {
-        let r = RedisStore.run(target, [["GET", target.name]])
+    package static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead {
+        let r = try RedisStore.run(target, [["GET", target.name]])
         return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
     }
 
-    package static func drop(_ target: EngineTarget) { _ = RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]]) }
+    package static func drop(_ target: EngineTarget) throws(EngineUnanswered) {
+        _ = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]])
+    }
 
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
         RedisStore(target: target, mode: mode, buyer: buyer)

@@ -11,11 +11,21 @@ public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
     /// Pattern or protocol events of a whole program that named no buyer (or none of
     /// `buyers.count`): they count toward totals, but per-buyer invariants cannot be judged.
     case unattributed(lines: Int)
+    /// The database server did not answer one of the runner's calls in time (setup, final
+    /// read): what the trial shows is the server's silence, not the scenario.
+    case server(unanswered: String)
 
     /// True when the gap hides only who did what, not what was done: checkers that need no
     /// attribution (totals) judge as if complete.
     public var onlyAttribution: Bool {
         if case .unattributed = self { return true }
+        return false
+    }
+
+    /// True for a server that did not answer: no verdict stands on such a trial, not even
+    /// one from exit statuses and the timeout (the server's silence made those).
+    public var isServer: Bool {
+        if case .server = self { return true }
         return false
     }
 
@@ -26,6 +36,7 @@ public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
         case .overflow(let limit): return "more than \(limit) events: the rest were dropped"
         case .unattributed(let n):
             return "\(plural(n, "program line")) named no buyer (counted in totals, not attributed)"
+        case .server(let why): return why
         case .vanished(let buyers):
             return "\(plural(buyers.count, "buyer")) exited without reporting done (buyer \(buyers.prefix(5).map { String($0 + 1) }.joined(separator: ", "))\(buyers.count > 5 ? ", …" : ""))"
         }

@@ -85,11 +85,15 @@ final class ServerProcess {
         return text.split(separator: "\n").suffix(lines).map { "  | \($0)" }.joined(separator: "\n")
     }
 
-    /// Stops every process (`signal`, then SIGKILL after `grace` seconds) and removes the folder.
+    /// Stops every process (`signal`, then SIGKILL after 10 s, or 1 s once the run is
+    /// interrupted) and removes the folder. SIGCONT to the server and its children (postgres'
+    /// backends have sessions of their own): a stopped server wakes to act on the signal.
     func stop(signal: Int32) {
+        let grace = tr_interrupted() != 0 ? 1.0 : 10.0
         for pid in pids {
             kill(pid, signal)
-            if wait(pid, seconds: 10) == nil {
+            for p in [pid] + ProcessTree.descendants(of: pid) { kill(p, SIGCONT) }
+            if wait(pid, seconds: grace) == nil {
                 kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)
                 _ = wait(pid, seconds: 5)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTicketRush
 import TicketRushModel
 import TicketRushChild
 
@@ -12,6 +13,19 @@ package struct EngineTrial {
     package let target: EngineTarget
     /// Why the runner could not set the trial up (a given server refusing): buyers then fail too.
     package let setupError: String?
+    /// Set by the first of the runner's calls the server did not answer (later ones of the
+    /// trial are skipped), or that an interrupt ended.
+    private let silence: Silence
+
+    private final class Silence {
+        var unanswered: String?
+        var interrupted = false
+    }
+
+    /// Servers (kind, location, port) that did not answer once in this process: later trials
+    /// do not wait on them again, so a silent server costs each trial at most its timeout.
+    nonisolated(unsafe) private static var silent: [String: String] = [:]
+    private var serverKey: String { "\(target.kind.rawValue) \(target.location) \(target.port)" }
 
     /// Unique per process and run: `--jobs` workers each count their own trials.
     private static var runTag: String { "\(getpid())_\(runStamp)" }
@@ -24,8 +38,10 @@ package struct EngineTrial {
         var target = EngineTarget(kind: s.kind, location: storagePath, isolation: s.isolation,
                                   busyTimeoutMs: Int(s.busyTimeoutNs / 1_000_000), ttlMs: max(Int(scenario.lock.ttlNs / 1_000_000), 1),
                                   messageLog: "\(folder)/engine.log")
-        guard let backend = EngineRegistry.backend(s.kind) else { return EngineTrial(target: target, setupError: nil) }
+        guard let backend = EngineRegistry.backend(s.kind) else { return EngineTrial(target: target, setupError: nil, silence: Silence()) }
         target.backend = backend
+        // Each call the runner makes to a server gets the trial's timeout, and an interrupt ends it.
+        target.answerWithinNs = UInt64(max(scenario.timeoutNs, 1))
         if s.kind.isServer {
             let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: s.kind)
             target.location = endpoint.location
@@ -33,26 +49,65 @@ package struct EngineTrial {
         }
         target.name = backend.storeName(tag: runTag, serial: serial)
         // The availability check loaded the client; a run that skipped it (tests) loads it here.
+        let trial = EngineTrial(target: target, setupError: nil, silence: Silence())
         var setupError = EngineClient.problem(s.kind, backend)
-        if setupError == nil { setupError = backend.create(target, tickets: scenario.tickets, storage: s) }
+        if setupError == nil, let earlier = silent[trial.serverKey] {
+            trial.silence.unanswered = earlier
+            setupError = earlier
+        } else if setupError == nil {
+            do { setupError = try backend.create(target, tickets: scenario.tickets, storage: s) } catch {
+                if error.interrupted { throw RunnerError.interrupted(signal: tr_interrupted()) }
+                trial.note(error)
+                setupError = error.description
+            }
+        }
         // A file engine that cannot create its file is the runner's failure; a server's refusal is the buyers' too.
         if !s.kind.isServer, let e = setupError {
             throw RunnerError.system(SystemError(call: "\(s.kind.rawValue) create: \(e)", path: storagePath, code: EIO))
         }
-        return EngineTrial(target: target, setupError: setupError)
+        return EngineTrial(target: target, setupError: setupError, silence: trial.silence)
     }
 
-    /// The stored count after every buyer was reaped.
+    /// Why the trial's history cannot be judged: the server did not answer the runner.
+    package var unanswered: String? { silence.unanswered }
+    /// True when an interrupt ended one of the runner's calls.
+    package var interrupted: Bool { silence.interrupted }
+
+    private func note(_ error: EngineUnanswered) {
+        if error.interrupted {
+            silence.interrupted = true
+            return
+        }
+        silence.unanswered = error.description
+        Self.silent[serverKey] = error.description
+    }
+
+    /// The stored count after every buyer was reaped; unreadable when the server is silent.
     package func finalRead() -> StoreRead {
-        target.backend?.finalRead(target) ?? .failed(errno: EINVAL)
+        guard let backend = target.backend else { return .failed(errno: EINVAL) }
+        guard silence.unanswered == nil, !silence.interrupted else { return .failed(errno: ETIMEDOUT) }
+        do { return try backend.finalRead(target) } catch {
+            note(error)
+            return .failed(errno: ETIMEDOUT)
+        }
     }
 
-    /// Drops the trial's table or keys (the sqlite file goes with the trial folder).
-    package func drop() { target.backend?.drop(target) }
+    /// Drops the trial's table or keys (the sqlite file goes with the trial folder). Not on
+    /// a silent server; after an interrupt, within half a second whatever the flag says.
+    package func drop() {
+        guard let backend = target.backend, silence.unanswered == nil else { return }
+        var target = target
+        if tr_interrupted() != 0 {
+            target.interruptible = false
+            target.answerWithinNs = min(target.answerWithinNs, 500_000_000)
+        }
+        do { try backend.drop(target) } catch { note(error) }
+    }
 
     /// The engines' messages the buyers (and the setup) logged, distinct, in order, at most `limit`.
     package func messages(limit: Int = 5) -> [String] {
         var out: [String] = setupError.map { ["setup: \($0)"] } ?? []
+        if let unanswered, unanswered != setupError { out.append(unanswered) }
         let fd = open(target.messageLog, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             var bytes: [UInt8] = []

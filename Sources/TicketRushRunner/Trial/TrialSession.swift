@@ -80,6 +80,9 @@ package struct TrialSession {
         if let failure = end.failure { throw failure }
         if end.interrupted != 0 { throw RunnerError.interrupted(signal: end.interrupted) }
         if end.abandoned { return pacer.outcome(nil) }
-        return pacer.outcome(launcher.history(timedOut: end.timedOut, startNs: startNs, endNs: endNs))
+        let history = launcher.history(timedOut: end.timedOut, startNs: startNs, endNs: endNs)
+        // An interrupt that ended the final read leaves nothing to judge: the run stops (130).
+        if store.serverInterrupted { throw RunnerError.interrupted(signal: tr_interrupted()) }
+        return pacer.outcome(history)
     }
 }

@@ -57,6 +57,11 @@ final class TrialStore {
         return mode.label(context)
     }
 
+    /// Why the trial cannot be judged: the database server did not answer the runner in time.
+    var serverSilence: String? { engine?.unanswered }
+    /// True when an interrupt ended one of the runner's calls to the server.
+    var serverInterrupted: Bool { engine?.interrupted ?? false }
+
     /// The engine's own messages (errors it reported), for the history.
     var engineMessages: [String] { engine?.messages() ?? [] }
 }

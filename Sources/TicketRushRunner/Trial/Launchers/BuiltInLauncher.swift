@@ -213,6 +213,8 @@ final class BuiltInLauncher: Launcher {
         history.readsCanTear = store.engine == nil
         history.storage = scenario.storage.kind.rawValue
         history.engineMessages = store.engineMessages
+        // After the final read, which may be the call the server left unanswered.
+        if let silence = store.serverSilence { history.incomplete.append(.server(unanswered: silence)) }
         return history
     }
 }
