@@ -1,8 +1,10 @@
+import TicketRushModel
+
 /// What one storage engine is, as data: the loader, the lint rules, `validate`, the
 /// availability check and the trial code read it instead of switching over kinds. Its
 /// behaviour (client calls; creating, reading and dropping a trial's store) is its
-/// `EngineBackend` in TicketRushChild, its private server a `PrivateServer` in
-/// TicketRushRunner (docs/architecture.md, "Adding an engine").
+/// `EngineBackend`, its private server a `PrivateServer`, both in its folder beside it and
+/// named with it in `EngineRegistry` (docs/architecture.md, "Adding an engine").
 public struct EngineDescriptor: Sendable {
     /// `storage.kind`.
     public let name: String

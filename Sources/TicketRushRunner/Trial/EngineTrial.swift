@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 
 /// One trial's database state: made before the first fork, read after reaping, dropped at
