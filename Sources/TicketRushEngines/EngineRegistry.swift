@@ -76,3 +76,23 @@ extension StorageConfig {
 
     public static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
 }
+
+extension EnvironmentVariables {
+    /// Each registered engine's client-library override, read where its descriptor names it.
+    /// Engines sharing a client share its variable: one entry, every descriptor naming it.
+    package static var engines: [EnvironmentVariable] {
+        var out: [EnvironmentVariable] = []
+        for c in EngineRegistry.all.compactMap(\.descriptor.client) {
+            if let i = out.firstIndex(where: { $0.name == c.environment }) {
+                out[i].readBy.append(c.declaredIn)
+                continue
+            }
+            let usual = c.sonames.count == 1 ? "`\(c.sonames[0])`" : "the first of " + c.sonames.map { "`\($0)`" }.joined(separator: ", ") + " that loads"
+            out.append(EnvironmentVariable(c.environment, .user, "The \(c.name) file to load instead of \(usual).", readBy: [c.declaredIn]))
+        }
+        return out
+    }
+
+    /// Every variable the binary reads: the list and the engines' (docs/environment.md).
+    package static var everything: [EnvironmentVariable] { all + engines }
+}

@@ -34,12 +34,6 @@ package enum EnvironmentVariables {
               readBy: ["TicketRushRunner/Runner/WorkFolder.swift"]),
         .init("TICKETRUSH_PG_BINDIR", .user, "The folder holding PostgreSQL's `postgres` and `initdb` for the private server (default: the newest `/usr/lib/postgresql/N/bin`, else `PATH`).",
               readBy: ["TicketRushEngines/Postgres/PostgresServer.swift"]),
-        .init("TICKETRUSH_SQLITE", .user, "The libsqlite3 file to load instead of `libsqlite3.so.0`.",
-              readBy: ["TicketRushEngines/SQLite/SQLiteEngine.swift"]),
-        .init("TICKETRUSH_LIBPQ", .user, "The libpq file to load instead of `libpq.so.5`.",
-              readBy: ["TicketRushEngines/Postgres/PostgresEngine.swift"]),
-        .init("TICKETRUSH_HIREDIS", .user, "The hiredis file to load instead of the installed `libhiredis.so`.",
-              readBy: ["TicketRushEngines/Redis/RedisEngine.swift"]),
         .init("GITHUB_STEP_SUMMARY", .ci, "With `--format github`: the file the run's Markdown summary is appended to (GitHub Actions sets it).",
               readBy: ["TicketRushApp/CISupport.swift"]),
         .init("CI_NODE_INDEX", .ci, "`--shard auto` on GitLab `parallel:`: this job's shard, 1…N.", readBy: ["TicketRushApp/CISupport.swift"]),
@@ -69,11 +63,14 @@ package enum EnvironmentVariables {
     ]
 
     /// docs/environment.md, generated (UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests).
-    package static func markdown() -> String {
+    /// `list`: this one and the engines' client overrides (`EnvironmentVariables.everything`,
+    /// TicketRushEngines), which a new engine's descriptor adds without an edit here.
+    package static func markdown(_ list: [EnvironmentVariable]) -> String {
         var text = """
             # Environment variables
 
-            <!-- Generated from Sources/TicketRushModel/Support/EnvironmentVariables.swift; do not edit:
+            <!-- Generated from Sources/TicketRushModel/Support/EnvironmentVariables.swift and the
+                 engines' descriptors (Sources/TicketRushEngines); do not edit:
                  UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests -->
 
             Every environment variable the `ticketrush` binary reads. A test fails when the code
@@ -84,7 +81,7 @@ package enum EnvironmentVariables {
 
             """
         for audience in EnvironmentVariable.Audience.allCases {
-            let rows = all.filter { $0.audience == audience }
+            let rows = list.filter { $0.audience == audience }
             guard !rows.isEmpty else { continue }
             text += "\n## \(heading(audience))\n\n| variable | meaning | read in |\n|---|---|---|\n"
             for v in rows {
