@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Dependencies point one way (docs/architecture.md): Process (system calls) under
-// everything that starts a process; Format, Child, Checks and Schedule build on Model;
-// Runner on Process, Child, Checks and Schedule; Reports on Checks; the App (run, merge,
+// everything that starts a process; Engines (descriptors, stores, servers) on Model and
+// Process; Format, Child and Schedule on Engines, Checks on Model;
+// Runner on Process, Engines, Child, Checks and Schedule; Reports on Checks; the App (run, merge,
 // validate) on all of those; the CLI on the App; both executables on the CLI. Every target declares each package target it
 // imports, not only through another (.ci/run checks both: .ci/check-imports and SwiftPM's
 // --explicit-target-dependency-import-check error).
@@ -31,26 +32,30 @@ let package = Package(
         .target(name: "TicketRushProcess", dependencies: ["CTicketRush"]),
         // Scenario, events, verdicts: plain Codable values, no Foundation.
         .target(name: "TicketRushModel"),
+        // The storage engines, one folder each (descriptor, store, private server) and one
+        // registry listing them; the store and lock contracts a buyer calls. No Foundation:
+        // a buyer's store runs in the forked child.
+        .target(name: "TicketRushEngines", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
-        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", "TicketRushEngines", .product(name: "Yams", package: "Yams")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
-        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "CTicketRush"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
         .target(name: "TicketRushChecks", dependencies: ["TicketRushModel"]),
         // Controlled schedules as pure values: the schedule string and the strategies (no fork).
-        .target(name: "TicketRushSchedule", dependencies: ["TicketRushModel"]),
+        .target(name: "TicketRushSchedule", dependencies: ["TicketRushModel", "TicketRushEngines"]),
         // Folders, plan, fork, collect, teardown, reap, workers.
-        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush", "CTicketRushEngines"]),
+        .target(name: "TicketRushRunner", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "TicketRushChild", "TicketRushChecks", "TicketRushSchedule", "CTicketRush"]),
         // Typed, versioned results and every report rendered from them.
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         // run, merge and validate as functions that return an outcome (exit code and lines):
         // plan → servers → execute → results → reports, and the report files' safety.
-        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
+        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
                                                       "TicketRushReports", "TicketRushSchedule"]),
         // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
                            "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
@@ -59,11 +64,11 @@ let package = Package(
         // timeouts, output in files), one process-table check, temp folders.
         .target(name: "TicketRushTestSupport", path: "Tests/TicketRushTestSupport"),
         .testTarget(name: "TicketRushCoreTests", dependencies: [
-            "TicketRushModel", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
+            "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushChecks", "TicketRushRunner", "TicketRushReports",
             "TicketRushSchedule", "TicketRushProcess", "TicketRushTestSupport",
         ]),
         // The app layer's functions, and the stored records, without the binary.
-        .testTarget(name: "TicketRushAppTests", dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushFormat", "TicketRushChecks",
+        .testTarget(name: "TicketRushAppTests", dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChecks",
                                                                "TicketRushReports", "TicketRushRunner"]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
         .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"],

@@ -1,5 +1,6 @@
 import Foundation
 import TicketRushModel
+import TicketRushEngines
 import TicketRushFormat
 import TicketRushChecks
 import TicketRushRunner
@@ -135,6 +136,9 @@ public enum RunApp {
             servers.stop()
             if case .interrupted = error { throw .error("\(error)", code: 130) }
             throw .error("\(error)", code: 3)
+        } catch let error as ServerError where error.signal != nil {
+            servers.stop()
+            throw .error("\(RunnerError.interrupted(signal: error.signal!))", code: 130)
         } catch {
             servers.stop()
             throw .error("a private server could not start: \(error)", code: 3)

@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 import TicketRushFormat
 import TicketRushChild
 import TicketRushRunner

@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 
 /// A schedule's printable form, `S1.3fa94c10.112`: the layout version, a fingerprint of
 /// the scenario's shape, and the buyers granted in order (1-based: 1-9, a-z = 10-35,

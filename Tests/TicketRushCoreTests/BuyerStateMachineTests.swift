@@ -3,6 +3,7 @@ import Glibc
 #endif
 import XCTest
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 import TicketRushRunner
 

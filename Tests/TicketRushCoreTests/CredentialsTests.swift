@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TicketRushModel
+@testable import TicketRushEngines
 @testable import TicketRushFormat
 import TicketRushReports
 

@@ -1,10 +1,12 @@
 import Foundation
 import XCTest
 @testable import TicketRushModel
+@testable import TicketRushEngines
 @testable import TicketRushFormat
 @testable import TicketRushChild
 @testable import TicketRushSchedule
 @testable import TicketRushRunner
+import TicketRushTestSupport
 
 /// The engine descriptors and the lock-mode table are the one place their facts live: what
 /// reads them agrees with them.
@@ -65,5 +67,33 @@ final class EngineDescriptorTests: XCTestCase {
         XCTAssertEqual(errors("{kind: postgres}", "{mode: advisory, ttl: 1s}"), ["'lock.ttl' applies to lock.mode advisory on storage.kind redis only"])
         XCTAssertEqual(errors("{kind: redis, url: 'redis:///0'}", "none"), ["'storage.url' names no host, got 'redis:///0'"])
         XCTAssertEqual(errors("{kind: postgres, url: 'redis://h'}", "none"), ["'storage.url' must start with postgres:// or postgresql://, got 'redis://h'"])
+    }
+
+    /// An engine is its folder plus its line in the registry (docs/architecture.md, "Adding
+    /// an engine"): its backend and server are declared in one folder of TicketRushEngines,
+    /// and no file outside that folder but EngineRegistry.swift names them.
+    func testEachEngineIsOneFolderAndOneRegistryLine() throws {
+        let sources = TestFiles.repositoryRoot.appendingPathComponent("Sources")
+        let paths = (FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".swift") }
+        let files = try paths.map { ($0, try String(contentsOf: sources.appendingPathComponent($0), encoding: .utf8)) }
+        func naming(_ pattern: String) throws -> [String] {
+            let regex = try NSRegularExpression(pattern: pattern)
+            return files.filter { regex.firstMatch(in: $0.1, range: NSRange($0.1.startIndex..., in: $0.1)) != nil }.map(\.0)
+        }
+        for engine in EngineRegistry.all {
+            let types = [engine.backend.map { "\($0)" }, engine.server.map { "\($0)" }].compactMap { $0 }
+            var folders = Set(engine.descriptor.client.map { [($0.declaredIn as NSString).deletingLastPathComponent] } ?? [])
+            for type in types {
+                let declared = try naming("(enum|class|struct) \(type)\\b")
+                XCTAssertEqual(declared.count, 1, "\(type) is declared in \(declared)")
+                guard let file = declared.first else { continue }
+                let folder = (file as NSString).deletingLastPathComponent
+                folders.insert(folder)
+                XCTAssertTrue(folder.hasPrefix("TicketRushEngines/"), "\(type) is in \(file)")
+                let outside = try naming("\\b\(type)\\b(?!\\.swift)").filter { !$0.hasPrefix(folder + "/") }
+                XCTAssertEqual(outside, ["TicketRushEngines/EngineRegistry.swift"], "\(type) is named outside its folder")
+            }
+            XCTAssertLessThanOrEqual(folders.count, 1, "\(engine.kind): descriptor, store and server in one folder, not \(folders.sorted())")
+        }
     }
 }

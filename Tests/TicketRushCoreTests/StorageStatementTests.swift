@@ -1,5 +1,6 @@
 import XCTest
 import TicketRushModel
+import TicketRushEngines
 import TicketRushFormat
 import TicketRushChild
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 
 /// One buyer's steps as a small state machine that reports every step as an event.
 ///

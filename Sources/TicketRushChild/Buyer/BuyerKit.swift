@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 
 /// What a forked buyer would otherwise allocate, made once per trial by the runner before
 /// the fork loop: the event record, the document store (C paths, read and text buffers)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 import TicketRushProcess
 
 /// The life of a forked buyer: set up, wait at the barrier, run, `_exit`. Never returns.

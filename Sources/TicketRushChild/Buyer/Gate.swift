@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 
 /// Under a controlled schedule, where a buyer stops before each visible step: it reports
 /// the step (`gate`, value = the op) and blocks reading one byte from its own gate pipe.

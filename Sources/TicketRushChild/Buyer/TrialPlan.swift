@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 /// Everything a buyer needs, fixed by the runner before the first fork.
 package struct TrialPlan: Sendable {
     package var wants: Int

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 
 /// POSIX record lock on the whole lock file, as an open-file-description lock
 /// (F_OFD_SETLKW): owned by the buyer's own open of the file, not by the process, so it

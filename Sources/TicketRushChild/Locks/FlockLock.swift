@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 
 /// BSD `flock(2)` on a lock file beside the storage.
 ///

@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 /// The buyer's side of the lock-mode table (`LockMode.traits`): which type implements a
 /// mode, and how messages name it. Adding a mode: its row in the table, its lock type, and
 /// a line in each switch here.

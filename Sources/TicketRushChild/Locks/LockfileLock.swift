@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 
 /// The shell-script classic: create the lock file with O_CREAT|O_EXCL, retry with
 /// backoff while it exists, remove it to unlock. A holder that dies leaves the file

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 
 /// A process-shared, robust pthread mutex in a small file every buyer maps MAP_SHARED.
 ///

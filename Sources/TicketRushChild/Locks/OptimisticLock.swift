@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 
 /// No lock while reading and waiting: the document carries a version, and the write
 /// happens only if the version is still the one read when the transaction began.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 
 /// A POSIX named semaphore with value 1 (what Python's multiprocessing.Lock is).
 ///

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 
 /// The ticket document as a JSON file, read whole and written in place or atomically.
 ///

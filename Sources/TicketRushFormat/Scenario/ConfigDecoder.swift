@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 
 /// Reads the model out of a checked value tree (`ConfigValue`) by key path, without a
 /// single force-unwrap: a missing or mistyped value is a `Diagnostic` located where the
@@ -179,7 +180,13 @@ extension ConfigWord {
 extension LockMode: ConfigWord {}
 extension LockScope: ConfigWord {}
 extension WriteMode: ConfigWord {}
-extension StorageKind: ConfigWord {}
+extension StorageKind: ConfigWord {
+    /// A registered engine's name only (the model's kind is any name).
+    package init?(config: ConfigValue) {
+        guard let name = config.text, let kind = StorageKind.named(name) else { return nil }
+        self = kind
+    }
+}
 extension SQLiteJournal: ConfigWord {}
 extension Isolation: ConfigWord {}
 extension Invariant: ConfigWord {}

@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 /// The scenario format as data: the loader, `ticketrush schema` and the reference docs
 /// all read these definitions, so they cannot drift apart.
 public indirect enum Shape: Sendable {

@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 
 /// The database keys of `storage:` (and `lock.ttl`): their shape, the checks that span
 /// keys (a mode the engine cannot run, a key for another engine, a malformed url), and
@@ -23,7 +24,7 @@ package enum StorageSchema {
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> StorageConfig {
         let kind: StorageKind = try d.required("storage.kind")
         return StorageConfig(
-            kind: kind, path: try d.optional("storage.path"), write: try d.required("storage.write"),
+            kind: kind, path: try d.optional("storage.path") ?? StorageConfig.defaultPath(for: kind), write: try d.required("storage.write"),
             journal: try d.optional("storage.journal") ?? StorageConfig.defaultJournal,
             busyTimeoutNs: try d.optional("storage.busy_timeout", as: Nanoseconds.self)?.ns ?? StorageConfig.defaultBusyTimeoutNs,
             url: try d.optional("storage.url"),
@@ -51,7 +52,7 @@ package enum StorageSchema {
 
     /// Located errors for keys that do not fit together.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
-        let kind = value["storage"]?["kind"]?.text.flatMap(StorageKind.init(rawValue:)) ?? StorageConfig.defaultKind
+        let kind = value["storage"]?["kind"]?.text.flatMap(StorageKind.named) ?? StorageConfig.defaultKind
         let mode = value["lock"]?["mode"]?.text.flatMap(LockMode.init(rawValue:))
         var out: [Diagnostic] = []
         func at(_ key: String) -> SourceLocation {

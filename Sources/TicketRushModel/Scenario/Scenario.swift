@@ -156,20 +156,17 @@ public struct StorageConfig: Sendable, Codable, Equatable {
 
     public static let defaultKind = StorageKind.json
     public static let defaultPath = "db.json"
-    public static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
     public static let defaultWrite = WriteMode.inPlace
     public static let defaultJournal = SQLiteJournal.delete
     public static let defaultBusyTimeoutNs: Int64 = 5_000_000_000
     public static let defaultIsolation = Isolation.readCommitted
 
-    /// The file a kind keeps its tickets in when `path` is not given.
-    public static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
-
     public init(kind: StorageKind = defaultKind, path: String? = nil, write: WriteMode = defaultWrite,
                 journal: SQLiteJournal = defaultJournal, busyTimeoutNs: Int64 = defaultBusyTimeoutNs,
                 url: String? = nil, isolation: Isolation = defaultIsolation) {
         self.kind = kind
-        self.path = path ?? Self.defaultPath(for: kind)
+        // An engine keeping its store elsewhere names its default in its descriptor (the loader fills it).
+        self.path = path ?? Self.defaultPath
         self.write = write
         self.journal = journal
         self.busyTimeoutNs = busyTimeoutNs
@@ -205,7 +202,7 @@ public struct StorageConfig: Sendable, Codable, Equatable {
     }
 }
 
-// StorageKind, the registry of engines, is in Engines/StorageKind.swift.
+// StorageKind is in StorageKind.swift; the engines' registry in TicketRushEngines.
 
 /// sqlite: the journal mode, fixed when the runner creates the database.
 public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {

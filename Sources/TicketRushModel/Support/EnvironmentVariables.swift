@@ -29,17 +29,11 @@ package struct EnvironmentVariable: Sendable, Equatable {
 package enum EnvironmentVariables {
     package static let all: [EnvironmentVariable] = [
         .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, and the private database servers (`redis-server`, `postgres`).",
-              readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushRunner/Servers/EngineEndpoint.swift"]),
+              readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushEngines/Core/EngineEndpoint.swift"]),
         .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` is made (default `/tmp`).",
               readBy: ["TicketRushRunner/Runner/WorkFolder.swift"]),
         .init("TICKETRUSH_PG_BINDIR", .user, "The folder holding PostgreSQL's `postgres` and `initdb` for the private server (default: the newest `/usr/lib/postgresql/N/bin`, else `PATH`).",
-              readBy: ["TicketRushRunner/Servers/PostgresServer.swift"]),
-        .init("TICKETRUSH_SQLITE", .user, "The libsqlite3 file to load instead of `libsqlite3.so.0`.",
-              readBy: ["TicketRushModel/Engines/SQLiteEngine.swift"]),
-        .init("TICKETRUSH_LIBPQ", .user, "The libpq file to load instead of `libpq.so.5`.",
-              readBy: ["TicketRushModel/Engines/PostgresEngine.swift"]),
-        .init("TICKETRUSH_HIREDIS", .user, "The hiredis file to load instead of the installed `libhiredis.so`.",
-              readBy: ["TicketRushModel/Engines/RedisEngine.swift"]),
+              readBy: ["TicketRushEngines/Postgres/PostgresServer.swift"]),
         .init("GITHUB_STEP_SUMMARY", .ci, "With `--format github`: the file the run's Markdown summary is appended to (GitHub Actions sets it).",
               readBy: ["TicketRushApp/CISupport.swift"]),
         .init("CI_NODE_INDEX", .ci, "`--shard auto` on GitLab `parallel:`: this job's shard, 1…N.", readBy: ["TicketRushApp/CISupport.swift"]),
@@ -57,7 +51,7 @@ package enum EnvironmentVariables {
         .init("TICKETRUSH_PAGE_DROP", .benchmark, "`0`: do not drop the runner's read-only page-table entries before a fork loop (for A/B benchmarks).",
               readBy: ["TicketRushRunner/Runner/PageDrop.swift"]),
         .init("TICKETRUSH_ENGINES_HOP", .testHook, "`always`: a dynamic build hands a run needing a database client to `ticketrush-engines` as the static release build does, so the debug build's tests cover the hop.",
-              readBy: ["TicketRushRunner/Servers/ClientLibraries.swift"]),
+              readBy: ["TicketRushEngines/Core/ClientLibraries.swift"]),
         .init("TICKETRUSH_ALLOC_PROBE", .testHook, "A folder: with a malloc-counting library preloaded (LD_PRELOAD), each buyer writes the allocator calls it made after the barrier to `DIR/<pid>`.",
               readBy: ["TicketRushChild/Buyer/AllocProbe.swift"]),
         .init("TICKETRUSH_TEST_FORKER_FAULT", .testHook, "`die:N` or `fail:N`: the last helper forker kills itself, or reports a failed fork, after forking N buyers.",
@@ -65,15 +59,18 @@ package enum EnvironmentVariables {
         .init("TICKETRUSH_TEST_FORKER_HOLD", .testHook, "`1`: the runner stops itself (SIGSTOP) right before the barrier opens, or after a failed spawn's teardown, so a test can read the process table then.",
               readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
         .init("TICKETRUSH_HOPPED", .internalUse, "Set by `ticketrush` before it continues in `ticketrush-engines`, so the sibling never hands the run on again.",
-              readBy: ["TicketRushRunner/Servers/ClientLibraries.swift"]),
+              readBy: ["TicketRushEngines/Core/ClientLibraries.swift"]),
     ]
 
     /// docs/environment.md, generated (UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests).
-    package static func markdown() -> String {
+    /// `list`: this one and the engines' client overrides (`EnvironmentVariables.everything`,
+    /// TicketRushEngines), which a new engine's descriptor adds without an edit here.
+    package static func markdown(_ list: [EnvironmentVariable]) -> String {
         var text = """
             # Environment variables
 
-            <!-- Generated from Sources/TicketRushModel/Support/EnvironmentVariables.swift; do not edit:
+            <!-- Generated from Sources/TicketRushModel/Support/EnvironmentVariables.swift and the
+                 engines' descriptors (Sources/TicketRushEngines); do not edit:
                  UPDATE_DOCS=1 swift test --filter EnvironmentVariablesTests -->
 
             Every environment variable the `ticketrush` binary reads. A test fails when the code
@@ -84,7 +81,7 @@ package enum EnvironmentVariables {
 
             """
         for audience in EnvironmentVariable.Audience.allCases {
-            let rows = all.filter { $0.audience == audience }
+            let rows = list.filter { $0.audience == audience }
             guard !rows.isEmpty else { continue }
             text += "\n## \(heading(audience))\n\n| variable | meaning | read in |\n|---|---|---|\n"
             for v in rows {

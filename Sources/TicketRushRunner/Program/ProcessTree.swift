@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushProcess
+import TicketRushEngines
 
 /// The processes below the runner, read from /proc: what a program started (even after it
 /// double-forked and its parents died: the runner is their subreaper), so teardown can stop
@@ -10,7 +11,7 @@ package enum ProcessTree {
     /// The run's private database servers (docs/storage.md): children of the runner that
     /// outlive every trial by design. They and their subtrees are nobody's descendants here,
     /// so a program trial's teardown leaves them running; the run stops them itself.
-    nonisolated(unsafe) package static var spared: Set<pid_t> = []
+    package static var spared: Set<pid_t> { ServerProcess.running }
 
     /// Every live process's children, by parent pid: one read of /proc.
     package static func children() -> [pid_t: [pid_t]] {

@@ -4,6 +4,7 @@ import Glibc
 import CTicketRush
 import TicketRushProcess
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 import TicketRushChecks
 

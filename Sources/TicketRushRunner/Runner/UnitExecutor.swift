@@ -1,5 +1,6 @@
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 import TicketRushChecks
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChecks
 import TicketRushProcess
 import TicketRushSchedule

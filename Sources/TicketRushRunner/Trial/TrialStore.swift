@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 
 /// A trial's store, as the session sees it: made fresh in the trial folder before the first
 /// fork, read once at the end, dropped. The JSON document, or a database engine's table or
-/// key (EngineTrial, Servers/); the calls into either are here and nowhere else in Trial/.
+/// key (EngineTrial, TicketRushEngines); the calls into either are here and nowhere else in Trial/.
 final class TrialStore {
     let scenario: Scenario
     let path: String

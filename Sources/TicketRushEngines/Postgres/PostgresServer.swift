@@ -3,7 +3,6 @@ import Glibc
 #endif
 import CTicketRushEngines
 import TicketRushModel
-import TicketRushChild
 
 /// A throwaway PostgreSQL cluster: initdb + postgres from the machine's installation,
 /// listening only on a Unix socket, tuned for tests (fsync, synchronous_commit and

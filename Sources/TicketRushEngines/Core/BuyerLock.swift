@@ -51,6 +51,7 @@ extension BuyerLock {
 
 /// No concurrency control: every call succeeds at once.
 package final class NoLock: BuyerLock {
+    package init() {}
     package func open() -> Int32 { 0 }
     package func acquire() -> Int32 { 0 }
     package func release() -> Int32 { 0 }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import TicketRushModel
-import TicketRushChild
 
 /// A throwaway redis-server: no TCP port, a Unix socket in its folder, no persistence.
 final class RedisServer: PrivateServer {

@@ -33,7 +33,7 @@ extension EngineBackend {
 package enum EngineClient {
     /// nil when `kind`'s client is loaded (or it needs none); else what was tried, why it
     /// failed, and the engine's one install line. `backend` is the engine's, from the
-    /// runner's registry (`EngineRegistry`).
+    /// registry (`EngineRegistry`).
     package static func problem(_ kind: StorageKind, _ backend: (any EngineBackend.Type)?) -> String? {
         guard let library = kind.descriptor.client else { return nil }
         guard let backend else { return "storage.kind \(kind.rawValue) has no backend in EngineRegistry (a build defect)" }

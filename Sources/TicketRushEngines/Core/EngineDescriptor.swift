@@ -1,8 +1,10 @@
+import TicketRushModel
+
 /// What one storage engine is, as data: the loader, the lint rules, `validate`, the
 /// availability check and the trial code read it instead of switching over kinds. Its
 /// behaviour (client calls; creating, reading and dropping a trial's store) is its
-/// `EngineBackend` in TicketRushChild, its private server a `PrivateServer` in
-/// TicketRushRunner (docs/architecture.md, "Adding an engine").
+/// `EngineBackend`, its private server a `PrivateServer`, both in its folder beside it and
+/// named with it in `EngineRegistry` (docs/architecture.md, "Adding an engine").
 public struct EngineDescriptor: Sendable {
     /// `storage.kind`.
     public let name: String
@@ -73,12 +75,15 @@ public struct ClientLibrary: Sendable {
     /// releases (the runtime package's does: libhiredis0.14, libhiredis1.1.0) and which
     /// pulls the runtime library in.
     public let package: String
+    /// The descriptor's file under Sources/, which reads `environment` (docs/environment.md).
+    public let declaredIn: String
 
-    public init(name: String, sonames: [String], environment: String, package: String) {
+    public init(name: String, sonames: [String], environment: String, package: String, file: String = #filePath) {
         self.name = name
         self.sonames = sonames
         self.environment = environment
         self.package = package
+        declaredIn = file.components(after: "/Sources/")
     }
 }
 
@@ -101,5 +106,14 @@ public struct ServerSpec: Sendable {
         self.urlSchemes = urlSchemes
         self.urlNeedsHost = urlNeedsHost
         self.defaultPort = defaultPort
+    }
+}
+
+extension String {
+    /// The part after the last `marker`, or the whole string.
+    fileprivate func components(after marker: String) -> String {
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: marker) { rest = rest[r.upperBound...] }
+        return String(rest)
     }
 }

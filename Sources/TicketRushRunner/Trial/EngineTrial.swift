@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushEngines
 import TicketRushChild
 
 /// One trial's database state: made before the first fork, read after reaping, dropped at

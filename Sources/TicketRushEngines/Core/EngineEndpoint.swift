@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import TicketRushModel
-import TicketRushChild
 
 /// Where a server engine listens: a private server's socket, or a given `url`.
 public struct EngineEndpoint: Sendable, Equatable {

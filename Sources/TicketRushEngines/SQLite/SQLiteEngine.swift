@@ -1,8 +1,14 @@
+import TicketRushModel
+
+extension StorageKind {
+    public static let sqlite = StorageKind(rawValue: "sqlite")
+}
+
 extension EngineDescriptor {
     /// SQLite: a database file in the trial folder, one writer at a time; the store is
-    /// `SQLiteBackend` (TicketRushChild).
+    /// `SQLiteBackend` (SQLiteStore.swift).
     public static let sqlite = EngineDescriptor(
-        name: "sqlite",
+        name: StorageKind.sqlite.rawValue,
         summary: "a SQLite database file (system libsqlite3), one row",
         modes: [
             .none: "autocommit SELECT, then UPDATE t SET count = :new",

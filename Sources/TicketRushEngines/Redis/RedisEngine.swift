@@ -1,8 +1,14 @@
+import TicketRushModel
+
+extension StorageKind {
+    public static let redis = StorageKind(rawValue: "redis")
+}
+
 extension EngineDescriptor {
     /// Redis: a fresh key per trial on a private (or given) server; the store is
-    /// `RedisBackend` (TicketRushChild), the server `RedisServer` (TicketRushRunner).
+    /// `RedisBackend` (RedisStore.swift), the server `RedisServer` (RedisServer.swift).
     public static let redis = EngineDescriptor(
-        name: "redis",
+        name: StorageKind.redis.rawValue,
         summary: "a Redis key, over hiredis loaded at run time (a private server unless url is given)",
         modes: [
             .none: "GET key, then SET key :new",

@@ -5,21 +5,25 @@ import CTicketRush
 import CTicketRushEngines
 import TicketRushProcess
 import TicketRushModel
-import TicketRushChild
 
 /// Why a private server did not start: its own log lines are in the message.
 public struct ServerError: Error, CustomStringConvertible {
     public var description: String
+    /// The signal that interrupted the run while a server was starting (the run exits 130).
+    public var signal: Int32? = nil
 }
 
 /// A private server process the runner started in a short folder under /tmp (Unix socket
 /// paths are limited to 107 bytes, too short for a deep work folder). Stopped by `stop`,
 /// which the run calls on every way out; a runner killed outright takes it down through
 /// the server's parent-death signal.
-final class ServerProcess {
+package final class ServerProcess {
     let name: String
     let dir: String
     var pids: [pid_t] = []
+    /// Every private server's pid while it runs: a program trial's teardown spares them
+    /// (`ProcessTree.spared`), the run stops them itself.
+    nonisolated(unsafe) package static var running: Set<pid_t> = []
 
     /// A fresh folder /tmp/trdb.XXXXXX, owned by `owner` when given (postgres refuses root).
     init(name: String, owner: (uid: Int32, gid: Int32)?) throws {
@@ -44,7 +48,7 @@ final class ServerProcess {
             throw ServerError(description: "\(name): cannot start \(path): \(error.errno)")
         }
         pids.append(pid)
-        ProcessTree.spared.insert(pid)
+        Self.running.insert(pid)
         return pid
     }
 
@@ -56,12 +60,12 @@ final class ServerProcess {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid {
                 pids.removeAll { $0 == pid }
-                ProcessTree.spared.remove(pid)
+                Self.running.remove(pid)
                 return status
             }
             if r < 0 && errno != EINTR {
                 pids.removeAll { $0 == pid }
-                ProcessTree.spared.remove(pid)
+                Self.running.remove(pid)
                 return 0
             }
             if MonotonicClock.now() >= until { return nil }
@@ -102,7 +106,7 @@ final class ServerProcess {
             kill(-pid, SIGKILL)
         }
         pids = []
-        removeTree(dir)
+        removeFolder(dir)
     }
 }
 
@@ -137,7 +141,7 @@ public final class EngineServers {
     }
 }
 
-protocol PrivateServer: AnyObject {
+package protocol PrivateServer: AnyObject, SendableMetatype {
     /// A server for a run of at most `buyers` buyers per trial.
     init(buyers: Int) throws
     /// Whether its binaries are on this machine.
@@ -147,11 +151,28 @@ protocol PrivateServer: AnyObject {
     var summary: String { get }
 }
 
+/// `rm -rf` of a server's folder, never following a link.
+func removeFolder(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else { unlink(path); return }
+    if let d = opendir(path) {
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(d)
+        for name in names { removeFolder("\(path)/\(name)") }
+    }
+    rmdir(path)
+}
+
 /// Polls `ready` until it is true, the process exits, the run is interrupted or `seconds` pass.
 func awaitReady(_ process: ServerProcess, pid: pid_t, seconds: Double, _ ready: () -> Bool) throws {
     let until = MonotonicClock.now() + UInt64(seconds * 1e9)
     while true {
-        if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+        if tr_interrupted() != 0 { throw ServerError(description: "interrupted by signal \(tr_interrupted())", signal: tr_interrupted()) }
         if ready() { return }
         if let status = process.wait(pid, seconds: 0) {
             throw ServerError(description: "\(process.name) in \(process.dir) exited (status \(status)) before accepting connections; its log:\n\(process.logTail())")

@@ -1,8 +1,14 @@
+import TicketRushModel
+
+extension StorageKind {
+    public static let postgres = StorageKind(rawValue: "postgres")
+}
+
 extension EngineDescriptor {
     /// PostgreSQL: a fresh table per trial on a private (or given) server; the store is
-    /// `PostgresBackend` (TicketRushChild), the server `PostgresServer` (TicketRushRunner).
+    /// `PostgresBackend` (PostgresStore.swift), the server `PostgresServer` (PostgresServer.swift).
     public static let postgres = EngineDescriptor(
-        name: "postgres",
+        name: StorageKind.postgres.rawValue,
         summary: "a PostgreSQL table with one row, over libpq (a private server unless url is given)",
         modes: [
             .none: "autocommit SELECT, then UPDATE t SET count = :new",
