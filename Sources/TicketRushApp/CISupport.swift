@@ -89,4 +89,28 @@ public enum CISupport {
         }
         return .success((files, seeds))
     }
+
+    /// Of the files a previous run's trials.json names, those `--rerun-failed` must not run
+    /// without `--trust-reports`: a reports folder is data (a downloaded CI artifact, a shared
+    /// folder) and a scenario file is code, so a file runs only when the user named it (or a
+    /// folder holding it) or it lies under the current folder, and never from inside the
+    /// reports folder itself unless named. Symbolic links are resolved first.
+    public static func untrustedFiles(_ files: [String], named: [String], reports: String,
+                                      cwd: String = FileManager.default.currentDirectoryPath) -> [String] {
+        func real(_ path: String) -> String {
+            let absolute = path.hasPrefix("/") ? path : "\(cwd)/\(path)"
+            guard let resolved = realpath(absolute, nil) else { return (absolute as NSString).standardizingPath }
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        func within(_ path: String, _ root: String) -> Bool {
+            path == root || path.hasPrefix(root == "/" ? "/" : root + "/")
+        }
+        let roots = named.map(real), here = real(cwd), data = real(reports)
+        return files.filter { file in
+            let path = real(file)
+            if roots.contains(where: { within(path, $0) }) { return false }
+            return within(path, data) || !within(path, here)
+        }
+    }
 }

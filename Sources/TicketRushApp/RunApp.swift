@@ -43,6 +43,10 @@ public enum RunApp {
             if failed.seeds.isEmpty {
                 throw Stop(Outcome(code: 0, lines: [.init(stream: .out, text: "ticketrush: every cell of the previous run in \(o.reports)/ passed: nothing to rerun")]))
             }
+            if !o.trustReports {
+                let outside = CISupport.untrustedFiles(failed.files, named: o.paths, reports: o.reports)
+                if !outside.isEmpty { throw .error(untrusted(outside, o), code: 2) }
+            }
             paths = failed.files
             rerunSeeds = failed.seeds
         }
@@ -75,6 +79,14 @@ public enum RunApp {
         for (s, why) in selection.skipped { console.errLine(visible("ticketrush: \(o.requireEngines ? "error" : "skipping") \(s.name): \(why)")) }
         selection.shard = try shard(o, console: console)
         return selection
+    }
+
+    /// Why `--rerun-failed` refuses files that only the reports folder names.
+    static func untrusted(_ files: [String], _ o: RunOptions) -> String {
+        let list = files.map { "'\($0)'" }.joined(separator: ", ")
+        return visible("--rerun-failed: \(o.reports)/trials.json names \(list), outside the current folder and the paths given (or inside the reports folder); "
+            + "a scenario file is code and a reports folder only data, so it is not run: name the file on the command line, "
+            + "or pass --trust-reports if you trust whoever wrote \(o.reports)/ (docs/programs.md, \"Trust model\")")
     }
 
     /// Scenario files → scenarios; bad files stop with their diagnostics (exit 2).

@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     public var format = OutputFormat.text
     public var shards: Int?
     public var rerunFailed = false
+    /// `--trust-reports`: `--rerun-failed` may run any file trials.json names.
+    public var trustReports = false
     public var requireEngines = false
     /// `--shard auto` and `--format github` read it.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -43,6 +45,7 @@ public struct RunOptions: Sendable {
         if jobs < 1 || jobs > 256 { return "--jobs must be from 1 to 256" }
         if let shard, shard != "auto", Shard(shard) == nil { return "--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'" }
         if let shards, shards < 1 { return "--shards must be at least 1" }
+        if trustReports, !rerunFailed { return "--trust-reports only applies to --rerun-failed" }
         return nil
     }
 

@@ -34,6 +34,7 @@ public enum ValidateApp {
             out.append(DiagnosticText.summary(report))
         case .text:
             if !report.all.isEmpty { out.append(DiagnosticOutput.text(report.all, excerpts: o.excerpts, fd: 1, known: known)) }
+            out += DiagnosticText.commands(report)
             out.append(DiagnosticText.summary(report))
         }
         return Outcome(code: report.exitCode(strict: o.strict), lines: out.map { .init(stream: .out, text: $0) })

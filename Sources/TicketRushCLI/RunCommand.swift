@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Rerun only the cells that did not pass in the previous run whose reports are in --reports (REPORTS/trials.json), with the seeds they ran with.")
     var rerunFailed = false
 
+    @Flag(help: "With --rerun-failed: also run scenario files that REPORTS/trials.json names outside the current folder and the paths given (a reports folder is data, a scenario file is code: docs/programs.md, \"Trust model\").")
+    var trustReports = false
+
     @Flag(help: "Fail (exit 1) instead of skipping a scenario whose storage engine is not installed (CI uses this, so it can never pass by skipping).")
     var requireEngines = false
 
@@ -88,7 +91,7 @@ struct RunCommand: ParsableCommand {
         (o.paths, o.reports, o.junit, o.trials, o.seed, o.cell, o.trial, o.shard) = (paths, reports, junit, trials, seed, cell, trial, shard)
         (o.jobs, o.events, o.work, o.schedule, o.scheduleReplay) = (jobs, events, work, schedule, scheduleReplay)
         (o.buyers, o.tickets, o.wants, o.transcript, o.quiet, o.format) = (buyers, tickets, wants, transcript, quiet, format)
-        (o.shards, o.rerunFailed, o.requireEngines) = (shards, rerunFailed, requireEngines)
+        (o.shards, o.rerunFailed, o.trustReports, o.requireEngines) = (shards, rerunFailed, trustReports, requireEngines)
         return o
     }
 

@@ -9,7 +9,8 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check scenario files without running them.",
         discussion: """
-            Reports every problem of every file as path:line:column: error|warning: message. \
+            Reports every problem of every file as path:line:column: error|warning: message, and every command \
+            a scenario runs (buyers.command, program.command) as a note: a scenario file is code. \
             Exit codes: 0 no errors (warnings allowed unless --strict); 1 warnings only, with --strict; 2 errors.
             """)
 

@@ -79,4 +79,40 @@ final class EnvironmentVariablesTests: XCTestCase {
         XCTAssertEqual(indirect.subtracting(Self.reviewedIndirect).sorted(), [],
                        "an environment lookup whose name is not a literal: make it one, or cover its wrapper and review it here")
     }
+
+    /// Test hooks exist only in debug builds: every lookup of one is inside the `#if DEBUG`
+    /// branch of a conditional block, so the release binary (what users install and what the
+    /// fault suite runs in CI) reads none. `.ci/run` checks the release binaries' strings too.
+    func testTestHooksAreReadOnlyInDebugBuilds() throws {
+        let hooks = EnvironmentVariables.all.filter { $0.audience == .testHook }.map(\.name)
+        XCTAssertFalse(hooks.isEmpty)
+        var found = 0
+        for (path, text) in try Self.sourceFiles() where hooks.contains(where: text.contains) {
+            for (number, part) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = String(part)
+                for pattern in Self.lookups {
+                    for match in try NSRegularExpression(pattern: pattern).matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+                        let name = String(line[Range(match.range(at: 1), in: line)!])
+                        guard hooks.contains(name) else { continue }
+                        found += 1
+                        XCTAssertTrue(Self.debugOnly(line: number, of: text), "\(path):\(number + 1) reads the test hook \(name) outside #if DEBUG")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(found, hooks.count, "every test hook is read somewhere")
+    }
+
+    /// Whether line `index` (0-based) of Swift `text` is compiled only when DEBUG is set:
+    /// inside the first branch of an `#if DEBUG` (nested blocks are followed).
+    static func debugOnly(line index: Int, of text: String) -> Bool {
+        var stack: [(debug: Bool, first: Bool)] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(index) {
+            let word = line.trimmingCharacters(in: .whitespaces)
+            if word.hasPrefix("#if ") { stack.append((word == "#if DEBUG", true)) }
+            else if word.hasPrefix("#elseif") || word == "#else" { if !stack.isEmpty { stack[stack.count - 1].first = false } }
+            else if word == "#endif" { _ = stack.popLast() }
+        }
+        return stack.contains { $0.debug && $0.first }
+    }
 }

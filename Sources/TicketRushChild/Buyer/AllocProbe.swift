@@ -16,7 +16,9 @@ package struct AllocProbe: @unchecked Sendable {
     package let directory: [CChar]
 
     /// The probe the environment asks for, or nil (the normal case: no environment variable).
+    /// Debug builds only: the shipped binary reads no test hook.
     package static func fromEnvironment() -> AllocProbe? {
+        #if DEBUG
         guard let dir = getenv("TICKETRUSH_ALLOC_PROBE"), dir.pointee != 0 else { return nil }
         let all = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
         guard let arm = dlsym(all, "tr_alloc_probe_arm"), let disarm = dlsym(all, "tr_alloc_probe_disarm") else {
@@ -24,6 +26,9 @@ package struct AllocProbe: @unchecked Sendable {
         }
         return AllocProbe(arm: unsafeBitCast(arm, to: Arm.self), disarm: unsafeBitCast(disarm, to: Disarm.self),
                           directory: Array(UnsafeBufferPointer(start: dir, count: strlen(dir) + 1)))
+        #else
+        return nil
+        #endif
     }
 
     /// Stops counting and writes the count (allocating is fine from here: the buyer exits next).

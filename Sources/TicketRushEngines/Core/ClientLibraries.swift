@@ -13,11 +13,15 @@ public enum ClientLibraries {
     /// The sibling's file name.
     public static let enginesBinary = "ticketrush-engines"
 
-    /// False in a fully static executable. `TICKETRUSH_ENGINES_HOP=always` makes a dynamic
-    /// build act the same until it has hopped, so the debug build's tests cover the hop.
+    /// False in a fully static executable. In a debug build `TICKETRUSH_ENGINES_HOP=always`
+    /// makes a dynamic build act the same until it has hopped, so its tests cover the hop.
     public static var loadable: Bool {
         if tr_fully_static() != 0 { return false }
+        #if DEBUG
         return !(env("TICKETRUSH_ENGINES_HOP") == "always" && env("TICKETRUSH_HOPPED") == nil)
+        #else
+        return true
+        #endif
     }
 
     /// True for kinds whose buyers load a client library.

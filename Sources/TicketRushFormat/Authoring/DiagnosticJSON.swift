@@ -14,7 +14,12 @@ public enum DiagnosticJSON {
         }
         let object: [String: Any] = [
             "version": version,
-            "files": report.files.map { ["path": $0.path, "scenarios": $0.scenarios, "diagnostics": $0.diagnostics.map(item)] as [String: Any] },
+            "files": report.files.map {
+                ["path": $0.path, "scenarios": $0.scenarios, "diagnostics": $0.diagnostics.map(item),
+                 "commands": $0.commands.map { c in
+                     ["scenario": c.scenario, "key": c.key, "argv": c.argv, "line": c.location.line, "column": c.location.column] as [String: Any]
+                 }] as [String: Any]
+            },
             "path_problems": report.pathProblems.map(item),
             "errors": report.errorCount,
             "warnings": report.warningCount,

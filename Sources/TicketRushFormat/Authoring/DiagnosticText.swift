@@ -30,6 +30,15 @@ public enum DiagnosticText {
         return number >= 1 && number <= lines.count ? String(lines[number - 1]) : nil
     }
 
+    /// The commands the files run, one note each, and what that means; none when none.
+    public static func commands(_ report: ValidationReport) -> [String] {
+        let commands = report.commands
+        guard !commands.isEmpty else { return [] }
+        return commands.map { visible($0.description) } + [
+            "\(commands.count) command\(commands.count == 1 ? "" : "s") above run\(commands.count == 1 ? "s" : "") when these files run: a scenario file is code; run only files you trust (docs/programs.md, \"Trust model\")"
+        ]
+    }
+
     /// The closing line: "2 errors, 1 warning in 3 files".
     public static func summary(_ report: ValidationReport) -> String {
         func count(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }

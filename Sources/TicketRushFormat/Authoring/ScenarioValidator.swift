@@ -8,6 +8,8 @@ public struct FileFindings: Sendable {
     public var scenarios: [String]
     /// Errors and warnings, by position.
     public var diagnostics: [Diagnostic]
+    /// The commands its scenarios run: a scenario file is code.
+    public var commands: [ScenarioCommand] = []
 }
 
 /// Everything `ticketrush validate` found.
@@ -19,6 +21,7 @@ public struct ValidationReport: Sendable {
     public var all: [Diagnostic] { pathProblems + files.flatMap(\.diagnostics) }
     public var errorCount: Int { all.filter { $0.severity == .error }.count }
     public var warningCount: Int { all.filter { $0.severity == .warning }.count }
+    public var commands: [ScenarioCommand] { files.flatMap(\.commands) }
 
     /// 0 clean (or warnings only), 1 warnings with `strict`, 2 any error.
     public func exitCode(strict: Bool) -> Int32 {
@@ -100,7 +103,7 @@ public enum ScenarioValidator {
             diagnostics = diagnostics.enumerated().sorted {
                 ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
             }.map(\.element)
-            findings.append(FileFindings(path: file, scenarios: loaded, diagnostics: diagnostics))
+            findings.append(FileFindings(path: file, scenarios: loaded, diagnostics: diagnostics, commands: ScenarioCommand.of(documents)))
         }
         return ValidationReport(files: findings, pathProblems: pathProblems)
     }

@@ -8,7 +8,8 @@ package struct EnvironmentVariable: Sendable, Equatable {
         case user = "user setting"
         case ci = "CI engine"
         case benchmark = "benchmark switch"
-        case testHook = "test hook"
+        /// Read only by debug builds (`#if DEBUG`): the release binary contains none.
+        case testHook = "test hook (debug builds only)"
         case internalUse = "internal"
     }
 
@@ -27,7 +28,26 @@ package struct EnvironmentVariable: Sendable, Equatable {
 }
 
 package enum EnvironmentVariables {
-    package static let all: [EnvironmentVariable] = [
+    package static let all: [EnvironmentVariable] = shipped + testHooks
+
+    #if DEBUG
+    /// Read only by debug builds; not even their names are in the release binary (.ci/run checks).
+    static let testHooks: [EnvironmentVariable] = [
+        .init("TICKETRUSH_ENGINES_HOP", .testHook, "`always`: a dynamic build hands a run needing a database client to `ticketrush-engines` as the static release build does, so the debug build's tests cover the hop.",
+              readBy: ["TicketRushEngines/Core/ClientLibraries.swift"]),
+        .init("TICKETRUSH_ALLOC_PROBE", .testHook, "A folder: with a malloc-counting library preloaded (LD_PRELOAD), each buyer writes the allocator calls it made after the barrier to `DIR/<pid>`.",
+              readBy: ["TicketRushChild/Buyer/AllocProbe.swift"]),
+        .init("TICKETRUSH_TEST_FORKER_FAULT", .testHook, "`die:N` or `fail:N`: the last helper forker kills itself, or reports a failed fork, after forking N buyers.",
+              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
+        .init("TICKETRUSH_TEST_FORKER_HOLD", .testHook, "`1`: the runner stops itself (SIGSTOP) right before the barrier opens, or after a failed spawn's teardown, so a test can read the process table then.",
+              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
+    ]
+    #else
+    static let testHooks: [EnvironmentVariable] = []
+    #endif
+
+    /// What every build reads.
+    static let shipped: [EnvironmentVariable] = [
         .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, and the private database servers (`redis-server`, `postgres`).",
               readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushEngines/Core/EngineEndpoint.swift"]),
         .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` is made (default `/tmp`).",
@@ -50,14 +70,6 @@ package enum EnvironmentVariables {
               readBy: ["TicketRushRunner/Runner/ForkTiming.swift"]),
         .init("TICKETRUSH_PAGE_DROP", .benchmark, "`0`: do not drop the runner's read-only page-table entries before a fork loop (for A/B benchmarks).",
               readBy: ["TicketRushRunner/Runner/PageDrop.swift"]),
-        .init("TICKETRUSH_ENGINES_HOP", .testHook, "`always`: a dynamic build hands a run needing a database client to `ticketrush-engines` as the static release build does, so the debug build's tests cover the hop.",
-              readBy: ["TicketRushEngines/Core/ClientLibraries.swift"]),
-        .init("TICKETRUSH_ALLOC_PROBE", .testHook, "A folder: with a malloc-counting library preloaded (LD_PRELOAD), each buyer writes the allocator calls it made after the barrier to `DIR/<pid>`.",
-              readBy: ["TicketRushChild/Buyer/AllocProbe.swift"]),
-        .init("TICKETRUSH_TEST_FORKER_FAULT", .testHook, "`die:N` or `fail:N`: the last helper forker kills itself, or reports a failed fork, after forking N buyers.",
-              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
-        .init("TICKETRUSH_TEST_FORKER_HOLD", .testHook, "`1`: the runner stops itself (SIGSTOP) right before the barrier opens, or after a failed spawn's teardown, so a test can read the process table then.",
-              readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
         .init("TICKETRUSH_HOPPED", .internalUse, "Set by `ticketrush` before it continues in `ticketrush-engines`, so the sibling never hands the run on again.",
               readBy: ["TicketRushEngines/Core/ClientLibraries.swift"]),
     ]
@@ -96,7 +108,7 @@ package enum EnvironmentVariables {
         case .user: "Settings"
         case .ci: "CI engines (`--shard auto`, `--format github`)"
         case .benchmark: "Benchmark switches"
-        case .testHook: "Test hooks (read by the shipped binary; to move out of it)"
+        case .testHook: "Test hooks (debug builds only: `swift test` builds debug; the release binary reads none of them)"
         case .internalUse: "Internal"
         }
     }

@@ -66,13 +66,22 @@ package enum HelperForkers {
         }
     }
 
+    #if DEBUG
     nonisolated(unsafe) static var fault: Fault? = getenv("TICKETRUSH_TEST_FORKER_FAULT").flatMap { Fault.parse(String(cString: $0)) }
+    #else
+    // Test hooks exist only in debug builds: the shipped binary reads no such variable.
+    static var fault: Fault? { nil }
+    #endif
 
     /// A test hook (TICKETRUSH_TEST_FORKER_HOLD=1): the runner stops itself (SIGSTOP) once
     /// every buyer exists (with helpers: every helper reaped), right before the barrier
     /// opens, or after a failed spawn's teardown, so a test can look at its children at that
     /// moment and then SIGCONT or SIGKILL it.
+    #if DEBUG
     nonisolated(unsafe) static var hold: Bool = getenv("TICKETRUSH_TEST_FORKER_HOLD").map { String(cString: $0) == "1" } ?? false
+    #else
+    static var hold: Bool { false }
+    #endif
 
     static func holdForTest() {
         if hold { Sys.kill(getpid(), SIGSTOP) }

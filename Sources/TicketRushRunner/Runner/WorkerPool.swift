@@ -26,6 +26,9 @@ public enum WorkerPool {
                            received: (TrialRecord) -> Void) throws -> [TrialRecord] {
         try ThreadCheck.requireSingleThreaded()
         PageDrop.beforeForking()
+        // Each worker flushes stdio when it exits: unwritten output of the runner (the server
+        // start line, when stdout is a pipe) would otherwise be printed once per worker too.
+        fflush(nil)
         var pool = Pool(budget: deadlineNs(units, jobs: jobs, plan: executor.plan))
         for job in 0..<jobs {
             try pool.fork(job, units: units.enumerated().filter { $0.offset % jobs == job }.map(\.element),
