@@ -16,7 +16,8 @@ package final class PostgresDriver: SQLDriver {
 
     package func connect() -> EngineReply? {
         var message = [CChar](repeating: 0, count: 240)
-        conn = tr_pg_connect(target.location, &message, Int32(message.count))
+        // A private server's password is hex digits: no quoting needed in a conninfo.
+        conn = tr_pg_connect(target.location + (target.password.map { " password=\($0)" } ?? ""), &message, Int32(message.count))
         if conn != nil { return nil }
         return EngineReply(status: .failed, code: EngineCode.sqlstate("08006"), message: String(cString: message))
     }
@@ -30,8 +31,10 @@ package final class PostgresDriver: SQLDriver {
 
     /// The runner's side: runs `statements` on a short-lived connection (before a fork or
     /// after reaping; never kept across a fork). Returns the last reply, or the first failure.
-    package static func run(_ conninfo: String, _ statements: [String]) -> EngineReply {
-        let driver = PostgresDriver(EngineTarget(kind: .postgres, location: conninfo))
+    package static func run(_ conninfo: String, password: String? = nil, _ statements: [String]) -> EngineReply {
+        var target = EngineTarget(kind: .postgres, location: conninfo)
+        target.password = password
+        let driver = PostgresDriver(target)
         if let failed = driver.connect() { return failed }
         var last = EngineReply(status: .ok)
         for s in statements {
@@ -49,16 +52,16 @@ package enum PostgresBackend: EngineBackend {
     package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
 
     package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
-        let r = PostgresDriver.run(target.location, SQLStatements.create(target.name, tickets: tickets))
+        let r = PostgresDriver.run(target.location, password: target.password, SQLStatements.create(target.name, tickets: tickets))
         return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
     }
 
     package static func finalRead(_ target: EngineTarget) -> StoreRead {
-        let r = PostgresDriver.run(target.location, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
+        let r = PostgresDriver.run(target.location, password: target.password, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
         return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
     }
 
-    package static func drop(_ target: EngineTarget) { _ = PostgresDriver.run(target.location, ["DROP TABLE IF EXISTS \(target.name)"]) }
+    package static func drop(_ target: EngineTarget) { _ = PostgresDriver.run(target.location, password: target.password, ["DROP TABLE IF EXISTS \(target.name)"]) }
 
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
         SQLStore(driver: PostgresDriver(target), target: target, mode: mode, buyer: buyer)

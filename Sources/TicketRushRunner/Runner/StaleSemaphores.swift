@@ -46,3 +46,119 @@ public enum StaleSemaphores {
         return removed
     }
 }
+
+/// Who made a folder or a table: a process, named by its pid and its start time (so a
+/// reused pid is not its owner), and the machine's boot and pid namespace (so a table in a
+/// shared server is judged only by the machine that can see its owner).
+package enum RunOwner {
+    /// "PID-START" of this process: the prefix of its temporary folders' names.
+    package static var stamp: String { "\(getpid())-\(startTime(getpid()) ?? 0)" }
+
+    /// The start time of `pid` (clock ticks since boot, /proc/PID/stat field 22), or nil when it is gone.
+    package static func startTime(_ pid: pid_t) -> UInt64? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 1024)
+        let n = read(fd, &buf, buf.count)
+        guard n > 0, let paren = buf[0..<n].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After "pid (comm)": field 3 is the first; the start time is field 22.
+        let fields = buf[(paren + 1)..<n].split(separator: UInt8(ascii: " "))
+        return fields.count > 19 ? UInt64(String(decoding: fields[19], as: UTF8.self)) : nil
+    }
+
+    /// True when the process `pid` that started at `start` no longer exists.
+    package static func isGone(pid: pid_t, start: UInt64) -> Bool {
+        guard pid > 0 else { return false }
+        return startTime(pid).map { $0 != start } ?? true
+    }
+
+    /// (pid, start) from "PID-START…" at the start of `text`, up to the first character not a digit after START.
+    package static func parse(_ text: Substring) -> (pid: pid_t, start: UInt64)? {
+        guard let dash = text.firstIndex(of: "-"), let pid = pid_t(text[..<dash]) else { return nil }
+        let digits = text[text.index(after: dash)...].prefix { $0.isASCII && $0.isNumber }
+        guard let start = UInt64(digits) else { return nil }
+        return (pid, start)
+    }
+
+    /// A short name of this machine's boot and pid namespace: two runs with the same one can judge each other's pids.
+    package static var machine: String {
+        func text(_ path: String) -> String {
+            var buf = [CChar](repeating: 0, count: 256)
+            let n = path.hasPrefix("/proc/self/ns") ? readlink(path, &buf, 255) : {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                defer { if fd >= 0 { close(fd) } }
+                return fd >= 0 ? read(fd, &buf, 255) : -1
+            }()
+            return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        }
+        // FNV-1a: stable across runs and builds (Swift's Hasher is seeded per process).
+        var hash: UInt32 = 2_166_136_261
+        for byte in (text("/proc/sys/kernel/random/boot_id") + text("/proc/self/ns/pid")).utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        return String(hash, radix: 16)
+    }
+}
+
+/// Temporary folders (`ticketrush.PID-START.XXXXXX`, `trdb.PID-START.XXXXXX`) whose maker is
+/// gone: a runner killed with SIGKILL cannot remove them, so each run first removes those
+/// in the temporary folder that are provably ours (a directory, not a link, owned by this
+/// user, named with a maker that no longer exists), and what a killed private PostgreSQL left
+/// in System V shared memory.
+public enum StaleFolders {
+    package static let prefixes = ["ticketrush.", "trdb."]
+
+    /// Sweeps where work folders (WorkFolder.temporary) and servers' folders (ServerProcess.base) are made.
+    public static func sweepTemporary() {
+        let bases = Set([WorkFolder.temporaryBase, ServerProcess.base(), "/tmp"])
+        for base in bases { sweep(base: base) }
+    }
+
+    /// Removes them from `base`; returns the paths removed.
+    @discardableResult
+    package static func sweep(base: String) -> [String] {
+        guard let dir = opendir(base) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        closedir(dir)
+        var removed: [String] = []
+        for name in names {
+            guard let prefix = prefixes.first(where: { name.hasPrefix($0) }),
+                  let owner = RunOwner.parse(name.dropFirst(prefix.count)), RunOwner.isGone(pid: owner.pid, start: owner.start) else { continue }
+            let path = "\(base)/\(name)"
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else { continue }
+            if prefix == "trdb." { SharedMemory.removeLeftOf(server: "\(path)/srv/pg") }
+            removeTree(path)
+            removed.append(path)
+        }
+        return removed
+    }
+}
+
+/// The System V shared memory segment a PostgreSQL server made (its key and id are on line 7
+/// of `postmaster.pid`). A postmaster killed outright leaves it; removed once nothing is
+/// attached, and only when it is that server's (same key, made by the folder's owner).
+package enum SharedMemory {
+    package static func removeLeftOf(server data: String) {
+        // The folder is the server user's: never follow a link, never block on a FIFO.
+        let fd = open("\(data)/postmaster.pid", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        var st = stat(), folder = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, stat(data, &folder) == 0 else { close(fd); return }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buf, buf.count)
+        close(fd)
+        guard n > 0 else { return }
+        let lines = String(decoding: buf[0..<n], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 6 else { return }
+        let fields = lines[6].split(separator: " ")
+        guard fields.count == 2, let key = Int32(fields[0]), let id = Int32(fields[1]) else { return }
+        var ds = shmid_ds()
+        guard shmctl(id, IPC_STAT, &ds) == 0, ds.shm_perm.__key == key, ds.shm_perm.cuid == folder.st_uid, ds.shm_nattch == 0 else { return }
+        _ = shmctl(id, IPC_RMID, nil)
+    }
+}

@@ -17,10 +17,14 @@ public struct WorkFolder: Sendable {
     /// The open work folder every trial folder is made in: a `--jobs` worker keeps it.
     package var descriptor: Int32 { rootFD }
 
-    /// A new private folder under $TMPDIR (or /tmp).
+    /// Where `temporary` makes its folder: $TMPDIR (or /tmp).
+    package static var temporaryBase: String { getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
+
+    /// A new private folder under $TMPDIR (or /tmp), named after the runner (its pid and
+    /// start time) so a later run can remove it if this one is killed (StaleFolders).
     public static func temporary() throws -> WorkFolder {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(base)/ticketrush.XXXXXX".utf8CString)
+        let base = temporaryBase
+        var template = Array("\(base)/ticketrush.\(RunOwner.stamp).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw RunnerError.system(SystemError(call: "mkdtemp", path: base, code: errno))
         }

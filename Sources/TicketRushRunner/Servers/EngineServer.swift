@@ -12,34 +12,53 @@ public struct ServerError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// A private server process the runner started in a short folder under /tmp (Unix socket
-/// paths are limited to 107 bytes, too short for a deep work folder). Stopped by `stop`,
+/// A private server process the runner started in a short folder under $TMPDIR (or /tmp
+/// when that is too deep: Unix socket paths are limited to 107 bytes). Stopped by `stop`,
 /// which the run calls on every way out; a runner killed outright takes it down through
-/// the server's parent-death signal.
+/// the server's parent-death signal, and the next run removes the folder (StaleFolders).
 final class ServerProcess {
     let name: String
+    /// The runner's own folder `trdb.PID-START.XXXXXX` (its name says who made it).
+    let top: String
+    /// The server's folder inside it (`srv`), owned by the server's user: its socket, log and data.
     let dir: String
     var pids: [pid_t] = []
 
-    /// A fresh folder /tmp/trdb.XXXXXX, owned by `owner` when given (postgres refuses root).
+    /// The folder the servers' folders go in: $TMPDIR when a socket path there fits and
+    /// the server's user (`owner`, when not the runner's) may pass through it; else /tmp.
+    static func base(owner: Int32? = nil) -> String {
+        let tmp = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        var st = stat()
+        guard tmp.hasPrefix("/"), tmp.utf8.count <= 40, stat(tmp, &st) == 0 else { return "/tmp" }
+        return owner.map { st.st_mode & S_IXOTH != 0 || st.st_uid == uid_t($0) } ?? true ? tmp : "/tmp"
+    }
+
+    /// Fresh folders; `srv` is chowned to `owner` when given (postgres refuses root), and
+    /// the runner's folder then lets it in (0711) without letting anyone list it.
     init(name: String, owner: (uid: Int32, gid: Int32)?) throws {
         self.name = name
-        var template = Array("/tmp/trdb.XXXXXX".utf8CString)
+        let base = Self.base(owner: owner?.uid)
+        var template = Array("\(base)/trdb.\(RunOwner.stamp).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw ServerError(description: "\(name): mkdtemp /tmp/trdb.XXXXXX: \(String(cString: strerror(errno)))")
+            throw ServerError(description: "\(name): mkdtemp \(base)/trdb.*: \(String(cString: strerror(errno)))")
         }
-        dir = String(cString: made)
-        if let owner { _ = chown(dir, uid_t(owner.uid), gid_t(owner.gid)) }
+        top = String(cString: made)
+        dir = "\(top)/srv"
+        guard mkdir(dir, 0o700) == 0, owner.map({ chmod(top, 0o711) == 0 && lchown(dir, uid_t($0.uid), gid_t($0.gid)) == 0 }) ?? true else {
+            let e = errno
+            removeTree(top)
+            throw ServerError(description: "\(name): mkdir \(dir): \(String(cString: strerror(e)))")
+        }
     }
 
     var logPath: String { "\(dir)/server.log" }
 
     /// Starts `path ARGS` as `owner`; returns its pid.
     @discardableResult
-    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?) throws -> pid_t {
+    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?, input: [UInt8] = []) throws -> pid_t {
         let pid: pid_t
         do {
-            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) })
+            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) }, input: input)
         } catch {
             throw ServerError(description: "\(name): cannot start \(path): \(error.errno)")
         }
@@ -71,7 +90,8 @@ final class ServerProcess {
 
     /// The server's log, last lines, for an error message.
     func logTail(_ lines: Int = 20) -> String {
-        let fd = open(logPath, O_RDONLY | O_CLOEXEC)
+        // In the server user's folder: never through a link, never blocking on a FIFO.
+        let fd = open(logPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return "(no log)" }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -85,7 +105,8 @@ final class ServerProcess {
         return text.split(separator: "\n").suffix(lines).map { "  | \($0)" }.joined(separator: "\n")
     }
 
-    /// Stops every process (`signal`, then SIGKILL after `grace` seconds) and removes the folder.
+    /// Stops every process (`signal`, then SIGKILL after `grace` seconds), removes the
+    /// shared memory a killed postmaster left, and the folders.
     func stop(signal: Int32) {
         for pid in pids {
             kill(pid, signal)
@@ -98,7 +119,8 @@ final class ServerProcess {
             kill(-pid, SIGKILL)
         }
         pids = []
-        removeTree(dir)
+        SharedMemory.removeLeftOf(server: "\(dir)/pg")
+        removeTree(top)
     }
 }
 

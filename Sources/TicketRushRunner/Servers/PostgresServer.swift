@@ -8,7 +8,9 @@ import TicketRushChild
 /// A throwaway PostgreSQL cluster: initdb + postgres from the machine's installation,
 /// listening only on a Unix socket, tuned for tests (fsync, synchronous_commit and
 /// full_page_writes off: a crash loses the cluster, which is thrown away anyway). Run as
-/// `nobody` when ticketrush runs as root, since postgres refuses root.
+/// `nobody` when ticketrush runs as root, since postgres refuses root. Clients authenticate
+/// with SCRAM and a random password made for this server: the server's user may reach the
+/// socket, yet no process of it (another `nobody`) connects without the runner's password.
 final class PostgresServer: PrivateServer {
     private let maxConnections: Int
     private var process: ServerProcess?
@@ -58,7 +60,10 @@ final class PostgresServer: PrivateServer {
         process = p
         do {
             let data = "\(p.dir)/pg"
-            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner)
+            let password = try Self.randomPassword()
+            // The password reaches initdb on a pipe (/dev/stdin), never in a file or an argument.
+            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", "scram-sha-256", "--pwfile=/dev/stdin", "-U", "postgres",
+                                                       "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner, input: Array((password + "\n").utf8))
             guard let status = p.wait(initdb, seconds: 120), status == 0 else {
                 throw ServerError(description: "postgres: initdb failed in \(p.dir); its log:\n\(p.logTail())")
             }
@@ -69,11 +74,22 @@ final class PostgresServer: PrivateServer {
             ], owner: owner)
             let conninfo = "host=\(p.dir) port=5432 user=postgres dbname=postgres"
             try awaitReady(p, pid: pid, seconds: 60) { tr_pg_ping(conninfo) == 0 }
-            return EngineEndpoint(kind: .postgres, location: conninfo, isPrivate: true)
+            return EngineEndpoint(kind: .postgres, location: conninfo, password: password, isPrivate: true)
         } catch {
             stop()
             throw error
         }
+    }
+
+    /// 32 hex digits from the kernel's random source.
+    static func randomPassword() throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        guard fd >= 0, read(fd, &bytes, bytes.count) == bytes.count else {
+            throw ServerError(description: "postgres: /dev/urandom: \(String(cString: strerror(errno)))")
+        }
+        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
     /// SIGINT: fast shutdown (clients are disconnected, transactions rolled back).
