@@ -124,4 +124,48 @@ final class PrivateServerFaultTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [], "left in TMPDIR after the next run")
         XCTAssertFalse(sharedMemoryIds().contains(shmid), "shared memory segment \(shmid) of the killed postmaster is still there")
     }
+
+    /// Item 14: a `url` run killed with SIGKILL leaves its table in the given server; the
+    /// next run against that server drops it (its maker is gone), and only it.
+    func testTheNextURLRunDropsAKilledRunsTable() throws {
+        guard FileManager.default.isExecutableFile(atPath: "\(pgBin)/postgres") else { throw XCTSkip("PostgreSQL 15 is not installed") }
+        let dir = try shortTemporaryFolder()
+        let reports = try shortTemporaryFolder()
+        // The test's own server (as nobody under root: postgres refuses root), trust on its socket.
+        let asServer = geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        if geteuid() == 0 { chown(dir, 65534, 65534) }
+        chmod(dir, 0o700)
+        func tool(_ name: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            let argv = asServer + ["\(pgBin)/\(name)"] + args
+            return try runTool(argv[0], Array(argv.dropFirst()), timeout: 120)
+        }
+        let initdb = try tool("initdb", ["-D", "\(dir)/pg", "-A", "trust", "-U", "postgres", "--no-sync", "--no-locale"])
+        XCTAssertEqual(initdb.status, 0, initdb.stderr)
+        let argv = asServer + ["\(pgBin)/postgres", "-D", "\(dir)/pg", "-k", dir, "-c", "listen_addresses="]
+        let server = try Spawned(argv[0], Array(argv.dropFirst()), dir: URL(fileURLWithPath: reports), outputIn: URL(fileURLWithPath: reports))
+        addTeardownBlock {
+            kill(server.pid, SIGINT)
+            _ = server.wait(30)
+        }
+        XCTAssertTrue(poll(within: 60) { ((try? tool("pg_isready", ["-h", dir]))?.status ?? 1) == 0 }, server.standardError)
+        func tables() throws -> String {
+            try tool("psql", ["-h", dir, "-U", "postgres", "-d", "postgres", "-Atc",
+                              "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ticketrush%'"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let url = "postgresql://postgres@/postgres?host=\(dir)"
+        let slow = try TestFiles.write("name: slow\ntickets: 1\nbuyers: 2\nstorage: {kind: postgres, url: \"\(url)\"}\ndelays: {write: 20s}\ntimeout: 60s\n",
+                                       to: "slow.yaml", in: URL(fileURLWithPath: reports))
+        let run = try TicketRushBinary.start(["run", slow, "--reports", "\(reports)/r"])
+        addTeardownBlock { run.kill() }
+        XCTAssertTrue(poll(within: 60) { (try? tables()) == "1" }, run.standardError)
+        kill(run.pid, SIGKILL)
+        _ = run.process.wait(30)
+        XCTAssertTrue(poll(within: 30) { ProcessTable.marked(run.process.marker).isEmpty })
+        XCTAssertEqual(try tables(), "1", "the killed run's table")
+        let quick = try TestFiles.write("name: quick\ntickets: 1\nbuyers: 2\nstorage: {kind: postgres, url: \"\(url)\"}\nlock: atomic\n",
+                                        to: "quick.yaml", in: URL(fileURLWithPath: reports))
+        let next = try TicketRushBinary.run(["run", quick, "--reports", "\(reports)/r2"])
+        XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
+        XCTAssertEqual(try tables(), "0", "a killed run's table outlived the next run against the same server")
+    }
 }

@@ -13,10 +13,12 @@ package struct EngineTrial {
     /// Why the runner could not set the trial up (a given server refusing): buyers then fail too.
     package let setupError: String?
 
-    /// Unique per process and run: `--jobs` workers each count their own trials.
-    private static var runTag: String { "\(getpid())_\(runStamp)" }
-    private static let runStamp = MonotonicClock.now() % 1_000_000_000
+    /// Unique per process: `--jobs` workers each count their own trials. It names the maker
+    /// (machine, pid, start time), so a later run on this machine can tell when it is gone.
+    private static var runTag: String { "\(RunOwner.machine)_\(getpid())_\(RunOwner.startTime(getpid()) ?? 0)" }
     nonisolated(unsafe) private static var serial = 0
+    /// The given servers (`storage.url`) already swept by this process.
+    nonisolated(unsafe) private static var swept: Set<String> = []
 
     package static func prepare(_ scenario: Scenario, folder: String, storagePath: String, endpoint: EngineEndpoint?) throws -> EngineTrial {
         let s = scenario.storage
@@ -35,6 +37,10 @@ package struct EngineTrial {
         target.name = backend.storeName(tag: runTag, serial: serial)
         // The availability check loaded the client; a run that skipped it (tests) loads it here.
         var setupError = EngineClient.problem(s.kind, backend)
+        // What runs killed outright left in a given server, before its first trial here.
+        if setupError == nil, s.url != nil, swept.insert("\(target.location):\(target.port)").inserted {
+            backend.sweep(target, machine: RunOwner.machine) { RunOwner.isGone(pid: $0, start: $1) }
+        }
         if setupError == nil { setupError = backend.create(target, tickets: scenario.tickets, storage: s) }
         // A file engine that cannot create its file is the runner's failure; a server's refusal is the buyers' too.
         if !s.kind.isServer, let e = setupError {
