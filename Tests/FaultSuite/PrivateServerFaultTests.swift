@@ -168,4 +168,37 @@ final class PrivateServerFaultTests: XCTestCase {
         XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
         XCTAssertEqual(try tables(), "0", "a killed run's table outlived the next run against the same server")
     }
+
+    /// Item 14 on Redis: a killed `url` run's keys go at the next run against that server.
+    func testTheNextURLRunDeletesAKilledRunsRedisKeys() throws {
+        guard let server = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile(atPath:)),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-cli") else { throw XCTSkip("redis-server is not installed") }
+        let dir = try shortTemporaryFolder()
+        let socket = "\(dir)/r.sock"
+        let redis = try Spawned(server, ["--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no", "--dir", dir],
+                                dir: URL(fileURLWithPath: dir))
+        addTeardownBlock {
+            kill(redis.pid, SIGTERM)
+            _ = redis.wait(30)
+        }
+        func keys() throws -> [String] {
+            try runTool("/usr/bin/redis-cli", ["-s", socket, "--scan", "--pattern", "ticketrush:*"]).stdout.split(separator: "\n").map(String.init)
+        }
+        XCTAssertTrue(poll(within: 30) { ((try? runTool("/usr/bin/redis-cli", ["-s", socket, "PING"]))?.stdout ?? "").contains("PONG") })
+        let url = "unix://\(socket)"
+        let slow = try TestFiles.write("name: slow\ntickets: 1\nbuyers: 2\nstorage: {kind: redis, url: \"\(url)\"}\ndelays: {write: 20s}\ntimeout: 60s\n",
+                                       to: "slow.yaml", in: URL(fileURLWithPath: dir))
+        let run = try TicketRushBinary.start(["run", slow, "--reports", "\(dir)/r"])
+        addTeardownBlock { run.kill() }
+        XCTAssertTrue(poll(within: 60) { !((try? keys()) ?? []).isEmpty }, run.standardError)
+        kill(run.pid, SIGKILL)
+        _ = run.process.wait(30)
+        XCTAssertTrue(poll(within: 30) { ProcessTable.marked(run.process.marker).isEmpty })
+        XCTAssertFalse(try keys().isEmpty, "the killed run's key")
+        let quick = try TestFiles.write("name: quick\ntickets: 1\nbuyers: 2\nstorage: {kind: redis, url: \"\(url)\"}\nlock: atomic\n",
+                                        to: "quick.yaml", in: URL(fileURLWithPath: dir))
+        let next = try TicketRushBinary.run(["run", quick, "--reports", "\(dir)/r2"])
+        XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
+        XCTAssertEqual(try keys(), [], "a killed run's keys outlived the next run against the same server")
+    }
 }
