@@ -30,8 +30,8 @@ package enum EnvironmentVariables {
     package static let all: [EnvironmentVariable] = [
         .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, and the private database servers (`redis-server`, `postgres`).",
               readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushRunner/Servers/EngineEndpoint.swift"]),
-        .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` is made (default `/tmp`).",
-              readBy: ["TicketRushRunner/Runner/WorkFolder.swift"]),
+        .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` and the private servers' folders are made (default `/tmp`; servers use `/tmp` when it is too deep for a socket path), and where each run sweeps those of killed runs.",
+              readBy: ["TicketRushRunner/Runner/WorkFolder.swift", "TicketRushRunner/Servers/EngineServer.swift"]),
         .init("TICKETRUSH_PG_BINDIR", .user, "The folder holding PostgreSQL's `postgres` and `initdb` for the private server (default: the newest `/usr/lib/postgresql/N/bin`, else `PATH`).",
               readBy: ["TicketRushRunner/Servers/PostgresServer.swift"]),
         .init("TICKETRUSH_SQLITE", .user, "The libsqlite3 file to load instead of `libsqlite3.so.0`.",
