@@ -201,4 +201,19 @@ final class PrivateServerFaultTests: XCTestCase {
         XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
         XCTAssertEqual(try keys(), [], "a killed run's keys outlived the next run against the same server")
     }
+
+    /// Item 9: a postmaster killed mid-run leaves its segment; the run's teardown removes it.
+    func testTeardownRemovesTheSegmentOfAKilledPostmaster() throws {
+        let tmp = try shortTemporaryFolder()
+        let (run, postmaster, dir) = try liveRun(tmpdir: tmp, reports: tmp)
+        let pidFile = (try? String(contentsOfFile: "\(dir)/pg/postmaster.pid", encoding: .utf8)) ?? ""
+        let shmid = pidFile.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(6).first?.split(separator: " ").last.map(String.init) ?? "?"
+        XCTAssertTrue(sharedMemoryIds().contains(shmid), pidFile)
+        kill(postmaster, SIGKILL)
+        run.process.signal(SIGTERM)
+        let r = try run.finish(timeout: 120)
+        XCTAssertEqual(r.status, 130, r.stdout + r.stderr)
+        XCTAssertFalse(sharedMemoryIds().contains(shmid), "shared memory segment \(shmid) of the killed postmaster outlived the run")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("trdb.") }, [])
+    }
 }

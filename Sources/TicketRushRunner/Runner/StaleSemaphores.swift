@@ -143,7 +143,9 @@ public enum StaleFolders {
 /// of `postmaster.pid`). A postmaster killed outright leaves it; removed once nothing is
 /// attached, and only when it is that server's (same key, made by the folder's owner).
 package enum SharedMemory {
-    package static func removeLeftOf(server data: String) {
+    /// `within`: seconds to wait for the last attached process (a killed server's backends,
+    /// just sent SIGKILL) to be gone.
+    package static func removeLeftOf(server data: String, within: Double = 0) {
         // The folder is the server user's: never follow a link, never block on a FIFO.
         let fd = open("\(data)/postmaster.pid", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return }
@@ -157,8 +159,14 @@ package enum SharedMemory {
         guard lines.count > 6 else { return }
         let fields = lines[6].split(separator: " ")
         guard fields.count == 2, let key = Int32(fields[0]), let id = Int32(fields[1]) else { return }
-        var ds = shmid_ds()
-        guard shmctl(id, IPC_STAT, &ds) == 0, ds.shm_perm.__key == key, ds.shm_perm.cuid == folder.st_uid, ds.shm_nattch == 0 else { return }
+        let until = MonotonicClock.now() + UInt64(within * 1e9)
+        while true {
+            var ds = shmid_ds()
+            guard shmctl(id, IPC_STAT, &ds) == 0, ds.shm_perm.__key == key, ds.shm_perm.cuid == folder.st_uid else { return }
+            if ds.shm_nattch == 0 { break }
+            if MonotonicClock.now() >= until { return }
+            MonotonicClock.sleep(ns: 10_000_000)
+        }
         _ = shmctl(id, IPC_RMID, nil)
     }
 }

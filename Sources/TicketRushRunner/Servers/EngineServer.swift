@@ -119,7 +119,7 @@ final class ServerProcess {
             kill(-pid, SIGKILL)
         }
         pids = []
-        SharedMemory.removeLeftOf(server: "\(dir)/pg")
+        SharedMemory.removeLeftOf(server: "\(dir)/pg", within: 5)
         removeTree(top)
     }
 }
