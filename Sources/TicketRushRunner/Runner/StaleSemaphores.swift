@@ -51,8 +51,9 @@ public enum StaleSemaphores {
 /// reused pid is not its owner), and the machine's boot and pid namespace (so a table in a
 /// shared server is judged only by the machine that can see its owner).
 package enum RunOwner {
-    /// "PID-START" of this process: the prefix of its temporary folders' names.
-    package static var stamp: String { "\(getpid())-\(startTime(getpid()) ?? 0)" }
+    /// "MACHINE-PID-START" of this process: the prefix of its temporary folders' names
+    /// (MACHINE: a shared /tmp may be seen from other pid namespaces, whose pids are not ours).
+    package static var stamp: String { "\(machine)-\(getpid())-\(startTime(getpid()) ?? 0)" }
 
     /// The start time of `pid` (clock ticks since boot, /proc/PID/stat field 22), or nil when it is gone.
     package static func startTime(_ pid: pid_t) -> UInt64? {
@@ -101,10 +102,10 @@ package enum RunOwner {
     }
 }
 
-/// Temporary folders (`ticketrush.PID-START.XXXXXX`, `trdb.PID-START.XXXXXX`) whose maker is
-/// gone: a runner killed with SIGKILL cannot remove them, so each run first removes those
+/// Temporary folders (`ticketrush.MACHINE-PID-START.XXXXXX`, `trdb.MACHINE-PID-START.XXXXXX`)
+/// whose maker is gone: a runner killed with SIGKILL cannot remove them, so each run first removes those
 /// in the temporary folder that are provably ours (a directory, not a link, owned by this
-/// user, named with a maker that no longer exists), and what a killed private PostgreSQL left
+/// user, named with a maker of this machine that no longer exists), and what a killed private PostgreSQL left
 /// in System V shared memory.
 public enum StaleFolders {
     package static let prefixes = ["ticketrush.", "trdb."]
@@ -124,10 +125,12 @@ public enum StaleFolders {
             names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         closedir(dir)
+        let machine = RunOwner.machine
         var removed: [String] = []
         for name in names {
-            guard let prefix = prefixes.first(where: { name.hasPrefix($0) }),
-                  let owner = RunOwner.parse(name.dropFirst(prefix.count)), RunOwner.isGone(pid: owner.pid, start: owner.start) else { continue }
+            guard let prefix = prefixes.first(where: { name.hasPrefix($0) }), name.dropFirst(prefix.count).hasPrefix(machine + "-"),
+                  let owner = RunOwner.parse(name.dropFirst(prefix.count + machine.count + 1)),
+                  RunOwner.isGone(pid: owner.pid, start: owner.start) else { continue }
             let path = "\(base)/\(name)"
             var st = stat()
             guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else { continue }
@@ -146,11 +149,21 @@ package enum SharedMemory {
     /// `within`: seconds to wait for the last attached process (a killed server's backends,
     /// just sent SIGKILL) to be gone.
     package static func removeLeftOf(server data: String, within: Double = 0) {
-        // The folder is the server user's: never follow a link, never block on a FIFO.
-        let fd = open("\(data)/postmaster.pid", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        // The folders are the server user's: no link followed at any step, no FIFO blocks us.
+        var dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        for part in data.split(separator: "/") where dir >= 0 {
+            let next = openat(dir, String(part), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            close(dir)
+            dir = next
+        }
+        guard dir >= 0 else { return }
+        var folder = stat()
+        let fd = openat(dir, "postmaster.pid", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let owned = fstat(dir, &folder) == 0
+        close(dir)
         guard fd >= 0 else { return }
-        var st = stat(), folder = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, stat(data, &folder) == 0 else { close(fd); return }
+        var st = stat()
+        guard owned, fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { close(fd); return }
         var buf = [UInt8](repeating: 0, count: 4096)
         let n = read(fd, &buf, buf.count)
         close(fd)

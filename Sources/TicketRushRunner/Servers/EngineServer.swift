@@ -18,7 +18,7 @@ public struct ServerError: Error, CustomStringConvertible {
 /// the server's parent-death signal, and the next run removes the folder (StaleFolders).
 final class ServerProcess {
     let name: String
-    /// The runner's own folder `trdb.PID-START.XXXXXX` (its name says who made it).
+    /// The runner's own folder `trdb.MACHINE-PID-START.XXXXXX` (its name says who made it).
     let top: String
     /// The server's folder inside it (`srv`), owned by the server's user: its socket, log and data.
     let dir: String
