@@ -47,25 +47,21 @@ public enum Spawn {
         return Sys.execvp(argv[0]!, argv, envp)
     }
 
-    /// A private database server (docs/storage.md): its own session, stdin /dev/null (or
-    /// `input`, through a pipe the child makes after its credentials change, so the server's
-    /// user can reopen it as /dev/stdin: initdb's password file), stdout and stderr appended to `logPath`, run as `owner` when given (postgres refuses
+    /// A private database server (docs/storage.md): its own session, stdin /dev/null,
+    /// stdout and stderr appended to `logPath`, run as `owner` when given (postgres refuses
     /// root). The log is opened after the credentials change, as the server's user, never
     /// through a link: a fresh file (O_EXCL), or the one an earlier start in the same
     /// folder made (initdb, then postgres). Its death signal is SIGINT (postgres: fast
     /// shutdown; redis: shutdown). Returns the pid; the child exits 126 when it cannot set
     /// itself up, 127 when the exec fails.
     public static func server(_ path: String, arguments: [String], logPath: String,
-                              owner: (uid: uid_t, gid: gid_t)?, input: [UInt8] = []) throws(SyscallError) -> pid_t {
+                              owner: (uid: uid_t, gid: gid_t)?) throws(SyscallError) -> pid_t {
         // Everything the child touches is made before the fork.
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(input.count, 1), alignment: 1)
-        bytes.copyBytes(from: input)
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         let log = strdup(logPath)
         defer {
             for p in argv { free(p) }
             free(log)
-            bytes.deallocate()
         }
         let parent = getpid()
         return try argv.withUnsafeMutableBufferPointer { (args) throws(SyscallError) -> pid_t in
@@ -76,8 +72,7 @@ public enum Spawn {
             if let owner {
                 if setgroups(0, nil) != 0 || setgid(owner.gid) != 0 || setuid(owner.uid) != 0 { _exit(126) }
             }
-            guard let input = input.isEmpty ? try? Sys.open("/dev/null", O_RDONLY | O_CLOEXEC) : feed(UnsafeRawBufferPointer(rebasing: bytes[0..<input.count])),
-                  let output = openLog(log!) else { _exit(126) }
+            guard let input = try? Sys.open("/dev/null", O_RDONLY | O_CLOEXEC), let output = openLog(log!) else { _exit(126) }
             do {
                 try Sys.dup2(input, 0)
                 try Sys.dup2(output, 1)
@@ -89,14 +84,6 @@ public enum Spawn {
             _ = Sys.execve(args[0]!, args.baseAddress!, environ)
             _exit(127)
         }
-    }
-
-    /// A pipe holding `bytes` (less than a pipe's buffer) and then EOF: its read end.
-    private static func feed(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-        guard let p = try? Sys.pipe() else { return nil }
-        defer { Sys.close(p.write) }
-        do { try Sys.writeAll(p.write, bytes) } catch { return nil }
-        return p.read
     }
 
     /// The server's log, opened as the server's user: created new, or appended to when an

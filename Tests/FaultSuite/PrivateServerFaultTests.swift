@@ -65,6 +65,8 @@ final class PrivateServerFaultTests: XCTestCase {
                                    env: ["PGPASSWORD": "", "PGCONNECT_TIMEOUT": "10"], timeout: 30)
             XCTAssertNotEqual(psql.status, 0, "uid \(uid) connected: \(psql.stdout)")
             XCTAssertFalse(psql.stdout.contains("IN"), psql.stdout)
+            // nobody reaches the socket (its folder is nobody's): authentication is what stops it.
+            if uid == "65534" { XCTAssertTrue(psql.stderr.contains("authentication failed"), psql.stderr) }
         }
         run.process.signal(SIGTERM)
         _ = try? run.finish(timeout: 60)

@@ -12,8 +12,6 @@ package struct EngineTarget: Sendable, Equatable {
     package var location: String
     /// redis over TCP: the port.
     package var port: Int = 0
-    /// postgres: a private server's password (kept out of `location`, which is shown).
-    package var password: String?
     /// postgres: the trial's table; redis: the trial's key (its lock key adds ":lock").
     package var name: String = "tickets"
     package var isolation: Isolation = .readCommitted
@@ -39,7 +37,7 @@ package struct EngineTarget: Sendable, Equatable {
 
 extension EngineTarget {
     package static func == (a: EngineTarget, b: EngineTarget) -> Bool {
-        a.kind == b.kind && a.location == b.location && a.port == b.port && a.password == b.password && a.name == b.name && a.isolation == b.isolation
+        a.kind == b.kind && a.location == b.location && a.port == b.port && a.name == b.name && a.isolation == b.isolation
             && a.busyTimeoutMs == b.busyTimeoutMs && a.ttlMs == b.ttlMs && a.messageLog == b.messageLog
             && a.backend.map(ObjectIdentifier.init) == b.backend.map(ObjectIdentifier.init)
     }

@@ -16,8 +16,7 @@ package final class PostgresDriver: SQLDriver {
 
     package func connect() -> EngineReply? {
         var message = [CChar](repeating: 0, count: 240)
-        // A private server's password is hex digits: no quoting needed in a conninfo.
-        conn = tr_pg_connect(target.location + (target.password.map { " password=\($0)" } ?? ""), &message, Int32(message.count))
+        conn = tr_pg_connect(target.location, &message, Int32(message.count))
         if conn != nil { return nil }
         return EngineReply(status: .failed, code: EngineCode.sqlstate("08006"), message: String(cString: message))
     }
@@ -31,10 +30,8 @@ package final class PostgresDriver: SQLDriver {
 
     /// The runner's side: runs `statements` on a short-lived connection (before a fork or
     /// after reaping; never kept across a fork). Returns the last reply, or the first failure.
-    package static func run(_ conninfo: String, password: String? = nil, _ statements: [String]) -> EngineReply {
-        var target = EngineTarget(kind: .postgres, location: conninfo)
-        target.password = password
-        let driver = PostgresDriver(target)
+    package static func run(_ conninfo: String, _ statements: [String]) -> EngineReply {
+        let driver = PostgresDriver(EngineTarget(kind: .postgres, location: conninfo))
         if let failed = driver.connect() { return failed }
         var last = EngineReply(status: .ok)
         for s in statements {
@@ -52,16 +49,16 @@ package enum PostgresBackend: EngineBackend {
     package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
 
     package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) -> String? {
-        let r = PostgresDriver.run(target.location, password: target.password, SQLStatements.create(target.name, tickets: tickets))
+        let r = PostgresDriver.run(target.location, SQLStatements.create(target.name, tickets: tickets))
         return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
     }
 
     package static func finalRead(_ target: EngineTarget) -> StoreRead {
-        let r = PostgresDriver.run(target.location, password: target.password, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
+        let r = PostgresDriver.run(target.location, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
         return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
     }
 
-    package static func drop(_ target: EngineTarget) { _ = PostgresDriver.run(target.location, password: target.password, ["DROP TABLE IF EXISTS \(target.name)"]) }
+    package static func drop(_ target: EngineTarget) { _ = PostgresDriver.run(target.location, ["DROP TABLE IF EXISTS \(target.name)"]) }
 
     /// Tables are `ticketrush_MACHINE_PID_START_SERIAL` (EngineTrial): each distinct maker
     /// of this machine is read as two integers, and its tables dropped when it is gone.
@@ -70,13 +67,13 @@ package enum PostgresBackend: EngineBackend {
         let ours = "schemaname = current_schema() AND tablename ~ '^ticketrush_\(machine)_[0-9]+_[0-9]+_[0-9]+$'"
         var offset = 0
         while offset < 10_000 {
-            let r = PostgresDriver.run(target.location, password: target.password, [
+            let r = PostgresDriver.run(target.location, [
                 "SELECT DISTINCT split_part(tablename, '_', 3)::bigint, split_part(tablename, '_', 4)::bigint FROM pg_tables WHERE \(ours) ORDER BY 1, 2 OFFSET \(offset) LIMIT 1",
             ])
             guard r.status == .ok, let (pid, start) = r.row, let p = Int32(exactly: pid), let s = UInt64(exactly: start) else { return }
             guard isGone(p, s) else { offset += 1; continue }
             let mine = "ticketrush\\_\(machine)\\_\(pid)\\_\(start)\\_%"
-            let dropped = PostgresDriver.run(target.location, password: target.password, [
+            let dropped = PostgresDriver.run(target.location, [
                 "DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE '\(mine)' "
                     + "LOOP EXECUTE format('DROP TABLE IF EXISTS %I', t); END LOOP; END $$",
             ])

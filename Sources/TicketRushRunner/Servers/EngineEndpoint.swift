@@ -13,14 +13,11 @@ public struct EngineEndpoint: Sendable, Equatable {
     public var port: Int = 0
     /// True for a server the runner started (and stops).
     public var isPrivate: Bool
-    /// A private server's password, made for it (never printed nor stored; `location` is shown).
-    var password: String?
 
-    public init(kind: StorageKind, location: String, port: Int = 0, password: String? = nil, isPrivate: Bool) {
+    public init(kind: StorageKind, location: String, port: Int = 0, isPrivate: Bool) {
         self.kind = kind
         self.location = location
         self.port = port
-        self.password = password
         self.isPrivate = isPrivate
     }
 

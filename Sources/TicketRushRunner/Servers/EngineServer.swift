@@ -55,10 +55,10 @@ final class ServerProcess {
 
     /// Starts `path ARGS` as `owner`; returns its pid.
     @discardableResult
-    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?, input: [UInt8] = []) throws -> pid_t {
+    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?) throws -> pid_t {
         let pid: pid_t
         do {
-            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) }, input: input)
+            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) })
         } catch {
             throw ServerError(description: "\(name): cannot start \(path): \(error.errno)")
         }

@@ -32,7 +32,6 @@ package struct EngineTrial {
             let endpoint = endpoint ?? EngineEndpoint(url: s.url ?? "", kind: s.kind)
             target.location = endpoint.location
             target.port = endpoint.port
-            target.password = endpoint.password
         }
         target.name = backend.storeName(tag: runTag, serial: serial)
         // The availability check loaded the client; a run that skipped it (tests) loads it here.

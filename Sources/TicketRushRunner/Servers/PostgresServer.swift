@@ -8,9 +8,11 @@ import TicketRushChild
 /// A throwaway PostgreSQL cluster: initdb + postgres from the machine's installation,
 /// listening only on a Unix socket, tuned for tests (fsync, synchronous_commit and
 /// full_page_writes off: a crash loses the cluster, which is thrown away anyway). Run as
-/// `nobody` when ticketrush runs as root, since postgres refuses root. Clients authenticate
-/// with SCRAM and a random password made for this server: the server's user may reach the
-/// socket, yet no process of it (another `nobody`) connects without the runner's password.
+/// `nobody` when ticketrush runs as root, since postgres refuses root. Then `nobody` may reach
+/// the socket, so the server admits by the client's uid (`peer`, mapped in files of the
+/// runner's own folder given on the command line, which no file in the data folder can
+/// override): root's processes only. A password would cost each buyer a SCRAM exchange
+/// (PBKDF2) before the barrier, which spread the buyers' starts and hid races.
 final class PostgresServer: PrivateServer {
     private let maxConnections: Int
     private var process: ServerProcess?
@@ -60,10 +62,9 @@ final class PostgresServer: PrivateServer {
         process = p
         do {
             let data = "\(p.dir)/pg"
-            let password = try Self.randomPassword()
-            // The password reaches initdb on a pipe (/dev/stdin), never in a file or an argument.
-            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", "scram-sha-256", "--pwfile=/dev/stdin", "-U", "postgres",
-                                                       "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner, input: Array((password + "\n").utf8))
+            let access = try owner.map { _ in try peerFiles(in: p.top) }
+            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", access == nil ? "trust" : "peer", "-U", "postgres",
+                                                       "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner)
             guard let status = p.wait(initdb, seconds: 120), status == 0 else {
                 throw ServerError(description: "postgres: initdb failed in \(p.dir); its log:\n\(p.logTail())")
             }
@@ -71,25 +72,32 @@ final class PostgresServer: PrivateServer {
                 "-D", data, "-k", p.dir, "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=\(maxConnections)", "-c", "shared_buffers=32MB",
                 "-c", "log_min_messages=warning", "-c", "deadlock_timeout=100ms",
-            ], owner: owner)
+            ] + (access.map { ["-c", "hba_file=\($0.hba)", "-c", "ident_file=\($0.ident)"] } ?? []), owner: owner)
             let conninfo = "host=\(p.dir) port=5432 user=postgres dbname=postgres"
             try awaitReady(p, pid: pid, seconds: 60) { tr_pg_ping(conninfo) == 0 }
-            return EngineEndpoint(kind: .postgres, location: conninfo, password: password, isPrivate: true)
+            return EngineEndpoint(kind: .postgres, location: conninfo, isPrivate: true)
         } catch {
             stop()
             throw error
         }
     }
 
-    /// 32 hex digits from the kernel's random source.
-    static func randomPassword() throws -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        defer { if fd >= 0 { close(fd) } }
-        guard fd >= 0, read(fd, &bytes, bytes.count) == bytes.count else {
-            throw ServerError(description: "postgres: /dev/urandom: \(String(cString: strerror(errno)))")
+    /// pg_hba.conf and pg_ident.conf admitting only the runner's user (by name, as the server
+    /// sees it through the socket's peer credentials) as `postgres`: made new in the runner's
+    /// own folder (readable, not writable, by the server's user).
+    private func peerFiles(in folder: String) throws -> (hba: String, ident: String) {
+        guard let me = getpwuid(geteuid()), let name = me.pointee.pw_name.map({ String(cString: $0) }) else {
+            throw ServerError(description: "postgres: this process's user \(geteuid()) has no name to admit")
         }
-        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let files = (hba: "\(folder)/hba.conf", ident: "\(folder)/ident.conf")
+        for (path, text) in [(files.hba, "local all all peer map=runner\n"), (files.ident, "runner \(name) postgres\n")] {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw ServerError(description: "postgres: cannot create \(path): \(String(cString: strerror(errno)))") }
+            let written = text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            guard written == text.utf8.count else { throw ServerError(description: "postgres: cannot write \(path)") }
+        }
+        return files
     }
 
     /// SIGINT: fast shutdown (clients are disconnected, transactions rolled back).
