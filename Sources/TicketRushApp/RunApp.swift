@@ -20,6 +20,8 @@ public enum RunApp {
         if let problem = options.problem() { return .error(problem, code: 2) }
         // Semaphores of runners or workers that died by SIGKILL (their owner pid is gone).
         StaleSemaphores.sweep()
+        // And the temporary work and server folders of runners killed outright.
+        StaleFolders.sweepTemporary()
         let startedAt = Date().timeIntervalSince1970
         do {
             let selection = try select(options, console: console)

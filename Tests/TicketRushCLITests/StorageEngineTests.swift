@@ -39,7 +39,7 @@ final class StorageEngineTests: XCTestCase {
 
     /// The server folders named on these servers' command lines.
     private func mine(_ seen: [Int32: String]) -> Set<String> {
-        Set(seen.values.compactMap { CLI.captures("(/tmp/trdb\\.[A-Za-z0-9]+)", in: $0)?.first ?? nil })
+        Set(seen.values.compactMap { CLI.captures("(/tmp/trdb\\.[A-Za-z0-9.-]+)", in: $0)?.first ?? nil })
     }
 
     private func parent(of pid: Int32) -> Int32? { ProcessTable.snapshot()[pid]?.ppid }
@@ -67,7 +67,7 @@ final class StorageEngineTests: XCTestCase {
         let started = result.stdout.split(separator: "\n").filter { $0.contains("private server at") }
         XCTAssertEqual(started.count, 2, result.stdout)
         for line in started {
-            let folder = try XCTUnwrap(CLI.captures("(/tmp/trdb\\.[A-Za-z0-9]+)", in: String(line))?.first ?? nil)
+            let folder = try XCTUnwrap(CLI.captures("(/tmp/trdb\\.[A-Za-z0-9.-]+)", in: String(line))?.first ?? nil)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "\(folder) outlived the run")
         }
         _ = before
@@ -125,7 +125,7 @@ final class StorageEngineTests: XCTestCase {
                         seen[pid] = cmd
                     }
                     let ready = mine(seen).contains { folder in
-                        ["redis.sock", ".s.PGSQL.5432"].contains { FileManager.default.fileExists(atPath: "\(folder)/\($0)") }
+                        ["redis.sock", ".s.PGSQL.5432"].contains { FileManager.default.fileExists(atPath: "\(folder)/srv/\($0)") }
                     }
                     return midTrial ? ready && CLI.hasTrialFolder(in: work) : ready
                 }
@@ -234,7 +234,7 @@ final class StorageEngineTests: XCTestCase {
         XCTAssertEqual(result.status, 3, result.stdout + result.stderr)
         XCTAssertTrue(result.stderr.contains("the disk is on fire"), result.stderr)
         // The fake initdb never got a folder of its own to leave: the runner's is gone.
-        for folder in Set(CLI.captures("(/tmp/trdb\\.[A-Za-z0-9]+)", in: result.stderr)?.compactMap { $0 } ?? []) {
+        for folder in Set(CLI.captures("(/tmp/trdb\\.[A-Za-z0-9.-]+)", in: result.stderr)?.compactMap { $0 } ?? []) {
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder), folder)
         }
     }

@@ -19,6 +19,9 @@ package protocol EngineBackend: SendableMetatype {
     static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead
     /// Drops the trial's table or key (a file goes with the trial folder).
     static func drop(_ target: EngineTarget) throws(EngineUnanswered)
+    /// Drops the stores that runs on this machine (`machine`, as in the tag) left in a given
+    /// server when they were killed: those whose maker (pid, start time) `isGone`.
+    static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool)
     /// A buyer's store, which is also its lock in the engine's modes.
     static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock
 }
@@ -26,6 +29,7 @@ package protocol EngineBackend: SendableMetatype {
 extension EngineBackend {
     package static func storeName(tag: String, serial: Int) -> String { "tickets" }
     package static func drop(_ target: EngineTarget) {}
+    package static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool) {}
 }
 
 /// Loading the client library an engine's descriptor names: `$ENVIRONMENT` when set (a

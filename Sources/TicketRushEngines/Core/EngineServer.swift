@@ -13,27 +13,46 @@ public struct ServerError: Error, CustomStringConvertible {
     public var signal: Int32? = nil
 }
 
-/// A private server process the runner started in a short folder under /tmp (Unix socket
-/// paths are limited to 107 bytes, too short for a deep work folder). Stopped by `stop`,
+/// A private server process the runner started in a short folder under $TMPDIR (or /tmp
+/// when that is too deep: Unix socket paths are limited to 107 bytes). Stopped by `stop`,
 /// which the run calls on every way out; a runner killed outright takes it down through
-/// the server's parent-death signal.
+/// the server's parent-death signal, and the next run removes the folder (StaleFolders).
 package final class ServerProcess {
     let name: String
+    /// The runner's own folder `trdb.MACHINE-PID-START.XXXXXX` (its name says who made it).
+    let top: String
+    /// The server's folder inside it (`srv`), owned by the server's user: its socket, log and data.
     let dir: String
     var pids: [pid_t] = []
     /// Every private server's pid while it runs: a program trial's teardown spares them
     /// (`ProcessTree.spared`), the run stops them itself.
     nonisolated(unsafe) package static var running: Set<pid_t> = []
 
-    /// A fresh folder /tmp/trdb.XXXXXX, owned by `owner` when given (postgres refuses root).
+    /// The folder the servers' folders go in: $TMPDIR when a socket path there fits and
+    /// the server's user (`owner`, when not the runner's) may pass through it; else /tmp.
+    package static func base(owner: Int32? = nil) -> String {
+        let tmp = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        var st = stat()
+        guard tmp.hasPrefix("/"), tmp.utf8.count <= 40, stat(tmp, &st) == 0 else { return "/tmp" }
+        return owner.map { st.st_mode & S_IXOTH != 0 || st.st_uid == uid_t($0) } ?? true ? tmp : "/tmp"
+    }
+
+    /// Fresh folders; `srv` is chowned to `owner` when given (postgres refuses root), and
+    /// the runner's folder then lets it in (0711) without letting anyone list it.
     init(name: String, owner: (uid: Int32, gid: Int32)?) throws {
         self.name = name
-        var template = Array("/tmp/trdb.XXXXXX".utf8CString)
+        let base = Self.base(owner: owner?.uid)
+        var template = Array("\(base)/trdb.\(RunOwner.stamp).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw ServerError(description: "\(name): mkdtemp /tmp/trdb.XXXXXX: \(String(cString: strerror(errno)))")
+            throw ServerError(description: "\(name): mkdtemp \(base)/trdb.*: \(String(cString: strerror(errno)))")
         }
-        dir = String(cString: made)
-        if let owner { _ = chown(dir, uid_t(owner.uid), gid_t(owner.gid)) }
+        top = String(cString: made)
+        dir = "\(top)/srv"
+        guard mkdir(dir, 0o700) == 0, owner.map({ chmod(top, 0o711) == 0 && lchown(dir, uid_t($0.uid), gid_t($0.gid)) == 0 }) ?? true else {
+            let e = errno
+            FileTree.remove(top)
+            throw ServerError(description: "\(name): mkdir \(dir): \(String(cString: strerror(e)))")
+        }
     }
 
     var logPath: String { "\(dir)/server.log" }
@@ -75,7 +94,8 @@ package final class ServerProcess {
 
     /// The server's log, last lines, for an error message.
     func logTail(_ lines: Int = 20) -> String {
-        let fd = open(logPath, O_RDONLY | O_CLOEXEC)
+        // In the server user's folder: never through a link, never blocking on a FIFO.
+        let fd = open(logPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return "(no log)" }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -90,8 +110,9 @@ package final class ServerProcess {
     }
 
     /// Stops every process (`signal`, then SIGKILL after 10 s, or 1 s once the run is
-    /// interrupted) and removes the folder. SIGCONT to the server and its children (postgres'
-    /// backends have sessions of their own): a stopped server wakes to act on the signal.
+    /// interrupted), removes the shared memory a killed postmaster left, and the folders.
+    /// SIGCONT to the server and its children (postgres' backends have sessions of their
+    /// own): a stopped server wakes to act on the signal.
     func stop(signal: Int32) {
         let grace = tr_interrupted() != 0 ? 1.0 : 10.0
         for pid in pids {
@@ -106,7 +127,8 @@ package final class ServerProcess {
             kill(-pid, SIGKILL)
         }
         pids = []
-        removeFolder(dir)
+        SharedMemory.removeLeftOf(server: "\(dir)/pg", within: 5)
+        FileTree.remove(top)
     }
 }
 
@@ -151,22 +173,6 @@ package protocol PrivateServer: AnyObject, SendableMetatype {
     var summary: String { get }
 }
 
-/// `rm -rf` of a server's folder, never following a link.
-func removeFolder(_ path: String) {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return }
-    guard (st.st_mode & S_IFMT) == S_IFDIR else { unlink(path); return }
-    if let d = opendir(path) {
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(d)
-        for name in names { removeFolder("\(path)/\(name)") }
-    }
-    rmdir(path)
-}
 
 /// Polls `ready` until it is true, the process exits, the run is interrupted or `seconds` pass.
 func awaitReady(_ process: ServerProcess, pid: pid_t, seconds: Double, _ ready: () -> Bool) throws {

@@ -7,7 +7,11 @@ import TicketRushModel
 /// A throwaway PostgreSQL cluster: initdb + postgres from the machine's installation,
 /// listening only on a Unix socket, tuned for tests (fsync, synchronous_commit and
 /// full_page_writes off: a crash loses the cluster, which is thrown away anyway). Run as
-/// `nobody` when ticketrush runs as root, since postgres refuses root.
+/// `nobody` when ticketrush runs as root, since postgres refuses root. Then `nobody` may reach
+/// the socket, so the server admits by the client's uid (`peer`, mapped in files of the
+/// runner's own folder given on the command line, which no file in the data folder can
+/// override): root's processes only. A password would cost each buyer a SCRAM exchange
+/// (PBKDF2) before the barrier, which spread the buyers' starts and hid races.
 final class PostgresServer: PrivateServer {
     private let maxConnections: Int
     private var process: ServerProcess?
@@ -57,7 +61,9 @@ final class PostgresServer: PrivateServer {
         process = p
         do {
             let data = "\(p.dir)/pg"
-            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner)
+            let access = try owner.map { _ in try peerFiles(in: p.top) }
+            let initdb = try p.spawn("\(bin)/initdb", ["-D", data, "-A", access == nil ? "trust" : "peer", "-U", "postgres",
+                                                       "--no-locale", "-E", "UTF8", "--no-sync"], owner: owner)
             guard let status = p.wait(initdb, seconds: 120), status == 0 else {
                 throw ServerError(description: "postgres: initdb failed in \(p.dir); its log:\n\(p.logTail())")
             }
@@ -65,7 +71,7 @@ final class PostgresServer: PrivateServer {
                 "-D", data, "-k", p.dir, "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=\(maxConnections)", "-c", "shared_buffers=32MB",
                 "-c", "log_min_messages=warning", "-c", "deadlock_timeout=100ms",
-            ], owner: owner)
+            ] + (access.map { ["-c", "hba_file=\($0.hba)", "-c", "ident_file=\($0.ident)"] } ?? []), owner: owner)
             let conninfo = "host=\(p.dir) port=5432 user=postgres dbname=postgres"
             try awaitReady(p, pid: pid, seconds: 60) { tr_pg_ping(conninfo) == 0 }
             return EngineEndpoint(kind: .postgres, location: conninfo, isPrivate: true)
@@ -73,6 +79,24 @@ final class PostgresServer: PrivateServer {
             stop()
             throw error
         }
+    }
+
+    /// pg_hba.conf and pg_ident.conf admitting only the runner's user (by name, as the server
+    /// sees it through the socket's peer credentials) as `postgres`: made new in the runner's
+    /// own folder (readable, not writable, by the server's user).
+    private func peerFiles(in folder: String) throws -> (hba: String, ident: String) {
+        guard let me = getpwuid(geteuid()), let name = me.pointee.pw_name.map({ String(cString: $0) }) else {
+            throw ServerError(description: "postgres: this process's user \(geteuid()) has no name to admit")
+        }
+        let files = (hba: "\(folder)/hba.conf", ident: "\(folder)/ident.conf")
+        for (path, text) in [(files.hba, "local all all peer map=runner\n"), (files.ident, "runner \(name) postgres\n")] {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw ServerError(description: "postgres: cannot create \(path): \(String(cString: strerror(errno)))") }
+            let written = text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            guard written == text.utf8.count else { throw ServerError(description: "postgres: cannot write \(path)") }
+        }
+        return files
     }
 
     /// SIGINT: fast shutdown (clients are disconnected, transactions rolled back).

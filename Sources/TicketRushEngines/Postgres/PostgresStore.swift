@@ -70,6 +70,28 @@ package enum PostgresBackend: EngineBackend {
         _ = try PostgresDriver.run(target, ["DROP TABLE IF EXISTS \(target.name)"])
     }
 
+    /// Tables are `ticketrush_MACHINE_PID_START_SERIAL` (EngineTrial): each distinct maker
+    /// of this machine is read as two integers, and its tables dropped when it is gone.
+    package static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool) {
+        guard machine.allSatisfy({ $0.isHexDigit }) else { return }
+        let ours = "schemaname = current_schema() AND tablename ~ '^ticketrush_\(machine)_[0-9]+_[0-9]+_[0-9]+$'"
+        var offset = 0
+        while offset < 10_000 {
+            // A server that does not answer ends the sweep (the trial's own calls then say so).
+            guard let r = try? PostgresDriver.run(target, [
+                "SELECT DISTINCT split_part(tablename, '_', 3)::bigint, split_part(tablename, '_', 4)::bigint FROM pg_tables WHERE \(ours) ORDER BY 1, 2 OFFSET \(offset) LIMIT 1",
+            ]) else { return }
+            guard r.status == .ok, let (pid, start) = r.row, let p = Int32(exactly: pid), let s = UInt64(exactly: start) else { return }
+            guard isGone(p, s) else { offset += 1; continue }
+            let mine = "ticketrush\\_\(machine)\\_\(pid)\\_\(start)\\_%"
+            guard let dropped = try? PostgresDriver.run(target, [
+                "DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE '\(mine)' "
+                    + "LOOP EXECUTE format('DROP TABLE IF EXISTS %I', t); END LOOP; END $$",
+            ]) else { return }
+            if dropped.status != .ok { offset += 1 }  // not ours to drop (another role's): leave it
+        }
+    }
+
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
         SQLStore(driver: PostgresDriver(target), target: target, mode: mode, buyer: buyer)
     }

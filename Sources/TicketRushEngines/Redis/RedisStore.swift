@@ -216,6 +216,40 @@ package enum RedisBackend: EngineBackend {
         _ = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]])
     }
 
+    /// The Nth distinct maker (ARGV[2], from 0) of keys `ticketrush:MACHINE_PID_START:…`
+    /// matching ARGV[1]: its pid (ARGV[3] = 1) or start time (2); -1 past the last.
+    static let makerScript = """
+        local seen, list = {}, {}
+        for _, k in ipairs(redis.call('KEYS', ARGV[1])) do
+          local p, s = string.match(k, '^ticketrush:%x+_(%d+)_(%d+):')
+          if p and not seen[p .. '_' .. s] then seen[p .. '_' .. s] = true; table.insert(list, {tonumber(p), tonumber(s)}) end
+        end
+        table.sort(list, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
+        local e = list[tonumber(ARGV[2]) + 1]
+        if not e then return -1 end
+        return e[tonumber(ARGV[3])]
+        """
+    /// Deletes every key starting with ARGV[1] (one maker's).
+    static let deleteScript = "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do n = n + redis.call('DEL', k) end return n"
+
+    /// Keys are `ticketrush:MACHINE_PID_START:SERIAL` (EngineTrial): a maker whose pid and
+    /// start time were read apart could mismatch, but then names no key (none is deleted).
+    package static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool) {
+        guard machine.allSatisfy({ $0.isHexDigit }) else { return }
+        var offset = 0
+        while offset < 10_000 {
+            func field(_ n: Int) -> Int? {
+                // A server that does not answer ends the sweep (the trial's own calls then say so).
+                guard let r = try? RedisStore.run(target, [["EVAL", makerScript, "0", "ticketrush:\(machine)_*", "\(offset)", "\(n)"]]) else { return nil }
+                return r.status == .ok ? r.row.map(\.0).flatMap { $0 >= 0 ? $0 : nil } : nil
+            }
+            guard let pid = field(1), let start = field(2), let p = Int32(exactly: pid), let s = UInt64(exactly: start) else { return }
+            guard isGone(p, s) else { offset += 1; continue }
+            guard let r = try? RedisStore.run(target, [["EVAL", deleteScript, "0", "ticketrush:\(machine)_\(pid)_\(start):"]]) else { return }
+            if r.status != .ok { offset += 1 }
+        }
+    }
+
     package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
         RedisStore(target: target, mode: mode, buyer: buyer)
     }

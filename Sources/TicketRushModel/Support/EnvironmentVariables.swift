@@ -50,8 +50,8 @@ package enum EnvironmentVariables {
     static let shipped: [EnvironmentVariable] = [
         .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, and the private database servers (`redis-server`, `postgres`).",
               readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushEngines/Core/EngineEndpoint.swift"]),
-        .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` is made (default `/tmp`).",
-              readBy: ["TicketRushRunner/Runner/WorkFolder.swift"]),
+        .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` and the private servers' folders are made (default `/tmp`; servers use `/tmp` when it is too deep for a socket path), and where each run sweeps those of killed runs.",
+              readBy: ["TicketRushRunner/Runner/WorkFolder.swift", "TicketRushEngines/Core/EngineServer.swift"]),
         .init("TICKETRUSH_PG_BINDIR", .user, "The folder holding PostgreSQL's `postgres` and `initdb` for the private server (default: the newest `/usr/lib/postgresql/N/bin`, else `PATH`).",
               readBy: ["TicketRushEngines/Postgres/PostgresServer.swift"]),
         .init("GITHUB_STEP_SUMMARY", .ci, "With `--format github`: the file the run's Markdown summary is appended to (GitHub Actions sets it).",

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushProcess
 
 /// Folders and files of a run opened without following symbolic links, reports written
 /// atomically, and the lock that keeps two runs out of one folder (docs/results.md).
@@ -187,32 +188,10 @@ public enum SafeFiles {
     }
 
     /// Removes `name` in `dir` and everything under it, never following a link.
-    package static func removeTree(in dir: Int32, _ name: String) {
-        var st = stat()
-        guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { unlinkat(dir, name, 0); return }
-        let sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if sub >= 0 {
-            removeContents(sub)
-            close(sub)
-        }
-        unlinkat(dir, name, AT_REMOVEDIR)
-    }
+    package static func removeTree(in dir: Int32, _ name: String) { FileTree.remove(in: dir, name) }
 
     /// Removes everything in the open folder `dir`, never following a link.
-    package static func removeContents(_ dir: Int32) {
-        let copy = dup(dir)
-        guard copy >= 0, let stream = fdopendir(copy) else { if copy >= 0 { close(copy) }; return }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(stream)
-        for name in names { removeTree(in: dir, name) }
-    }
+    package static func removeContents(_ dir: Int32) { FileTree.removeContents(dir) }
 
     package static func isLink(_ dir: Int32, _ name: String) -> Bool {
         // Callers then report the errno of their failed call: keep it (a failed fstatat

@@ -4,6 +4,7 @@ import Glibc
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
+import TicketRushEngines
 
 /// Named semaphores carry the pid of the process that made them: `/ticketrush-PID-TRIAL-N`.
 /// A runner or worker killed with SIGKILL cannot unlink its semaphore, so each run first
@@ -42,6 +43,46 @@ public enum StaleSemaphores {
             if kill(pid, 0) == 0 || errno != ESRCH { continue }  // alive (or not ours to judge)
             let name = "/" + entry.dropFirst(4)
             if sem_unlink(name) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+}
+
+/// Temporary folders (`ticketrush.MACHINE-PID-START.XXXXXX`, `trdb.MACHINE-PID-START.XXXXXX`)
+/// whose maker is gone: a runner killed with SIGKILL cannot remove them, so each run first removes those
+/// in the temporary folder that are provably ours (a directory, not a link, owned by this
+/// user, named with a maker of this machine that no longer exists), and what a killed private PostgreSQL left
+/// in System V shared memory.
+public enum StaleFolders {
+    package static let prefixes = ["ticketrush.", "trdb."]
+
+    /// Sweeps where work folders (WorkFolder.temporary) and servers' folders (ServerProcess.base) are made.
+    public static func sweepTemporary() {
+        let bases = Set([WorkFolder.temporaryBase, ServerProcess.base(), "/tmp"])
+        for base in bases { sweep(base: base) }
+    }
+
+    /// Removes them from `base`; returns the paths removed.
+    @discardableResult
+    package static func sweep(base: String) -> [String] {
+        guard let dir = opendir(base) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        closedir(dir)
+        let machine = RunOwner.machine
+        var removed: [String] = []
+        for name in names {
+            guard let prefix = prefixes.first(where: { name.hasPrefix($0) }), name.dropFirst(prefix.count).hasPrefix(machine + "-"),
+                  let owner = RunOwner.parse(name.dropFirst(prefix.count + machine.count + 1)),
+                  RunOwner.isGone(pid: owner.pid, start: owner.start) else { continue }
+            let path = "\(base)/\(name)"
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else { continue }
+            if prefix == "trdb." { SharedMemory.removeLeftOf(server: "\(path)/srv/pg") }
+            removeTree(path)
+            removed.append(path)
         }
         return removed
     }

@@ -3,8 +3,10 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushModel
+import TicketRushProcess
 import TicketRushChild
 import TicketRushChecks
+import TicketRushEngines
 
 /// The folders trials run in: one fresh folder per trial under one root. The root is held
 /// open and nothing under it is reached through a symbolic link (docs/results.md).
@@ -17,10 +19,14 @@ public struct WorkFolder: Sendable {
     /// The open work folder every trial folder is made in: a `--jobs` worker keeps it.
     package var descriptor: Int32 { rootFD }
 
-    /// A new private folder under $TMPDIR (or /tmp).
+    /// Where `temporary` makes its folder: $TMPDIR (or /tmp).
+    package static var temporaryBase: String { getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
+
+    /// A new private folder under $TMPDIR (or /tmp), named after the runner (its pid and
+    /// start time) so a later run can remove it if this one is killed (StaleFolders).
     public static func temporary() throws -> WorkFolder {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(base)/ticketrush.XXXXXX".utf8CString)
+        let base = temporaryBase
+        var template = Array("\(base)/ticketrush.\(RunOwner.stamp).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw RunnerError.system(SystemError(call: "mkdtemp", path: base, code: errno))
         }
@@ -122,14 +128,4 @@ package func absolute(_ path: String) -> String {
 }
 
 /// `rm -rf`, without following symbolic links (inside `path`, nor at `path` itself).
-package func removeTree(_ path: String) {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return }
-    guard (st.st_mode & S_IFMT) == S_IFDIR else { unlink(path); return }
-    let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    if fd >= 0 {
-        SafeFiles.removeContents(fd)
-        close(fd)
-    }
-    rmdir(path)
-}
+package func removeTree(_ path: String) { FileTree.remove(path) }

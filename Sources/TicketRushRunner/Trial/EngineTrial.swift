@@ -28,10 +28,12 @@ package struct EngineTrial {
     nonisolated(unsafe) private static var silent: [String: String] = [:]
     private var serverKey: String { "\(target.kind.rawValue) \(target.location) \(target.port)" }
 
-    /// Unique per process and run: `--jobs` workers each count their own trials.
-    private static var runTag: String { "\(getpid())_\(runStamp)" }
-    private static let runStamp = MonotonicClock.now() % 1_000_000_000
+    /// Unique per process: `--jobs` workers each count their own trials. It names the maker
+    /// (machine, pid, start time), so a later run on this machine can tell when it is gone.
+    private static var runTag: String { "\(RunOwner.machine)_\(getpid())_\(RunOwner.startTime(getpid()) ?? 0)" }
     nonisolated(unsafe) private static var serial = 0
+    /// The given servers (`storage.url`) already swept by this process.
+    nonisolated(unsafe) private static var swept: Set<String> = []
 
     package static func prepare(_ scenario: Scenario, folder: String, storagePath: String, endpoint: EngineEndpoint?) throws -> EngineTrial {
         let s = scenario.storage
@@ -52,6 +54,10 @@ package struct EngineTrial {
         // The availability check loaded the client; a run that skipped it (tests) loads it here.
         let trial = EngineTrial(target: target, setupError: nil, silence: Silence())
         var setupError = EngineClient.problem(s.kind, backend)
+        // What runs killed outright left in a given server, before its first trial here.
+        if setupError == nil, silent[trial.serverKey] == nil, s.url != nil, swept.insert("\(target.location):\(target.port)").inserted {
+            backend.sweep(target, machine: RunOwner.machine) { RunOwner.isGone(pid: $0, start: $1) }
+        }
         if setupError == nil, let earlier = silent[trial.serverKey] {
             trial.silence.unanswered = earlier
             setupError = earlier
