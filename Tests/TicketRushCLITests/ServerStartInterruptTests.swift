@@ -21,9 +21,11 @@ final class ServerStartInterruptTests: XCTestCase {
         var folder: String?
         var server: pid_t?
         let waiting = CLI.poll(within: 60) {
-            folder = folder ?? ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
-                .filter { $0.hasPrefix("trdb.") }.map { "/tmp/\($0)" }
-                .first { FileManager.default.fileExists(atPath: "\($0)/pg/\(marker)") }
+            // The server's folder is trdb.*/srv in $TMPDIR or /tmp (docs/storage.md).
+            let bases = Set([ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", "/tmp"])
+            folder = folder ?? bases.flatMap { base in
+                ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("trdb.") }.map { "\(base)/\($0)" }
+            }.first { FileManager.default.fileExists(atPath: "\($0)/srv/pg/\(marker)") }
             server = ProcessTable.snapshot().values.first { $0.ppid == running.process.pid && ProcessTable.commandLine($0.pid).contains("sleep 300") }?.pid
             return folder != nil && server != nil
         }
