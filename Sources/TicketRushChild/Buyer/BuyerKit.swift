@@ -17,9 +17,6 @@ package final class BuyerKit: @unchecked Sendable {
     package init?(plan: TrialPlan) {
         guard plan.engine == nil else { return nil }
         record = .allocate(byteCount: EventWire.size, alignment: 8)
-        // One encode here, in the runner: the Swift runtime instantiates the conformances the
-        // encoder uses (lazily, with malloc) once, and every buyer inherits them.
-        EventWire.encode(Event(tNs: 0, buyer: 0, task: 0, kind: .done), into: record)
         store = JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: 0)
         switch plan.lockMode {
         case .none, .flock, .fcntl, .optimistic: lock = plan.lockMode.makeLock(plan.lockContext, buyer: 0)

@@ -52,6 +52,15 @@ public struct Event: Sendable, Codable, Equatable {
 public enum EventWire {
     public static let size = 32
 
+    /// Encodes one record in the runner before it forks: the Swift runtime instantiates the
+    /// conformances the encoder uses lazily (with malloc), so done here once, every buyer
+    /// inherits them and its first event allocates nothing.
+    package static func prime() {
+        withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            encode(Event(tNs: 0, buyer: 0, task: 0, kind: .done, value: 0, aux: 0), into: buffer.baseAddress!)
+        }
+    }
+
     /// Encodes into `out` (at least 32 bytes).
     public static func encode(_ e: Event, into out: UnsafeMutableRawPointer) {
         out.storeBytes(of: e.tNs.littleEndian, toByteOffset: 0, as: UInt64.self)

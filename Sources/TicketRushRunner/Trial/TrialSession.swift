@@ -70,6 +70,7 @@ package struct TrialSession {
         try ThreadCheck.requireSingleThreaded()
         try launcher.open(gated: pacer.gated)
         PageDrop.beforeForking()
+        EventWire.prime()
         let group = try launcher.launch()
         Self.groupObserver?(group)
         defer { Self.groupObserver?(0) }
