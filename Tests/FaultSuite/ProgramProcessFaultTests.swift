@@ -20,32 +20,37 @@ final class ProgramProcessFaultTests: XCTestCase {
         trials: 2
         """
 
-    /// A `program.command` whose child calls setsid (and double-forks from its new session).
+    /// A `program.command` whose child calls setsid and double-forks from its new session;
+    /// the program and that grandchild become `sleep 977`.
     static let settingSid = """
         name: setsid
         tickets: 1
         buyers: 2
         program:
-          command: [python3, -c, "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    if os.fork() == 0:\\n        time.sleep(977)\\n    os._exit(0)\\ntime.sleep(977)"]
+          command: [python3, -c, "import os\\nif os.fork() == 0:\\n    os.setsid()\\n    if os.fork() == 0:\\n        os.execvp('sleep', ['sleep', '977'])\\n    os._exit(0)\\nos.execvp('sleep', ['sleep', '977'])"]
         outcomes: {bought: '^never$'}
         timeout: 120s
         trials: 2
         """
 
-    /// The run's processes that are `sleep 977` (the python one is named python3 but sleeps too).
+    /// The run's `sleep 977` processes.
     private func sleepers(_ run: FaultCLI.Running) -> [ProcessTable.Entry] {
-        ProcessTable.marked(run.process.marker).filter { ProcessTable.commandLine($0.pid).contains("977") }
+        ProcessTable.marked(run.process.marker).filter { ProcessTable.commandLine($0.pid) == "sleep 977" }
     }
 
-    /// Starts `scenario`, waits until `expected` of its sleepers exist, SIGKILLs the process
-    /// `victim` picks, and asserts that nothing the runner started is alive soon after.
-    private func killMidTrial(_ scenario: String, expected: Int, jobs: Int = 1,
+    /// Starts `scenario`, waits until `expected` of its sleepers exist in `groups` process
+    /// groups (a setsid'ed one is in its own), SIGKILLs the process `victim` picks, and
+    /// asserts that nothing the runner started is alive soon after.
+    private func killMidTrial(_ scenario: String, expected: Int, groups: Int, jobs: Int = 1,
                               victim: (FaultCLI.Running) -> pid_t? = { $0.pid }) throws {
         let tmp = try FaultCLI.temporaryFolder(self)
         let file = try FaultCLI.write(scenario, to: "s.yaml", in: tmp)
         let run = try FaultCLI.start(["run", file, "--jobs", "\(jobs)", "--quiet"], in: tmp, self)
         var seen: [ProcessTable.Entry] = []
-        XCTAssertTrue(poll(within: 60) { seen = sleepers(run); return seen.count >= expected },
+        XCTAssertTrue(poll(within: 60) {
+            seen = sleepers(run)
+            return seen.count >= expected && Set(seen.map(\.pgid)).count >= groups
+        },
                       "the program's processes never started: \(seen)\n\(run.standardError)")
         let target = try XCTUnwrap(victim(run), "no process to kill")
         kill(target, SIGKILL)
@@ -61,18 +66,18 @@ final class ProgramProcessFaultTests: XCTestCase {
 
     /// Item 3: SIGKILL of the runner mid-trial of a `buyers.command` that double-forks.
     func testKilledRunnerLeavesNoDoubleForkedBuyerProcess() throws {
-        try killMidTrial(Self.doubleForking, expected: 4)
+        try killMidTrial(Self.doubleForking, expected: 4, groups: 1)
     }
 
     /// Item 3: SIGKILL of the runner mid-trial of a `program.command` whose child calls setsid.
     func testKilledRunnerLeavesNoSetsidProgramProcess() throws {
-        try killMidTrial(Self.settingSid, expected: 2)
+        try killMidTrial(Self.settingSid, expected: 2, groups: 2)
     }
 
     /// Item 3 with `--jobs 2`: the runner killed, then a worker killed (the run ends, exit 3).
     func testKilledRunnerOrWorkerUnderJobsLeavesNothing() throws {
-        try killMidTrial(Self.doubleForking, expected: 8, jobs: 2)
-        try killMidTrial(Self.settingSid, expected: 4, jobs: 2) { run in
+        try killMidTrial(Self.doubleForking, expected: 8, groups: 2, jobs: 2)
+        try killMidTrial(Self.settingSid, expected: 4, groups: 4, jobs: 2) { run in
             // A worker: a child of the runner that is itself a ticketrush runner.
             ProcessTable.descendants(of: run.pid).first { $0.ppid == run.pid && ProcessTable.commandLine($0.pid).contains(" run ") }?.pid
         }
