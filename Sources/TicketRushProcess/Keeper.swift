@@ -46,8 +46,11 @@ public enum Keeper {
             status = reapReady(watching: child) ?? status
             runnerGone = getppid() != runner
         }
-        if status != nil && !runnerGone { nameLeftovers(below: me, pipes: pipes, note: note) }
-        killAll(below: me, child: child, status: &status)
+        // No child left means nothing left at all (a subreaper's): no /proc to read then.
+        if hasChildren(child: child, status: &status) {
+            if status != nil && !runnerGone { nameLeftovers(below: me, pipes: pipes, note: note) }
+            killAll(below: me, child: child, status: &status)
+        }
         finish(as: status)
     }
 
@@ -55,7 +58,11 @@ public enum Keeper {
     /// the keeper holds none of the runner's files, nor the program's pipes but that one.
     private static func detach(keeping note: Int32) {
         if let null = try? Sys.open("/dev/null", O_RDWR) {
-            for fd: Int32 in 0...2 where fd != note { try? Sys.dup2(null, fd) }
+            // Three calls, not a loop over a range: a debug build would look up the range's
+            // conformances in every keeper (nothing the runner did before the fork has them).
+            try? Sys.dup2(null, 0)
+            try? Sys.dup2(null, 1)
+            try? Sys.dup2(null, 2)
             if null > 2 && null != note { Sys.close(null) }
         }
         withUnsafePointer(to: note) { Sys.closeAll(except: UnsafeBufferPointer(start: $0, count: 1)) }
@@ -68,6 +75,16 @@ public enum Keeper {
             if pid == child { found = status }
         }
         return found
+    }
+
+    /// Whether any child may be left: false only when waitpid says there is none (ECHILD).
+    private static func hasChildren(child: pid_t, status: inout WaitStatus?) -> Bool {
+        do {
+            if let (pid, st) = try Sys.wait(-1, options: WNOHANG), pid == child { status = st }
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Writes one line per process the program left running: its name, its pid and which

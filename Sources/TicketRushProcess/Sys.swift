@@ -274,8 +274,12 @@ public enum Sys {
         var dfl = sigaction()
         dfl.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&dfl.sa_mask)
-        for sig in 1..<Int32(NSIG) where sig != SIGKILL && sig != SIGSTOP {
-            _ = sigaction(sig, &dfl, nil)
+        // A while loop, not a range: in a debug build a range's conformances are looked up
+        // at run time, in every forked program (the runner never iterated one before forking).
+        var sig: Int32 = 1
+        while sig < Int32(NSIG) {
+            if sig != SIGKILL && sig != SIGSTOP { _ = sigaction(sig, &dfl, nil) }
+            sig += 1
         }
         var none = sigset_t()
         sigemptyset(&none)
