@@ -20,6 +20,22 @@ package enum CommandChild {
                             envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
                             eventsFd: Int32, gateFd: Int32) -> Never {
         tr_reset_signal_handlers()
+        // This process stays as the program's keeper (its subreaper): nothing the program
+        // starts outlives its exit or the runner's death. The program's process is forked now
+        // and waits at the barrier (or its gate) itself, so the start costs no extra fork.
+        Keeper.run(runner: runner, watched: [("stdout", outFd), ("stderr", errFd), ("events descriptor", eventsFd)], note: errFd) {
+            start(folder: folder, barrierFd: barrierFd, eventsFd: eventsFd, gateFd: gateFd)
+            let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
+            // Only here when the exec failed: fds 1–3 are the program's by now.
+            report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
+            report(2, "ticketrush: exec failed: \(String(cString: argv[0]!)): \(failure)\n")
+            _exit(127)
+        }
+    }
+
+    /// Waits at the barrier (or for the first grant), enters the trial folder and reports
+    /// `start`; exits without running the program when the trial never starts.
+    private static func start(folder: UnsafePointer<CChar>, barrierFd: Int32, eventsFd: Int32, gateFd: Int32) {
         var byte: UInt8 = 0
         if gateFd >= 0 {
             // A controlled schedule: the start is a grant on the buyer's own gate (no barrier),
@@ -40,15 +56,6 @@ package enum CommandChild {
         }
         // The runner records the start when this line arrives: at exec, as near as it can see.
         report(eventsFd, "{\"event\":\"start\"}\n")
-        // This process stays as the program's keeper (its subreaper): nothing the program
-        // starts outlives its exit or the runner's death.
-        Keeper.run(runner: runner, watched: [("stdout", outFd), ("stderr", errFd), ("events descriptor", eventsFd)], note: errFd) {
-            let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
-            // Only here when the exec failed: fds 1–3 are the program's by now.
-            report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
-            report(2, "ticketrush: exec failed: \(String(cString: argv[0]!)): \(failure)\n")
-            _exit(127)
-        }
     }
 
     private static func report(_ fd: Int32, _ line: String) {
