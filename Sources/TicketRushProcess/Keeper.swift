@@ -21,8 +21,9 @@ public enum Keeper {
     /// The signal the runner's death sends the keeper.
     public static let runnerDied = SIGTERM
 
-    /// In the forked child, after its barrier or first grant; never returns. `watched`: the
-    /// buyer's pipe ends (a name for each), to name a leftover that still holds one.
+    /// In the forked child, before the barrier; never returns. `program` runs in the keeper's
+    /// one child (it waits at the barrier or its gate, then execs). `watched`: the buyer's
+    /// pipe ends (a name for each), to name a leftover that still holds one.
     public static func run(runner: pid_t, watched: [(String, Int32)], note: Int32, program: () -> Never) -> Never {
         let me = getpid()
         _ = signal(SIGPIPE, SIG_IGN)
