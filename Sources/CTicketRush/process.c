@@ -40,6 +40,8 @@ int tr_close_range(unsigned low, unsigned high) {
 
 int tr_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }
 
+int tr_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0); }
+
 int tr_bytes_waiting(int fd) {
     int waiting = 0;
     return ioctl(fd, FIONREAD, &waiting) == 0 ? waiting : -1;

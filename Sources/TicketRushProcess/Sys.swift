@@ -217,6 +217,37 @@ public enum Sys {
         return fd >= 0 ? fd : nil
     }
 
+    /// sigprocmask(SIG_BLOCK): `signals` stay pending until `waitSignal` takes them (or
+    /// they are unblocked). Returns the set, for `waitSignal`.
+    @discardableResult
+    public static func blockSignals(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        _ = sigprocmask(SIG_BLOCK, &set, nil)
+        return set
+    }
+
+    /// sigprocmask(SIG_UNBLOCK) of one signal.
+    public static func unblockSignal(_ signal: Int32) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        _ = sigprocmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// sigtimedwait(2): the blocked signal of `set` taken, or nil at the timeout or EINTR.
+    public static func waitSignal(_ set: sigset_t, timeoutMs: Int) -> Int32? {
+        var set = set
+        var ts = timespec(tv_sec: timeoutMs / 1000, tv_nsec: (timeoutMs % 1000) * 1_000_000)
+        let r = sigtimedwait(&set, nil, &ts)
+        return r > 0 ? r : nil
+    }
+
+    /// prctl(PR_SET_DUMPABLE, 0): this process never dumps core (a keeper that re-raises its
+    /// program's SIGSEGV must not write a second core file).
+    public static func neverDumpCore() { _ = tr_set_dumpable(0) }
+
     /// ioctl(FIONREAD): bytes waiting in a pipe, or nil.
     public static func bytesWaiting(_ fd: Int32) -> Int? {
         let n = tr_bytes_waiting(fd)
@@ -243,8 +274,12 @@ public enum Sys {
         var dfl = sigaction()
         dfl.__sigaction_handler.sa_handler = SIG_DFL
         sigemptyset(&dfl.sa_mask)
-        for sig in 1..<Int32(NSIG) where sig != SIGKILL && sig != SIGSTOP {
-            _ = sigaction(sig, &dfl, nil)
+        // A while loop, not a range: in a debug build a range's conformances are looked up
+        // at run time, in every forked program (the runner never iterated one before forking).
+        var sig: Int32 = 1
+        while sig < Int32(NSIG) {
+            if sig != SIGKILL && sig != SIGSTOP { _ = sigaction(sig, &dfl, nil) }
+            sig += 1
         }
         var none = sigset_t()
         sigemptyset(&none)

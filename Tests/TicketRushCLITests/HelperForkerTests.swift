@@ -151,7 +151,14 @@ final class HelperForkerTests: XCTestCase {
         let run = try start(["run", file, "--work", dir.appendingPathComponent("work").path, "--reports", dir.appendingPathComponent("r").path, "--quiet"],
                             env: ["TICKETRUSH_TEST_FORKER_HOLD": "1"], in: dir)
         XCTAssertTrue(waitUntilHeld(run), "the runner never reached the barrier: \(run.output)")
-        let family = assertOnlyBuyers(run.pid, buyers: 20, "before the barrier")
+        // Each program buyer is a keeper (the runner's child) whose one child, the program's
+        // process, waits at the barrier (docs/architecture.md, "Who forks whom").
+        let family = Hardening.descendants(of: run.pid)
+        let keepers = Set(family.filter { $0.ppid == run.pid }.map(\.pid))
+        XCTAssertEqual(keepers.count, 20, "before the barrier: not one keeper per buyer: \(family)")
+        XCTAssertEqual(family.count, 40, "before the barrier: not one waiting process per keeper: \(family)")
+        XCTAssertTrue(family.allSatisfy { $0.ppid == run.pid || keepers.contains($0.ppid) }, "\(family)")
+        XCTAssertEqual(Set(family.map(\.pgid)).count, 1, "before the barrier: not in one process group: \(family)")
         let pids = Set(family.map(\.pid)), groups = Set(family.map(\.pgid))
         defer { cleanUp(pids: pids, groups: groups) }
         kill(run.pid, SIGKILL)

@@ -86,6 +86,9 @@ int tr_close_range(unsigned low, unsigned high);
 /// prctl(PR_SET_PDEATHSIG, sig). Returns 0 or -1 with errno set.
 int tr_set_pdeathsig(int sig);
 
+/// prctl(PR_SET_DUMPABLE, on): 0 also means no core dump. Returns 0 or -1 with errno set.
+int tr_set_dumpable(int on);
+
 /// ioctl(fd, FIONREAD): bytes waiting in a pipe, or -1 with errno set.
 int tr_bytes_waiting(int fd);
 

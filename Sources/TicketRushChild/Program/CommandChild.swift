@@ -6,8 +6,9 @@ import TicketRushProcess
 
 /// A command buyer's (or a whole program's) life after fork (docs/programs.md): into the
 /// trial's process group and folder, wait at the start barrier like a built-in buyer (or,
-/// with a gate, for the first grant on it), report `start`, exec the user's program.
-/// Never returns.
+/// with a gate, for the first grant on it), report `start`, then keep the user's program:
+/// run it as the one child of this process (`Keeper`), which ends its whole tree when it
+/// exits or when the runner dies. Never returns.
 ///
 /// Everything it touches (argv, envp, descriptors) was prepared by the runner before fork.
 package enum CommandChild {
@@ -15,10 +16,26 @@ package enum CommandChild {
     package static let eventsFd: Int32 = 3
     package static let gateFd: Int32 = 4
 
-    package static func run(argv: UnsafePointer<UnsafeMutablePointer<CChar>?>, envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
-                            folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
+    package static func run(runner: pid_t, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+                            envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
                             eventsFd: Int32, gateFd: Int32) -> Never {
         tr_reset_signal_handlers()
+        // This process stays as the program's keeper (its subreaper): nothing the program
+        // starts outlives its exit or the runner's death. The program's process is forked now
+        // and waits at the barrier (or its gate) itself, so the start costs no extra fork.
+        Keeper.run(runner: runner, watched: [("stdout", outFd), ("stderr", errFd), ("events descriptor", eventsFd)], note: errFd) {
+            start(folder: folder, barrierFd: barrierFd, eventsFd: eventsFd, gateFd: gateFd)
+            let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
+            // Only here when the exec failed: fds 1–3 are the program's by now.
+            report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
+            report(2, "ticketrush: exec failed: \(String(cString: argv[0]!)): \(failure)\n")
+            _exit(127)
+        }
+    }
+
+    /// Waits at the barrier (or for the first grant), enters the trial folder and reports
+    /// `start`; exits without running the program when the trial never starts.
+    private static func start(folder: UnsafePointer<CChar>, barrierFd: Int32, eventsFd: Int32, gateFd: Int32) {
         var byte: UInt8 = 0
         if gateFd >= 0 {
             // A controlled schedule: the start is a grant on the buyer's own gate (no barrier),
@@ -39,11 +56,6 @@ package enum CommandChild {
         }
         // The runner records the start when this line arrives: at exec, as near as it can see.
         report(eventsFd, "{\"event\":\"start\"}\n")
-        let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
-        // Only here when the exec failed: fds 1–3 are the program's by now.
-        report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
-        report(2, "ticketrush: exec failed: \(String(cString: argv[0]!)): \(failure)\n")
-        _exit(127)
     }
 
     private static func report(_ fd: Int32, _ line: String) {

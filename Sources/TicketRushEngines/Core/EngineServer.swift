@@ -117,7 +117,7 @@ package final class ServerProcess {
         let grace = tr_interrupted() != 0 ? 1.0 : 10.0
         for pid in pids {
             kill(pid, signal)
-            for p in [pid] + ProcFS.descendants(of: pid) { kill(p, SIGCONT) }
+            for p in [pid] + ProcTable.descendants(of: pid, in: ProcTable.children()) { kill(p, SIGCONT) }
             if wait(pid, seconds: grace) == nil {
                 kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)

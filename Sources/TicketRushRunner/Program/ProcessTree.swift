@@ -4,9 +4,10 @@ import Glibc
 import TicketRushProcess
 import TicketRushEngines
 
-/// The processes below the runner, read from /proc: what a program started (even after it
-/// double-forked and its parents died: the runner is their subreaper), so teardown can stop
-/// every one and nothing outlives the trial.
+/// The processes below the runner, read from /proc (`ProcTable`): what a program started
+/// (even after it double-forked and its parents died: the runner is their subreaper, and
+/// each program's keeper is below it), so teardown can stop every one and nothing outlives
+/// the trial.
 package enum ProcessTree {
     /// The run's private database servers (docs/storage.md): children of the runner that
     /// outlive every trial by design. They and their subtrees are nobody's descendants here,
@@ -14,7 +15,7 @@ package enum ProcessTree {
     package static var spared: Set<pid_t> { ServerProcess.running }
 
     /// Every live process's children, by parent pid: one read of /proc.
-    package static func children() -> [pid_t: [pid_t]] { ProcFS.children() }
+    package static func children() -> [pid_t: [pid_t]] { ProcTable.children() }
 
     /// Every live descendant of `root` (not `root` itself), parents before children.
     package static func descendants(of root: pid_t) -> [pid_t] {
@@ -23,24 +24,31 @@ package enum ProcessTree {
 
     /// The descendants of `root` in a `children()` map, the run's servers spared.
     package static func descendants(of root: pid_t, in children: [pid_t: [pid_t]]) -> [pid_t] {
-        ProcFS.descendants(of: root, in: children, sparing: spared)
+        ProcTable.descendants(of: root, in: children, sparing: spared)
     }
 
-    /// Sends `signal` to the group and to every descendant of the runner (some left the group).
-    package static func signalAll(group: pid_t, _ signal: Int32) {
-        Sys.killGroup(group, signal)
-        for pid in descendants(of: getpid()) { Sys.kill(pid, signal) }
+    /// Sends `signal` to the group and to every descendant of the runner (some left the
+    /// group). SIGKILL spares `keepers` (program keepers, Keeper.swift): killed below, each
+    /// reaps its own tree and exits, so an orphan never passes through the runner.
+    package static func signalAll(group: pid_t, _ signal: Int32, keepers: Set<pid_t> = []) {
+        let sparing = signal == SIGKILL ? keepers : []
+        if sparing.isEmpty { Sys.killGroup(group, signal) }
+        for pid in descendants(of: getpid()) where !sparing.contains(pid) { Sys.kill(pid, signal) }
     }
 
-    /// SIGKILLs and reaps every descendant left, until none is (or `limitNs` passed).
-    package static func killAndReapAll(limitNs: UInt64 = 2_000_000_000, reaped: (pid_t, Int32) -> Void) {
+    /// SIGKILLs and reaps every descendant left, until none is (or `limitNs` passed). For
+    /// the first `spareNs`, `keepers` are left to finish their own trees and exit.
+    package static func killAndReapAll(limitNs: UInt64 = 2_000_000_000, keepers: Set<pid_t> = [], spareNs: UInt64 = 0,
+                                       reaped: (pid_t, Int32) -> Void) {
         let me = getpid()
-        let until = monotonicNow() + limitNs
+        let start = monotonicNow()
         while true {
             while let (pid, status) = try? Sys.wait(-1, options: WNOHANG) { reaped(pid, status.raw) }
             let left = descendants(of: me)
-            if left.isEmpty || monotonicNow() >= until { return }
-            for pid in left { Sys.kill(pid, SIGKILL) }
+            let now = monotonicNow()
+            if left.isEmpty || now >= start + limitNs { return }
+            let sparing = now < start + spareNs ? keepers : []
+            for pid in left where !sparing.contains(pid) { Sys.kill(pid, SIGKILL) }
             var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
             nanosleep(&ts, nil)
         }

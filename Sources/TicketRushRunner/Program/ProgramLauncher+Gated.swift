@@ -56,6 +56,7 @@ extension ProgramLauncher: GatedLauncher {
     func gatherGate(_ p: Int, pid: pid_t, _ ends: (read: Int32, write: Int32)) {
         Sys.close(ends.read)
         gate.writes[p] = ends.write
+        procs[p].gate = ends.write
         pollSet[3 * procCount + p].fd = Sys.pidfd(pid) ?? -1
         if pollSet[3 * procCount + p].fd < 0 { gate.exitsPolled = true }
     }
@@ -77,11 +78,17 @@ extension ProgramLauncher: GatedLauncher {
         set { gate.deadlocked = newValue }
     }
 
+    /// The first line a buyer wrote without being granted a step (ProgramTrial.Collector).
+    var violation: String? { collect.stray }
+
     func grant(_ b: Int) {
+        // Whatever it wrote while parked is read first, and named as such.
+        drain(3 * b, untilEmpty: true)
         gate.state[b] = .running
         var go = ProgramTrial.grantByte
-        // A failed write: the program is gone; settle sees its exit.
-        _ = try? Sys.write(gate.writes[b], &go, 1)
+        // A failed write: the program is gone (settle sees its exit); no line may answer it.
+        let sent = (try? Sys.write(gate.writes[b], &go, 1)) ?? nil
+        procs[b].allowance = sent == 1 ? 1 : 0
     }
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
@@ -108,8 +115,11 @@ extension ProgramLauncher: GatedLauncher {
             }
             if gate.exitsPolled { for b in 0..<n where pollSet[3 * n + b].fd < 0 { reapBuyer(b) } }
             absorb()
+            if collect.stray != nil { return false }
         }
-        return true
+        // Lines a parked buyer wrote by now are read before the next choice.
+        for b in 0..<n { if case .parked = gate.state[b] { drain(3 * b, untilEmpty: true) } }
+        return collect.stray == nil
     }
 
     /// Buyer `b` has exited (or was killed): what it wrote is read, its status kept.
@@ -178,9 +188,10 @@ extension ProgramLauncher: GatedLauncher {
 
     /// Gates closed, every process killed and reaped, every stream read to its end (a second at most).
     func reapGated() {
+        for p in procs.indices { procs[p].gate = -1 }
         for fd in gate.writes { Sys.close(fd) }
         gate.writes = []
-        ProcessTree.killAndReapAll { pid, status in
+        ProcessTree.killAndReapAll(keepers: keepers, spareNs: Self.keeperGraceNs) { pid, status in
             if let b = pidIndex[pid] { record(b, status: status) }
         }
         let drainUntil = MonotonicClock.now() + 1_000_000_000

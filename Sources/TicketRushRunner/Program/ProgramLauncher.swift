@@ -103,7 +103,7 @@ class ProgramLauncher: Launcher {
         defer { keep?.free() }
         let pid = try Spawn.child(dieWith: parent, group: group, keep: keep?.fds) {
             if !gated { Sys.close(barrier.write) }
-            CommandChild.run(argv: argv, envp: envp, folder: folder, barrierFd: gated ? -1 : barrier.read,
+            CommandChild.run(runner: parent, argv: argv, envp: envp, folder: folder, barrierFd: gated ? -1 : barrier.read,
                              outFd: ends[1].write, errFd: ends[2].write, eventsFd: ends[0].write, gateFd: gated ? ends[3].read : -1)
         }
         for s in 0..<3 { Sys.close(ends[s].write) }
@@ -137,7 +137,9 @@ class ProgramLauncher: Launcher {
         return startNs
     }
 
-    var finished: Bool { openStreams == 0 && exited == procCount }
+    /// A buyer's end is its exit, not EOF on its pipes (its keeper ends whatever the
+    /// program left holding them); what is still in a pipe is read at `reap`.
+    var finished: Bool { exited == procCount }
     var overflowed: Bool { collect.overflowed }
     /// Exits do not wake poll: look again soon while processes run.
     var pollCapMs: Int32 { openStreams == 0 ? 1 : 20 }
@@ -238,6 +240,7 @@ class ProgramLauncher: Launcher {
     /// every stream closed and every process exited, or a second after the SIGKILL.
     func teardown() {
         let sent = MonotonicClock.now()
+        // Keepers ignore SIGTERM while the runner lives; each follows its program.
         ProcessTree.signalAll(group: group, SIGTERM)
         ProcessTree.signalAll(group: group, SIGCONT)  // a stopped process must wake to die
         var killed = false
@@ -245,7 +248,7 @@ class ProgramLauncher: Launcher {
         while true {
             let now = MonotonicClock.now()
             if !killed, now >= sent + grace || tr_interrupt_count() >= 2 {
-                ProcessTree.signalAll(group: group, SIGKILL)
+                ProcessTree.signalAll(group: group, SIGKILL, keepers: keepers)
                 killed = true
             }
             if now >= sent + grace + 1_000_000_000 { break }  // drain no longer
@@ -258,15 +261,25 @@ class ProgramLauncher: Launcher {
 
     func cutShort() {
         gate.cut = true
-        ProcessTree.signalAll(group: group, SIGKILL)
+        ProcessTree.signalAll(group: group, SIGKILL, keepers: keepers)
     }
+
+    /// The processes the runner forked: each is its program's keeper (Keeper.swift).
+    var keepers: Set<pid_t> { Set(pids.filter { $0 > 0 }) }
+
+    /// How long the last-resort kill leaves keepers to end their own trees first.
+    static let keeperGraceNs: UInt64 = 500_000_000
 
     /// Nothing outlives the trial: whatever the program left running is killed and reaped;
     /// every stream is read to its end, each buyer's output file written.
     func reap() {
         if gate.on { reapGated() }
-        for i in 0..<(3 * procCount) where pollSet[i].fd >= 0 { closeStream(i, at: MonotonicClock.now()) }
-        ProcessTree.killAndReapAll { pid, status in
+        // What the buyers wrote before they exited is in the pipes: read it, then close.
+        for i in 0..<(3 * procCount) where pollSet[i].fd >= 0 {
+            drain(i, untilEmpty: true)
+            if pollSet[i].fd >= 0 { closeStream(i, at: MonotonicClock.now()) }
+        }
+        ProcessTree.killAndReapAll(keepers: keepers, spareNs: Self.keeperGraceNs) { pid, status in
             if let i = pidIndex[pid] { record(i, status: status) }
         }
         for p in 0..<procCount { collect.flushOutput(proc: p, procs: &procs, final: true) }

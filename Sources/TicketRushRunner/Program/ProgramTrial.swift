@@ -50,6 +50,10 @@ package struct ProgramTrial {
         var fileBytes = 0
         var droppedBytes = 0
         var pending: [UInt8] = []
+        /// Under a controlled schedule: the runner's end of its gate (-1: none), and how many
+        /// lines the grants so far allow (one per grant, written after the grant was read).
+        var gate: Int32 = -1
+        var allowance = 0
     }
 
     /// The history to judge from what was collected: every task left open closed (`exit
@@ -102,12 +106,14 @@ package struct ProgramTrial {
         return history
     }
 
-    /// Sends `signal` to a buyer's process and everything it started (a shell buyer's `sleep`,
-    /// a Python buyer's helpers): a fault kills or freezes the buyer, not just its first process.
-    /// `tree` is a `ProcessTree.children()` read once for many buyers (nil: read now).
-    static func signalBuyer(_ pid: pid_t, _ signal: Int32, tree: [pid_t: [pid_t]]? = nil) {
-        Sys.kill(pid, signal)
-        for child in ProcessTree.descendants(of: pid, in: tree ?? ProcessTree.children()) { Sys.kill(child, signal) }
+    /// Sends `signal` to a buyer's program and everything it started (a shell buyer's `sleep`,
+    /// a Python buyer's helpers): a fault kills or freezes the buyer, not just its first
+    /// process. `keeper` is the runner's child (Keeper.swift): never signalled itself, it
+    /// follows its program (a stopped keeper could not end the tree if the runner died). No
+    /// program below it: it has exited, and is not hit. `tree` is a `ProcessTree.children()`
+    /// read once for many buyers (nil: read now).
+    static func signalBuyer(_ keeper: pid_t, _ signal: Int32, tree: [pid_t: [pid_t]]? = nil) {
+        for pid in ProcessTree.descendants(of: keeper, in: tree ?? ProcessTree.children()) { Sys.kill(pid, signal) }
     }
 
     /// Gives every task a buyer left without an outcome an `error`: `exit status` when its
@@ -155,6 +161,8 @@ package struct ProgramTrial {
         var overflowed = false
         var output: [OutputLine] = []
         var outputDropped = 0
+        /// The first line a gated buyer wrote without being granted a step: why the schedule stops.
+        var stray: String?
         /// Per buyer: outcomes seen (the next implicit task), and the last task reported.
         var outcomes: [Int]
         var lastTask: [Int]
@@ -215,16 +223,12 @@ package struct ProgramTrial {
                 let blank = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 })
                 let parsed = blank ? nil : ProtocolLine.parse(bytes.bindMemory(to: UInt8.self))
                 let own = parsed.map { $0.kind == .start && $0.buyer == nil && !procs[proc].sawExecStart } ?? false
-                if let parsed, !own {
-                    if parsed.kind == .error, parsed.reason == ErrorReason.execFailed.name, procs[proc].reports == 0 {
-                        procs[proc].execFailed = true  // written by the runner's child: the program never ran
-                    } else {
-                        procs[proc].reports += 1
-                        procs[proc].lastReport = parsed.kind
-                    }
+                if let parsed, !own, parsed.kind == .error, parsed.reason == ErrorReason.execFailed.name, procs[proc].reports == 0 {
+                    procs[proc].execFailed = true  // written by the runner's child: the program never ran
                 } else if !own {
                     procs[proc].reports += 1
-                    procs[proc].lastReport = nil
+                    procs[proc].lastReport = parsed?.kind
+                    if procs[proc].gate >= 0 { checkGrant(proc, line: bytes, procs: &procs) }
                 }
                 if blank { return }
                 guard let parsed else { malformed += 1; return }
@@ -251,6 +255,23 @@ package struct ProgramTrial {
                 event(m.kind, value: m.value, task: nil, name: m.buyer, proc: proc,
                       aux: m.kind == .error ? ErrorReason.program.rawValue : 0, at: now, injector: &injector, pids: pids)
             }
+        }
+
+        /// A gated buyer's report must answer a grant it read (docs/programs.md, "the gate"):
+        /// one line per grant, none while parked, none while the grant is still unread in the
+        /// gate. Checked as each line is read, so the first line written without waiting is
+        /// the one named, whatever the timing.
+        private mutating func checkGrant(_ proc: Int, line: UnsafeRawBufferPointer, procs: inout [Proc]) {
+            let unread = Sys.bytesWaiting(procs[proc].gate) ?? 0
+            if procs[proc].allowance > 0 && unread == 0 {
+                procs[proc].allowance -= 1
+                return
+            }
+            guard stray == nil else { return }
+            let text = String(decoding: line.prefix(200).map { $0 < 0x20 || $0 == 0x7f ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
+            stray = "\(trial.scenario.name): \(trial.scenario.buyers.name(of: proc)) wrote a line without being granted a step "
+                + "(its line \(procs[proc].reports): \(text)): under a controlled schedule a program waits at its gate after "
+                + "each line, reading one byte from TICKETRUSH_GATE_FD as the client helpers do (docs/programs.md, \"Controlled schedules: the gate\")"
         }
 
         /// One event of buyer `proc` (per-buyer mode) or of the buyer `name` names (program mode).

@@ -29,6 +29,11 @@ public enum WorkerPool {
         // Each worker flushes stdio when it exits: unwritten output of the runner (the server
         // start line, when stdout is a pipe) would otherwise be printed once per worker too.
         fflush(nil)
+        // A lost worker's orphans (a program keeper killed with its group before it ended its
+        // tree) come to the pool, not to init; `sweep` ends them.
+        let wasSubreaper = (try? Sys.isSubreaper()) ?? true
+        if !wasSubreaper { try? Sys.setSubreaper(true) }
+        defer { if !wasSubreaper { try? Sys.setSubreaper(false) } }
         var pool = Pool(budget: deadlineNs(units, jobs: jobs, plan: executor.plan))
         for job in 0..<jobs {
             try pool.fork(job, units: units.enumerated().filter { $0.offset % jobs == job }.map(\.element),
@@ -36,6 +41,7 @@ public enum WorkerPool {
         }
         pool.deadline = MonotonicClock.now() &+ pool.budget
         while pool.workers.contains(where: { $0.status == nil || $0.fd >= 0 }) { pool.step(received) }
+        if pool.stopping != nil { sweep() }
         return try pool.result()
     }
 
@@ -201,6 +207,12 @@ public enum WorkerPool {
             if let group, group > 0 { t.append(.group(group)) }
             return t
         }
+    }
+
+    /// Kills and reaps whatever workers stopped by force left below the pool (every worker
+    /// is reaped by now; the run's private servers are spared).
+    static func sweep() {
+        ProcessTree.killAndReapAll { _, _ in }
     }
 
     /// Stops and reaps workers already forked (a later fork or pipe failed).

@@ -58,6 +58,13 @@ protocol GatedLauncher: Launcher {
     func settleFirst(deadline: UInt64) -> Bool
     /// Set by the pacer: no buyer was enabled while some were parked (open tasks close as timeouts).
     var deadlocked: Bool { get set }
+    /// Why the buyers cannot be controlled (one wrote without being granted a step); `settle`
+    /// returns false once it is set.
+    var violation: String? { get }
+}
+
+extension GatedLauncher {
+    var violation: String? { nil }
 }
 
 /// Who moves when (docs/architecture.md, "A trial"): one struct per way (Pacers/).

@@ -57,7 +57,11 @@ struct ControlledPacer: Pacer {
             if recordSteps { steps.append(g.step(of: b, since: mark, op: op)) }
         }
         end.interrupted = tr_interrupted()
-        end.timedOut = !settled && end.interrupted == 0
+        if let violation = g.violation, end.failure == nil {
+            end.failure = RunnerError.schedule(violation)
+            settled = false
+        }
+        end.timedOut = !settled && end.interrupted == 0 && end.failure == nil
         g.deadlocked = deadlocked
         // A schedule cut short leaves buyers parked: they are killed, never waited for.
         end.stop = deadlocked || end.abandoned || !settled || end.failure != nil
