@@ -3,7 +3,7 @@ import TicketRushModel
 import TicketRushReports
 
 /// `--format`: how a run's verdict is printed besides the reports.
-public enum OutputFormat: String, CaseIterable, Sendable {
+package enum OutputFormat: String, CaseIterable, Sendable {
     /// The terminal summary only.
     case text
     /// Also `::error file=…,line=…::` workflow commands per unmet expectation, and the
@@ -12,17 +12,17 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 }
 
 /// A problem with what CI handed the run (exit 2).
-public struct CIProblem: Error, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct CIProblem: Error, Equatable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 
     init(_ message: String) { self.message = message }
 }
 
-public enum CISupport {
+package enum CISupport {
     /// The annotations of `--format github` (stdout), after writing its step summary; a
     /// summary that cannot be written adds a warning line (stderr).
-    public static func emit(_ results: RunResults, format: OutputFormat, environment: [String: String]) -> [Outcome.Line] {
+    package static func emit(_ results: RunResults, format: OutputFormat, environment: [String: String]) -> [Outcome.Line] {
         guard format == .github else { return [] }
         var lines = GitHubReport.annotations(results).map { Outcome.Line(stream: .out, text: $0) }
         if let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
@@ -43,7 +43,7 @@ public enum CISupport {
     /// GitLab `parallel:` (CI_NODE_INDEX 1…N, CI_NODE_TOTAL); a Kubernetes Indexed Job
     /// (JOB_COMPLETION_INDEX 0…N-1, with N from --shards or TICKETRUSH_SHARDS); a Slurm job
     /// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
-    public static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), CIProblem> {
+    package static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), CIProblem> {
         func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), CIProblem> {
             guard n >= 1, k >= 1, k <= n else { return .failure(CIProblem("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
@@ -69,7 +69,7 @@ public enum CISupport {
 
     /// `--rerun-failed`: the cells of the previous run in `folder` that did not pass, with the
     /// files they came from and the seed each ran with.
-    public static func failedCells(in folder: String) -> Result<(files: [String], seeds: [String: UInt64]), CIProblem> {
+    package static func failedCells(in folder: String) -> Result<(files: [String], seeds: [String: UInt64]), CIProblem> {
         let path = "\(folder)/trials.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(CIProblem("--rerun-failed: no \(path): run once with --reports \(folder) first"))
@@ -95,7 +95,7 @@ public enum CISupport {
     /// folder) and a scenario file is code, so a file runs only when the user named it (or a
     /// folder holding it) or it lies under the current folder, and never from inside the
     /// reports folder itself unless named. Symbolic links are resolved first.
-    public static func untrustedFiles(_ files: [String], named: [String], reports: String,
+    package static func untrustedFiles(_ files: [String], named: [String], reports: String,
                                       cwd: String = FileManager.default.currentDirectoryPath) -> [String] {
         func real(_ path: String) -> String {
             let absolute = path.hasPrefix("/") ? path : "\(cwd)/\(path)"

@@ -4,10 +4,10 @@ import TicketRushModel
 import TicketRushFormat
 
 /// Diagnostics for a terminal: with the offending line and a caret when `fd` is one.
-public enum DiagnosticOutput {
+package enum DiagnosticOutput {
     /// Every diagnostic as text; excerpts when `excerpts` (default: `fd` is a terminal).
     /// `known` holds texts that are not files (standard input), by the path diagnostics name.
-    public static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
+    package static func text(_ items: [Diagnostic], excerpts: Bool? = nil, fd: Int32, known: [String: String] = [:]) -> String {
         let show = excerpts ?? (isatty(fd) == 1)
         var sources = known
         return items.map { item in

@@ -5,19 +5,19 @@ import TicketRushReports
 
 /// `ticketrush merge`: the shards' trials.json read and checked, combined, the reports
 /// written as one unsharded run writes them.
-public enum MergeApp {
-    public struct Options: Sendable {
-        public var folders: [String]
-        public var reports = "reports"
-        public var junit: String?
-        public var quiet = false
-        public var format = OutputFormat.text
-        public var environment: [String: String] = ProcessInfo.processInfo.environment
+package enum MergeApp {
+    package struct Options: Sendable {
+        package var folders: [String]
+        package var reports = "reports"
+        package var junit: String?
+        package var quiet = false
+        package var format = OutputFormat.text
+        package var environment: [String: String] = ProcessInfo.processInfo.environment
 
-        public init(folders: [String]) { self.folders = folders }
+        package init(folders: [String]) { self.folders = folders }
     }
 
-    public static func run(_ o: Options, console: Console) -> Outcome {
+    package static func run(_ o: Options, console: Console) -> Outcome {
         do {
             let parts = try read(o.folders)
             if let problem = MergeInputs.problem(parts, folders: o.folders) ?? MergeInputs.planProblem(parts, folders: o.folders) {

@@ -8,11 +8,11 @@ import TicketRushReports
 /// What `merge` checks before it combines anything (exit 2): shard numbers a hostile or
 /// damaged trials.json could carry (a negative or huge N traps or allocates), and a
 /// reports folder that is one of the shards it reads (it would overwrite that shard).
-public enum MergeInputs {
+package enum MergeInputs {
     /// More shards than this is not a CI matrix.
-    public static let maxShards = 10_000
+    package static let maxShards = 10_000
 
-    public static func problem(_ parts: [RunResults], folders: [String]) -> String? {
+    package static func problem(_ parts: [RunResults], folders: [String]) -> String? {
         for (part, folder) in zip(parts, folders) {
             guard let shard = part.shard else { continue }
             guard shard.n >= 1, shard.n <= maxShards, shard.k >= 1, shard.k <= shard.n else {
@@ -23,7 +23,7 @@ public enum MergeInputs {
     }
 
     /// The shard folder `reports` is, if it is one of `folders` (same device and inode).
-    public static func overlap(reports: String, folders: [String]) -> String? {
+    package static func overlap(reports: String, folders: [String]) -> String? {
         var r = stat()
         guard stat(reports, &r) == 0 else { return nil }
         for folder in folders {
@@ -40,7 +40,7 @@ extension MergeInputs {
     /// no more purchases than built-in buyers can make. A shard whose trials no longer fit
     /// its plan (edited, damaged) is refused, never merged into a verdict: emptied `results`
     /// would otherwise read as "0 in 0 trials", met.
-    public static func planProblem(_ parts: [RunResults], folders: [String]) -> String? {
+    package static func planProblem(_ parts: [RunResults], folders: [String]) -> String? {
         for (part, folder) in zip(parts, folders) {
             let cells = Dictionary(part.cellRecords.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for t in part.trials {

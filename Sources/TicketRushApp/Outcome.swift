@@ -1,30 +1,30 @@
 /// What a command of the application layer ends with: the exit code (README: 0 met, 1 unmet,
 /// 2 bad usage or input, 3 the runner failed, 130 interrupted) and the lines left to print.
-public struct Outcome: Sendable, Equatable {
-    public enum Stream: Sendable, Equatable { case out, err }
+package struct Outcome: Sendable, Equatable {
+    package enum Stream: Sendable, Equatable { case out, err }
 
-    public struct Line: Sendable, Equatable {
-        public var stream: Stream
-        public var text: String
+    package struct Line: Sendable, Equatable {
+        package var stream: Stream
+        package var text: String
 
-        public init(stream: Stream, text: String) {
+        package init(stream: Stream, text: String) {
             self.stream = stream
             self.text = text
         }
     }
 
-    public var code: Int32
-    public var lines: [Line]
+    package var code: Int32
+    package var lines: [Line]
 
-    public init(code: Int32, lines: [Line] = []) {
+    package init(code: Int32, lines: [Line] = []) {
         self.code = code
         self.lines = lines
     }
 
     /// The standard output lines, in order.
-    public var out: [String] { lines.filter { $0.stream == .out }.map(\.text) }
+    package var out: [String] { lines.filter { $0.stream == .out }.map(\.text) }
     /// The standard error lines, in order.
-    public var err: [String] { lines.filter { $0.stream == .err }.map(\.text) }
+    package var err: [String] { lines.filter { $0.stream == .err }.map(\.text) }
 
     /// `ticketrush: error: WHY` with `code`.
     static func error(_ why: String, code: Int32) -> Outcome {
@@ -34,13 +34,13 @@ public struct Outcome: Sendable, Equatable {
 
 /// Where a command prints while it works (progress, transcripts, servers started): the
 /// CLI passes the terminal, tests a collector.
-public struct Console {
+package struct Console {
     /// One line for standard output.
-    public var out: (String) -> Void
+    package var out: (String) -> Void
     /// Text for standard error, written as is (the progress line redraws with `\r`).
-    public var err: (String) -> Void
+    package var err: (String) -> Void
 
-    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+    package init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
         self.out = out
         self.err = err
     }

@@ -11,31 +11,31 @@ import TicketRushReports
 /// Every output place is opened and checked before the first trial (`Outputs.prepare`):
 /// no symbolic link is followed, the reports folder is locked against a second run, and
 /// the reports are written as temp files and renamed in together (docs/results.md).
-public enum ReportFiles {
+package enum ReportFiles {
     /// The report files always in the reports folder (all but junit.xml, which --junit may move).
     static var names: [String] { ReportFormats.all.filter { $0.name != ReportFormats.junit }.map(\.file) }
 
     /// Where a run writes, opened and checked.
-    public struct Outputs {
-        public var reports: String
+    package struct Outputs {
+        package var reports: String
         var reportsFD: Int32
         var junitFD: Int32
         var junitName: String
         var junitShown: String
-        public var eventsFD: Int32?
+        package var eventsFD: Int32?
         var events: String?
         /// The reports folder's run lock, held until `release`.
         var lockFD: Int32 = -1
 
         /// Releases the run lock and the folders: a second command in this process (a test,
         /// a caller of the app layer) can then take the same folder.
-        public func release() {
+        package func release() {
             for fd in Set([reportsFD, junitFD, lockFD] + (eventsFD.map { [$0] } ?? [])) where fd >= 0 { _ = close(fd) }
         }
 
         /// Opens (creating) the reports folder, takes its run lock, and checks that every
         /// report path can be replaced: a link or a folder there is refused.
-        public static func prepare(reports: String, junit: String?, events: String?,
+        package static func prepare(reports: String, junit: String?, events: String?,
                                    waiting: (String) -> Void) throws(SafeFiles.Failure) -> Outputs {
             let fd = try SafeFiles.openFolder(reports, create: true)
             let lockFD = try SafeFiles.lock(fd, shown: reports, waiting: waiting)
@@ -74,7 +74,7 @@ public enum ReportFiles {
         }
 
         /// Writes one trial's event log, `EVENTS/SCENARIO/trial-N.jsonl`, as a temp file renamed in.
-        public func writeEvents(_ text: String, scenario: String, trial: Int) throws(SafeFiles.Failure) {
+        package func writeEvents(_ text: String, scenario: String, trial: Int) throws(SafeFiles.Failure) {
             guard let eventsFD, let events else { return }
             let name = slug(scenario)
             let folder = try SafeFiles.openFolder(name, create: true, in: eventsFD, shown: "\(events)/\(name)")
@@ -92,7 +92,7 @@ public enum ReportFiles {
 
     /// Renders every registered report, writes each as a temp file, then renames them all in
     /// and syncs the folder once: on failure the previous reports stay untouched.
-    public static func write(_ results: RunResults, to out: Outputs) throws(SafeFiles.Failure) {
+    package static func write(_ results: RunResults, to out: Outputs) throws(SafeFiles.Failure) {
         var files: [(Int32, String, String, [UInt8])] = []
         for format in ReportFormats.all {
             let bytes: [UInt8]
@@ -116,7 +116,7 @@ public enum ReportFiles {
     /// A line (and statistics) per cell and the closing line, for standard output. A
     /// summary line stays one line whatever a scenario name holds: a newline in a name must
     /// not start a line (a CI log reads `::command::` at a line start).
-    public static func summary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> [Outcome.Line] {
+    package static func summary(_ results: RunResults, quiet: Bool, reports: String, junit: String?) -> [Outcome.Line] {
         var lines: [String] = []
         for c in results.cells {
             if !quiet || c.report.mark != "PASS" { lines.append(TerminalSummary.line(c.report)) }

@@ -8,7 +8,7 @@ import TicketRushReports
 
 /// `ticketrush run`: plan → servers → execute → results → reports, each a step below that
 /// returns a value or stops with the outcome (exit code and lines).
-public enum RunApp {
+package enum RunApp {
     /// The scenarios to run, the ones skipped (engine not installed: why), and the shard.
     struct Selection {
         var scenarios: [Scenario]
@@ -16,7 +16,7 @@ public enum RunApp {
         var shard: Shard?
     }
 
-    public static func run(_ options: RunOptions, console: Console) -> Outcome {
+    package static func run(_ options: RunOptions, console: Console) -> Outcome {
         if let problem = options.problem() { return .error(problem, code: 2) }
         // Semaphores of runners or workers that died by SIGKILL (their owner pid is gone).
         StaleSemaphores.sweep()
@@ -199,7 +199,7 @@ public enum RunApp {
     }
 
     /// The short reason an incomplete run's reports give.
-    public static func incompleteReason(_ failure: RunnerError) -> String {
+    package static func incompleteReason(_ failure: RunnerError) -> String {
         if case .interrupted(let signal) = failure { return "interrupted by signal \(signal)" }
         return "\(failure)"
     }

@@ -4,11 +4,11 @@ import TicketRushRunner
 /// What `run` checks about the plan before anything starts (exit 2): sizes that would
 /// exhaust memory, trials past the count, folder names two scenarios would share, and
 /// paths longer than the kernel takes.
-public enum RunBounds {
+package enum RunBounds {
     /// The most trials a scenario may run (`--trials`, `--trial`, `trials:`): the plan holds one unit each.
-    public static let maxTrials = 1_000_000
+    package static let maxTrials = 1_000_000
 
-    public static func problem(scenarios: [Scenario], trials: Int?, trial: Int?) -> String? {
+    package static func problem(scenarios: [Scenario], trials: Int?, trial: Int?) -> String? {
         var folders: [String: String] = [:]
         for s in scenarios {
             let folder = slug(s.name)
@@ -27,7 +27,7 @@ public enum RunBounds {
 
     /// The longest path a trial creates (its storage file's `.mutex`/`.lock` beside it, or
     /// its event log) must fit PATH_MAX once the real work folder is known.
-    public static func pathProblem(scenarios: [Scenario], trialCounts: [Int], work: String, events: String?) -> String? {
+    package static func pathProblem(scenarios: [Scenario], trialCounts: [Int], work: String, events: String?) -> String? {
         for (s, count) in zip(scenarios, trialCounts) {
             let trialFolder = "\(work)/\(slug(s.name))/trial-\(count)"
             let longest = "\(trialFolder)/\(s.storage.path).mutex"

@@ -3,40 +3,40 @@ import TicketRushModel
 import TicketRushSchedule
 
 /// What `ticketrush run` was asked to do: its options, parsed, with the environment it reads.
-public struct RunOptions: Sendable {
-    public var paths = ["scenarios"]
-    public var reports = "reports"
-    public var junit: String?
-    public var trials: Int?
-    public var seed: UInt64?
-    public var cell: String?
+package struct RunOptions: Sendable {
+    package var paths = ["scenarios"]
+    package var reports = "reports"
+    package var junit: String?
+    package var trials: Int?
+    package var seed: UInt64?
+    package var cell: String?
     /// 1-based, as on the command line.
-    public var trial: Int?
+    package var trial: Int?
     /// `K/N` or `auto`.
-    public var shard: String?
-    public var jobs = 1
-    public var events: String?
-    public var work: String?
-    public var schedule: String?
-    public var scheduleReplay: String?
-    public var buyers: Int?
-    public var tickets: Int?
-    public var wants: Int?
-    public var transcript = false
-    public var quiet = false
-    public var format = OutputFormat.text
-    public var shards: Int?
-    public var rerunFailed = false
+    package var shard: String?
+    package var jobs = 1
+    package var events: String?
+    package var work: String?
+    package var schedule: String?
+    package var scheduleReplay: String?
+    package var buyers: Int?
+    package var tickets: Int?
+    package var wants: Int?
+    package var transcript = false
+    package var quiet = false
+    package var format = OutputFormat.text
+    package var shards: Int?
+    package var rerunFailed = false
     /// `--trust-reports`: `--rerun-failed` may run any file trials.json names.
-    public var trustReports = false
-    public var requireEngines = false
+    package var trustReports = false
+    package var requireEngines = false
     /// `--shard auto` and `--format github` read it.
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    package var environment: [String: String] = ProcessInfo.processInfo.environment
 
-    public init() {}
+    package init() {}
 
     /// A bad option on its own (exit 2), before anything is read.
-    public func problem() -> String? {
+    package func problem() -> String? {
         if let trials, trials < 1 { return "--trials must be at least 1" }
         if let trial, trial < 1 { return "--trial must be at least 1" }
         // The plan holds one unit per trial: a huge count would abort allocating, not run.
@@ -105,16 +105,16 @@ public struct RunOptions: Sendable {
 }
 
 /// `K/N` from --shard.
-public struct Shard: Sendable, Equatable {
-    public var k: Int
-    public var n: Int
+package struct Shard: Sendable, Equatable {
+    package var k: Int
+    package var n: Int
 
-    public init(k: Int, n: Int) {
+    package init(k: Int, n: Int) {
         self.k = k
         self.n = n
     }
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else { return nil }
         self.k = k

@@ -3,22 +3,22 @@ import TicketRushModel
 import TicketRushFormat
 
 /// `ticketrush validate`: every problem of every file, as text, JSON or GitHub annotations.
-public enum ValidateApp {
-    public enum Format: String, CaseIterable, Sendable { case text, json, github }
+package enum ValidateApp {
+    package enum Format: String, CaseIterable, Sendable { case text, json, github }
 
-    public struct Options: Sendable {
-        public var paths = ["scenarios"]
-        public var stdinName = "<stdin>"
-        public var format = Format.text
-        public var strict = false
-        public var excerpts: Bool?
+    package struct Options: Sendable {
+        package var paths = ["scenarios"]
+        package var stdinName = "<stdin>"
+        package var format = Format.text
+        package var strict = false
+        package var excerpts: Bool?
 
-        public init() {}
+        package init() {}
     }
 
     /// `stdin` holds standard input when a path is `-`; `machine` are the findings about
     /// this machine (an engine's client not installed), added to the files they concern.
-    public static func run(_ o: Options, stdin: Data?, machine: [Diagnostic]) -> Outcome {
+    package static func run(_ o: Options, stdin: Data?, machine: [Diagnostic]) -> Outcome {
         var report = ScenarioValidator.validate(o.paths, stdin: stdin, stdinName: o.stdinName)
         for d in machine {
             if let i = report.files.firstIndex(where: { $0.path == d.location.path }) { report.files[i].diagnostics.append(d) }

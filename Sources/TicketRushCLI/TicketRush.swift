@@ -6,8 +6,8 @@ import TicketRushModel
 
 /// The command line: a thin layer over the TicketRush targets. Two executables run it
 /// (Sources/ticketrush, Sources/ticketrush-engines: the same tool, linked two ways).
-public struct TicketRush: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct TicketRush: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "ticketrush",
         abstract: "Fork real buyer processes at one ticket store and judge what they did.",
         discussion: """
@@ -17,11 +17,11 @@ public struct TicketRush: ParsableCommand {
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self])
 
-    public init() {}
+    package init() {}
 
     /// Runs synchronously (no async main: the runner forks and must stay single-threaded)
     /// and maps usage errors to exit code 2.
-    public static func main() {
+    package static func main() {
         // Closed std streams get /dev/null; SIGPIPE is ignored: printing never kills a run.
         tr_prepare_standard_streams()
         do {

@@ -42,39 +42,39 @@ package struct Engine: Sendable {
 /// What the registry says of a kind, for the loader, lint, the runner and the app.
 extension StorageKind {
     /// Every registered engine, in the registry's order.
-    public static var allCases: [StorageKind] { EngineRegistry.all.map(\.kind) }
+    package static var allCases: [StorageKind] { EngineRegistry.all.map(\.kind) }
 
     /// The registered engine of this name, or nil.
-    public static func named(_ name: String) -> StorageKind? { allCases.first { $0.rawValue == name } }
+    package static func named(_ name: String) -> StorageKind? { allCases.first { $0.rawValue == name } }
 
     /// Its descriptor. A name no engine has (only from a record another build wrote: the
     /// loader accepts registered names only) reads as an engine with no client, modes or server.
-    public var descriptor: EngineDescriptor {
+    package var descriptor: EngineDescriptor {
         EngineRegistry.engine(self)?.descriptor ?? EngineDescriptor(name: rawValue, summary: "an engine this build does not have")
     }
 
     /// True for the database engines: reads cannot tear, locks live in the engine.
-    public var isDatabase: Bool { descriptor.client != nil }
+    package var isDatabase: Bool { descriptor.client != nil }
 
     /// True when the engine runs as a server (private or given by `url`).
-    public var isServer: Bool { descriptor.server != nil }
+    package var isServer: Bool { descriptor.server != nil }
 
     /// The lock modes this engine runs: the file-lock modes beside every engine, and its own.
-    public var modes: [LockMode] {
+    package var modes: [LockMode] {
         LockMode.allCases.filter { !$0.isEngineMode || descriptor.modes[$0] != nil }
     }
 
     /// The Debian packages the engine needs on the machine (client and, for private servers, server).
-    public var debianPackages: [String] { descriptor.packages }
+    package var debianPackages: [String] { descriptor.packages }
 
-    public var summary: String { descriptor.summary }
+    package var summary: String { descriptor.summary }
 }
 
 extension StorageConfig {
     /// The file a kind keeps its tickets in when `path` is not given.
-    public static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
+    package static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
 
-    public static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
+    package static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
 }
 
 extension EnvironmentVariables {

@@ -4,27 +4,27 @@ import TicketRushModel
 /// As in a Jepsen history, `ok` and `fail` are definite; `info` is indeterminate:
 /// the buyer died (or errored after starting its write), so whether the write
 /// landed cannot be told from the log.
-public struct BuyerOperation: Sendable, Equatable {
-    public enum Completion: String, Sendable {
+package struct BuyerOperation: Sendable, Equatable {
+    package enum Completion: String, Sendable {
         case ok, fail, info
     }
 
-    public var buyer: Int
-    public var task: Int
+    package var buyer: Int
+    package var task: Int
     /// Time of the task's first event.
-    public var invokeNs: UInt64
+    package var invokeNs: UInt64
     /// Time of the outcome event, if there was one.
-    public var completeNs: UInt64?
-    public var completion: Completion
+    package var completeNs: UInt64?
+    package var completion: Completion
     /// The outcome event, if the buyer reported one.
-    public var outcome: Event?
+    package var outcome: Event?
     /// True when the buyer reported `purchase.write` in this task.
-    public var startedWrite: Bool
+    package var startedWrite: Bool
     /// Number of outcome events the task had (one-outcome wants exactly 1).
-    public var outcomeCount: Int
+    package var outcomeCount: Int
 
     /// The task this operation is.
-    public var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
+    package var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
 
     /// Pairs each (buyer, task)'s events into an operation.
     package static func pair(_ events: [Event], wants: Int) -> [BuyerOperation] {

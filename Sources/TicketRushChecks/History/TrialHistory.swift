@@ -1,45 +1,45 @@
 import TicketRushModel
 /// Everything one trial left behind: the events, how each buyer ended, the final document.
-public struct TrialHistory: Sendable {
+package struct TrialHistory: Sendable {
     /// 0-based trial index.
-    public var trial: Int
-    public var seed: UInt64
-    public var tickets: Int
-    public var buyerNames: [String]
-    public var wants: Int
+    package var trial: Int
+    package var seed: UInt64
+    package var tickets: Int
+    package var buyerNames: [String]
+    package var wants: Int
     /// Every event in time order (ties keep arrival order).
-    public var events: [Event] { didSet { operations = BuyerOperation.pair(events, wants: wants) } }
-    public var exits: [BuyerExit]
+    package var events: [Event] { didSet { operations = BuyerOperation.pair(events, wants: wants) } }
+    package var exits: [BuyerExit]
     /// True when the runner killed the buyers because the trial ran past its timeout.
-    public var timedOut: Bool
+    package var timedOut: Bool
     /// Under a controlled schedule: no buyer was enabled while some were unfinished, so the
     /// runner ended the trial at once (no timeout needed).
-    public var deadlocked = false
+    package var deadlocked = false
     /// What the runner read from storage after every buyer was reaped.
-    public var finalRead: StoreRead
+    package var finalRead: StoreRead
     /// Monotonic time the start barrier opened.
-    public var startNs: UInt64
-    public var durationNs: UInt64
+    package var startNs: UInt64
+    package var durationNs: UInt64
     /// The lock buyers waited on, for messages ("semaphore /ticketrush-…").
-    public var lockLabel: String
+    package var lockLabel: String
     /// Why the events may not be the whole story (empty: complete).
-    public var incomplete: [Incompleteness]
+    package var incomplete: [Incompleteness]
     /// What a command buyer or program printed (docs/programs.md), bounded; empty for built-in buyers.
-    public var output: [OutputLine] = []
+    package var output: [OutputLine] = []
     /// `output` was cut at its bound: this many more lines were not kept.
-    public var outputDropped = 0
+    package var outputDropped = 0
     /// The program's mode ("buyers" / "program"), "" for built-in buyers.
-    public var program = ""
+    package var program = ""
     /// False on a database engine: its reads cannot tear, so no-torn-read does not apply.
-    public var readsCanTear = true
+    package var readsCanTear = true
     /// The storage, for messages ("json", "sqlite", …).
-    public var storage = "json"
+    package var storage = "json"
     /// Databases: the engines' own messages the buyers logged (distinct, first few).
-    public var engineMessages: [String] = []
+    package var engineMessages: [String] = []
     /// Tasks paired into operations, Jepsen style, once per history.
-    public private(set) var operations: [BuyerOperation]
+    package private(set) var operations: [BuyerOperation]
 
-    public init(
+    package init(
         trial: Int, seed: UInt64, tickets: Int, buyerNames: [String], wants: Int, events: [Event],
         exits: [BuyerExit], timedOut: Bool = false, finalRead: StoreRead, startNs: UInt64 = 0, durationNs: UInt64 = 0,
         lockLabel: String = "the lock", incomplete: [Incompleteness] = []
@@ -60,28 +60,28 @@ public struct TrialHistory: Sendable {
         operations = BuyerOperation.pair(events, wants: wants)
     }
 
-    public var buyerCount: Int { buyerNames.count }
+    package var buyerCount: Int { buyerNames.count }
 
     /// The final stored count, when the document parsed.
-    public var finalCount: Int? {
+    package var finalCount: Int? {
         if case .count(let count) = finalRead { return count }
         return nil
     }
 
     /// The buyer's display name.
-    public func name(_ buyer: Int) -> String {
+    package func name(_ buyer: Int) -> String {
         buyer < buyerNames.count ? buyerNames[buyer] : program.isEmpty ? "buyer #\(buyer + 1)" : "(a line naming no buyer)"
     }
 
 
     /// Reads that could not be parsed.
-    public var tornReads: [Event] { events.filter { $0.kind.isTornRead } }
+    package var tornReads: [Event] { events.filter { $0.kind.isTornRead } }
 
     /// Purchases the buyers reported.
-    public var purchases: [Event] { events.filter { $0.kind == .bought } }
+    package var purchases: [Event] { events.filter { $0.kind == .bought } }
 
     /// `event` with its time counted from the barrier, as evidence keeps it.
-    public func relative(_ event: Event) -> Event {
+    package func relative(_ event: Event) -> Event {
         var e = event
         e.tNs = event.tNs >= startNs ? event.tNs - startNs : 0
         return e

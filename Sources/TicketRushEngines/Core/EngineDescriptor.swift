@@ -5,31 +5,31 @@ import TicketRushModel
 /// behaviour (client calls; creating, reading and dropping a trial's store) is its
 /// `EngineBackend`, its private server a `PrivateServer`, both in its folder beside it and
 /// named with it in `EngineRegistry` (docs/architecture.md, "Adding an engine").
-public struct EngineDescriptor: Sendable {
+package struct EngineDescriptor: Sendable {
     /// `storage.kind`.
-    public let name: String
+    package let name: String
     /// One line for the schema's help.
-    public let summary: String
+    package let summary: String
     /// The engine's own lock modes and what each does on it (its statements, in words);
     /// the file-lock modes run beside every engine (the lock-mode table's non-engine rows).
-    public let modes: [LockMode: String]
+    package let modes: [LockMode: String]
     /// The C client buyers load; nil for the JSON file.
-    public let client: ClientLibrary?
+    package let client: ClientLibrary?
     /// The private server started when `storage.url` is absent; nil for a serverless engine.
-    public let server: ServerSpec?
+    package let server: ServerSpec?
     /// The `storage:` keys only this engine (and others naming them) takes.
-    public let keys: Set<String>
+    package let keys: Set<String>
     /// Keys of `lock:` that apply only under some modes on this engine (`ttl` on redis advisory).
-    public let lockKeys: [String: Set<LockMode>]
+    package let lockKeys: [String: Set<LockMode>]
     /// The file a trial keeps its store in when `storage.path` is not given.
-    public let defaultPath: String
+    package let defaultPath: String
     /// How an engine error's code is kept (`EngineCode`).
-    public let errorCodes: ErrorCodes
+    package let errorCodes: ErrorCodes
     /// The codes that end in a retry rather than an error, as text: a SQLSTATE, or a
     /// primary result code in decimal.
-    public let retryCodes: [String: RetryReason]
+    package let retryCodes: [String: RetryReason]
 
-    public enum ErrorCodes: Sendable {
+    package enum ErrorCodes: Sendable {
         /// The file has none.
         case none
         /// An integer result code (SQLite's extended result code).
@@ -40,7 +40,7 @@ public struct EngineDescriptor: Sendable {
         case flag
     }
 
-    public init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,
+    package init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,
                 server: ServerSpec? = nil, keys: Set<String> = [], lockKeys: [String: Set<LockMode>] = [:],
                 defaultPath: String = "db.json", errorCodes: ErrorCodes = .none, retryCodes: [String: RetryReason] = [:]) {
         self.name = name
@@ -56,29 +56,29 @@ public struct EngineDescriptor: Sendable {
     }
 
     /// Every Debian package the engine needs on the machine, client first.
-    public var packages: [String] { [client?.package, server?.package].compactMap { $0 } }
+    package var packages: [String] { [client?.package, server?.package].compactMap { $0 } }
 
     /// The one install line every message about a missing piece of this engine gives.
-    public var installLine: String { "apt-get install " + packages.joined(separator: " ") }
+    package var installLine: String { "apt-get install " + packages.joined(separator: " ") }
 }
 
 /// A client library, loaded with dlopen at run time (never linked).
-public struct ClientLibrary: Sendable {
+package struct ClientLibrary: Sendable {
     /// How messages name it ("libsqlite3").
-    public let name: String
+    package let name: String
     /// The shared objects tried in order.
-    public let sonames: [String]
+    package let sonames: [String]
     /// An environment variable naming the library to load instead (a path or a soname), for
     /// libraries in unusual places (docs/storage.md, "Client libraries").
-    public let environment: String
+    package let environment: String
     /// The Debian package to install: the -dev package, whose name does not change between
     /// releases (the runtime package's does: libhiredis0.14, libhiredis1.1.0) and which
     /// pulls the runtime library in.
-    public let package: String
+    package let package: String
     /// The descriptor's file under Sources/, which reads `environment` (docs/environment.md).
-    public let declaredIn: String
+    package let declaredIn: String
 
-    public init(name: String, sonames: [String], environment: String, package: String, file: String = #filePath) {
+    package init(name: String, sonames: [String], environment: String, package: String, file: String = #filePath) {
         self.name = name
         self.sonames = sonames
         self.environment = environment
@@ -88,19 +88,19 @@ public struct ClientLibrary: Sendable {
 }
 
 /// A server engine: where a given server is (`storage.url`) and what a private one needs.
-public struct ServerSpec: Sendable {
+package struct ServerSpec: Sendable {
     /// The Debian package with the server's binaries.
-    public let package: String
+    package let package: String
     /// The binaries a private server runs (for messages).
-    public let binaries: [String]
+    package let binaries: [String]
     /// The schemes `storage.url` may start with.
-    public let urlSchemes: [String]
+    package let urlSchemes: [String]
     /// True when a URL (other than unix://) must name a host.
-    public let urlNeedsHost: Bool
+    package let urlNeedsHost: Bool
     /// The port of a URL that names none; nil when the client takes the URL whole (libpq).
-    public let defaultPort: Int?
+    package let defaultPort: Int?
 
-    public init(package: String, binaries: [String], urlSchemes: [String], urlNeedsHost: Bool, defaultPort: Int? = nil) {
+    package init(package: String, binaries: [String], urlSchemes: [String], urlNeedsHost: Bool, defaultPort: Int? = nil) {
         self.package = package
         self.binaries = binaries
         self.urlSchemes = urlSchemes

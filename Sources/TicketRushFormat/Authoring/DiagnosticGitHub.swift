@@ -1,8 +1,8 @@
 import TicketRushModel
 /// `ticketrush validate --format github`: GitHub Actions workflow commands, so findings
 /// show as annotations on the pull request's lines.
-public enum DiagnosticGitHub {
-    public static func lines(_ report: ValidationReport) -> [String] {
+package enum DiagnosticGitHub {
+    package static func lines(_ report: ValidationReport) -> [String] {
         report.all.map { d in
             line(d.severity.rawValue, d.location, d.message + (d.rule.map { " [\($0)]" } ?? ""))
         } + report.commands.map { c in

@@ -2,10 +2,10 @@ import TicketRushModel
 
 /// `ticketrush validate --format json`: the same findings for editors and CI.
 /// The shape is documented in docs/scenarios.md ("Validating").
-public enum DiagnosticJSON {
-    public static let version = 1
+package enum DiagnosticJSON {
+    package static let version = 1
 
-    public static func text(_ report: ValidationReport, strict: Bool) -> String {
+    package static func text(_ report: ValidationReport, strict: Bool) -> String {
         func item(_ d: Diagnostic) -> [String: Any] {
             var o: [String: Any] = ["path": d.location.path, "line": d.location.line, "column": d.location.column,
                                     "severity": d.severity.rawValue, "message": d.message]

@@ -1,9 +1,9 @@
 import TicketRushModel
 /// Diagnostics as people read them: `path:line:column: error: message`, optionally with the
 /// offending line and a caret under the column, as compilers print on a terminal.
-public enum DiagnosticText {
+package enum DiagnosticText {
     /// One diagnostic; `source` is the file's text when an excerpt is wanted.
-    public static func render(_ d: Diagnostic, source: String?) -> String {
+    package static func render(_ d: Diagnostic, source: String?) -> String {
         guard let source, let line = line(d.location.line, of: source) else { return d.description }
         // The caret keeps the line's tabs and spans wide (CJK) characters twice, so it lines up
         // on a terminal; columns count Unicode scalars, as libyaml does.
@@ -31,7 +31,7 @@ public enum DiagnosticText {
     }
 
     /// The commands the files run, one note each, and what that means; none when none.
-    public static func commands(_ report: ValidationReport) -> [String] {
+    package static func commands(_ report: ValidationReport) -> [String] {
         let commands = report.commands
         guard !commands.isEmpty else { return [] }
         return commands.map { visible($0.description) } + [
@@ -40,7 +40,7 @@ public enum DiagnosticText {
     }
 
     /// The closing line: "2 errors, 1 warning in 3 files".
-    public static func summary(_ report: ValidationReport) -> String {
+    package static func summary(_ report: ValidationReport) -> String {
         func count(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         let scenarios = report.files.reduce(0) { $0 + $1.scenarios.count }
         return "\(count(report.errorCount, "error")), \(count(report.warningCount, "warning")) in \(count(report.files.count, "file")) (\(count(scenarios, "scenario")) loaded)"

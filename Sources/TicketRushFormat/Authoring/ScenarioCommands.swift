@@ -2,23 +2,23 @@ import TicketRushModel
 
 /// A command a scenario makes ticketrush run (`buyers.command`, `program.command`): what
 /// `validate` lists, because a scenario file is code (docs/programs.md, "Trust model").
-public struct ScenarioCommand: Sendable, Equatable {
+package struct ScenarioCommand: Sendable, Equatable {
     /// The first scenario (or sweep cell) that runs it.
-    public var scenario: String
+    package var scenario: String
     /// `buyers.command` or `program.command`.
-    public var key: String
+    package var key: String
     /// The argv as written, placeholders not yet filled in.
-    public var argv: [String]
-    public var location: SourceLocation
+    package var argv: [String]
+    package var location: SourceLocation
 
     /// `path:line:column: note: runs …`, as compilers print a note.
-    public var description: String {
+    package var description: String {
         let how = key == "buyers.command" ? "once per buyer" : "once per trial, starting its own buyers"
         return "\(location): note: runs \(shellLine) \(how), as the user running ticketrush (\(key) of '\(scenario)')"
     }
 
     /// The argv as one shell line: each word bare when plainly safe, else single-quoted.
-    public var shellLine: String {
+    package var shellLine: String {
         argv.map { word in
             let safe = !word.isEmpty && word.unicodeScalars.allSatisfy {
                 ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_./=:,+@%{}".unicodeScalars.contains($0)

@@ -3,14 +3,14 @@ import TicketRushModel
 
 /// Commented scenario files to start from (`ticketrush new NAME --from TEMPLATE`).
 /// Every template loads and validates without a warning (a test checks).
-public enum ScenarioTemplate: String, Sendable, CaseIterable {
+package enum ScenarioTemplate: String, Sendable, CaseIterable {
     case seedRace = "seed-race"
     case seedMutex = "seed-mutex"
     case lostUpdate = "lost-update"
     case tornRead = "torn-read"
 
     /// One line on what the template shows.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .seedRace: return "ten buyers, one ticket, no lock: the tutorial's race oversells"
         case .seedMutex: return "the same rush with a lock around the purchase: no oversell, no lost update"
@@ -20,7 +20,7 @@ public enum ScenarioTemplate: String, Sendable, CaseIterable {
     }
 
     /// The file text for a scenario called `name`; `schemaPath` adds the editor's schema line.
-    public func text(name: String, schemaPath: String? = nil) -> String {
+    package func text(name: String, schemaPath: String? = nil) -> String {
         var lines: [String] = []
         if let schemaPath { lines.append("# yaml-language-server: $schema=\(schemaPath)") }
         lines.append("# Made by `ticketrush new --from \(rawValue)`: \(summary).")

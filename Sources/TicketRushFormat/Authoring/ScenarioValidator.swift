@@ -2,29 +2,29 @@ import Foundation
 import TicketRushModel
 
 /// What `ticketrush validate` found in one file.
-public struct FileFindings: Sendable {
-    public var path: String
+package struct FileFindings: Sendable {
+    package var path: String
     /// The scenarios that loaded, in file order.
-    public var scenarios: [String]
+    package var scenarios: [String]
     /// Errors and warnings, by position.
-    public var diagnostics: [Diagnostic]
+    package var diagnostics: [Diagnostic]
     /// The commands its scenarios run: a scenario file is code.
-    public var commands: [ScenarioCommand] = []
+    package var commands: [ScenarioCommand] = []
 }
 
 /// Everything `ticketrush validate` found.
-public struct ValidationReport: Sendable {
-    public var files: [FileFindings]
+package struct ValidationReport: Sendable {
+    package var files: [FileFindings]
     /// Problems with the paths themselves (no such file, empty folder).
-    public var pathProblems: [Diagnostic]
+    package var pathProblems: [Diagnostic]
 
-    public var all: [Diagnostic] { pathProblems + files.flatMap(\.diagnostics) }
-    public var errorCount: Int { all.filter { $0.severity == .error }.count }
-    public var warningCount: Int { all.filter { $0.severity == .warning }.count }
-    public var commands: [ScenarioCommand] { files.flatMap(\.commands) }
+    package var all: [Diagnostic] { pathProblems + files.flatMap(\.diagnostics) }
+    package var errorCount: Int { all.filter { $0.severity == .error }.count }
+    package var warningCount: Int { all.filter { $0.severity == .warning }.count }
+    package var commands: [ScenarioCommand] { files.flatMap(\.commands) }
 
     /// 0 clean (or warnings only), 1 warnings with `strict`, 2 any error.
-    public func exitCode(strict: Bool) -> Int32 {
+    package func exitCode(strict: Bool) -> Int32 {
         if errorCount > 0 { return 2 }
         return strict && warningCount > 0 ? 1 : 0
     }
@@ -32,12 +32,12 @@ public struct ValidationReport: Sendable {
 
 /// Checks scenario files without running them: every error of the format, every lint
 /// warning, and scenario names repeated across files (as `run` would refuse them).
-public enum ScenarioValidator {
+package enum ScenarioValidator {
     /// The path `-` stands for standard input.
-    public static let stdinPath = "-"
+    package static let stdinPath = "-"
 
     /// Checks `paths`; `-` reads `stdin` (what an editor pipes in), reported as `stdinName`.
-    public static func validate(_ paths: [String], stdin: Data? = nil, stdinName: String = "<stdin>") -> ValidationReport {
+    package static func validate(_ paths: [String], stdin: Data? = nil, stdinName: String = "<stdin>") -> ValidationReport {
         var pathProblems: [Diagnostic] = []
         var files: [String] = []
         // Expand each path alone so one missing path does not hide the others' findings.

@@ -3,9 +3,9 @@ import TicketRushModel
 
 /// Writes a loaded scenario back as YAML: keys in the schema's order, every default present,
 /// durations normalised ("1s", "250ms"). The text loads back to the same scenario.
-public enum ScenarioYAML {
+package enum ScenarioYAML {
     /// Every scenario of a file as YAML documents separated by `---`.
-    public static func text(_ documents: [LoadedDocument]) throws -> String {
+    package static func text(_ documents: [LoadedDocument]) throws -> String {
         var parts: [String] = []
         for document in documents {
             var text = ""
@@ -92,7 +92,7 @@ public enum ScenarioYAML {
     }
 
     /// A number as people write it: "1", "0.01", "2.5".
-    public static func number(_ v: Double) -> String {
+    package static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
     }

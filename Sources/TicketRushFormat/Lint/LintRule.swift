@@ -1,11 +1,11 @@
 import TicketRushModel
 /// One check for something legal but probably not what the author meant. Each rule lives in
 /// its own file and yields warnings located at the key they are about.
-public struct LintRule: Sendable {
+package struct LintRule: Sendable {
     /// Short kebab-case id, shown with each finding (`[tiny-delay]`) and in `--format json`.
-    public var id: String
+    package var id: String
     /// One line on what the rule looks for, for the reference.
-    public var summary: String
+    package var summary: String
     private var body: @Sendable (LoadedDocument, Warn) -> [Diagnostic]
 
     package init(_ id: String, _ summary: String, check: @escaping @Sendable (LoadedDocument, Warn) -> [Diagnostic]) {
@@ -15,7 +15,7 @@ public struct LintRule: Sendable {
     }
 
     /// This rule's warnings for one scenario.
-    public func check(_ document: LoadedDocument) -> [Diagnostic] {
+    package func check(_ document: LoadedDocument) -> [Diagnostic] {
         body(document, Warn(rule: id, document: document))
     }
 
@@ -33,16 +33,16 @@ public struct LintRule: Sendable {
 }
 
 /// The warnings `ticketrush validate` reports.
-public enum ScenarioLint {
+package enum ScenarioLint {
     /// Every rule, in the order findings are reported.
-    public static let rules: [LintRule] = [
+    package static let rules: [LintRule] = [
         .expectNeedsLuck, .tornReadByLuck, .violationImpossible, .lockScopeWrite, .scopeWithoutLock,
         .tinyDelay, .truncateWithAtomic, .lowDemand, .timeoutTooShort, .timeoutZero, .deadHolderWaits,
         .commandNotFound, .placeholderInCode,
     ]
 
     /// Every warning for one loaded scenario, sorted by position.
-    public static func warnings(_ document: LoadedDocument) -> [Diagnostic] {
+    package static func warnings(_ document: LoadedDocument) -> [Diagnostic] {
         rules.flatMap { $0.check(document) }.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
     }
 }

@@ -1,6 +1,6 @@
 import TicketRushModel
 /// A scenario value after loading: shorthands expanded, durations in nanoseconds, defaults filled.
-public indirect enum ConfigValue: Sendable, Equatable {
+package indirect enum ConfigValue: Sendable, Equatable {
     case int(Int)
     case number(Double)
     case text(String)
@@ -9,7 +9,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
     case list([ConfigValue])
     case object([String: ConfigValue])
 
-    public subscript(key: String) -> ConfigValue? {
+    package subscript(key: String) -> ConfigValue? {
         if case .object(let fields) = self { return fields[key] }
         return nil
     }

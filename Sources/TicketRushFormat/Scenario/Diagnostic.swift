@@ -1,33 +1,33 @@
 import TicketRushModel
 /// A problem found in a scenario file, with where it is: a value, like a lint finding.
-public struct Diagnostic: Sendable, Equatable, CustomStringConvertible, Error {
-    public enum Severity: String, Sendable { case error, warning }
+package struct Diagnostic: Sendable, Equatable, CustomStringConvertible, Error {
+    package enum Severity: String, Sendable { case error, warning }
 
-    public var location: SourceLocation
-    public var severity: Severity
-    public var message: String
+    package var location: SourceLocation
+    package var severity: Severity
+    package var message: String
     /// The lint rule that found it (warnings), nil for errors of the format itself.
-    public var rule: String?
+    package var rule: String?
 
-    public init(_ severity: Severity = .error, at location: SourceLocation, _ message: String) {
+    package init(_ severity: Severity = .error, at location: SourceLocation, _ message: String) {
         self.location = location
         self.severity = severity
         self.message = message
     }
 
     /// `path:line:column: error: message`, as compilers print.
-    public var description: String {
+    package var description: String {
         "\(location): \(severity.rawValue): \(message)" + (rule.map { " [\($0)]" } ?? "")
     }
 }
 
 /// Every problem in one or more files, errors first by position.
-public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
-    public var items: [Diagnostic]
+package struct DiagnosticList: Error, Sendable, CustomStringConvertible {
+    package var items: [Diagnostic]
 
-    public init(_ items: [Diagnostic]) { self.items = items }
+    package init(_ items: [Diagnostic]) { self.items = items }
 
-    public var hasErrors: Bool { items.contains { $0.severity == .error } }
+    package var hasErrors: Bool { items.contains { $0.severity == .error } }
 
-    public var description: String { items.map(\.description).joined(separator: "\n") }
+    package var description: String { items.map(\.description).joined(separator: "\n") }
 }

@@ -7,27 +7,27 @@ import TicketRushModel
 
 /// Bounds on what the loader takes in, so a hostile file ends quickly with a located
 /// error rather than running for ever or exhausting memory (docs/scenarios.md, "Limits").
-public enum InputLimits {
+package enum InputLimits {
     /// The largest scenario file (or standard input) read: 16 MiB.
-    public static let maxBytes = 16 * 1024 * 1024
+    package static let maxBytes = 16 * 1024 * 1024
     /// The most YAML documents (`---`) in one file.
-    public static let maxDocuments = 10_000
+    package static let maxDocuments = 10_000
     /// The most nodes one document may expand to once aliases and merge keys are followed.
-    public static let maxNodes = 1_000_000
+    package static let maxNodes = 1_000_000
     /// The deepest one document may nest once aliases are followed (libyaml stops at 1000 as written).
-    public static let maxDepth = 1_000
+    package static let maxDepth = 1_000
     /// Text the composer may re-parse in all while it masks repeated keys, so reporting every
     /// duplicate key stays linear in the file's size.
-    public static let reparseBytes = 32 * 1024 * 1024
+    package static let reparseBytes = 32 * 1024 * 1024
 
     /// Why a file could not be read, in words for a diagnostic.
-    public struct Unreadable: Error {
-        public var why: String
+    package struct Unreadable: Error {
+        package var why: String
         init(_ why: String) { self.why = why }
     }
 
     /// The bytes of the file at `path` (at most `maxBytes`), or why not, in words.
-    public static func read(path: String) -> Result<Data, Unreadable> {
+    package static func read(path: String) -> Result<Data, Unreadable> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno
@@ -40,7 +40,7 @@ public enum InputLimits {
     }
 
     /// At most `maxBytes` from `fd` (standard input: `validate -`), or why not.
-    public static func read(fd: Int32) -> Result<Data, Unreadable> {
+    package static func read(fd: Int32) -> Result<Data, Unreadable> {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -1,14 +1,14 @@
 import TicketRushModel
 /// One scenario as loaded from its document: the model, the normalised value the walker
 /// produced (every default filled in) and where each key path stands in the file.
-public struct LoadedDocument: Sendable {
-    public var scenario: Scenario
-    public var value: ConfigValue
+package struct LoadedDocument: Sendable {
+    package var scenario: Scenario
+    package var value: ConfigValue
     /// Key path (`lock.scope`; "" is the document) to where its value is written.
-    public var locations: [String: SourceLocation]
+    package var locations: [String: SourceLocation]
 
     /// Where `keyPath` is written, else its nearest written parent, else the document.
-    public func location(of keyPath: String) -> SourceLocation {
+    package func location(of keyPath: String) -> SourceLocation {
         var path = keyPath
         while true {
             if let at = locations[path] { return at }
@@ -19,5 +19,5 @@ public struct LoadedDocument: Sendable {
     }
 
     /// True when the file itself writes `keyPath` (not a default).
-    public func writes(_ keyPath: String) -> Bool { locations[keyPath] != nil }
+    package func writes(_ keyPath: String) -> Bool { locations[keyPath] != nil }
 }

@@ -2,8 +2,8 @@ import Foundation
 import TicketRushModel
 
 /// Finds scenario files: files as given, folders searched (recursively) for *.yaml and *.yml.
-public enum ScenarioFiles {
-    public static func expand(_ paths: [String]) throws(DiagnosticList) -> [String] {
+package enum ScenarioFiles {
+    package static func expand(_ paths: [String]) throws(DiagnosticList) -> [String] {
         var files: [String] = []
         var problems: [Diagnostic] = []
         let fm = FileManager.default
@@ -28,7 +28,7 @@ public enum ScenarioFiles {
     }
 
     /// Loads every file; all problems of all files come back together.
-    public static func load(_ paths: [String]) throws(DiagnosticList) -> [Scenario] {
+    package static func load(_ paths: [String]) throws(DiagnosticList) -> [Scenario] {
         let files = try expand(paths)
         var scenarios: [Scenario] = []
         var problems: [Diagnostic] = []

@@ -4,11 +4,11 @@ import TicketRushModel
 
 /// Reads scenario files: YAML to a node tree, checked against `ScenarioSchema` with every
 /// problem located, then built into `Scenario`s. Never throws anything but diagnostics.
-public struct ScenarioLoader {
-    public init() {}
+package struct ScenarioLoader {
+    package init() {}
 
     /// Loads every scenario (one per YAML document) of the file at `path`.
-    public func load(path: String) throws(DiagnosticList) -> [Scenario] {
+    package func load(path: String) throws(DiagnosticList) -> [Scenario] {
         let data: Data
         switch InputLimits.read(path: path) {
         case .success(let read): data = read
@@ -19,21 +19,21 @@ public struct ScenarioLoader {
     }
 
     /// Loads scenarios from file contents; `path` is only used in messages.
-    public func load(data: Data, path: String) throws(DiagnosticList) -> [Scenario] {
+    package func load(data: Data, path: String) throws(DiagnosticList) -> [Scenario] {
         let (scenarios, diagnostics) = check(data: data, path: path)
         if diagnostics.contains(where: { $0.severity == .error }) { throw DiagnosticList(diagnostics) }
         return scenarios
     }
 
     /// Checks a file and collects every problem rather than stopping at the first.
-    public func check(data: Data, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+    package func check(data: Data, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
         let (documents, diagnostics) = inspect(data: data, path: path)
         return (documents.map(\.scenario), diagnostics)
     }
 
     /// Like `check`, but keeps each scenario's normalised value and where its keys stand,
     /// for `validate` (warnings at the right line) and `show`.
-    public func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
+    package func inspect(data: Data, path: String) -> (documents: [LoadedDocument], diagnostics: [Diagnostic]) {
         if data.count > InputLimits.maxBytes {
             return ([], [Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "file is larger than \(InputLimits.maxBytes / 1024 / 1024) MiB, the most a scenario file may hold")])
         }

@@ -2,7 +2,7 @@ import TicketRushModel
 import TicketRushEngines
 /// The scenario format as data: the loader, `ticketrush schema` and the reference docs
 /// all read these definitions, so they cannot drift apart.
-public indirect enum Shape: Sendable {
+package indirect enum Shape: Sendable {
     /// An integer in `min...max`.
     case integer(min: Int, max: Int?)
     /// A number greater than zero.
@@ -34,16 +34,16 @@ public indirect enum Shape: Sendable {
 }
 
 /// One key of an object.
-public struct Field: Sendable {
-    public var name: String
-    public var shape: Shape
-    public var required: Bool
+package struct Field: Sendable {
+    package var name: String
+    package var shape: Shape
+    package var required: Bool
     /// Filled in when the key is absent (nil: absent stays absent).
-    public var defaultValue: ConfigValue?
+    package var defaultValue: ConfigValue?
     /// What the key means, for the reference and the schema.
-    public var doc: String
+    package var doc: String
 
-    public init(_ name: String, _ shape: Shape, required: Bool = false, default defaultValue: ConfigValue? = nil, _ doc: String) {
+    package init(_ name: String, _ shape: Shape, required: Bool = false, default defaultValue: ConfigValue? = nil, _ doc: String) {
         self.name = name
         self.shape = shape
         self.required = required
@@ -53,8 +53,8 @@ public struct Field: Sendable {
 }
 
 /// Format v1.
-public enum ScenarioSchema {
-    public static let version = 1
+package enum ScenarioSchema {
+    package static let version = 1
 
     package static let delayFields: [Field] = [
         Field("search", .delay, default: .delay(Delays.defaultDelay), "after reading the count in search (the tutorial's first sleep)"),
@@ -64,7 +64,7 @@ public enum ScenarioSchema {
     ]
 
     /// The top-level keys of a scenario; the sweep keys (`matrix`, …) come from `SweepSchema`.
-    public static let root: Shape = .object(scenarioFields + SweepSchema.fields(sweeping: scenarioFields), shorthand: nil)
+    package static let root: Shape = .object(scenarioFields + SweepSchema.fields(sweeping: scenarioFields), shorthand: nil)
 
     /// The keys of one plain scenario: what a sweep cell is.
     package static let scenarioFields: [Field] = [

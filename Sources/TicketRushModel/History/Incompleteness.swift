@@ -1,6 +1,6 @@
 /// Why a trial's history is not the whole story. A checker that needs every event cannot
 /// judge such a history: it says `unknown` with this reason (Jepsen: incomplete → unknown).
-public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
+package enum Incompleteness: Sendable, Codable, Equatable, Hashable {
     /// Records on the event pipe that did not decode (unknown kind, torn frame).
     case malformed(records: Int)
     /// Events past the trial's bound were dropped unread.
@@ -17,20 +17,20 @@ public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
 
     /// True when the gap hides only who did what, not what was done: checkers that need no
     /// attribution (totals) judge as if complete.
-    public var onlyAttribution: Bool {
+    package var onlyAttribution: Bool {
         if case .unattributed = self { return true }
         return false
     }
 
     /// True for a server that did not answer: no verdict stands on such a trial, not even
     /// one from exit statuses and the timeout (the server's silence made those).
-    public var isServer: Bool {
+    package var isServer: Bool {
         if case .server = self { return true }
         return false
     }
 
     /// One line for reports: "3 malformed event records".
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .malformed(let n): return "\(plural(n, "malformed event record")) (not decoded)"
         case .overflow(let limit): return "more than \(limit) events: the rest were dropped"
@@ -44,14 +44,14 @@ public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
 }
 
 /// One task of one buyer, as evidence names it (both 0-based).
-public struct TaskRef: Sendable, Codable, Hashable, Comparable {
-    public var buyer: Int
-    public var task: Int
+package struct TaskRef: Sendable, Codable, Hashable, Comparable {
+    package var buyer: Int
+    package var task: Int
 
-    public init(buyer: Int, task: Int) {
+    package init(buyer: Int, task: Int) {
         self.buyer = buyer
         self.task = task
     }
 
-    public static func < (a: TaskRef, b: TaskRef) -> Bool { (a.buyer, a.task) < (b.buyer, b.task) }
+    package static func < (a: TaskRef, b: TaskRef) -> Bool { (a.buyer, a.task) < (b.buyer, b.task) }
 }

@@ -1,5 +1,5 @@
 /// A checker's judgement of one trial.
-public enum Verdict: String, Sendable, Codable, Comparable {
+package enum Verdict: String, Sendable, Codable, Comparable {
     case holds
     /// The log cannot tell (a buyer died mid-write, the final document is unreadable, ...).
     case unknown
@@ -14,6 +14,6 @@ public enum Verdict: String, Sendable, Codable, Comparable {
         }
     }
 
-    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
 }
 

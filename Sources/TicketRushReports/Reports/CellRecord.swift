@@ -2,16 +2,16 @@ import TicketRushModel
 
 /// One planned cell of a run, as its reports need it: the scenario itself, the seed its
 /// trial seeds derive from, and the trials planned. Stored as `RunRecord.Cell`.
-public struct CellRecord: Sendable, Equatable {
-    public var scenario: Scenario
+package struct CellRecord: Sendable, Equatable {
+    package var scenario: Scenario
     /// The scenario seed every trial seed of this run derives from.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Trials planned (the maximum under a stopping rule).
-    public var trials: Int
+    package var trials: Int
     /// Why the cell did not run (its engine is not installed: what to install), or nil.
-    public var skipped: String?
+    package var skipped: String?
 
-    public init(_ scenario: Scenario, seed: UInt64, trials: Int) {
+    package init(_ scenario: Scenario, seed: UInt64, trials: Int) {
         var s = scenario
         s.seed = seed
         self.scenario = s
@@ -20,10 +20,10 @@ public struct CellRecord: Sendable, Equatable {
     }
 
     /// The cell's full name (`NAME[…]` or the plain scenario's name).
-    public var name: String { scenario.name }
+    package var name: String { scenario.name }
     /// The scenario's own name, without the cell.
-    public var baseName: String { scenario.cell?.baseName ?? scenario.name }
+    package var baseName: String { scenario.cell?.baseName ?? scenario.name }
     /// Swept key paths and this cell's values, or nil for a plain scenario.
-    public var parameters: [SweepCell.Parameter]? { scenario.cell?.parameters }
-    public var file: String? { scenario.origin?.path }
+    package var parameters: [SweepCell.Parameter]? { scenario.cell?.parameters }
+    package var file: String? { scenario.origin?.path }
 }

@@ -2,8 +2,8 @@ import TicketRushModel
 import TicketRushChecks
 /// The terminal's statistics lines for one cell: what the trials are worth, how fast the
 /// buyers were, how the lock time split, and why a stopping rule stopped.
-public enum CellSummary {
-    public static func lines(_ c: RunResults.Cell) -> [String] {
+package enum CellSummary {
+    package static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
         if c.report.skipReason != nil { return out }
         let invariants = c.report.invariants

@@ -1,9 +1,9 @@
 import TicketRushModel
 import TicketRushChecks
 /// A trial's events as JSON Lines: one object a line (docs/events.md).
-public enum EventLog {
+package enum EventLog {
     /// `scenario` (the scenario's or cell's full name) starts every line when given.
-    public static func jsonLines(_ h: TrialHistory, scenario: String? = nil) -> String {
+    package static func jsonLines(_ h: TrialHistory, scenario: String? = nil) -> String {
         var out = ""
         let lead = scenario.map { "{\"scenario\":\(jsonString($0))," } ?? "{"
         for e in h.events {

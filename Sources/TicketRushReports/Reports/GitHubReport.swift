@@ -3,9 +3,9 @@ import TicketRushChecks
 
 /// GitHub Actions: workflow commands that annotate the scenario file at the line of each unmet
 /// expectation, and the Markdown job summary (`$GITHUB_STEP_SUMMARY`).
-public enum GitHubReport {
+package enum GitHubReport {
     /// One `::error file=…,line=…,col=…,title=…::message` per unmet expectation.
-    public static func annotations(_ results: RunResults) -> [String] {
+    package static func annotations(_ results: RunResults) -> [String] {
         var out = Unmet.list(results).map { u in
             var props: [String] = []
             if let at = u.location {
@@ -21,16 +21,16 @@ public enum GitHubReport {
     }
 
     /// A workflow command's message: `%`, CR and LF escaped, so no text can start a new command.
-    public static func data(_ text: String) -> String { GitHubCommand.escape(text, property: false) }
+    package static func data(_ text: String) -> String { GitHubCommand.escape(text, property: false) }
 
     /// A workflow command's property value: as `data`, and `:` and `,` too.
-    public static func property(_ text: String) -> String {
+    package static func property(_ text: String) -> String {
         GitHubCommand.escape(text, property: true)
     }
 
     /// The job summary: verdict, then a table of cells with the unmet ones first, then the
     /// rerun commands.
-    public static func stepSummary(_ results: RunResults) -> String {
+    package static func stepSummary(_ results: RunResults) -> String {
         let cells = results.cells
         let all = cells.flatMap(\.report.judged)
         let met = all.filter { $0 == .met }.count

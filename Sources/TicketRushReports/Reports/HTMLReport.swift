@@ -7,10 +7,10 @@ import TicketRushChecks
 /// first, the cells as a table, each sweep as heat-maps of the violation rate, each sweep's violation rates with their intervals
 /// against the swept parameter (one line per lock mode), latency percentiles, and a
 /// timeline of each cell's first failing trial.
-public enum HTMLReport {
+package enum HTMLReport {
     package static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
-    public static func html(_ results: RunResults) -> String {
+    package static func html(_ results: RunResults) -> String {
         let cells = results.cells
         let all = cells.flatMap(\.report.invariants)
         let met = all.filter { $0.status == .met }.count

@@ -6,10 +6,10 @@ import TicketRushChecks
 
 /// The JUnit XML report: one testsuite per scenario, one testcase per invariant.
 /// Valid against the Jenkins xUnit junit-10.xsd and read by junitparser.
-public enum JUnitReport {
+package enum JUnitReport {
     /// `incomplete`: why the run stopped early; it becomes an `<error>` testcase, so no
     /// JUnit consumer reads a cut-short run as green.
-    public static func xml(_ reports: [ScenarioReport], incomplete: String? = nil, hostname: String = JUnitReport.hostname()) -> String {
+    package static func xml(_ reports: [ScenarioReport], incomplete: String? = nil, hostname: String = JUnitReport.hostname()) -> String {
         var w = XMLWriter()
         let tests = reports.reduce(0) { $0 + $1.statuses.count } + (incomplete == nil ? 0 : 1)
         let failures = reports.reduce(0) { $0 + $1.statuses.filter { $0 == .unmet }.count }
@@ -167,7 +167,7 @@ public enum JUnitReport {
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 
-    public static func hostname() -> String {
+    package static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

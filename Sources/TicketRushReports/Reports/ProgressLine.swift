@@ -6,8 +6,8 @@ import TicketRushChecks
 
 /// The progress line on stderr: redrawn in place on a terminal, a plain line every few
 /// seconds otherwise (CI logs), nothing when quiet.
-public struct ProgressLine {
-    public enum Mode { case terminal, lines, quiet }
+package struct ProgressLine {
+    package enum Mode { case terminal, lines, quiet }
 
     package let mode: Mode
     package let planned: [String: Int]
@@ -25,7 +25,7 @@ public struct ProgressLine {
     private var shown = false
 
     /// `planned`: trials each cell may run (the maximum under a stopping rule).
-    public init(mode: Mode, planned: [(String, Int)], expectations: [String: [Invariant: Expectation]] = [:],
+    package init(mode: Mode, planned: [(String, Int)], expectations: [String: [Invariant: Expectation]] = [:],
                 write: @escaping (String) -> Void) {
         self.mode = mode
         self.expectations = expectations
@@ -35,11 +35,11 @@ public struct ProgressLine {
     }
 
     /// The mode for stderr as it is now.
-    public static func mode(quiet: Bool) -> Mode {
+    package static func mode(quiet: Bool) -> Mode {
         quiet ? .quiet : (isatty(2) != 0 ? .terminal : .lines)
     }
 
-    public mutating func add(_ record: TrialRecord) {
+    package mutating func add(_ record: TrialRecord) {
         trials += 1
         if record.failed { failing += 1 }
         let expects = expectations[record.scenario] ?? [:]
@@ -50,12 +50,12 @@ public struct ProgressLine {
     }
 
     /// A cell that stopped early under its rule.
-    public mutating func finishCell(_ name: String) {
+    package mutating func finishCell(_ name: String) {
         finished.insert(name)
     }
 
     /// The current line: `cells 2/4  trials 130/400  violating 12 (9.2%), unexpected 0  ETA 0:41`.
-    public var line: String {
+    package var line: String {
         let elapsed = Double(MonotonicClock.now() - started) / 1e9
         let remaining = planned.reduce(0) { sum, cell in sum + (finished.contains(cell.key) ? 0 : max(0, cell.value - (done[cell.key] ?? 0))) }
         var text = "cells \(finished.count)/\(planned.count)  trials \(trials)/\(trials + remaining)"
@@ -85,7 +85,7 @@ public struct ProgressLine {
     }
 
     /// Clears the terminal line (so the summary starts clean).
-    public mutating func end() {
+    package mutating func end() {
         if mode == .terminal && shown { write("\r\u{1B}[K") }
     }
 }

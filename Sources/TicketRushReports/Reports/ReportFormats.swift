@@ -2,14 +2,14 @@ import Foundation
 
 /// One report a run writes: its name, its file in the reports folder, what it holds, and
 /// how it is rendered from the results.
-public struct ReportFormat: Sendable {
-    public var name: String
-    public var file: String
+package struct ReportFormat: Sendable {
+    package var name: String
+    package var file: String
     /// One line for `run --help` and the table of docs/results.md.
-    public var help: String
-    public var render: @Sendable (RunResults) throws -> [UInt8]
+    package var help: String
+    package var render: @Sendable (RunResults) throws -> [UInt8]
 
-    public init(name: String, file: String, help: String, render: @escaping @Sendable (RunResults) throws -> [UInt8]) {
+    package init(name: String, file: String, help: String, render: @escaping @Sendable (RunResults) throws -> [UInt8]) {
         self.name = name
         self.file = file
         self.help = help
@@ -19,11 +19,11 @@ public struct ReportFormat: Sendable {
 
 /// Every report, registered once: the files written, `run --help`'s list and the table in
 /// docs/results.md all come from here. A new format is its renderer's file and a line here.
-public enum ReportFormats {
+package enum ReportFormats {
     /// `junit` is the one `--junit PATH` can move out of the reports folder.
-    public static let junit = "junit"
+    package static let junit = "junit"
 
-    public static let all: [ReportFormat] = [
+    package static let all: [ReportFormat] = [
         ReportFormat(name: junit, file: "junit.xml",
                      help: "one testsuite per scenario or sweep cell, one testcase per invariant (`--junit PATH` moves it)") {
             Array(JUnitReport.xml($0.cells.map(\.report), incomplete: $0.incomplete).utf8)
@@ -44,18 +44,18 @@ public enum ReportFormats {
     ]
 
     /// "junit.xml, results.csv, … and trials.json", for help texts.
-    public static var fileList: String {
+    package static var fileList: String {
         let files = all.map(\.file)
         return files.dropLast().joined(separator: ", ") + (files.count > 1 ? " and " : "") + (files.last ?? "")
     }
 
     /// The lines `run --help` lists the reports with.
-    public static var helpLines: String {
+    package static var helpLines: String {
         all.map { "  \($0.file): \($0.help.replacingOccurrences(of: "`", with: ""))" }.joined(separator: "\n")
     }
 
     /// The table of docs/results.md (between its `reports:begin`/`reports:end` markers).
-    public static var markdownTable: String {
+    package static var markdownTable: String {
         (["| file | what |", "|---|---|"] + all.map { "| `\($0.file)` | \($0.help) |" }).joined(separator: "\n")
     }
 }

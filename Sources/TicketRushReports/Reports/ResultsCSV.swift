@@ -3,8 +3,8 @@ import TicketRushModel
 import TicketRushChecks
 
 /// results.csv: one row per trial, columns documented in docs/results.md.
-public enum ResultsCSV {
-    public static func text(_ results: RunResults) -> String {
+package enum ResultsCSV {
+    package static func text(_ results: RunResults) -> String {
         let cells = results.cells
         var parameters: [String] = []
         for c in cells { for p in c.record.parameters ?? [] where !parameters.contains(p.path) { parameters.append(p.path) } }

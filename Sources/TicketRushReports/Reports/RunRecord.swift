@@ -4,29 +4,29 @@ import TicketRushChecks
 
 /// trials.json: what a run (or a shard) stores for `merge` and `--rerun-failed`, as its own
 /// versioned types. `RunResults` (the in-memory form every report renders) is made from it.
-public struct RunRecord: Codable, Sendable, Equatable {
+package struct RunRecord: Codable, Sendable, Equatable {
     /// The format this build writes and reads. 1 kept the scenario as strings; 2 the
     /// in-memory model's own coding, which dropped `program`; 3 `ScenarioRecord`.
-    public static let currentFormat = 3
+    package static let currentFormat = 3
 
     /// One planned cell: the scenario, the seed its trial seeds derive from, trials planned.
-    public struct Cell: Codable, Sendable, Equatable {
-        public var scenario: ScenarioRecord
-        public var seed: UInt64
-        public var trials: Int
+    package struct Cell: Codable, Sendable, Equatable {
+        package var scenario: ScenarioRecord
+        package var seed: UInt64
+        package var trials: Int
         /// Why the cell did not run (its engine is not installed), or nil.
-        public var skipped: String?
+        package var skipped: String?
     }
 
-    public var format: Int
-    public var shard: RunResults.Shard?
+    package var format: Int
+    package var shard: RunResults.Shard?
     /// Wall-clock start, seconds since 1970.
-    public var startedAt: Double
-    public var incomplete: String?
-    public var cells: [Cell]
-    public var trials: [TrialRecord]
+    package var startedAt: Double
+    package var incomplete: String?
+    package var cells: [Cell]
+    package var trials: [TrialRecord]
 
-    public init(_ results: RunResults) {
+    package init(_ results: RunResults) {
         format = Self.currentFormat
         shard = results.shard
         startedAt = results.startedAt
@@ -36,7 +36,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     /// The results this record stores.
-    public var results: RunResults {
+    package var results: RunResults {
         let planned = cells.map { c in
             var cell = CellRecord(c.scenario.scenario, seed: c.seed, trials: c.trials)
             cell.skipped = c.skipped
@@ -46,7 +46,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     /// The bytes of trials.json (keys sorted: the same results give the same file).
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(self)
@@ -55,7 +55,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Reads trials.json. Another format fails with a message naming both formats (a format-2
     /// file lacks fields reports need, so it is refused, not half-read); a value this build
     /// does not know fails naming where it is, never drops a cell.
-    public static func read(_ data: Data) throws(RunResults.ReadError) -> RunRecord {
+    package static func read(_ data: Data) throws(RunResults.ReadError) -> RunRecord {
         struct Header: Decodable { var format: Int? }
         guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw RunResults.ReadError(description: "not a JSON object with a 'format' field")

@@ -5,35 +5,35 @@ import TicketRushChecks
 /// Everything a run (or one shard of it) found: the planned cells and every trial's
 /// record. Every output is rendered from this, and `merge` combines these, so a merged
 /// set of shards renders exactly what one unsharded run would. Stored as `RunRecord`.
-public struct RunResults: Sendable {
+package struct RunResults: Sendable {
     /// The trials.json format this build writes and reads (`RunRecord`).
-    public static var format: Int { RunRecord.currentFormat }
+    package static var format: Int { RunRecord.currentFormat }
 
     /// `--shard K/N`.
-    public struct Shard: Codable, Sendable, Equatable, Hashable {
-        public var k: Int
-        public var n: Int
+    package struct Shard: Codable, Sendable, Equatable, Hashable {
+        package var k: Int
+        package var n: Int
 
-        public init(k: Int, n: Int) {
+        package init(k: Int, n: Int) {
             self.k = k
             self.n = n
         }
     }
 
     /// nil for a whole run or a merge.
-    public private(set) var shard: Shard?
+    package private(set) var shard: Shard?
     /// Wall-clock start, seconds since 1970.
-    public private(set) var startedAt: Double
+    package private(set) var startedAt: Double
     /// nil when the run did every unit it planned; otherwise why it stopped early
     /// (interrupted, a runner failure). Such a run is never reported as passed.
-    public private(set) var incomplete: String?
-    public private(set) var cellRecords: [CellRecord]
-    public private(set) var trials: [TrialRecord]
+    package private(set) var incomplete: String?
+    package private(set) var cellRecords: [CellRecord]
+    package private(set) var trials: [TrialRecord]
     /// Every cell that ran at least one trial, in plan order: aggregated once, since
     /// every report and the summary read it.
-    public private(set) var cells: [Cell] = []
+    package private(set) var cells: [Cell] = []
 
-    public init(shard: Shard?, startedAt: Double, cells: [CellRecord], trials: [TrialRecord], incomplete: String? = nil) {
+    package init(shard: Shard?, startedAt: Double, cells: [CellRecord], trials: [TrialRecord], incomplete: String? = nil) {
         self.shard = shard
         self.startedAt = startedAt
         self.cellRecords = cells
@@ -44,7 +44,7 @@ public struct RunResults: Sendable {
     }
 
     /// True when the run completed and met every expectation: the only green.
-    public var passed: Bool { incomplete == nil && cells.allSatisfy(\.report.passed) }
+    package var passed: Bool { incomplete == nil && cells.allSatisfy(\.report.passed) }
 
     /// Trials in plan order (scenario, then trial), and only each scenario's first failing
     /// trial keeps its timeline: the same however the trials were split.
@@ -62,24 +62,24 @@ public struct RunResults: Sendable {
     }
 
     /// One cell of the results: its scenario, report and statistics.
-    public struct Cell: Sendable {
-        public var record: CellRecord
-        public var report: ScenarioReport
-        public var trials: [TrialRecord]
-        public var stopReason: StopRule.Reason?
-        public var latency: Percentiles?
+    package struct Cell: Sendable {
+        package var record: CellRecord
+        package var report: ScenarioReport
+        package var trials: [TrialRecord]
+        package var stopReason: StopRule.Reason?
+        package var latency: Percentiles?
         /// Purchases per second of trial time (sum of purchases / sum of durations).
-        public var throughput: Double
-        public var lockWaitNs: UInt64
-        public var lockHoldNs: UInt64
-        public var lockAcquisitions: Int
+        package var throughput: Double
+        package var lockWaitNs: UInt64
+        package var lockHoldNs: UInt64
+        package var lockAcquisitions: Int
         /// Waits for the lock that never acquired (cut off by the timeout or a death): each
         /// counted with its length so far, a lower bound.
-        public var censoredWaitsNs: [UInt64] = []
+        package var censoredWaitsNs: [UInt64] = []
         /// Per-wait percentiles over acquired and censored waits (nil without a wait).
-        public var lockWait: Percentiles? = nil
+        package var lockWait: Percentiles? = nil
         /// The first trial with a violated or unknown invariant, with its timeline.
-        public var firstFailing: TrialRecord?
+        package var firstFailing: TrialRecord?
     }
 
     private func aggregate() -> [Cell] {
@@ -131,14 +131,14 @@ public struct RunResults: Sendable {
     }
 
     /// Why shards cannot be merged.
-    public struct MergeError: Error, CustomStringConvertible {
-        public var description: String
+    package struct MergeError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Combines shards of one run. They must plan the same cells and seeds, be k/n for one
     /// n with each k once, be complete, and together hold every planned trial exactly
     /// once: a shard set with a gap is refused, never judged on what is left.
-    public static func merge(_ parts: [RunResults]) throws(MergeError) -> RunResults {
+    package static func merge(_ parts: [RunResults]) throws(MergeError) -> RunResults {
         guard let first = parts.first else { throw MergeError(description: "nothing to merge") }
         for p in parts where p.cellRecords != first.cellRecords {
             throw MergeError(description: "the shards come from different runs (scenarios, seeds or trial counts differ)")
@@ -196,14 +196,14 @@ public struct RunResults: Sendable {
     }
 
     /// The machine file shards hand to `merge` (trials.json), written from `RunRecord`.
-    public func json() throws -> Data { try RunRecord(self).encoded() }
+    package func json() throws -> Data { try RunRecord(self).encoded() }
 
     /// Reads trials.json (`RunRecord.read`).
-    public static func read(_ data: Data) throws(ReadError) -> RunResults { try RunRecord.read(data).results }
+    package static func read(_ data: Data) throws(ReadError) -> RunResults { try RunRecord.read(data).results }
 
     /// Why trials.json could not be read.
-    public struct ReadError: Error, CustomStringConvertible {
-        public var description: String
+    package struct ReadError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// "at cells[0].scenario.lock.mode: …", from a decoding error.

@@ -3,30 +3,30 @@ import TicketRushModel
 /// A scenario as trials.json stores it: every field of `Scenario`, written out here so
 /// the stored form is this type's, not the in-memory model's (format 2 left `program` out,
 /// and a merge rendered differently from the run). A test holds the two field lists equal.
-public struct ScenarioRecord: Codable, Sendable, Equatable {
-    public var name: String
-    public var description: String?
-    public var tickets: Int
-    public var buyers: BuyerGroup
-    public var delays: Delays
-    public var timeScale: Double
-    public var storage: StorageConfig
-    public var lock: LockConfig
-    public var trials: Int
-    public var seed: UInt64?
-    public var timeoutNs: Int64
-    public var invariants: [Invariant]
-    public var expect: [Invariant: Expectation]
-    public var faults: [Fault]
-    public var origin: SourceLocation?
-    public var cell: SweepCell?
-    public var stopRule: StopRule?
-    public var schedule: ScheduleConfig
-    public var thresholds: [Threshold]
-    public var expectationOrigins: KeyLocations
-    public var program: ProgramConfig?
+package struct ScenarioRecord: Codable, Sendable, Equatable {
+    package var name: String
+    package var description: String?
+    package var tickets: Int
+    package var buyers: BuyerGroup
+    package var delays: Delays
+    package var timeScale: Double
+    package var storage: StorageConfig
+    package var lock: LockConfig
+    package var trials: Int
+    package var seed: UInt64?
+    package var timeoutNs: Int64
+    package var invariants: [Invariant]
+    package var expect: [Invariant: Expectation]
+    package var faults: [Fault]
+    package var origin: SourceLocation?
+    package var cell: SweepCell?
+    package var stopRule: StopRule?
+    package var schedule: ScheduleConfig
+    package var thresholds: [Threshold]
+    package var expectationOrigins: KeyLocations
+    package var program: ProgramConfig?
 
-    public init(_ s: Scenario) {
+    package init(_ s: Scenario) {
         name = s.name
         description = s.description
         tickets = s.tickets
@@ -51,7 +51,7 @@ public struct ScenarioRecord: Codable, Sendable, Equatable {
     }
 
     /// The in-memory scenario this record stores.
-    public var scenario: Scenario {
+    package var scenario: Scenario {
         var s = Scenario(name: name, description: description, tickets: tickets, buyers: buyers, delays: delays,
                          timeScale: timeScale, storage: storage, lock: lock, trials: trials, seed: seed, timeoutNs: timeoutNs,
                          invariants: invariants, expect: expect, faults: faults, origin: origin)

@@ -1,33 +1,33 @@
 import TicketRushModel
 import TicketRushChecks
 /// A scenario's whole run: every trial summarised, every invariant judged.
-public struct ScenarioReport: Sendable {
-    public var scenario: Scenario
-    public var seed: UInt64
-    public var trials: [TrialRecord]
-    public var invariants: [InvariantReport]
+package struct ScenarioReport: Sendable {
+    package var scenario: Scenario
+    package var seed: UInt64
+    package var trials: [TrialRecord]
+    package var invariants: [InvariantReport]
     /// `thresholds:`, judged on the cell's measured numbers.
-    public var thresholds: [ThresholdReport] = []
-    public var durationNs: UInt64
+    package var thresholds: [ThresholdReport] = []
+    package var durationNs: UInt64
     /// Wall-clock start, seconds since 1970, for the report's timestamp.
-    public var startedAt: Double
+    package var startedAt: Double
 
     /// Every expectation's status: invariants, then thresholds.
-    public var statuses: [InvariantReport.Status] { invariants.map(\.status) + thresholds.map(\.status) }
+    package var statuses: [InvariantReport.Status] { invariants.map(\.status) + thresholds.map(\.status) }
 
     /// True when no expectation failed: every one met, or (in a shard) pending the merge.
     /// The statuses that count as expectations: not applicable and skipped are neither met nor failed.
-    public var judged: [InvariantReport.Status] { statuses.filter { $0 != .notApplicable && $0 != .skipped } }
+    package var judged: [InvariantReport.Status] { statuses.filter { $0 != .notApplicable && $0 != .skipped } }
 
     /// Not applicable (no-torn-read on a database) and skipped (engine missing) fail nothing.
-    public var passed: Bool { statuses.allSatisfy { $0 == .met || $0 == .pending || $0 == .notApplicable || $0 == .skipped } }
+    package var passed: Bool { statuses.allSatisfy { $0 == .met || $0 == .pending || $0 == .notApplicable || $0 == .skipped } }
 
     /// Why the scenario did not run (its engine is not installed), or nil.
-    public var skipReason: String? { invariants.first?.skipReason }
+    package var skipReason: String? { invariants.first?.skipReason }
 
     /// PASS, FAIL (some expectation unmet), UNKNOWN (only undetermined), PENDING (a shard's
     /// cell with nothing failed but something only the merge can judge).
-    public var mark: String {
+    package var mark: String {
         let s = statuses
         if s.contains(.unmet) { return "FAIL" }
         if s.contains(.undetermined) { return "UNKNOWN" }
@@ -36,13 +36,13 @@ public struct ScenarioReport: Sendable {
     }
 
     /// The schedule string of a controlled trial (nil under timing).
-    public func schedule(ofTrial trial: Int) -> String? { trials.first { $0.trial == trial }?.schedule }
+    package func schedule(ofTrial trial: Int) -> String? { trials.first { $0.trial == trial }?.schedule }
 
     /// Under a controlled schedule: what the exploration covered and found.
-    public var exploration: ScheduleSummary? { trials.last { $0.exploration != nil }?.exploration }
+    package var exploration: ScheduleSummary? { trials.last { $0.exploration != nil }?.exploration }
 
     /// The coverage, the counterexample's replay command and the shrunk story, as lines.
-    public var explorationLines: [String] {
+    package var explorationLines: [String] {
         guard let x = exploration else { return [] }
         var out = [x.statement]
         // A search stopped short says, in every format, what its holds are worth.

@@ -4,8 +4,8 @@ import TicketRushChecks
 
 /// summary.json: per cell and invariant, counts, rates and intervals; per cell, throughput,
 /// latency percentiles and lock time. Keys documented in docs/results.md; order is fixed.
-public enum SummaryJSON {
-    public static func text(_ results: RunResults) -> String {
+package enum SummaryJSON {
+    package static func text(_ results: RunResults) -> String {
         let cells = results.cells
         let all = cells.flatMap(\.report.judged)
         let notJudged = cells.flatMap(\.report.statuses)

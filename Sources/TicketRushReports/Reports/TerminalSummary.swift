@@ -1,8 +1,8 @@
 import TicketRushModel
 import TicketRushChecks
 /// The terminal summary: a line per scenario, then the evidence for every unmet expectation.
-public enum TerminalSummary {
-    public static func line(_ r: ScenarioReport) -> String {
+package enum TerminalSummary {
+    package static func line(_ r: ScenarioReport) -> String {
         if let skip = r.skipReason { return "SKIP  \(r.scenario.name)  \(skip)" }
         let mark = r.mark
         let sold = r.trials.map(\.sold)
@@ -18,7 +18,7 @@ public enum TerminalSummary {
     }
 
     /// Indented evidence lines for each expectation that was not met.
-    public static func details(_ r: ScenarioReport) -> [String] {
+    package static func details(_ r: ScenarioReport) -> [String] {
         var out: [String] = []
         // Databases: the engines' own messages, once per scenario (the first trial that had any).
         if let messages = r.trials.lazy.compactMap(\.engineMessages).first {
@@ -39,7 +39,7 @@ public enum TerminalSummary {
     }
 
     /// The closing line over all expectations.
-    public static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
+    package static func total(_ reports: [ScenarioReport], incomplete: String? = nil) -> String {
         let all = reports.flatMap(\.judged)
         let skipped = reports.filter { $0.skipReason != nil }.count
         let passed = all.filter { $0 == .met }.count

@@ -2,29 +2,29 @@ import TicketRushModel
 import TicketRushChecks
 
 /// One threshold judged on a cell's measured numbers: an expectation like an invariant's.
-public struct ThresholdReport: Sendable {
-    public var threshold: Threshold
+package struct ThresholdReport: Sendable {
+    package var threshold: Threshold
     /// The measured value (ns for durations); nil when the cell measured nothing to judge
     /// (no purchase for latency, no lock acquisition for lock.wait.p95).
-    public var measured: Double?
+    package var measured: Double?
     /// The trials are one shard's: percentiles and rates of part of the run decide nothing.
-    public var partial = false
+    package var partial = false
     /// The cell did not run (its engine is not installed).
-    public var skipped = false
+    package var skipped = false
 
-    public init(threshold: Threshold, measured: Double?, partial: Bool = false) {
+    package init(threshold: Threshold, measured: Double?, partial: Bool = false) {
         self.threshold = threshold
         self.measured = measured
         self.partial = partial
     }
 
     /// `thresholds.latency.p99`: the key it is written at, and its testcase name.
-    public var key: String { "thresholds.\(threshold.metric.rawValue)" }
+    package var key: String { "thresholds.\(threshold.metric.rawValue)" }
 
     /// `threshold latency.p99 < 50ms`.
-    public var name: String { "threshold \(threshold.metric.rawValue) \(threshold.condition)" }
+    package var name: String { "threshold \(threshold.metric.rawValue) \(threshold.condition)" }
 
-    public var status: InvariantReport.Status {
+    package var status: InvariantReport.Status {
         if skipped { return .skipped }
         if partial { return .pending }
         guard let measured else { return .undetermined }
@@ -32,7 +32,7 @@ public struct ThresholdReport: Sendable {
     }
 
     /// `latency.p99 12.5ms < 50ms: met`.
-    public var summary: String {
+    package var summary: String {
         let m = threshold.metric.rawValue
         switch status {
         case .pending: return "\(m) is judged at merge over every shard's trials"

@@ -1,8 +1,8 @@
 import TicketRushModel
 import TicketRushChecks
 /// One human line per event: `[  12.345 ms] 路人3 saw 1 left`.
-public enum Transcript {
-    public static func lines(_ h: TrialHistory, scenario: String) -> [String] {
+package enum Transcript {
+    package static func lines(_ h: TrialHistory, scenario: String) -> [String] {
         var out = ["\(scenario) — trial \(h.trial + 1) (seed \(h.seed))"]
         // A program's own output lines, interleaved by arrival time (docs/programs.md).
         var printed = h.output[...]

@@ -4,27 +4,27 @@ import TicketRushChecks
 /// One expectation a run did not meet (unmet or undetermined), with where it is written and
 /// the command that reruns it: what the closing block, `--format github` and the step
 /// summary list.
-public struct UnmetExpectation: Sendable {
-    public var cell: String
+package struct UnmetExpectation: Sendable {
+    package var cell: String
     /// `no-oversell`, or `threshold latency.p99 < 50ms`.
-    public var name: String
-    public var status: InvariantReport.Status
-    public var message: String
+    package var name: String
+    package var status: InvariantReport.Status
+    package var message: String
     /// The `expect`/`thresholds` entry, else the scenario's start (nil without a file).
-    public var location: SourceLocation?
-    public var rerun: String
+    package var location: SourceLocation?
+    package var rerun: String
 }
 
 extension Rerun {
     /// The command that reruns a whole cell with its seed.
-    public static func cell(_ scenario: Scenario, seed: UInt64) -> String {
+    package static func cell(_ scenario: Scenario, seed: UInt64) -> String {
         "ticketrush run \(shellQuoted(scenario.origin?.path ?? "FILE")) --cell \(shellQuoted(scenario.name)) --seed \(seed)"
     }
 }
 
-public enum Unmet {
+package enum Unmet {
     /// Every unmet or undetermined expectation, in plan order (cells, then invariants, then thresholds).
-    public static func list(_ results: RunResults) -> [UnmetExpectation] {
+    package static func list(_ results: RunResults) -> [UnmetExpectation] {
         var out: [UnmetExpectation] = []
         for c in results.cells {
             let r = c.report, s = r.scenario
@@ -43,10 +43,10 @@ public enum Unmet {
     }
 
     /// One line whatever a name holds: control characters shown as `\u001b` escapes.
-    public static func visible(_ text: String) -> String { TicketRushModel.visible(text) }
+    package static func visible(_ text: String) -> String { TicketRushModel.visible(text) }
 
     /// The closing block, like pytest's short test summary: every unmet expectation and its rerun.
-    public static func shortSummary(_ results: RunResults) -> [String] {
+    package static func shortSummary(_ results: RunResults) -> [String] {
         let unmet = list(results)
         guard !unmet.isEmpty else { return [] }
         var lines = ["", "── \(plural(unmet.count, "unmet expectation")) ──"]

@@ -2,12 +2,12 @@ import TicketRushModel
 import TicketRushChecks
 /// Escapes text for XML 1.0 by hand: Foundation's XML writer emits control characters raw
 /// (invalid XML) and cuts text at NUL.
-public enum XMLEscaper {
+package enum XMLEscaper {
     /// Text content or an attribute value (quotes escaped too).
     ///
     /// Characters XML 1.0 cannot carry at all (NUL, most C0 controls, U+FFFE, U+FFFF,
     /// lone surrogates) become a visible `\u{XX}` so nothing is lost silently.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -2,7 +2,7 @@ import TicketRushModel
 import TicketRushProcess
 
 /// The teardown sequences live in the process layer; the runner's code and tests name them here.
-public typealias Teardown = TicketRushProcess.Teardown
+package typealias Teardown = TicketRushProcess.Teardown
 
 extension SystemError {
     /// A process-layer failure as the runner reports it (exit 3).

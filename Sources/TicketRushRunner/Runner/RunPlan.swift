@@ -3,24 +3,24 @@ import TicketRushChild
 import TicketRushChecks
 /// Which trials a run does: the scenarios (cells), each one's seed and trial count, and the
 /// units of work in one canonical order that shards and job workers split.
-public struct RunPlan: Sendable {
+package struct RunPlan: Sendable {
     /// One trial, or (for a cell with a stopping rule, whose count is decided as it runs)
     /// all of a cell's trials.
-    public struct Unit: Sendable, Hashable {
-        public var scenario: Int
+    package struct Unit: Sendable, Hashable {
+        package var scenario: Int
         /// 0-based; nil for the whole cell.
-        public var trial: Int?
+        package var trial: Int?
     }
 
-    public var scenarios: [Scenario]
-    public var seeds: [UInt64]
+    package var scenarios: [Scenario]
+    package var seeds: [UInt64]
     /// Trials each scenario asks for (the maximum under a stopping rule).
-    public var trialCounts: [Int]
-    public var units: [Unit]
+    package var trialCounts: [Int]
+    package var units: [Unit]
 
     /// `seed` and `trials` override the files; `onlyTrial` (0-based) runs that one trial.
     /// Cells of one scenario share a random seed when neither the file nor `seed` fixes it.
-    public init(scenarios: [Scenario], seed: UInt64?, trials: Int?, onlyTrial: Int?) {
+    package init(scenarios: [Scenario], seed: UInt64?, trials: Int?, onlyTrial: Int?) {
         var random: [String: UInt64] = [:]
         var planned = scenarios
         self.seeds = scenarios.map { s in
@@ -60,23 +60,23 @@ public struct RunPlan: Sendable {
 
     /// Shard `k` of `n` (1-based): every n-th unit from the (k-1)-th, so shards together
     /// cover each unit exactly once and take the same seeds as the whole run.
-    public func shard(_ k: Int, of n: Int) -> [Unit] {
+    package func shard(_ k: Int, of n: Int) -> [Unit] {
         units.enumerated().filter { $0.offset % n == k - 1 }.map(\.element)
     }
 
     /// Trials a set of units may run (stopping rules may end sooner).
-    public func plannedTrials(_ units: [Unit]) -> Int {
+    package func plannedTrials(_ units: [Unit]) -> Int {
         units.reduce(0) { $0 + ($1.trial == nil ? trialCounts[$1.scenario] : 1) }
     }
 
     /// The seed of `trial` of scenario `index`.
-    public func trialSeed(_ index: Int, trial: Int) -> UInt64 {
+    package func trialSeed(_ index: Int, trial: Int) -> UInt64 {
         Seed.trial(seeds[index], cell: scenarios[index].cell, index: trial)
     }
 
     /// The scenarios `--cell` names: a full name (`NAME[…]` or a plain scenario's name) or
     /// a cell label (`lock.mode=flock,buyers.count=10`).
-    public static func select(_ cell: String, in scenarios: [Scenario]) -> [Scenario] {
+    package static func select(_ cell: String, in scenarios: [Scenario]) -> [Scenario] {
         scenarios.filter { $0.name == cell || $0.cell?.label == cell }
     }
 }

@@ -6,7 +6,7 @@ import TicketRushChild
 import TicketRushChecks
 
 /// Why the runner itself could not run a trial (exit code 3), or was interrupted.
-public enum RunnerError: Error, CustomStringConvertible, Sendable {
+package enum RunnerError: Error, CustomStringConvertible, Sendable {
     case notSingleThreaded(threads: Int)
     /// The thread count could not be read (no /proc): forking is refused, not risked.
     case threadsUnknown(folder: String, code: Int32)
@@ -21,7 +21,7 @@ public enum RunnerError: Error, CustomStringConvertible, Sendable {
     /// past the end): the user's input, so exit 2.
     case schedule(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notSingleThreaded(let n):
             return "refusing to fork: the runner has \(n) threads (fork is only safe single-threaded)"

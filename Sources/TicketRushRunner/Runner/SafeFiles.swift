@@ -11,23 +11,23 @@ import TicketRushProcess
 /// The rule: every component of a relative path, and the last component of an absolute
 /// one, must be a real folder; nothing inside a reports, work or events folder is followed.
 /// A checkout can plant links (reports/ is tracked), the user's own absolute prefix cannot.
-public enum SafeFiles {
+package enum SafeFiles {
     /// Why an output folder or file cannot be used (exit 3).
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible, Sendable {
+        package var description: String
         /// SIGINT/SIGTERM arrived while waiting for another run's lock (exit 130).
-        public var interrupted = false
-        public init(_ description: String, interrupted: Bool = false) {
+        package var interrupted = false
+        package init(_ description: String, interrupted: Bool = false) {
             self.description = description
             self.interrupted = interrupted
         }
     }
 
     /// The name of the lock file in a reports or work folder.
-    public static let lockName = ".ticketrush.lock"
+    package static let lockName = ".ticketrush.lock"
 
     /// Opens the folder at `path` (making it and its parents when `create`), refusing links.
-    public static func openFolder(_ path: String, create: Bool) throws(Failure) -> Int32 {
+    package static func openFolder(_ path: String, create: Bool) throws(Failure) -> Int32 {
         let parts = path.split(separator: "/").map(String.init)
         var fd: Int32
         var shown = path.hasPrefix("/") ? "" : "."
@@ -68,7 +68,7 @@ public enum SafeFiles {
     }
 
     /// Opens (making it when `create`) the folder `name` inside the open folder `dir`, refusing a link.
-    public static func openFolder(_ name: String, create: Bool, in dir: Int32, shown: String) throws(Failure) -> Int32 {
+    package static func openFolder(_ name: String, create: Bool, in dir: Int32, shown: String) throws(Failure) -> Int32 {
         if create, mkdirat(dir, name, 0o755) != 0, errno != EEXIST { throw Failure("cannot create folder \(shown): \(reason(errno))") }
         let fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
@@ -79,7 +79,7 @@ public enum SafeFiles {
     }
 
     /// Checks that `name` in folder `dir` can be replaced by a report: not a link, not a folder.
-    public static func checkReplaceable(_ dir: Int32, _ name: String, shown: String) throws(Failure) {
+    package static func checkReplaceable(_ dir: Int32, _ name: String, shown: String) throws(Failure) {
         var st = stat()
         guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return }
@@ -95,7 +95,7 @@ public enum SafeFiles {
     /// Takes the run lock of folder `dir` (`.ticketrush.lock`, flock), waiting while another
     /// run holds it (saying so once through `waiting`), so two runs never mix their files.
     /// The descriptor stays open for the life of the process (the lock goes with it).
-    public static func lock(_ dir: Int32, shown: String, waiting: (String) -> Void = { _ in }) throws(Failure) -> Int32 {
+    package static func lock(_ dir: Int32, shown: String, waiting: (String) -> Void = { _ in }) throws(Failure) -> Int32 {
         let fd = openat(dir, lockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             if isLink(dir, lockName) { throw Failure("\(shown)/\(lockName) is a symbolic link; refusing to follow it") }
@@ -123,7 +123,7 @@ public enum SafeFiles {
     }
 
     /// Files staged as `NAME.tmp.PID` in their folders, renamed over `NAME` together.
-    public struct Batch {
+    package struct Batch {
         private struct Staged {
             var dir: Int32
             var temp: String
@@ -132,11 +132,11 @@ public enum SafeFiles {
         }
         private var staged: [Staged] = []
 
-        public init() {}
+        package init() {}
 
         /// Writes `bytes` to a fresh temp file beside `name` (O_EXCL | O_NOFOLLOW): nothing
         /// existing is opened, so nothing a link names is written.
-        public mutating func stage(_ bytes: some Collection<UInt8>, in dir: Int32, name: String, shown: String) throws(Failure) {
+        package mutating func stage(_ bytes: some Collection<UInt8>, in dir: Int32, name: String, shown: String) throws(Failure) {
             try checkReplaceable(dir, name, shown: shown)
             let temp = "\(name).tmp.\(getpid())"
             var fd = openat(dir, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -163,7 +163,7 @@ public enum SafeFiles {
         }
 
         /// Renames every staged file over its name, then syncs each folder once (`sync`).
-        public mutating func commit(sync: Bool = true) throws(Failure) {
+        package mutating func commit(sync: Bool = true) throws(Failure) {
             for s in staged { try checkReplaceable(s.dir, s.name, shown: s.shown) }
             var folders: [Int32] = []
             while !staged.isEmpty {
@@ -181,7 +181,7 @@ public enum SafeFiles {
         }
 
         /// Removes every staged temp file: the previous reports stay as they were.
-        public mutating func abandon() {
+        package mutating func abandon() {
             for s in staged { unlinkat(s.dir, s.temp, 0) }
             staged = []
         }

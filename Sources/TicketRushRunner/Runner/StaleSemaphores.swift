@@ -9,7 +9,7 @@ import TicketRushEngines
 /// Named semaphores carry the pid of the process that made them: `/ticketrush-PID-TRIAL-N`.
 /// A runner or worker killed with SIGKILL cannot unlink its semaphore, so each run first
 /// removes those whose owner no longer exists.
-public enum StaleSemaphores {
+package enum StaleSemaphores {
     package static let prefix = "ticketrush-"
 
     /// The name of a trial's semaphore made by process `owner`.
@@ -28,7 +28,7 @@ public enum StaleSemaphores {
     /// Unlinks every ticketrush semaphore in `folder` (/dev/shm) whose owner is gone;
     /// returns the names removed.
     @discardableResult
-    public static func sweep(folder: String = "/dev/shm") -> [String] {
+    package static func sweep(folder: String = "/dev/shm") -> [String] {
         guard let dir = opendir(folder) else { return [] }
         var entries: [String] = []
         while let entry = readdir(dir) {
@@ -53,11 +53,11 @@ public enum StaleSemaphores {
 /// in the temporary folder that are provably ours (a directory, not a link, owned by this
 /// user, named with a maker of this machine that no longer exists), and what a killed private PostgreSQL left
 /// in System V shared memory.
-public enum StaleFolders {
+package enum StaleFolders {
     package static let prefixes = ["ticketrush.", "trdb."]
 
     /// Sweeps where work folders (WorkFolder.temporary) and servers' folders (ServerProcess.base) are made.
-    public static func sweepTemporary() {
+    package static func sweepTemporary() {
         let bases = Set([WorkFolder.temporaryBase, ServerProcess.base(), "/tmp"])
         for base in bases { sweep(base: base) }
     }

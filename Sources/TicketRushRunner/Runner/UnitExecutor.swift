@@ -5,17 +5,17 @@ import TicketRushChild
 import TicketRushChecks
 
 /// Runs units of a plan in this process, one trial after another, and judges each.
-public struct UnitExecutor {
-    public let plan: RunPlan
-    public let work: WorkFolder
+package struct UnitExecutor {
+    package let plan: RunPlan
+    package let work: WorkFolder
     /// Sees each trial's full history before it is dropped (transcript, event logs).
-    public var observe: (Scenario, TrialHistory) throws -> Void
+    package var observe: (Scenario, TrialHistory) throws -> Void
     /// The private servers' endpoints by engine (a scenario with `url` uses its own).
-    public var endpoints: [StorageKind: EngineEndpoint] = [:]
+    package var endpoints: [StorageKind: EngineEndpoint] = [:]
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
 
-    public init(plan: RunPlan, work: WorkFolder, observe: @escaping (Scenario, TrialHistory) throws -> Void = { _, _ in }) {
+    package init(plan: RunPlan, work: WorkFolder, observe: @escaping (Scenario, TrialHistory) throws -> Void = { _, _ in }) {
         self.plan = plan
         self.work = work
         self.observe = observe
@@ -23,7 +23,7 @@ public struct UnitExecutor {
 
     /// Runs one unit, handing over each trial's record as it is judged. Units of one
     /// scenario must come in trial order, so the first failing trial keeps its timeline.
-    public mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
+    package mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
         let scenario = plan.scenarios[unit.scenario]
         if scenario.schedule.isControlled {
             try ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work).run(observe: observe, record: record)

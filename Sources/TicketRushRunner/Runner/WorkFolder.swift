@@ -10,10 +10,10 @@ import TicketRushEngines
 
 /// The folders trials run in: one fresh folder per trial under one root. The root is held
 /// open and nothing under it is reached through a symbolic link (docs/results.md).
-public struct WorkFolder: Sendable {
-    public let root: String
+package struct WorkFolder: Sendable {
+    package let root: String
     /// True when the runner made the root itself and removes it at the end.
-    public let isTemporary: Bool
+    package let isTemporary: Bool
     /// The root, opened without following a link.
     private let rootFD: Int32
     /// The open work folder every trial folder is made in: a `--jobs` worker keeps it.
@@ -24,7 +24,7 @@ public struct WorkFolder: Sendable {
 
     /// A new private folder under $TMPDIR (or /tmp), named after the runner (its pid and
     /// start time) so a later run can remove it if this one is killed (StaleFolders).
-    public static func temporary() throws -> WorkFolder {
+    package static func temporary() throws -> WorkFolder {
         let base = temporaryBase
         var template = Array("\(base)/ticketrush.\(RunOwner.stamp).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -38,7 +38,7 @@ public struct WorkFolder: Sendable {
 
     /// A folder the user named; kept afterwards so trials can be inspected. Refuses a
     /// symbolic link, and a folder another run is using (its `.ticketrush.lock`).
-    public static func kept(at path: String) throws -> WorkFolder {
+    package static func kept(at path: String) throws -> WorkFolder {
         let fd: Int32
         do {
             fd = try SafeFiles.openFolder(path, create: true)
@@ -76,14 +76,14 @@ public struct WorkFolder: Sendable {
     }
 
     /// Refuses, before the first trial, a symbolic link where a scenario's folder will be.
-    public func checkScenarioFolders(_ names: [String]) throws {
+    package func checkScenarioFolders(_ names: [String]) throws {
         for name in Set(names.map(slug)) where SafeFiles.isLink(rootFD, name) {
             throw RunnerError.badWorkFolder("\(root)/\(name) is a symbolic link; refusing to follow it (remove it)")
         }
     }
 
     /// Removes the root if the runner made it.
-    public func finish() {
+    package func finish() {
         if isTemporary { removeTree(root) }
     }
 }

@@ -19,10 +19,10 @@ import TicketRushChecks
 /// killed and the other workers stopped (`Teardown.workers`); the run ends with exit 3. The
 /// pool has a deadline (every unit's timeouts, plus slack). The first interrupt is
 /// forwarded (`Teardown.interruptedWorkers`), a second one kills at once.
-public enum WorkerPool {
+package enum WorkerPool {
     /// Runs `units` on `jobs` workers; `received` sees each record as it arrives. `keep`:
     /// descriptors the executor itself uses in a worker (the work folder, the events folder).
-    public static func run(_ units: [RunPlan.Unit], jobs: Int, executor: UnitExecutor, keep extra: [Int32] = [],
+    package static func run(_ units: [RunPlan.Unit], jobs: Int, executor: UnitExecutor, keep extra: [Int32] = [],
                            received: (TrialRecord) -> Void) throws -> [TrialRecord] {
         try ThreadCheck.requireSingleThreaded()
         PageDrop.beforeForking()
