@@ -42,39 +42,39 @@ package struct Engine: Sendable {
 /// What the registry says of a kind, for the loader, lint, the runner and the app.
 extension StorageKind {
     /// Every registered engine, in the registry's order.
-    package static var allCases: [StorageKind] { EngineRegistry.all.map(\.kind) }
+    public static var allCases: [StorageKind] { EngineRegistry.all.map(\.kind) }
 
     /// The registered engine of this name, or nil.
-    package static func named(_ name: String) -> StorageKind? { allCases.first { $0.rawValue == name } }
+    public static func named(_ name: String) -> StorageKind? { allCases.first { $0.rawValue == name } }
 
     /// Its descriptor. A name no engine has (only from a record another build wrote: the
     /// loader accepts registered names only) reads as an engine with no client, modes or server.
-    package var descriptor: EngineDescriptor {
+    public var descriptor: EngineDescriptor {
         EngineRegistry.engine(self)?.descriptor ?? EngineDescriptor(name: rawValue, summary: "an engine this build does not have")
     }
 
     /// True for the database engines: reads cannot tear, locks live in the engine.
-    package var isDatabase: Bool { descriptor.client != nil }
+    public var isDatabase: Bool { descriptor.client != nil }
 
     /// True when the engine runs as a server (private or given by `url`).
-    package var isServer: Bool { descriptor.server != nil }
+    public var isServer: Bool { descriptor.server != nil }
 
     /// The lock modes this engine runs: the file-lock modes beside every engine, and its own.
-    package var modes: [LockMode] {
+    public var modes: [LockMode] {
         LockMode.allCases.filter { !$0.isEngineMode || descriptor.modes[$0] != nil }
     }
 
     /// The Debian packages the engine needs on the machine (client and, for private servers, server).
-    package var debianPackages: [String] { descriptor.packages }
+    public var debianPackages: [String] { descriptor.packages }
 
-    package var summary: String { descriptor.summary }
+    public var summary: String { descriptor.summary }
 }
 
 extension StorageConfig {
     /// The file a kind keeps its tickets in when `path` is not given.
-    package static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
+    public static func defaultPath(for kind: StorageKind) -> String { kind.descriptor.defaultPath }
 
-    package static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
+    public static let defaultSQLitePath = EngineDescriptor.sqlite.defaultPath
 }
 
 extension EnvironmentVariables {

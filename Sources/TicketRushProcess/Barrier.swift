@@ -6,11 +6,11 @@ import Glibc
 /// then EOF, so every buyer starts at once; a barrier that opens with EOF alone opened
 /// because the runner died (a dying process closes its files before its children are
 /// reparented and their death signal fires, so getppid() alone cannot tell).
-package enum Barrier {
+public enum Barrier {
     /// The runner's side: the byte, then the write end closed. False when the byte could not
     /// be written (no buyer left to read it).
     @discardableResult
-    package static func open(_ writeFd: Int32) -> Bool {
+    public static func open(_ writeFd: Int32) -> Bool {
         var go = UInt8(ascii: "g")
         let wrote = (try? Sys.write(writeFd, &go, 1)) ?? nil
         Sys.close(writeFd)
@@ -19,7 +19,7 @@ package enum Barrier {
 
     /// A buyer's side: waits (poll, so every waiter wakes at once) and says whether the
     /// runner's byte is there. The byte is never consumed: every buyer sees it.
-    package static func wait(_ readFd: Int32) -> Bool {
+    public static func wait(_ readFd: Int32) -> Bool {
         while true {
             guard let ready = try? Sys.poll(readFd, timeoutMs: -1) else { return false }
             if ready { break }

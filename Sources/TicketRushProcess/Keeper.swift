@@ -17,14 +17,14 @@ import Glibc
 ///
 /// While the runner lives, SIGTERM, SIGINT, SIGHUP and SIGQUIT to the keeper are ignored:
 /// the runner stops the program's tree itself (teardown, faults) and the keeper follows.
-package enum Keeper {
+public enum Keeper {
     /// The signal the runner's death sends the keeper.
-    package static let runnerDied = SIGTERM
+    public static let runnerDied = SIGTERM
 
     /// In the forked child, before the barrier; never returns. `program` runs in the keeper's
     /// one child (it waits at the barrier or its gate, then execs). `watched`: the buyer's
     /// pipe ends (a name for each), to name a leftover that still holds one.
-    package static func run(runner: pid_t, watched: [(String, Int32)], note: Int32, program: () -> Never) -> Never {
+    public static func run(runner: pid_t, watched: [(String, Int32)], note: Int32, program: () -> Never) -> Never {
         let me = getpid()
         _ = signal(SIGPIPE, SIG_IGN)
         let waited = Sys.blockSignals([SIGCHLD, runnerDied, SIGINT, SIGHUP, SIGQUIT])

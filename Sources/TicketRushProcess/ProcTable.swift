@@ -6,9 +6,9 @@ import Glibc
 /// which pipes it holds. For whoever must find every process below it — the runner (the
 /// subreaper of a program trial) and a program buyer's keeper (Keeper.swift) — even one
 /// that double-forked or called setsid: ancestry under a subreaper cannot be escaped.
-package enum ProcTable {
+public enum ProcTable {
     /// Every live process's children, by parent pid: one read of /proc.
-    package static func children() -> [pid_t: [pid_t]] {
+    public static func children() -> [pid_t: [pid_t]] {
         var children: [pid_t: [pid_t]] = [:]
         forEachPid { pid in
             if let ppid = parent(of: pid) { children[ppid, default: []].append(pid) }
@@ -18,7 +18,7 @@ package enum ProcTable {
 
     /// Every live descendant of `root` (not `root` itself), parents before children; a
     /// child in `sparing` is left out with its subtree.
-    package static func descendants(of root: pid_t, in children: [pid_t: [pid_t]], sparing: Set<pid_t> = []) -> [pid_t] {
+    public static func descendants(of root: pid_t, in children: [pid_t: [pid_t]], sparing: Set<pid_t> = []) -> [pid_t] {
         var out: [pid_t] = []
         var queue = (children[root] ?? []).filter { !sparing.contains($0) }
         while let next = queue.popLast() {
@@ -29,7 +29,7 @@ package enum ProcTable {
     }
 
     /// The parent pid from /proc/PID/stat (the field after the parenthesised command).
-    package static func parent(of pid: pid_t) -> pid_t? {
+    public static func parent(of pid: pid_t) -> pid_t? {
         var buffer = [UInt8](repeating: 0, count: 512)
         guard let n = readSmall("/proc/\(pid)/stat", into: &buffer), n > 0 else { return nil }
         let text = buffer[0..<n]
@@ -41,7 +41,7 @@ package enum ProcTable {
     }
 
     /// The process's name (/proc/PID/comm, at most 15 bytes), or "?" once it is gone.
-    package static func name(of pid: pid_t) -> String {
+    public static func name(of pid: pid_t) -> String {
         var buffer = [UInt8](repeating: 0, count: 64)
         guard let n = readSmall("/proc/\(pid)/comm", into: &buffer), n > 0 else { return "?" }
         let text = buffer[0..<n].filter { $0 != 0x0a }
@@ -50,14 +50,14 @@ package enum ProcTable {
     }
 
     /// The inode of the pipe behind descriptor `fd` (what /proc/PID/fd shows as `pipe:[N]`).
-    package static func pipeInode(_ fd: Int32) -> UInt64? {
+    public static func pipeInode(_ fd: Int32) -> UInt64? {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFIFO else { return nil }
         return UInt64(st.st_ino)
     }
 
     /// The pipe inodes among `inodes` that process `pid` holds a descriptor of.
-    package static func pipes(heldBy pid: pid_t, among inodes: Set<UInt64>) -> Set<UInt64> {
+    public static func pipes(heldBy pid: pid_t, among inodes: Set<UInt64>) -> Set<UInt64> {
         var held: Set<UInt64> = []
         guard let dir = opendir("/proc/\(pid)/fd") else { return held }
         defer { closedir(dir) }

@@ -4,14 +4,14 @@ import Glibc
 
 /// How every process of a run comes to exist: buyers, helper forkers, `--jobs` workers,
 /// programs and private database servers. The only place outside `Sys` that forks.
-package enum Spawn {
+public enum Spawn {
     /// Forks a child and runs `body` in it (never returns). In the child, before `body`:
     /// the death signal on `dieWith` (exit 3 when that parent is already gone), every
     /// descriptor but `keep` and 0–2 closed (nil: none closed, close-on-exec does it), and
     /// `group` joined (0: the child leads a new one; nil: the parent's). The parent sets the
     /// child's group too, so neither order of running can miss it. Allocates nothing.
     @inline(__always)
-    package static func child(dieWith parent: pid_t?, group: pid_t?, keep: UnsafeBufferPointer<Int32>?,
+    public static func child(dieWith parent: pid_t?, group: pid_t?, keep: UnsafeBufferPointer<Int32>?,
                              _ body: () -> Never) throws(SyscallError) -> pid_t {
         let pid = try Sys.fork()
         if pid == 0 {
@@ -28,7 +28,7 @@ package enum Spawn {
     /// and `err` as 1 and 2, `events` as 3 and `gate` as 4 (none when -1), every other
     /// descriptor closed, signals reset, then execvpe. Returns only on failure, with why;
     /// what to report then is the caller's (a protocol line on fd 3).
-    package static func exec(program argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+    public static func exec(program argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                             environment envp: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                             out: Int32, err: Int32, events: Int32, gate: Int32) -> Errno {
         // Every source above every target first, so no dup2 overwrites a source still needed.
@@ -54,7 +54,7 @@ package enum Spawn {
     /// folder made (initdb, then postgres). Its death signal is SIGINT (postgres: fast
     /// shutdown; redis: shutdown). Returns the pid; the child exits 126 when it cannot set
     /// itself up, 127 when the exec fails.
-    package static func server(_ path: String, arguments: [String], logPath: String,
+    public static func server(_ path: String, arguments: [String], logPath: String,
                               owner: (uid: uid_t, gid: gid_t)?) throws(SyscallError) -> pid_t {
         // Everything the child touches is made before the fork.
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
@@ -102,14 +102,14 @@ package enum Spawn {
 
 /// Descriptors a forked child keeps, in memory made once before a fork loop (building an
 /// array in every child would allocate there).
-package struct Descriptors {
-    package let fds: UnsafeBufferPointer<Int32>
+public struct Descriptors {
+    public let fds: UnsafeBufferPointer<Int32>
 
-    package init(_ list: [Int32]) {
+    public init(_ list: [Int32]) {
         let buffer = UnsafeMutableBufferPointer<Int32>.allocate(capacity: list.count)
         _ = buffer.initialize(from: list)
         fds = UnsafeBufferPointer(buffer)
     }
 
-    package func free() { fds.deallocate() }
+    public func free() { fds.deallocate() }
 }

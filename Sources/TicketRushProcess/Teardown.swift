@@ -7,83 +7,83 @@ import Glibc
 /// receive it. One routine (`Teardown.Execution`) carries out every sequence: a trial's
 /// timeout, interrupt or overflow, a failed fork, the reaper's last resort, and the
 /// `--jobs` pool stopping its workers.
-package struct Teardown: Sendable, Equatable {
-    package struct Step: Sendable, Equatable {
-        package var signal: Int32
+public struct Teardown: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var signal: Int32
         /// Nanoseconds after the teardown began.
-        package var afterNs: UInt64
+        public var afterNs: UInt64
 
-        package init(_ signal: Int32, afterNs: UInt64) {
+        public init(_ signal: Int32, afterNs: UInt64) {
             self.signal = signal
             self.afterNs = afterNs
         }
     }
 
-    package var steps: [Step]
+    public var steps: [Step]
 
-    package init(_ steps: [Step]) { self.steps = steps }
+    public init(_ steps: [Step]) { self.steps = steps }
 
     /// A trial's buyers: SIGTERM, then SIGKILL 200 ms later.
-    package static let trial = Teardown([Step(SIGTERM, afterNs: 0), Step(SIGKILL, afterNs: 200_000_000)])
+    public static let trial = Teardown([Step(SIGTERM, afterNs: 0), Step(SIGKILL, afterNs: 200_000_000)])
     /// Children the runner has stopped waiting for: SIGKILL after a second's grace.
-    package static let reap = Teardown([Step(SIGKILL, afterNs: 1_000_000_000)])
+    public static let reap = Teardown([Step(SIGKILL, afterNs: 1_000_000_000)])
     /// `--jobs` workers: SIGTERM (each tears down its own trial), SIGKILL 3 s later.
-    package static let workers = Teardown([Step(SIGTERM, afterNs: 0), Step(SIGKILL, afterNs: 3_000_000_000)])
+    public static let workers = Teardown([Step(SIGTERM, afterNs: 0), Step(SIGKILL, afterNs: 3_000_000_000)])
     /// `--jobs` workers after an interrupt to the runner: the interrupt forwarded (a signal
     /// to the runner alone must still stop them), SIGKILL 5 s later.
-    package static let interruptedWorkers = Teardown([Step(SIGINT, afterNs: 0), Step(SIGKILL, afterNs: 5_000_000_000)])
+    public static let interruptedWorkers = Teardown([Step(SIGINT, afterNs: 0), Step(SIGKILL, afterNs: 5_000_000_000)])
     /// At once: a second interrupt, or a worker that is already lost.
-    package static let immediate = Teardown([Step(SIGKILL, afterNs: 0)])
+    public static let immediate = Teardown([Step(SIGKILL, afterNs: 0)])
 
     /// How many steps are due `elapsedNs` after the start (the first `sent` already went).
-    package func due(sent: Int, elapsedNs: UInt64) -> Int {
+    public func due(sent: Int, elapsedNs: UInt64) -> Int {
         var n = sent
         while n < steps.count, steps[n].afterNs <= elapsedNs { n += 1 }
         return n - sent
     }
 
     /// When the next unsent step is due (absolute), or nil when all were sent.
-    package func nextAt(sent: Int, startedAt: UInt64) -> UInt64? {
+    public func nextAt(sent: Int, startedAt: UInt64) -> UInt64? {
         sent < steps.count ? startedAt + steps[sent].afterNs : nil
     }
 
     /// Whom a teardown signals.
-    package enum Target: Sendable, Equatable, Hashable {
+    public enum Target: Sendable, Equatable, Hashable {
         case process(pid_t)
         case group(pid_t)
     }
 
     /// One teardown under way. `advance` sends whatever is due; nothing else sends signals.
-    package struct Execution: Sendable {
-        package let sequence: Teardown
-        package private(set) var targets: [Target]
-        package let startedAt: UInt64
-        package private(set) var sent = 0
+    public struct Execution: Sendable {
+        public let sequence: Teardown
+        public private(set) var targets: [Target]
+        public let startedAt: UInt64
+        public private(set) var sent = 0
         /// Sends a signal; replaced in tests to record instead of sending.
         package var send: @Sendable (Target, Int32) -> Void = Execution.signal
 
-        package init(_ sequence: Teardown, targets: [Target], startedAt: UInt64) {
+        public init(_ sequence: Teardown, targets: [Target], startedAt: UInt64) {
             self.sequence = sequence
             self.targets = targets
             self.startedAt = startedAt
         }
 
         /// True once every step went out.
-        package var finished: Bool { sent >= sequence.steps.count }
+        public var finished: Bool { sent >= sequence.steps.count }
 
         /// When `advance` must run next, or nil when there is nothing left to send.
-        package var nextAt: UInt64? { sequence.nextAt(sent: sent, startedAt: startedAt) }
+        public var nextAt: UInt64? { sequence.nextAt(sent: sent, startedAt: startedAt) }
 
         /// Adds a target (e.g. a process group learnt after the teardown began); the steps
         /// already sent are sent to it now.
-        package mutating func add(_ target: Target) {
+        public mutating func add(_ target: Target) {
             guard !targets.contains(target) else { return }
             targets.append(target)
             for step in sequence.steps.prefix(sent) { deliver(step.signal, to: [target]) }
         }
 
         /// Sends every step due at `now`.
-        package mutating func advance(now: UInt64) {
+        public mutating func advance(now: UInt64) {
             let elapsed = now >= startedAt ? now - startedAt : 0
             let n = sequence.due(sent: sent, elapsedNs: elapsed)
             for step in sequence.steps[sent..<(sent + n)] { deliver(step.signal, to: targets) }
@@ -91,7 +91,7 @@ package struct Teardown: Sendable, Equatable {
         }
 
         /// Skips the grace: sends the last step now (a second interrupt).
-        package mutating func escalate() {
+        public mutating func escalate() {
             guard let last = sequence.steps.last, !finished else { return }
             deliver(last.signal, to: targets)
             sent = sequence.steps.count
@@ -113,7 +113,7 @@ package struct Teardown: Sendable, Equatable {
     }
 
     /// Milliseconds `poll` may wait from `now` to `wakeAt`, rounded up, at most `cap`.
-    package static func pollTimeoutMs(now: UInt64, wakeAt: UInt64, capMs: Int32 = 1000) -> Int32 {
+    public static func pollTimeoutMs(now: UInt64, wakeAt: UInt64, capMs: Int32 = 1000) -> Int32 {
         guard wakeAt > now else { return 0 }
         let delta = wakeAt - now
         let ms = delta / 1_000_000 + (delta % 1_000_000 == 0 ? 0 : 1)

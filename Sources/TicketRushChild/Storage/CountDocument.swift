@@ -8,17 +8,17 @@ import TicketRushModel
 /// The child uses the raw-buffer forms (`format(count:version:into:)`,
 /// `parseVersioned(raw:)`): they allocate nothing, so a buyer's read and write inside the
 /// race window cost no malloc.
-package enum CountDocument {
+public enum CountDocument {
     /// Bytes the longest document needs (65: two 20-character integers and the frame), rounded up.
-    package static let maxLength = 80
+    public static let maxLength = 80
 
     /// The document text for `count`, as a buyer writes it.
-    package static func text(count: Int) -> String {
+    public static func text(count: Int) -> String {
         text(count: count, version: nil)
     }
 
     /// The versioned document text; a nil version gives the plain `{"count": N}`.
-    package static func text(count: Int, version: Int?) -> String {
+    public static func text(count: Int, version: Int?) -> String {
         withUnsafeTemporaryAllocation(byteCount: maxLength, alignment: 1) { out in
             let n = format(count: count, version: version, into: out)
             return String(decoding: UnsafeRawBufferPointer(start: out.baseAddress, count: n), as: UTF8.self)
@@ -27,7 +27,7 @@ package enum CountDocument {
 
     /// Prints the document into `out` (at least `maxLength` bytes); returns its length.
     /// No allocation: what a buyer calls between the barrier and `_exit`.
-    package static func format(count: Int, version: Int?, into out: UnsafeMutableRawBufferPointer) -> Int {
+    public static func format(count: Int, version: Int?, into out: UnsafeMutableRawBufferPointer) -> Int {
         var printer = Printer(out: out)
         printer.put("{\"count\": ")
         printer.put(count)
@@ -64,13 +64,13 @@ package enum CountDocument {
     }
 
     /// Parses `{"count": N}` (any JSON whitespace, other integer fields allowed), or nil.
-    package static func parse<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+    public static func parse<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
         parseVersioned(bytes)?.count
     }
 
     /// Parses the count and the version; a document without `version` (as written before
     /// any optimistic buyer, or by other modes) is version 0.
-    package static func parseVersioned<C: Collection>(_ bytes: C) -> (count: Int, version: Int)? where C.Element == UInt8 {
+    public static func parseVersioned<C: Collection>(_ bytes: C) -> (count: Int, version: Int)? where C.Element == UInt8 {
         if let parsed = bytes.withContiguousStorageIfAvailable({ parseVersioned(raw: UnsafeRawBufferPointer($0)) }) {
             return parsed
         }
@@ -78,7 +78,7 @@ package enum CountDocument {
     }
 
     /// Parses in place, without copying or allocating (the child's form).
-    package static func parseVersioned(raw: UnsafeRawBufferPointer) -> (count: Int, version: Int)? {
+    public static func parseVersioned(raw: UnsafeRawBufferPointer) -> (count: Int, version: Int)? {
         var parser = Parser(bytes: raw)
         return parser.document()
     }

@@ -9,13 +9,13 @@ import TicketRushModel
 /// glibc program must not dlopen (the library would bring a second libc), so a run that
 /// needs a client continues in `ticketrush-engines`, the same tool linked against a dynamic
 /// glibc, built beside it (README, "Installing the fast binary").
-package enum ClientLibraries {
+public enum ClientLibraries {
     /// The sibling's file name.
-    package static let enginesBinary = "ticketrush-engines"
+    public static let enginesBinary = "ticketrush-engines"
 
     /// False in a fully static executable. In a debug build `TICKETRUSH_ENGINES_HOP=always`
     /// makes a dynamic build act the same until it has hopped, so its tests cover the hop.
-    package static var loadable: Bool {
+    public static var loadable: Bool {
         if tr_fully_static() != 0 { return false }
         #if DEBUG
         return !(env("TICKETRUSH_ENGINES_HOP") == "always" && env("TICKETRUSH_HOPPED") == nil)
@@ -25,10 +25,10 @@ package enum ClientLibraries {
     }
 
     /// True for kinds whose buyers load a client library.
-    package static func needed(by kind: StorageKind) -> Bool { kind.descriptor.client != nil }
+    public static func needed(by kind: StorageKind) -> Bool { kind.descriptor.client != nil }
 
     /// `ticketrush-engines` beside this executable (symbolic links resolved), when it is there.
-    package static var sibling: String? {
+    public static var sibling: String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
@@ -39,7 +39,7 @@ package enum ClientLibraries {
     }
 
     /// Why a `kind` scenario cannot run in this process, when it cannot.
-    package static func problem(_ kind: StorageKind) -> String? {
+    public static func problem(_ kind: StorageKind) -> String? {
         guard needed(by: kind), !loadable else { return nil }
         if let hopFailure { return "this ticketrush is fully static and cannot load \(library(kind)) (storage.kind \(kind.rawValue)), and \(hopFailure)" }
         return "this ticketrush is fully static and cannot load \(library(kind)) (storage.kind \(kind.rawValue)); \(enginesBinary), built beside it by `swift build -c release`, can: install both (README, \"Installing the fast binary\")"
@@ -50,7 +50,7 @@ package enum ClientLibraries {
     /// Replaces this process with `ticketrush-engines` and the same arguments when a scenario
     /// needs a client library this one cannot load. Returns when no hop is needed or possible
     /// (then `problem` says why its scenarios are skipped).
-    package static func continueInEnginesIfNeeded(_ kinds: [StorageKind]) {
+    public static func continueInEnginesIfNeeded(_ kinds: [StorageKind]) {
         // Never twice: a sibling that is fully static too must not exec itself forever.
         guard !loadable, env("TICKETRUSH_HOPPED") == nil, kinds.contains(where: needed(by:)), let sibling else { return }
         setenv("TICKETRUSH_HOPPED", "1", 1)

@@ -5,31 +5,31 @@ import TicketRushModel
 /// behaviour (client calls; creating, reading and dropping a trial's store) is its
 /// `EngineBackend`, its private server a `PrivateServer`, both in its folder beside it and
 /// named with it in `EngineRegistry` (docs/architecture.md, "Adding an engine").
-package struct EngineDescriptor: Sendable {
+public struct EngineDescriptor: Sendable {
     /// `storage.kind`.
-    package let name: String
+    public let name: String
     /// One line for the schema's help.
-    package let summary: String
+    public let summary: String
     /// The engine's own lock modes and what each does on it (its statements, in words);
     /// the file-lock modes run beside every engine (the lock-mode table's non-engine rows).
-    package let modes: [LockMode: String]
+    public let modes: [LockMode: String]
     /// The C client buyers load; nil for the JSON file.
-    package let client: ClientLibrary?
+    public let client: ClientLibrary?
     /// The private server started when `storage.url` is absent; nil for a serverless engine.
-    package let server: ServerSpec?
+    public let server: ServerSpec?
     /// The `storage:` keys only this engine (and others naming them) takes.
-    package let keys: Set<String>
+    public let keys: Set<String>
     /// Keys of `lock:` that apply only under some modes on this engine (`ttl` on redis advisory).
-    package let lockKeys: [String: Set<LockMode>]
+    public let lockKeys: [String: Set<LockMode>]
     /// The file a trial keeps its store in when `storage.path` is not given.
-    package let defaultPath: String
+    public let defaultPath: String
     /// How an engine error's code is kept (`EngineCode`).
-    package let errorCodes: ErrorCodes
+    public let errorCodes: ErrorCodes
     /// The codes that end in a retry rather than an error, as text: a SQLSTATE, or a
     /// primary result code in decimal.
-    package let retryCodes: [String: RetryReason]
+    public let retryCodes: [String: RetryReason]
 
-    package enum ErrorCodes: Sendable {
+    public enum ErrorCodes: Sendable {
         /// The file has none.
         case none
         /// An integer result code (SQLite's extended result code).
@@ -40,7 +40,7 @@ package struct EngineDescriptor: Sendable {
         case flag
     }
 
-    package init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,
+    public init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,
                 server: ServerSpec? = nil, keys: Set<String> = [], lockKeys: [String: Set<LockMode>] = [:],
                 defaultPath: String = "db.json", errorCodes: ErrorCodes = .none, retryCodes: [String: RetryReason] = [:]) {
         self.name = name
@@ -56,29 +56,29 @@ package struct EngineDescriptor: Sendable {
     }
 
     /// Every Debian package the engine needs on the machine, client first.
-    package var packages: [String] { [client?.package, server?.package].compactMap { $0 } }
+    public var packages: [String] { [client?.package, server?.package].compactMap { $0 } }
 
     /// The one install line every message about a missing piece of this engine gives.
-    package var installLine: String { "apt-get install " + packages.joined(separator: " ") }
+    public var installLine: String { "apt-get install " + packages.joined(separator: " ") }
 }
 
 /// A client library, loaded with dlopen at run time (never linked).
-package struct ClientLibrary: Sendable {
+public struct ClientLibrary: Sendable {
     /// How messages name it ("libsqlite3").
-    package let name: String
+    public let name: String
     /// The shared objects tried in order.
-    package let sonames: [String]
+    public let sonames: [String]
     /// An environment variable naming the library to load instead (a path or a soname), for
     /// libraries in unusual places (docs/storage.md, "Client libraries").
-    package let environment: String
+    public let environment: String
     /// The Debian package to install: the -dev package, whose name does not change between
     /// releases (the runtime package's does: libhiredis0.14, libhiredis1.1.0) and which
     /// pulls the runtime library in.
-    package let package: String
+    public let package: String
     /// The descriptor's file under Sources/, which reads `environment` (docs/environment.md).
-    package let declaredIn: String
+    public let declaredIn: String
 
-    package init(name: String, sonames: [String], environment: String, package: String, file: String = #filePath) {
+    public init(name: String, sonames: [String], environment: String, package: String, file: String = #filePath) {
         self.name = name
         self.sonames = sonames
         self.environment = environment
@@ -88,19 +88,19 @@ package struct ClientLibrary: Sendable {
 }
 
 /// A server engine: where a given server is (`storage.url`) and what a private one needs.
-package struct ServerSpec: Sendable {
+public struct ServerSpec: Sendable {
     /// The Debian package with the server's binaries.
-    package let package: String
+    public let package: String
     /// The binaries a private server runs (for messages).
-    package let binaries: [String]
+    public let binaries: [String]
     /// The schemes `storage.url` may start with.
-    package let urlSchemes: [String]
+    public let urlSchemes: [String]
     /// True when a URL (other than unix://) must name a host.
-    package let urlNeedsHost: Bool
+    public let urlNeedsHost: Bool
     /// The port of a URL that names none; nil when the client takes the URL whole (libpq).
-    package let defaultPort: Int?
+    public let defaultPort: Int?
 
-    package init(package: String, binaries: [String], urlSchemes: [String], urlNeedsHost: Bool, defaultPort: Int? = nil) {
+    public init(package: String, binaries: [String], urlSchemes: [String], urlNeedsHost: Bool, defaultPort: Int? = nil) {
         self.package = package
         self.binaries = binaries
         self.urlSchemes = urlSchemes

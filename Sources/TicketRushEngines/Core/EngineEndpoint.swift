@@ -4,16 +4,16 @@ import Glibc
 import TicketRushModel
 
 /// Where a server engine listens: a private server's socket, or a given `url`.
-package struct EngineEndpoint: Sendable, Equatable {
-    package var kind: StorageKind
+public struct EngineEndpoint: Sendable, Equatable {
+    public var kind: StorageKind
     /// postgres: a libpq conninfo string or URL; redis: a socket path or a host.
-    package var location: String
+    public var location: String
     /// redis over TCP.
-    package var port: Int = 0
+    public var port: Int = 0
     /// True for a server the runner started (and stops).
-    package var isPrivate: Bool
+    public var isPrivate: Bool
 
-    package init(kind: StorageKind, location: String, port: Int = 0, isPrivate: Bool) {
+    public init(kind: StorageKind, location: String, port: Int = 0, isPrivate: Bool) {
         self.kind = kind
         self.location = location
         self.port = port
@@ -21,7 +21,7 @@ package struct EngineEndpoint: Sendable, Equatable {
     }
 
     /// A given server's address from `storage.url` (checked by the format).
-    package init(url: String, kind: StorageKind) {
+    public init(url: String, kind: StorageKind) {
         self.kind = kind
         isPrivate = false
         // A client that takes the URL whole (libpq) has no default port to fill in.
@@ -47,10 +47,10 @@ package struct EngineEndpoint: Sendable, Equatable {
 }
 
 /// Which engines this machine has, and what to install for those it lacks.
-package enum EngineAvailability {
+public enum EngineAvailability {
     /// nil when `scenario` can run here, else why not with the engine's one install line
     /// (its descriptor's packages): its client library loads, and a private server's binaries are here.
-    package static func missing(_ scenario: Scenario) -> String? {
+    public static func missing(_ scenario: Scenario) -> String? {
         let kind = scenario.storage.kind
         if let why = ClientLibraries.problem(kind) { return why }
         if let why = EngineRegistry.clientProblem(kind) { return why }

@@ -7,10 +7,10 @@ import TicketRushProcess
 import TicketRushModel
 
 /// Why a private server did not start: its own log lines are in the message.
-package struct ServerError: Error, CustomStringConvertible {
-    package var description: String
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
     /// The signal that interrupted the run while a server was starting (the run exits 130).
-    package var signal: Int32? = nil
+    public var signal: Int32? = nil
 }
 
 /// A private server process the runner started in a short folder under $TMPDIR (or /tmp
@@ -133,16 +133,16 @@ package final class ServerProcess {
 }
 
 /// The private servers of one run, started before the first trial and stopped at the end.
-package final class EngineServers {
+public final class EngineServers {
     private var servers: [StorageKind: any PrivateServer] = [:]
-    package private(set) var endpoints: [StorageKind: EngineEndpoint] = [:]
+    public private(set) var endpoints: [StorageKind: EngineEndpoint] = [:]
     /// One line per server started: what and how long it took.
-    package private(set) var startLines: [String] = []
+    public private(set) var startLines: [String] = []
 
-    package init() {}
+    public init() {}
 
     /// Starts a private server for every server engine a scenario without `url` uses.
-    package func start(for scenarios: [Scenario], buyers: Int) throws {
+    public func start(for scenarios: [Scenario], buyers: Int) throws {
         let kinds = Set(scenarios.filter { $0.storage.kind.isServer && $0.storage.url == nil }.map(\.storage.kind))
         for kind in StorageKind.allCases where kinds.contains(kind) {
             let started = MonotonicClock.now()
@@ -157,7 +157,7 @@ package final class EngineServers {
     }
 
     /// Stops every server started; safe to call more than once.
-    package func stop() {
+    public func stop() {
         for (_, s) in servers { s.stop() }
         servers = [:]
     }

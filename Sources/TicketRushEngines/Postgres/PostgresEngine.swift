@@ -1,13 +1,13 @@
 import TicketRushModel
 
 extension StorageKind {
-    package static let postgres = StorageKind(rawValue: "postgres")
+    public static let postgres = StorageKind(rawValue: "postgres")
 }
 
 extension EngineDescriptor {
     /// PostgreSQL: a fresh table per trial on a private (or given) server; the store is
     /// `PostgresBackend` (PostgresStore.swift), the server `PostgresServer` (PostgresServer.swift).
-    package static let postgres = EngineDescriptor(
+    public static let postgres = EngineDescriptor(
         name: StorageKind.postgres.rawValue,
         summary: "a PostgreSQL table with one row, over libpq (a private server unless url is given)",
         modes: [

@@ -1,13 +1,13 @@
 import TicketRushModel
 
 extension StorageKind {
-    package static let redis = StorageKind(rawValue: "redis")
+    public static let redis = StorageKind(rawValue: "redis")
 }
 
 extension EngineDescriptor {
     /// Redis: a fresh key per trial on a private (or given) server; the store is
     /// `RedisBackend` (RedisStore.swift), the server `RedisServer` (RedisServer.swift).
-    package static let redis = EngineDescriptor(
+    public static let redis = EngineDescriptor(
         name: StorageKind.redis.rawValue,
         summary: "a Redis key, over hiredis loaded at run time (a private server unless url is given)",
         modes: [

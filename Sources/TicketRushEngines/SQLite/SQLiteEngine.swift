@@ -1,13 +1,13 @@
 import TicketRushModel
 
 extension StorageKind {
-    package static let sqlite = StorageKind(rawValue: "sqlite")
+    public static let sqlite = StorageKind(rawValue: "sqlite")
 }
 
 extension EngineDescriptor {
     /// SQLite: a database file in the trial folder, one writer at a time; the store is
     /// `SQLiteBackend` (SQLiteStore.swift).
-    package static let sqlite = EngineDescriptor(
+    public static let sqlite = EngineDescriptor(
         name: StorageKind.sqlite.rawValue,
         summary: "a SQLite database file (system libsqlite3), one row",
         modes: [

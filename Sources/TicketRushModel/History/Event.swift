@@ -2,18 +2,18 @@
 import Glibc
 #endif
 /// One step one buyer reported, as it travels over the pipe and lands in the log.
-package struct Event: Sendable, Codable, Equatable {
+public struct Event: Sendable, Codable, Equatable {
     /// CLOCK_MONOTONIC nanoseconds: comparable between the runner and every buyer.
-    package var tNs: UInt64
+    public var tNs: UInt64
     /// 0-based buyer index.
-    package var buyer: Int
+    public var buyer: Int
     /// 0-based task index within the buyer.
-    package var task: Int
-    package var kind: EventKind
-    package var value: Int64
-    package var aux: Int32
+    public var task: Int
+    public var kind: EventKind
+    public var value: Int64
+    public var aux: Int32
 
-    package init(tNs: UInt64, buyer: Int, task: Int, kind: EventKind, value: Int64 = 0, aux: Int32 = 0) {
+    public init(tNs: UInt64, buyer: Int, task: Int, kind: EventKind, value: Int64 = 0, aux: Int32 = 0) {
         self.tNs = tNs
         self.buyer = buyer
         self.task = task
@@ -23,16 +23,16 @@ package struct Event: Sendable, Codable, Equatable {
     }
 
     /// The task this event belongs to.
-    package var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
+    public var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
 
     /// The error reason of an `error` event.
-    package var reason: ErrorReason? { kind == .error ? ErrorReason(rawValue: aux) : nil }
+    public var reason: ErrorReason? { kind == .error ? ErrorReason(rawValue: aux) : nil }
 
     /// An `error` event's reason as every report shows it (docs/events.md): the reason, with
     /// the errno's text when the value is one (`exec failed: No such file or directory`,
     /// `i/o error: No space left on device`) and the status for `exit status 127`. The errno
     /// travels as the value; the text is rendered here, when a report is written.
-    package var reasonText: String? {
+    public var reasonText: String? {
         guard kind == .error else { return nil }
         guard let reason else { return "unknown reason \(aux)" }
         switch reason {
@@ -49,8 +49,8 @@ package struct Event: Sendable, Codable, Equatable {
 
 /// The 32-byte little-endian wire record (docs/events.md): small enough that one
 /// write(2) to a pipe is atomic, so all buyers can share one pipe.
-package enum EventWire {
-    package static let size = 32
+public enum EventWire {
+    public static let size = 32
 
     /// Encodes one record in the runner before it forks: the Swift runtime instantiates the
     /// conformances the encoder uses lazily (with malloc), so done here once, every buyer
@@ -62,7 +62,7 @@ package enum EventWire {
     }
 
     /// Encodes into `out` (at least 32 bytes).
-    package static func encode(_ e: Event, into out: UnsafeMutableRawPointer) {
+    public static func encode(_ e: Event, into out: UnsafeMutableRawPointer) {
         out.storeBytes(of: e.tNs.littleEndian, toByteOffset: 0, as: UInt64.self)
         out.storeBytes(of: e.value.littleEndian, toByteOffset: 8, as: Int64.self)
         out.storeBytes(of: UInt32(truncatingIfNeeded: e.buyer).littleEndian, toByteOffset: 16, as: UInt32.self)
@@ -73,7 +73,7 @@ package enum EventWire {
     }
 
     /// Decodes one record, or nil when its kind is unknown.
-    package static func decode(_ raw: UnsafeRawPointer) -> Event? {
+    public static func decode(_ raw: UnsafeRawPointer) -> Event? {
         let kindCode = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt16.self))
         guard let kind = EventKind(rawValue: kindCode) else { return nil }
         return Event(

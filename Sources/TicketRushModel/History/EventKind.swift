@@ -1,5 +1,5 @@
 /// The steps a buyer reports. Raw values are the wire codes (docs/events.md); never reuse one.
-package enum EventKind: UInt16, Sendable, CaseIterable, Codable {
+public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     /// Released by the start barrier (after the start delay).
     case start = 1
     /// Read the count while searching; value = count.
@@ -53,7 +53,7 @@ package enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     case storeError = 22
 
     /// The name in logs, JSON Lines and `at:` fields.
-    package var name: String {
+    public var name: String {
         switch self {
         case .start: return "start"
         case .searchRead: return "search.read"
@@ -81,26 +81,26 @@ package enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     }
 
     /// The kind with this log name.
-    package init?(name: String) {
+    public init?(name: String) {
         guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
         self = kind
     }
 
     /// Ends a task: exactly one of these per task.
-    package var isOutcome: Bool { self == .bought || self == .soldOut || self == .error }
+    public var isOutcome: Bool { self == .bought || self == .soldOut || self == .error }
 
     /// Reported by a buyer (not written by the runner): the steps a fault's `at` can name.
-    package var isBuyerStep: Bool { self != .faultKill && self != .faultStall && self != .faultResume }
+    public var isBuyerStep: Bool { self != .faultKill && self != .faultStall && self != .faultResume }
 
     /// A scheduling point under a controlled schedule, not a step of the purchase: faults cannot name it.
-    package var isGate: Bool { self == .gate || self == .gateBlocked }
+    public var isGate: Bool { self == .gate || self == .gateBlocked }
 
     /// A read the buyer could not parse.
-    package var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }
+    public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }
 }
 
 /// Why a task ended in `error`; the `aux` field of an error event.
-package enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
+public enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
     case tornRead = 1
     case io = 2
     case lock = 3
@@ -119,7 +119,7 @@ package enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
     /// Databases: the engine reported an error (value = `EngineCode`).
     case engine = 10
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .tornRead: return "torn read"
         case .io: return "i/o error"
@@ -136,7 +136,7 @@ package enum ErrorReason: Int32, Sendable, Codable, CaseIterable {
 }
 
 /// Why a database engine made a buyer start its transaction again; the aux of `store.retry`.
-package enum RetryReason: Int32, Sendable, Codable, CaseIterable {
+public enum RetryReason: Int32, Sendable, Codable, CaseIterable {
     /// sqlite: SQLITE_BUSY (another connection holds the lock past busy_timeout, or a deferred upgrade would deadlock).
     case busy = 1
     /// postgres: SQLSTATE 40001.
@@ -146,7 +146,7 @@ package enum RetryReason: Int32, Sendable, Codable, CaseIterable {
     /// postgres: SQLSTATE 40P01.
     case deadlockDetected = 4
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .busy: return "busy"
         case .serializationFailure: return "serialization failure"
@@ -159,11 +159,11 @@ package enum RetryReason: Int32, Sendable, Codable, CaseIterable {
 /// An engine's error code as it travels in an event's value: a PostgreSQL SQLSTATE
 /// (five characters of 0-9A-Z) in base 36, plus 1 << 32 to tell it from SQLite's
 /// (extended) result codes, which are small integers; Redis errors carry 1 << 33.
-package enum EngineCode {
-    package static let sqlstateFlag: Int64 = 1 << 32
-    package static let redisFlag: Int64 = 1 << 33
+public enum EngineCode {
+    public static let sqlstateFlag: Int64 = 1 << 32
+    public static let redisFlag: Int64 = 1 << 33
 
-    package static func sqlstate(_ text: String) -> Int64 {
+    public static func sqlstate(_ text: String) -> Int64 {
         var v: Int64 = 0
         for c in text.unicodeScalars.prefix(5) {
             let d: Int64
@@ -179,7 +179,7 @@ package enum EngineCode {
     }
 
     /// "SQLSTATE 40001", "SQLite code 5", "Redis error".
-    package static func text(_ value: Int64) -> String {
+    public static func text(_ value: Int64) -> String {
         if value & redisFlag != 0 { return "Redis error" }
         if value & sqlstateFlag != 0 {
             var v = value & (sqlstateFlag - 1)

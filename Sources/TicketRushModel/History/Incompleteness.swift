@@ -1,6 +1,6 @@
 /// Why a trial's history is not the whole story. A checker that needs every event cannot
 /// judge such a history: it says `unknown` with this reason (Jepsen: incomplete → unknown).
-package enum Incompleteness: Sendable, Codable, Equatable, Hashable {
+public enum Incompleteness: Sendable, Codable, Equatable, Hashable {
     /// Records on the event pipe that did not decode (unknown kind, torn frame).
     case malformed(records: Int)
     /// Events past the trial's bound were dropped unread.
@@ -17,20 +17,20 @@ package enum Incompleteness: Sendable, Codable, Equatable, Hashable {
 
     /// True when the gap hides only who did what, not what was done: checkers that need no
     /// attribution (totals) judge as if complete.
-    package var onlyAttribution: Bool {
+    public var onlyAttribution: Bool {
         if case .unattributed = self { return true }
         return false
     }
 
     /// True for a server that did not answer: no verdict stands on such a trial, not even
     /// one from exit statuses and the timeout (the server's silence made those).
-    package var isServer: Bool {
+    public var isServer: Bool {
         if case .server = self { return true }
         return false
     }
 
     /// One line for reports: "3 malformed event records".
-    package var reason: String {
+    public var reason: String {
         switch self {
         case .malformed(let n): return "\(plural(n, "malformed event record")) (not decoded)"
         case .overflow(let limit): return "more than \(limit) events: the rest were dropped"
@@ -44,14 +44,14 @@ package enum Incompleteness: Sendable, Codable, Equatable, Hashable {
 }
 
 /// One task of one buyer, as evidence names it (both 0-based).
-package struct TaskRef: Sendable, Codable, Hashable, Comparable {
-    package var buyer: Int
-    package var task: Int
+public struct TaskRef: Sendable, Codable, Hashable, Comparable {
+    public var buyer: Int
+    public var task: Int
 
-    package init(buyer: Int, task: Int) {
+    public init(buyer: Int, task: Int) {
         self.buyer = buyer
         self.task = task
     }
 
-    package static func < (a: TaskRef, b: TaskRef) -> Bool { (a.buyer, a.task) < (b.buyer, b.task) }
+    public static func < (a: TaskRef, b: TaskRef) -> Bool { (a.buyer, a.task) < (b.buyer, b.task) }
 }

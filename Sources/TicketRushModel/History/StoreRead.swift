@@ -1,5 +1,5 @@
 /// What one read of the ticket document saw.
-package enum StoreRead: Sendable, Codable, Equatable {
+public enum StoreRead: Sendable, Codable, Equatable {
     /// A whole document with this ticket count.
     case count(Int)
     /// Bytes that do not parse as a document (empty, cut short, mixed): a torn read.

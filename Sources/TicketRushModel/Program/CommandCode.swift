@@ -5,8 +5,8 @@
 /// each value for the quoting it stands in; where it cannot tell (after `$(`, a backquote,
 /// `${`, a here-document or a comment) the scenario is refused at load, pointing to the
 /// TICKETRUSH_* variables, which carry the same values and are never parsed as code.
-package enum CommandCode {
-    package enum Kind: Sendable, Equatable {
+public enum CommandCode {
+    public enum Kind: Sendable, Equatable {
         /// A POSIX shell's `-c` script: placeholders are quoted for it.
         case shell
         /// Another interpreter's inline program: placeholders are pasted as they are.
@@ -20,7 +20,7 @@ package enum CommandCode {
     ]
 
     /// The environment variable that carries a placeholder's value.
-    package static func variable(_ placeholder: String) -> String {
+    public static func variable(_ placeholder: String) -> String {
         switch placeholder {
         case "n": return "TICKETRUSH_BUYER"
         default: return "TICKETRUSH_" + placeholder.uppercased()
@@ -29,7 +29,7 @@ package enum CommandCode {
 
     /// The index of the word that is code in `command`, and what runs it; nil when every
     /// word is a plain argument.
-    package static func codeWord(_ command: [String]) -> (index: Int, kind: Kind)? {
+    public static func codeWord(_ command: [String]) -> (index: Int, kind: Kind)? {
         guard var first = command.first.map(baseName) else { return nil }
         var i = 1
         // `env sh -c …`, `busybox sh -c …`: the program is the next word.
@@ -59,7 +59,7 @@ package enum CommandCode {
 
     /// Placeholders in `script` (a shell's -c script) that sit where their quoting cannot be
     /// told; `known` are the placeholder names.
-    package static func untrackable(_ script: String, known: [String]) -> [String] {
+    public static func untrackable(_ script: String, known: [String]) -> [String] {
         var out: [String] = []
         _ = quote(script, known: known) { key, _ in out.append(key); return "" }
         return out
@@ -68,7 +68,7 @@ package enum CommandCode {
     /// `script` with each `{key}` of `values` quoted for the shell where it stands.
     /// Where the quoting cannot be told the value goes in as `${TICKETRUSH_…}` (the loader
     /// refuses such scenarios; this keeps a programmatic one from running the value as code).
-    package static func fillShell(_ script: String, _ values: [(String, String)]) -> String {
+    public static func fillShell(_ script: String, _ values: [(String, String)]) -> String {
         let table = Dictionary(values, uniquingKeysWith: { a, _ in a })
         return quote(script, known: values.map(\.0), value: { table[$0] ?? "" }) { key, _ in "${\(variable(key))}" }
     }
@@ -139,7 +139,7 @@ package enum CommandCode {
 extension ProgramConfig {
     /// `command` with its placeholders filled in: as they are in a plain argument, quoted
     /// for the shell in a `sh -c` script (CommandCode).
-    package static func fill(command: [String], _ values: [(String, String)]) -> [String] {
+    public static func fill(command: [String], _ values: [(String, String)]) -> [String] {
         let code = CommandCode.codeWord(command)
         return command.enumerated().map { i, word in
             if let code, code.index == i, code.kind == .shell { return CommandCode.fillShell(word, values) }

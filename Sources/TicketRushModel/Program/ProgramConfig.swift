@@ -2,26 +2,26 @@
 /// process per buyer running `buyers.command`, or one `program.command` that starts its
 /// own buyers. The runner prepares the storage as usual; the program does the buying and
 /// reports through the protocol (TICKETRUSH_EVENTS_FD) or through `outcomes` patterns.
-package struct ProgramConfig: Sendable, Codable, Equatable {
-    package enum Mode: String, Sendable, Codable {
+public struct ProgramConfig: Sendable, Codable, Equatable {
+    public enum Mode: String, Sendable, Codable {
         /// `buyers.command`: the runner forks one process per buyer and execs the command in each.
         case perBuyer = "buyers"
         /// `program.command`: one process that starts `buyers.count` buyers itself.
         case whole = "program"
     }
 
-    package var mode: Mode
+    public var mode: Mode
     /// argv before placeholders are filled in.
-    package var command: [String]
+    public var command: [String]
     /// Line patterns for programs that do not speak the protocol.
-    package var outcomes: [OutcomePattern]
+    public var outcomes: [OutcomePattern]
     /// The scenario file's folder, absolute: `{dir}`, TICKETRUSH_DIR.
-    package var dir: String
+    public var dir: String
 
     /// Output kept per buyer in the trial folder (`buyer-N.out`); the rest is counted and dropped.
-    package static let outputLimitBytes = 1 << 20
+    public static let outputLimitBytes = 1 << 20
 
-    package init(mode: Mode, command: [String], outcomes: [OutcomePattern] = [], dir: String) {
+    public init(mode: Mode, command: [String], outcomes: [OutcomePattern] = [], dir: String) {
         self.mode = mode
         self.command = command
         self.outcomes = outcomes
@@ -32,15 +32,15 @@ package struct ProgramConfig: Sendable, Codable, Equatable {
     /// per buyer (`buyers.command`) that speaks the protocol, which is what a command without
     /// `outcomes` patterns is taken to do. A pattern program cannot say when it is between
     /// steps, and a whole program starts buyers the runner cannot hold one by one.
-    package var isControllable: Bool { mode == .perBuyer && outcomes.isEmpty }
+    public var isControllable: Bool { mode == .perBuyer && outcomes.isEmpty }
 
     /// The placeholders a command may use; program mode has no `{name}` or `{n}`.
-    package static func placeholders(_ mode: Mode) -> [String] {
+    public static func placeholders(_ mode: Mode) -> [String] {
         mode == .perBuyer ? ["dir", "name", "n", "wants", "storage", "seed"] : ["dir", "wants", "storage", "seed"]
     }
 
     /// `word` with every `{key}` of `values` filled in; unknown braces stay as written.
-    package static func fill(_ word: String, _ values: [(String, String)]) -> String {
+    public static func fill(_ word: String, _ values: [(String, String)]) -> String {
         var out = word
         for (key, value) in values where out.contains("{\(key)}") { out = out.replacingAll("{\(key)}", with: value) }
         return out
@@ -49,13 +49,13 @@ package struct ProgramConfig: Sendable, Codable, Equatable {
 
 /// One `outcomes` entry: lines matching `pattern` become a `kind` event; named groups
 /// `buyer` (a buyer's name, program mode) and `value` (an integer) fill it in.
-package struct OutcomePattern: Sendable, Codable, Equatable {
+public struct OutcomePattern: Sendable, Codable, Equatable {
     /// The key as written (`bought`, `search`, `purchase.write`, …).
-    package var key: String
-    package var kind: EventKind
-    package var pattern: String
+    public var key: String
+    public var kind: EventKind
+    public var pattern: String
 
-    package init(key: String, kind: EventKind, pattern: String) {
+    public init(key: String, kind: EventKind, pattern: String) {
         self.key = key
         self.kind = kind
         self.pattern = pattern
@@ -63,27 +63,27 @@ package struct OutcomePattern: Sendable, Codable, Equatable {
 
     /// The keys `outcomes` accepts, in the order lines are tried against them: the steps in
     /// the order a task takes them, then the outcomes. `search` is short for `search.read`.
-    package static let keys: [String] = ["search"] + EventKind.allCases.filter {
+    public static let keys: [String] = ["search"] + EventKind.allCases.filter {
         $0.isBuyerStep && $0 != .start && $0 != .done && !$0.isOutcome
     }.map(\.name) + ["bought", "sold-out", "error"]
 
     /// The event kind a key stands for.
-    package static func kind(of key: String) -> EventKind? {
+    public static func kind(of key: String) -> EventKind? {
         key == "search" ? .searchRead : EventKind(name: key)
     }
 }
 
 /// One line a program printed, kept for the transcript and the failure text.
-package struct OutputLine: Sendable, Codable, Equatable {
-    package enum Stream: String, Sendable, Codable { case stdout, stderr }
+public struct OutputLine: Sendable, Codable, Equatable {
+    public enum Stream: String, Sendable, Codable { case stdout, stderr }
     /// CLOCK_MONOTONIC nanoseconds when the runner read it.
-    package var tNs: UInt64
+    public var tNs: UInt64
     /// 0-based buyer whose pipe it came from (or whose name it carries); nil: not attributed.
-    package var buyer: Int?
-    package var stream: Stream
-    package var text: String
+    public var buyer: Int?
+    public var stream: Stream
+    public var text: String
 
-    package init(tNs: UInt64, buyer: Int?, stream: Stream, text: String) {
+    public init(tNs: UInt64, buyer: Int?, stream: Stream, text: String) {
         self.tNs = tNs
         self.buyer = buyer
         self.stream = stream

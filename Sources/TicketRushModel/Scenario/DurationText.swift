@@ -1,11 +1,11 @@
 /// Durations as scenario files write them: "1s", "250ms", "40us", "2m", or bare seconds.
-package enum DurationText {
+public enum DurationText {
     package static let units: [(suffix: String, ns: Double)] = [
         ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
 
     /// Nanoseconds for a duration string, or nil when it is not one. Negative is not a duration.
-    package static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? {
         let trimmed = text.trimmingSpaces
         // Longest suffix first so "ms" is not read as "s" after a number "…m".
         for unit in units.sorted(by: { $0.suffix.count > $1.suffix.count }) where trimmed.hasSuffix(unit.suffix) {
@@ -17,12 +17,12 @@ package enum DurationText {
     }
 
     /// Seconds given as a YAML number.
-    package static func seconds(_ value: Double) -> Int64? {
+    public static func seconds(_ value: Double) -> Int64? {
         nanoseconds(value * 1e9)
     }
 
     /// Shortest exact text for nanoseconds: "1s", "250ms", "40us", "0".
-    package static func format(_ ns: Int64) -> String {
+    public static func format(_ ns: Int64) -> String {
         if ns == 0 { return "0" }
         for (suffix, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1000)]
         where ns % size == 0 {

@@ -1,14 +1,14 @@
 /// A fault the runner injects: kill or stall chosen buyers right after a step, or at a
 /// time offset from the start barrier.
-package struct Fault: Sendable, Equatable {
+public struct Fault: Sendable, Equatable {
     /// What the runner does to a buyer the fault hits.
-    package enum Action: Sendable, Equatable, Codable {
+    public enum Action: Sendable, Equatable, Codable {
         /// SIGKILL.
         case kill
         /// SIGSTOP for this long (before `time_scale`), then SIGCONT.
         case stall(Int64)
 
-        package var name: String {
+        public var name: String {
             switch self {
             case .kill: return "kill"
             case .stall: return "stall"
@@ -17,7 +17,7 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// Which buyers the fault hits in a trial.
-    package enum Target: Sendable, Equatable, Codable {
+    public enum Target: Sendable, Equatable, Codable {
         /// These buyers, 0-based.
         case buyers([Int])
         /// Each buyer independently with this probability, drawn from the trial seed.
@@ -25,7 +25,7 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// When the fault lands on a buyer it hits.
-    package enum Moment: Sendable, Equatable {
+    public enum Moment: Sendable, Equatable {
         /// Right after the buyer reports this step (the first time): `at: STEP`.
         case step(EventKind)
         /// This many nanoseconds (before `time_scale`) after the start barrier opens: `after: DURATION`.
@@ -33,7 +33,7 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// How a `fault.kill` or `fault.stall` event landed: its `aux` (docs/events.md).
-    package enum Landing: Int32, Sendable, CaseIterable {
+    public enum Landing: Int32, Sendable, CaseIterable {
         /// The built-in buyer stopped itself right after the step: nothing happened in between.
         case step = 0
         /// A program buyer's line for the step arrived: the program ran on for that moment.
@@ -41,7 +41,7 @@ package struct Fault: Sendable, Equatable {
         /// At a time offset: wherever the buyer was.
         case offset = 2
 
-        package var name: String {
+        public var name: String {
             switch self {
             case .step: return "step"
             case .arrival: return "arrival"
@@ -50,14 +50,14 @@ package struct Fault: Sendable, Equatable {
         }
     }
 
-    package var action: Action
-    package var target: Target
-    package var moment: Moment
+    public var action: Action
+    public var target: Target
+    public var moment: Moment
     /// At most this many buyers per trial: the first to reach the step (nil: no limit).
     /// Only with a step: at a time offset every chosen buyer is hit at once.
-    package var limit: Int?
+    public var limit: Int?
 
-    package init(_ action: Action, _ target: Target, at: EventKind, limit: Int? = nil) {
+    public init(_ action: Action, _ target: Target, at: EventKind, limit: Int? = nil) {
         self.action = action
         self.target = target
         self.moment = .step(at)
@@ -65,7 +65,7 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// A fault at a time offset: `ns` (before `time_scale`) after the start barrier opens.
-    package init(_ action: Action, _ target: Target, afterNs ns: Int64) {
+    public init(_ action: Action, _ target: Target, afterNs ns: Int64) {
         self.action = action
         self.target = target
         self.moment = .after(ns)
@@ -73,19 +73,19 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// The step the fault lands after, or nil for a time offset.
-    package var at: EventKind? {
+    public var at: EventKind? {
         if case .step(let kind) = moment { return kind }
         return nil
     }
 
     /// The time offset (nanoseconds before `time_scale`), or nil for a step.
-    package var afterNs: Int64? {
+    public var afterNs: Int64? {
         if case .after(let ns) = moment { return ns }
         return nil
     }
 
     /// One line as the scenario writes it: `kill buyers [3] at lock.acquired`, `stall buyers [1] for 50ms after 150ms`.
-    package var summary: String {
+    public var summary: String {
         var text: String
         switch action {
         case .kill: text = "kill"
@@ -104,7 +104,7 @@ package struct Fault: Sendable, Equatable {
     }
 
     /// True when this fault (the `index`th of its scenario) hits `buyer` in the trial seeded `seed`.
-    package func hits(buyer: Int, index: Int, seed: UInt64) -> Bool {
+    public func hits(buyer: Int, index: Int, seed: UInt64) -> Bool {
         switch target {
         case .buyers(let list):
             return list.contains(buyer)
@@ -119,7 +119,7 @@ package struct Fault: Sendable, Equatable {
 extension Fault: Codable {
     private enum CodingKeys: String, CodingKey { case action, target, at, afterNs, limit }
 
-    package init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         action = try c.decode(Action.self, forKey: .action)
         target = try c.decode(Target.self, forKey: .target)
@@ -131,7 +131,7 @@ extension Fault: Codable {
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
     }
 
-    package func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(action, forKey: .action)
         try c.encode(target, forKey: .target)

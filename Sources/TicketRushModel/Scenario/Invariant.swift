@@ -1,5 +1,5 @@
 /// The invariants a trial is judged on: the one registry the loader, reports and docs read.
-package enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
+public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case noOversell = "no-oversell"
     case conservation
     case oneOutcome = "one-outcome"
@@ -9,7 +9,7 @@ package enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case noDeadlock = "no-deadlock"
 
     /// One line on what the invariant means.
-    package var summary: String {
+    public var summary: String {
         switch self {
         case .noOversell: return "purchases reported <= tickets"
         case .conservation: return "tickets - final stored count = purchases reported (no lost update)"
@@ -21,7 +21,7 @@ package enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
-    package static func < (lhs: Invariant, rhs: Invariant) -> Bool {
+    public static func < (lhs: Invariant, rhs: Invariant) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

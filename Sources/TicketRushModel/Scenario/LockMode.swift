@@ -1,7 +1,7 @@
 /// The lock modes: the one registry the loader, the lint rules, the schedule's lock model,
 /// the buyer and the docs read. Each mode's facts are one row of `traits`; nothing else
 /// states them (docs/locks.md, "Adding a lock mode").
-package enum LockMode: String, Sendable, Codable, CaseIterable {
+public enum LockMode: String, Sendable, Codable, CaseIterable {
     case none
     case flock
     case fcntl
@@ -17,7 +17,7 @@ package enum LockMode: String, Sendable, Codable, CaseIterable {
     case advisory
 
     /// The table: one row per mode.
-    package var traits: LockTraits {
+    public var traits: LockTraits {
         switch self {
         case .none:
             return LockTraits("no lock at all: the race the tutorial starts from",
@@ -56,20 +56,20 @@ package enum LockMode: String, Sendable, Codable, CaseIterable {
     }
 
     /// One line on what the mode is.
-    package var summary: String { traits.summary }
+    public var summary: String { traits.summary }
 
     /// True when buyers wait for and hold the lock (and report lock.wait/acquired/released);
     /// `none`, `optimistic` and `atomic` never block a buyer before its write.
-    package var excludes: Bool { traits.excludes }
+    public var excludes: Bool { traits.excludes }
 
     /// Modes only a database engine runs (json has no transactions, rows or server).
-    package var isEngineMode: Bool { traits.engineOnly }
+    public var isEngineMode: Bool { traits.engineOnly }
 }
 
 /// One mode's facts.
-package struct LockTraits: Sendable, Equatable {
+public struct LockTraits: Sendable, Equatable {
     /// What happens to the lock when its holder dies.
-    package enum DeadHolder: Sendable, Equatable {
+    public enum DeadHolder: Sendable, Equatable {
         /// The mode holds no lock a buyer could die in.
         case holdsNone
         /// The kernel (or the robust mutex) frees it at once.
@@ -82,7 +82,7 @@ package struct LockTraits: Sendable, Equatable {
     }
 
     /// What the buyers share in the trial folder (prepared by the runner before the fork).
-    package enum Shared: Sendable, Equatable {
+    public enum Shared: Sendable, Equatable {
         case nothing
         /// `<storage>.lock`, created before the fork.
         case lockFile
@@ -94,23 +94,23 @@ package struct LockTraits: Sendable, Equatable {
         case mappedFile
     }
 
-    package let summary: String
+    public let summary: String
     /// Buyers wait for and hold it (and report lock.wait/acquired/released).
-    package let excludes: Bool
-    package let deadHolder: DeadHolder
-    package let shares: Shared
+    public let excludes: Bool
+    public let deadHolder: DeadHolder
+    public let shares: Shared
     /// Runs only on a database engine (which engines: their descriptors' `modes`).
-    package let engineOnly: Bool
+    public let engineOnly: Bool
     /// A database engine runs it itself (its store is the lock), not a file lock beside it.
-    package let engineRuns: Bool
+    public let engineRuns: Bool
     /// Reports lock.wait/acquired/released.
-    package let reportsLockSteps: Bool
+    public let reportsLockSteps: Bool
     /// Reports lock.recovered (a dead holder's lock taken over).
-    package let reportsRecovery: Bool
+    public let reportsRecovery: Bool
     /// Reports purchase.retry when the version moved.
-    package let retriesOnConflict: Bool
+    public let retriesOnConflict: Bool
 
-    package init(_ summary: String, excludes: Bool = true, deadHolder: DeadHolder, shares: Shared = .nothing,
+    public init(_ summary: String, excludes: Bool = true, deadHolder: DeadHolder, shares: Shared = .nothing,
                 engineOnly: Bool = false, reportsLockSteps: Bool = true, reportsRecovery: Bool = false,
                 retriesOnConflict: Bool = false, engineRuns: Bool? = nil) {
         self.summary = summary
@@ -125,5 +125,5 @@ package struct LockTraits: Sendable, Equatable {
     }
 
     /// A dead holder's lock is freed without waiting (kernel, robust mutex, or nothing was held).
-    package var releasedOnDeath: Bool { deadHolder == .released || deadHolder == .holdsNone }
+    public var releasedOnDeath: Bool { deadHolder == .released || deadHolder == .holdsNone }
 }

@@ -1,52 +1,52 @@
 /// One ticket rush as the runner runs it: every default filled in, every delay in nanoseconds.
 /// Not Codable: trials.json stores it as `ScenarioRecord` (TicketRushReports), whose fields
 /// a test holds equal to these.
-package struct Scenario: Sendable, Equatable {
-    package var name: String
-    package var description: String?
-    package var tickets: Int
-    package var buyers: BuyerGroup
-    package var delays: Delays
-    package var timeScale: Double
-    package var storage: StorageConfig
-    package var lock: LockConfig
-    package var trials: Int
+public struct Scenario: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var tickets: Int
+    public var buyers: BuyerGroup
+    public var delays: Delays
+    public var timeScale: Double
+    public var storage: StorageConfig
+    public var lock: LockConfig
+    public var trials: Int
     /// The scenario's own seed; `nil` means a fresh random seed per run (still recorded).
-    package var seed: UInt64?
-    package var timeoutNs: Int64
-    package var invariants: [Invariant]
-    package var expect: [Invariant: Expectation]
+    public var seed: UInt64?
+    public var timeoutNs: Int64
+    public var invariants: [Invariant]
+    public var expect: [Invariant: Expectation]
     /// Buyers the runner kills or stalls at chosen steps.
-    package var faults: [Fault]
+    public var faults: [Fault]
     /// Where the scenario came from, for messages (`path:line:column`).
-    package var origin: SourceLocation?
+    public var origin: SourceLocation?
     /// The sweep cell this scenario is, when its file has a `matrix` (docs/sweeps.md).
-    package var cell: SweepCell? = nil
+    public var cell: SweepCell? = nil
     /// `trials: {until: …}`: stop early once the violation rate is bounded; `trials` is the maximum.
-    package var stopRule: StopRule? = nil
+    public var stopRule: StopRule? = nil
     /// `schedule:`: real timing (default) or a controlled interleaving (docs/schedules.md).
-    package var schedule: ScheduleConfig = Scenario.defaultSchedule
+    public var schedule: ScheduleConfig = Scenario.defaultSchedule
     /// `thresholds:`: gates on the cell's measured numbers, each an expectation.
-    package var thresholds: [Threshold] = Threshold.defaultThresholds
+    public var thresholds: [Threshold] = Threshold.defaultThresholds
     /// Where each expectation is written (`expect.no-oversell`, `thresholds.latency.p99`),
     /// for annotations that point at the line; absent ones point at `origin`.
-    package var expectationOrigins = KeyLocations()
+    public var expectationOrigins = KeyLocations()
     /// `buyers.command` / `program.command`: the user's own program buys (docs/programs.md); nil: the built-in buyer.
-    package var program: ProgramConfig? = nil
+    public var program: ProgramConfig? = nil
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
     // docs/scenarios.md) all read them.
-    package static let defaultTimeScale: Double = 1
-    package static let defaultTrials = 1
-    package static let defaultTimeoutNs: Int64 = 60_000_000_000
-    package static let defaultInvariants: [Invariant] = Invariant.allCases
-    package static let defaultFaults: [Fault] = []
+    public static let defaultTimeScale: Double = 1
+    public static let defaultTrials = 1
+    public static let defaultTimeoutNs: Int64 = 60_000_000_000
+    public static let defaultInvariants: [Invariant] = Invariant.allCases
+    public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
-    package static let defaultExpect: [Invariant: Expectation] = [:]
-    package static let defaultSchedule = ScheduleConfig.timing
+    public static let defaultExpect: [Invariant: Expectation] = [:]
+    public static let defaultSchedule = ScheduleConfig.timing
 
-    package init(
+    public init(
         name: String, description: String? = nil, tickets: Int, buyers: BuyerGroup,
         delays: Delays = Delays(), timeScale: Double = defaultTimeScale, storage: StorageConfig = StorageConfig(),
         lock: LockConfig = LockConfig(), trials: Int = defaultTrials, seed: UInt64? = nil,
@@ -71,51 +71,51 @@ package struct Scenario: Sendable, Equatable {
     }
 
     /// What the scenario expects of `invariant` (hold unless stated).
-    package func expectation(for invariant: Invariant) -> Expectation {
+    public func expectation(for invariant: Invariant) -> Expectation {
         expect[invariant] ?? Expectation.defaultValue
     }
 
     /// Where the expectation `key` (`expect.no-oversell`, `thresholds.latency.p99`) is
     /// written, else where the scenario starts.
-    package func origin(of key: String) -> SourceLocation? { expectationOrigins[key] ?? origin }
+    public func origin(of key: String) -> SourceLocation? { expectationOrigins[key] ?? origin }
 
     /// Tickets asked for in all: buyers × wants.
-    package var demand: Int { buyers.count * buyers.wants }
+    public var demand: Int { buyers.count * buyers.wants }
 }
 
 /// The buyers of a scenario: how many, how they are named, how many tickets each wants.
-package struct BuyerGroup: Sendable, Codable, Equatable {
-    package var count: Int
+public struct BuyerGroup: Sendable, Codable, Equatable {
+    public var count: Int
     /// Name template; `{n}` is the 1-based buyer index.
-    package var nameTemplate: String
-    package var wants: Int
+    public var nameTemplate: String
+    public var wants: Int
 
-    package static let defaultNameTemplate = "buyer-{n}"
-    package static let defaultWants = 1
+    public static let defaultNameTemplate = "buyer-{n}"
+    public static let defaultWants = 1
 
-    package init(count: Int, nameTemplate: String = defaultNameTemplate, wants: Int = defaultWants) {
+    public init(count: Int, nameTemplate: String = defaultNameTemplate, wants: Int = defaultWants) {
         self.count = count
         self.nameTemplate = nameTemplate
         self.wants = wants
     }
 
     /// The display name of buyer `index` (0-based).
-    package func name(of index: Int) -> String {
+    public func name(of index: Int) -> String {
         nameTemplate.replacingAll("{n}", with: String(index + 1))
     }
 }
 
 /// The waits a buyer makes, each a fixed or uniformly drawn duration before `time_scale`.
-package struct Delays: Sendable, Codable, Equatable {
-    package var search: Delay
-    package var write: Delay
-    package var truncate: Delay
-    package var start: Delay
+public struct Delays: Sendable, Codable, Equatable {
+    public var search: Delay
+    public var write: Delay
+    public var truncate: Delay
+    public var start: Delay
 
     /// Every delay's default: none.
-    package static let defaultDelay = Delay.zero
+    public static let defaultDelay = Delay.zero
 
-    package init(search: Delay = defaultDelay, write: Delay = defaultDelay, truncate: Delay = defaultDelay, start: Delay = defaultDelay) {
+    public init(search: Delay = defaultDelay, write: Delay = defaultDelay, truncate: Delay = defaultDelay, start: Delay = defaultDelay) {
         self.search = search
         self.write = write
         self.truncate = truncate
@@ -124,14 +124,14 @@ package struct Delays: Sendable, Codable, Equatable {
 }
 
 /// A duration, fixed or drawn uniformly from a closed range, in nanoseconds.
-package enum Delay: Sendable, Equatable, Codable {
+public enum Delay: Sendable, Equatable, Codable {
     case fixed(Int64)
     case uniform(Int64, Int64)
 
-    package static let zero = Delay.fixed(0)
+    public static let zero = Delay.fixed(0)
 
     /// The largest value this delay can take.
-    package var maxNs: Int64 {
+    public var maxNs: Int64 {
         switch self {
         case .fixed(let ns): return ns
         case .uniform(_, let high): return high
@@ -140,28 +140,28 @@ package enum Delay: Sendable, Equatable, Codable {
 }
 
 /// Where the tickets are stored.
-package struct StorageConfig: Sendable, Codable, Equatable {
-    package var kind: StorageKind
+public struct StorageConfig: Sendable, Codable, Equatable {
+    public var kind: StorageKind
     /// Relative to the trial's work folder; never leaves it.
-    package var path: String
-    package var write: WriteMode
+    public var path: String
+    public var write: WriteMode
     /// sqlite: the journal mode.
-    package var journal: SQLiteJournal = defaultJournal
+    public var journal: SQLiteJournal = defaultJournal
     /// sqlite: how long a statement waits for a lock before SQLITE_BUSY.
-    package var busyTimeoutNs: Int64 = defaultBusyTimeoutNs
+    public var busyTimeoutNs: Int64 = defaultBusyTimeoutNs
     /// postgres, redis: an existing server; nil → a private server the runner starts.
-    package var url: String? = nil
+    public var url: String? = nil
     /// postgres: the transaction isolation level.
-    package var isolation: Isolation = defaultIsolation
+    public var isolation: Isolation = defaultIsolation
 
-    package static let defaultKind = StorageKind.json
-    package static let defaultPath = "db.json"
-    package static let defaultWrite = WriteMode.inPlace
-    package static let defaultJournal = SQLiteJournal.delete
-    package static let defaultBusyTimeoutNs: Int64 = 5_000_000_000
-    package static let defaultIsolation = Isolation.readCommitted
+    public static let defaultKind = StorageKind.json
+    public static let defaultPath = "db.json"
+    public static let defaultWrite = WriteMode.inPlace
+    public static let defaultJournal = SQLiteJournal.delete
+    public static let defaultBusyTimeoutNs: Int64 = 5_000_000_000
+    public static let defaultIsolation = Isolation.readCommitted
 
-    package init(kind: StorageKind = defaultKind, path: String? = nil, write: WriteMode = defaultWrite,
+    public init(kind: StorageKind = defaultKind, path: String? = nil, write: WriteMode = defaultWrite,
                 journal: SQLiteJournal = defaultJournal, busyTimeoutNs: Int64 = defaultBusyTimeoutNs,
                 url: String? = nil, isolation: Isolation = defaultIsolation) {
         self.kind = kind
@@ -178,7 +178,7 @@ package struct StorageConfig: Sendable, Codable, Equatable {
 
     /// Stored without a password: `url` is written redacted (`redactedURL`), so trials.json
     /// and every report made from it never hold one; the loaded scenario keeps the real one.
-    package func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind)
         try c.encode(path, forKey: .path)
@@ -190,7 +190,7 @@ package struct StorageConfig: Sendable, Codable, Equatable {
     }
 
     /// Records written before the engines (no journal, url, …) read with the defaults.
-    package init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(StorageKind.self, forKey: .kind)
         path = try c.decode(String.self, forKey: .path)
@@ -205,19 +205,19 @@ package struct StorageConfig: Sendable, Codable, Equatable {
 // StorageKind is in StorageKind.swift; the engines' registry in TicketRushEngines.
 
 /// sqlite: the journal mode, fixed when the runner creates the database.
-package enum SQLiteJournal: String, Sendable, Codable, CaseIterable {
+public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {
     case delete
     case wal
 }
 
 /// postgres: the isolation level of every transaction a buyer begins.
-package enum Isolation: String, Sendable, Codable, CaseIterable {
+public enum Isolation: String, Sendable, Codable, CaseIterable {
     case readCommitted = "read-committed"
     case repeatableRead = "repeatable-read"
     case serializable
 
     /// As `BEGIN ISOLATION LEVEL …` spells it.
-    package var sql: String {
+    public var sql: String {
         switch self {
         case .readCommitted: return "READ COMMITTED"
         case .repeatableRead: return "REPEATABLE READ"
@@ -227,13 +227,13 @@ package enum Isolation: String, Sendable, Codable, CaseIterable {
 }
 
 /// How a buyer writes the document back.
-package enum WriteMode: String, Sendable, Codable, CaseIterable {
+public enum WriteMode: String, Sendable, Codable, CaseIterable {
     /// Truncate then write in place, as Python's `open("w")`: readers can see a torn file.
     case inPlace = "in-place"
     /// Write a temporary file, fsync, rename over: readers see the old or the new file.
     case atomic
 
-    package var summary: String {
+    public var summary: String {
         switch self {
         case .inPlace: return "truncate the file, then write the new text (as open(\"w\"))"
         case .atomic: return "write a temporary file, fsync it, rename it over the document"
@@ -242,20 +242,20 @@ package enum WriteMode: String, Sendable, Codable, CaseIterable {
 }
 
 /// The concurrency control under test.
-package struct LockConfig: Sendable, Codable, Equatable {
-    package var mode: LockMode
-    package var scope: LockScope
+public struct LockConfig: Sendable, Codable, Equatable {
+    public var mode: LockMode
+    public var scope: LockScope
     /// Optimistic: retries allowed per task.
-    package var retries: Int
+    public var retries: Int
     /// advisory on redis: the lock key's expiry.
-    package var ttlNs: Int64 = defaultTTLNs
+    public var ttlNs: Int64 = defaultTTLNs
 
-    package static let defaultMode = LockMode.none
-    package static let defaultScope = LockScope.purchase
-    package static let defaultRetries = 100
-    package static let defaultTTLNs: Int64 = 2_000_000_000
+    public static let defaultMode = LockMode.none
+    public static let defaultScope = LockScope.purchase
+    public static let defaultRetries = 100
+    public static let defaultTTLNs: Int64 = 2_000_000_000
 
-    package init(mode: LockMode = defaultMode, scope: LockScope = defaultScope, retries: Int = defaultRetries, ttlNs: Int64 = defaultTTLNs) {
+    public init(mode: LockMode = defaultMode, scope: LockScope = defaultScope, retries: Int = defaultRetries, ttlNs: Int64 = defaultTTLNs) {
         self.mode = mode
         self.scope = scope
         self.retries = retries
@@ -265,7 +265,7 @@ package struct LockConfig: Sendable, Codable, Equatable {
     private enum CodingKeys: String, CodingKey { case mode, scope, retries, ttlNs }
 
     /// Records written before `ttl` read with its default.
-    package init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         mode = try c.decode(LockMode.self, forKey: .mode)
         scope = try c.decode(LockScope.self, forKey: .scope)
@@ -275,7 +275,7 @@ package struct LockConfig: Sendable, Codable, Equatable {
 }
 
 /// Which steps of a task the lock covers.
-package enum LockScope: String, Sendable, Codable, CaseIterable {
+public enum LockScope: String, Sendable, Codable, CaseIterable {
     /// Read, decide, wait, write: the tutorial's choice.
     case purchase
     /// Search and purchase together.
@@ -283,7 +283,7 @@ package enum LockScope: String, Sendable, Codable, CaseIterable {
     /// The write alone: a classic mistake that still oversells.
     case write
 
-    package var summary: String {
+    public var summary: String {
         switch self {
         case .purchase: return "the purchase: read, decide, wait, write (the tutorial)"
         case .task: return "the whole task: search and purchase"
@@ -293,34 +293,34 @@ package enum LockScope: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a scenario expects of an invariant across its trials.
-package enum Expectation: String, Sendable, Codable, CaseIterable {
+public enum Expectation: String, Sendable, Codable, CaseIterable {
     /// Holds in every trial.
     case hold
     /// Violated in at least one trial.
     case violated
 
     /// What an invariant the scenario does not mention in `expect` is expected to do.
-    package static let defaultValue = Expectation.hold
+    public static let defaultValue = Expectation.hold
 }
 
 /// A place in a scenario file.
-package struct SourceLocation: Sendable, Codable, Equatable, CustomStringConvertible {
-    package var path: String
-    package var line: Int
-    package var column: Int
+public struct SourceLocation: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var column: Int
 
-    package init(path: String, line: Int, column: Int) {
+    public init(path: String, line: Int, column: Int) {
         self.path = path
         self.line = line
         self.column = column
     }
 
-    package var description: String { "\(path):\(line):\(column)" }
+    public var description: String { "\(path):\(line):\(column)" }
 }
 
 extension Delay {
     /// A fixed delay is a number of nanoseconds; a drawn one is `[low, high]`.
-    package init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let ns = try? c.decode(Int64.self) { self = .fixed(ns); return }
         let pair = try c.decode([Int64].self)
@@ -330,7 +330,7 @@ extension Delay {
         self = .uniform(pair[0], pair[1])
     }
 
-    package func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .fixed(let ns): try c.encode(ns)
@@ -341,23 +341,23 @@ extension Delay {
 
 /// Where keys of a scenario are written (`expect.no-oversell` → file:line:col): where, not
 /// what, so two scenarios that differ only here are equal (a file reformatted, `show`'s output).
-package struct KeyLocations: Sendable, Codable, Equatable {
-    package var byKey: [String: SourceLocation] = [:]
+public struct KeyLocations: Sendable, Codable, Equatable {
+    public var byKey: [String: SourceLocation] = [:]
 
-    package init() {}
+    public init() {}
 
-    package subscript(key: String) -> SourceLocation? {
+    public subscript(key: String) -> SourceLocation? {
         get { byKey[key] }
         set { byKey[key] = newValue }
     }
 
-    package static func == (_: KeyLocations, _: KeyLocations) -> Bool { true }
+    public static func == (_: KeyLocations, _: KeyLocations) -> Bool { true }
 
-    package init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         byKey = try decoder.singleValueContainer().decode([String: SourceLocation].self)
     }
 
-    package func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(byKey)
     }

@@ -2,13 +2,13 @@
 /// (descriptor, store, server) and their one registry are in TicketRushEngines; each names
 /// its kind there (`extension StorageKind { static let postgres … }`), so adding an engine
 /// needs no edit here, and `case .postgres` still matches.
-package struct StorageKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-    package let rawValue: String
+public struct StorageKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
 
-    package init(rawValue: String) { self.rawValue = rawValue }
+    public init(rawValue: String) { self.rawValue = rawValue }
 
-    package var description: String { rawValue }
+    public var description: String { rawValue }
 
     /// The default engine, a JSON file: the one the model's defaults are written for.
-    package static let json = StorageKind(rawValue: "json")
+    public static let json = StorageKind(rawValue: "json")
 }

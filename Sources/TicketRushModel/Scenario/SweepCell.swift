@@ -1,57 +1,57 @@
 /// One combination of a matrix: the swept key paths and this cell's value of each.
-package struct SweepCell: Sendable, Codable, Equatable, Hashable {
+public struct SweepCell: Sendable, Codable, Equatable, Hashable {
     /// One swept key path and this cell's value, as text (`lock.mode`, `flock`).
-    package struct Parameter: Sendable, Codable, Equatable, Hashable {
-        package var path: String
-        package var value: String
+    public struct Parameter: Sendable, Codable, Equatable, Hashable {
+        public var path: String
+        public var value: String
 
-        package init(path: String, value: String) {
+        public init(path: String, value: String) {
             self.path = path
             self.value = value
         }
     }
 
     /// The scenario's own name, without the cell.
-    package var baseName: String
+    public var baseName: String
     /// In the matrix's key order.
-    package var parameters: [Parameter]
+    public var parameters: [Parameter]
     /// 0-based position in the cross product (first key varies slowest).
-    package var index: Int
+    public var index: Int
 
-    package init(baseName: String, parameters: [Parameter], index: Int) {
+    public init(baseName: String, parameters: [Parameter], index: Int) {
         self.baseName = baseName
         self.parameters = parameters
         self.index = index
     }
 
     /// `lock.mode=flock,buyers.count=10`.
-    package var label: String { parameters.map { "\($0.path)=\($0.value)" }.joined(separator: ",") }
+    public var label: String { parameters.map { "\($0.path)=\($0.value)" }.joined(separator: ",") }
 
     /// `NAME[lock.mode=flock,buyers.count=10]`: the name everywhere (terminal, JUnit, files).
-    package var name: String { "\(baseName)[\(label)]" }
+    public var name: String { "\(baseName)[\(label)]" }
 
     /// This cell's value of `path`, if swept.
-    package func value(of path: String) -> String? { parameters.first { $0.path == path }?.value }
+    public func value(of path: String) -> String? { parameters.first { $0.path == path }?.value }
 }
 
 /// `trials: {until: {rate_below: 1%, confidence: 95%}, max: N}`.
-package struct StopRule: Sendable, Codable, Equatable {
+public struct StopRule: Sendable, Codable, Equatable {
     /// Stop once the upper bound of the violation rate is below this fraction.
-    package var rateBelow: Double
+    public var rateBelow: Double
     /// Confidence of that bound, as a fraction (0.95).
-    package var confidence: Double
+    public var confidence: Double
 
-    package static let defaultConfidence = 0.95
+    public static let defaultConfidence = 0.95
     /// Most trials under a rule when `trials.max` is not given.
-    package static let defaultMaxTrials = 10_000
+    public static let defaultMaxTrials = 10_000
 
-    package init(rateBelow: Double, confidence: Double = defaultConfidence) {
+    public init(rateBelow: Double, confidence: Double = defaultConfidence) {
         self.rateBelow = rateBelow
         self.confidence = confidence
     }
 
     /// `1%`, `0.5%` or a fraction `0.01`; nil when not a rate strictly between 0 and 1.
-    package static func fraction(_ text: String) -> Double? {
+    public static func fraction(_ text: String) -> Double? {
         let t = text.trimmingSpaces
         let value: Double?
         if t.hasSuffix("%") { value = Double(String(t.dropLast()).trimmingSpaces).map { $0 / 100 } } else { value = Double(t) }
@@ -64,7 +64,7 @@ extension Seed {
     /// The seed of trial `index` of a scenario seeded with `seed`: plain scenarios keep
     /// `Seed.trial`; a sweep cell mixes in its label (`lock.mode=flock,…`), so it keeps its
     /// seeds when other values are added to the matrix.
-    package static func trial(_ seed: UInt64, cell: SweepCell?, index: Int) -> UInt64 {
+    public static func trial(_ seed: UInt64, cell: SweepCell?, index: Int) -> UInt64 {
         guard let cell else { return trial(seed, index: index) }
         return trial(mix(seed, fnv1a(cell.label)), index: index)
     }

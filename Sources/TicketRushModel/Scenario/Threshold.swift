@@ -1,8 +1,8 @@
 /// A k6-style gate on a measured number of a cell (`thresholds: {latency.p99: "< 50ms"}`):
 /// an expectation like an invariant's, judged on all trials of the cell together.
-package struct Threshold: Sendable, Codable, Equatable {
+public struct Threshold: Sendable, Codable, Equatable {
     /// What can be gated: the cell's statistics as the reports print them.
-    package enum Metric: String, Sendable, Codable, CaseIterable {
+    public enum Metric: String, Sendable, Codable, CaseIterable {
         case latencyP50 = "latency.p50"
         case latencyP90 = "latency.p90"
         case latencyP99 = "latency.p99"
@@ -12,14 +12,14 @@ package struct Threshold: Sendable, Codable, Equatable {
         case retriesPerPurchase = "retries_per_purchase"
 
         /// Durations take a unit (`50ms`); the others are plain numbers.
-        package var isDuration: Bool {
+        public var isDuration: Bool {
             switch self {
             case .latencyP50, .latencyP90, .latencyP99, .latencyMax, .lockWaitP95: return true
             case .purchasesPerSecond, .retriesPerPurchase: return false
             }
         }
 
-        package var summary: String {
+        public var summary: String {
             switch self {
             case .latencyP50, .latencyP90, .latencyP99, .latencyMax:
                 return "purchase latency (first event of a task to bought), nearest rank over the cell's purchases"
@@ -30,39 +30,39 @@ package struct Threshold: Sendable, Codable, Equatable {
         }
     }
 
-    package enum Comparison: String, Sendable, Codable, CaseIterable {
+    public enum Comparison: String, Sendable, Codable, CaseIterable {
         case less = "<"
         case lessOrEqual = "<="
         case greater = ">"
         case greaterOrEqual = ">="
     }
 
-    package var metric: Metric
-    package var comparison: Comparison
+    public var metric: Metric
+    public var comparison: Comparison
     /// Nanoseconds for a duration metric, else the plain number.
-    package var value: Double
+    public var value: Double
 
-    package static let defaultThresholds: [Threshold] = []
+    public static let defaultThresholds: [Threshold] = []
 
-    package init(metric: Metric, comparison: Comparison, value: Double) {
+    public init(metric: Metric, comparison: Comparison, value: Double) {
         self.metric = metric
         self.comparison = comparison
         self.value = value
     }
 
     /// `< 50ms`, `> 100`: the comparison as the format writes it (durations as `DurationText`).
-    package var condition: String {
+    public var condition: String {
         "\(comparison.rawValue) \(metric.isDuration ? DurationText.format(Int64(value)) : formatNumber(value))"
     }
 
     /// A measured value (ns for durations) in the metric's unit.
-    package func format(_ measured: Double) -> String {
+    public func format(_ measured: Double) -> String {
         if metric.isDuration { return formatNumber(measured / 1e6) + "ms" }
         return formatNumber(measured)
     }
 
     /// True when `measured` meets the threshold.
-    package func holds(_ measured: Double) -> Bool {
+    public func holds(_ measured: Double) -> Bool {
         switch comparison {
         case .less: return measured < value
         case .lessOrEqual: return measured <= value
@@ -72,7 +72,7 @@ package struct Threshold: Sendable, Codable, Equatable {
     }
 
     /// Parses `"< 50ms"` for `metric`; the error says what a comparison looks like.
-    package static func parse(_ text: String, metric: Metric) -> Result<Threshold, ParseError> {
+    public static func parse(_ text: String, metric: Metric) -> Result<Threshold, ParseError> {
         let trimmed = text.trimmingSpaces
         var comparison: Comparison?
         var rest = Substring(trimmed)
@@ -98,8 +98,8 @@ package struct Threshold: Sendable, Codable, Equatable {
         return .success(Threshold(metric: metric, comparison: comparison, value: number))
     }
 
-    package struct ParseError: Error, Sendable, CustomStringConvertible {
-        package var description: String
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var description: String
     }
 }
 

@@ -1,5 +1,5 @@
 /// A checker's judgement of one trial.
-package enum Verdict: String, Sendable, Codable, Comparable {
+public enum Verdict: String, Sendable, Codable, Comparable {
     case holds
     /// The log cannot tell (a buyer died mid-write, the final document is unreadable, ...).
     case unknown
@@ -14,6 +14,6 @@ package enum Verdict: String, Sendable, Codable, Comparable {
         }
     }
 
-    package static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
 }
 

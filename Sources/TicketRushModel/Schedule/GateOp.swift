@@ -1,6 +1,6 @@
 /// The visible steps a controlled buyer stops before: the `value` of a `gate` event.
 /// Codes are part of the wire and the schedule fingerprint: never renumber one.
-package enum GateOp: Int64, Sendable, Codable, CaseIterable {
+public enum GateOp: Int64, Sendable, Codable, CaseIterable {
     /// Read the document (search, purchase, optimistic's re-read).
     case read = 1
     /// In-place write: open(O_TRUNC); the file is empty from here to `write`.
@@ -20,7 +20,7 @@ package enum GateOp: Int64, Sendable, Codable, CaseIterable {
     /// only while the lock is free), then runs on to its next report like `program`.
     case programAcquire = 8
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .read: return "read"
         case .truncate: return "truncate"
@@ -34,25 +34,25 @@ package enum GateOp: Int64, Sendable, Codable, CaseIterable {
     }
 
     /// The shared object the step touches.
-    package enum Object: Sendable { case document, lock }
+    public enum Object: Sendable { case document, lock }
 
     /// (A program's step may touch both; `dependent` knows.)
-    package var object: Object { self == .acquire || self == .release || self == .programAcquire ? .lock : .document }
+    public var object: Object { self == .acquire || self == .release || self == .programAcquire ? .lock : .document }
 
     /// True when the step changes its object (only two reads commute).
-    package var writes: Bool { self != .read }
+    public var writes: Bool { self != .read }
 
     /// True for the steps that take the lock: enabled only while nobody holds it.
-    package var takesLock: Bool { self == .acquire || self == .programAcquire }
+    public var takesLock: Bool { self == .acquire || self == .programAcquire }
 
     /// True for a protocol program's steps, which the runner cannot see into.
-    package var isProgram: Bool { self == .program || self == .programAcquire }
+    public var isProgram: Bool { self == .program || self == .programAcquire }
 
     /// Two steps of different buyers commute unless they touch one object and one of them
     /// writes. A program's step may read or write the document, take or give up the lock,
     /// or anything else between two reports: it commutes with nothing, so no reduction
     /// (sleep sets) ever skips an order that could matter.
-    package func dependent(_ other: GateOp) -> Bool {
+    public func dependent(_ other: GateOp) -> Bool {
         if isProgram || other.isProgram { return true }
         return object == other.object && (writes || other.writes)
     }

@@ -1,5 +1,5 @@
 /// How the runner interleaves the buyers (docs/schedules.md).
-package enum ScheduleStrategy: String, Sendable, Codable, CaseIterable {
+public enum ScheduleStrategy: String, Sendable, Codable, CaseIterable {
     /// Real timing with the delays: today's behaviour.
     case timing
     /// Seeded uniform choice among the enabled buyers at every step.
@@ -9,7 +9,7 @@ package enum ScheduleStrategy: String, Sendable, Codable, CaseIterable {
     /// Every interleaving (up to commuting independent steps, or up to a preemption bound).
     case exhaustive
 
-    package var summary: String {
+    public var summary: String {
         switch self {
         case .timing: return "real timing with the delays (default)"
         case .random: return "controlled: a seeded uniform choice among the enabled buyers at every step"
@@ -20,43 +20,43 @@ package enum ScheduleStrategy: String, Sendable, Codable, CaseIterable {
 }
 
 /// `schedule:`: timing, or a controlled strategy and its parameters.
-package struct ScheduleConfig: Sendable, Codable, Equatable {
-    package var strategy: ScheduleStrategy
+public struct ScheduleConfig: Sendable, Codable, Equatable {
+    public var strategy: ScheduleStrategy
     /// Schedules to run (random, pct); a cap for exhaustive. nil: the strategy's default.
-    package var runs: Int?
+    public var runs: Int?
     /// pct: the bug depth d.
-    package var depth: Int
+    public var depth: Int
     /// exhaustive: at most this many preemptions per schedule (nil: unbounded).
-    package var preemptions: Int?
+    public var preemptions: Int?
     /// How long shrinking a counterexample may take (0: do not shrink).
-    package var shrinkNs: Int64
+    public var shrinkNs: Int64
     /// `--schedule-replay`: run exactly this schedule string.
-    package var replay: String?
+    public var replay: String?
     /// Command-line overrides the run was given (`--buyers 2`), repeated in replay commands.
-    package var overrides: [String] = []
+    public var overrides: [String] = []
     /// `schedule.time`: the scenario's own time budget for the search (nil: not set).
-    package var timeBudgetNs: Int64? = nil
+    public var timeBudgetNs: Int64? = nil
 
-    package static let defaultStrategy = ScheduleStrategy.timing
-    package static let defaultDepth = 2
-    package static let defaultShrinkNs: Int64 = 10_000_000_000
+    public static let defaultStrategy = ScheduleStrategy.timing
+    public static let defaultDepth = 2
+    public static let defaultShrinkNs: Int64 = 10_000_000_000
     /// Schedules random and pct draw when `runs` is not given.
-    package static let defaultRuns = 100
+    public static let defaultRuns = 100
     /// Most schedules an exhaustive search runs when `runs` is not given; past it the search is incomplete.
-    package static let defaultExhaustiveCap = 100_000
+    public static let defaultExhaustiveCap = 100_000
     /// How long a search may run when the scenario sets neither `runs` nor `time`; past it
     /// the search stops, and what it did not cover is not judged as holding.
-    package static let defaultTimeBudgetNs: Int64 = 600_000_000_000
+    public static let defaultTimeBudgetNs: Int64 = 600_000_000_000
 
     /// The search's time limit: the scenario's `time`, else the default unless `runs` bounds it.
-    package var effectiveTimeBudgetNs: Int64? {
+    public var effectiveTimeBudgetNs: Int64? {
         if let timeBudgetNs { return timeBudgetNs }
         return runs == nil ? Self.defaultTimeBudgetNs : nil
     }
 
-    package static let timing = ScheduleConfig()
+    public static let timing = ScheduleConfig()
 
-    package init(strategy: ScheduleStrategy = defaultStrategy, runs: Int? = nil, depth: Int = defaultDepth,
+    public init(strategy: ScheduleStrategy = defaultStrategy, runs: Int? = nil, depth: Int = defaultDepth,
                 preemptions: Int? = nil, shrinkNs: Int64 = defaultShrinkNs, replay: String? = nil) {
         self.strategy = strategy
         self.runs = runs
@@ -67,10 +67,10 @@ package struct ScheduleConfig: Sendable, Codable, Equatable {
     }
 
     /// True when the runner decides the interleaving.
-    package var isControlled: Bool { strategy != .timing || replay != nil }
+    public var isControlled: Bool { strategy != .timing || replay != nil }
 
     /// The schedules to run (random, pct), or the exhaustive cap.
-    package var plannedRuns: Int {
+    public var plannedRuns: Int {
         if replay != nil { return 1 }
         switch strategy {
         case .timing: return 0
@@ -83,7 +83,7 @@ package struct ScheduleConfig: Sendable, Codable, Equatable {
 /// Why a controlled search stopped before it covered what it set out to: the scenario's
 /// own budget (then a hold is reported as "holds in N explored schedules"), or a default
 /// bound (then a hold is not judged: the search claimed nothing it did not explore).
-package enum SearchStop: String, Sendable, Codable {
+public enum SearchStop: String, Sendable, Codable {
     /// `schedule.runs`: the exhaustive cap the scenario set.
     case runs
     /// `schedule.time`: the scenario's time budget.
@@ -94,10 +94,10 @@ package enum SearchStop: String, Sendable, Codable {
     case defaultTime = "default-time"
 
     /// True when the scenario itself chose the budget that stopped the search.
-    package var setByScenario: Bool { self == .runs || self == .time }
+    public var setByScenario: Bool { self == .runs || self == .time }
 
     /// "the scenario's budget (schedule.runs: 50)", for the reports.
-    package func text(_ config: ScheduleConfig) -> String {
+    public func text(_ config: ScheduleConfig) -> String {
         switch self {
         case .runs: return "the scenario's budget (schedule.runs: \(config.runs ?? 0))"
         case .time: return "the scenario's time budget (schedule.time: \(seconds(config.timeBudgetNs ?? 0)))"
@@ -113,31 +113,31 @@ package enum SearchStop: String, Sendable, Codable {
 
 /// What a controlled exploration of one cell covered and found, carried on the cell's
 /// last trial record (so it survives `--jobs` and `merge`).
-package struct ScheduleSummary: Sendable, Codable, Equatable {
-    package var strategy: String
+public struct ScheduleSummary: Sendable, Codable, Equatable {
+    public var strategy: String
     /// Schedules run to the end and judged.
-    package var runs: Int
+    public var runs: Int
     /// Exhaustive: runs cut short because every continuation was already covered (sleep set).
-    package var abandoned: Int
+    public var abandoned: Int
     /// Exhaustive: true when the bounded space was covered completely.
-    package var complete: Bool?
-    package var violating: Int
+    public var complete: Bool?
+    public var violating: Int
     /// The coverage in words ("exhaustive: …; violated in 14").
-    package var statement: String
+    public var statement: String
     /// pct: the per-schedule lower bound 1/(n·k^(d−1)).
-    package var pctBound: Double?
+    public var pctBound: Double?
     /// The first violating schedule and the command that replays it (the scenario as written).
-    package var replay: String?
-    package var replayCommand: String?
+    public var replay: String?
+    public var replayCommand: String?
     /// The shrunk counterexample: what was reduced, the story, and its own command.
-    package var shrunk: String?
-    package var story: [String]?
-    package var shrunkCommand: String?
+    public var shrunk: String?
+    public var story: [String]?
+    public var shrunkCommand: String?
     /// Set when the search stopped before covering its space (exhaustive) or its planned
     /// runs (a time budget): what stopped it.
-    package var stoppedBy: SearchStop?
+    public var stoppedBy: SearchStop?
 
-    package init(strategy: String, runs: Int, abandoned: Int = 0, complete: Bool? = nil, violating: Int, statement: String,
+    public init(strategy: String, runs: Int, abandoned: Int = 0, complete: Bool? = nil, violating: Int, statement: String,
                 pctBound: Double? = nil, replay: String? = nil, replayCommand: String? = nil) {
         self.strategy = strategy
         self.runs = runs

@@ -3,16 +3,16 @@ import Glibc
 #endif
 
 /// CLOCK_MONOTONIC time, comparable between the runner and its buyers.
-package enum MonotonicClock {
+public enum MonotonicClock {
     /// Nanoseconds since an arbitrary fixed point.
-    package static func now() -> UInt64 {
+    public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     /// Sleeps `ns` nanoseconds, resuming after signals (a stalled buyer continues its wait).
-    package static func sleep(ns: Int64) {
+    public static func sleep(ns: Int64) {
         guard ns > 0 else { return }
         let deadline = now() + UInt64(ns)
         var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))

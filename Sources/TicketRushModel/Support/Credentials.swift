@@ -1,7 +1,7 @@
 /// A server address as it may be stored or printed: the password of `user:password@` and
 /// of a `password=` parameter replaced by `***` (issue 19 item 13: trials.json kept a
 /// storage.url's password in plain text). The real address stays in memory, for connecting.
-package func redactedURL(_ url: String) -> String {
+public func redactedURL(_ url: String) -> String {
     var out = url
     // user:password@host → user:***@host; a bare userinfo of redis (redis://secret@host) is a password.
     let chars = Array(url)

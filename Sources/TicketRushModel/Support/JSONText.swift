@@ -23,7 +23,7 @@ package func jsonString(_ text: String) -> String {
 /// A JSON document as a value, and the one writer every hand-made JSON output uses
 /// (summary lines, validate --format json, the JSON Schema): no Foundation, so the
 /// model, the checks and the reports share it. Typed records use Codable instead.
-package indirect enum JSONValue: Sendable, Equatable {
+public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -33,11 +33,11 @@ package indirect enum JSONValue: Sendable, Equatable {
     /// Keys in the order given; `text(sortedKeys:)` may sort them.
     case object([(String, JSONValue)])
 
-    package static func == (a: JSONValue, b: JSONValue) -> Bool { a.text() == b.text() }
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text() == b.text() }
 
     /// From the plain values of a `[String: Any]` tree (String, Bool, Int, Double, arrays,
     /// dictionaries, nil/NSNull as null); anything else becomes its description.
-    package init(any value: Any?) {
+    public init(any value: Any?) {
         switch value {
         case nil: self = .null
         case let v as JSONValue: self = v
@@ -53,7 +53,7 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     /// Compact (`{"a":1}`) or pretty in the layout Foundation's pretty printer used
     /// (two spaces, `"key" : value`), so files written before read the same.
-    package func text(pretty: Bool = false, sortedKeys: Bool = false) -> String {
+    public func text(pretty: Bool = false, sortedKeys: Bool = false) -> String {
         var out = ""
         write(&out, pretty: pretty, sorted: sortedKeys, indent: 0)
         return out

@@ -1,7 +1,7 @@
 /// Deterministic seeds: the same scenario seed gives the same trial seeds and delays.
-package enum Seed {
+public enum Seed {
     /// SplitMix64's finaliser over `a` and `b`: a cheap, well-mixed, stateless hash.
-    package static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    public static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
         var z = a &+ (b &+ 1) &* 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -9,13 +9,13 @@ package enum Seed {
     }
 
     /// The seed of trial `index` (0-based) of a scenario seeded with `seed`.
-    package static func trial(_ seed: UInt64, index: Int) -> UInt64 {
+    public static func trial(_ seed: UInt64, index: Int) -> UInt64 {
         mix(seed, UInt64(index))
     }
 
     /// A fresh random seed, for scenarios that do not fix one. Kept below 2^53 so it
     /// survives tools that read JSON numbers as doubles.
-    package static func random() -> UInt64 {
+    public static func random() -> UInt64 {
         UInt64.random(in: 0..<(1 << 53))
     }
 }

@@ -2,7 +2,7 @@
 /// folder under the work and events folders. A name that had to change gets a short hash of
 /// the original, so "rush a" and "rush_a" never share a folder. Shell glob characters
 /// (`[`, `]`, `*`, `?`) become `_` too: a sweep cell's folder can be typed unquoted.
-package func slug(_ name: String) -> String {
+public func slug(_ name: String) -> String {
     var changed = false
     var mapped = String.UnicodeScalarView()
     for (i, s) in name.unicodeScalars.enumerated() {
@@ -23,6 +23,6 @@ package func slug(_ name: String) -> String {
 }
 
 /// The longest file name Linux file systems take (NAME_MAX), in bytes.
-package let fileNameMax = 255
+public let fileNameMax = 255
 /// The longest path the kernel takes (PATH_MAX), in bytes, with its NUL.
-package let pathMax = 4096
+public let pathMax = 4096

@@ -10,7 +10,7 @@ package func plural(_ n: Int, _ word: String) -> String {
 }
 
 /// `value` with exactly `places` decimals, rounded half away from zero (no Foundation).
-package func fixed(_ value: Double, places: Int) -> String {
+public func fixed(_ value: Double, places: Int) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
     var scale = 1.0
     for _ in 0..<places { scale *= 10 }
@@ -25,11 +25,11 @@ package func fixed(_ value: Double, places: Int) -> String {
 
 /// Nanoseconds as milliseconds with three decimals, "12.345", rounded half up: the one
 /// time format of every report, so a value reads the same in the terminal, CSV and JSON.
-package func millisText(_ ns: UInt64) -> String {
+public func millisText(_ ns: UInt64) -> String {
     let micros = ns / 1000 + (ns % 1000 >= 500 ? 1 : 0)
     let frac = String(micros % 1000)
     return "\(micros / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
 }
 
 /// "12.345 ms".
-package func formatMillis(_ ns: UInt64) -> String { millisText(ns) + " ms" }
+public func formatMillis(_ ns: UInt64) -> String { millisText(ns) + " ms" }

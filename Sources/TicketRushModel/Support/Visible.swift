@@ -3,7 +3,7 @@
 /// rest of a line around), which must neither restyle the terminal, start a line of its
 /// own (a `::error` workflow command) nor reorder what is shown. A tab is harmless and
 /// stays (engine messages indent with tabs) unless `keepTabs` is false.
-package func visible(_ text: String, keepTabs: Bool = true) -> String {
+public func visible(_ text: String, keepTabs: Bool = true) -> String {
     guard text.unicodeScalars.contains(where: { isControl($0) && !(keepTabs && $0 == "\t") }) else { return text }
     var out = ""
     for s in text.unicodeScalars {
@@ -24,16 +24,16 @@ private func isControl(_ s: Unicode.Scalar) -> Bool {
 
 /// The bidirectional formatting characters (Trojan Source, CVE-2021-42574): marks,
 /// embeddings, overrides and isolates. Shown as escapes wherever text reaches a reader.
-package func isBidiControl(_ s: Unicode.Scalar) -> Bool {
+public func isBidiControl(_ s: Unicode.Scalar) -> Bool {
     s.value == 0x061C || s.value == 0x200E || s.value == 0x200F
         || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
 }
 
 /// GitHub Actions workflow commands (`::error file=…::message`): the escaping GitHub's
 /// toolkit applies, so no text can end a command or start a new one.
-package enum GitHubCommand {
+public enum GitHubCommand {
     /// `%`, CR and LF escaped; in a property (`file=`, `title=`) also `:` and `,`.
-    package static func escape(_ text: String, property: Bool) -> String {
+    public static func escape(_ text: String, property: Bool) -> String {
         var out = text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
         if property { out = out.replacingAll(":", with: "%3A").replacingAll(",", with: "%2C") }
         return out
