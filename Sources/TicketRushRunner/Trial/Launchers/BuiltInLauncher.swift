@@ -23,6 +23,7 @@ final class BuiltInLauncher: Launcher {
     var events: (read: Int32, write: Int32) = (-1, -1)
     var barrier: (read: Int32, write: Int32) = (-1, -1)
     var collector: EventCollector
+    private var collectorLimit = 0
     var pids: [pid_t] = []
     var group: pid_t = 0
     /// Exits seen before `reap` (waiting for helpers, watching for fault stops).
@@ -66,11 +67,18 @@ final class BuiltInLauncher: Launcher {
         // system allows less, the default 64 KiB stays and buyers just wait a little.
         if !gated { Sys.setPipeSize(events.read, bytes: TrialRunner.eventPipeBytes) }
         let limit = TrialRunner.eventLimit(scenario)
-        collector = EventCollector(fd: events.read, limit: gated ? limit + scenario.buyers.count * 64 * max(scenario.buyers.wants, 1) : limit)
+        collectorLimit = gated ? limit + scenario.buyers.count * 64 * max(scenario.buyers.wants, 1) : limit
     }
 
     func launch() throws -> pid_t {
-        if gate.on { return try launchGated() }
+        let group = try gate.on ? launchGated() : forkAll()
+        // Made once every buyer exists: its buffer (reserved up to the event limit) is then
+        // no mapping that each fork copies (+8% CPU at 1,000 buyers when made before).
+        collector = EventCollector(fd: events.read, limit: collectorLimit)
+        return group
+    }
+
+    private func forkAll() throws -> pid_t {
         forkStartNs = MonotonicClock.now()
         // Made before the loop: the child allocates nothing (each allocation there faults in
         // pages of code and heap in every buyer).
