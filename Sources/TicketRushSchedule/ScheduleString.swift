@@ -6,22 +6,22 @@ import TicketRushEngines
 /// A-Z = 36-61, {N} beyond; `b~N` is b granted N times). Past the end the tail rule
 /// finishes the run: keep granting the last buyer while it is enabled, else the
 /// lowest-numbered enabled buyer — so a cut-off string stays short and adds no preemption.
-package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
+public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     /// Bumped whenever the gates a buyer passes change: old strings then mean other steps.
-    package static let layoutVersion = 1
+    public static let layoutVersion = 1
 
-    package var fingerprint: UInt32
+    public var fingerprint: UInt32
     /// 0-based buyers, in grant order.
-    package var choices: [Int]
+    public var choices: [Int]
 
-    package init(fingerprint: UInt32, choices: [Int]) {
+    public init(fingerprint: UInt32, choices: [Int]) {
         self.fingerprint = fingerprint
         self.choices = choices
     }
 
-    package var description: String { text }
+    public var description: String { text }
 
-    package var text: String {
+    public var text: String {
         var body = ""
         var i = 0
         var afterCount = false
@@ -40,7 +40,7 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The buyer's symbol (0-based in, 1-based out).
-    package static func symbol(_ buyer: Int) -> String {
+    public static func symbol(_ buyer: Int) -> String {
         let n = buyer + 1
         if n <= 9 { return String(n) }
         if n <= 35 { return String(UnicodeScalar(UInt8(ascii: "a") + UInt8(n - 10))) }
@@ -49,19 +49,19 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Why a schedule string cannot be used.
-    package struct ParseError: Error, Equatable, CustomStringConvertible {
-        package var description: String
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public var description: String
     }
 
     /// The most choices any string may expand to, whatever the scenario: a run-length is
     /// checked against it before anything is allocated (`1~99999999999` is 11 bytes).
-    package static let maxChoices = 1 << 22
+    public static let maxChoices = 1 << 22
 
     /// The most grants one controlled run of `s` can make: every grant lets a buyer pass a
     /// gate and report at least one event, and a run stops at the runner's event limit
     /// (`TrialRunner.eventLimit` plus the controlled runner's 64 per task). A replay string
     /// longer than this cannot be replayed, so it is refused before it is expanded.
-    package static func grantLimit(_ s: Scenario) -> Int {
+    public static func grantLimit(_ s: Scenario) -> Int {
         let retrying = s.lock.mode == .optimistic || (s.storage.kind.isDatabase && s.lock.mode != .none)
         let perTask = 16 + 64 + (retrying ? min(s.lock.retries, 1_000_000) * 8 : 0)
         let (tasks, o1) = max(s.buyers.count, 1).multipliedReportingOverflow(by: max(s.buyers.wants, 1))
@@ -71,13 +71,13 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Reads a schedule string for `s`: its buyers, and no more choices than a run of it can grant.
-    package static func parse(_ text: String, for s: Scenario) throws(ParseError) -> ScheduleString {
+    public static func parse(_ text: String, for s: Scenario) throws(ParseError) -> ScheduleString {
         try parse(text, buyers: s.buyers.count, limit: grantLimit(s))
     }
 
     /// Reads a schedule string; `buyers` (when known) rejects a buyer the scenario does not
     /// have, and `limit` caps the expanded choices (never above `maxChoices`).
-    package static func parse(_ text: String, buyers: Int? = nil, limit: Int = maxChoices) throws(ParseError) -> ScheduleString {
+    public static func parse(_ text: String, buyers: Int? = nil, limit: Int = maxChoices) throws(ParseError) -> ScheduleString {
         let limit = min(limit, maxChoices)
         // Shown with control and bidi characters escaped: a pasted line break must not
         // start a line of its own in the message.
@@ -142,14 +142,14 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The tail rule: the last buyer while it is enabled, else the lowest-numbered enabled one.
-    package static func tail(enabled: [Int], last: Int?) -> Int {
+    public static func tail(enabled: [Int], last: Int?) -> Int {
         if let last, enabled.contains(last) { return last }
         return enabled.min()!
     }
 
     /// The shortest prefix of `choices` that the tail rule completes to the same run
     /// (`enabled[i]`: the enabled buyers before grant i).
-    package static func trimmed(_ choices: [Int], enabled: [[Int]]) -> [Int] {
+    public static func trimmed(_ choices: [Int], enabled: [[Int]]) -> [Int] {
         var cut = choices.count
         while cut > 0 {
             let i = cut - 1
@@ -162,7 +162,7 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
 
     /// FNV-1a of the scenario's shape: what a schedule's meaning depends on (and a program
     /// buyer's command as written, placeholders unfilled).
-    package static func fingerprint(_ s: Scenario) -> UInt32 {
+    public static func fingerprint(_ s: Scenario) -> UInt32 {
         var text = "v\(layoutVersion)|b\(s.buyers.count)|w\(s.buyers.wants)|t\(s.tickets)|\(s.lock.mode.rawValue)|\(s.lock.scope.rawValue)|\(s.storage.write.rawValue)|r\(s.lock.retries)"
         for f in s.faults { text += "|\(f.summary)" }
         // A program's steps are its own: another command means other steps.
@@ -181,7 +181,7 @@ package struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Preemptions in a run: switches away from a buyer that was still enabled.
-    package static func preemptions(_ choices: [Int], enabled: [[Int]]) -> Int {
+    public static func preemptions(_ choices: [Int], enabled: [[Int]]) -> Int {
         var count = 0
         for i in 1..<max(choices.count, 1) where choices[i] != choices[i - 1] && enabled[i].contains(choices[i - 1]) {
             count += 1

@@ -1,17 +1,17 @@
 import TicketRushModel
 
 /// What a strategy sees before a grant: who may move and what each parked buyer will do.
-package struct SchedulePoint: Sendable {
+public struct SchedulePoint: Sendable {
     /// 0-based grant number.
-    package var index: Int
+    public var index: Int
     /// Enabled buyers, ascending.
-    package var enabled: [Int]
+    public var enabled: [Int]
     /// Per buyer: the step it is parked before (nil: finished or dead).
-    package var ops: [GateOp?]
+    public var ops: [GateOp?]
     /// The buyer granted last.
-    package var last: Int?
+    public var last: Int?
 
-    package init(index: Int, enabled: [Int], ops: [GateOp?], last: Int?) {
+    public init(index: Int, enabled: [Int], ops: [GateOp?], last: Int?) {
         self.index = index
         self.enabled = enabled
         self.ops = ops
@@ -20,13 +20,13 @@ package struct SchedulePoint: Sendable {
 }
 
 /// A replayed or explored schedule that the processes did not follow.
-package struct ScheduleDivergence: Error, Equatable, CustomStringConvertible {
-    package var description: String
-    package init(_ description: String) { self.description = description }
+public struct ScheduleDivergence: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Decides which enabled buyer moves next, schedule after schedule (Shuttle's Scheduler).
-package protocol Scheduler {
+public protocol Scheduler {
     /// Prepares the next schedule; false when there is none left.
     mutating func begin() -> Bool
     /// The buyer to grant (one of `point.enabled`); nil abandons this schedule (already covered).
@@ -38,14 +38,14 @@ package protocol Scheduler {
 }
 
 extension Scheduler {
-    package mutating func abandon() {}
+    public mutating func abandon() {}
 }
 
 /// SplitMix64: small, seedable, the same on every platform.
-package struct SplitMix: RandomNumberGenerator, Sendable {
+public struct SplitMix: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    package init(seed: UInt64) { state = seed }
-    package mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -55,56 +55,56 @@ package struct SplitMix: RandomNumberGenerator, Sendable {
 }
 
 /// `random`: a seeded uniform choice among the enabled buyers at every step.
-package struct RandomStrategy: Scheduler {
-    package let seed: UInt64
-    package let runs: Int
-    package private(set) var started = 0
+public struct RandomStrategy: Scheduler {
+    public let seed: UInt64
+    public let runs: Int
+    public private(set) var started = 0
     private var rng = SplitMix(seed: 0)
 
-    package init(seed: UInt64, runs: Int) {
+    public init(seed: UInt64, runs: Int) {
         self.seed = seed
         self.runs = runs
     }
 
-    package mutating func begin() -> Bool {
+    public mutating func begin() -> Bool {
         guard started < runs else { return false }
         rng = SplitMix(seed: seed &+ UInt64(started) &* 0x9E37_79B9_7F4A_7C15)
         started += 1
         return true
     }
 
-    package mutating func choose(_ point: SchedulePoint) -> Int? {
+    public mutating func choose(_ point: SchedulePoint) -> Int? {
         point.enabled[Int(rng.next() % UInt64(point.enabled.count))]
     }
 
-    package mutating func end(grants: Int) {}
+    public mutating func end(grants: Int) {}
 }
 
 /// `pct` (Burckhardt et al., ASPLOS 2010, as Shuttle and Coyote run it): distinct random
 /// priorities, the highest enabled runs; d − 1 change points drawn from [1, k] lower the
 /// running buyer's priority. Only steps with two or more enabled buyers count; k is
 /// learned from the first schedule (lowest buyer first) and grows with what is seen.
-package struct PCTStrategy: Scheduler {
-    package let seed: UInt64
-    package let runs: Int
-    package let depth: Int
-    package let buyers: Int
-    package private(set) var started = 0
+public struct PCTStrategy: Scheduler {
+    public let seed: UInt64
+    public let runs: Int
+    public let depth: Int
+    public let buyers: Int
+    public private(set) var started = 0
     /// The most counted steps of any schedule so far.
-    package private(set) var k = 0
+    public private(set) var k = 0
     private var rng = SplitMix(seed: 0)
     private var priority: [Int] = []
     private var changes: [Int: Int] = [:]
     private var counted = 0
 
-    package init(seed: UInt64, runs: Int, depth: Int, buyers: Int) {
+    public init(seed: UInt64, runs: Int, depth: Int, buyers: Int) {
         self.seed = seed
         self.runs = runs
         self.depth = depth
         self.buyers = buyers
     }
 
-    package mutating func begin() -> Bool {
+    public mutating func begin() -> Bool {
         guard started < runs else { return false }
         rng = SplitMix(seed: seed &+ UInt64(started) &* 0xD1B5_4A32_D192_ED03)
         counted = 0
@@ -123,7 +123,7 @@ package struct PCTStrategy: Scheduler {
         return true
     }
 
-    package mutating func choose(_ point: SchedulePoint) -> Int? {
+    public mutating func choose(_ point: SchedulePoint) -> Int? {
         var best = point.enabled.max { priority[$0] < priority[$1] }!
         if point.enabled.count >= 2 {
             counted += 1
@@ -135,10 +135,10 @@ package struct PCTStrategy: Scheduler {
         return best
     }
 
-    package mutating func end(grants: Int) { k = max(k, counted) }
+    public mutating func end(grants: Int) { k = max(k, counted) }
 
     /// The per-schedule probability PCT guarantees for a bug of depth d: 1/(n·k^(d−1)).
-    package var bound: Double {
+    public var bound: Double {
         let kk = Double(max(k, 1))
         var p = 1.0 / Double(buyers)
         for _ in 0..<max(0, depth - 1) { p /= kk }
@@ -149,24 +149,24 @@ package struct PCTStrategy: Scheduler {
 /// Replays a schedule string: its choices, then the tail rule. Strict replay names the
 /// grant where the run diverged; tolerant replay (the shrinker's) skips choices that are
 /// not enabled.
-package struct ReplayStrategy: Scheduler {
-    package let choices: [Int]
-    package let tolerant: Bool
+public struct ReplayStrategy: Scheduler {
+    public let choices: [Int]
+    public let tolerant: Bool
     private var used = false
     private var next = 0
 
-    package init(choices: [Int], tolerant: Bool = false) {
+    public init(choices: [Int], tolerant: Bool = false) {
         self.choices = choices
         self.tolerant = tolerant
     }
 
-    package mutating func begin() -> Bool {
+    public mutating func begin() -> Bool {
         defer { used = true }
         next = 0
         return !used
     }
 
-    package mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
+    public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
         if tolerant {
             while next < choices.count, !point.enabled.contains(choices[next]) { next += 1 }
         }
@@ -182,7 +182,7 @@ package struct ReplayStrategy: Scheduler {
         return b
     }
 
-    package mutating func end(grants: Int) throws(ScheduleDivergence) {
+    public mutating func end(grants: Int) throws(ScheduleDivergence) {
         if !tolerant, next < choices.count {
             throw ScheduleDivergence("the schedule runs past the end: the run finished after \(grants) grants, but the string has \(choices.count) choices (choice \(next + 1) onward cannot be granted)")
         }
@@ -195,7 +195,7 @@ package struct ReplayStrategy: Scheduler {
 /// one schedule runs per class of interleavings that differ only in the order of
 /// independent steps (two reads; steps on the document and on the lock). With a
 /// preemption bound it enumerates every schedule within the bound, no reduction.
-package struct ExhaustiveStrategy: Scheduler {
+public struct ExhaustiveStrategy: Scheduler {
     struct Node {
         var enabled: [Int]
         var ops: [GateOp?]
@@ -206,26 +206,26 @@ package struct ExhaustiveStrategy: Scheduler {
         var chosen: Int
     }
 
-    package let preemptionBound: Int?
-    package let cap: Int
-    package var reduces: Bool { preemptionBound == nil }
+    public let preemptionBound: Int?
+    public let cap: Int
+    public var reduces: Bool { preemptionBound == nil }
     private var stack: [Node] = []
     private var started = 0
-    package private(set) var finished = false
-    package private(set) var runs = 0
-    package private(set) var abandoned = 0
+    public private(set) var finished = false
+    public private(set) var runs = 0
+    public private(set) var abandoned = 0
     /// Deepest schedule seen, in grants.
-    package private(set) var longest = 0
+    public private(set) var longest = 0
 
-    package init(preemptions: Int?, cap: Int) {
+    public init(preemptions: Int?, cap: Int) {
         self.preemptionBound = preemptions
         self.cap = cap
     }
 
     /// True when the search ran out of schedules (not out of budget): the space is covered.
-    package var complete: Bool { finished }
+    public var complete: Bool { finished }
 
-    package mutating func begin() -> Bool {
+    public mutating func begin() -> Bool {
         if finished { return false }
         if started > 0 {
             while let top = stack.last {
@@ -257,7 +257,7 @@ package struct ExhaustiveStrategy: Scheduler {
         }
     }
 
-    package mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
+    public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
         let d = point.index
         if d < stack.count {
             let c = stack[d].chosen
@@ -284,10 +284,10 @@ package struct ExhaustiveStrategy: Scheduler {
         return c
     }
 
-    package mutating func end(grants: Int) {
+    public mutating func end(grants: Int) {
         longest = max(longest, grants)
         runs += 1
     }
 
-    package mutating func abandon() { abandoned += 1 }
+    public mutating func abandon() { abandoned += 1 }
 }

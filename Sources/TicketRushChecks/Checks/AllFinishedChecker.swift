@@ -1,14 +1,14 @@
 import TicketRushModel
 
 /// all-finished: every buyer exited 0 on its own before the timeout.
-package struct AllFinishedChecker: Checker {
-    package let invariant = Invariant.allFinished
+public struct AllFinishedChecker: Checker {
+    public let invariant = Invariant.allFinished
     /// Exit statuses come from waitpid and the timeout from the runner's clock (events only
     /// add why an exec failed to the text).
-    package var ignoresEvents: Bool { true }
-    package init() {}
+    public var ignoresEvents: Bool { true }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         // A command that could not be run says why (the errno travels in the event's value).
         var execFailed: [Int: Event] = [:]
         for e in h.events where e.reason == .execFailed && execFailed[e.buyer] == nil { execFailed[e.buyer] = e }

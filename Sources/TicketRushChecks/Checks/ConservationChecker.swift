@@ -1,11 +1,11 @@
 import TicketRushModel
 
 /// conservation: tickets - final stored count = purchases reported; a gap is a lost update.
-package struct ConservationChecker: Checker {
-    package let invariant = Invariant.conservation
-    package init() {}
+public struct ConservationChecker: Checker {
+    public let invariant = Invariant.conservation
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         guard let final = h.finalCount else { return result(.unknown, .finalUnreadable(h.finalRead), h) }
         let bought = h.operations.filter { $0.completion == .ok }.count
         let maybe = h.operations.filter { $0.completion == .info && $0.startedWrite }.count

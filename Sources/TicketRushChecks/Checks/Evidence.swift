@@ -2,7 +2,7 @@ import TicketRushModel
 
 /// What a checker saw, as values: a renderer can name and highlight the steps without
 /// parsing prose. Event times in evidence are nanoseconds since the start barrier.
-package enum Evidence: Sendable, Codable, Equatable {
+public enum Evidence: Sendable, Codable, Equatable {
     /// no-oversell: the purchases reported against the tickets, with the first
     /// `Evidence.kept` of their `bought` events.
     case sales(tickets: Int, sold: Int, bought: [Event], indeterminate: Int)
@@ -32,36 +32,36 @@ package enum Evidence: Sendable, Codable, Equatable {
     case notApplicable(String)
 
     /// A task with the wrong number of outcomes.
-    package struct TaskCount: Sendable, Codable, Equatable {
-        package var task: TaskRef
-        package var outcomes: Int
+    public struct TaskCount: Sendable, Codable, Equatable {
+        public var task: TaskRef
+        public var outcomes: Int
     }
 
     /// A buyer that ended its tasks early without a sold-out.
-    package struct BuyerTasks: Sendable, Codable, Equatable {
-        package var buyer: Int
-        package var withOutcome: Int
-        package var wants: Int
+    public struct BuyerTasks: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var withOutcome: Int
+        public var wants: Int
     }
 
     /// How one buyer process ended.
-    package struct BuyerEnd: Sendable, Codable, Equatable {
-        package var buyer: Int
-        package var exit: BuyerExit
+    public struct BuyerEnd: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var exit: BuyerExit
         /// The error that explains the exit, when the runner knows one: a program buyer's
         /// `exec failed` (its errno in the value).
-        package var cause: Event? = nil
+        public var cause: Event? = nil
     }
 
     /// The last step an unfinished buyer reported (nil: none).
-    package struct BuyerStep: Sendable, Codable, Equatable {
-        package var buyer: Int
-        package var last: EventKind?
+    public struct BuyerStep: Sendable, Codable, Equatable {
+        public var buyer: Int
+        public var last: EventKind?
     }
 
     /// A buyer that held the lock at the end.
-    package struct Holder: Sendable, Codable, Equatable {
-        package enum State: Sendable, Codable, Equatable {
+    public struct Holder: Sendable, Codable, Equatable {
+        public enum State: Sendable, Codable, Equatable {
             case killed(atNs: UInt64)
             case stalled(atNs: UInt64)
             case died(BuyerExit)
@@ -69,16 +69,16 @@ package enum Evidence: Sendable, Codable, Equatable {
         }
 
         /// Its `lock.acquired` event.
-        package var acquired: Event
-        package var state: State
+        public var acquired: Event
+        public var state: State
     }
 
     /// Most events or tasks a piece of evidence lists: enough to read and draw, bounded so
     /// a 10,000-buyer oversell does not put 10,000 events in every trial's record.
-    package static let kept = 100
+    public static let kept = 100
 
     /// How bad it was, for picking the worst trial (e.g. tickets oversold).
-    package var severity: Int {
+    public var severity: Int {
         switch self {
         case .sales(let tickets, let sold, _, _): return max(sold - tickets, 0)
         case .conservation(let tickets, let final, let bought, _, _): return abs((tickets - final) - bought)

@@ -1,8 +1,8 @@
 import TicketRushModel
 
 /// Evidence as the words reports print: a one-line summary and the facts behind it.
-package enum EvidenceText {
-    package static func render(_ evidence: Evidence, verdict: Verdict, name: (Int) -> String) -> (String, [String]) {
+public enum EvidenceText {
+    public static func render(_ evidence: Evidence, verdict: Verdict, name: (Int) -> String) -> (String, [String]) {
         func at(_ e: Event) -> String { formatMillis(e.tNs) }
         switch evidence {
         case .sales(let tickets, let sold, let bought, let maybe):

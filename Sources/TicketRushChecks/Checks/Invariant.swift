@@ -3,7 +3,7 @@ import TicketRushModel
 
 extension Invariant {
     /// The checker that judges this invariant.
-    package var checker: any Checker {
+    public var checker: any Checker {
         switch self {
         case .noOversell: return NoOversellChecker()
         case .conservation: return ConservationChecker()

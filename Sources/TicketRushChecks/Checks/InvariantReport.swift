@@ -1,8 +1,8 @@
 import TicketRushModel
 /// One invariant judged over all trials of a scenario, against its expectation.
-package struct InvariantReport: Sendable {
+public struct InvariantReport: Sendable {
     /// Whether the expectation was met.
-    package enum Status: String, Sendable {
+    public enum Status: String, Sendable {
         case met
         /// The invariant did the opposite of what was expected.
         case unmet
@@ -18,40 +18,40 @@ package struct InvariantReport: Sendable {
     }
 
     /// A trial's result, kept as evidence.
-    package struct Example: Sendable {
-        package var trial: Int
-        package var seed: UInt64
-        package var result: CheckResult
+    public struct Example: Sendable {
+        public var trial: Int
+        public var seed: UInt64
+        public var result: CheckResult
     }
 
-    package var invariant: Invariant
-    package var expectation: Expectation
-    package var trials = 0
-    package var violated = 0
-    package var unknown = 0
+    public var invariant: Invariant
+    public var expectation: Expectation
+    public var trials = 0
+    public var violated = 0
+    public var unknown = 0
     /// Trials where the invariant did not apply.
-    package var notApplicable = 0
+    public var notApplicable = 0
     /// Why the scenario did not run (its engine is missing), or nil.
-    package var skipReason: String?
+    public var skipReason: String?
     /// The first violating (else unknown) trial, and the worst violating one.
-    package var first: Example?
-    package var worst: Example?
+    public var first: Example?
+    public var worst: Example?
     /// The first trial's result, for a passing summary.
-    package var sample: Example?
+    public var sample: Example?
     /// The trials are one shard's (`run --shard`): what only the whole run can decide
     /// (a `violated` expectation not seen here) is `pending`, never `unmet`.
-    package var partial = false
+    public var partial = false
     /// The cell's controlled search stopped short of its space: a hold claims only what it
     /// explored (StoppedSearch).
-    package var stoppedSearch: StoppedSearch?
+    public var stoppedSearch: StoppedSearch?
 
-    package init(invariant: Invariant, expectation: Expectation) {
+    public init(invariant: Invariant, expectation: Expectation) {
         self.invariant = invariant
         self.expectation = expectation
     }
 
     /// Adds one trial's result.
-    package mutating func add(_ result: CheckResult, trial: Int, seed: UInt64) {
+    public mutating func add(_ result: CheckResult, trial: Int, seed: UInt64) {
         trials += 1
         let example = Example(trial: trial, seed: seed, result: result)
         if sample == nil { sample = example }
@@ -71,7 +71,7 @@ package struct InvariantReport: Sendable {
         }
     }
 
-    package var status: Status {
+    public var status: Status {
         if skipReason != nil { return .skipped }
         if trials > 0, notApplicable == trials { return .notApplicable }
         switch expectation {
@@ -89,13 +89,13 @@ package struct InvariantReport: Sendable {
     }
 
     /// The violation rate with its 95% Wilson interval.
-    package var rate: Proportion { Proportion(violated, of: trials) }
+    public var rate: Proportion { Proportion(violated, of: trials) }
 
     /// "rate below 1.3% at 95%" / "rate 70.0% (95% CI 39.7%–89.2%)".
-    package var rateText: String { rate.bound() }
+    public var rateText: String { rate.bound() }
 
     /// One line: what was seen against what was expected.
-    package var summary: String {
+    public var summary: String {
         if let skipReason { return "skipped: \(skipReason)" }
         if status == .notApplicable { return sample.map(\.result.summary) ?? "not applicable" }
         if expectation == .hold, violated == 0, unknown == 0, let stoppedSearch { return stoppedSearch.holdSummary }

@@ -6,15 +6,15 @@ import TicketRushModel
 /// no-deadlock: the trial finished before its timeout. When it did not, the evidence is a
 /// diagnosis: which buyers were blocked on the lock, and which buyer held it and how it
 /// died (or that it was stalled, or still running).
-package struct NoDeadlockChecker: Checker {
-    package let invariant = Invariant.noDeadlock
+public struct NoDeadlockChecker: Checker {
+    public let invariant = Invariant.noDeadlock
     /// Whether the trial ran into its timeout is the runner's own fact.
-    package var violationSurvivesGaps: Bool { true }
+    public var violationSurvivesGaps: Bool { true }
     /// A server that stopped answering times a trial out with no lock involved.
-    package var violationSurvivesSilence: Bool { false }
-    package init() {}
+    public var violationSurvivesSilence: Bool { false }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         guard h.timedOut || h.deadlocked else {
             return result(.holds, .deadlock(timedOut: false, durationNs: h.durationNs, lock: h.lockLabel, blocked: [], holders: [], unfinished: []), h)
         }

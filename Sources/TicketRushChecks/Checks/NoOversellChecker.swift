@@ -1,13 +1,13 @@
 import TicketRushModel
 
 /// no-oversell: purchases reported <= tickets.
-package struct NoOversellChecker: Checker {
-    package let invariant = Invariant.noOversell
+public struct NoOversellChecker: Checker {
+    public let invariant = Invariant.noOversell
     /// Missing events can only hide purchases: an oversell seen in part is an oversell.
-    package var violationSurvivesGaps: Bool { true }
-    package init() {}
+    public var violationSurvivesGaps: Bool { true }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         let bought = h.operations.filter { $0.completion == .ok }
         let maybe = h.operations.filter { $0.completion == .info && $0.startedWrite }.count
         let evidence = Evidence.sales(tickets: h.tickets, sold: bought.count,

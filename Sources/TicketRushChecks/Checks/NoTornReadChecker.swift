@@ -1,13 +1,13 @@
 import TicketRushModel
 
 /// no-torn-read: no buyer read a document it could not parse.
-package struct NoTornReadChecker: Checker {
-    package let invariant = Invariant.noTornRead
+public struct NoTornReadChecker: Checker {
+    public let invariant = Invariant.noTornRead
     /// A torn read seen is a torn read, whatever else is missing.
-    package var violationSurvivesGaps: Bool { true }
-    package init() {}
+    public var violationSurvivesGaps: Bool { true }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         if !h.readsCanTear {
             return result(.unknown, .notApplicable("a database engine never hands a reader a half-written value (\(h.storage) reads are whole rows or keys)"), h)
         }

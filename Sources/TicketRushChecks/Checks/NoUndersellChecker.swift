@@ -1,13 +1,13 @@
 import TicketRushModel
 
 /// no-undersell: when demand >= tickets, the final count is 0.
-package struct NoUndersellChecker: Checker {
-    package let invariant = Invariant.noUndersell
+public struct NoUndersellChecker: Checker {
+    public let invariant = Invariant.noUndersell
     /// Demand is the scenario's; the final count is what the runner reads afterwards.
-    package var ignoresEvents: Bool { true }
-    package init() {}
+    public var ignoresEvents: Bool { true }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         let demand = h.buyerCount * h.wants
         guard demand >= h.tickets else {
             return result(.holds, .undersell(demand: demand, tickets: h.tickets, finalCount: h.finalCount ?? 0, firstError: nil), h)

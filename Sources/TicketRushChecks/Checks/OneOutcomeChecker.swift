@@ -1,13 +1,13 @@
 import TicketRushModel
 
 /// one-outcome: every task of every buyer ends with exactly one of bought / sold-out / error.
-package struct OneOutcomeChecker: Checker {
-    package let invariant = Invariant.oneOutcome
+public struct OneOutcomeChecker: Checker {
+    public let invariant = Invariant.oneOutcome
     /// Counts outcomes per task: a line that names no buyer cannot be counted.
-    package var needsAttribution: Bool { true }
-    package init() {}
+    public var needsAttribution: Bool { true }
+    public init() {}
 
-    package func check(_ h: TrialHistory) throws -> CheckResult {
+    public func check(_ h: TrialHistory) throws -> CheckResult {
         let ops = h.operations
         let miscounted = ops.filter { $0.outcomeCount != 1 }.map { Evidence.TaskCount(task: $0.ref, outcomes: $0.outcomeCount) }
         // A buyer that ended its tasks early must have stopped at sold-out.

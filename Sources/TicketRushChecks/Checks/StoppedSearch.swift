@@ -4,24 +4,24 @@ import TicketRushModel
 /// the schedules explored: "holds in N explored schedules" when the scenario chose that
 /// budget (`schedule.runs`, `schedule.time`), and not judged at all when a default bound
 /// stopped it (issue 19: an exhaustive search cut by the default cap passed green).
-package struct StoppedSearch: Sendable, Equatable {
-    package var stop: SearchStop
+public struct StoppedSearch: Sendable, Equatable {
+    public var stop: SearchStop
     /// Schedules run to the end and judged.
-    package var explored: Int
+    public var explored: Int
     /// What stopped it, for the reports ("the default cap of 100000 schedules").
-    package var by: String
+    public var by: String
 
-    package init(stop: SearchStop, explored: Int, by: String) {
+    public init(stop: SearchStop, explored: Int, by: String) {
         self.stop = stop
         self.explored = explored
         self.by = by
     }
 
     /// "holds in 50 explored schedules".
-    package var holdsText: String { "holds in \(plural(explored, "explored schedule"))" }
+    public var holdsText: String { "holds in \(plural(explored, "explored schedule"))" }
 
     /// The hold's summary when the search stopped short and nothing violated it.
-    package var holdSummary: String {
+    public var holdSummary: String {
         if stop.setByScenario {
             return "\(holdsText) (not every interleaving: the search stopped at \(by))"
         }

@@ -2,50 +2,50 @@ import TicketRushModel
 
 /// One judged trial, in the form every output is made from (CSV, JSON, JUnit, HTML) and
 /// shards carry to `merge`: typed, Codable, independent of the process that ran it.
-package struct TrialRecord: Codable, Sendable, Equatable {
+public struct TrialRecord: Codable, Sendable, Equatable {
     /// A trial's events, kept for the HTML timeline of a cell's first failing trial.
-    package struct Timeline: Codable, Sendable, Equatable {
-        package var buyers: [String]
+    public struct Timeline: Codable, Sendable, Equatable {
+        public var buyers: [String]
         /// Every event, its time counted from the start barrier.
-        package var events: [Event]
+        public var events: [Event]
     }
 
     /// The cell's full name (`NAME[…]`, or the plain scenario's name).
-    package var scenario: String
+    public var scenario: String
     /// 0-based.
-    package var trial: Int
-    package var seed: UInt64
-    package var sold: Int
+    public var trial: Int
+    public var seed: UInt64
+    public var sold: Int
     /// The document as the runner read it after the trial.
-    package var finalRead: StoreRead
-    package var tornReads: Int
-    package var durationNs: UInt64
-    package var timedOut: Bool
+    public var finalRead: StoreRead
+    public var tornReads: Int
+    public var durationNs: UInt64
+    public var timedOut: Bool
     /// Why the history may be partial (empty: complete).
-    package var incomplete: [Incompleteness]
-    package var results: [CheckResult]
+    public var incomplete: [Incompleteness]
+    public var results: [CheckResult]
     /// Per purchase: first event of the task to `bought`.
-    package var latenciesNs: [UInt64]
+    public var latenciesNs: [UInt64]
     /// Summed over every lock acquisition of the trial.
-    package var lockWaitNs: UInt64
-    package var lockHoldNs: UInt64
-    package var lockAcquisitions: Int
+    public var lockWaitNs: UInt64
+    public var lockHoldNs: UInt64
+    public var lockAcquisitions: Int
     /// Each acquisition's wait, in event order (nil in records of older builds).
-    package var lockWaitsNs: [UInt64]?
+    public var lockWaitsNs: [UInt64]?
     /// Waits that never acquired: cut off by the timeout or the waiter's death. Each is the
     /// wait so far, a lower bound of what it would have been (a censored observation).
-    package var censoredWaitsNs: [UInt64]?
+    public var censoredWaitsNs: [UInt64]?
     /// Retries: optimistic (`purchase.retry`) and the database engines' (`store.retry`).
-    package var retries: Int?
-    package var timeline: Timeline?
+    public var retries: Int?
+    public var timeline: Timeline?
     /// Under a controlled schedule: the schedule string that replays this trial.
-    package var schedule: String?
+    public var schedule: String?
     /// On a controlled cell's last record: what the exploration covered and found.
-    package var exploration: ScheduleSummary?
+    public var exploration: ScheduleSummary?
     /// Databases: the engines' own messages (errors with their SQLSTATE), if any.
-    package var engineMessages: [String]?
+    public var engineMessages: [String]?
 
-    package init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
+    public init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
         self.scenario = scenario
         trial = h.trial
         seed = h.seed
@@ -97,11 +97,11 @@ package struct TrialRecord: Codable, Sendable, Equatable {
     }
 
     /// True when some invariant was not plainly held (violated or unknown).
-    package var failed: Bool { results.contains { $0.isProblem } }
+    public var failed: Bool { results.contains { $0.isProblem } }
 
     /// The trial's verdicts composed: the worst of them.
-    package var verdict: Verdict { Verdict.compose(results.map(\.verdict)) }
+    public var verdict: Verdict { Verdict.compose(results.map(\.verdict)) }
 
     /// The result for `invariant`, if it was judged.
-    package func result(_ invariant: Invariant) -> CheckResult? { results.first { $0.invariant == invariant } }
+    public func result(_ invariant: Invariant) -> CheckResult? { results.first { $0.invariant == invariant } }
 }

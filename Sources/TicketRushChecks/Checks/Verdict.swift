@@ -2,18 +2,18 @@ import TicketRushModel
 
 /// A checker's judgement of one trial: the verdict, its typed evidence, the tasks it
 /// blames, and the evidence rendered as text once (with the buyers' names) for reports.
-package struct CheckResult: Sendable, Codable, Equatable {
-    package var invariant: Invariant
-    package var verdict: Verdict
-    package var evidence: Evidence
+public struct CheckResult: Sendable, Codable, Equatable {
+    public var invariant: Invariant
+    public var verdict: Verdict
+    public var evidence: Evidence
     /// The operations the verdict rests on (the oversold purchases, the torn reads, …).
-    package var blamed: [TaskRef]
+    public var blamed: [TaskRef]
     /// One line: what happened (rendered from `evidence`).
-    package var summary: String
+    public var summary: String
     /// The facts behind it, a line each (first counterexample first).
-    package var details: [String]
+    public var details: [String]
 
-    package init(invariant: Invariant, verdict: Verdict, evidence: Evidence, blamed: [TaskRef] = [], name: (Int) -> String) {
+    public init(invariant: Invariant, verdict: Verdict, evidence: Evidence, blamed: [TaskRef] = [], name: (Int) -> String) {
         self.invariant = invariant
         self.verdict = verdict
         self.evidence = evidence
@@ -22,20 +22,20 @@ package struct CheckResult: Sendable, Codable, Equatable {
     }
 
     /// True when the invariant does not apply to the trial's storage (neither held nor violated).
-    package var notApplicable: Bool {
+    public var notApplicable: Bool {
         if case .notApplicable = evidence { return true }
         return false
     }
 
     /// True when the invariant was violated or unknown (not applicable is neither).
-    package var isProblem: Bool { verdict != .holds && !notApplicable }
+    public var isProblem: Bool { verdict != .holds && !notApplicable }
 
     /// How bad it was, for picking the worst trial.
-    package var severity: Int { verdict == .violated ? evidence.severity : 0 }
+    public var severity: Int { verdict == .violated ? evidence.severity : 0 }
 }
 
 /// Judges one invariant on one trial's history: a pure function.
-package protocol Checker: Sendable {
+public protocol Checker: Sendable {
     var invariant: Invariant { get }
     /// True when a violation found in part of a history stands for the whole (more events
     /// could only add to it, as oversold purchases); false when every event is needed.
@@ -53,14 +53,14 @@ package protocol Checker: Sendable {
 }
 
 extension Checker {
-    package var violationSurvivesGaps: Bool { false }
-    package var violationSurvivesSilence: Bool { violationSurvivesGaps }
-    package var ignoresEvents: Bool { false }
-    package var needsAttribution: Bool { false }
+    public var violationSurvivesGaps: Bool { false }
+    public var violationSurvivesSilence: Bool { violationSurvivesGaps }
+    public var ignoresEvents: Bool { false }
+    public var needsAttribution: Bool { false }
 
     /// Runs the checker. One that throws yields `unknown`, never a crash; on an incomplete
     /// history only what the gaps cannot change stands, the rest is `unknown` with the reason.
-    package func judge(_ history: TrialHistory) -> CheckResult {
+    public func judge(_ history: TrialHistory) -> CheckResult {
         let result: CheckResult
         do {
             result = try check(history)
@@ -83,7 +83,7 @@ extension Checker {
 
 extension Verdict {
     /// Composes verdicts Jepsen-style: the worst wins (violated > unknown > holds).
-    package static func compose(_ verdicts: some Sequence<Verdict>) -> Verdict {
+    public static func compose(_ verdicts: some Sequence<Verdict>) -> Verdict {
         verdicts.max() ?? .holds
     }
 }

@@ -4,27 +4,27 @@ import TicketRushModel
 /// As in a Jepsen history, `ok` and `fail` are definite; `info` is indeterminate:
 /// the buyer died (or errored after starting its write), so whether the write
 /// landed cannot be told from the log.
-package struct BuyerOperation: Sendable, Equatable {
-    package enum Completion: String, Sendable {
+public struct BuyerOperation: Sendable, Equatable {
+    public enum Completion: String, Sendable {
         case ok, fail, info
     }
 
-    package var buyer: Int
-    package var task: Int
+    public var buyer: Int
+    public var task: Int
     /// Time of the task's first event.
-    package var invokeNs: UInt64
+    public var invokeNs: UInt64
     /// Time of the outcome event, if there was one.
-    package var completeNs: UInt64?
-    package var completion: Completion
+    public var completeNs: UInt64?
+    public var completion: Completion
     /// The outcome event, if the buyer reported one.
-    package var outcome: Event?
+    public var outcome: Event?
     /// True when the buyer reported `purchase.write` in this task.
-    package var startedWrite: Bool
+    public var startedWrite: Bool
     /// Number of outcome events the task had (one-outcome wants exactly 1).
-    package var outcomeCount: Int
+    public var outcomeCount: Int
 
     /// The task this operation is.
-    package var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
+    public var ref: TaskRef { TaskRef(buyer: buyer, task: task) }
 
     /// Pairs each (buyer, task)'s events into an operation.
     package static func pair(_ events: [Event], wants: Int) -> [BuyerOperation] {

@@ -1,15 +1,15 @@
 import TicketRushModel
 /// Nearest-rank percentiles of a sample (no interpolation: every value reported was observed).
-package struct Percentiles: Sendable, Equatable {
-    package var count: Int
-    package var p50: UInt64
-    package var p90: UInt64
-    package var p95: UInt64
-    package var p99: UInt64
-    package var max: UInt64
+public struct Percentiles: Sendable, Equatable {
+    public var count: Int
+    public var p50: UInt64
+    public var p90: UInt64
+    public var p95: UInt64
+    public var p99: UInt64
+    public var max: UInt64
 
     /// nil for an empty sample.
-    package init?(_ values: [UInt64]) {
+    public init?(_ values: [UInt64]) {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         func rank(_ p: Double) -> UInt64 {

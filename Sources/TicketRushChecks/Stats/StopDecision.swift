@@ -1,7 +1,7 @@
 import TicketRushModel
 extension StopRule {
     /// Why a cell stopped running trials.
-    package enum Reason: String, Sendable {
+    public enum Reason: String, Sendable {
         /// A `hold` invariant was violated: more trials cannot rescue the expectation.
         case violation
         /// Every `hold` invariant's rate is bounded below the target (and every expected
@@ -12,15 +12,15 @@ extension StopRule {
     }
 
     /// Running counts of one cell's trials, enough to decide when to stop.
-    package struct Tally: Sendable {
-        package private(set) var trials = 0
+    public struct Tally: Sendable {
+        public private(set) var trials = 0
         /// Per invariant expected to hold: trials violated, and trials violated or unknown.
-        package private(set) var holdViolated: [String: Int] = [:]
-        package private(set) var holdNotHeld: [String: Int] = [:]
+        public private(set) var holdViolated: [String: Int] = [:]
+        public private(set) var holdNotHeld: [String: Int] = [:]
         /// Per invariant expected violated: trials it was violated in.
-        package private(set) var expectedSeen: [String: Int] = [:]
+        public private(set) var expectedSeen: [String: Int] = [:]
 
-        package init(_ scenario: Scenario) {
+        public init(_ scenario: Scenario) {
             for i in scenario.invariants {
                 if scenario.expectation(for: i) == .hold {
                     holdViolated[i.rawValue] = 0
@@ -31,7 +31,7 @@ extension StopRule {
             }
         }
 
-        package mutating func add(_ record: TrialRecord) {
+        public mutating func add(_ record: TrialRecord) {
             trials += 1
             for r in record.results {
                 let name = r.invariant.rawValue
@@ -45,7 +45,7 @@ extension StopRule {
         }
 
         /// Stop now, and why; nil to keep going. Unknown verdicts count against the bound.
-        package func stop(_ rule: StopRule) -> Reason? {
+        public func stop(_ rule: StopRule) -> Reason? {
             guard trials > 0 else { return nil }
             if holdViolated.values.contains(where: { $0 > 0 }) { return .violation }
             let bounded = holdNotHeld.values.allSatisfy {

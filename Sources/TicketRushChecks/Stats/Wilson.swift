@@ -5,20 +5,20 @@ import TicketRushModel
 
 /// The Wilson score interval of a binomial proportion: sound at 0 and n successes,
 /// where the textbook normal interval collapses to a point.
-package struct Proportion: Sendable, Equatable {
-    package var successes: Int
-    package var trials: Int
+public struct Proportion: Sendable, Equatable {
+    public var successes: Int
+    public var trials: Int
 
-    package init(_ successes: Int, of trials: Int) {
+    public init(_ successes: Int, of trials: Int) {
         self.successes = successes
         self.trials = trials
     }
 
     /// successes / trials (0 with no trials).
-    package var rate: Double { trials == 0 ? 0 : Double(successes) / Double(trials) }
+    public var rate: Double { trials == 0 ? 0 : Double(successes) / Double(trials) }
 
     /// The two-sided interval at `confidence` (0.95): (lower, upper); (0, 1) with no trials.
-    package func wilson(confidence: Double = 0.95) -> (lower: Double, upper: Double) {
+    public func wilson(confidence: Double = 0.95) -> (lower: Double, upper: Double) {
         guard trials > 0 else { return (0, 1) }
         let z = NormalQuantile.z(twoSided: confidence)
         let n = Double(trials), p = rate, z2 = z * z
@@ -33,12 +33,12 @@ package struct Proportion: Sendable, Equatable {
 
     /// What the count is worth, for reports: "0 in 300 trials: rate below 1.3% at 95%",
     /// or "7 in 10 trials: rate 70.0%, 95% CI 39.7%–89.2%".
-    package func statement(confidence: Double = 0.95) -> String {
+    public func statement(confidence: Double = 0.95) -> String {
         "\(successes) in \(plural(trials, "trial")): \(bound(confidence: confidence))"
     }
 
     /// The statement without the count: "rate below 1.3% at 95%".
-    package func bound(confidence: Double = 0.95) -> String {
+    public func bound(confidence: Double = 0.95) -> String {
         let (lower, upper) = wilson(confidence: confidence)
         let level = percent(confidence, places: 0)
         if successes == 0 { return "rate below \(percent(upper)) at \(level)" }
@@ -47,18 +47,18 @@ package struct Proportion: Sendable, Equatable {
 }
 
 /// `1.3%`: a fraction as a percentage with `places` decimals.
-package func percent(_ fraction: Double, places: Int = 1) -> String {
+public func percent(_ fraction: Double, places: Int = 1) -> String {
     fixed(fraction * 100, places: places) + "%"
 }
 
 /// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
-package enum NormalQuantile {
+public enum NormalQuantile {
     /// z such that P(-z < Z < z) = confidence: 1.959964 for 0.95.
-    package static func z(twoSided confidence: Double) -> Double {
+    public static func z(twoSided confidence: Double) -> Double {
         quantile(1 - (1 - confidence) / 2)
     }
 
-    package static func quantile(_ p: Double) -> Double {
+    public static func quantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1)
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
