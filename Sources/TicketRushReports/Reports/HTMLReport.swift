@@ -12,8 +12,6 @@ package enum HTMLReport {
 
     package static func html(_ results: RunResults) -> String {
         let cells = results.cells
-        let all = cells.flatMap(\.report.invariants)
-        let met = all.filter { $0.status == .met }.count
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>ticketrush report</title>
