@@ -118,13 +118,17 @@ final class PrivateServerFaultTests: XCTestCase {
         _ = run.process.wait(30)
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp)
         XCTAssertTrue(left.contains { $0.hasPrefix("ticketrush.") } && left.contains { $0.hasPrefix("trdb.") }, "\(left)")
-        XCTAssertTrue(sharedMemoryIds().contains(shmid))
+        // Another PostgreSQL starting meanwhile (a parallel test) may remove the unattached
+        // segment itself when its key search reaches it: then only the folders are ours to prove.
+        let segmentLeft = sharedMemoryIds().contains(shmid)
         // Any later run (a JSON one) sweeps them.
         let file = try TestFiles.write("name: j\ntickets: 1\nbuyers: 2\nlock: flock\nstorage: {write: atomic}\n", to: "j.yaml", in: URL(fileURLWithPath: reports))
         let next = try TicketRushBinary.run(["run", file, "--reports", "\(reports)/r2"], env: ["TMPDIR": tmp])
         XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [], "left in TMPDIR after the next run")
-        XCTAssertFalse(sharedMemoryIds().contains(shmid), "shared memory segment \(shmid) of the killed postmaster is still there")
+        if segmentLeft {
+            XCTAssertFalse(sharedMemoryIds().contains(shmid), "shared memory segment \(shmid) of the killed postmaster is still there")
+        }
     }
 
     /// Item 14: a `url` run killed with SIGKILL leaves its table in the given server; the
