@@ -118,8 +118,9 @@ final class PrivateServerFaultTests: XCTestCase {
         _ = run.process.wait(30)
         let left = try FileManager.default.contentsOfDirectory(atPath: tmp)
         XCTAssertTrue(left.contains { $0.hasPrefix("ticketrush.") } && left.contains { $0.hasPrefix("trdb.") }, "\(left)")
-        // Another PostgreSQL starting meanwhile (a parallel test) may remove the unattached
-        // segment itself when its key search reaches it: then only the folders are ours to prove.
+        // The unattached segment was once gone here already, with other PostgreSQL servers
+        // starting in parallel (who removed it is not known): then only the folders are ours
+        // to prove.
         let segmentLeft = sharedMemoryIds().contains(shmid)
         // Any later run (a JSON one) sweeps them.
         let file = try TestFiles.write("name: j\ntickets: 1\nbuyers: 2\nlock: flock\nstorage: {write: atomic}\n", to: "j.yaml", in: URL(fileURLWithPath: reports))
