@@ -39,7 +39,9 @@ package enum RunOwner {
     }
 
     /// A short name of this machine's boot and pid namespace: two runs with the same one can judge each other's pids.
-    package static var machine: String {
+    /// Read once: neither changes within a process (nor across its forked workers), and every
+    /// trial's table name and every sweep asks for it.
+    package static let machine: String = {
         func text(_ path: String) -> String {
             var buf = [CChar](repeating: 0, count: 256)
             let n = path.hasPrefix("/proc/self/ns") ? readlink(path, &buf, 255) : {
@@ -55,7 +57,7 @@ package enum RunOwner {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
         return String(hash, radix: 16)
-    }
+    }()
 }
 
 /// The System V shared memory segment a PostgreSQL server made (its key and id are on line 7
