@@ -153,7 +153,10 @@ final class HelperForkerTests: XCTestCase {
         XCTAssertTrue(waitUntilHeld(run), "the runner never reached the barrier: \(run.output)")
         // Each program buyer is a keeper (the runner's child) whose one child, the program's
         // process, waits at the barrier (docs/architecture.md, "Who forks whom").
-        let family = Hardening.descendants(of: run.pid)
+        // A keeper forks its program's process right after it is forked itself, so the last
+        // one may still be doing so when the runner holds: wait for it (the count only rises).
+        var family = Hardening.descendants(of: run.pid)
+        _ = CLI.poll(within: 10) { family = Hardening.descendants(of: run.pid); return family.count >= 40 }
         let keepers = Set(family.filter { $0.ppid == run.pid }.map(\.pid))
         XCTAssertEqual(keepers.count, 20, "before the barrier: not one keeper per buyer: \(family)")
         XCTAssertEqual(family.count, 40, "before the barrier: not one waiting process per keeper: \(family)")
