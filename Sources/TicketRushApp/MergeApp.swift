@@ -12,6 +12,8 @@ package enum MergeApp {
         package var junit: String?
         package var quiet = false
         package var format = OutputFormat.text
+        /// `--filter/-k`: judge and report only the cells these name patterns keep (NameFilter).
+        package var filter: [String] = []
         package var environment: [String: String] = ProcessInfo.processInfo.environment
 
         package init(folders: [String]) { self.folders = folders }
@@ -33,8 +35,12 @@ package enum MergeApp {
                 throw Stop.error(error.description, code: error.interrupted ? 130 : 3)
             }
             defer { outputs.release() }
-            let merged: RunResults
-            do { merged = try RunResults.merge(parts) } catch { throw Stop.error(error.description, code: 2) }
+            let whole: RunResults
+            do { whole = try RunResults.merge(parts) } catch { throw Stop.error(error.description, code: 2) }
+            let merged = NameFilter.select(o.filter, in: whole)
+            if merged.cellRecords.isEmpty, !o.filter.isEmpty {
+                throw Stop.error(NameFilter.nothingKept(o.filter, names: whole.cellRecords.map(\.name)), code: 2)
+            }
             do {
                 try ReportFiles.write(merged, to: outputs)
             } catch {

@@ -60,6 +60,11 @@ package enum RunApp {
             }
             scenarios = chosen
         }
+        if !o.filter.isEmpty {
+            let kept = NameFilter.select(o.filter, in: scenarios)
+            guard !kept.isEmpty else { throw .error(NameFilter.nothingKept(o.filter, names: scenarios.map(\.name)), code: 2) }
+            scenarios = kept
+        }
         try o.applySchedule(&scenarios)
         if let rerunSeeds {
             // The failing cells only, each with the seed it ran with (unless --seed overrides).

@@ -10,6 +10,8 @@ package struct RunOptions: Sendable {
     package var trials: Int?
     package var seed: UInt64?
     package var cell: String?
+    /// `--filter/-k`: name patterns (NameFilter); empty keeps every scenario.
+    package var filter: [String] = []
     /// 1-based, as on the command line.
     package var trial: Int?
     /// `K/N` or `auto`.

@@ -91,12 +91,16 @@ struct TrialLoop {
 
     /// The progress line on stderr: trials planned per cell and each cell's expectations.
     private func progressLine() -> ProgressLine {
-        var planned: [String: Int] = [:]
-        for u in units { planned[plan.scenarios[u.scenario].name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1 }
+        var planned: [String: Int] = [:], bounded = Set<String>()
+        for u in units {
+            let s = plan.scenarios[u.scenario]
+            planned[s.name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1
+            if u.trial == nil && s.stopRule != nil { bounded.insert(s.name) }
+        }
         let expectations = Dictionary(plan.scenarios.map { s in (s.name, Dictionary(uniqueKeysWithValues: s.invariants.map { ($0, s.expectation(for: $0)) })) },
                                       uniquingKeysWith: { a, _ in a })
         let console = console
         return ProgressLine(mode: ProgressLine.mode(quiet: quiet), planned: planned.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                            expectations: expectations) { console.err($0) }
+                            bounded: bounded, expectations: expectations) { console.err($0) }
     }
 }

@@ -27,9 +27,17 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "text, or github: also an ::error annotation per unmet expectation and the $GITHUB_STEP_SUMMARY Markdown.")
     var format: OutputFormat = .text
 
+    @Option(name: [.customShort("k"), .long], help: ArgumentHelp(
+        "Judge and report only the cells whose name contains PATTERN, or, with * or ?, matches it whole (or the cell's label). Repeat to keep what any keeps.",
+        valueName: "pattern"))
+    var filter: [String] = []
+
+    @Option(help: ColorChoice.help)
+    var color: ColorChoice = .auto
+
     func run() throws {
         var o = MergeApp.Options(folders: folders)
-        (o.reports, o.junit, o.quiet, o.format) = (reports, junit, quiet, format)
-        try finish(MergeApp.run(o, console: .terminal))
+        (o.reports, o.junit, o.quiet, o.format, o.filter) = (reports, junit, quiet, format, filter)
+        try finish(MergeApp.run(o, console: .terminal), color: color)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CTicketRush
 import TicketRushApp
+import TicketRushEngines
+import TicketRushModel
 import TicketRushReports
 
 struct RunCommand: ParsableCommand {
@@ -15,9 +17,11 @@ struct RunCommand: ParsableCommand {
 
             Reports:
             \(ReportFormats.helpLines)
+
+            \(EnvironmentHelp.text)
             """)
 
-    @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
+    @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml (scenarios/first: the tutorial's short set; scenarios: every shipped one).")
     var paths: [String] = ["scenarios"]
 
     @Option(help: "Folder for every report.")
@@ -35,10 +39,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this scenario or sweep cell: its full name (NAME[lock.mode=flock,…]) or its label (lock.mode=flock,…).")
     var cell: String?
 
+    @Option(name: [.customShort("k"), .long], help: ArgumentHelp(
+        "Run only the scenarios and sweep cells whose name contains PATTERN, or, with * or ?, matches it whole (or the cell's label: 'lock.mode=flock,*'). Repeat to keep what any keeps.",
+        valueName: "pattern"))
+    var filter: [String] = []
+
     @Option(help: "Run only this trial (1-based) of each scenario run, with the seed it has in the whole run.")
     var trial: Int?
 
-    @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds.")
+    @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds. auto: K and N from the CI engine's environment: GitLab CI_NODE_INDEX and CI_NODE_TOTAL; a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards or TICKETRUSH_SHARDS; a Slurm array's SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN.")
     var shard: String?
 
     @Option(help: "Run this many trials at once, each in its own worker process. Default 1: parallel trials disturb each other's timing (latency, throughput, and how often a race bites).")
@@ -47,7 +56,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Keep each trial's event log as JSON Lines under this folder.")
     var events: String?
 
-    @Option(help: "Run trials in this folder and keep them (default: a temporary folder, removed).")
+    @Option(help: "Run trials in this folder and keep them (default: a temporary folder under TMPDIR or /tmp, removed).")
     var work: String?
 
     @Option(help: "Override every scenario's schedule strategy: timing, random, pct or exhaustive (docs/schedules.md).")
@@ -74,6 +83,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "text, or github: also an ::error annotation at the line of each unmet expectation, and a Markdown summary appended to $GITHUB_STEP_SUMMARY when set.")
     var format: OutputFormat = .text
 
+    @Option(help: ColorChoice.help)
+    var color: ColorChoice = .auto
+
     @Option(help: "With --shard auto on a Kubernetes Indexed Job: the number of shards (its completions); else TICKETRUSH_SHARDS.")
     var shards: Int?
 
@@ -89,6 +101,7 @@ struct RunCommand: ParsableCommand {
     var options: RunOptions {
         var o = RunOptions()
         (o.paths, o.reports, o.junit, o.trials, o.seed, o.cell, o.trial, o.shard) = (paths, reports, junit, trials, seed, cell, trial, shard)
+        o.filter = filter
         (o.jobs, o.events, o.work, o.schedule, o.scheduleReplay) = (jobs, events, work, schedule, scheduleReplay)
         (o.buyers, o.tickets, o.wants, o.transcript, o.quiet, o.format) = (buyers, tickets, wants, transcript, quiet, format)
         (o.shards, o.rerunFailed, o.trustReports, o.requireEngines) = (shards, rerunFailed, trustReports, requireEngines)
@@ -101,6 +114,6 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         tr_install_interrupt_handlers()
-        try finish(RunApp.run(options, console: .terminal))
+        try finish(RunApp.run(options, console: .terminal), color: color)
     }
 }

@@ -17,6 +17,11 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "Scenario files, or folders searched for *.yaml and *.yml.")
     var paths: [String]
 
+    @Option(name: [.customShort("k"), .long], help: ArgumentHelp(
+        "Show only the scenarios whose name contains PATTERN, or, with * or ?, matches it whole. Repeat to keep what any keeps.",
+        valueName: "pattern"))
+    var filter: [String] = []
+
     func run() throws {
         let files: [String]
         do { files = try ScenarioFiles.expand(paths) } catch {
@@ -25,16 +30,20 @@ struct ShowCommand: ParsableCommand {
         }
         var problems: [Diagnostic] = []
         var parts: [String] = []
+        var names: [String] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 problems.append(Diagnostic(at: SourceLocation(path: file, line: 1, column: 1), "no such file or not readable"))
                 continue
             }
-            let (documents, diagnostics) = ScenarioLoader().inspect(data: data, path: file)
+            var (documents, diagnostics) = ScenarioLoader().inspect(data: data, path: file)
             if diagnostics.contains(where: { $0.severity == .error }) {
                 problems += diagnostics.filter { $0.severity == .error }
                 continue
             }
+            names += documents.map(\.scenario.name)
+            documents.removeAll { !NameFilter.keeps(filter, name: $0.scenario.name, label: nil) }
+            if documents.isEmpty { continue }
             do {
                 // Several files: each one's scenarios under a comment naming it, still one YAML stream.
                 let text = try ScenarioYAML.text(documents)
@@ -46,6 +55,10 @@ struct ShowCommand: ParsableCommand {
         }
         if !problems.isEmpty {
             printError(DiagnosticOutput.text(problems, fd: 2))
+            throw ExitCode(2)
+        }
+        if parts.isEmpty, !filter.isEmpty {
+            printError("ticketrush: error: " + NameFilter.nothingKept(filter, names: names))
             throw ExitCode(2)
         }
         print(parts.joined(separator: "---\n"), terminator: "")

@@ -15,7 +15,8 @@ package struct TicketRush: ParsableCommand {
             2 bad usage or scenario file; 3 the runner itself failed; 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self,
+                      DryParseCommand.self])
 
     package init() {}
 
@@ -43,7 +44,12 @@ package struct TicketRush: ParsableCommand {
 
 /// Writes a line to standard error (fd 2); a closed or full stderr is not an error.
 func printError(_ text: String) {
-    Terminal.writeError(text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n") + "\n")
+    Terminal.writeError(printable(text) + "\n")
+}
+
+/// Each line of `text` with its control characters made visible.
+func printable(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { visible(String($0)) }.joined(separator: "\n")
 }
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -53,12 +59,13 @@ extension Console {
     static var terminal: Console { Console(out: { print($0) }, err: { Terminal.writeError($0) }) }
 }
 
-/// Prints an app outcome's lines and ends with its exit code (0: returns).
-func finish(_ outcome: Outcome) throws {
+/// Prints an app outcome's lines (coloured as `color` says) and ends with its exit code (0: returns).
+func finish(_ outcome: Outcome, color: ColorChoice = .never) throws {
+    let palette = Palette(color)
     for line in outcome.lines {
         switch line.stream {
-        case .out: print(line.text)
-        case .err: printError(line.text)
+        case .out: print(palette.paint(out: line.text))
+        case .err: Terminal.writeError(palette.paint(err: printable(line.text)) + "\n")
         }
     }
     if outcome.code != 0 { throw ExitCode(outcome.code) }

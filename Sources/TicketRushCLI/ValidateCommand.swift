@@ -31,6 +31,9 @@ struct ValidateCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show the offending line with a caret (default: when stdout is a terminal).")
     var excerpts: Bool?
 
+    @Option(help: ColorChoice.help)
+    var color: ColorChoice = .auto
+
     func run() throws {
         var stdin: Data?
         if paths.contains(ScenarioValidator.stdinPath) {
@@ -44,7 +47,8 @@ struct ValidateCommand: ParsableCommand {
         }
         var o = ValidateApp.Options()
         (o.paths, o.stdinName, o.format, o.strict, o.excerpts) = (paths, stdinName, format, strict, excerpts)
-        try finish(ValidateApp.run(o, stdin: stdin, machine: stdin == nil ? EngineCheck.problems(paths) : []))
+        try finish(ValidateApp.run(o, stdin: stdin, machine: stdin == nil ? EngineCheck.problems(paths) : []),
+                   color: format == .text ? color : .never)
     }
 }
 

@@ -7,7 +7,7 @@ final class RunCommandTests: XCTestCase {
 
     func testLostUpdateAndItsLockedTwin() throws {
         let dir = try CLI.temporaryFolder(self)
-        let r = try CLI.run(["run", "\(root)/scenarios/lost-update.yaml", "\(root)/scenarios/lost-update-locked.yaml",
+        let r = try CLI.run(["run", "\(root)/scenarios/first/3-lost-update.yaml", "\(root)/scenarios/first/4-lost-update-locked.yaml",
                              "--trials", "3", "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("PASS  lost-update  3 trials"), r.stdout)
@@ -20,7 +20,7 @@ final class RunCommandTests: XCTestCase {
     func testTornReadAndItsAtomicTwin() throws {
         let dir = try CLI.temporaryFolder(self)
         // 20 trials: under heavy load a trial tears less often (seen: none in 3), never in none of 20.
-        let r = try CLI.run(["run", "\(root)/scenarios/torn-read.yaml", "\(root)/scenarios/torn-read-atomic.yaml",
+        let r = try CLI.run(["run", "\(root)/scenarios/first/5-torn-read.yaml", "\(root)/scenarios/first/6-torn-read-atomic.yaml",
                              "--trials", "20", "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         // Torn reads need the search to land in the write's gap: expected in some trial, not every one.
@@ -78,7 +78,7 @@ final class RunCommandTests: XCTestCase {
     func testEventsAndTranscript() throws {
         let dir = try CLI.temporaryFolder(self)
         let events = dir.appendingPathComponent("events")
-        let r = try CLI.run(["run", "\(root)/scenarios/seed-mutex.yaml", "--trials", "2", "--transcript",
+        let r = try CLI.run(["run", "\(root)/scenarios/first/2-seed-mutex.yaml", "--trials", "2", "--transcript",
                              "--events", events.path, "--junit", dir.appendingPathComponent("j.xml").path, "--reports", dir.appendingPathComponent("reports").path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("seed-mutex — trial 2"), r.stdout)

@@ -7,7 +7,7 @@ final class SeedScenarioTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let junit = dir.appendingPathComponent("junit.xml").path
         let root = CLI.repositoryRoot.path
-        let result = try CLI.run(["run", "\(root)/scenarios/seed-race.yaml", "\(root)/scenarios/seed-mutex.yaml",
+        let result = try CLI.run(["run", "\(root)/scenarios/first/1-seed-race.yaml", "\(root)/scenarios/first/2-seed-mutex.yaml",
                                   "--junit", junit, "--reports", dir.appendingPathComponent("reports").path, "--trials", "5"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("PASS  seed-race"), result.stdout)

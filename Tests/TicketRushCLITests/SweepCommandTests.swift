@@ -119,7 +119,7 @@ final class SweepCommandTests: XCTestCase {
             trials: 2
             invariants: [all-finished, no-oversell]
             expect: {all-finished: violated}
-            """, to: "eq.yaml", in: dir), "\(root)/scenarios/lost-update-locked.yaml"]
+            """, to: "eq.yaml", in: dir), "\(root)/scenarios/first/4-lost-update-locked.yaml"]
         let whole = dir.appendingPathComponent("whole")
         XCTAssertEqual(try CLI.run(["run"] + files + ["--trials", "2", "--reports", whole.path, "--quiet"]).status, 0)
         var shards: [String] = []
@@ -224,7 +224,7 @@ final class SweepCommandTests: XCTestCase {
     /// Plain progress lines when stderr is a file, a redrawn line on a terminal, none with --quiet.
     func testProgressOnStderr() throws {
         let dir = try CLI.temporaryFolder(self)
-        let file = "\(root)/scenarios/seed-mutex.yaml"
+        let file = "\(root)/scenarios/first/2-seed-mutex.yaml"
         let plain = try CLI.run(["run", file, "--trials", "3", "--reports", dir.path])
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertTrue(plain.stderr.hasPrefix("progress: cells 0/1  trials 1/3  violating 0 (0.0%)"), plain.stderr)

@@ -11,10 +11,10 @@ final class LoaderFuzzTests: XCTestCase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// scenarios/*.yaml and scenarios/locks/*.yaml, by name.
+    /// scenarios/*.yaml, scenarios/first/*.yaml and scenarios/locks/*.yaml, by name.
     static func shipped() throws -> [(name: String, text: String)] {
         var files: [(String, String)] = []
-        for folder in ["scenarios", "scenarios/locks"] {
+        for folder in ["scenarios", "scenarios/first", "scenarios/locks"] {
             let url = repositoryRoot.appendingPathComponent(folder)
             for name in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() where name.hasSuffix(".yaml") {
                 files.append(("\(folder)/\(name)", try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)))

@@ -12,6 +12,9 @@ package struct ProgressLine {
     package let mode: Mode
     package let planned: [String: Int]
     package let total: Int
+    /// Cells under a stopping rule (`trials: {until: …}`): their planned count is only a
+    /// maximum, so no denominator or ETA can count them as work to come.
+    package let bounded: Set<String>
     package let write: (String) -> Void
     private var done: [String: Int] = [:]
     private var finished = Set<String>()
@@ -24,10 +27,11 @@ package struct ProgressLine {
     private var lastShown: UInt64 = 0
     private var shown = false
 
-    /// `planned`: trials each cell may run (the maximum under a stopping rule).
-    package init(mode: Mode, planned: [(String, Int)], expectations: [String: [Invariant: Expectation]] = [:],
+    /// `planned`: trials each cell may run (the maximum under a stopping rule, named in `bounded`).
+    package init(mode: Mode, planned: [(String, Int)], bounded: Set<String> = [], expectations: [String: [Invariant: Expectation]] = [:],
                 write: @escaping (String) -> Void) {
         self.mode = mode
+        self.bounded = bounded
         self.expectations = expectations
         self.planned = Dictionary(planned, uniquingKeysWith: +)
         total = planned.reduce(0) { $0 + $1.1 }
@@ -55,14 +59,20 @@ package struct ProgressLine {
     }
 
     /// The current line: `cells 2/4  trials 130/400  violating 12 (9.2%), unexpected 0  ETA 0:41`.
+    /// While a cell under a stopping rule is unfinished the total is a bound (`trials 130/≤5400`)
+    /// and there is no ETA: a rule that stops after 300 of 5000 would make any estimate a guess.
     package var line: String {
         let elapsed = Double(MonotonicClock.now() - started) / 1e9
-        let remaining = planned.reduce(0) { sum, cell in sum + (finished.contains(cell.key) ? 0 : max(0, cell.value - (done[cell.key] ?? 0))) }
-        var text = "cells \(finished.count)/\(planned.count)  trials \(trials)/\(trials + remaining)"
+        var remaining = 0, open = false
+        for (cell, count) in planned where !finished.contains(cell) {
+            remaining += max(0, count - (done[cell] ?? 0))
+            if bounded.contains(cell) { open = true }
+        }
+        var text = "cells \(finished.count)/\(planned.count)  trials \(trials)/\(open ? "≤" : "")\(trials + remaining)"
         text += "  violating \(failing)" + (trials > 0 ? " (\(percent(Double(failing) / Double(trials))))" : "")
         // Expected violations are most of a race suite's: say how many were not.
         text += ", unexpected \(unexpected)"
-        if trials > 0 && remaining > 0 {
+        if trials > 0 && remaining > 0 && !open {
             let eta = Int((elapsed / Double(trials) * Double(remaining)).rounded())
             text += "  ETA \(eta / 60):\(eta % 60 < 10 ? "0" : "")\(eta % 60)"
         }
