@@ -51,12 +51,16 @@ struct Palette {
             let bad = line.contains(" not") || line.contains("INCOMPLETE")
             return sgr(bad ? "31;1" : "32;1", line)
         }
-        return line
+        return severity(line)  // validate's `path:line:col: error: …` go to stdout
     }
 
     func paint(err line: String) -> String {
-        guard err else { return line }
-        for (word, code) in [("error:", "31;1"), ("warning:", "33;1")] {
+        err ? severity(line) : line
+    }
+
+    /// `error:` red, `warning:` yellow, `note:` cyan: the first one in the line.
+    private func severity(_ line: String) -> String {
+        for (word, code) in [("error:", "31;1"), ("warning:", "33;1"), ("note:", "36")] {
             if let range = line.range(of: " \(word) ") ?? (line.hasPrefix(word + " ") ? line.range(of: word + " ") : nil) {
                 let start = line[range].hasPrefix(" ") ? line.index(after: range.lowerBound) : range.lowerBound
                 let end = line.index(start, offsetBy: word.count)

@@ -71,6 +71,12 @@ final class CLIConventionsTests: XCTestCase {
         XCTAssertFalse(painted(try run(["--color", "never"], terminal: true)))
         XCTAssertTrue(try run(["--color", "always"], env: ["NO_COLOR": "1"], terminal: false).stdout.contains(green),
                       "--color always wins over NO_COLOR, as no-color.org asks of an option")
+        // Diagnostics: the severity is painted, JSON never is.
+        try TestFiles.write("name: x\ntickets: 1\nbuyers: 2\nlock_mode: none\n", to: "bad.yaml", in: dir)
+        let located = try CLI.run(["validate", "bad.yaml", "--color", "always"], in: dir)
+        XCTAssertTrue(located.stdout.contains("bad.yaml:4:1: \u{1B}[31;1merror:\u{1B}[0m unknown key 'lock_mode'"), located.stdout)
+        let json = try CLI.run(["validate", "bad.yaml", "--color", "always", "--format", "json"], in: dir)
+        XCTAssertFalse(json.stdout.contains("\u{1B}"), json.stdout)
         let bad = try CLI.run(["run", "s", "--color", "sometimes"], in: dir)
         XCTAssertEqual(bad.status, 2, bad.stderr)
     }
