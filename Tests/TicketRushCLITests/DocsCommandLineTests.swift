@@ -66,10 +66,6 @@ final class DocsCommandLineTests: XCTestCase {
             for stop in [" || ", " && ", "; ", " | ", " > ", " 2>"] {
                 if let r = rest.range(of: stop) { rest = String(rest[..<r.lowerBound]) }
             }
-            // GitHub expressions are not shell: a plausible value in their place.
-            while let open = rest.range(of: "${{"), let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) {
-                rest.replaceSubrange(open.lowerBound..<close.upperBound, with: "1")
-            }
             out.append(rest.trimmingCharacters(in: .whitespaces))
         }
         return out
@@ -81,10 +77,51 @@ final class DocsCommandLineTests: XCTestCase {
         "SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1",
     ]
 
+    /// GitHub expressions are not shell: the matrix's shard, or a plausible number.
+    static func github(_ arguments: String, shard: Int) -> String {
+        var rest = arguments
+        while let open = rest.range(of: "${{"), let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) {
+            let expression = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            rest.replaceSubrange(open.lowerBound..<close.upperBound, with: expression == "matrix.shard" ? "\(shard)" : "4242")
+        }
+        return rest
+    }
+
     /// `ticketrush dry-parse ARGS` with ARGS expanded by bash, as the doc's shell would.
     private func parse(_ command: DocCommand) throws -> CLI.Result {
-        try CLI.run(["-c", "exec \"$TICKETRUSH\" dry-parse " + command.arguments], env: Self.engineEnvironment.merging(["TICKETRUSH": CLI.binary.path]) { $1 },
+        try CLI.run(["-c", "exec \"$TICKETRUSH\" dry-parse " + Self.github(command.arguments, shard: 1)],
+                    env: Self.engineEnvironment.merging(["TICKETRUSH": CLI.binary.path]) { $1 },
                     executable: URL(fileURLWithPath: "/bin/bash"))
+    }
+
+    /// The workflows for real, where they write only under their folder: each shard's `run`
+    /// line once per shard 1…4 with the engine's variables for that shard, in one scratch
+    /// folder holding a small scenarios/, then the `merge` line, which must judge the run (exit 0).
+    func testTheShardedWorkflowsRunAndMerge() throws {
+        let commands = Self.commands(in: try Self.read("docs/ci.md"), file: "docs/ci.md")
+        for section in ["GitHub Actions", "GitLab CI", "Slurm: a job array"] {
+            let dir = try CLI.temporaryFolder(self)
+            try CLI.write("name: tiny\ntickets: 1\nbuyers: 2\ntrials: 4\nseed: 5\nstorage: {kind: json, write: atomic}\nlock: flock\n",
+                          to: "scenarios/tiny.yaml", in: dir)
+            let here = commands.filter { $0.section == section }
+            func shell(_ arguments: String, shard: Int) throws -> CLI.Result {
+                let env = ["CI_PIPELINE_ID": "4242", "CI_NODE_INDEX": "\(shard)", "CI_NODE_TOTAL": "4", "SLURM_ARRAY_TASK_ID": "\(shard)",
+                           "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1", "HOME": dir.path, "TICKETRUSH": CLI.binary.path]
+                return try CLI.run(["-c", "exec \"$TICKETRUSH\" " + Self.github(arguments, shard: shard)], in: dir, env: env,
+                                   executable: URL(fileURLWithPath: "/bin/bash"))
+            }
+            for run in here where run.arguments.hasPrefix("run ") {
+                for shard in 1...4 {
+                    let r = try shell(run.arguments, shard: shard)
+                    XCTAssertEqual(r.status, 0, "docs/ci.md:\(run.line), shard \(shard): \(r.stdout)\(r.stderr)")
+                }
+            }
+            for merge in here where merge.arguments.hasPrefix("merge ") && !merge.arguments.contains("--format") {
+                let r = try shell(merge.arguments, shard: 1)
+                XCTAssertEqual(r.status, 0, "docs/ci.md:\(merge.line): \(r.stdout)\(r.stderr)")
+                XCTAssertTrue(r.stdout.contains("ticketrush: 7 of 7 expectations met"), "\(section): \(r.stdout)")
+            }
+        }
     }
 
     private static func read(_ path: String) throws -> String {
