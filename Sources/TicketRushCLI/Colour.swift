@@ -44,7 +44,8 @@ struct Palette {
 
     func paint(out line: String) -> String {
         guard out else { return line }
-        for (mark, code) in Self.marks where line.hasPrefix(mark + "  ") {
+        // `PASS  cell …` lines, and the closing block's `FAIL cell :: expectation` ones.
+        for (mark, code) in Self.marks where line.hasPrefix(mark + " ") {
             return sgr(code + ";1", mark) + line.dropFirst(mark.count)
         }
         if line.hasPrefix("ticketrush: "), line.contains("expectations met") {

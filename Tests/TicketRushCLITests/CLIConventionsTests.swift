@@ -71,6 +71,14 @@ final class CLIConventionsTests: XCTestCase {
         XCTAssertFalse(painted(try run(["--color", "never"], terminal: true)))
         XCTAssertTrue(try run(["--color", "always"], env: ["NO_COLOR": "1"], terminal: false).stdout.contains(green),
                       "--color always wins over NO_COLOR, as no-color.org asks of an option")
+        // A failure is red: its cell line, the closing block's entry and the closing line.
+        try TestFiles.write("name: never\ntickets: 1\nbuyers: 2\ntrials: 1\nseed: 3\nstorage: {kind: json, write: atomic}\nlock: flock\n"
+                            + "expect: {no-oversell: violated}\n", to: "fails.yaml", in: dir)
+        let failed = try CLI.run(["run", "fails.yaml", "--color", "always"], in: dir)
+        XCTAssertEqual(failed.status, 1, failed.stdout)
+        for red in ["\u{1B}[31;1mFAIL\u{1B}[0m  never", "\u{1B}[31;1mFAIL\u{1B}[0m never :: no-oversell", "\u{1B}[31;1mticketrush: 6 of 7 expectations met, 1 not"] {
+            XCTAssertTrue(failed.stdout.contains(red), "\(red.debugDescription) in \(failed.stdout)")
+        }
         // Diagnostics: the severity is painted, JSON never is.
         try TestFiles.write("name: x\ntickets: 1\nbuyers: 2\nlock_mode: none\n", to: "bad.yaml", in: dir)
         let located = try CLI.run(["validate", "bad.yaml", "--color", "always"], in: dir)
