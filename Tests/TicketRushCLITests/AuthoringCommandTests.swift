@@ -68,7 +68,8 @@ final class AuthoringCommandTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         CLI.writeQuietly("name: x\ntickets: 1\nbuyers: 2\nlock:\n  mode: flock\n  scope: purchse\n", "x.yaml", dir)
         for command in ["validate", "run"] {
-            let r = try CLI.run([command, "x.yaml"], in: dir, terminal: true)
+            // Uncoloured whatever TERM the tests inherit (colour: CLIConventionsTests).
+            let r = try CLI.run([command, "x.yaml"], in: dir, env: ["NO_COLOR": "1"], terminal: true)
             let text = r.stdout.replacingOccurrences(of: "\r\n", with: "\n")
             XCTAssertEqual(r.status, 2, text)
             XCTAssertTrue(text.contains("x.yaml:6:10: error: 'lock.scope' must be one of purchase, task, write, got 'purchse'; did you mean 'purchase'?\n  scope: purchse\n         ^\n"), "\(command): \(text)")
