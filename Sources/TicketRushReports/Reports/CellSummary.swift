@@ -6,9 +6,13 @@ package enum CellSummary {
     package static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
         if c.report.skipReason != nil { return out }
+        if let engine = EngineLine.text(c.report) { out.append("    " + engine) }
         let invariants = c.report.invariants
         let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
-        if let sample = clean.first {
+        if let nothing = EngineLine.nothingRan(c.report) {
+            // Held only because nothing happened: not a pass of anything.
+            out += ["    " + nothing.what, "    " + nothing.next]
+        } else if let sample = clean.first {
             out.append("    \(plural(clean.count, "invariant")) never violated: \(sample.rate.statement()) each")
         }
         for i in invariants where i.violated > 0 {
@@ -27,8 +31,14 @@ package enum CellSummary {
         }
         if c.lockAcquisitions > 0 && c.censoredWaitsNs.isEmpty {
             let total = Double(c.lockWaitNs + c.lockHoldNs)
-            speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition"
-            if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+            let (wait, hold) = (millis(c.lockWaitNs / UInt64(c.lockAcquisitions)), millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))
+            // A BEGIN that locks nothing is no lock held: say what the time was.
+            if LockNarration(c.report.scenario).exclusive {
+                speed += "  lock: waiting \(wait) ms, holding \(hold) ms per acquisition"
+                if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+            } else {
+                speed += "  transactions: BEGIN \(wait) ms, open \(hold) ms each"
+            }
         } else if !c.censoredWaitsNs.isEmpty {
             speed += "  lock: " + censoredText(c)
         }
