@@ -101,7 +101,8 @@ package enum Unmet {
         return merged
     }
 
-    /// A message with its numbers blanked: what stays when only counts and rates differ.
+    /// A message with its numbers blanked and plurals folded ("1 torn read by 1 buyer" and
+    /// "2 torn reads by 2 buyers" alike): what stays when only counts and rates differ.
     static func shape(_ text: String) -> String {
         var out = "", inNumber = false
         for c in text {
@@ -109,6 +110,6 @@ package enum Unmet {
             if digit { if !inNumber { out.append("#") } } else { out.append(c) }
             inNumber = digit
         }
-        return out
+        return out.split(separator: " ").map { $0.hasSuffix("s") ? String($0.dropLast()) : String($0) }.joined(separator: " ")
     }
 }
