@@ -28,7 +28,7 @@ final class HTMLScaleTests: XCTestCase {
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         let verdict = try XCTUnwrap(html.range(of: "FAILED: "))
         let unmet = try XCTUnwrap(html.range(of: "<h2>Unmet expectations ("))
-        let table = try XCTUnwrap(html.range(of: "<table id=\"cells\">"))
+        let table = try XCTUnwrap(html.range(of: "<table id=\"cells\""))
         XCTAssertLessThan(verdict.lowerBound, unmet.lowerBound)
         XCTAssertLessThan(unmet.lowerBound, table.lowerBound, "unmet expectations come before the table")
         // The four cells' entries differ only in their numbers: one entry ×4, each cell linked by what sets it apart.

@@ -90,9 +90,11 @@ final class ReportPageTests: XCTestCase {
         XCTAssertTrue(dom.contains("the same in 8 cells: "), dom)
         // The first screen: the verdict, the entries, then the matrix of all nine cells.
         let verdict = try XCTUnwrap(dom.range(of: "FAILED: ")), matrix = try XCTUnwrap(dom.range(of: "<h2>Cells</h2>"))
-        let table = try XCTUnwrap(dom.range(of: "<table id=\"cells\">"))
+        let table = try XCTUnwrap(dom.range(of: "<table id=\"cells\""))
         XCTAssertLessThan(verdict.lowerBound, matrix.lowerBound)
         XCTAssertLessThan(matrix.lowerBound, table.lowerBound)
-        XCTAssertEqual(dom.components(separatedBy: "<a class=\"m ").count - 1, 9, "one square per cell")
+        // A plain cell is an HTML square, a sweep's cells are the squares of its SVG grid.
+        XCTAssertEqual(dom.components(separatedBy: "<a class=\"m ").count - 1, 1, "killed")
+        XCTAssertEqual(dom.components(separatedBy: "<rect class=\"").count - 1, 8, "one square per sweep cell")
     }
 }

@@ -28,7 +28,7 @@ package enum HTMLReport {
         out += "<h2>All cells</h2>\n<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
         // Below the top, each big part is laid out only when scrolled to (`.cv`): a 500-cell
         // page otherwise lays out its whole table, heat-maps and timelines before the first paint.
-        out += "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 36 * cells.count)px\">\(table(cells, timelines: drawn))</div>\n"
+        out += table(cells, timelines: drawn)
         out += sweeps(cells)
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
@@ -87,6 +87,9 @@ package enum HTMLReport {
     /// Fonts that cover the shipped Chinese buyer names on every platform, Latin first.
     package static let fontStack = "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
 
+    /// Rows of the cells' table laid out together.
+    package static let tableChunk = 25
+
     /// Timelines drawn in full; beyond, the page would grow by a few dozen kB a cell.
     package static let timelineLimit = 60
 
@@ -97,16 +100,16 @@ package enum HTMLReport {
         table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
         th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.unknown{color:#9a6700;font-weight:bold}
         code{background:#f4f4f4;padding:1px 3px;font-size:12px;overflow-wrap:anywhere}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}svg text{font:11px \(fontStack)}
-        #cells{width:100%}small{color:#57606a}
+        .cells{width:100%;table-layout:fixed;border-top:0}.cells td{overflow-wrap:anywhere}small{color:#57606a}
         .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
         details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
         .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i,.key i{display:inline-block;width:12px;height:10px;margin-right:4px}
         .chart{display:inline-block;vertical-align:top;margin-right:2em;max-width:100%;width:560px}.key{list-style:none;padding:0;margin:0;font-size:12px;max-width:560px}
         .key li{display:inline-block;margin:0 1.2em 0.2em 0;overflow-wrap:anywhere}.times{color:#cf222e}
         #glance{display:flex;flex-wrap:wrap;gap:0 3em;align-items:flex-start}#glance>div{flex:1 1 40em;min-width:0}#glance>div:last-child{flex:0 1 auto}
-        .matrix{font-size:11px;margin:0.3em 0 1em}.matrix caption{text-align:left;font-weight:bold}.matrix td{padding:1px;border:0}.matrix th{background:none;border:0;padding:0 4px;white-space:nowrap;font-weight:normal}
-        .m{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 2px}.mrow .m{margin:1px}.mrow span{margin-right:0.5em}
+        .mcap{font-weight:bold;margin:0.5em 0 0}.m{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 2px}.mrow .m{margin:1px}.mrow span{margin-right:0.5em}
         .m.FAIL{background:#cf222e}.m.UNKNOWN{background:#d4a72c}.m.PASS{background:#8fd19e}.m.PENDING{background:#bbb}.mkey{font-size:12px}
+        rect.FAIL{fill:#cf222e}rect.UNKNOWN{fill:#d4a72c}rect.PASS{fill:#8fd19e}rect.PENDING{fill:#bbb}
         .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}:target{outline:2px solid #0969da}
 
         """
@@ -118,7 +121,7 @@ package enum HTMLReport {
     private static let script = """
         <script>
         (function(){var f=document.getElementById('filter');if(f)f.addEventListener('input',function(){
-        var q=f.value.toLowerCase();document.querySelectorAll('#cells tr[data-name],.cellsec,#unmet li').forEach(function(e){
+        var q=f.value.toLowerCase();document.querySelectorAll('.cells tr[data-name],.cellsec,#unmet li').forEach(function(e){
         e.style.display=!q||e.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});
         function show(){var id=decodeURIComponent(location.hash.slice(1)),e=id&&document.getElementById(id);if(!e)return;
         for(var p=e;p;p=p.parentElement)if(p.tagName==='DETAILS')p.open=true;
@@ -206,18 +209,39 @@ package enum HTMLReport {
             }
             var at: [String: (Int, RunResults.Cell)] = [:]
             for (n, c) in mine { at[row(c) + "\u{0}" + value(c, xPath)] = (n, c) }
-            out += "<table class=\"matrix\"><caption>\(escape(base))</caption><tr><th>\(escape(xPath)) →</th>" + xs.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-            for r in rows {
-                out += "<tr><th>\(escape(r))</th>" + xs.map { x in at[r + "\u{0}" + x].map { "<td>\(square($0.0, $0.1))</td>" } ?? "<td></td>" }.joined() + "</tr>\n"
+            // One SVG per sweep: a table of 500 linked squares costs the first screen its layout budget.
+            let left = min(320.0, Double(rows.map(\.count).max() ?? 0) * 6.5 + 8), side = 14.0, top = 30.0
+            let cw = max(side, Double(xs.map(\.count).max() ?? 0) * 6.5 + 4)
+            let w = left + cw * Double(xs.count), h = top + side * Double(rows.count)
+            var svg = "<p class=\"mcap\">\(escape(base))</p><svg class=\"matrix\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
+            svg += "<text x=\"\(f(left))\" y=\"10\">\(escape(xPath)) →</text>"
+            for (i, x) in xs.enumerated() { svg += "<text x=\"\(f(left + cw * (Double(i) + 0.5)))\" y=\"26\" text-anchor=\"middle\">\(escape(x))</text>" }
+            for (j, r) in rows.enumerated() {
+                let y = top + side * Double(j)
+                if !r.isEmpty { svg += "\n<text x=\"\(f(left - 4))\" y=\"\(f(y + 11))\" text-anchor=\"end\">\(label(r, fitting: left - 8))</text>" }
+                for (i, x) in xs.enumerated() {
+                    guard let (n, c) = at[r + "\u{0}" + x] else { continue }
+                    svg += "<a href=\"#c\(n)\"><rect class=\"\(c.report.mark)\" x=\"\(f(left + cw * (Double(i) + 0.5) - side / 2 + 1))\" y=\"\(f(y + 1))\" width=\"\(f(side - 2))\" height=\"\(f(side - 2))\">"
+                        + "<title>\(escape(c.record.name)): \(c.report.mark)</title></rect></a>"
+                }
             }
-            out += "</table>\n"
+            out += svg + "</svg>\n"
         }
         return out
     }
 
+    /// The cells' table in chunks of `tableChunk` rows, each laid out only when scrolled to: the
+    /// first screen is short now, and one lazy 500-row table in view is laid out whole. Fixed
+    /// column widths keep the chunks' columns aligned.
     private static func table(_ cells: [RunResults.Cell], timelines: Set<String>) -> String {
-        var out = "<table id=\"cells\"><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
+        let columns = "<colgroup><col style=\"width:22%\"><col style=\"width:5%\"><col style=\"width:5%\"><col style=\"width:36%\">"
+            + "<col style=\"width:7%\"><col style=\"width:13%\"><col style=\"width:12%\"></colgroup>"
+        var out = "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 60 * min(cells.count, tableChunk))px\"><table id=\"cells\" class=\"cells\">\(columns)"
+            + "<tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
         for (n, c) in cells.enumerated() {
+            if n > 0 && n % tableChunk == 0 {
+                out += "</table></div>\n<div class=\"cv\" style=\"contain-intrinsic-size:auto \(60 * min(cells.count - n, tableChunk))px\"><table class=\"cells\">\(columns)\n"
+            }
             let r = c.report
             let mark = "<span class=\"\(["PASS": "pass", "FAIL": "fail", "PENDING": "pending"][r.mark] ?? "unknown")\">\(r.mark)</span>"
             // Invariants seen violated, or not as expected, one a line; the clean rest in one line.
@@ -243,7 +267,7 @@ package enum HTMLReport {
             out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)\(engine)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
             out += "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"
         }
-        return out + "</table>\n"
+        return out + "</table></div>\n"
     }
 
     /// Colour of a violation rate: light grey at 0 to dark red at 1.
@@ -520,6 +544,9 @@ package enum HTMLReport {
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
         var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
+        // On a database the green band may be a transaction that locks nothing: say which.
+        let lock = LockNarration(c.report.scenario)
+        if let holds = lock.holds { out += "<p><i style=\"display:inline-block;width:12px;height:10px;background:#c7e9c0\"></i> \(escape(lock.band)): \(escape(holds)).</p>\n" }
         let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3", "stall": "#bbb"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
         for tick in 0...5 {
@@ -537,7 +564,7 @@ package enum HTMLReport {
                     continue
                 }
                 let inset = bar.kind == "hold" ? 1.0 : 4.0
-                svg += "<rect x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + inset))\" width=\"\(f(max(1, x(bar.end) - x(bar.start))))\" height=\"\(f(lane - 2 * inset))\" fill=\"\(colors[bar.kind] ?? "#ccc")\"><title>\(bar.kind) \(millis(UInt64(max(0, bar.start)))) – \(millis(UInt64(max(0, bar.end)))) ms</title></rect>"
+                svg += "<rect x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + inset))\" width=\"\(f(max(1, x(bar.end) - x(bar.start))))\" height=\"\(f(lane - 2 * inset))\" fill=\"\(colors[bar.kind] ?? "#ccc")\"><title>\(bar.kind == "hold" ? escape(lock.band) : bar.kind) \(millis(UInt64(max(0, bar.start)))) – \(millis(UInt64(max(0, bar.end)))) ms</title></rect>"
             }
             for m in marks[b] {
                 let px = x(m.at), color = m.racing ? "#d62728" : "#333"
