@@ -2,7 +2,7 @@
 /// shrunk story and the HTML timeline share. `lock.acquired` is reported after whatever
 /// the mode begins with: on a database that may be a bare `BEGIN`, which holds nothing,
 /// so seven buyers "in a transaction" at once is no contradiction, and the words must not
-/// say "holds the lock" (docs/locks.md, "What the narration says").
+/// say "holds the lock" (docs/storage.md, "What the output says about an engine").
 public struct LockNarration: Sendable, Equatable {
     /// After `lock.wait`: "waits for the lock".
     public var wait: String

@@ -160,7 +160,8 @@ package enum HTMLReport {
             if groups.count > 300 { out += "<li>… \(groups.count - 300) more in summary.json</li>\n" }
             out += "</ol></div>\n"
         }
-        out += "<div>\(matrix(cells))</div></div>\n"
+        // One cell needs no map of the cells.
+        out += (cells.count > 1 ? "<div>\(matrix(cells))</div>" : "") + "</div>\n"
         return out
     }
 
@@ -366,7 +367,8 @@ package enum HTMLReport {
             out += "<div class=\"chart\"><h3>\(noneViolated ? "No invariant was violated: upper bounds of the rate (\(escape(inv.rawValue)))" : "Violation rate of \(escape(inv.rawValue))") against \(escape(xPath))</h3>\n"
             let w = 560.0, h = 260.0, left = 50.0, right = 20.0, top = 15.0, bottom = 40.0
             let plotW = w - left - right, plotH = h - top - bottom
-            func x(_ i: Int) -> Double { xs.count == 1 ? left + plotW / 2 : left + plotW * Double(i) / Double(xs.count - 1) }
+            // Each value at the middle of its band: the dots spread around it never reach the axes.
+            func x(_ i: Int) -> Double { left + plotW * (Double(i) + 0.5) / Double(xs.count) }
             func y(_ rate: Double) -> Double { top + plotH * (1 - rate) }
             var svg = "<svg width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
             for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
