@@ -98,6 +98,9 @@ final class ExplainingOutputTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("\t") || r.stdout.contains("\\u0009"), r.stdout)
         XCTAssertTrue(r.stdout.contains("nothing ran: in 2 trials no buyer got through to postgres"), r.stdout)
         XCTAssertTrue(r.stdout.contains("next: check that the server at postgresql://nobody@127.0.0.1:1/none is running"), r.stdout)
+        // The two expectations failed alike (same evidence, same rerun): one closing line names both.
+        XCTAssertEqual(r.stdout.components(separatedBy: "UNKNOWN refused :: ").count - 1, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("UNKNOWN refused :: conservation, no-undersell ("), r.stdout)
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertFalse(junit.contains("\t") || junit.contains("&#9;"), junit)
         XCTAssertTrue(junit.contains("next: check that the server"), junit)
