@@ -9,10 +9,10 @@ package enum CellSummary {
         if let engine = EngineLine.text(c.report) { out.append("    " + engine) }
         let invariants = c.report.invariants
         let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
-        if let nothing = EngineLine.nothingRan(c.report) {
-            // Held only because nothing happened: not a pass of anything.
-            out += ["    " + nothing.what, "    " + nothing.next]
-        } else if let sample = clean.first {
+        let trouble = EngineLine.trouble(c.report)
+        if let trouble { out += ["    " + trouble.what, "    " + trouble.next] }
+        // Held only because nothing happened is not a pass of anything.
+        if trouble?.nothing != true, let sample = clean.first {
             out.append("    \(plural(clean.count, "invariant")) never violated: \(sample.rate.statement()) each")
         }
         for i in invariants where i.violated > 0 {

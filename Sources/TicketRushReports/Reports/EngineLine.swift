@@ -42,20 +42,25 @@ package enum EngineLine {
 }
 
 extension EngineLine {
-    /// A database cell in which no buyer got through to the engine: every trial ended with
-    /// the engine's errors and no purchase. Its invariants held only vacuously, so the
-    /// summary says what happened and what to do instead of "never violated".
-    package static func nothingRan(_ r: ScenarioReport) -> (what: String, next: String)? {
+    /// A database cell the engine failed: what happened and the next step, for the summary,
+    /// JUnit, HTML and each unmet entry. `nothing` when no buyer got through at all (every
+    /// trial ended with the engine's errors and no purchase): its invariants held only
+    /// vacuously, so the summary says so instead of "never violated". Nil when the engine
+    /// left no message, or its trials could all be judged.
+    package static func trouble(_ r: ScenarioReport) -> (what: String, next: String, nothing: Bool)? {
         let s = r.scenario
         guard isolation(s) != nil, !r.trials.isEmpty,
-              r.trials.allSatisfy({ $0.sold == 0 && $0.engineMessages != nil && $0.latenciesNs.isEmpty }) else { return nil }
+              let first = r.trials.lazy.compactMap({ $0.engineMessages?.first }).first else { return nil }
         let engine = s.storage.kind.rawValue
-        let first = r.trials.lazy.compactMap { $0.engineMessages?.first }.first ?? "no message"
-        let what = "nothing ran: in \(plural(r.trials.count, "trial")) no buyer got through to \(engine) (\(first))"
+        let nothing = r.trials.allSatisfy { $0.sold == 0 && $0.engineMessages != nil && $0.latenciesNs.isEmpty }
+        guard nothing || r.invariants.contains(where: { $0.unknown > 0 }) else { return nil }
+        let failed = r.trials.filter { $0.engineMessages != nil }.count
+        let what = nothing ? "nothing ran: in \(plural(r.trials.count, "trial")) no buyer got through to \(engine) (\(first))"
+            : "\(engine) failed in \(failed) of \(plural(r.trials.count, "trial")) (\(first)); what their buyers did cannot be judged"
         let rerun = Rerun.cell(s, seed: r.seed)
         if let url = s.storage.url {
-            return (what, "next: check that the server at \(redactedURL(url)) is running and accepts connections, or remove storage.url to let the run start a private server; then: \(rerun)")
+            return (what, "next: check that the server at \(redactedURL(url)) is running and accepts connections, or remove storage.url to let the run start a private server; then: \(rerun)", nothing)
         }
-        return (what, "next: the run's private \(engine) server stopped answering (stopped, killed, or out of disk or memory); check free space in /tmp and rerun: \(rerun)")
+        return (what, "next: if the run's private \(engine) server was stopped, killed or ran out of disk or memory (check free space in /tmp), rerun: \(rerun)", nothing)
     }
 }

@@ -263,7 +263,7 @@ package enum HTMLReport {
             let latency = c.latency.map { "\(millis($0.p50)) / \(millis($0.p90)) / \(millis($0.p99)) / \(millis($0.max))" } ?? "–"
             let lock = c.lockAcquisitions == 0 ? "–" : "\(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) / \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))"
             let ref = timelines.contains(c.record.name) ? " <a href=\"#t\(n)\">timeline</a>" : ""
-            let engine = ([EngineLine.text(r)] + (EngineLine.nothingRan(r).map { [$0.what, $0.next] } ?? [])).compactMap { $0 }
+            let engine = ([EngineLine.text(r)] + (EngineLine.trouble(r).map { [$0.what, $0.next] } ?? [])).compactMap { $0 }
                 .map { "<br><small>\(escape($0))</small>" }.joined()
             out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)\(engine)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
             out += "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"

@@ -143,7 +143,7 @@ package enum JUnitReport {
 
     /// One line per trial, for `<system-out>`.
     package static func trialLines(_ r: ScenarioReport) -> String {
-        let engine = (EngineLine.text(r).map { [$0] } ?? []) + (EngineLine.nothingRan(r).map { [$0.what, $0.next] } ?? [])
+        let engine = (EngineLine.text(r).map { [$0] } ?? []) + (EngineLine.trouble(r).map { [$0.what, $0.next] } ?? [])
         return engine.map { $0 + "\n" }.joined() + r.explorationLines.map { $0 + "\n" }.joined() + r.trials.map { t in
             let verdicts = t.results.filter(\.isProblem).map { "\($0.invariant.rawValue)=\($0.verdict.rawValue)" }
             return "trial \(t.trial + 1)\(t.schedule.map { " schedule \($0)" } ?? "") seed \(t.seed): sold \(t.sold)/\(r.scenario.tickets), final \(describe(t.finalRead)), "

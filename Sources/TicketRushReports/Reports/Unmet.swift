@@ -37,7 +37,7 @@ package enum Unmet {
         for c in results.cells {
             let r = c.report, s = r.scenario
             // Nothing reached the engine: the checkers' "could not be read" needs the reason and the next step.
-            let nothing = EngineLine.nothingRan(r).map { "; \($0.next)" } ?? ""
+            let nothing = EngineLine.trouble(r).map { "; \($0.next)" } ?? ""
             for inv in r.invariants where inv.status == .unmet || inv.status == .undetermined {
                 let rerun = inv.first.map { Rerun.command(s, seed: r.seed, trial: $0.trial, schedule: r.schedule(ofTrial: $0.trial)) } ?? Rerun.cell(s, seed: r.seed)
                 out.append(UnmetExpectation(cell: s.name, name: inv.invariant.rawValue, status: inv.status,
