@@ -33,11 +33,12 @@ package enum CellSummary {
             let total = Double(c.lockWaitNs + c.lockHoldNs)
             let (wait, hold) = (millis(c.lockWaitNs / UInt64(c.lockAcquisitions)), millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))
             // A BEGIN that locks nothing is no lock held: say what the time was.
-            if LockNarration(c.report.scenario).exclusive {
+            let lock = LockNarration(c.report.scenario)
+            if lock.exclusive {
                 speed += "  lock: waiting \(wait) ms, holding \(hold) ms per acquisition"
                 if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
             } else {
-                speed += "  transactions: BEGIN \(wait) ms, open \(hold) ms each"
+                speed += "  \(lock.band): \(hold) ms each (starting took \(wait) ms)"
             }
         } else if !c.censoredWaitsNs.isEmpty {
             speed += "  lock: " + censoredText(c)
