@@ -3,10 +3,11 @@ import TicketRushModel
 import TicketRushChecks
 
 /// reports/index.html: one self-contained page (inline CSS and SVG, a few lines of inline
-/// script for the filter box, nothing fetched): the verdict and the unmet expectations
-/// first, the cells as a table, each sweep as heat-maps of the violation rate, each sweep's violation rates with their intervals
-/// against the swept parameter (one line per lock mode), latency percentiles, and a
-/// timeline of each cell's first failing trial.
+/// script for the filter box and deep links, nothing fetched): a first screen with the
+/// verdict, the unmet expectations (alike ones grouped) and a matrix of the cells; then
+/// the cells as a table, each sweep as heat-maps of the violation rate and its rates with
+/// their intervals against a swept key (a dot plot when the key is categorical), latency
+/// percentiles, and a timeline of each cell's first failing trial (docs/results.md).
 package enum HTMLReport {
     package static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
