@@ -74,8 +74,8 @@ package enum Story {
         case .write: parts.insert("write: wrote\(written)", at: 0)
         case .publish: parts.insert("write: rename\(written.isEmpty ? "" : " (count\(written))")", at: 0)
         case .read where !parts.contains(where: { $0.contains("read") }): parts.insert("re-read under the commit lock", at: 0)
-        case .acquire where parts.isEmpty: parts.append("lock: try")
-        case .release where !parts.contains("lock: released"): parts.insert("lock: release", at: 0)
+        case .acquire where parts.isEmpty: parts.append(lock.exclusive ? "lock: try" : "begin")
+        case .release where !parts.contains("lock: released"): parts.insert(lock.exclusive ? "lock: release" : "transaction:", at: 0)
         default: break
         }
         return parts.joined(separator: " ")
