@@ -52,7 +52,7 @@ struct TrialLoop {
         self.console = console
         let transcript = o.transcript, keepEvents = o.events != nil, outputs = places.outputs
         executor = UnitExecutor(plan: plan, work: places.work) { scenario, history in
-            if transcript { console.out(Transcript.lines(history, scenario: scenario.name).map { visible($0) }.joined(separator: "\n")) }
+            if transcript { console.out(Transcript.lines(history, scenario: scenario.name, narration: LockNarration(scenario)).map { visible($0) }.joined(separator: "\n")) }
             guard keepEvents else { return }
             do {
                 try outputs.writeEvents(EventLog.jsonLines(history, scenario: scenario.name), scenario: scenario.name, trial: history.trial)

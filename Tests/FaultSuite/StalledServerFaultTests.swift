@@ -24,6 +24,9 @@ final class StalledServerFaultTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("PASS"), r.stdout)
         let name = engine == "postgres" ? "PostgreSQL" : "Redis"
         XCTAssertTrue(r.stdout.contains("the \(name) server at"), r.stdout)
+        // What happened and what to do next, not a pass of anything (issue 23).
+        XCTAssertTrue(r.stdout.contains("next: if the run's private \(engine) server was stopped"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("never violated"), r.stdout)
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertTrue(junit.contains("<error message=\"") && junit.contains("did not answer within \(Int(Self.timeout))s"), junit)
         XCTAssertFalse(junit.contains("never violated"), junit)

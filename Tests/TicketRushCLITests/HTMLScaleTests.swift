@@ -28,10 +28,12 @@ final class HTMLScaleTests: XCTestCase {
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         let verdict = try XCTUnwrap(html.range(of: "FAILED: "))
         let unmet = try XCTUnwrap(html.range(of: "<h2>Unmet expectations ("))
-        let table = try XCTUnwrap(html.range(of: "<table id=\"cells\">"))
+        let table = try XCTUnwrap(html.range(of: "<table id=\"cells\""))
         XCTAssertLessThan(verdict.lowerBound, unmet.lowerBound)
         XCTAssertLessThan(unmet.lowerBound, table.lowerBound, "unmet expectations come before the table")
-        XCTAssertTrue(html.contains("<a href=\"#c2\">grid[lock.mode=flock,buyers.count=2]</a> :: threshold latency.max &lt; 1ns"), html)
+        // The four cells' entries differ only in their numbers: one entry ×4, each cell linked by what sets it apart.
+        XCTAssertTrue(html.contains("×4</b> <a href=\"#c0\">grid[lock.mode=none,buyers.count=2]</a> :: threshold latency.max &lt; 1ns"), html)
+        XCTAssertTrue(html.contains("<a href=\"#c2\" title=\"grid[lock.mode=flock,buyers.count=2]\">lock.mode=flock,buyers.count=2</a>"), html)
         XCTAssertTrue(html.contains("<tr id=\"c2\" data-name=\"grid[lock.mode=flock,buyers.count=2]\">"))
         // Heat-maps: one square per cell, its interval in the tooltip.
         XCTAssertTrue(html.contains("buyers.count →"))

@@ -37,6 +37,9 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var censoredWaitsNs: [UInt64]?
     /// Retries: optimistic (`purchase.retry`) and the database engines' (`store.retry`).
     public var retries: Int?
+    /// The retries by reason (`RetryReason.name`; optimistic's own: "conflict"), so the
+    /// summary can say why purchases retried (nil in records of older builds).
+    public var retryReasons: [String: Int]?
     public var timeline: Timeline?
     /// Under a controlled schedule: the schedule string that replays this trial.
     public var schedule: String?
@@ -61,7 +64,7 @@ public struct TrialRecord: Codable, Sendable, Equatable {
             return done - op.invokeNs
         }
         var waitNs: UInt64 = 0, holdNs: UInt64 = 0, acquisitions = 0, retried = 0
-        var waits: [UInt64] = [], censored: [UInt64] = []
+        var waits: [UInt64] = [], censored: [UInt64] = [], reasons: [String: Int] = [:]
         var waitingSince: [Int: UInt64] = [:], holdingSince: [Int: UInt64] = [:]
         for e in h.events {
             switch e.kind {
@@ -79,7 +82,12 @@ public struct TrialRecord: Codable, Sendable, Equatable {
             // error) or the buyer was killed while it waited: the wait is censored there.
             case .error, .faultKill, .done:
                 if let t = waitingSince.removeValue(forKey: e.buyer), e.tNs >= t { censored.append(e.tNs - t) }
-            case .purchaseRetry, .storeRetry: retried += 1
+            case .purchaseRetry:
+                retried += 1
+                reasons[RetryReason.conflict.name, default: 0] += 1
+            case .storeRetry:
+                retried += 1
+                reasons[RetryReason(rawValue: e.aux)?.name ?? "reason \(e.aux)", default: 0] += 1
             default: break
             }
         }
@@ -89,10 +97,13 @@ public struct TrialRecord: Codable, Sendable, Equatable {
         lockWaitsNs = waits
         censoredWaitsNs = censored
         retries = retried
+        retryReasons = reasons.isEmpty ? nil : reasons
         lockWaitNs = waitNs
         lockHoldNs = holdNs
         lockAcquisitions = acquisitions
-        engineMessages = h.engineMessages.isEmpty ? nil : h.engineMessages
+        // One line each: libpq's "…\n\tIs the server running…" would print as a `\u0009` escape.
+        let messages = h.engineMessages.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        engineMessages = messages.isEmpty ? nil : messages
         timeline = keepTimeline ? Timeline(buyers: h.buyerNames, events: h.events.map(h.relative)) : nil
     }
 

@@ -6,9 +6,13 @@ package enum CellSummary {
     package static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
         if c.report.skipReason != nil { return out }
+        if let engine = EngineLine.text(c.report) { out.append("    " + engine) }
         let invariants = c.report.invariants
         let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
-        if let sample = clean.first {
+        let trouble = EngineLine.trouble(c.report)
+        if let trouble { out += ["    " + trouble.what, "    " + trouble.next] }
+        // Held only because nothing happened is not a pass of anything.
+        if trouble?.nothing != true, let sample = clean.first {
             out.append("    \(plural(clean.count, "invariant")) never violated: \(sample.rate.statement()) each")
         }
         for i in invariants where i.violated > 0 {
@@ -27,8 +31,15 @@ package enum CellSummary {
         }
         if c.lockAcquisitions > 0 && c.censoredWaitsNs.isEmpty {
             let total = Double(c.lockWaitNs + c.lockHoldNs)
-            speed += "  lock: waiting \(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) ms, holding \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions))) ms per acquisition"
-            if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+            let (wait, hold) = (millis(c.lockWaitNs / UInt64(c.lockAcquisitions)), millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))
+            // A BEGIN that locks nothing is no lock held: say what the time was.
+            let lock = LockNarration(c.report.scenario)
+            if lock.exclusive {
+                speed += "  lock: waiting \(wait) ms, holding \(hold) ms per acquisition"
+                if total > 0 { speed += " (\(percent(Double(c.lockWaitNs) / total, places: 0)) waiting)" }
+            } else {
+                speed += "  \(lock.band): \(hold) ms each (starting took \(wait) ms)"
+            }
         } else if !c.censoredWaitsNs.isEmpty {
             speed += "  lock: " + censoredText(c)
         }

@@ -3,41 +3,33 @@ import TicketRushModel
 import TicketRushChecks
 
 /// reports/index.html: one self-contained page (inline CSS and SVG, a few lines of inline
-/// script for the filter box, nothing fetched): the verdict and the unmet expectations
-/// first, the cells as a table, each sweep as heat-maps of the violation rate, each sweep's violation rates with their intervals
-/// against the swept parameter (one line per lock mode), latency percentiles, and a
-/// timeline of each cell's first failing trial.
+/// script for the filter box and deep links, nothing fetched): a first screen with the
+/// verdict, the unmet expectations (alike ones grouped) and a matrix of the cells; then
+/// the cells as a table, each sweep as heat-maps of the violation rate and its rates with
+/// their intervals against a swept key (a dot plot when the key is categorical), latency
+/// percentiles, and a timeline of each cell's first failing trial (docs/results.md).
 package enum HTMLReport {
     package static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     package static func html(_ results: RunResults) -> String {
         let cells = results.cells
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>ticketrush report</title>
-            <style>
-            body{font:14px/1.4 \(fontStack);margin:2em;color:#222;max-width:1100px}
-            h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1em}
-            table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
-            th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.unknown{color:#9a6700;font-weight:bold}
-            code{background:#f4f4f4;padding:1px 3px;font-size:12px}svg{display:block;margin:0.5em 0}svg text{font:11px \(fontStack)}
-            .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
-            details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
-            .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin-right:4px}
-            .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}
-            </style></head><body>
-
-            """
+        var out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
+            + "<title>ticketrush report</title>\n<style>\n\(style)</style></head><body>\n"
         out += "<h1>ticketrush report</h1>\n"
-        out += top(results)
+        let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
+        out += top(results, index: index)
         if let why = results.incomplete {
             out += "<p class=\"fail\">INCOMPLETE: the run did not complete (\(escape(why))). Only the trials that finished are shown; the run is not judged.</p>\n"
         }
-        out += "<p>\(results.trials.count) trials in \(cells.count) cells. Rates are violations / trials with 95% Wilson intervals.</p>\n"
-        out += "<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
+        // Unmet cells first; a cell that passed because its violation was expected is collapsed.
+        let withTimeline = cells.filter { $0.firstFailing?.timeline != nil }
+        let failing = withTimeline.filter { !$0.report.passed } + withTimeline.filter(\.report.passed)
+        // Only timelines drawn get a link: a link to nothing scrolls nowhere.
+        let drawn = Set(failing.prefix(timelineLimit).map(\.record.name))
+        out += "<h2>All cells</h2>\n<input id=\"filter\" type=\"search\" placeholder=\"filter cells: a name, lock.mode=flock, FAIL…\" aria-label=\"filter cells\">\n"
         // Below the top, each big part is laid out only when scrolled to (`.cv`): a 500-cell
         // page otherwise lays out its whole table, heat-maps and timelines before the first paint.
-        out += "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 36 * cells.count)px\">\(table(cells))</div>\n"
+        out += table(cells, timelines: drawn)
         out += sweeps(cells)
         if cells.contains(where: { $0.latency != nil }) {
             out += "<h2>Purchase latency</h2>\n<p>Per cell: p50 (dot), p90 and p99 (ticks), max (end of line), milliseconds from a task's first event to <code>bought</code>.</p>\n"
@@ -46,13 +38,9 @@ package enum HTMLReport {
             let chart = latencyChart(timed) + "<details><summary>log scale</summary>\n\(latencyChart(timed, log: true))</details>\n"
             out += cells.count > 40 ? "<details><summary>latency of \(cells.count) cells</summary>\n\(chart)</details>\n" : "<div class=\"cv\">\(chart)</div>\n"
         }
-        let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
-        // Unmet cells first; a cell that passed because its violation was expected is collapsed.
-        let withTimeline = cells.filter { $0.firstFailing?.timeline != nil }
-        let failing = withTimeline.filter { !$0.report.passed } + withTimeline.filter(\.report.passed)
         if !failing.isEmpty {
             out += "<h2>First trial with a violation, per cell</h2>\n<p>Unmet cells first; cells whose violation was expected are collapsed.</p>\n"
-            out += "<div class=\"legend\">" + [("search", "#9ecae1"), ("waiting for the lock", "#fdae6b"), ("holding the lock", "#c7e9c0"),
+            out += "<div class=\"legend\">" + [("search", "#9ecae1"), ("waiting for the lock", "#fdae6b"), ("holding the lock (a database: see the cell's line)", "#c7e9c0"),
                                                 ("read → write (deciding)", "#bcbddc"), ("writing", "#6a51a3")]
                 .map { "<span><i style=\"background:\($0.1)\"></i>\($0.0)</span>" }.joined()
                 + "<span>▲ read · ▼ write · <b style=\"color:#d62728\">red</b>: racing (the same count read or written by several buyers, or a torn read) · "
@@ -100,48 +88,162 @@ package enum HTMLReport {
     /// Fonts that cover the shipped Chinese buyer names on every platform, Latin first.
     package static let fontStack = "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
 
+    /// Rows of the cells' table laid out together.
+    package static let tableChunk = 25
+
     /// Timelines drawn in full; beyond, the page would grow by a few dozen kB a cell.
     package static let timelineLimit = 60
 
-    /// The filter box: hides table rows and timeline sections whose text does not match.
+    /// The page's one style sheet: full width; the first screen's list and matrix side by side when they fit.
+    private static let style = """
+        body{font:14px/1.4 \(fontStack);margin:1em 2em;color:#222}
+        h1{font-size:1.5em;margin:0.2em 0}h2{font-size:1.2em;margin-top:1.5em;border-bottom:1px solid #ccc}h3{font-size:1em}
+        table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+        th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.unknown{color:#9a6700;font-weight:bold}
+        code{background:#f4f4f4;padding:1px 3px;font-size:12px;overflow-wrap:anywhere}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}svg text{font:11px \(fontStack)}
+        .cells{width:100%;table-layout:fixed;border-top:0}.cells td{overflow-wrap:anywhere}small{color:#57606a}
+        .pending{color:#57606a;font-weight:bold}#unmet li{margin:0.3em 0}#filter{font:inherit;padding:3px 6px;width:28em;margin:0.5em 0}
+        details>summary{cursor:pointer;margin:0.4em 0}.heat{display:inline-block;vertical-align:top;margin-right:1.5em}
+        .legend span{display:inline-block;margin-right:1em;font-size:12px}.legend i,.key i{display:inline-block;width:12px;height:10px;margin-right:4px}
+        .chart{display:inline-block;vertical-align:top;margin-right:2em;max-width:100%;width:560px}.key{list-style:none;padding:0;margin:0;font-size:12px;max-width:560px}
+        .key li{display:inline-block;margin:0 1.2em 0.2em 0;overflow-wrap:anywhere}.times{color:#cf222e}
+        #glance{display:flex;flex-wrap:wrap;gap:0 3em;align-items:flex-start}#glance>div{flex:1 1 40em;min-width:0}#glance>div:last-child{flex:0 1 auto}
+        .mcap{font-weight:bold;margin:0.5em 0 0}.m{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 2px}.mrow .m{margin:1px}.mrow span{margin-right:0.5em}
+        .m.FAIL{background:#cf222e}.m.UNKNOWN{background:#d4a72c}.m.PASS{background:#8fd19e}.m.PENDING{background:#bbb}.mkey{font-size:12px}
+        rect.FAIL{fill:#cf222e}rect.UNKNOWN{fill:#d4a72c}rect.PASS{fill:#8fd19e}rect.PENDING{fill:#bbb}
+        .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}:target{outline:2px solid #0969da}
+
+        """
+
+    /// The filter box hides table rows and timeline sections whose text does not match. A
+    /// deep link (`#t6`, `#c3`) opens the collapsed part it is in and lays the page out in
+    /// full before scrolling: under `content-visibility:auto` the parts above the target
+    /// have estimated sizes, and the jump landed on an unrendered (blank) stretch.
     private static let script = """
         <script>
-        (function(){var f=document.getElementById('filter');if(!f)return;f.addEventListener('input',function(){
-        var q=f.value.toLowerCase();document.querySelectorAll('#cells tr[data-name],.cellsec,#unmet li').forEach(function(e){
-        e.style.display=!q||e.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});})();
+        (function(){var f=document.getElementById('filter');if(f)f.addEventListener('input',function(){
+        var q=f.value.toLowerCase();document.querySelectorAll('.cells tr[data-name],.cellsec,#unmet li').forEach(function(e){
+        e.style.display=!q||e.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});
+        function show(){var id=decodeURIComponent(location.hash.slice(1)),e=id&&document.getElementById(id);if(!e)return;
+        for(var p=e;p;p=p.parentElement)if(p.tagName==='DETAILS')p.open=true;
+        document.querySelectorAll('.cv').forEach(function(c){c.classList.remove('cv');});e.scrollIntoView();}
+        window.addEventListener('hashchange',show);show();})();
         </script>
 
         """
 
-    /// Verdict, counts, and every unmet expectation linking to its cell.
-    private static func top(_ results: RunResults) -> String {
+    /// The first screen: the verdict, the failed cells with their one-line evidence (alike
+    /// ones as one entry ×N naming the cells), and the matrix of every cell's mark.
+    private static func top(_ results: RunResults, index: [String: Int]) -> String {
         let cells = results.cells
         let statuses = cells.flatMap(\.report.judged)
         let met = statuses.filter { $0 == .met }.count, pending = statuses.filter { $0 == .pending }.count
         let verdict = results.incomplete != nil ? ("fail", "INCOMPLETE") : results.passed ? (pending > 0 ? ("pending", "NO FAILURES (shard: \(pending) pending, judged at merge)") : ("pass", "PASSED")) : ("fail", "FAILED")
-        var out = "<p class=\"\(verdict.0)\" style=\"font-size:1.3em\">\(verdict.1): \(met) of \(statuses.count) expectations met</p>\n"
+        var out = "<p class=\"\(verdict.0)\" style=\"font-size:1.3em;margin:0.3em 0\">\(verdict.1): \(met) of \(statuses.count) expectations met</p>\n"
         var marks: [String: Int] = [:]
         for c in cells { marks[c.report.mark, default: 0] += 1 }
-        out += "<p>Cells: " + ["FAIL", "UNKNOWN", "PENDING", "PASS"].compactMap { m in marks[m].map { "\($0) \(m.lowercased())" } }.joined(separator: ", ") + ".</p>\n"
+        out += "<p>Cells: " + ["FAIL", "UNKNOWN", "PENDING", "PASS"].compactMap { m in marks[m].map { "\($0) \(m.lowercased())" } }.joined(separator: ", ")
+            + "; \(results.trials.count) trials. Rates are violations / trials with 95% Wilson intervals.</p>\n"
+        out += "<div id=\"glance\">"
         let unmet = Unmet.list(results)
         if !unmet.isEmpty {
-            let index = Dictionary(cells.enumerated().map { ($1.record.name, $0) }, uniquingKeysWith: { a, _ in a })
-            out += "<h2>Unmet expectations (\(unmet.count))</h2>\n<ol id=\"unmet\">\n"
-            for u in unmet.prefix(300) {
-                let link = index[u.cell].map { "<a href=\"#c\($0)\">\(escape(u.cell))</a>" } ?? escape(u.cell)
-                let cls = u.status == .unmet ? "fail" : "unknown"
-                out += "<li><span class=\"\(cls)\">\(u.status == .unmet ? "FAIL" : "UNKNOWN")</span> \(link) :: \(escape(u.name)): \(escape(u.message))"
-                out += "\(u.location.map { " <small>(\(escape($0.description)))</small>" } ?? "")<br><code>\(escape(u.rerun))</code></li>\n"
+            let groups = Unmet.grouped(unmet, acrossCells: true)
+            func link(_ cell: String) -> String { index[cell].map { "<a href=\"#c\($0)\">\(escape(cell))</a>" } ?? escape(cell) }
+            out += "<div><h2>Unmet expectations (\(unmet.count)\(groups.count < unmet.count ? " in \(groups.count) \(groups.count == 1 ? "entry" : "entries")" : ""))</h2>\n<ol id=\"unmet\">\n"
+            for g in groups.prefix(300) {
+                let u = g.first, cls = u.status == .unmet ? "fail" : "unknown"
+                let times = g.cells.count > 1 ? " <b class=\"times\">×\(g.cells.count)</b>" : ""
+                out += "<li><span class=\"\(cls)\">\(u.status == .unmet ? "FAIL" : "UNKNOWN")</span>\(times) \(link(u.cell)) :: \(escape(g.names.joined(separator: ", "))): \(escape(u.message))"
+                out += "\(u.location.map { " <small>(\(escape($0.description)))</small>" } ?? "")"
+                if g.cells.count > 1 { out += "<br><small>" + alike(g.cells, cells: cells, index: index) + "</small>" }
+                out += "<br><code>\(escape(u.rerun))</code></li>\n"
             }
-            if unmet.count > 300 { out += "<li>… \(unmet.count - 300) more in summary.json</li>\n" }
-            out += "</ol>\n"
+            if groups.count > 300 { out += "<li>… \(groups.count - 300) more in summary.json</li>\n" }
+            out += "</ol></div>\n"
+        }
+        // One cell needs no map of the cells.
+        out += (cells.count > 1 ? "<div>\(matrix(cells))</div>" : "") + "</div>\n"
+        return out
+    }
+
+    /// The cells of one grouped entry, named by what sets them apart: the swept values they
+    /// share said once, then each cell by the values that differ; past 20, behind a click.
+    private static func alike(_ names: [String], cells: [RunResults.Cell], index: [String: Int]) -> String {
+        let params = names.map { n in index[n].flatMap { cells[$0].record.parameters } ?? [] }
+        var paths: [String] = []
+        for p in params.joined() where !paths.contains(p.path) { paths.append(p.path) }
+        func value(_ i: Int, _ path: String) -> String? { params[i].first { $0.path == path }?.value }
+        let varying = paths.filter { path in Set(names.indices.map { value($0, path) }).count > 1 }
+        let shared = paths.filter { !varying.contains($0) }.compactMap { path in value(0, path).map { "\(path)=\($0)" } }
+        func link(_ i: Int) -> String {
+            let text = varying.isEmpty ? names[i] : varying.compactMap { path in value(i, path).map { "\(path)=\($0)" } }.joined(separator: ",")
+            return index[names[i]].map { "<a href=\"#c\($0)\" title=\"\(escape(names[i]))\">\(escape(text))</a>" } ?? escape(text)
+        }
+        var out = "the same in \(names.count) cells" + (shared.isEmpty ? "" : " (all \(escape(shared.joined(separator: ", "))))") + ": "
+        let links = names.indices.map(link)
+        out += links.prefix(20).joined(separator: " · ")
+        if links.count > 20 { out += " <details style=\"display:inline\"><summary>\(links.count - 20) more</summary>" + links.dropFirst(20).joined(separator: " · ") + "</details>" }
+        return out
+    }
+
+    /// Every cell as a small square coloured by its mark, a sweep laid out as its heat-maps
+    /// are (rows: the other keys' values, columns: the last key's), each linking to its row.
+    private static func matrix(_ cells: [RunResults.Cell]) -> String {
+        var out = "<h2>Cells</h2>\n<p class=\"mkey\"><i class=\"m FAIL\"></i>fail <i class=\"m UNKNOWN\"></i>unknown <i class=\"m PASS\"></i>pass <i class=\"m PENDING\"></i>pending</p>\n"
+        var bases: [String] = []
+        for c in cells where !bases.contains(c.record.baseName) { bases.append(c.record.baseName) }
+        for base in bases {
+            let mine = cells.enumerated().filter { $0.element.record.baseName == base }
+            func square(_ n: Int, _ c: RunResults.Cell) -> String {
+                "<a class=\"m \(c.report.mark)\" href=\"#c\(n)\" title=\"\(escape(c.record.name)): \(c.report.mark)\"></a>"
+            }
+            guard let parameters = mine.first?.element.record.parameters, let xPath = parameters.last?.path else {
+                out += "<div class=\"mrow\"><span>\(escape(base))</span>" + mine.map { square($0.offset, $0.element) }.joined() + "</div>\n"
+                continue
+            }
+            func value(_ c: RunResults.Cell, _ path: String) -> String { c.record.parameters?.first { $0.path == path }?.value ?? "" }
+            let yPaths = parameters.dropLast().map(\.path)
+            func row(_ c: RunResults.Cell) -> String { yPaths.map { "\($0)=\(value(c, $0))" }.joined(separator: ", ") }
+            var xs: [String] = [], rows: [String] = []
+            for (_, c) in mine {
+                if !xs.contains(value(c, xPath)) { xs.append(value(c, xPath)) }
+                if !rows.contains(row(c)) { rows.append(row(c)) }
+            }
+            var at: [String: (Int, RunResults.Cell)] = [:]
+            for (n, c) in mine { at[row(c) + "\u{0}" + value(c, xPath)] = (n, c) }
+            // One SVG per sweep: a table of 500 linked squares costs the first screen its layout budget.
+            let left = min(320.0, Double(rows.map(\.count).max() ?? 0) * 6.5 + 8), side = 14.0, top = 30.0
+            let cw = max(side, Double(xs.map(\.count).max() ?? 0) * 6.5 + 4)
+            let w = left + cw * Double(xs.count), h = top + side * Double(rows.count)
+            var svg = "<p class=\"mcap\">\(escape(base))</p><svg class=\"matrix\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
+            svg += "<text x=\"\(f(left))\" y=\"10\">\(escape(xPath)) →</text>"
+            for (i, x) in xs.enumerated() { svg += "<text x=\"\(f(left + cw * (Double(i) + 0.5)))\" y=\"26\" text-anchor=\"middle\">\(escape(x))</text>" }
+            for (j, r) in rows.enumerated() {
+                let y = top + side * Double(j)
+                if !r.isEmpty { svg += "\n<text x=\"\(f(left - 4))\" y=\"\(f(y + 11))\" text-anchor=\"end\">\(label(r, fitting: left - 8))</text>" }
+                for (i, x) in xs.enumerated() {
+                    guard let (n, c) = at[r + "\u{0}" + x] else { continue }
+                    svg += "<a href=\"#c\(n)\"><rect class=\"\(c.report.mark)\" x=\"\(f(left + cw * (Double(i) + 0.5) - side / 2 + 1))\" y=\"\(f(y + 1))\" width=\"\(f(side - 2))\" height=\"\(f(side - 2))\">"
+                        + "<title>\(escape(c.record.name)): \(c.report.mark)</title></rect></a>"
+                }
+            }
+            out += svg + "</svg>\n"
         }
         return out
     }
 
-    private static func table(_ cells: [RunResults.Cell]) -> String {
-        var out = "<table id=\"cells\"><tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
+    /// The cells' table in chunks of `tableChunk` rows, each laid out only when scrolled to: the
+    /// first screen is short now, and one lazy 500-row table in view is laid out whole. Fixed
+    /// column widths keep the chunks' columns aligned.
+    private static func table(_ cells: [RunResults.Cell], timelines: Set<String>) -> String {
+        let columns = "<colgroup><col style=\"width:22%\"><col style=\"width:5%\"><col style=\"width:5%\"><col style=\"width:36%\">"
+            + "<col style=\"width:7%\"><col style=\"width:13%\"><col style=\"width:12%\"></colgroup>"
+        var out = "<div class=\"cv\" style=\"contain-intrinsic-size:auto \(40 + 60 * min(cells.count, tableChunk))px\"><table id=\"cells\" class=\"cells\">\(columns)"
+            + "<tr><th>cell</th><th>result</th><th>trials</th><th>invariants (violations)</th><th>purchases/s</th><th>latency ms p50 / p90 / p99 / max</th><th>lock ms per acquisition: wait / hold</th></tr>\n"
         for (n, c) in cells.enumerated() {
+            if n > 0 && n % tableChunk == 0 {
+                out += "</table></div>\n<div class=\"cv\" style=\"contain-intrinsic-size:auto \(60 * min(cells.count - n, tableChunk))px\"><table class=\"cells\">\(columns)\n"
+            }
             let r = c.report
             let mark = "<span class=\"\(["PASS": "pass", "FAIL": "fail", "PENDING": "pending"][r.mark] ?? "unknown")\">\(r.mark)</span>"
             // Invariants seen violated, or not as expected, one a line; the clean rest in one line.
@@ -161,11 +263,13 @@ package enum HTMLReport {
             let invariants = lines.joined(separator: "<br>")
             let latency = c.latency.map { "\(millis($0.p50)) / \(millis($0.p90)) / \(millis($0.p99)) / \(millis($0.max))" } ?? "–"
             let lock = c.lockAcquisitions == 0 ? "–" : "\(millis(c.lockWaitNs / UInt64(c.lockAcquisitions))) / \(millis(c.lockHoldNs / UInt64(c.lockAcquisitions)))"
-            let ref = c.firstFailing?.timeline != nil ? " <a href=\"#t\(n)\">timeline</a>" : ""
-            out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
+            let ref = timelines.contains(c.record.name) ? " <a href=\"#t\(n)\">timeline</a>" : ""
+            let engine = ([EngineLine.text(r)] + (EngineLine.trouble(r).map { [$0.what, $0.next] } ?? [])).compactMap { $0 }
+                .map { "<br><small>\(escape($0))</small>" }.joined()
+            out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)\(engine)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
             out += "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"
         }
-        return out + "</table>\n"
+        return out + "</table></div>\n"
     }
 
     /// Colour of a violation rate: light grey at 0 to dark red at 1.
@@ -201,7 +305,7 @@ package enum HTMLReport {
         if shown.isEmpty, let first = invariants.first { shown = [first] }
         let cw = max(14.0, min(44.0, 640.0 / Double(max(1, xs.count)))), ch = 16.0
         let longest = rows.map(\.count).max() ?? 0
-        let left = rows.count == 1 && yPaths.isEmpty ? 10.0 : min(320.0, Double(longest) * 6.2 + 12)
+        let left = rows.count == 1 && yPaths.isEmpty ? 10.0 : min(320.0, Double(longest) * 7 + 12)
         let longestX = xs.map(\.count).max() ?? 0
         let rotate = Double(longestX) * 6.2 > cw
         let top = rotate ? min(120.0, Double(longestX) * 4.6 + 18) : 30.0
@@ -239,7 +343,8 @@ package enum HTMLReport {
     }
 
     /// One chart per invariant that was ever violated in the sweep (or one showing the bound
-    /// when none was): rate against the first swept parameter that is not the lock mode.
+    /// when none was): rate against the first swept parameter that is not the lock mode; a
+    /// numeric axis joins each series' dots with a line, a categorical one is a dot plot.
     private static func rateCharts(_ cells: [RunResults.Cell]) -> String {
         guard let parameters = cells.first?.record.parameters else { return "" }
         let paths = parameters.map(\.path)
@@ -253,16 +358,18 @@ package enum HTMLReport {
         }
         var series: [String] = []
         for c in cells where !series.contains(seriesName(c)) { series.append(seriesName(c)) }
+        let numeric = xs.allSatisfy { Double($0) != nil }
         let invariants = cells.first?.report.invariants.map(\.invariant) ?? []
         var shown = invariants.filter { inv in cells.contains { c in c.report.invariants.contains { $0.invariant == inv && $0.violated > 0 } } }
         let noneViolated = shown.isEmpty
         if noneViolated, let first = invariants.first { shown = [first] }
         var out = ""
         for inv in shown {
-            out += "<h3>\(noneViolated ? "No invariant was violated: upper bounds of the rate (\(escape(inv.rawValue)))" : "Violation rate of \(escape(inv.rawValue))") against \(escape(xPath))</h3>\n"
-            let w = 680.0, h = 260.0, left = 50.0, right = 200.0, top = 15.0, bottom = 40.0
+            out += "<div class=\"chart\"><h3>\(noneViolated ? "No invariant was violated: upper bounds of the rate (\(escape(inv.rawValue)))" : "Violation rate of \(escape(inv.rawValue))") against \(escape(xPath))</h3>\n"
+            let w = 560.0, h = 260.0, left = 50.0, right = 20.0, top = 15.0, bottom = 40.0
             let plotW = w - left - right, plotH = h - top - bottom
-            func x(_ i: Int) -> Double { xs.count == 1 ? left + plotW / 2 : left + plotW * Double(i) / Double(xs.count - 1) }
+            // Each value at the middle of its band: the dots spread around it never reach the axes.
+            func x(_ i: Int) -> Double { left + plotW * (Double(i) + 0.5) / Double(xs.count) }
             func y(_ rate: Double) -> Double { top + plotH * (1 - rate) }
             var svg = "<svg width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
             for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
@@ -275,7 +382,9 @@ package enum HTMLReport {
             svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(h - 6))\" text-anchor=\"middle\">\(escape(xPath))</text>\n"
             for (s, name) in series.enumerated() {
                 let color = palette[s % palette.count]
-                let offset = Double(s - series.count / 2) * 4  // keep overlapping error bars apart
+                // Keep overlapping error bars apart, within a category's share of the width.
+                let spread = min(8.0, plotW / Double(max(1, xs.count)) * 0.6 / Double(max(1, series.count)))
+                let offset = (Double(s) - Double(series.count - 1) / 2) * spread
                 var points: [String] = []
                 for (i, label) in xs.enumerated() {
                     guard let c = cells.first(where: { seriesName($0) == name && value($0, xPath) == label }),
@@ -288,11 +397,12 @@ package enum HTMLReport {
                     svg += "<line x1=\"\(f(px - 4))\" x2=\"\(f(px + 4))\" y1=\"\(f(y(lower)))\" y2=\"\(f(y(lower)))\" stroke=\"\(color)\"/>"
                     svg += "<circle cx=\"\(f(px))\" cy=\"\(f(y(report.rate.rate)))\" r=\"3.5\" fill=\"\(color)\"><title>\(escape(c.record.name)): \(escape(report.rate.statement()))</title></circle>\n"
                 }
-                if points.count > 1 { svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n" }
-                svg += "<rect x=\"\(f(w - right + 15))\" y=\"\(f(top + Double(s) * 18))\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"
-                svg += "<text x=\"\(f(w - right + 32))\" y=\"\(f(top + Double(s) * 18 + 9))\">\(escape(name))</text>\n"
+                // A line between categories (lock modes, engines) would invent values between them: dots only.
+                if numeric && points.count > 1 { svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n" }
             }
-            out += svg + "</svg>\n"
+            // The legend is HTML beside the chart: it wraps, so a label is never cut.
+            let legend = series.enumerated().map { "<li><i style=\"background:\(palette[$0.offset % palette.count])\"></i>\(escape($0.element))</li>" }.joined()
+            out += svg + "</svg>\n<ul class=\"key\">\(legend)</ul></div>\n"
         }
         return out
     }
@@ -437,6 +547,9 @@ package enum HTMLReport {
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
         var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
+        // On a database the green band may be a transaction that locks nothing: say which.
+        let lock = LockNarration(c.report.scenario)
+        if let holds = lock.holds { out += "<p><i style=\"display:inline-block;width:12px;height:10px;background:#c7e9c0\"></i> \(escape(lock.band)): \(escape(holds)).</p>\n" }
         let colors = ["search": "#9ecae1", "wait": "#fdae6b", "hold": "#c7e9c0", "decide": "#bcbddc", "write": "#6a51a3", "stall": "#bbb"]
         var svg = "<svg width=\"\(Int(labelW + plotW + 20))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n"
         for tick in 0...5 {
@@ -454,7 +567,7 @@ package enum HTMLReport {
                     continue
                 }
                 let inset = bar.kind == "hold" ? 1.0 : 4.0
-                svg += "<rect x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + inset))\" width=\"\(f(max(1, x(bar.end) - x(bar.start))))\" height=\"\(f(lane - 2 * inset))\" fill=\"\(colors[bar.kind] ?? "#ccc")\"><title>\(bar.kind) \(millis(UInt64(max(0, bar.start)))) – \(millis(UInt64(max(0, bar.end)))) ms</title></rect>"
+                svg += "<rect x=\"\(f(x(bar.start)))\" y=\"\(f(y0 + inset))\" width=\"\(f(max(1, x(bar.end) - x(bar.start))))\" height=\"\(f(lane - 2 * inset))\" fill=\"\(colors[bar.kind] ?? "#ccc")\"><title>\(bar.kind == "hold" ? escape(lock.band) : bar.kind) \(millis(UInt64(max(0, bar.start)))) – \(millis(UInt64(max(0, bar.end)))) ms</title></rect>"
             }
             for m in marks[b] {
                 let px = x(m.at), color = m.racing ? "#d62728" : "#333"

@@ -110,6 +110,7 @@ package enum JUnitReport {
             + s.faults.enumerated().map { ("faults[\($0.offset)]", $0.element.summary) }
             + (s.stopRule.map { [("trials.until", "rate_below \(percent($0.rateBelow, places: 2)) at \(percent($0.confidence, places: 0))")] } ?? [])
             + scheduleProperties(r)
+            + (EngineLine.text(r).map { [("engine", $0)] } ?? [])
     }
 
     /// A controlled cell's strategy and coverage.
@@ -142,7 +143,8 @@ package enum JUnitReport {
 
     /// One line per trial, for `<system-out>`.
     package static func trialLines(_ r: ScenarioReport) -> String {
-        r.explorationLines.map { $0 + "\n" }.joined() + r.trials.map { t in
+        let engine = (EngineLine.text(r).map { [$0] } ?? []) + (EngineLine.trouble(r).map { [$0.what, $0.next] } ?? [])
+        return engine.map { $0 + "\n" }.joined() + r.explorationLines.map { $0 + "\n" }.joined() + r.trials.map { t in
             let verdicts = t.results.filter(\.isProblem).map { "\($0.invariant.rawValue)=\($0.verdict.rawValue)" }
             return "trial \(t.trial + 1)\(t.schedule.map { " schedule \($0)" } ?? "") seed \(t.seed): sold \(t.sold)/\(r.scenario.tickets), final \(describe(t.finalRead)), "
                 + "torn reads \(t.tornReads), \(formatMillis(t.durationNs))\(t.timedOut ? ", TIMED OUT" : "")"

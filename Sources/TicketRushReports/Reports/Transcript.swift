@@ -2,7 +2,9 @@ import TicketRushModel
 import TicketRushChecks
 /// One human line per event: `[  12.345 ms] 路人3 saw 1 left`.
 package enum Transcript {
-    package static func lines(_ h: TrialHistory, scenario: String) -> [String] {
+    /// `narration`: what the lock steps mean on the scenario's mode and engine (a bare
+    /// `BEGIN` holds nothing); nil reads them as a file lock.
+    package static func lines(_ h: TrialHistory, scenario: String, narration: LockNarration? = nil) -> [String] {
         var out = ["\(scenario) — trial \(h.trial + 1) (seed \(h.seed))"]
         // A program's own output lines, interleaved by arrival time (docs/programs.md).
         var printed = h.output[...]
@@ -12,7 +14,7 @@ package enum Transcript {
         }
         for e in h.events {
             while let o = printed.first, o.tNs <= e.tNs { line(o.tNs, ProgramOutputText.sentence(o, h)); printed = printed.dropFirst() }
-            line(e.tNs, sentence(e, h))
+            line(e.tNs, sentence(e, h, narration: narration))
         }
         for o in printed { line(o.tNs, ProgramOutputText.sentence(o, h)) }
         return out
@@ -27,21 +29,24 @@ package enum Transcript {
         }
     }
 
-    package static func sentence(_ e: Event, _ h: TrialHistory) -> String {
+    package static func sentence(_ e: Event, _ h: TrialHistory, narration: LockNarration? = nil) -> String {
         let who = h.name(e.buyer)
+        let lock = narration ?? LockNarration(mode: .flock, storage: h.storage)
         switch e.kind {
         case .start: return "\(who) starts"
         case .searchRead: return "\(who) saw \(e.value) left"
         case .searchTorn: return "\(who) read a torn document (\(plural(Int(e.value), "byte"))) while searching"
-        case .lockWait: return "\(who) waits for the lock"
-        case .lockAcquired: return "\(who) holds the lock"
-        case .purchaseRead: return e.value > 0 ? "\(who) reads \(e.value) left and decides to buy" : "\(who) reads 0 left"
+        case .lockWait: return "\(who) \(lock.wait)"
+        case .lockAcquired: return "\(who) \(lock.acquired)"
+        case .purchaseRead:
+            let locks = lock.readLocks.map { "\($0), " } ?? ""
+            return e.value > 0 ? "\(who) \(locks)reads \(e.value) left and decides to buy" : "\(who) \(locks)reads 0 left"
         case .purchaseTorn: return "\(who) read a torn document (\(plural(Int(e.value), "byte"))) while purchasing"
         case .purchaseWrite: return "\(who) writes count \(e.value)"
         case .bought: return "\(who) bought, \(e.value) left"
         case .soldOut: return "\(who): sold out"
         case .error: return "\(who): error (\(e.reasonText ?? "unknown"))"
-        case .lockReleased: return "\(who) releases the lock"
+        case .lockReleased: return "\(who) \(lock.released)"
         case .done: return "\(who) is done"
         case .lockRecovered: return "\(who) recovered the lock from a holder that died"
         case .purchaseRetry: return "\(who): the document changed (version \(e.aux)), retry \(e.value)"

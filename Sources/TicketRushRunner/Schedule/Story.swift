@@ -14,7 +14,7 @@ package enum Story {
         var rows: [(String, Int, String, String)] = []  // (#, buyer, text, document)
         for (i, step) in j.steps.enumerated() {
             let preempted = i > 0 && j.choices[i] != j.choices[i - 1] && j.enabled[i].contains(j.choices[i - 1])
-            rows.append(("\(i + 1)\(preempted ? "*" : "")", step.buyer, text(step), step.document ?? ""))
+            rows.append(("\(i + 1)\(preempted ? "*" : "")", step.buyer, text(step, LockNarration(s)), step.document ?? ""))
         }
         var width = [Int](repeating: 0, count: n)
         for b in 0..<n { width[b] = max(names[b].count + 2, 12) }
@@ -46,7 +46,8 @@ package enum Story {
     }
 
     /// The step in a few words, from what the buyer reported after its grant.
-    static func text(_ step: ControlledStep) -> String {
+    /// `lock`: a bare `BEGIN` is told as a transaction begun, not a lock acquired.
+    static func text(_ step: ControlledStep, _ lock: LockNarration = LockNarration(mode: .flock, storage: "json")) -> String {
         if step.op.isProgram { return programText(step) }
         var parts: [String] = []
         for e in step.events {
@@ -55,9 +56,9 @@ package enum Story {
             case .purchaseRead: parts.append("purchase: read \(e.value)")
             case .searchTorn: parts.append("search: read torn (\(plural(Int(e.value), "byte")))")
             case .purchaseTorn: parts.append("purchase: read torn (\(plural(Int(e.value), "byte")))")
-            case .lockAcquired: parts.append("lock: acquired")
+            case .lockAcquired: parts.append(lock.exclusive ? "lock: acquired" : "begun (holds no lock)")
             case .lockRecovered: parts.append("(recovered from a dead holder)")
-            case .lockReleased: parts.append("lock: released")
+            case .lockReleased: parts.append(lock.exclusive ? "lock: released" : "ended")
             case .gateBlocked: parts.append("lock: busy")
             case .bought: parts.append("→ bought")
             case .soldOut: parts.append("→ sold out")
@@ -73,8 +74,8 @@ package enum Story {
         case .write: parts.insert("write: wrote\(written)", at: 0)
         case .publish: parts.insert("write: rename\(written.isEmpty ? "" : " (count\(written))")", at: 0)
         case .read where !parts.contains(where: { $0.contains("read") }): parts.insert("re-read under the commit lock", at: 0)
-        case .acquire where parts.isEmpty: parts.append("lock: try")
-        case .release where !parts.contains("lock: released"): parts.insert("lock: release", at: 0)
+        case .acquire where parts.isEmpty: parts.append(lock.exclusive ? "lock: try" : "begin")
+        case .release where !parts.contains("lock: released"): parts.insert(lock.exclusive ? "lock: release" : "transaction:", at: 0)
         default: break
         }
         return parts.joined(separator: " ")
