@@ -100,9 +100,10 @@ let releaseOnly = BuildSettingCondition.when(configuration: .release)
 for target in package.targets where target.type != .test && target.name != "TicketRushTestSupport" {
     target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], releaseOnly)]
     if target.type == .executable {
-        let linking = target.name == "ticketrush" ? ["-static-executable"] : ["-static-stdlib"]
+        // A static executable is never PIE: there clang ignores -no-pie and warns that it did.
+        let linking = target.name == "ticketrush" ? ["-static-executable"] : ["-static-stdlib", "-Xclang-linker", "-no-pie"]
         target.linkerSettings = (target.linkerSettings ?? []) + [
-            .unsafeFlags(linking + ["-Xclang-linker", "-no-pie", "-Xlinker", "-z", "-Xlinker", "now"], releaseOnly),
+            .unsafeFlags(linking + ["-Xlinker", "-z", "-Xlinker", "now"], releaseOnly),
         ]
     }
 }
