@@ -90,8 +90,9 @@ let package = Package(
 //   Foundation linked in, glibc dynamic. It must reach the compiler too (it picks the static
 //   Foundation modules, whose link entries name CoreFoundation, ICU, …), so it goes on
 //   every Swift target, including ones added later.
-// - `-no-pie`: no relative relocations (78,000 of them) written into the data segment at
-//   start, so every fork copies fewer written pages.
+// - `-no-pie` (`ticketrush-engines`; a static executable is position-dependent anyway): no
+//   relative relocations (78,000 of them) written into the data segment at start, so every
+//   fork copies fewer written pages.
 // - `-z now`: symbols bound once in the runner, not lazily again in every buyer.
 // Debug builds and `swift test` are unchanged (both executables dynamic).
 // Not TicketRushTestSupport: it imports XCTest, which has no static module, and no
