@@ -66,5 +66,6 @@ Description: fork real buyer processes at one ticket store and judge what they d
 EOF
 
 mkdir -p "$out"
-dpkg-deb --root-owner-group --build "$root" "$out" >/dev/null
+# gzip: xz took 118 s here against 32 s for a third less (32 MB, not 48); every dpkg reads gzip.
+dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
 echo "$out/ticketrush_${version}_$arch.deb"
