@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release binaries, strips them and installs both into PREFIX/bin (README,
-# "Installing"). ticketrush-engines must sit beside ticketrush: a run that needs a database
+# "Installing the fast binary"). ticketrush-engines must sit beside ticketrush: a run that needs a database
 # client continues in it.
 #
 #   ./install.sh [--no-build] [PREFIX]     PREFIX defaults to ~/.local (binaries in ~/.local/bin)
@@ -9,7 +9,6 @@
 # installs as another, who cannot write .build/).
 # Exit codes: 0 installed; 1 the build, strip or copy failed; 2 bad usage.
 set -euo pipefail
-cd "$(dirname "$0")"
 
 build=1
 prefix=""
@@ -23,6 +22,9 @@ for arg in "$@"; do
     esac
 done
 : "${prefix:=${HOME:?install.sh: error: HOME is not set; name a PREFIX}/.local}"
+# A relative PREFIX is the caller's, not the checkout's.
+case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
+cd "$(dirname "$0")"
 
 if [ "$build" -eq 1 ]; then
     swift build -c release

@@ -9,7 +9,6 @@
 # (docs/storage.md), so they and the servers are Suggests, not Depends.
 # Exit codes: 0 built; 1 the build or packaging failed; 2 bad usage.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 build=1
 out=""
@@ -21,7 +20,10 @@ for arg in "$@"; do
            out="$arg" ;;
     esac
 done
-: "${out:=packaging/out}"
+: "${out:=$(dirname "$0")/out}"
+# A relative OUTDIR is the caller's, not the checkout's.
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+cd "$(dirname "$0")/.."
 for tool in dpkg-deb dpkg-shlibdeps strip; do
     command -v "$tool" >/dev/null || { echo "build-deb.sh: error: $tool not found (dpkg-dev, binutils)" >&2; exit 1; }
 done
