@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 import TicketRushEngines
 import TicketRushFormat
@@ -23,14 +27,13 @@ package enum RunApp {
         // And the temporary work and server folders of runners killed outright.
         StaleFolders.sweepTemporary()
         let startedAt = Date().timeIntervalSince1970
-        do {
+        // Each step throws only Stop, which carries its own outcome.
+        do throws(Stop) {
             let selection = try select(options, console: console)
             let plan = try planned(selection, options)
             return try execute(plan, selection, options, startedAt: startedAt, console: console)
-        } catch let stop as Stop {
-            return stop.outcome
         } catch {
-            return .error("\(error)", code: 3)
+            return error.outcome
         }
     }
 

@@ -117,7 +117,7 @@ final class OutputFaultTests: XCTestCase {
         FaultCLI.expectSuccess(try FaultCLI.run(["run", file, "--reports", reportsDir.path, "--quiet"]))
         let before = reports(reportsDir)
         // Fill the disk, leaving a little room: some reports fit, not all.
-        let filler = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: disk.appendingPathComponent("fill").path, contents: nil); return disk.appendingPathComponent("fill").path }())!
+        let filler = FileHandle(forWritingAtPath: { XCTAssertTrue(FileManager.default.createFile(atPath: disk.appendingPathComponent("fill").path, contents: nil)); return disk.appendingPathComponent("fill").path }())!
         let chunk = Data(count: 1024)
         var written = 0
         while true {
@@ -181,7 +181,7 @@ final class OutputFaultTests: XCTestCase {
         let said = poll(within: 60) { waiting.standardError.contains("in use by another ticketrush run") || !waiting.isRunning }
         XCTAssertTrue(said && waiting.isRunning, "the second run must wait, saying so: \(waiting.standardError)")
         XCTAssertTrue(first.isRunning, "the first run cannot end while its buyers wait at the gate")
-        FileManager.default.createFile(atPath: gate.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: gate.path, contents: nil))
         return (try first.finish(), try waiting.finish())
     }
 

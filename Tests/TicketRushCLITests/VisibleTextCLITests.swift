@@ -12,7 +12,7 @@ final class VisibleTextCLITests: XCTestCase {
         let ro = dir.appendingPathComponent("ro")
         try FileManager.default.createDirectory(at: ro, withIntermediateDirectories: true)
         chmod(ro.path, 0o555)
-        var args = ["run", file, "--reports", ro.path]
+        let args = ["run", file, "--reports", ro.path]
         if getuid() == 0 {
             // Root writes anywhere: run as nobody, for whom the folder is read-only.
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw XCTSkip("root without setpriv") }

@@ -23,7 +23,7 @@ final class TestSupportTests: XCTestCase {
     func testSeesAHeldFlock() throws {
         let dir = try TestFiles.temporaryFolder(self)
         let lock = dir.appendingPathComponent("lock")
-        FileManager.default.createFile(atPath: lock.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: lock.path, contents: nil))
         let holder = try Spawned("/usr/bin/flock", [lock.path, "sleep", "60"], dir: dir)
         defer { holder.wait(0) }
         XCTAssertTrue(poll(within: 10) { ProcessTable.holdsFlock(holder.pid, on: lock) }, "flock(1) holding \(lock.path) is not seen")

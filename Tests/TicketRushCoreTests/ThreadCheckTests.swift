@@ -54,14 +54,14 @@ final class ThreadCheckTests: XCTestCase {
         XCTAssertTrue(poll(within: 30) { seen("started") }, python.output)
         XCTAssertEqual(ThreadCheck.threadCount(folder: task), 2, "a started thread is a second task")
         XCTAssertThrowsError(try ThreadCheck.requireSingleThreaded(folder: task))
-        mark("join")
+        XCTAssertTrue(mark("join"))
         XCTAssertTrue(poll(within: 30) { seen("joined") }, python.output)
         // A joined thread leaves the task list a moment after join returns (the kernel wakes
         // the joiner before it releases the task): polled, it can only go down to one.
         var after = -1
         XCTAssertTrue(poll(within: 10) { after = ThreadCheck.threadCount(folder: task) ?? -1; return after == 1 }, "\(after) tasks after the join")
         XCTAssertNoThrow(try ThreadCheck.requireSingleThreaded(folder: task))
-        mark("exit")
+        XCTAssertTrue(mark("exit"))
         try python.finish(within: 30)
         XCTAssertEqual(python.exitCode, 0, python.output)
     }

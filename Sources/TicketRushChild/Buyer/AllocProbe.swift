@@ -34,7 +34,7 @@ package struct AllocProbe: @unchecked Sendable {
     /// Stops counting and writes the count (allocating is fine from here: the buyer exits next).
     package func report() {
         let count = disarm()
-        let path = String(cString: directory) + "/\(getpid())"
+        let path = directory.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/\(getpid())"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         var text = "\(count)\n"

@@ -56,5 +56,10 @@ package enum EngineClient {
 /// One C loader's answer as a Swift value.
 func loaded(_ call: (UnsafeMutablePointer<CChar>, Int32) -> Int32) -> String? {
     var message = [CChar](repeating: 0, count: 240)
-    return message.withUnsafeMutableBufferPointer { call($0.baseAddress!, Int32($0.count)) } == 0 ? nil : String(cString: message)
+    return message.withUnsafeMutableBufferPointer { call($0.baseAddress!, Int32($0.count)) } == 0 ? nil : cMessage(message)
+}
+
+/// A C call's message buffer up to its NUL, as `String(cString:)` read it (deprecated on arrays).
+func cMessage(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

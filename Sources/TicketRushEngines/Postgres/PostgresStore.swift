@@ -25,7 +25,7 @@ package final class PostgresDriver: SQLDriver {
         var message = [CChar](repeating: 0, count: 240)
         conn = tr_pg_connect(target.location, &message, Int32(message.count))
         if conn != nil { return nil }
-        return EngineReply(status: .failed, code: EngineCode.sqlstate("08006"), message: String(cString: message))
+        return EngineReply(status: .failed, code: EngineCode.sqlstate("08006"), message: cMessage(message))
     }
 
     package func execute(_ sql: String) -> EngineReply {

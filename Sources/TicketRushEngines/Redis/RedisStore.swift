@@ -80,7 +80,7 @@ package final class RedisStore: TicketStore, BuyerLock {
         var message = [CChar](repeating: 0, count: 240)
         ctx = tr_redis_connect(target.location, Int32(clamping: target.port), &message, Int32(message.count))
         if ctx == nil {
-            connectError = String(cString: message)
+            connectError = cMessage(message)
             EngineStore.log(target, buyer: buyer, "redis: \(connectError ?? "")")
         }
     }

@@ -16,7 +16,7 @@ package final class SQLiteDriver: SQLDriver {
         var message = [CChar](repeating: 0, count: 240)
         db = tr_sqlite_open(target.location, 0, Int32(clamping: target.busyTimeoutMs), &message, Int32(message.count))
         if db != nil { return nil }
-        return EngineReply(status: .failed, code: 14, message: String(cString: message))
+        return EngineReply(status: .failed, code: 14, message: cMessage(message))
     }
 
     package func execute(_ sql: String) -> EngineReply {
@@ -29,7 +29,7 @@ package final class SQLiteDriver: SQLDriver {
     /// The runner's side: a fresh database with one row, in `journal` mode (before the first fork).
     package static func create(path: String, tickets: Int, journal: SQLiteJournal) -> String? {
         var message = [CChar](repeating: 0, count: 240)
-        guard let db = tr_sqlite_open(path, 1, 5000, &message, Int32(message.count)) else { return String(cString: message) }
+        guard let db = tr_sqlite_open(path, 1, 5000, &message, Int32(message.count)) else { return cMessage(message) }
         defer { tr_sqlite_close(db) }
         for statement in ["PRAGMA journal_mode = \(journal == .wal ? "WAL" : "DELETE")"] + SQLStatements.create("tickets", tickets: tickets) {
             var r = tr_db_result()

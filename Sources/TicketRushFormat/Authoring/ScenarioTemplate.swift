@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 
 /// Commented scenario files to start from (`ticketrush new NAME --from TEMPLATE`).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 
 /// The keys for the user's own program as the buyer (docs/programs.md): `buyers.command`,

@@ -3,7 +3,11 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushProcess
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
