@@ -1,0 +1,82 @@
+import Foundation
+import TicketRushTestSupport
+import XCTest
+
+/// `control: syscalls` through the built binary (docs/programs.md, "Three kinds of control"):
+/// unmodified Python buyers whose store calls are the steps. What is asserted is the search's
+/// (complete or not, some schedule violating or none), fixed by the programs' system calls,
+/// never how often a race happened to bite; interrupted and killed runners leave nothing.
+final class SyscallControlCLITests: XCTestCase {
+    private let root = CLI.repositoryRoot.path
+
+    override func setUpWithError() throws {
+        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
+        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+    }
+
+    private func cell(_ reports: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
+    }
+
+    private func violated(_ cell: [String: Any], _ name: String) -> Int? {
+        (cell["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["violated"] as? Int
+    }
+
+    func testNaivePythonBuyerOversellsInSomeScheduleAndThatScheduleReplays() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = "\(root)/examples/unmodified/python/race.yaml"
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true, "the search covers every interleaving")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some interleaving oversells")
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        for i in 0..<2 {
+            let out = dir.appendingPathComponent("replay\(i)")
+            let again = try CLI.run(["run", file, "--cell", "unmodified-python-race", "--schedule-replay", counterexample,
+                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            let replayed = try cell(out)
+            XCTAssertEqual(violated(replayed, "no-oversell"), 1, "replay \(i + 1) oversells again\n" + again.stdout + again.stderr)
+            XCTAssertEqual((replayed["schedule"] as? [String: Any])?["runs"] as? Int, 1)
+        }
+    }
+
+    func testTheFlockFixHoldsInEveryScheduleAndTheSearchIsComplete() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", "\(root)/examples/unmodified/python/flock.yaml", "--reports", reports.path,
+                             "--work", work.path, "--quiet"], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let c = try cell(reports)
+        let s = try XCTUnwrap(c["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertEqual(s["violating"] as? Int, 0)
+        XCTAssertEqual(violated(c, "no-oversell"), 0)
+        XCTAssertEqual(violated(c, "no-torn-read"), 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+    }
+
+    /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.
+    private func stopRunner(with signal: Int32) throws {
+        let dir = try CLI.temporaryFolder(self)
+        let run = try Spawned(CLI.binary.path, ["run", "\(root)/examples/unmodified/python/race.yaml", "--work", dir.appendingPathComponent("work").path,
+                                                "--reports", dir.appendingPathComponent("r").path, "--quiet"], dir: dir)
+        addTeardownBlock { if run.isRunning { run.wait(0) } }
+        XCTAssertTrue(poll(within: 60) {
+            ProcessTable.descendants(of: run.pid).contains { ProcessTable.commandLine($0.pid).contains("buy.py") }
+        }, "no Python buyer started")
+        kill(run.pid, signal)
+        XCTAssertTrue(run.wait(30), "the runner did not end after signal \(signal)")
+        if signal == SIGINT { XCTAssertEqual(run.exitCode, 130, run.standardError) }
+        XCTAssertTrue(poll(within: 10) { ProcessTable.marked(run.marker).isEmpty },
+                      "left behind: \(ProcessTable.marked(run.marker))")
+    }
+
+    func testAnInterruptedRunnerLeavesNoProcess() throws { try stopRunner(with: SIGINT) }
+
+    func testAKilledRunnerLeavesNoProcess() throws { try stopRunner(with: SIGKILL) }
+}
