@@ -48,8 +48,9 @@ final class SyscallControlCLITests: XCTestCase {
     func testTheFlockFixHoldsInEveryScheduleAndTheSearchIsComplete() throws {
         let dir = try CLI.temporaryFolder(self)
         let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let events = dir.appendingPathComponent("events")
         let r = try CLI.run(["run", "\(root)/examples/unmodified/python/flock.yaml", "--reports", reports.path,
-                             "--work", work.path, "--quiet"], timeout: 300)
+                             "--work", work.path, "--events", events.path, "--quiet"], timeout: 300)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let c = try cell(reports)
         let s = try XCTUnwrap(c["schedule"] as? [String: Any])
@@ -58,6 +59,17 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertEqual(violated(c, "no-oversell"), 0)
         XCTAssertEqual(violated(c, "no-torn-read"), 0)
         XCTAssertEqual(CLI.processes(inside: work), [])
+        // The steps were the program's system calls: more than "who runs first", and the
+        // history holds what the runner saw it read and write under the lock.
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2)
+        let log = try String(contentsOf: events.appendingPathComponent("unmodified-python-flock/trial-1.jsonl"), encoding: .utf8)
+        let seen = try log.split(separator: "\n").map { line -> String in
+            let e = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return "\(e["event"]!) \(e["value"]!)"
+        }
+        for expected in ["lock.acquired 0", "purchase.read 1", "purchase.write 0", "bought 0", "purchase.read 0", "sold-out 0"] {
+            XCTAssertTrue(seen.contains(expected), "\(expected) missing from\n\(log)")
+        }
     }
 
     /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.
