@@ -32,9 +32,16 @@ final class SyscallLauncher: GatedLauncher {
     var reads: [Int]
     var deadlocked = false
     var violation: String?
+    /// `program.command`: one listener for the whole tree; a thread that touches the store
+    /// becomes the next participant (buyer index), in first-touch order.
+    let whole: Bool
+    var participant: [pid_t: Int] = [:]
+    /// Quiet scans in a row (whole program: every thread parked or asleep).
+    var quietScans = 0
 
     init(_ session: TrialSession, program config: ProgramConfig, store: TrialStore) {
         program = SyscallProgram(session, program: config, store: store)
+        whole = config.mode == .whole
         self.store = store
         let n = session.scenario.buyers.count
         classifier = SyscallClassifier(folder: SyscallLauncher.realPath(session.folder))
@@ -102,6 +109,7 @@ final class SyscallLauncher: GatedLauncher {
     /// Every program's listener (each sends it right after the barrier), then every one at its
     /// first store call or gone.
     func settleFirst(deadline: UInt64) -> Bool {
+        if whole { listeners = [Int32](repeating: -1, count: 1) }
         for b in 0..<program.sockets.count {
             let socket = program.sockets[b]
             guard socket >= 0 else { continue }
@@ -121,6 +129,7 @@ final class SyscallLauncher: GatedLauncher {
 
     /// Serves notifications until every program is parked on a store call or gone.
     func settle(deadline: UInt64) -> Bool {
+        if whole { return settleWhole(deadline: deadline) }
         while violation == nil {
             let waiting = (0..<listeners.count).filter { !gone[$0] && parked[$0] == nil }
             if waiting.isEmpty {
@@ -148,18 +157,29 @@ final class SyscallLauncher: GatedLauncher {
 
     /// Every process of buyer `b`'s program has exited: it holds no lock any more (the kernel
     /// drops flock and fcntl locks with the last descriptor).
-    private func hungUp(_ b: Int) {
-        gone[b] = true
+    func hungUp(_ b: Int) {
         Sys.close(listeners[b])
         listeners[b] = -1
-        if lockModel.holder == b { lockModel.released(by: b) }
-        lockFd[b] = nil
+        for g in whole ? Array(gone.indices) : [b] {
+            gone[g] = true
+            if lockModel.holder == g { lockModel.released(by: g) }
+            lockFd[g] = nil
+        }
     }
 
-    /// One notification of buyer `b`: a step parks, anything else is answered at once.
-    private func serve(_ b: Int) {
+    /// One notification on buyer `b`'s listener (a whole program's: the one listener, the
+    /// buyer found by its thread): a step parks, anything else is answered at once.
+    func serve(_ b: Int) {
         let listener = listeners[b]
         guard let n = (try? Seccomp.receive(from: listener)) ?? nil else { return }
+        var b = b
+        if whole {
+            guard let p = participant[n.tid] ?? newParticipant(n) else {
+                Seccomp.proceed(listener, n.id)
+                return
+            }
+            b = p
+        }
         let caller = SyscallProc.caller(n.tid, lockFd: lockFd[b])
         switch classifier.classify(nr: n.nr, args: n.args, caller) {
         case .pass:
@@ -191,9 +211,12 @@ final class SyscallLauncher: GatedLauncher {
         default: break
         }
         // The buffer read from its memory is this call's only while the call still waits.
-        let valid = Seccomp.isValid(listeners[b], n.id)
-        Seccomp.proceed(listeners[b], n.id)
-        if valid { record(b, held: held, values: values) }
+        let listener = listeners[whole ? 0 : b]
+        let valid = Seccomp.isValid(listener, n.id)
+        Seccomp.proceed(listener, n.id)
+        // A whole program's lines name their buyers, its threads are numbered by first touch:
+        // the two need not agree, so its values are not put in a buyer's history.
+        if valid, !whole { record(b, held: held, values: values) }
     }
 
     /// The events a granted step stands for, in the built-in buyer's terms.
