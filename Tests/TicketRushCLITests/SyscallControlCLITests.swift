@@ -72,6 +72,43 @@ final class SyscallControlCLITests: XCTestCase {
         }
     }
 
+    /// The tutorial's whole program, byte for byte: it forks its own buyers (the filter is
+    /// inherited); every schedule with one preemption is tried, some oversell, and the
+    /// counterexample replays to the same verdict.
+    func testAWholeProgramThatForksItsBuyersIsScheduledAndReplays() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write("""
+            name: tutorial-two
+            tickets: 1
+            buyers: {count: 2, name: "路人{n}"}
+            program:
+              command: [python3, "\(root)/examples/python/tutorial.py"]
+              control: syscalls
+            storage: {kind: json, path: db.txt}
+            outcomes:
+              bought: '<(?<buyer>[^>]+)> 购票成功'
+              sold-out: '<(?<buyer>[^>]+)> 没票了'
+              error: '^Traceback'
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "two.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "the steps are the forked buyers' store calls, not whole programs")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        let out = dir.appendingPathComponent("replay")
+        let again = try CLI.run(["run", file, "--cell", "tutorial-two", "--schedule-replay", counterexample,
+                                 "--reports", out.path, "--work", dir.appendingPathComponent("w2").path, "--quiet"])
+        XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, again.stdout + again.stderr)
+    }
+
     /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.
     private func stopRunner(with signal: Int32) throws {
         let dir = try CLI.temporaryFolder(self)
