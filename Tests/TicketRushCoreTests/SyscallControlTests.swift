@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import TicketRushFormat
 import TicketRushModel
+import TicketRushProcess
+import TicketRushTestSupport
 @testable import TicketRushRunner
 
 /// `control: syscalls` (docs/programs.md, "Three kinds of control"): the format's key, the
@@ -47,6 +49,18 @@ final class SyscallControlTests: XCTestCase {
         XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\n"), [])
         XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\noutcomes: {bought: '^b'}\nschedule: random\n"), [])
         XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh]}\nschedule: random\n").count, 1)
+    }
+
+    /// A kernel without user_notif is named, with what it offers (the run then exits 3).
+    func testAKernelWithoutUserNotificationIsRefusedWithWhy() throws {
+        let dir = try TestFiles.temporaryFolder(self)
+        let without = dir.appendingPathComponent("without"), with = dir.appendingPathComponent("with")
+        try "kill_process kill_thread trap errno trace log allow\n".write(to: without, atomically: true, encoding: .utf8)
+        try "kill_process kill_thread trap errno user_notif trace log allow\n".write(to: with, atomically: true, encoding: .utf8)
+        XCTAssertEqual(Seccomp.unavailable(actionsFile: without.path),
+                       "control: syscalls needs seccomp user notification, which this kernel does not offer (\(without.path) lists: kill_process kill_thread trap errno trace log allow); Linux 5.5 or later with CONFIG_SECCOMP_FILTER")
+        XCTAssertNil(Seccomp.unavailable(actionsFile: with.path))
+        XCTAssertNotNil(Seccomp.unavailable(actionsFile: dir.appendingPathComponent("missing").path))
     }
 
     // MARK: the classifier
