@@ -105,8 +105,11 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertEqual(CLI.processes(inside: work), [])
         let out = dir.appendingPathComponent("replay")
         let again = try CLI.run(["run", file, "--cell", "tutorial-two", "--schedule-replay", counterexample,
-                                 "--reports", out.path, "--work", dir.appendingPathComponent("w2").path, "--quiet"])
+                                 "--reports", out.path, "--work", dir.appendingPathComponent("w2").path])
         XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, again.stdout + again.stderr)
+        // The story names the held calls, and where the program slept (time.sleep returned at once).
+        XCTAssertTrue(again.stdout.contains("open(O_TRUNC)"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
     /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.

@@ -29,6 +29,9 @@ final class SyscallLauncher: GatedLauncher {
     /// Per buyer: the descriptor it holds the store's lock through (flock/fcntl).
     var lockFd: [Int32?]
     var sleeps: [Int]
+    /// Per buyer: sleeps counted at its last grant, and what that grant did (for the story).
+    var sleepsAtGrant: [Int]
+    var lastCall: [String?]
     var reads: [Int]
     var deadlocked = false
     var violation: String?
@@ -50,6 +53,8 @@ final class SyscallLauncher: GatedLauncher {
         gone = [Bool](repeating: false, count: n)
         lockFd = [Int32?](repeating: nil, count: n)
         sleeps = [Int](repeating: 0, count: n)
+        sleepsAtGrant = [Int](repeating: 0, count: n)
+        lastCall = [String?](repeating: nil, count: n)
         reads = [Int](repeating: 0, count: n)
     }
 
@@ -103,7 +108,9 @@ final class SyscallLauncher: GatedLauncher {
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
         let mine = program.collect.events[mark.0...].filter { $0.buyer == b }
-        return ControlledStep(buyer: b, op: op, events: Array(mine), document: StoryDocument.read(store.path))
+        var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: StoryDocument.read(store.path))
+        step.call = lastCall[b]
+        return step
     }
 
     /// Every program's listener (each sends it right after the barrier), then every one at its
@@ -217,6 +224,9 @@ final class SyscallLauncher: GatedLauncher {
         // A whole program's lines name their buyers, its threads are numbered by first touch:
         // the two need not agree, so its values are not put in a buyer's history.
         if valid, !whole { record(b, held: held, values: values) }
+        let slept = sleeps[b] - sleepsAtGrant[b]
+        sleepsAtGrant[b] = sleeps[b]
+        lastCall[b] = (slept > 0 ? "slept \(slept)×, " : "") + SyscallLauncher.describe(held.call, values: values, whole: whole)
     }
 
     /// The events a granted step stands for, in the built-in buyer's terms.
@@ -243,6 +253,18 @@ final class SyscallLauncher: GatedLauncher {
             add(.lockReleased, nil)
         default:
             break
+        }
+    }
+}
+
+extension SyscallLauncher {
+    /// A granted call in a few words: "read → 1", "read → torn", "write ← 0", "flock".
+    static func describe(_ call: SyscallCall, values: SyscallValues, whole: Bool) -> String {
+        guard values.atStart, !whole else { return call.name }
+        switch call.kind {
+        case .read: return values.count.map { "read → \($0)" } ?? "read → torn"
+        case .write: return values.count.map { "write ← \($0)" } ?? "write (part)"
+        default: return call.name
         }
     }
 }
