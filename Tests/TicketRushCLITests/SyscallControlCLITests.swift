@@ -112,6 +112,26 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// A store mapped into memory gets past the gates: refused with why (exit 2), never green.
+    func testAMappedStoreIsRefusedNotJudged() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("import mmap, sys\nwith open(sys.argv[1], 'r+b') as f:\n    m = mmap.mmap(f.fileno(), 0)\n    print('bought')\n",
+                                    to: "mapper.py", in: dir)
+        let file = try CLI.write("""
+            name: mapped
+            tickets: 1
+            buyers: {count: 1, command: [python3, "\(program)", "{storage}"], control: syscalls}
+            outcomes: {bought: '^bought$'}
+            schedule: random
+            invariants: [no-oversell]
+
+            """, to: "mapped.yaml", in: dir)
+        let r = try CLI.run(["run", file, "--reports", dir.appendingPathComponent("r").path, "--work", dir.appendingPathComponent("w").path])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("buyer-1: mmap of the store ("), r.stderr)
+        XCTAssertTrue(r.stderr.contains("get past the gates of control: syscalls"), r.stderr)
+    }
+
     /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.
     private func stopRunner(with signal: Int32) throws {
         let dir = try CLI.temporaryFolder(self)
