@@ -112,6 +112,39 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// A buyer that takes a second lock while holding one waits on nobody: no false deadlock.
+    func testTheHolderTakingASecondLockIsNoDeadlock() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import fcntl, json, os, sys
+            d = os.path.dirname(sys.argv[1])
+            with open(os.path.join(d, "a.lock"), "w") as a, open(os.path.join(d, "b.lock"), "w") as b:
+                fcntl.flock(a, fcntl.LOCK_EX)
+                fcntl.flock(b, fcntl.LOCK_EX)
+                with open(sys.argv[1]) as f:
+                    n = json.load(f)["count"]
+                if n > 0:
+                    with open(sys.argv[1], "w") as f:
+                        json.dump({"count": n - 1}, f)
+                    print("bought")
+                else:
+                    print("sold out")
+
+            """, to: "two.py", in: dir)
+        let file = try CLI.write("""
+            name: twolocks
+            tickets: 1
+            buyers: {count: 2, command: [python3, "\(program)", "{storage}"], control: syscalls}
+            outcomes: {bought: '^bought$', sold-out: '^sold out$', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 0}
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: hold, no-deadlock: hold}
+
+            """, to: "two.yaml", in: dir)
+        let r = try CLI.run(["run", file, "--reports", dir.appendingPathComponent("r").path, "--work", dir.appendingPathComponent("w").path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
     /// A store mapped into memory gets past the gates: refused with why (exit 2), never green.
     func testAMappedStoreIsRefusedNotJudged() throws {
         let dir = try CLI.temporaryFolder(self)

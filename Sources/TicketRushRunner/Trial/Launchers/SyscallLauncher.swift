@@ -198,7 +198,10 @@ final class SyscallLauncher: GatedLauncher {
             violation = "\(program.names[b]): \(why) (docs/programs.md, \"Three kinds of control\")"
             Seccomp.answer(listener, n.id, value: -1, error: EPERM)
         case .step(let op, let call):
-            parked[b] = SyscallParked(notification: n, op: op, call: call)
+            // One lock is modelled: the holder locking again (another file, an upgrade) never
+            // waits on itself; the step is still held, as a read.
+            let relock = op == .acquire && lockModel.holder == b
+            parked[b] = SyscallParked(notification: n, op: relock ? .read : op, call: relock ? SyscallCall(kind: .sync, name: call.name, fd: call.fd) : call)
         }
     }
 
