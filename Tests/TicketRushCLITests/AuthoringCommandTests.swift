@@ -26,7 +26,7 @@ final class AuthoringCommandTests: XCTestCase {
             missing.yaml:1:1: error: no such file or folder
             a.yaml:2:10: error: 'tickets' must be >= 0, got -1
             a.yaml:4:28: error: 'lock.scope' must be one of purchase, task, write, got 'writes'; did you mean 'write'?
-            b.yaml:3:20: error: unknown key 'wnats' in 'buyers'; did you mean 'wants'? (allowed: count, name, wants, command)
+            b.yaml:3:20: error: unknown key 'wnats' in 'buyers'; did you mean 'wants'? (allowed: count, name, wants, command, control)
             4 errors, 0 warnings in 3 files (1 scenario loaded)
 
             """)

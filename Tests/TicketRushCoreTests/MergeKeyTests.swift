@@ -77,6 +77,6 @@ final class MergeKeyTests: XCTestCase {
 
     func testExtensionKeysOnlyAtTheTop() {
         let (_, diagnostics) = ScenarioLoader().check(data: Data("name: a\ntickets: 1\nbuyers: {count: 1, x-note: hi}\n".utf8), path: "f.yaml")
-        XCTAssertEqual(diagnostics.map(\.message), ["unknown key 'x-note' in 'buyers' (allowed: count, name, wants, command)"])
+        XCTAssertEqual(diagnostics.map(\.message), ["unknown key 'x-note' in 'buyers' (allowed: count, name, wants, command, control)"])
     }
 }

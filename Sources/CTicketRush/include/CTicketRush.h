@@ -95,4 +95,29 @@ int tr_bytes_waiting(int fd);
 /// execvpe(file, argv, envp). Returns only on failure (-1, errno set).
 int tr_execvpe(const char *file, char *const argv[], char *const envp[]);
 
+
+/// One seccomp user notification (docs/programs.md, "Three kinds of control"): which thread,
+/// which call, its raw arguments.
+struct tr_notif {
+    uint64_t id;
+    uint32_t pid;
+    int32_t nr;
+    uint64_t args[6];
+};
+
+/// In the program's process before exec: PR_SET_NO_NEW_PRIVS, then a filter that sends the
+/// store's file calls, mmap, io_uring_setup and sleeps to a new listener. Returns the
+/// listener fd, or -1 with errno set (ENOSYS where the kernel or build has none).
+int tr_seccomp_install(void);
+/// Sends / receives one descriptor over a Unix socket (SCM_RIGHTS). 0 / the fd, or -1.
+int tr_send_fd(int sock, int fd);
+int tr_recv_fd(int sock);
+/// SECCOMP_IOCTL_NOTIF_RECV into `out`; 0 or -1 with errno (ENOENT: the caller is gone).
+int tr_notif_recv(int listener, struct tr_notif *out);
+/// SECCOMP_IOCTL_NOTIF_SEND: `proceed` lets the call run (FLAG_CONTINUE); else it returns
+/// `value`, or fails with `error` (a positive errno) when that is not 0.
+int tr_notif_send(int listener, uint64_t id, int64_t value, int error, int proceed);
+/// SECCOMP_IOCTL_NOTIF_ID_VALID: 1 while the caller still waits on notification `id`.
+int tr_notif_id_valid(int listener, uint64_t id);
+
 #endif

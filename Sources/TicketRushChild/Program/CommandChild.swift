@@ -18,13 +18,14 @@ package enum CommandChild {
 
     package static func run(runner: pid_t, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                             envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
-                            eventsFd: Int32, gateFd: Int32) -> Never {
+                            eventsFd: Int32, gateFd: Int32, listenerSocket: Int32 = -1) -> Never {
         tr_reset_signal_handlers()
         // This process stays as the program's keeper (its subreaper): nothing the program
         // starts outlives its exit or the runner's death. The program's process is forked now
         // and waits at the barrier (or its gate) itself, so the start costs no extra fork.
         Keeper.run(runner: runner, watched: [("stdout", outFd), ("stderr", errFd), ("events descriptor", eventsFd)], note: errFd) {
             start(folder: folder, barrierFd: barrierFd, eventsFd: eventsFd, gateFd: gateFd)
+            if listenerSocket >= 0 { holdSystemCalls(listenerSocket, eventsFd: eventsFd) }
             let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
             // Only here when the exec failed: fds 1–3 are the program's by now.
             report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
@@ -56,6 +57,21 @@ package enum CommandChild {
         }
         // The runner records the start when this line arrives: at exec, as near as it can see.
         report(eventsFd, "{\"event\":\"start\"}\n")
+    }
+
+    /// `control: syscalls`: the seccomp filter (it survives the exec and is inherited by the
+    /// program's own forks), its listener handed to the runner. A program that cannot be
+    /// held never runs uncontrolled.
+    private static func holdSystemCalls(_ socket: Int32, eventsFd: Int32) {
+        do {
+            let listener = try Seccomp.install()
+            try Seccomp.send(listener, over: socket)
+            _ = Sys.close(listener)
+            _ = Sys.close(socket)
+        } catch {
+            report(eventsFd, "{\"event\":\"error\",\"reason\":\"seccomp failed\",\"value\":\(error.errno.rawValue)}\n")
+            _exit(127)
+        }
     }
 
     private static func report(_ fd: Int32, _ line: String) {

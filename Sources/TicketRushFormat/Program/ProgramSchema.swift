@@ -14,11 +14,19 @@ package enum ProgramSchema {
     package static let buyersCommand = Field("command", commandShape,
         "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
 
+    /// `buyers.control` and `program.control`: how a controlled schedule drives the program.
+    static func controlField(_ key: String) -> Field {
+        Field("control", .choice(ProgramConfig.Control.allCases.map(\.rawValue)),
+              "with \(key).command under a controlled schedule: protocol (default; the program reports its steps and waits on TICKETRUSH_GATE_FD) or syscalls (the program unchanged: its system calls on the store's files are the steps, held by seccomp user notification; Linux only, needs a schedule; docs/programs.md)")
+    }
+    package static let buyersControl = controlField("buyers")
+
     /// `program` and `outcomes`, top-level.
     package static let fields: [Field] = [
         Field("program", .object([
             Field("command", commandShape, required: true,
                   "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {seed}"),
+            controlField("program"),
         ], shorthand: nil), "one program that starts its own buyers (instead of buyers.command); the runner is its subreaper and stops its whole tree at the timeout"),
         Field("outcomes", .keyed(keys: OutcomePattern.keys, value: .text(nonEmpty: true)),
               "regular expressions matched on each line a program prints (stdout and stderr); a match is that event; named groups buyer (a name) and value (an integer); for programs that do not speak the protocol"),
@@ -59,6 +67,7 @@ package enum ProgramSchema {
                 out.append(Diagnostic(at: at("faults"), "'faults' cannot target the buyers a whole program starts itself: use buyers.command"))
             }
         }
+        out += checkControl(value, at: at)
         if case .object(let patterns)? = value["outcomes"] {
             if perBuyer == nil && whole == nil {
                 out.append(Diagnostic(at: at("outcomes"), "'outcomes' needs a program to read: give buyers.command or program.command"))
@@ -70,6 +79,27 @@ package enum ProgramSchema {
                 } catch {
                     out.append(Diagnostic(at: at("outcomes.\(key)", "outcomes"), "'outcomes.\(key)' is not a valid regular expression: \(error)"))
                 }
+            }
+        }
+        return out
+    }
+
+    /// `control` only beside a command; `syscalls` only under a controlled schedule: under
+    /// timing nothing is held, so the key would promise what the run does not do.
+    static func checkControl(_ value: ConfigValue, at: (String, String) -> SourceLocation) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for owner in ["buyers", "program"] {
+            guard let control = value[owner]?["control"]?.text else { continue }
+            if value[owner]?["command"] == nil {
+                out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control' needs '\(owner).command': only a program of yours is controlled by protocol or syscalls"))
+                continue
+            }
+            let strategy = value["schedule"]?["strategy"]?.text ?? ScheduleStrategy.timing.rawValue
+            if control == ProgramConfig.Control.syscalls.rawValue, strategy == ScheduleStrategy.timing.rawValue {
+                out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"))
+            }
+            if control == ProgramConfig.Control.syscalls.rawValue, owner == "buyers", case .list(let faults)? = value["faults"], !faults.isEmpty {
+                out.append(Diagnostic(at: at("faults", owner), "'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"))
             }
         }
         return out
@@ -109,7 +139,8 @@ package enum ProgramSchema {
             let order = OutcomePattern.keys
             outcomes.sort { (order.firstIndex(of: $0.key) ?? 0) < (order.firstIndex(of: $1.key) ?? 0) }
         }
-        return ProgramConfig(mode: mode, command: command, outcomes: outcomes, dir: folder(of: d.origin.path))
+        let control = try d.optional("\(mode == .perBuyer ? "buyers" : "program").control", as: ProgramConfig.Control.self) ?? .protocol
+        return ProgramConfig(mode: mode, command: command, outcomes: outcomes, dir: folder(of: d.origin.path), control: control)
     }
 
     /// The absolute folder of the scenario file at `path`.
@@ -118,3 +149,5 @@ package enum ProgramSchema {
         return URL(fileURLWithPath: absolute).deletingLastPathComponent().standardizedFileURL.path
     }
 }
+
+extension ProgramConfig.Control: ConfigWord {}

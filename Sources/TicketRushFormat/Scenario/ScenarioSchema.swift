@@ -76,6 +76,7 @@ package enum ScenarioSchema {
             Field("name", .text(nonEmpty: true), default: .text(BuyerGroup.defaultNameTemplate), "name template; {n} is the 1-based buyer index"),
             Field("wants", .integer(min: 1, max: 1_000_000), default: .int(BuyerGroup.defaultWants), "tickets each buyer tries to get: one search+purchase task each, stopping at sold-out"),
             ProgramSchema.buyersCommand,
+            ProgramSchema.buyersControl,
         ], shorthand: "count"), required: true, "the buyers; a bare number is {count: N}"),
     ] + ProgramSchema.fields + [
         Field("delays", .object(delayFields, shorthand: nil), default: .object([:]), "waits inside each task; each defaults to 0"),

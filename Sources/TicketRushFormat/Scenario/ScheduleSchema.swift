@@ -21,6 +21,9 @@ package enum ScheduleSchema {
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         guard let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue else { return [] }
         let at = locations["schedule.strategy"] ?? locations["schedule"] ?? SourceLocation(path: path, line: 1, column: 1)
+        // Under syscall control the runner holds every process itself (docs/programs.md).
+        let syscalls = ProgramConfig.Control.syscalls.rawValue
+        if value["program"]?["control"]?.text == syscalls || value["buyers"]?["control"]?.text == syscalls { return [] }
         if value["program"]?["command"] != nil {
             return [Diagnostic(at: at, "'schedule.strategy' \(strategy) grants one buyer at a time, but a whole program (program.command) starts its buyers itself and the runner cannot hold them one by one: run one protocol program per buyer (buyers.command without outcomes), or use schedule: timing")]
         }

@@ -10,7 +10,17 @@ public struct ProgramConfig: Sendable, Codable, Equatable {
         case whole = "program"
     }
 
+    /// How a controlled schedule drives it (docs/programs.md, "Three kinds of control").
+    public enum Control: String, Sendable, Codable, CaseIterable {
+        /// The program reports its steps (TICKETRUSH_EVENTS_FD) and waits on TICKETRUSH_GATE_FD.
+        case `protocol`
+        /// The program is unchanged: its system calls on the store are the steps (seccomp
+        /// user notification); it needs a controlled schedule.
+        case syscalls
+    }
+
     public var mode: Mode
+    public var control: Control = .protocol
     /// argv before placeholders are filled in.
     public var command: [String]
     /// Line patterns for programs that do not speak the protocol.
@@ -21,8 +31,9 @@ public struct ProgramConfig: Sendable, Codable, Equatable {
     /// Output kept per buyer in the trial folder (`buyer-N.out`); the rest is counted and dropped.
     public static let outputLimitBytes = 1 << 20
 
-    public init(mode: Mode, command: [String], outcomes: [OutcomePattern] = [], dir: String) {
+    public init(mode: Mode, command: [String], outcomes: [OutcomePattern] = [], dir: String, control: Control = .protocol) {
         self.mode = mode
+        self.control = control
         self.command = command
         self.outcomes = outcomes
         self.dir = dir
@@ -32,7 +43,8 @@ public struct ProgramConfig: Sendable, Codable, Equatable {
     /// per buyer (`buyers.command`) that speaks the protocol, which is what a command without
     /// `outcomes` patterns is taken to do. A pattern program cannot say when it is between
     /// steps, and a whole program starts buyers the runner cannot hold one by one.
-    public var isControllable: Bool { mode == .perBuyer && outcomes.isEmpty }
+    /// Under `control: syscalls` every program is: its steps are its system calls on the store.
+    public var isControllable: Bool { control == .syscalls || (mode == .perBuyer && outcomes.isEmpty) }
 
     /// The placeholders a command may use; program mode has no `{name}` or `{n}`.
     public static func placeholders(_ mode: Mode) -> [String] {

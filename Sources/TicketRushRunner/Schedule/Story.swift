@@ -48,6 +48,7 @@ package enum Story {
     /// The step in a few words, from what the buyer reported after its grant.
     /// `lock`: a bare `BEGIN` is told as a transaction begun, not a lock acquired.
     static func text(_ step: ControlledStep, _ lock: LockNarration = LockNarration(mode: .flock, storage: "json")) -> String {
+        if let call = step.call { return callText(call, step) }
         if step.op.isProgram { return programText(step) }
         var parts: [String] = []
         for e in step.events {
@@ -77,6 +78,20 @@ package enum Story {
         case .acquire where parts.isEmpty: parts.append(lock.exclusive ? "lock: try" : "begin")
         case .release where !parts.contains("lock: released"): parts.insert(lock.exclusive ? "lock: release" : "transaction:", at: 0)
         default: break
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// A held system call (`control: syscalls`), and what the program printed after it.
+    static func callText(_ call: String, _ step: ControlledStep) -> String {
+        var parts = [call]
+        for e in step.events {
+            switch e.kind {
+            case .bought: parts.append("→ bought")
+            case .soldOut: parts.append("→ sold out")
+            case .error: parts.append("→ error")
+            default: break
+            }
         }
         return parts.joined(separator: " ")
     }

@@ -97,4 +97,7 @@ package struct ControlledStep: Sendable {
     package var op: GateOp
     package var events: [Event]
     package var document: String?
+    /// Under `control: syscalls`: the system call granted, with what it read or wrote and
+    /// the sleeps before it ("slept 2×, read db.json → 1"); nil for reported steps.
+    package var call: String? = nil
 }

@@ -53,6 +53,7 @@ package struct TrialSession {
     /// The launcher for this scenario's buyers: the one registration of every launcher.
     func launcher(store: TrialStore) -> any Launcher {
         guard let program = scenario.program else { return BuiltInLauncher(self, store: store) }
+        if program.control == .syscalls, scenario.schedule.isControlled { return SyscallLauncher(self, program: program, store: store) }
         switch program.mode {
         case .perBuyer: return CommandLauncher(self, program: program, store: store)
         case .whole: return WholeProgramLauncher(self, program: program, store: store)

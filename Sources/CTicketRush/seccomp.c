@@ -1,0 +1,144 @@
+// Seccomp user notification for `control: syscalls` (docs/programs.md): the filter a
+// program's process installs before exec, and the calls the runner answers it with.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "CTicketRush.h"
+
+#define NOTIFY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF)
+
+int tr_seccomp_install(void) {
+#if defined(__x86_64__) && defined(SECCOMP_RET_USER_NOTIF) && defined(SECCOMP_FILTER_FLAG_NEW_LISTENER)
+    // Another architecture's calls (x32, i386 int 0x80) would pass unseen: they are killed.
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        NOTIFY(__NR_open), NOTIFY(__NR_openat), NOTIFY(__NR_creat),
+        NOTIFY(__NR_read), NOTIFY(__NR_pread64), NOTIFY(__NR_readv), NOTIFY(__NR_preadv),
+        NOTIFY(__NR_write), NOTIFY(__NR_pwrite64), NOTIFY(__NR_writev), NOTIFY(__NR_pwritev),
+        NOTIFY(__NR_ftruncate), NOTIFY(__NR_truncate), NOTIFY(__NR_rename), NOTIFY(__NR_renameat),
+        NOTIFY(__NR_renameat2), NOTIFY(__NR_unlink), NOTIFY(__NR_unlinkat), NOTIFY(__NR_fsync),
+        NOTIFY(__NR_fdatasync), NOTIFY(__NR_close), NOTIFY(__NR_flock), NOTIFY(__NR_fcntl),
+        NOTIFY(__NR_io_uring_setup), NOTIFY(__NR_nanosleep), NOTIFY(__NR_clock_nanosleep),
+        // mmap of a file (fd not -1): the runner refuses the store mapped past the gates.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int tr_send_fd(int sock, int fd) {
+    char byte = 'x';
+    struct iovec io = {&byte, 1};
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct msghdr msg = {0};
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    ssize_t r;
+    do { r = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
+    return r == 1 ? 0 : -1;
+}
+
+int tr_recv_fd(int sock) {
+    char byte;
+    struct iovec io = {&byte, 1};
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct msghdr msg = {0};
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    ssize_t r;
+    do { r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
+    if (r <= 0) { if (r == 0) errno = EPIPE; return -1; }
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (cm == NULL || cm->cmsg_type != SCM_RIGHTS) { errno = EPROTO; return -1; }
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    return fd;
+}
+
+int tr_notif_recv(int listener, struct tr_notif *out) {
+#ifdef SECCOMP_IOCTL_NOTIF_RECV
+    struct seccomp_notif_sizes sizes;
+    if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return -1;
+    size_t size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+    struct seccomp_notif *n = calloc(1, size);
+    if (n == NULL) return -1;
+    int r;
+    do { r = ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n); } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        out->id = n->id;
+        out->pid = n->pid;
+        out->nr = n->data.nr;
+        for (int i = 0; i < 6; i++) out->args[i] = n->data.args[i];
+    }
+    int saved = errno;
+    free(n);
+    errno = saved;
+    return r;
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int tr_notif_send(int listener, uint64_t id, int64_t value, int error, int proceed) {
+#ifdef SECCOMP_IOCTL_NOTIF_SEND
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = id;
+    if (proceed) {
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else {
+        resp.val = value;
+        resp.error = error ? -error : 0;
+    }
+    int r;
+    do { r = ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp); } while (r < 0 && errno == EINTR);
+    return r;
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int tr_notif_id_valid(int listener, uint64_t id) {
+#ifdef SECCOMP_IOCTL_NOTIF_ID_VALID
+    return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+#else
+    return 0;
+#endif
+}

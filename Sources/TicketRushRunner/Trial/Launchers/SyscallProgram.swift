@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TicketRushModel
+import TicketRushChild
+import TicketRushProcess
+
+/// The program launcher under `control: syscalls`: as under timing (barrier, pipes, keeper),
+/// but each program's process also gets one end of a socket pair, over which it hands the
+/// runner its seccomp listener right before exec (CommandChild).
+final class SyscallProgram: ProgramLauncher {
+    /// Per process: the runner's end of its socket pair (-1 once the listener arrived).
+    var sockets: [Int32] = []
+
+    deinit { for fd in sockets where fd >= 0 { Sys.close(fd) } }
+
+    override func launch() throws -> pid_t {
+        let parent = getpid()
+        sockets = [Int32](repeating: -1, count: procCount)
+        for p in 0..<procCount {
+            var ends = [(read: Int32, write: Int32)]()
+            do {
+                for _ in 0..<3 { ends.append(try Sys.pipe()) }
+                try launchHeld(p, ends: ends, parent: parent)
+            } catch {
+                for e in ends { Sys.close(e.read); Sys.close(e.write) }
+                abandon()
+                throw RunnerError.failed(error, as: "\(error.call) (buyer \(p + 1))")
+            }
+        }
+        return group
+    }
+
+    /// Forks process `p` as ProgramLauncher does under timing, with its socket's child end.
+    private func launchHeld(_ p: Int, ends: [(read: Int32, write: Int32)], parent: pid_t) throws(SyscallError) {
+        let (argv, envp) = (launchStrings!.argv[p], launchStrings!.envp[p])
+        let (folder, barrier) = (folderC, barrier)
+        let pair = try Seccomp.socketPair()
+        let pid: pid_t
+        do {
+            pid = try Spawn.child(dieWith: parent, group: group, keep: nil) {
+                Sys.close(barrier.write)
+                Sys.close(pair.runner)
+                CommandChild.run(runner: parent, argv: argv, envp: envp, folder: folder, barrierFd: barrier.read,
+                                 outFd: ends[1].write, errFd: ends[2].write, eventsFd: ends[0].write, gateFd: -1,
+                                 listenerSocket: pair.child)
+            }
+        } catch {
+            Sys.close(pair.runner)
+            Sys.close(pair.child)
+            throw error
+        }
+        Sys.close(pair.child)
+        sockets[p] = pair.runner
+        for s in 0..<3 { Sys.close(ends[s].write) }
+        if group == 0 { group = pid }
+        procs[p].pid = pid
+        for s in 0..<3 {
+            try? Sys.setNonBlocking(ends[s].read)
+            pollSet[p * 3 + s].fd = ends[s].read
+        }
+        openStreams += 3
+    }
+}
+
+/// What a granted read or write carried: whether it was at the document's start, and the
+/// count in it (nil: not a whole `{"count": N}`, a torn read when read).
+struct SyscallValues {
+    var atStart = false
+    var count: Int?
+}
+
+/// What /proc says about a program's thread, for the classifier and the values.
+enum SyscallProc {
+    static func link(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buffer, 4096)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func caller(_ tid: pid_t, lockFd: Int32?) -> SyscallClassifier.Caller {
+        SyscallClassifier.Caller(
+            fdPath: { link("/proc/\(tid)/fd/\($0)") },
+            cwd: { link("/proc/\(tid)/cwd") },
+            string: { Seccomp.readString(tid, at: $0) },
+            lockType: { address in
+                guard let b = Seccomp.readMemory(tid, at: address, count: 2), b.count == 2 else { return nil }
+                return Int16(bitPattern: UInt16(b[0]) | UInt16(b[1]) << 8)
+            },
+            locksThrough: { $0 == lockFd })
+    }
+
+    /// The first 64 KiB of a file; nil when it cannot be opened.
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 1 << 16)
+        var total = 0
+        while total < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if got < 0, errno == EINTR { continue }
+            if got <= 0 { break }
+            total += got
+        }
+        return Array(bytes[0..<total])
+    }
+
+    /// The file offset of descriptor `fd` of `tid` (/proc/TID/fdinfo/N, "pos:").
+    static func offset(_ tid: pid_t, _ fd: Int32) -> UInt64? {
+        guard let bytes = readBytes("/proc/\(tid)/fdinfo/\(fd)") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("pos:") {
+            return UInt64(line.dropFirst(4).filter { $0 != " " && $0 != "\t" })
+        }
+        return nil
+    }
+
+    /// Read: the bytes it is about to read (every other program is parked, so they are the
+    /// kernel's too). Write: the bytes from its memory. Only what starts at offset 0 counts.
+    static func values(of held: SyscallParked, in path: String) -> SyscallValues {
+        let n = held.notification
+        guard let fd = held.call.fd, held.call.kind == .read || held.call.kind == .write else { return SyscallValues() }
+        let positional = n.nr == SyscallNumber.pread64 || n.nr == SyscallNumber.pwrite64
+        let vectored = [SyscallNumber.readv, SyscallNumber.writev, SyscallNumber.preadv, SyscallNumber.pwritev].contains(n.nr)
+        guard !vectored, let pos = positional ? n.args[3] : offset(n.tid, fd), pos == 0 else { return SyscallValues() }
+        let limit = Int(min(n.args[2], 1 << 16))
+        if held.call.kind == .write {
+            guard let bytes = Seccomp.readMemory(n.tid, at: n.args[1], count: limit) else { return SyscallValues() }
+            return SyscallValues(atStart: true, count: StoreDocument.count(bytes))
+        }
+        let content = readBytes("/proc/\(n.tid)/fd/\(fd)") ?? []
+        return SyscallValues(atStart: true, count: StoreDocument.count(Array(content.prefix(limit))))
+    }
+}

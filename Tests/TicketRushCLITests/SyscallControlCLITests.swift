@@ -1,0 +1,187 @@
+import Foundation
+import TicketRushTestSupport
+import XCTest
+
+/// `control: syscalls` through the built binary (docs/programs.md, "Three kinds of control"):
+/// unmodified Python buyers whose store calls are the steps. What is asserted is the search's
+/// (complete or not, some schedule violating or none), fixed by the programs' system calls,
+/// never how often a race happened to bite; interrupted and killed runners leave nothing.
+final class SyscallControlCLITests: XCTestCase {
+    private let root = CLI.repositoryRoot.path
+
+    override func setUpWithError() throws {
+        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
+        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+    }
+
+    private func cell(_ reports: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
+    }
+
+    private func violated(_ cell: [String: Any], _ name: String) -> Int? {
+        (cell["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["violated"] as? Int
+    }
+
+    func testNaivePythonBuyerOversellsInSomeScheduleAndThatScheduleReplays() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = "\(root)/examples/unmodified/python/race.yaml"
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true, "the search covers every interleaving")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some interleaving oversells")
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        for i in 0..<2 {
+            let out = dir.appendingPathComponent("replay\(i)")
+            let again = try CLI.run(["run", file, "--cell", "unmodified-python-race", "--schedule-replay", counterexample,
+                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            let replayed = try cell(out)
+            XCTAssertEqual(violated(replayed, "no-oversell"), 1, "replay \(i + 1) oversells again\n" + again.stdout + again.stderr)
+            XCTAssertEqual((replayed["schedule"] as? [String: Any])?["runs"] as? Int, 1)
+        }
+    }
+
+    func testTheFlockFixHoldsInEveryScheduleAndTheSearchIsComplete() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let events = dir.appendingPathComponent("events")
+        let r = try CLI.run(["run", "\(root)/examples/unmodified/python/flock.yaml", "--reports", reports.path,
+                             "--work", work.path, "--events", events.path, "--quiet"], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let c = try cell(reports)
+        let s = try XCTUnwrap(c["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertEqual(s["violating"] as? Int, 0)
+        XCTAssertEqual(violated(c, "no-oversell"), 0)
+        XCTAssertEqual(violated(c, "no-torn-read"), 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        // The steps were the program's system calls: more than "who runs first", and the
+        // history holds what the runner saw it read and write under the lock.
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2)
+        let log = try String(contentsOf: events.appendingPathComponent("unmodified-python-flock/trial-1.jsonl"), encoding: .utf8)
+        let seen = try log.split(separator: "\n").map { line -> String in
+            let e = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return "\(e["event"]!) \(e["value"]!)"
+        }
+        for expected in ["lock.acquired 0", "purchase.read 1", "purchase.write 0", "bought 0", "purchase.read 0", "sold-out 0"] {
+            XCTAssertTrue(seen.contains(expected), "\(expected) missing from\n\(log)")
+        }
+    }
+
+    /// The tutorial's whole program, byte for byte: it forks its own buyers (the filter is
+    /// inherited); every schedule with one preemption is tried, some oversell, and the
+    /// counterexample replays to the same verdict.
+    func testAWholeProgramThatForksItsBuyersIsScheduledAndReplays() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write("""
+            name: tutorial-two
+            tickets: 1
+            buyers: {count: 2, name: "路人{n}"}
+            program:
+              command: [python3, "\(root)/examples/python/tutorial.py"]
+              control: syscalls
+            storage: {kind: json, path: db.txt}
+            outcomes:
+              bought: '<(?<buyer>[^>]+)> 购票成功'
+              sold-out: '<(?<buyer>[^>]+)> 没票了'
+              error: '^Traceback'
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "two.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "the steps are the forked buyers' store calls, not whole programs")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        let out = dir.appendingPathComponent("replay")
+        let again = try CLI.run(["run", file, "--cell", "tutorial-two", "--schedule-replay", counterexample,
+                                 "--reports", out.path, "--work", dir.appendingPathComponent("w2").path])
+        XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, again.stdout + again.stderr)
+        // The story names the held calls, and where the program slept (time.sleep returned at once).
+        XCTAssertTrue(again.stdout.contains("open(O_TRUNC)"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
+    }
+
+    /// A buyer that takes a second lock while holding one waits on nobody: no false deadlock.
+    func testTheHolderTakingASecondLockIsNoDeadlock() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import fcntl, json, os, sys
+            d = os.path.dirname(sys.argv[1])
+            with open(os.path.join(d, "a.lock"), "w") as a, open(os.path.join(d, "b.lock"), "w") as b:
+                fcntl.flock(a, fcntl.LOCK_EX)
+                fcntl.flock(b, fcntl.LOCK_EX)
+                with open(sys.argv[1]) as f:
+                    n = json.load(f)["count"]
+                if n > 0:
+                    with open(sys.argv[1], "w") as f:
+                        json.dump({"count": n - 1}, f)
+                    print("bought")
+                else:
+                    print("sold out")
+
+            """, to: "two.py", in: dir)
+        let file = try CLI.write("""
+            name: twolocks
+            tickets: 1
+            buyers: {count: 2, command: [python3, "\(program)", "{storage}"], control: syscalls}
+            outcomes: {bought: '^bought$', sold-out: '^sold out$', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 0}
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: hold, no-deadlock: hold}
+
+            """, to: "two.yaml", in: dir)
+        let r = try CLI.run(["run", file, "--reports", dir.appendingPathComponent("r").path, "--work", dir.appendingPathComponent("w").path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    /// A store mapped into memory gets past the gates: refused with why (exit 2), never green.
+    func testAMappedStoreIsRefusedNotJudged() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("import mmap, sys\nwith open(sys.argv[1], 'r+b') as f:\n    m = mmap.mmap(f.fileno(), 0)\n    print('bought')\n",
+                                    to: "mapper.py", in: dir)
+        let file = try CLI.write("""
+            name: mapped
+            tickets: 1
+            buyers: {count: 1, command: [python3, "\(program)", "{storage}"], control: syscalls}
+            outcomes: {bought: '^bought$'}
+            schedule: random
+            invariants: [no-oversell]
+
+            """, to: "mapped.yaml", in: dir)
+        let r = try CLI.run(["run", file, "--reports", dir.appendingPathComponent("r").path, "--work", dir.appendingPathComponent("w").path])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("buyer-1: mmap of the store ("), r.stderr)
+        XCTAssertTrue(r.stderr.contains("get past the gates of control: syscalls"), r.stderr)
+    }
+
+    /// SIGINT or SIGKILL to the runner once a held Python buyer exists: no process is left.
+    private func stopRunner(with signal: Int32) throws {
+        let dir = try CLI.temporaryFolder(self)
+        let run = try Spawned(CLI.binary.path, ["run", "\(root)/examples/unmodified/python/race.yaml", "--work", dir.appendingPathComponent("work").path,
+                                                "--reports", dir.appendingPathComponent("r").path, "--quiet"], dir: dir)
+        addTeardownBlock { if run.isRunning { run.wait(0) } }
+        XCTAssertTrue(poll(within: 60) {
+            ProcessTable.descendants(of: run.pid).contains { ProcessTable.commandLine($0.pid).contains("buy.py") }
+        }, "no Python buyer started")
+        kill(run.pid, signal)
+        XCTAssertTrue(run.wait(30), "the runner did not end after signal \(signal)")
+        if signal == SIGINT { XCTAssertEqual(run.exitCode, 130, run.standardError) }
+        XCTAssertTrue(poll(within: 10) { ProcessTable.marked(run.marker).isEmpty },
+                      "left behind: \(ProcessTable.marked(run.marker))")
+    }
+
+    func testAnInterruptedRunnerLeavesNoProcess() throws { try stopRunner(with: SIGINT) }
+
+    func testAKilledRunnerLeavesNoProcess() throws { try stopRunner(with: SIGKILL) }
+}

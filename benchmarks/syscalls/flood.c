@@ -1,0 +1,25 @@
+/* Gate cost under control: syscalls (benchmarks/README.md, "Syscall control").
+ *   flood pass N DOC   N close(-1) calls: held, seen not to be on the store, let through
+ *   flood step N DOC   N pread calls on the document: each one a granted step
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc < 4) { fprintf(stderr, "usage: flood pass|step N DOC\n"); return 2; }
+    long n = atol(argv[2]);
+    int fd = open(argv[3], O_RDONLY);
+    if (fd < 0) { perror(argv[3]); return 1; }
+    char buf[64];
+    if (strcmp(argv[1], "pass") == 0) {
+        for (long i = 0; i < n; i++) close(-1);
+    } else {
+        for (long i = 0; i < n; i++) if (pread(fd, buf, sizeof buf, 1) < 0) { perror("pread"); return 1; }
+    }
+    close(fd);
+    printf("sold out\n");
+    return 0;
+}

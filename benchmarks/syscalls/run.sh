@@ -1,0 +1,59 @@
+#!/bin/sh
+# Gate cost of control: syscalls (benchmarks/README.md, "Syscall control").
+# Usage: benchmarks/syscalls/run.sh [BINARY] [REPEATS]
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="${1:-$root/.build/debug/ticketrush}"
+repeats="${2:-5}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cc -O2 -o "$tmp/flood" "$here/flood.c"
+scenario() {  # NAME MODE N CONTROL
+    control=""
+    schedule="timing"
+    if [ "$4" = syscalls ]; then control=", control: syscalls"; schedule="{strategy: random, runs: 1, shrink: 0}"; fi
+    cat > "$tmp/$1.yaml" <<YAML
+name: $1
+tickets: 1
+buyers: {count: 1, command: ["$tmp/flood", $2, "$3", "{storage}"]$control}
+outcomes: {sold-out: '^sold out$'}
+schedule: $schedule
+trials: 1
+invariants: [no-oversell]
+YAML
+}
+median() {  # FILE: prints the median wall seconds of REPEATS runs
+    for i in $(seq "$repeats"); do
+        s=$(date +%s.%N)
+        "$bin" run "$1" --reports "$tmp/r" --work "$tmp/w" --quiet >/dev/null 2>&1 || true
+        e=$(date +%s.%N)
+        rm -rf "$tmp/r" "$tmp/w"
+        echo "$e - $s" | bc -l
+    done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+n=20000
+for mode in pass step; do
+    scenario "$mode-0" "$mode" 0 syscalls
+    scenario "$mode-n" "$mode" "$n" syscalls
+    scenario "$mode-t" "$mode" "$n" timing
+    z=$(median "$tmp/$mode-0.yaml"); f=$(median "$tmp/$mode-n.yaml"); t=$(median "$tmp/$mode-t.yaml")
+    echo "$mode: $n calls: controlled $f s, controlled with 0 calls $z s, timing $t s: $(echo "($f - $z) * 1000000 / $n" | bc -l | cut -c1-6) µs per call under control"
+done
+# One unmodified Python buyer (examples/unmodified/python/buy.py), a whole run, paired:
+# controlled (every store call a step, start-up calls let through) against timing.
+for c in timing syscalls; do
+    if [ "$c" = syscalls ]; then extra=", control: syscalls"; schedule="{strategy: random, runs: 1, shrink: 0}"; else extra=""; schedule=timing; fi
+    cat > "$tmp/py-$c.yaml" <<YAML
+name: py-$c
+tickets: 1
+buyers: {count: 1, command: [python3, "$root/examples/unmodified/python/buy.py", "{storage}"]$extra}
+storage: {kind: json, path: db.json}
+outcomes: {bought: '^bought$', sold-out: '^sold out$'}
+schedule: $schedule
+trials: 1
+invariants: [no-oversell]
+YAML
+done
+python3 "$root/benchmarks/paired.py" "$repeats" "$bin run $tmp/py-syscalls.yaml --quiet --reports $tmp/pr --work $tmp/pw1" \
+    "$bin run $tmp/py-timing.yaml --quiet --reports $tmp/pr2 --work $tmp/pw2" "one Python buyer: syscalls / timing"
