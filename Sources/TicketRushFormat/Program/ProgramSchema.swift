@@ -8,13 +8,13 @@ package enum ProgramSchema {
 
     /// `buyers.command`, inserted among the buyer fields.
     package static let buyersCommand = Field("command", commandShape,
-        "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {url} {table} {key} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
+        "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {url} {table} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
 
     /// `program` and `outcomes`, top-level.
     package static let fields: [Field] = [
         Field("program", .object([
             Field("command", commandShape, required: true,
-                  "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {url} {table} {key} {seed}"),
+                  "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {url} {table} {seed}"),
         ], shorthand: nil), "one program that starts its own buyers (instead of buyers.command); the runner is its subreaper and stops its whole tree at the timeout"),
         Field("outcomes", .keyed(keys: OutcomePattern.keys, value: .text(nonEmpty: true)),
               "regular expressions matched on each line a program prints (stdout and stderr); a match is that event; named groups buyer (a name) and value (an integer); for programs that do not speak the protocol"),

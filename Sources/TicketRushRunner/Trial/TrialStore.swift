@@ -52,8 +52,8 @@ final class TrialStore {
     }
 
     /// Where a program buyer finds the store (docs/programs.md): `{url}` — a server's conninfo
-    /// or URL (a private Redis as `unix://SOCKET`), a file's path — and `{table}` (also
-    /// `{key}`) — the trial's table, or Redis key; empty for the JSON document.
+    /// or URL (a private Redis as `unix://SOCKET`), a file's path — and `{table}` — the trial's
+    /// table, or Redis key; empty for the JSON document.
     var programAddress: (url: String, table: String) {
         guard let target = engine?.target else { return (path, "") }
         if !scenario.storage.kind.isServer { return (path, target.name) }
