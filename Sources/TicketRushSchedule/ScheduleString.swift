@@ -161,12 +161,15 @@ public struct ScheduleString: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// FNV-1a of the scenario's shape: what a schedule's meaning depends on (and a program
-    /// buyer's command as written, placeholders unfilled).
-    public static func fingerprint(_ s: Scenario) -> UInt32 {
+    /// buyer's command as written, placeholders unfilled, with `programFiles`: digests of
+    /// the files the command names, which the runner reads — ProgramFiles).
+    public static func fingerprint(_ s: Scenario, programFiles: [UInt64] = []) -> UInt32 {
         var text = "v\(layoutVersion)|b\(s.buyers.count)|w\(s.buyers.wants)|t\(s.tickets)|\(s.lock.mode.rawValue)|\(s.lock.scope.rawValue)|\(s.storage.write.rawValue)|r\(s.lock.retries)"
         for f in s.faults { text += "|\(f.summary)" }
         // A program's steps are its own: another command means other steps.
         if let program = s.program { text += "|cmd " + program.command.joined(separator: " ") }
+        // Its steps are its code's too: an edited script means other steps.
+        if !programFiles.isEmpty { text += "|files " + programFiles.map { String($0, radix: 16) }.joined(separator: ",") }
         var h: UInt32 = 0x811c9dc5
         for b in text.utf8 {
             h ^= UInt32(b)

@@ -152,12 +152,18 @@ public struct PCTStrategy: Scheduler {
 public struct ReplayStrategy: Scheduler {
     public let choices: [Int]
     public let tolerant: Bool
+    /// A replay whose fingerprint is not the scenario's (the program changed): the first
+    /// divergence is noted in `diverged` and the run goes on by the tail rule, instead of stopping.
+    public let lenient: Bool
+    /// Where the schedule first stopped matching the run (lenient replays only).
+    public private(set) var diverged: String?
     private var used = false
     private var next = 0
 
-    public init(choices: [Int], tolerant: Bool = false) {
+    public init(choices: [Int], tolerant: Bool = false, lenient: Bool = false) {
         self.choices = choices
         self.tolerant = tolerant
+        self.lenient = lenient
     }
 
     public mutating func begin() -> Bool {
@@ -170,22 +176,26 @@ public struct ReplayStrategy: Scheduler {
         if tolerant {
             while next < choices.count, !point.enabled.contains(choices[next]) { next += 1 }
         }
-        guard next < choices.count else { return ScheduleString.tail(enabled: point.enabled, last: point.last) }
+        guard next < choices.count, diverged == nil else { return ScheduleString.tail(enabled: point.enabled, last: point.last) }
         let b = choices[next]
         guard point.enabled.contains(b) else {
             let why = point.ops.indices.contains(b) && point.ops[b] == nil ? "it has finished"
                 : (point.ops.indices.contains(b) ? "it is blocked before \(point.ops[b]!.name) (the lock is held)" : "it does not exist")
             let enabled = point.enabled.map { ScheduleString.symbol($0) }.joined(separator: ", ")
-            throw ScheduleDivergence("the schedule diverged at grant \(point.index + 1): buyer \(b + 1) is not enabled (\(why)); enabled: \(enabled)")
+            let text = "the schedule diverged at grant \(point.index + 1): buyer \(b + 1) is not enabled (\(why)); enabled: \(enabled)"
+            guard lenient else { throw ScheduleDivergence(text) }
+            diverged = text + "; the rest ran by the tail rule"
+            return ScheduleString.tail(enabled: point.enabled, last: point.last)
         }
         next += 1
         return b
     }
 
     public mutating func end(grants: Int) throws(ScheduleDivergence) {
-        if !tolerant, next < choices.count {
-            throw ScheduleDivergence("the schedule runs past the end: the run finished after \(grants) grants, but the string has \(choices.count) choices (choice \(next + 1) onward cannot be granted)")
-        }
+        guard !tolerant, next < choices.count, diverged == nil else { return }
+        let text = "the schedule runs past the end: the run finished after \(grants) grants, but the string has \(choices.count) choices (choice \(next + 1) onward cannot be granted)"
+        guard lenient else { throw ScheduleDivergence(text) }
+        diverged = text
     }
 }
 

@@ -112,6 +112,29 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(try explore(&tolerant, steps: [[.read, .read], [.read]]), [[1, 0, 0]])
     }
 
+    /// A replay of another version of the program (lenient): the first grant that no longer
+    /// fits is noted, not thrown, and the run goes on by the tail rule; so is running past the end.
+    func testALenientReplayNotesWhereItDivergedAndFinishesByTheTailRule() throws {
+        var diverge = ReplayStrategy(choices: [1, 1, 0], lenient: true)
+        XCTAssertEqual(try explore(&diverge, steps: [[.read, .read], [.read]]), [[1, 0, 0]])
+        XCTAssertTrue(diverge.diverged?.contains("diverged at grant 2: buyer 2 is not enabled") == true, diverge.diverged ?? "nil")
+        var long = ReplayStrategy(choices: [0, 0, 1, 0], lenient: true)
+        XCTAssertEqual(try explore(&long, steps: [[.read, .read], [.read]]), [[0, 0, 1]])
+        XCTAssertTrue(long.diverged?.contains("runs past the end") == true, long.diverged ?? "nil")
+        var same = ReplayStrategy(choices: [1, 0], lenient: true)
+        XCTAssertEqual(try explore(&same, steps: [[.read, .read], [.read]]), [[1, 0, 0]])
+        XCTAssertNil(same.diverged)
+    }
+
+    /// The fingerprint with a program's file digests differs from the one without, and with other digests.
+    func testProgramFileDigestsChangeTheFingerprint() {
+        var p = Scenario(name: "p", tickets: 1, buyers: BuyerGroup(count: 2))
+        p.program = ProgramConfig(mode: .perBuyer, command: ["sh", "{dir}/buy.sh"], dir: "/a")
+        XCTAssertNotEqual(ScheduleString.fingerprint(p), ScheduleString.fingerprint(p, programFiles: [1]))
+        XCTAssertNotEqual(ScheduleString.fingerprint(p, programFiles: [1]), ScheduleString.fingerprint(p, programFiles: [2]))
+        XCTAssertEqual(ScheduleString.fingerprint(p, programFiles: [7]), ScheduleString.fingerprint(p, programFiles: [7]))
+    }
+
     func testScheduleStringRoundTripsAndNamesBadInput() throws {
         let s = ScheduleString(fingerprint: 0x3fa94c10, choices: [0, 0, 0, 0, 1] + Array(repeating: 2, count: 9) + [9, 35, 60, 99])
         XCTAssertEqual(s.text, "S1.3fa94c10.111123~9aAZ{100}")

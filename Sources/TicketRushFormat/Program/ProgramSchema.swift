@@ -12,7 +12,7 @@ package enum ProgramSchema {
 
     /// `buyers.command`, inserted among the buyer fields.
     package static let buyersCommand = Field("command", commandShape,
-        "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
+        "run this program as each buyer (one process per buyer, exec'd after the start barrier in the trial folder); placeholders {dir} {name} {n} {wants} {storage} {url} {table} {seed}, also as TICKETRUSH_* variables (docs/programs.md)")
 
     /// `buyers.control` and `program.control`: how a controlled schedule drives the program.
     static func controlField(_ key: String) -> Field {
@@ -25,7 +25,7 @@ package enum ProgramSchema {
     package static let fields: [Field] = [
         Field("program", .object([
             Field("command", commandShape, required: true,
-                  "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {seed}"),
+                  "the program, run once per trial in the trial folder; it starts buyers.count buyers itself; placeholders {dir} {wants} {storage} {url} {table} {seed}"),
             controlField("program"),
         ], shorthand: nil), "one program that starts its own buyers (instead of buyers.command); the runner is its subreaper and stops its whole tree at the timeout"),
         Field("outcomes", .keyed(keys: OutcomePattern.keys, value: .text(nonEmpty: true)),

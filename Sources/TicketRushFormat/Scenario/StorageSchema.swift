@@ -76,13 +76,11 @@ package enum StorageSchema {
             let kinds = StorageKind.allCases.filter { $0.descriptor.keys.contains(key) }.map(\.rawValue)
             out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.joined(separator: " or ")), not \(kind.rawValue)"))
         }
-        // Program buyers (docs/programs.md) are handed the JSON document's path; no engine behind it.
-        if kind.isDatabase, value["buyers"]?["command"] != nil || value["program"] != nil {
-            out.append(Diagnostic(at: at("storage.kind"), "'storage.kind' \(kind.rawValue) cannot serve program buyers (buyers.command, program.command): they are handed the JSON document; use kind json"))
-        }
-        // Controlled schedules gate the file store's steps (read, truncate, write, rename); an engine has no gates.
-        if kind.isDatabase, let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.timing.rawValue {
-            out.append(Diagnostic(at: at("schedule.strategy"), "'schedule.strategy' \(strategy) gates the JSON store's steps; storage.kind \(kind.rawValue) has no gates: use schedule: timing"))
+        // Controlled schedules gate the JSON store's steps (read, truncate, write, rename); an engine has no gates for
+        // built-in buyers. A protocol program (buyers.command) reports its own steps, on any store (docs/programs.md).
+        if kind.isDatabase, value["buyers"]?["command"] == nil, let strategy = value["schedule"]?["strategy"]?.text,
+           strategy != ScheduleStrategy.timing.rawValue {
+            out.append(Diagnostic(at: at("schedule.strategy"), "'schedule.strategy' \(strategy) gates the built-in buyers' steps on the JSON store; storage.kind \(kind.rawValue) has no gates for them: use schedule: timing, or a protocol program (buyers.command) that reports its steps"))
         }
         if value["lock"]?["ttl"] != nil, !(mode.map { kind.descriptor.lockKeys["ttl"]?.contains($0) == true } ?? false) {
             let places = StorageKind.allCases.compactMap { k in

@@ -48,7 +48,8 @@ public struct ProgramConfig: Sendable, Codable, Equatable {
 
     /// The placeholders a command may use; program mode has no `{name}` or `{n}`.
     public static func placeholders(_ mode: Mode) -> [String] {
-        mode == .perBuyer ? ["dir", "name", "n", "wants", "storage", "seed"] : ["dir", "wants", "storage", "seed"]
+        mode == .perBuyer ? ["dir", "name", "n", "wants", "storage", "url", "table", "seed"]
+            : ["dir", "wants", "storage", "url", "table", "seed"]
     }
 
     /// `word` with every `{key}` of `values` filled in; unknown braces stay as written.

@@ -546,6 +546,15 @@ package enum HTMLReport {
         func x(_ ns: Int64) -> Double { labelW + plotW * Double(max(0, ns)) / Double(endNs) }
         let brokenText = broken.map { "\(escape($0.invariant.rawValue)) \($0.verdict.rawValue): \(escape($0.summary))" }.joined(separator: "; ")
         var out = "<h3>\(escape(c.record.name)) — trial \(record.trial + 1)</h3>\n<p>\(brokenText)<br>rerun: <code>\(escape(Rerun.command(c.report.scenario, seed: c.record.seed, trial: record.trial, schedule: record.schedule)))</code></p>\n"
+        // A failed program buyer's stderr tail (ProgramFailureText: a header, then lines behind "  | "), once per buyer.
+        var tails: [String] = []
+        for r in broken {
+            for (i, line) in r.details.enumerated() where r.details.indices.contains(i + 1) && r.details[i + 1].hasPrefix("  | ") && !tails.contains(line) {
+                tails.append(line)
+                tails += r.details[(i + 1)...].prefix { $0.hasPrefix("  | ") }
+            }
+        }
+        if !tails.isEmpty { out += "<pre class=\"stderr\">\(escape(tails.joined(separator: "\n")))</pre>\n" }
         if shown < t.buyers.count { out += "<p>First \(shown) of \(t.buyers.count) buyers shown.</p>\n" }
         // On a database the green band may be a transaction that locks nothing: say which.
         let lock = LockNarration(c.report.scenario)

@@ -14,18 +14,22 @@ struct Launch {
     private var own: [UnsafeMutablePointer<CChar>?] = []
 
     /// `gated`: a controlled schedule; every buyer finds its gate in TICKETRUSH_GATE_FD.
+    /// `address`: where a database store is (`{url}`, `{table}`; TrialStore.programAddress).
     init(program: ProgramConfig, scenario: Scenario, seed: UInt64, trial: Int, storagePath: String, names: [String],
-         gated: Bool = false) {
+         gated: Bool = false, address: (url: String, table: String)? = nil) {
         let perBuyer = program.mode == .perBuyer
+        let address = address ?? (storagePath, "")
         var base: [(String, String)] = [
             ("dir", program.dir), ("wants", String(scenario.buyers.wants)), ("storage", storagePath), ("seed", String(seed)),
+            ("url", address.url), ("table", address.table),
         ]
         var env: [String: String] = [
             "TICKETRUSH_DIR": program.dir, "TICKETRUSH_WANTS": String(scenario.buyers.wants),
             "TICKETRUSH_STORAGE": storagePath, "TICKETRUSH_SEED": String(seed),
             "TICKETRUSH_EVENTS_FD": String(CommandChild.eventsFd), "TICKETRUSH_BUYERS": String(scenario.buyers.count),
             "TICKETRUSH_NAME_TEMPLATE": scenario.buyers.nameTemplate, "TICKETRUSH_TRIAL": String(trial + 1),
-            "TICKETRUSH_MODE": program.mode.rawValue,
+            "TICKETRUSH_MODE": program.mode.rawValue, "TICKETRUSH_KIND": scenario.storage.kind.rawValue,
+            "TICKETRUSH_URL": address.url, "TICKETRUSH_TABLE": address.table,
         ]
         if gated { env["TICKETRUSH_GATE_FD"] = String(CommandChild.gateFd) }
         // The runner's environment, without TICKETRUSH_* of an outer run. PYTHONUNBUFFERED is

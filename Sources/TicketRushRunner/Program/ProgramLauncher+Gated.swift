@@ -94,7 +94,7 @@ extension ProgramLauncher: GatedLauncher {
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
         var mine = collect.events[mark.0...].filter { $0.buyer == b } + gate.faultEvents[mark.1...].filter { $0.buyer == b }
         if gate.state[b] == .done { mine.append(Event(tNs: procs[b].exitNs, buyer: b, task: collect.lastTask[b], kind: .done)) }
-        return ControlledStep(buyer: b, op: op, events: mine, document: StoryDocument.read(store.path))
+        return ControlledStep(buyer: b, op: op, events: mine, document: store.storyDocument())
     }
 
     /// Nothing runs before the first grant (each program waits on its gate before exec).

@@ -67,7 +67,7 @@ class ProgramLauncher: Launcher {
         // teardown can find, stop and reap every one.
         try? Sys.setSubreaper(true)
         launchStrings = Launch(program: base.program, scenario: scenario, seed: base.seed, trial: base.trial,
-                               storagePath: store.path, names: names, gated: gated)
+                               storagePath: store.path, names: names, gated: gated, address: store.programAddress)
         pollSet = [pollfd](repeating: pollfd(fd: -1, events: Int16(POLLIN), revents: 0), count: procCount * (gated ? 4 : 3))
         if gated {
             openGates()
@@ -288,8 +288,13 @@ class ProgramLauncher: Launcher {
     func history(timedOut: Bool, startNs: UInt64, endNs: UInt64) -> TrialHistory {
         let faults = gate.on ? (gate.faultEvents, gate.killed) : (injector.events, injector.killed)
         var history = base.history(collect, procs: procs, faultEvents: faults.0, killed: faults.1, timedOut: timedOut || gate.deadlocked,
-                                   storagePath: store.path, startNs: startNs, endNs: endNs)
+                                   finalRead: store.finalRead(), startNs: startNs, endNs: endNs)
         history.timedOut = timedOut
+        history.readsCanTear = store.engine == nil
+        history.storage = scenario.storage.kind.rawValue
+        history.engineMessages = store.engineMessages
+        // After the final read, which may be the call the server left unanswered.
+        if let silence = store.serverSilence { history.incomplete.append(.server(unanswered: silence)) }
         return history
     }
 }

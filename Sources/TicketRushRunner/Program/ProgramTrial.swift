@@ -59,7 +59,7 @@ package struct ProgramTrial {
     /// The history to judge from what was collected: every task left open closed (`exit
     /// status`, `killed`, `timeout`), `done` at each exit, events in order of arrival.
     func history(_ collect: Collector, procs: [Proc], faultEvents: [Event], killed: Set<Int>, timedOut: Bool,
-                 storagePath: String, startNs: UInt64, endNs: UInt64) -> TrialHistory {
+                 finalRead: StoreRead, startNs: UInt64, endNs: UInt64) -> TrialHistory {
         let count = scenario.buyers.count
         let perBuyer = program.mode == .perBuyer
         let names = (0..<count).map { scenario.buyers.name(of: $0) }
@@ -91,7 +91,6 @@ package struct ProgramTrial {
             all.append(Event(tNs: max(exitNs[b], lastNs[b]), buyer: b, task: lastTask[b], kind: .done))
         }
         let sorted = all.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
-        let finalRead = JSONFileStore(path: storagePath, mode: scenario.storage.write, tag: -1).read()
         var gaps: [Incompleteness] = []
         if collect.malformed > 0 { gaps.append(.malformed(records: collect.malformed)) }
         if collect.overflowed { gaps.append(.overflow(limit: collect.limit)) }

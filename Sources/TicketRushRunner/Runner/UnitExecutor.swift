@@ -11,7 +11,7 @@ package struct UnitExecutor {
     /// Sees each trial's full history before it is dropped (transcript, event logs).
     package var observe: (Scenario, TrialHistory) throws -> Void
     /// The private servers' endpoints by engine (a scenario with `url` uses its own).
-    package var endpoints: [StorageKind: EngineEndpoint] = [:]
+    package var endpoints: [StorageKind: EngineEndpoint] = [:] { didSet { TrialSession.privateEndpoints = endpoints } }
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
 
@@ -47,11 +47,7 @@ package struct UnitExecutor {
         let scenario = plan.scenarios[index]
         let seed = plan.trialSeed(index, trial: trial)
         let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
-        var runner = TrialSession(scenario: scenario, trial: trial, seed: seed, folder: folder)
-        if scenario.storage.kind.isServer {
-            runner.endpoint = scenario.storage.url.map { EngineEndpoint(url: $0, kind: scenario.storage.kind) } ?? endpoints[scenario.storage.kind]
-        }
-        let history = try runner.run()
+        let history = try TrialSession(scenario: scenario, trial: trial, seed: seed, folder: folder).run()
         if work.isTemporary { removeTree(folder) }
         let results = ProgramFailureText.annotate(scenario.invariants.map { $0.checker.judge(history) }, history)
         let failed = results.contains { $0.isProblem }

@@ -45,27 +45,47 @@ package struct ScheduleExplorer {
             .run(recordSteps: recordSteps) { point throws(ScheduleDivergence) in try strategy.choose(point) }
         guard let history = outcome.history else { return nil }
         do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
-        let results = s.invariants.map { $0.checker.judge(history) }
+        let results = ProgramFailureText.annotate(s.invariants.map { $0.checker.judge(history) }, history)
         return Judged(history: history, results: results, choices: outcome.choices, enabled: outcome.enabled, steps: outcome.steps,
                       waitFor: outcome.waitFor)
+    }
+
+    /// `--schedule-replay`: one schedule. One made for another shape or another version of
+    /// the program's files is replayed anyway, with a warning that says which grant first
+    /// stopped matching (or that none did); the rest of such a run follows the tail rule.
+    private func replay(_ text: String, fingerprint: UInt32, observe: (Scenario, TrialHistory) throws -> Void,
+                        record: (TrialRecord) throws -> Void) throws {
+        let parsed: ScheduleString
+        do { parsed = try ScheduleString.parse(text, for: scenario) } catch { throw RunnerError.schedule(error.description) }
+        let foreign = parsed.fingerprint != fingerprint
+        if foreign {
+            let mine = ScheduleString(fingerprint: fingerprint, choices: []).text.split(separator: ".")[1]
+            let files = ProgramFiles.paths(scenario).map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+            let what = files.isEmpty ? "its shape (buyers, tickets, wants, lock, storage, faults) differs"
+                : "its shape (buyers, tickets, wants, lock, storage, faults) or its program's files (\(files.joined(separator: ", "))) differ"
+            warn("schedule fingerprint \(String(text.split(separator: ".")[1])) is not this scenario's (\(mine)): \(what); replaying anyway")
+        }
+        var strategy = ReplayStrategy(choices: parsed.choices, lenient: foreign)
+        var diverged: String?
+        try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { strategy, _, violating in
+            diverged = strategy.diverged
+            let note = foreign ? "; " + (strategy.diverged ?? "every grant of the string was still possible (the steps may not be the ones recorded)") : ""
+            return Coverage(statement: "replay: 1 schedule \(text); \(violating > 0 ? "violated" : "no invariant violated")\(note)")
+        }
+        if foreign { warn("replay of \(text): " + (diverged ?? "the schedule did not diverge: every grant was still possible, but the steps may not be the ones recorded")) }
+    }
+
+    private func warn(_ text: String) {
+        var line = "ticketrush: warning: \(text)\n"
+        _ = line.withUTF8 { write(2, $0.baseAddress, $0.count) }
     }
 
     package func run(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void) throws {
         let s = scenario
         let config = s.schedule
-        let fingerprint = ScheduleString.fingerprint(s)
+        let fingerprint = ProgramFiles.fingerprint(s)
         if let text = config.replay {
-            let parsed: ScheduleString
-            do { parsed = try ScheduleString.parse(text, for: s) } catch { throw RunnerError.schedule(error.description) }
-            if parsed.fingerprint != fingerprint {
-                let mine = ScheduleString(fingerprint: fingerprint, choices: []).text.split(separator: ".")[1]
-                var warning = "ticketrush: warning: schedule fingerprint \(String(text.split(separator: ".")[1])) is not this scenario's (\(mine)): its shape (buyers, tickets, wants, lock, storage, faults) differs; replaying anyway\n"
-                _ = warning.withUTF8 { write(2, $0.baseAddress, $0.count) }
-            }
-            var strategy = ReplayStrategy(choices: parsed.choices)
-            try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { _, runs, violating in
-                Coverage(statement: "replay: 1 schedule \(text); \(violating > 0 ? "violated" : "no invariant violated")")
-            }
+            try replay(text, fingerprint: fingerprint, observe: observe, record: record)
             return
         }
         let runs = config.plannedRuns

@@ -136,7 +136,7 @@ package struct Shrinker {
         else { return }
         if work.isTemporary { removeTree(folder) }
         let s = best.scenario
-        let text = ScheduleString(fingerprint: ScheduleString.fingerprint(s), choices: told.trimmed).text
+        let text = ScheduleString(fingerprint: ProgramFiles.fingerprint(s), choices: told.trimmed).text
         let overrides = Reduction.overrides(from: original, to: s)
         let pre = ScheduleString.preemptions(told.choices, enabled: told.enabled)
         summary.shrunk = "\(plural(s.buyers.count, "buyer")), \(plural(s.tickets, "ticket")), wants \(s.buyers.wants), \(plural(pre, "preemption")), schedule \(text) (from \(plural(original.buyers.count, "buyer")), \(plural(original.tickets, "ticket")); \(replays) replays)"

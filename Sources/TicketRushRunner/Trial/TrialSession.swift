@@ -24,13 +24,18 @@ package struct TrialSession {
     /// Called with each trial's process group once its buyers exist, and with 0 once they
     /// are reaped (a `--jobs` worker tells the pool, which kills the group if the worker dies).
     nonisolated(unsafe) static var groupObserver: ((pid_t) -> Void)?
+    /// The run's private servers by engine (UnitExecutor sets them once, before the first
+    /// trial): every session finds its server here, the controlled explorer's and shrinker's too.
+    nonisolated(unsafe) package static var privateEndpoints: [StorageKind: EngineEndpoint] = [:]
 
+    /// `endpoint` nil: the scenario's `storage.url`, else the run's private server of its kind.
     package init(scenario: Scenario, trial: Int, seed: UInt64, folder: String, endpoint: EngineEndpoint? = nil) {
         self.scenario = scenario
         self.trial = trial
         self.seed = seed
         self.folder = folder
-        self.endpoint = endpoint
+        let kind = scenario.storage.kind
+        self.endpoint = endpoint ?? (kind.isServer ? scenario.storage.url.map { EngineEndpoint(url: $0, kind: kind) } ?? Self.privateEndpoints[kind] : nil)
     }
 
     /// A trial under timing: every buyer runs at once until done, the timeout or a fault.

@@ -16,11 +16,12 @@ final class TrialStore {
     /// A database engine's trial state (nil for the JSON file).
     let engine: EngineTrial?
 
-    /// The store and, for built-in buyers, the lock. A database scenario's table or key only
-    /// for built-in buyers under timing (`database`); everything else runs on the JSON document.
+    /// The store and, for built-in buyers, the lock. A database scenario's table or key for
+    /// program buyers, and for built-in buyers under timing (`database`: an engine has no
+    /// gates for them); everything else runs on the JSON document.
     init(_ scenario: Scenario, trial: Int, folder: String, endpoint: EngineEndpoint?, builtIn: Bool, database: Bool) throws {
         self.scenario = scenario
-        let isDatabase = builtIn && database && scenario.storage.kind.isDatabase
+        let isDatabase = (!builtIn || database) && scenario.storage.kind.isDatabase
         path = isDatabase ? try storagePath(of: scenario, in: folder) : try createDocument(of: scenario, in: folder)
         engine = isDatabase ? try EngineTrial.prepare(scenario, folder: folder, storagePath: path, endpoint: endpoint) : nil
         guard builtIn else {
@@ -48,6 +49,29 @@ final class TrialStore {
     /// The count as the store holds it at the end.
     func finalRead() -> StoreRead {
         engine?.finalRead() ?? JSONFileStore(path: path, mode: scenario.storage.write, tag: -1).read()
+    }
+
+    /// Where a program buyer finds the store (docs/programs.md): `{url}` — a server's conninfo
+    /// or URL (a private Redis as `unix://SOCKET`), a file's path — and `{table}` — the trial's
+    /// table, or Redis key; empty for the JSON document.
+    var programAddress: (url: String, table: String) {
+        guard let target = engine?.target else { return (path, "") }
+        if !scenario.storage.kind.isServer { return (path, target.name) }
+        if let given = scenario.storage.url { return (given, target.name) }
+        if target.kind == .redis {
+            return (target.location.hasPrefix("/") ? "unix://\(target.location)" : "redis://\(target.location):\(target.port)", target.name)
+        }
+        return (target.location, target.name)
+    }
+
+    /// The store as a controlled schedule's story shows it after a step.
+    func storyDocument() -> String {
+        guard let engine else { return StoryDocument.read(path) }
+        switch engine.finalRead() {
+        case .count(let n): return "{\"count\": \(n)}"
+        case .torn(let bytes): return "(torn, \(bytes) bytes)"
+        case .failed(let e): return "(unreadable: \(String(cString: strerror(e))))"
+        }
     }
 
     /// What the report calls the lock.
