@@ -18,7 +18,6 @@ let package = Package(
         .executable(name: "ticketrush-engines", targets: ["ticketrush-engines"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
     ],
     targets: [
@@ -36,8 +35,12 @@ let package = Package(
         // registry listing them; the store and lock contracts a buyer calls. No Foundation:
         // a buyer's store runs in the forked child.
         .target(name: "TicketRushEngines", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
+        // libyaml, as Yams 6.2.2 vendored it (Sources/CYaml/README.md): the YAML parser
+        // and emitter under TicketRushFormat's own Node layer, no Foundation.
+        .target(name: "CYaml", cSettings: [.define("YAML_DECLARE_STATIC")]),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
-        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", "TicketRushEngines", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", "TicketRushEngines", "CYaml"],
+                cSettings: [.define("YAML_DECLARE_STATIC")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
         .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "CTicketRush"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.

@@ -1,4 +1,3 @@
-import Yams
 import TicketRushModel
 
 /// Walks one YAML document against a `Shape`, collecting every located problem and the
