@@ -53,12 +53,12 @@ let package = Package(
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         // run, merge and validate as functions that return an outcome (exit code and lines):
         // plan → servers → execute → results → reports, and the report files' safety.
-        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
+        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
                                                       "TicketRushReports", "TicketRushSchedule"]),
         // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushProcess", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
                            "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
