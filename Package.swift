@@ -97,14 +97,13 @@ let package = Package(
 //   relative relocations (78,000 of them) written into the data segment at start, so every
 //   fork copies fewer written pages.
 // - `-z now`: symbols bound once in the runner, not lazily again in every buyer.
-// Size (README, "Installing the fast binary"): 37 of each binary's ~60 stripped MB are ICU
-// (34 MB its data table), 4.7 MB Foundation, CoreFoundation and FoundationInternationalization.
-// The linker takes only what is referenced, so `import FoundationEssentials` alone saves
-// nothing; the references that pull them in are Yams's (NSRegularExpression, NSNull,
-// NumberFormatter, DateFormatter, String(format:)) and ours: FileHandle and NSString paths
-// (CISupport, NewCommand, ReportFiles), trimmingCharacters (CISupport, SchemaWalker),
-// replacingOccurrences (ReportFormats), FileManager.enumerator (ScenarioFiles), and
-// Foundation's range(of:) in TicketRushFormat (`nm -u` on the release objects lists them).
+// Size (README, "Installing the fast binary"): about 18 MB stripped each, because nothing
+// links Foundation proper, CoreFoundation or ICU (37 MB, mostly its data table): every
+// source file imports FoundationEssentials (`#if canImport(FoundationEssentials)`), YAML is
+// the vendored libyaml (CYaml) under TicketRushFormat/YAML, not Yams (NSRegularExpression),
+// and paths and trimming use own helpers (TicketRushModel/Support/PathText.swift), not
+// NSString or CharacterSet. One `import Foundation`, or a Foundation-only call reached through
+// a dependency, brings all 40 MB back: `nm .build/release/ticketrush | grep -c uregex_` is 0.
 // Debug builds and `swift test` are unchanged (both executables dynamic).
 // Not TicketRushTestSupport: it imports XCTest, which has no static module, and no
 // executable links it.
