@@ -18,7 +18,6 @@ let package = Package(
         .executable(name: "ticketrush-engines", targets: ["ticketrush-engines"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
     ],
     targets: [
@@ -36,8 +35,12 @@ let package = Package(
         // registry listing them; the store and lock contracts a buyer calls. No Foundation:
         // a buyer's store runs in the forked child.
         .target(name: "TicketRushEngines", dependencies: ["TicketRushModel", "TicketRushProcess", "CTicketRush", "CTicketRushEngines"]),
+        // libyaml, as Yams 6.2.2 vendored it (Sources/CYaml/README.md): the YAML parser
+        // and emitter under TicketRushFormat's own Node layer, no Foundation.
+        .target(name: "CYaml", cSettings: [.define("YAML_DECLARE_STATIC")]),
         // YAML → model: the schema, the walker, the loader, lint and authoring.
-        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", "TicketRushEngines", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TicketRushFormat", dependencies: ["TicketRushModel", "TicketRushEngines", "CYaml"],
+                cSettings: [.define("YAML_DECLARE_STATIC")]),
         // What runs in a forked buyer: POSIX only, no Foundation, no allocation after the barrier.
         .target(name: "TicketRushChild", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "CTicketRush"]),
         // Histories, operations and pure checkers with typed evidence; the judged trial record.
@@ -50,12 +53,12 @@ let package = Package(
         .target(name: "TicketRushReports", dependencies: ["TicketRushModel", "TicketRushChecks"]),
         // run, merge and validate as functions that return an outcome (exit code and lines):
         // plan → servers → execute → results → reports, and the report files' safety.
-        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
+        .target(name: "TicketRushApp", dependencies: ["TicketRushModel", "TicketRushProcess", "TicketRushEngines", "TicketRushFormat", "TicketRushRunner", "TicketRushChecks",
                                                       "TicketRushReports", "TicketRushSchedule"]),
         // The command line, a thin layer over the app: parse, call, print; two executables run it.
         .target(
             name: "TicketRushCLI",
-            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
+            dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushProcess", "TicketRushEngines", "TicketRushFormat", "TicketRushChild", "TicketRushRunner", "TicketRushChecks", "TicketRushReports",
                            "TicketRushSchedule", "CTicketRush", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "ticketrush", dependencies: ["TicketRushCLI"]),
@@ -94,14 +97,13 @@ let package = Package(
 //   relative relocations (78,000 of them) written into the data segment at start, so every
 //   fork copies fewer written pages.
 // - `-z now`: symbols bound once in the runner, not lazily again in every buyer.
-// Size (README, "Installing the fast binary"): 37 of each binary's ~60 stripped MB are ICU
-// (34 MB its data table), 4.7 MB Foundation, CoreFoundation and FoundationInternationalization.
-// The linker takes only what is referenced, so `import FoundationEssentials` alone saves
-// nothing; the references that pull them in are Yams's (NSRegularExpression, NSNull,
-// NumberFormatter, DateFormatter, String(format:)) and ours: FileHandle and NSString paths
-// (CISupport, NewCommand, ReportFiles), trimmingCharacters (CISupport, SchemaWalker),
-// replacingOccurrences (ReportFormats), FileManager.enumerator (ScenarioFiles), and
-// Foundation's range(of:) in TicketRushFormat (`nm -u` on the release objects lists them).
+// Size (README, "Installing the fast binary"): about 18 MB stripped each, because nothing
+// links Foundation proper, CoreFoundation or ICU (37 MB, mostly its data table): every
+// source file imports FoundationEssentials (`#if canImport(FoundationEssentials)`), YAML is
+// the vendored libyaml (CYaml) under TicketRushFormat/YAML, not Yams (NSRegularExpression),
+// and paths and trimming use own helpers (TicketRushModel/Support/PathText.swift), not
+// NSString or CharacterSet. One `import Foundation`, or a Foundation-only call reached through
+// a dependency, brings all 40 MB back: `nm .build/release/ticketrush | grep -c uregex_` is 0.
 // Debug builds and `swift test` are unchanged (both executables dynamic).
 // Not TicketRushTestSupport: it imports XCTest, which has no static module, and no
 // executable links it.

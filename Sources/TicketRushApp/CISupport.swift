@@ -1,5 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
+import TicketRushProcess
 import TicketRushReports
 
 /// `--format`: how a run's verdict is printed besides the reports.
@@ -28,15 +36,39 @@ package enum CISupport {
         if let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
             let text = GitHubReport.stepSummary(results) + "\n"
             // Appended, as GitHub's own steps do: several steps may write the same summary.
-            if let handle = FileHandle(forWritingAtPath: path) {
-                handle.seekToEndOfFile()
-                handle.write(Data(text.utf8))
-                handle.closeFile()
-            } else if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) {
+            if !append(text, to: path) {
                 lines.append(Outcome.Line(stream: .err, text: "ticketrush: warning: cannot write the step summary to \(path)"))
             }
         }
         return lines
+    }
+
+    /// NSString.standardizingPath of an absolute path that realpath cannot resolve (a part is
+    /// missing): each link to an absolute path on the way followed, `.` dropped, `..` lexical.
+    package static func resolvingLinks(_ absolute: String) -> String {
+        var resolved = "/"
+        for component in absolute.split(separator: "/") where component != "." {
+            if component == ".." { resolved = resolved.pathDeletingLastComponent; continue }
+            resolved = resolved == "/" ? "/\(component)" : "\(resolved)/\(component)"
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(resolved, &buffer, buffer.count - 1)
+            // Foundation followed only links to absolute paths; a relative link stays as named.
+            guard n > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { continue }
+            resolved = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return resolved
+    }
+
+    /// Appends `text` to the file at `path`, creating it if missing; false when it cannot.
+    private static func append(_ text: String, to path: String) -> Bool {
+        guard let fd = try? Sys.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666) else { return false }
+        defer { close(fd) }
+        do {
+            try Array(text.utf8).withUnsafeBytes { (buffer: UnsafeRawBufferPointer) throws(any Error) in try Sys.writeAll(fd, buffer) }
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// `--shard auto`: K/N from the environment of the engine running this job.
@@ -44,7 +76,7 @@ package enum CISupport {
     /// (JOB_COMPLETION_INDEX 0…N-1, with N from --shards or TICKETRUSH_SHARDS); a Slurm job
     /// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
     package static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), CIProblem> {
-        func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingWhitespace) } }
         func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), CIProblem> {
             guard n >= 1, k >= 1, k <= n else { return .failure(CIProblem("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
             return .success((k, n, source))
@@ -99,7 +131,7 @@ package enum CISupport {
                                       cwd: String = FileManager.default.currentDirectoryPath) -> [String] {
         func real(_ path: String) -> String {
             let absolute = path.hasPrefix("/") ? path : "\(cwd)/\(path)"
-            guard let resolved = realpath(absolute, nil) else { return (absolute as NSString).standardizingPath }
+            guard let resolved = realpath(absolute, nil) else { return resolvingLinks(absolute) }
             defer { free(resolved) }
             return String(cString: resolved)
         }

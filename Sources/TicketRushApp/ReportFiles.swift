@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,12 +48,12 @@ package enum ReportFiles {
             let junitFile = ReportFormats.all.first { $0.name == ReportFormats.junit }?.file ?? "junit.xml"
             var junitFD = fd, junitName = junitFile, junitShown = "\(reports)/\(junitFile)"
             if let junit {
-                var isDir: ObjCBool = false
-                if junit.hasSuffix("/") || (FileManager.default.fileExists(atPath: junit, isDirectory: &isDir) && isDir.boolValue) {
+                var isDir = false
+                if junit.hasSuffix("/") || (FileManager.default.fileExists(atPath: junit, isDirectory: &isDir) && isDir) {
                     throw SafeFiles.Failure("--junit \(junit) is a folder; give the path of the file to write, such as \(junit.hasSuffix("/") ? junit : junit + "/")junit.xml")
                 }
-                let parent = (junit as NSString).deletingLastPathComponent
-                junitName = (junit as NSString).lastPathComponent
+                let parent = junit.pathDeletingLastComponent
+                junitName = junit.pathLastComponent
                 junitFD = try SafeFiles.openFolder(parent.isEmpty ? "." : parent, create: true)
                 junitShown = junit
                 try probe(junitFD, shown: parent.isEmpty ? "." : parent)

@@ -62,7 +62,7 @@ struct Palette {
     /// `error:` red, `warning:` yellow, `note:` cyan: the first one in the line.
     private func severity(_ line: String) -> String {
         for (word, code) in [("error:", "31;1"), ("warning:", "33;1"), ("note:", "36")] {
-            if let range = line.range(of: " \(word) ") ?? (line.hasPrefix(word + " ") ? line.range(of: word + " ") : nil) {
+            if let range = line.firstRange(of: " \(word) ") ?? (line.hasPrefix(word + " ") ? line.firstRange(of: word + " ") : nil) {
                 let start = line[range].hasPrefix(" ") ? line.index(after: range.lowerBound) : range.lowerBound
                 let end = line.index(start, offsetBy: word.count)
                 return String(line[..<start]) + sgr(code, String(line[start..<end])) + line[end...]

@@ -1,6 +1,14 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
+import TicketRushProcess
 import TicketRushFormat
 import TicketRushChild
 import TicketRushChecks
@@ -22,7 +30,7 @@ struct NewCommand: ParsableCommand {
     func run() throws {
         let isPath = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
         let path = isPath ? name : "\(name).yaml"
-        let scenarioName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let scenarioName = path.pathLastComponent.pathDeletingExtension
         guard !name.isEmpty, !scenarioName.isEmpty, !scenarioName.hasPrefix(".") else {
             printError("ticketrush: error: '\(name)' does not give a scenario name")
             throw ExitCode(2)
@@ -32,9 +40,9 @@ struct NewCommand: ParsableCommand {
             printError("ticketrush: error: \(path) already exists; not overwriting it (choose another name or remove it)")
             throw ExitCode(2)
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        var isDir: ObjCBool = false
-        if !folder.isEmpty, !(fm.fileExists(atPath: folder, isDirectory: &isDir) && isDir.boolValue) {
+        let folder = path.pathDeletingLastComponent
+        var isDir = false
+        if !folder.isEmpty, !(fm.fileExists(atPath: folder, isDirectory: &isDir) && isDir) {
             printError("ticketrush: error: folder \(folder) does not exist")
             throw ExitCode(2)
         }
@@ -45,8 +53,13 @@ struct NewCommand: ParsableCommand {
             printError("ticketrush: error: cannot create \(path): \(String(cString: strerror(errno)))")
             throw ExitCode(2)
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        handle.write(Data(text.utf8))
+        defer { close(fd) }
+        do {
+            try Array(text.utf8).withUnsafeBytes { (buffer: UnsafeRawBufferPointer) throws(any Error) in try Sys.writeAll(fd, buffer) }
+        } catch {
+            printError("ticketrush: error: cannot write \(path): \(error)")
+            throw ExitCode(2)
+        }
         print("wrote \(path) from template \(from.rawValue); check it with: ticketrush validate \(path)")
     }
 

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CTicketRush
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushApp
 import TicketRushModel
 
@@ -29,15 +36,15 @@ package struct TicketRush: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             let status = exitCode(for: error)
             if status == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
             Terminal.writeError(fullMessage(for: error) + "\n")
-            Foundation.exit(status == .validationFailure ? 2 : status.rawValue)
+            Glibc.exit(status == .validationFailure ? 2 : status.rawValue)
         }
     }
 }

@@ -35,3 +35,20 @@ final class RerunTrustTests: XCTestCase {
         XCTAssertEqual(untrusted(["\(root)/here-not/d.yaml"]), ["\(root)/here-not/d.yaml"])
     }
 }
+
+/// Where realpath fails (a part is missing), the path is resolved as NSString.standardizingPath
+/// did before issue 23 took NSString out: links on the way followed, `.` and `..` applied.
+final class ResolvingLinksTests: XCTestCase {
+    func testMissingPathsResolveAsStandardizingPathDid() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("resolve-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: "\(root)/real/sub", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: "\(root)/abs", withDestinationPath: "\(root)/real")
+        try fm.createSymbolicLink(atPath: "\(root)/rel", withDestinationPath: "real/sub")
+        for path in ["\(root)/missing/x.yaml", "\(root)/abs/missing.yaml", "\(root)/rel/missing/y.yaml", "\(root)/abs/../missing",
+                     "\(root)/./real//sub/./gone", "\(root)/rel/../../gone", "/nonexistent-\(UUID().uuidString)/a/../b"] {
+            XCTAssertEqual(CISupport.resolvingLinks(path), (path as NSString).standardizingPath, path)
+        }
+    }
+}

@@ -1,4 +1,3 @@
-import Yams
 import TicketRushModel
 
 /// Writes a loaded scenario back as YAML: keys in the schema's order, every default present,
@@ -28,7 +27,7 @@ package enum ScenarioYAML {
                 value = .object(fields)
                 text += "# storage.url: its password is not shown (***); the file holds it\n"
             }
-            text += try Yams.serialize(node: node(value, ScenarioSchema.root), width: -1, allowUnicode: true)
+            text += try serialize(node: node(value, ScenarioSchema.root), width: -1, allowUnicode: true)
             if document.scenario.seed == nil {
                 text += "# seed: not fixed: every run draws a fresh random seed and records it in the report\n"
             }

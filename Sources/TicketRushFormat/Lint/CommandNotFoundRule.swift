@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 extension LintRule {
     /// A program command whose first word is neither on PATH nor a file, or a file that is
@@ -13,11 +17,11 @@ extension LintRule {
         if word.contains("/") {
             // A relative path is looked up from the trial folder at run time: only {dir}/… or absolute paths can be checked.
             guard word.hasPrefix("/") else { return [] }
-            var isFolder: ObjCBool = false
+            var isFolder = false
             if !FileManager.default.fileExists(atPath: word, isDirectory: &isFolder) {
                 return [warn(at: key, "'\(key)' runs \(word), which does not exist: every buyer's exec will fail (exec failed: No such file or directory)")]
             }
-            guard isFolder.boolValue || !FileManager.default.isExecutableFile(atPath: word) else { return [] }
+            guard isFolder || !FileManager.default.isExecutableFile(atPath: word) else { return [] }
             return [warn(at: key, "'\(key)' runs \(word), which is not an executable file: every buyer's exec will fail (exec failed: Permission denied); chmod +x it, or run it with its interpreter")]
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

@@ -19,7 +19,7 @@ package enum LintIgnore {
 
     /// The rule ids a line's comment names.
     package static func rules(in line: Substring) -> Set<String> {
-        guard let hash = line.firstIndex(of: "#"), let range = line[hash...].range(of: marker) else { return [] }
+        guard let hash = line.firstIndex(of: "#"), let range = line[hash...].firstRange(of: marker) else { return [] }
         let list = line[range.upperBound...].prefix { $0 != "(" && $0 != "#" }
         return Set(list.split { $0 == "," || $0 == " " || $0 == "\t" }.map(String.init))
     }

@@ -6,7 +6,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Yams
 import TicketRushModel
 
 /// Bounds on what the loader takes in, so a hostile file ends quickly with a located

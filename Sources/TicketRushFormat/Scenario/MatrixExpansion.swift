@@ -1,4 +1,3 @@
-import Yams
 import TicketRushModel
 
 /// Turns one YAML document into the scenarios it stands for: itself, or one per cell of

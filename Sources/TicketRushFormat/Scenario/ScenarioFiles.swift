@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TicketRushModel
 
 /// Finds scenario files: files as given, folders searched (recursively) for *.yaml and *.yml.
@@ -8,13 +12,14 @@ package enum ScenarioFiles {
         var problems: [Diagnostic] = []
         let fm = FileManager.default
         for path in paths {
-            var isDir: ObjCBool = false
+            var isDir = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
                 problems.append(Diagnostic(at: SourceLocation(path: path, line: 1, column: 1), "no such file or folder"))
                 continue
             }
-            guard isDir.boolValue else { files.append(path); continue }
-            let found = (fm.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
+            guard isDir else { files.append(path); continue }
+            // Every file below, relative to the folder, as Foundation's enumerator listed them.
+            let found = ((try? fm.subpathsOfDirectory(atPath: path)) ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
                 .sorted()
                 .map { path.hasSuffix("/") ? path + $0 : "\(path)/\($0)" }

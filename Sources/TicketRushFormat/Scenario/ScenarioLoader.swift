@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Yams
 import TicketRushModel
 
 /// Reads scenario files: YAML to a node tree, checked against `ScenarioSchema` with every

@@ -1,4 +1,3 @@
-import Yams
 import TicketRushModel
 
 /// Walks one YAML document against a `Shape`, collecting every located problem and the
@@ -328,7 +327,7 @@ package struct SchemaWalker {
             if node.tagName == .bool { return "the boolean \(s.string)" }
             if node.tagName == .int || node.tagName == .float { return "the number \(s.string)" }
             // A quoted number is a string to YAML: say so, or "got '5'" reads like a number.
-            if Double(s.string.trimmingCharacters(in: .whitespaces)) != nil { return "the string '\(s.string)'" }
+            if Double(s.string.trimmingWhitespace) != nil { return "the string '\(s.string)'" }
             return "'\(s.string)'"
         }
     }

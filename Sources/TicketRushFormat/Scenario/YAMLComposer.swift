@@ -1,4 +1,3 @@
-import Yams
 import TicketRushModel
 
 /// Composes every YAML document of a file. Yams stops at the first repeated key; to still
@@ -19,7 +18,7 @@ package struct YAMLComposer {
         for attempt in 0..<rounds {
             do {
                 var documents: [Node] = []
-                var sequence = try Yams.compose_all(yaml: text)
+                var sequence = try compose_all(yaml: text)
                 while let node = sequence.next() {
                     documents.append(node)
                     if documents.count > InputLimits.maxDocuments {

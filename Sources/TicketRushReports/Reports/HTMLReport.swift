@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc  // log10, pow
+#endif
 import TicketRushModel
 import TicketRushChecks
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One report a run writes: its name, its file in the reports folder, what it holds, and
 /// how it is rendered from the results.
@@ -51,7 +55,7 @@ package enum ReportFormats {
 
     /// The lines `run --help` lists the reports with.
     package static var helpLines: String {
-        all.map { "  \($0.file): \($0.help.replacingOccurrences(of: "`", with: ""))" }.joined(separator: "\n")
+        all.map { "  \($0.file): \(String($0.help.filter { $0 != "`" }))" }.joined(separator: "\n")
     }
 
     /// The table of docs/results.md (between its `reports:begin`/`reports:end` markers).
