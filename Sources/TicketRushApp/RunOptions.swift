@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import TicketRushEngines
 import TicketRushModel
 import TicketRushSchedule
 
@@ -74,10 +75,12 @@ package struct RunOptions: Sendable {
             if let wants { scenarios[i].buyers.wants = wants }
             // A pattern program or a whole program has no gates: --schedule leaves it under
             // timing. A protocol program (buyers.command without outcomes) waits at its gate.
-            let gated = scenarios[i].program?.isControllable ?? true
+            // Built-in buyers on a database engine have no gates either (the gated launcher
+            // drives the JSON document): they stay under timing too.
+            let gated = scenarios[i].program?.isControllable ?? !scenarios[i].storage.kind.isDatabase
             if let strategy, gated { scenarios[i].schedule.strategy = strategy }
             if scheduleReplay != nil, !gated {
-                throw .error("--schedule-replay: \(scenarios[i].name) runs a program judged by outcomes patterns or a whole program (program.command), which has no gates to schedule", code: 2)
+                throw .error("--schedule-replay: \(scenarios[i].name) runs a program judged by outcomes patterns, a whole program (program.command) or built-in buyers on a database engine, which have no gates to schedule", code: 2)
             }
             scenarios[i].schedule.overrides = overrides
             if let text = scheduleReplay {

@@ -240,4 +240,28 @@ final class ControlledProgramTests: XCTestCase {
         XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
         XCTAssertTrue(r.stderr.contains("no gates to schedule"), r.stderr)
     }
+
+    /// `--schedule` on built-in buyers on a database engine: they have no gates (the gated
+    /// launcher drives the JSON document), so they stay under timing, as pattern programs
+    /// do; before, the gated launcher wrote `{"count": 0}` into the SQLite file and reported
+    /// torn reads of it.
+    func testScheduleFromTheCommandLineLeavesBuiltInBuyersOnAnEngineUnderTiming() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let reports = dir.appendingPathComponent("r").path
+        let file = try CLI.write("""
+            name: engine
+            tickets: 1
+            buyers: 2
+            storage: {kind: sqlite}
+            lock: {mode: transaction}
+            trials: 2
+            expect: {no-oversell: hold, no-torn-read: hold}
+            """, to: "engine.yaml", in: dir)
+        var r = try CLI.run(["run", file, "--schedule", "random", "--reports", reports])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertNil(try cells(URL(fileURLWithPath: reports)).first?["schedule"] as? [String: Any], "still under timing")
+        r = try CLI.run(["run", file, "--schedule-replay", "S1.00000000.12", "--reports", reports])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("built-in buyers on a database engine"), r.stderr)
+    }
 }

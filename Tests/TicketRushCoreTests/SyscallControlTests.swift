@@ -44,6 +44,14 @@ final class SyscallControlTests: XCTestCase {
                        ["5:9: error: 'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"])
     }
 
+    /// The gate reads the store's bytes as the JSON document: on a database store it would
+    /// judge SQLite's pages as torn reads, so it is refused, located.
+    func testSyscallControlOnADatabaseStoreIsRefused() {
+        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nstorage: {kind: sqlite}\nschedule: random\n"),
+                       ["3:50: error: 'buyers.control: syscalls' reads the store's file calls as the JSON document's; storage.kind sqlite is not gated yet: use storage.kind json, or control: protocol (a program that reports its steps runs under control on every store)"])
+        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nstorage: {kind: json}\nschedule: random\n"), [])
+    }
+
     /// A whole program under a strategy is refused under protocol control, accepted under syscalls.
     func testSyscallControlLiftsTheGateRefusals() {
         XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\n"), [])

@@ -98,6 +98,11 @@ package enum ProgramSchema {
             if control == ProgramConfig.Control.syscalls.rawValue, strategy == ScheduleStrategy.timing.rawValue {
                 out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"))
             }
+            // The gate reads the store's bytes as the JSON document; a database file's pages
+            // would be judged as torn reads, and a server is past the file calls altogether.
+            if control == ProgramConfig.Control.syscalls.rawValue, let kind = value["storage"]?["kind"]?.text, kind != StorageKind.json.rawValue {
+                out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' reads the store's file calls as the JSON document's; storage.kind \(kind) is not gated yet: use storage.kind json, or control: protocol (a program that reports its steps runs under control on every store)"))
+            }
             if control == ProgramConfig.Control.syscalls.rawValue, owner == "buyers", case .list(let faults)? = value["faults"], !faults.isEmpty {
                 out.append(Diagnostic(at: at("faults", owner), "'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"))
             }
