@@ -33,7 +33,9 @@ final class ExplainingOutputTests: XCTestCase {
         }
         let scenario = try CLI.write(text, to: "s.yaml", in: dir)
         let r = try CLI.run(["run", scenario, "--trials", "1", "--transcript", "--require-engines"], timeout: 300)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        // Only the narration is asserted: a deferred buyer that runs out of SQLITE_BUSY retries
+        // under load leaves its purchase unknown (exit 1), which no scheduler can rule out.
+        XCTAssertTrue([0, 1].contains(r.status), r.stdout + r.stderr)
         let deferred = section(r.stdout, "sq-deferred — trial 1"), immediate = section(r.stdout, "sq-immediate — trial 1")
         XCTAssertFalse(deferred.contains("holds the lock"), deferred)
         XCTAssertGreaterThanOrEqual(count(deferred, "is in a deferred transaction (no lock until it reads)"), 3, deferred)
