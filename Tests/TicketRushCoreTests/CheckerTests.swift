@@ -150,6 +150,24 @@ final class CheckerTests: XCTestCase {
         XCTAssertTrue(ops[2].startedWrite)
     }
 
+    /// A buyer out of retries wrote nothing that stayed: every attempt ended in a conflict or
+    /// an engine rollback (SQLITE_BUSY, a serialization failure). Its purchase is a definite
+    /// fail, not "died while writing" (seen as UNKNOWN no-oversell under load on SQLite).
+    func testOutOfRetriesAfterAWriteIsADefiniteFail() {
+        var h = HistoryBuilder(tickets: 1, buyers: 2, final: .count(0))
+        h.buys(0, sawCount: 1)
+        h.step(1, .searchRead, 1)
+        h.step(1, .purchaseRead, 1)
+        h.step(1, .purchaseWrite, 0)
+        h.step(1, .storeRetry, 1)
+        h.step(1, .purchaseRead, 1)
+        h.step(1, .purchaseWrite, 0)
+        h.step(1, .error, reason: .retriesExhausted)
+        let ops = h.history.operations
+        XCTAssertEqual(ops.map(\.completion), [.ok, .fail])
+        XCTAssertEqual(NoOversellChecker().judge(h.history).verdict, .holds)
+    }
+
     func testInvariantReportAgainstExpectations() {
         var hold = InvariantReport(invariant: .noOversell, expectation: .hold)
         hold.add(fixture(.noOversell, .holds, "ok"), trial: 0, seed: 1)

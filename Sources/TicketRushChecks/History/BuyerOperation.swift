@@ -42,6 +42,8 @@ public struct BuyerOperation: Sendable, Equatable {
             }
             guard var op = byKey[key] else { continue }
             if event.kind == .purchaseWrite { op.startedWrite = true }
+            // A retry follows a conflict or an engine rollback: that attempt's write did not stay.
+            if event.kind == .purchaseRetry || event.kind == .storeRetry { op.startedWrite = false }
             // A fault at the step stops a built-in buyer right after it reports purchase.write,
             // before the write itself: killed there, it is known not to have written. A kill at
             // a time offset, or on a program's line, may have come after the write began.
@@ -66,6 +68,8 @@ public struct BuyerOperation: Sendable, Equatable {
         switch event.kind {
         case .bought: return .ok
         case .soldOut: return .fail
+        // Out of retries: the last attempt, too, ended in a conflict or a rollback.
+        case .error where event.reason == .retriesExhausted: return .fail
         // An error after the write began may or may not have changed the document.
         default: return startedWrite ? .info : .fail
         }
