@@ -26,4 +26,29 @@ final class MergeIdentityTests: XCTestCase {
         let junit = try String(contentsOf: merged.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertTrue(junit.contains("a step being a program&apos;s code"), "no controlled program cell explored completely")
     }
+
+    /// `--shard 1/1` is the whole run: an expected violation it did not see is a failure
+    /// there, as in `merge` of it, not "pending" (the run exited 0 where its merge exited 1,
+    /// and their reports differed, whenever a timing race missed in 2 trials under load).
+    func testTheOneShardOfOneJudgesAsItsMerge() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let run = folder.appendingPathComponent("run"), merged = folder.appendingPathComponent("merged")
+        let file = try CLI.write("""
+            name: locked
+            tickets: 1
+            buyers: 2
+            lock: flock
+            trials: 2
+            seed: 1
+            expect: {no-oversell: violated}
+            """, to: "locked.yaml", in: folder)
+        let ran = try CLI.run(["run", file, "--shard", "1/1", "--quiet", "--reports", run.path])
+        XCTAssertEqual(ran.status, 1, ran.stdout + ran.stderr)
+        let merge = try CLI.run(["merge", run.path, "--reports", merged.path, "--quiet"])
+        XCTAssertEqual(merge.status, 1, merge.stdout + merge.stderr)
+        for name in ["junit.xml", "results.csv", "index.html"] {
+            let a = try Data(contentsOf: run.appendingPathComponent(name)), b = try Data(contentsOf: merged.appendingPathComponent(name))
+            XCTAssertTrue(a == b, "\(name) of the merge differs from the run's")
+        }
+    }
 }

@@ -86,6 +86,10 @@ package struct RunResults: Sendable {
         package var firstFailing: TrialRecord?
     }
 
+    /// A shard that is not the whole run (K/N with N > 1) cannot judge what needs every
+    /// trial; `--shard 1/1` saw them all, and judges as `merge` of it will.
+    var isPartial: Bool { (shard?.n ?? 1) > 1 }
+
     private func aggregate() -> [Cell] {
         var byName: [String: [TrialRecord]] = [:]
         for t in trials { byName[t.scenario, default: []].append(t) }
@@ -94,7 +98,7 @@ package struct RunResults: Sendable {
             let scenario = record.scenario
             var invariants = scenario.invariants.map { InvariantReport(invariant: $0, expectation: scenario.expectation(for: $0)) }
             for i in invariants.indices { invariants[i].skipReason = record.skipped }
-            for i in invariants.indices { invariants[i].partial = shard != nil }
+            for i in invariants.indices { invariants[i].partial = isPartial }
             for t in mine {
                 for i in invariants.indices {
                     if let r = t.result(invariants[i].invariant) { invariants[i].add(r, trial: t.trial, seed: t.seed) }
@@ -111,7 +115,7 @@ package struct RunResults: Sendable {
             let latency = Percentiles(mine.flatMap(\.latenciesNs))
             let throughput = duration == 0 ? 0 : Double(sold) / (Double(duration) / 1e9)
             report.thresholds = ThresholdReport.judge(scenario, latency: latency, throughput: throughput, sold: sold, trials: mine,
-                                                      partial: shard != nil)
+                                                      partial: isPartial)
             for i in report.thresholds.indices { report.thresholds[i].skipped = record.skipped != nil }
             var reason: StopRule.Reason?
             if let rule = scenario.stopRule {
