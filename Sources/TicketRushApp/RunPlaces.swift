@@ -34,7 +34,7 @@ struct RunPlaces {
 
 /// The units of a run, executed here one after another or by --jobs worker processes,
 /// with the progress line, transcripts and event logs as each trial ends.
-struct TrialLoop {
+package struct TrialLoop {
     var plan: RunPlan
     var units: [RunPlan.Unit]
     var jobs: Int
@@ -89,13 +89,20 @@ struct TrialLoop {
         return (records, nil)
     }
 
+    /// A cell whose planned trials are a maximum: a stopping rule, or a search (exhaustive
+    /// stops when complete, every strategy at its time budget; a default exhaustive budget
+    /// was read as 2,301,305 trials to come, with an ETA of days).
+    package static func plansOnlyABound(_ s: Scenario) -> Bool {
+        s.stopRule != nil || s.schedule.strategy != .timing
+    }
+
     /// The progress line on stderr: trials planned per cell and each cell's expectations.
     private func progressLine() -> ProgressLine {
         var planned: [String: Int] = [:], bounded = Set<String>()
         for u in units {
             let s = plan.scenarios[u.scenario]
             planned[s.name, default: 0] += u.trial == nil ? plan.trialCounts[u.scenario] : 1
-            if u.trial == nil && s.stopRule != nil { bounded.insert(s.name) }
+            if u.trial == nil && Self.plansOnlyABound(s) { bounded.insert(s.name) }
         }
         let expectations = Dictionary(plan.scenarios.map { s in (s.name, Dictionary(uniqueKeysWithValues: s.invariants.map { ($0, s.expectation(for: $0)) })) },
                                       uniquingKeysWith: { a, _ in a })

@@ -172,4 +172,15 @@ final class AppLayerTests: XCTestCase {
         let machine = Diagnostic(at: SourceLocation(path: good, line: 1, column: 1), "scenario 'race' uses storage.kind redis, but hiredis is missing")
         XCTAssertTrue(ValidateApp.run(o, stdin: nil, machine: [machine]).out.joined().contains("hiredis is missing"))
     }
+
+    /// The progress line may count a cell's planned trials as work to come only when they
+    /// will all run: a search's runs are a budget (an exhaustive cell showed
+    /// `trials 644/2301305 … ETA 10726:15` in .ci/run).
+    func testASearchPlansOnlyABound() throws {
+        let load = { (yaml: String) in try ScenarioLoader().load(data: Data(yaml.utf8), path: "t.yaml")[0] }
+        XCTAssertTrue(TrialLoop.plansOnlyABound(try load("name: a\ntickets: 1\nbuyers: 2\nschedule: exhaustive\n")))
+        XCTAssertTrue(TrialLoop.plansOnlyABound(try load("name: b\ntickets: 1\nbuyers: 2\nschedule: {strategy: random, runs: 50}\n")))
+        XCTAssertTrue(TrialLoop.plansOnlyABound(try load("name: c\ntickets: 1\nbuyers: 2\ntrials: {until: {rate_below: 0.1}, max: 100}\n")))
+        XCTAssertFalse(TrialLoop.plansOnlyABound(try load("name: d\ntickets: 1\nbuyers: 2\ntrials: 20\n")))
+    }
 }
