@@ -35,7 +35,7 @@ if [ -n "$shots" ]; then
   mkdir -p "$shots"
   shot() { python3 benchmarks/report-render.py "$1" --browser "$browser" --width 1280 --height 900 --shot "$2" >/dev/null; }
   shot "$out/run/index.html" "$shots/report-500-cells.png"
-  "$bin" run scenarios/seed-race.yaml --trials 5 --reports "$out/one" --work "$out/work1" --quiet >/dev/null
+  "$bin" run scenarios/first/1-seed-race.yaml --trials 5 --reports "$out/one" --work "$out/work1" --quiet >/dev/null
   shot "$out/one/index.html" "$shots/report-1-cell.png"
   "$bin" run benchmarks/scenarios/report-16.yaml --reports "$out/sixteen" --work "$out/work16" --quiet >/dev/null || test $? -eq 1
   shot "$out/sixteen/index.html" "$shots/report-16-cells.png"
