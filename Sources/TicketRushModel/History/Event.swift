@@ -12,14 +12,43 @@ public struct Event: Sendable, Codable, Equatable {
     public var kind: EventKind
     public var value: Int64
     public var aux: Int32
+    /// Transactional events: which key (or collection) of the workload; 0 is the counter,
+    /// so every event before keys existed reads as the counter's.
+    public var key: UInt16
 
-    public init(tNs: UInt64, buyer: Int, task: Int, kind: EventKind, value: Int64 = 0, aux: Int32 = 0) {
+    public init(tNs: UInt64, buyer: Int, task: Int, kind: EventKind, value: Int64 = 0, aux: Int32 = 0, key: UInt16 = 0) {
         self.tNs = tNs
         self.buyer = buyer
         self.task = task
         self.kind = kind
         self.value = value
         self.aux = aux
+        self.key = key
+    }
+
+    private enum CodingKeys: String, CodingKey { case tNs, buyer, task, kind, value, aux, key }
+
+    // `key` is written only when set, and read as 0 when absent: logs from before keys read the same.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tNs = try c.decode(UInt64.self, forKey: .tNs)
+        buyer = try c.decode(Int.self, forKey: .buyer)
+        task = try c.decode(Int.self, forKey: .task)
+        kind = try c.decode(EventKind.self, forKey: .kind)
+        value = try c.decode(Int64.self, forKey: .value)
+        aux = try c.decode(Int32.self, forKey: .aux)
+        key = try c.decodeIfPresent(UInt16.self, forKey: .key) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tNs, forKey: .tNs)
+        try c.encode(buyer, forKey: .buyer)
+        try c.encode(task, forKey: .task)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(value, forKey: .value)
+        try c.encode(aux, forKey: .aux)
+        if key != 0 { try c.encode(key, forKey: .key) }
     }
 
     /// The task this event belongs to.
@@ -68,7 +97,7 @@ public enum EventWire {
         out.storeBytes(of: UInt32(truncatingIfNeeded: e.buyer).littleEndian, toByteOffset: 16, as: UInt32.self)
         out.storeBytes(of: UInt32(truncatingIfNeeded: e.task).littleEndian, toByteOffset: 20, as: UInt32.self)
         out.storeBytes(of: e.kind.rawValue.littleEndian, toByteOffset: 24, as: UInt16.self)
-        out.storeBytes(of: UInt16(0), toByteOffset: 26, as: UInt16.self)
+        out.storeBytes(of: e.key.littleEndian, toByteOffset: 26, as: UInt16.self)
         out.storeBytes(of: e.aux.littleEndian, toByteOffset: 28, as: Int32.self)
     }
 
@@ -82,7 +111,8 @@ public enum EventWire {
             task: Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt32.self))),
             kind: kind,
             value: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)),
-            aux: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: Int32.self))
+            aux: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: Int32.self)),
+            key: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 26, as: UInt16.self))
         )
     }
 }

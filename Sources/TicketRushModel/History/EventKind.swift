@@ -51,6 +51,26 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
     /// Databases: the engine reported an error; value = the engine's code (`EngineCode`),
     /// aux = the `StorageKind` ordinal. The task's `error` outcome (reason engine) follows.
     case storeError = 22
+    /// Transactional histories (docs/anomalies.md): the task read key `key`;
+    /// value = the value read, aux = the version tag read (0: the runner's initial version).
+    case keyRead = 23
+    /// The task wrote key `key`; value = the value written, aux = the version tag it installs
+    /// (distinct for every write of that key within the trial).
+    case keyWrite = 24
+    /// The task read a predicate over collection `key` (`count(*)`, a scan); value = the
+    /// number of rows it saw. One `predicate.row` per row seen follows.
+    case predicateRead = 25
+    /// One row the preceding `predicate.read` saw; value = the row's tag (its insert's `aux`).
+    case predicateRow = 26
+    /// The task inserted a row into collection `key`; aux = the row's tag (distinct per
+    /// collection within the trial), value = what the row holds (e.g. the customer).
+    case rowInsert = 27
+    /// The task's transaction committed (explicit; stores without transactions commit each
+    /// write as it lands and report this after the task's last write).
+    case txnCommit = 28
+    /// The task's transaction was rolled back; aux = `RetryReason` (or 0). A retry that
+    /// follows is a new transaction of the same task.
+    case txnAbort = 29
 
     /// The name in logs, JSON Lines and `at:` fields.
     public var name: String {
@@ -77,6 +97,13 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
         case .gateBlocked: return "gate.blocked"
         case .storeRetry: return "store.retry"
         case .storeError: return "store.error"
+        case .keyRead: return "key.read"
+        case .keyWrite: return "key.write"
+        case .predicateRead: return "predicate.read"
+        case .predicateRow: return "predicate.row"
+        case .rowInsert: return "row.insert"
+        case .txnCommit: return "txn.commit"
+        case .txnAbort: return "txn.abort"
         }
     }
 
@@ -94,6 +121,9 @@ public enum EventKind: UInt16, Sendable, CaseIterable, Codable {
 
     /// A scheduling point under a controlled schedule, not a step of the purchase: faults cannot name it.
     public var isGate: Bool { self == .gate || self == .gateBlocked }
+
+    /// A step of a transactional history (the anomaly checker's input), not of the purchase story.
+    public var isTransactional: Bool { rawValue >= EventKind.keyRead.rawValue && rawValue <= EventKind.txnAbort.rawValue }
 
     /// A read the buyer could not parse.
     public var isTornRead: Bool { self == .searchTorn || self == .purchaseTorn }

@@ -532,6 +532,8 @@ package enum HTMLReport {
             case .faultStall: open[b, default: [:]]["stall"] = at
             case .faultResume: close(b, "stall", at)
             case .lockRecovered, .gate, .gateBlocked: break
+            // Transactional steps are drawn by the anomaly evidence, not as purchase bars.
+            case .keyRead, .keyWrite, .predicateRead, .predicateRow, .rowInsert, .txnCommit, .txnAbort: break
             }
         }
         return (bars, marks)

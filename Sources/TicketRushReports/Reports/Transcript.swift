@@ -57,6 +57,13 @@ package enum Transcript {
         case .faultResume: return "fault: runner resumes \(who)"
         case .gate: return "\(who) waits at the gate before \(GateOp(rawValue: e.value)?.name ?? "a step")"
         case .gateBlocked: return "\(who) found the lock busy and parks again"
+        case .keyRead: return "\(who) reads key \(e.key): \(e.value) (version \(e.aux))"
+        case .keyWrite: return "\(who) writes key \(e.key): \(e.value) (version \(e.aux))"
+        case .predicateRead: return "\(who) counts collection \(e.key): \(plural(Int(e.value), "row"))"
+        case .predicateRow: return "\(who) sees row \(e.value) of collection \(e.key)"
+        case .rowInsert: return "\(who) inserts row \(e.aux) into collection \(e.key)"
+        case .txnCommit: return "\(who) commits"
+        case .txnAbort: return "\(who)'s transaction is rolled back"
         }
     }
 }
