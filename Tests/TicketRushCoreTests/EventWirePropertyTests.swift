@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import TicketRushModel
 
 /// Buyers write 32-byte records and the runner decodes them: every field must survive.
@@ -9,7 +10,8 @@ final class EventWirePropertyTests: XCTestCase {
               task: Int(UInt32.random(in: 0...UInt32.max, using: &rng)),
               kind: EventKind.allCases.randomElement(using: &rng)!,
               value: Int64(bitPattern: rng.next()),
-              aux: Int32.random(in: Int32.min...Int32.max, using: &rng))
+              aux: Int32.random(in: Int32.min...Int32.max, using: &rng),
+              key: UInt16.random(in: 0...UInt16.max, using: &rng))
     }
 
     func testEncodeThenDecodeIsTheIdentity() {
@@ -17,13 +19,24 @@ final class EventWirePropertyTests: XCTestCase {
         var record = [UInt8](repeating: 0xAA, count: EventWire.size)
         var edges = EventKind.allCases.map { Event(tNs: 0, buyer: 0, task: 0, kind: $0) }
         edges.append(Event(tNs: .max, buyer: Int(UInt32.max), task: Int(UInt32.max), kind: .error, value: .min, aux: .min))
+        edges.append(Event(tNs: 1, buyer: 1, task: 1, kind: .keyWrite, value: 1, aux: 1, key: .max))
         for event in edges + (0..<5_000).map({ _ in randomEvent(&rng) }) {
             record.withUnsafeMutableBytes { EventWire.encode(event, into: $0.baseAddress!) }
-            XCTAssertEqual(record[26], 0, "reserved bytes are zero")
-            XCTAssertEqual(record[27], 0, "reserved bytes are zero")
+            // Offset 26 is the key, little-endian (docs/events.md).
+            XCTAssertEqual(UInt16(record[26]) | UInt16(record[27]) << 8, event.key)
             let decoded = record.withUnsafeBytes { EventWire.decode($0.baseAddress!) }
             XCTAssertEqual(decoded, event)
         }
+    }
+
+    /// trials.json from before keys has no "key": it reads as 0, and 0 is not written.
+    func testAnAbsentKeyDecodesAsTheCounter() throws {
+        let old = #"{"tNs":5,"buyer":1,"task":0,"kind":6,"value":3,"aux":0}"#
+        let e = try JSONDecoder().decode(Event.self, from: Data(old.utf8))
+        XCTAssertEqual(e, Event(tNs: 5, buyer: 1, task: 0, kind: .purchaseRead, value: 3))
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(e), as: UTF8.self).contains("key"))
+        let keyed = Event(tNs: 5, buyer: 1, task: 0, kind: .keyRead, value: 3, aux: 1025, key: 4)
+        XCTAssertEqual(try JSONDecoder().decode(Event.self, from: JSONEncoder().encode(keyed)), keyed)
     }
 
     /// A record whose kind this build does not know decodes to nil, whatever else it holds.
