@@ -34,6 +34,17 @@ public enum EvidenceText {
             }
         case .notApplicable(let why):
             return ("not applicable: \(why)", [])
+        case .caseEffect(let steps, let seen, let stuck):
+            if let stuck { return ("the run could not finish: \(stuck)", steps) }
+            guard let seen else { return ("no step returned the rows of the case's anomaly (anomaly_if)", []) }
+            return ("the case's anomaly: \(seen)", steps)
+        case .serialization(let e):
+            if let stuck = e.stuck { return ("the run could not finish: \(stuck)", e.steps) }
+            if let order = e.explainedBy {
+                return ("explained by the serial order \(order)\(e.how.map { "; kept serializable by \($0)" } ?? "")", e.steps)
+            }
+            return ("no serial order of the committed transactions (\(e.committed.joined(separator: ", "))) returns what this run returned",
+                    e.steps + e.mismatches)
         case .finalUnreadable(let read):
             return ("the final document could not be read (\(describe(read)))", [])
         case .tornReads(let first, let total, let readers, let writer):

@@ -59,6 +59,15 @@ public enum SerialOracle {
         return out
     }
 
+    /// A transaction's name in evidence: its session's (`T1`), or with its place when the
+    /// session has several (`T1#2`).
+    public static func label(_ t: Transaction, in c: SessionCase) -> String {
+        let all = transactions(c).filter { $0.session == t.session }
+        let name = c.sessions[t.session].name
+        guard all.count > 1, let n = all.firstIndex(of: t) else { return name }
+        return "\(name)#\(n + 1)"
+    }
+
     /// The transactions of `run` that committed: ended in commit, every step finished, none failed.
     public static func committed(_ c: SessionCase, _ run: SessionRun) -> [Transaction] {
         transactions(c).filter { t in
@@ -97,12 +106,34 @@ public enum SerialOracle {
     /// Whether `serial` (a run of `order`'s steps) explains `observed`: every committed step
     /// returned the same rows without error in both, and the final tables are equal.
     public static func explains(serial: SessionRun, observed: SessionRun, order: [Transaction]) -> Bool {
-        guard serial.stuck == nil, serial.finalState == observed.finalState else { return false }
-        for step in steps(order) {
-            guard let s = serial.outcome(step), let o = observed.outcome(step), s.error == nil, o.error == nil, s.rows == o.rows else { return false }
-        }
-        return true
+        mismatch(serial: serial, observed: observed, order: order, label: { "\($0)" }) == nil
     }
+
+    /// Where `serial` first differs from `observed` ("T2.2 returned 1|11, not 1|10"), or nil.
+    public static func mismatch(serial: SessionRun, observed: SessionRun, order: [Transaction], label: (StepRef) -> String) -> String? {
+        if let stuck = serial.stuck { return "the serial run could not finish: \(stuck)" }
+        for step in steps(order) {
+            guard let s = serial.outcome(step), let o = observed.outcome(step) else { return "\(label(step)) did not run" }
+            if let e = s.error { return "\(label(step)) failed alone: SQLSTATE \(e.state)" }
+            if s.rows != o.rows { return "\(label(step)) returned \(rowsText(s.rows)), not \(rowsText(o.rows))" }
+        }
+        if serial.finalState != observed.finalState {
+            return "the tables end as \(rowsText(serial.finalState)), not \(rowsText(observed.finalState))"
+        }
+        return nil
+    }
+
+    /// The first `anomaly_if` alternative `run` shows, in words ("T2.2 returned 1|101"), or nil.
+    public static func effect(_ c: SessionCase, _ run: SessionRun) -> String? {
+        for alternative in c.anomalyIf where !alternative.isEmpty {
+            let all = alternative.allSatisfy { want in run.outcome(want.step).map { $0.error == nil && $0.rows.contains(want.row) } ?? false }
+            if all { return alternative.map { "\(c.label($0.step)) returned \($0.row)" }.joined(separator: " and ") }
+        }
+        return nil
+    }
+
+    /// Rows as evidence prints them: `1|10, 2|20`, or `no rows`.
+    public static func rowsText(_ rows: [String]) -> String { rows.isEmpty ? "no rows" : rows.joined(separator: ", ") }
 
     /// How a run no serial order failed to explain was kept serializable: by the engine's
     /// refusal (a serialization failure or deadlock), by a session made to wait, or by what

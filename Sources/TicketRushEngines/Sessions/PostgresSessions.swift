@@ -11,6 +11,7 @@ import TicketRushModel
 package final class PostgresSessions {
     package struct Failure: Error, CustomStringConvertible {
         package var description: String
+        package init(description: String) { self.description = description }
     }
 
     private let conninfo: String
@@ -267,7 +268,7 @@ extension PostgresSessions {
     /// Every order the server lets happen (a blocked session cannot move until it is freed),
     /// depth first, each run from a fresh schema; `visit` returns false to stop. Returns the
     /// runs made and whether the search was complete.
-    package func explore(_ c: SessionCase, limit: Int, visit: (SessionRun) throws(Failure) -> Bool) throws(Failure) -> (runs: Int, complete: Bool) {
+    package func explore(_ c: SessionCase, limit: Int, visit: (SessionRun) throws -> Bool) throws -> (runs: Int, complete: Bool) {
         var pending: [[Int]] = [[]]
         var runs = 0
         while let prefix = pending.popLast() {

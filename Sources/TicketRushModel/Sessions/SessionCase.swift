@@ -1,7 +1,7 @@
 /// A scripted isolation case (docs/isolation.md), as PostgreSQL's isolation tester has them:
 /// setup statements, then named sessions of statements, each statement a step.
-public struct SessionCase: Sendable, Equatable {
-    public struct Session: Sendable, Equatable {
+public struct SessionCase: Sendable, Codable, Equatable {
+    public struct Session: Sendable, Codable, Equatable {
         public var name: String
         public var statements: [String]
         public init(name: String, statements: [String]) {
@@ -16,6 +16,20 @@ public struct SessionCase: Sendable, Equatable {
     public var permutations: [[StepRef]]
     /// The anomaly the case probes, as Hermitage names it (P4, G-single, …).
     public var caseName: String?
+    /// `anomaly_if`: the case's observable effect — any entry whose every step returned its
+    /// row. Hermitage judges some cases (G1b, G1c, OTV) by such an effect, where the run as a
+    /// whole may be unserializable for another reason.
+    public var anomalyIf: [[ExpectedRow]] = []
+
+    /// A row a step must return (`T2.2: "1|101"`).
+    public struct ExpectedRow: Sendable, Codable, Equatable {
+        public var step: StepRef
+        public var row: String
+        public init(step: StepRef, row: String) {
+            self.step = step
+            self.row = row
+        }
+    }
 
     public init(setup: [String], sessions: [Session], permutations: [[StepRef]] = [], caseName: String? = nil) {
         self.setup = setup
@@ -58,7 +72,7 @@ public struct SessionCase: Sendable, Equatable {
 }
 
 /// One step of a session case: the session's index and the statement's (both 0-based).
-public struct StepRef: Sendable, Hashable {
+public struct StepRef: Sendable, Codable, Hashable {
     public var session: Int
     public var index: Int
     public init(session: Int, index: Int) {
