@@ -60,8 +60,7 @@ package enum CellSummary {
     /// A session case: where it ran, its coverage, and the first run that was not
     /// serializable (what each step returned, and why no serial order explains it).
     static func sessionLines(_ c: RunResults.Cell) -> [String] {
-        let s = c.report.scenario
-        var out = ["    engine: \(s.storage.kind.rawValue)\(c.trials.last?.isolation.map { " \($0.version)" } ?? ""), isolation \(s.storage.isolation.sql)"]
+        var out = EngineLine.text(c.report).map { ["    " + $0] } ?? []
         out += c.report.explorationLines.map { "    " + $0 }
         guard c.report.passed, let first = c.trials.first(where: \.failed), let result = first.results.first else { return out }
         out.append("    order \(first.trial + 1): \(result.summary)")
