@@ -1,5 +1,6 @@
 import Foundation
 import TicketRushTestSupport
+import TicketRushReports
 import XCTest
 
 /// Session cases (docs/isolation.md) through the built binary, on a private PostgreSQL:
@@ -50,6 +51,22 @@ final class SessionCaseCLITests: XCTestCase {
         }
         // Every case at every level, 14 cases × 3.
         XCTAssertEqual(lines.count - 1, 42, csv)
+        try checkDocsTable(csv)
+    }
+
+    /// docs/isolation.md's measured table is this run's (UPDATE_DOCS=1 rewrites it).
+    private func checkDocsTable(_ csv: String) throws {
+        let doc = CLI.repositoryRoot.appendingPathComponent("docs/isolation.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        let (begin, end) = ("<!-- isolation:begin -->\n", "<!-- isolation:end -->")
+        let table = IsolationCSV.markdown(csv) + "\n"
+        guard let b = text.range(of: begin), let e = text.range(of: end) else { return XCTFail("docs/isolation.md lacks its markers") }
+        let generated = text[..<b.upperBound] + table + text[e.lowerBound...]
+        if ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1" {
+            try String(generated).write(to: doc, atomically: true, encoding: .utf8)
+            return
+        }
+        XCTAssertEqual(text, String(generated), "docs/isolation.md's table is not this run's: UPDATE_DOCS=1 swift test --filter SessionCaseCLITests")
     }
 
     /// No permutations: every order the server lets happen. At read committed some order
