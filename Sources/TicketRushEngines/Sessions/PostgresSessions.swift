@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTicketRush
 import CTicketRushEngines
 import TicketRushModel
 
@@ -202,6 +203,7 @@ private struct RunState {
                 blocked[session] = step
                 return false
             }
+            try interruptCheck()
             guard MonotonicClock.now() < deadline else { throw PostgresSessions.Failure(description: "postgres: \(c.label(step)) neither finished nor blocked within the run's timeout") }
         }
     }
@@ -226,6 +228,7 @@ private struct RunState {
                         break
                     }
                     if try isBlocked(session, admin: admin) { break }
+                    try interruptCheck()
                     guard MonotonicClock.now() < deadline else { return false }
                 }
             }
@@ -234,6 +237,11 @@ private struct RunState {
             if !untilOneEnds || endedAny { return true }
             guard MonotonicClock.now() < deadline else { return false }
         }
+    }
+
+    /// SIGINT/SIGTERM end a wait at once: the run's teardown stops the server.
+    func interruptCheck() throws(PostgresSessions.Failure) {
+        if tr_interrupted() != 0 { throw PostgresSessions.Failure(description: "interrupted") }
     }
 
     func isBlocked(_ session: Int, admin: UnsafeMutableRawPointer) throws(PostgresSessions.Failure) -> Bool {

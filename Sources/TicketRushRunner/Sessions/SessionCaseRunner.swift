@@ -25,6 +25,8 @@ package struct SessionCaseRunner {
         let version: String
         do {
             db = try PostgresSessions(conninfo: endpoint.location, isolation: scenario.storage.isolation)
+            // One run (an order) may take the scenario's timeout; then it is stuck, not a hang.
+            db.runTimeoutNs = UInt64(max(scenario.timeoutNs, 1))
             // "15.18 (Debian 15.18-0+deb12u1)": the number is the version.
             version = String(try db.serverVersion().split(separator: " ").first ?? "?")
         } catch {
@@ -47,6 +49,7 @@ package struct SessionCaseRunner {
                 for order in c.permutations { _ = try visit(try db.run(c, order: order)) }
             }
         } catch let e as PostgresSessions.Failure {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             throw RunnerError.unsupported("\(scenario.name): \(e.description)")
         }
         guard var last = held else { return }
