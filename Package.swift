@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "TicketRushAppTests", dependencies: ["TicketRushApp", "TicketRushModel", "TicketRushEngines", "TicketRushFormat", "TicketRushChecks",
                                                                "TicketRushReports", "TicketRushRunner"]),
         // End-to-end tests run the built binary; depending on it makes `swift test` build it.
-        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport"],
+        .testTarget(name: "TicketRushCLITests", dependencies: ["ticketrush", "ticketrush-engines", "TicketRushTestSupport", "TicketRushReports"],
                     exclude: ["schedule_oracle.py"]),  // run by ScheduleCLITests with python3
         // Faults end to end through the binary: planted links, full disks, two runs at once,
         // colliding names, overflowing values, loader attacks (issue 9).

@@ -189,6 +189,7 @@ extern int PQflush(PGconn *conn);
 extern int PQconsumeInput(PGconn *conn);
 extern int PQisBusy(PGconn *conn);
 extern PGresult *PQgetResult(PGconn *conn);
+extern int PQbackendPID(const PGconn *conn);
 #define TR_CONNECTION_OK 0
 #define TR_CONNECTION_BAD 1
 #define TR_PGRES_POLLING_FAILED 0
@@ -225,6 +226,7 @@ static __typeof__(&PQflush) p_PQflush;
 static __typeof__(&PQconsumeInput) p_PQconsumeInput;
 static __typeof__(&PQisBusy) p_PQisBusy;
 static __typeof__(&PQgetResult) p_PQgetResult;
+static __typeof__(&PQbackendPID) p_PQbackendPID;
 static void *pq_lib;
 
 /// Loads libpq from `library` once; 0, or -1 with the reason in `message`.
@@ -234,7 +236,7 @@ int tr_pg_load(const char *library, char *message, int message_size) {
     if (load(&h, "libpq", library, message, message_size) != 0) return -1;
     if (!(TR_SYM(h, PQconnectdb) && TR_SYM(h, PQstatus) && TR_SYM(h, PQerrorMessage) && TR_SYM(h, PQfinish) && TR_SYM(h, PQexec) && TR_SYM(h, PQresultStatus) && TR_SYM(h, PQresultErrorField) && TR_SYM(h, PQresultErrorMessage) && TR_SYM(h, PQntuples) && TR_SYM(h, PQnfields) && TR_SYM(h, PQgetvalue) && TR_SYM(h, PQgetisnull) && TR_SYM(h, PQcmdTuples) && TR_SYM(h, PQclear) && TR_SYM(h, PQping) && TR_SYM(h, PQsetnonblocking)
           && TR_SYM(h, PQconnectStart) && TR_SYM(h, PQconnectPoll) && TR_SYM(h, PQsocket) && TR_SYM(h, PQsendQuery) && TR_SYM(h, PQflush)
-          && TR_SYM(h, PQconsumeInput) && TR_SYM(h, PQisBusy) && TR_SYM(h, PQgetResult))) {
+          && TR_SYM(h, PQconsumeInput) && TR_SYM(h, PQisBusy) && TR_SYM(h, PQgetResult) && TR_SYM(h, PQbackendPID))) {
         copy_message(message, message_size, "the libpq found lacks a function ticketrush calls");
         dlclose(h);
         return -1;
@@ -357,6 +359,78 @@ void tr_pg_exec_bounded(void *handle, const char *sql, const tr_db_bound *b, tr_
 }
 
 void tr_pg_close(void *conn) { if (pq_lib) p_PQfinish((PGconn *)conn); }
+
+// Sessions (docs/isolation.md): a statement is sent, and the runner asks whether it has
+// finished or is blocked, as PostgreSQL's isolation tester does, instead of waiting on it.
+
+int tr_pg_backend_pid(void *conn) { return p_PQbackendPID((PGconn *)conn); }
+
+/// Sends `sql` without waiting for its result: 0, or -1 with the reason in `out`.
+int tr_pg_send(void *handle, const char *sql, tr_db_result *out) {
+    PGconn *conn = handle;
+    reset(out);
+    if (!p_PQsendQuery(conn, sql)) { pg_fill(conn, NULL, out); return -1; }
+    int f;
+    while ((f = p_PQflush(conn)) == 1) {
+        struct pollfd p = { .fd = p_PQsocket(conn), .events = POLLIN | POLLOUT };
+        if (poll(&p, 1, 1000) < 0 && errno != EINTR) break;
+        if (!p_PQconsumeInput(conn)) { pg_fill(conn, NULL, out); return -1; }
+    }
+    if (f < 0) { pg_fill(conn, NULL, out); return -1; }
+    return 0;
+}
+
+/// 1 when the statement sent last has its whole result (tr_pg_take will not wait), 0 when
+/// not within `timeout_ms`, -1 when the connection failed.
+int tr_pg_ready(void *handle, int timeout_ms) {
+    PGconn *conn = handle;
+    unsigned long long end = now_ns() + (unsigned long long)timeout_ms * 1000000ull;
+    for (;;) {
+        if (!p_PQconsumeInput(conn)) return -1;
+        if (!p_PQisBusy(conn)) return 1;
+        unsigned long long t = now_ns();
+        if (t >= end) return 0;
+        struct pollfd p = { .fd = p_PQsocket(conn), .events = POLLIN };
+        int ms = (int)((end - t + 999999ull) / 1000000ull);
+        if (poll(&p, 1, ms) < 0 && errno != EINTR) return -1;
+    }
+}
+
+/// Every result of the statement sent last (it must be ready): status and error as
+/// tr_pg_exec, and the last result's rows as text into `rows` — fields joined by '|', rows
+/// ended by '\n', NULL as "null" — truncated to `rows_size`; returns the rows' length, or
+/// -1 when they did not fit.
+int tr_pg_take(void *handle, tr_db_result *out, char *rows, int rows_size) {
+    PGconn *conn = handle;
+    reset(out);
+    PGresult *kept = NULL;
+    for (;;) {
+        while (p_PQisBusy(conn)) {
+            struct pollfd p = { .fd = p_PQsocket(conn), .events = POLLIN };
+            if ((poll(&p, 1, 1000) < 0 && errno != EINTR) || !p_PQconsumeInput(conn)) { if (kept) p_PQclear(kept); pg_fill(conn, NULL, out); return 0; }
+        }
+        PGresult *r = p_PQgetResult(conn);
+        if (!r) break;
+        if (kept && p_PQresultStatus(kept) == TR_PGRES_FATAL_ERROR) { p_PQclear(r); continue; }
+        if (kept) p_PQclear(kept);
+        kept = r;
+    }
+    pg_fill(conn, kept, out);
+    int n = 0, fits = 1;
+    if (rows_size > 0) rows[0] = 0;
+    if (kept && p_PQresultStatus(kept) == TR_PGRES_TUPLES_OK) {
+        for (int t = 0; t < p_PQntuples(kept) && fits; t++) {
+            for (int f = 0; f < p_PQnfields(kept) && fits; f++) {
+                const char *v = p_PQgetisnull(kept, t, f) ? "null" : p_PQgetvalue(kept, t, f);
+                int w = snprintf(rows + n, (size_t)(rows_size - n), "%s%s", f ? "|" : "", v);
+                if (w < 0 || w >= rows_size - n) fits = 0; else n += w;
+            }
+            if (fits) { if (n + 1 < rows_size) { rows[n++] = '\n'; rows[n] = 0; } else fits = 0; }
+        }
+    }
+    if (kept) p_PQclear(kept);
+    return fits ? n : -1;
+}
 
 int tr_pg_ping(const char *conninfo) {
     // At most 2 s, and a signal ends it: the caller checks its interrupt flag between pings.

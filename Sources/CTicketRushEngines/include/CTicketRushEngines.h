@@ -64,6 +64,11 @@ void *tr_pg_connect_bounded(const char *conninfo, const tr_db_bound *bound, tr_d
 void tr_pg_exec_bounded(void *conn, const char *sql, const tr_db_bound *bound, tr_db_result *out);
 /// As PQping, within 2 s, and a signal ends it: 0 accepting, 1 rejecting (starting up), 2 no response, 3 no attempt.
 int tr_pg_ping(const char *conninfo);
+/// Sessions: send one statement, ask whether its result is in, take it with its rows.
+int tr_pg_send(void *conn, const char *sql, tr_db_result *out);
+int tr_pg_ready(void *conn, int timeout_ms);
+int tr_pg_take(void *conn, tr_db_result *out, char *rows, int rows_size);
+int tr_pg_backend_pid(void *conn);
 
 // Redis (hiredis via dlopen).
 /// Loads hiredis from `library` (as tr_sqlite_load) once: 0, or -1 with the reason.

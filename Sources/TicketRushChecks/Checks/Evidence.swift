@@ -30,6 +30,11 @@ public enum Evidence: Sendable, Codable, Equatable {
     /// The invariant does not apply to this storage (no-torn-read on a database): the
     /// verdict is `unknown`, and reports show it as not applicable (JUnit `<skipped>`).
     case notApplicable(String)
+    /// serializable, on a session case: what each step returned and which serial order of
+    /// the committed transactions explains it (or why none does).
+    case serialization(SessionEvidence)
+    /// no-anomaly, on a session case: the steps, and the `anomaly_if` entry the run matched.
+    case caseEffect(steps: [String], seen: String?, stuck: String?)
 
     /// A task with the wrong number of outcomes.
     public struct TaskCount: Sendable, Codable, Equatable {
@@ -87,7 +92,35 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
         case .undersell(_, _, let final, _): return final
         case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
+        case .serialization(let e): return e.explainedBy == nil && e.stuck == nil ? 1 : 0
+        case .caseEffect(_, let seen, _): return seen == nil ? 0 : 1
         case .finalUnreadable, .incomplete, .checkerFailed, .notApplicable: return 0
         }
+    }
+}
+
+/// One run of a session case, as evidence: its steps as they finished, and the verdict of
+/// the serial replays (SerialOracle).
+public struct SessionEvidence: Sendable, Codable, Equatable {
+    /// `T1.2 UPDATE … → 1 row` lines, in the order the steps finished.
+    public var steps: [String]
+    /// The committed transactions, by their first step (`T1.1`).
+    public var committed: [String]
+    /// The serial order that returns the same rows (`T1.1 → T2.1`), when one does.
+    public var explainedBy: String?
+    /// How the engine kept the run serializable (isolation.csv's `how`), when it did.
+    public var how: String?
+    /// Per serial order tried and failed: the first step that returned otherwise.
+    public var mismatches: [String]
+    /// Why the run could not finish (a blocked session's step came next), or nil.
+    public var stuck: String?
+
+    public init(steps: [String], committed: [String], explainedBy: String?, how: String?, mismatches: [String], stuck: String?) {
+        self.steps = steps
+        self.committed = committed
+        self.explainedBy = explainedBy
+        self.how = how
+        self.mismatches = mismatches
+        self.stuck = stuck
     }
 }

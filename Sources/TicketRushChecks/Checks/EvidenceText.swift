@@ -34,6 +34,8 @@ public enum EvidenceText {
             }
         case .notApplicable(let why):
             return ("not applicable: \(why)", [])
+        case .caseEffect, .serialization:
+            return sessionText(evidence)
         case .finalUnreadable(let read):
             return ("the final document could not be read (\(describe(read)))", [])
         case .tornReads(let first, let total, let readers, let writer):
@@ -119,5 +121,27 @@ package func describe(_ read: StoreRead) -> String {
     case .count(let count): return "count \(count)"
     case .torn(let bytes): return "\(bytes) bytes that do not parse"
     case .failed(let code): return SystemError(call: "read", code: code).description
+    }
+}
+
+extension EvidenceText {
+    /// Session cases' evidence (docs/isolation.md): the steps, and the serial orders or the
+    /// case's own effect that decided.
+    static func sessionText(_ evidence: Evidence) -> (String, [String]) {
+        switch evidence {
+        case .caseEffect(let steps, let seen, let stuck):
+            if let stuck { return ("the run could not finish: \(stuck)", steps) }
+            guard let seen else { return ("no step returned the rows of the case's anomaly (anomaly_if)", []) }
+            return ("the case's anomaly: \(seen)", steps)
+        case .serialization(let e):
+            if let stuck = e.stuck { return ("the run could not finish: \(stuck)", e.steps) }
+            if let order = e.explainedBy {
+                return ("explained by the serial order \(order)\(e.how.map { "; kept serializable by \($0)" } ?? "")", e.steps)
+            }
+            return ("no serial order of the committed transactions (\(e.committed.joined(separator: ", "))) returns what this run returned",
+                    e.steps + e.mismatches)
+        default:
+            return ("", [])
+        }
     }
 }

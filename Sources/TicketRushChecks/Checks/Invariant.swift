@@ -12,6 +12,19 @@ extension Invariant {
         case .allFinished: return AllFinishedChecker()
         case .noUndersell: return NoUndersellChecker()
         case .noDeadlock: return NoDeadlockChecker()
+        case .serializable: return SessionOnlyChecker(invariant: .serializable)
+        case .noAnomaly: return SessionOnlyChecker(invariant: .noAnomaly)
         }
+    }
+}
+
+/// The session cases' invariants on a buyer history: session cases are judged by replay
+/// (SessionCaseRunner), where the runs are; a buyer history has no statements to judge.
+struct SessionOnlyChecker: Checker {
+    var invariant: Invariant
+
+    func check(_ h: TrialHistory) -> CheckResult {
+        CheckResult(invariant: invariant, verdict: .unknown,
+                    evidence: .notApplicable("\(invariant.rawValue) is judged on session cases (sessions:), not on buyers"), name: h.name)
     }
 }

@@ -47,6 +47,8 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var exploration: ScheduleSummary?
     /// Databases: the engines' own messages (errors with their SQLSTATE), if any.
     public var engineMessages: [String]?
+    /// A session case with `case:`, on the cell's last record: its row of isolation.csv.
+    public var isolation: IsolationRow?
 
     public init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
         self.scenario = scenario
@@ -115,4 +117,28 @@ public struct TrialRecord: Codable, Sendable, Equatable {
 
     /// The result for `invariant`, if it was judged.
     public func result(_ invariant: Invariant) -> CheckResult? { results.first { $0.invariant == invariant } }
+}
+
+/// One row of isolation.csv (docs/isolation.md): what a session case showed on one engine
+/// at one isolation level, from its runs' verdicts.
+public struct IsolationRow: Codable, Sendable, Equatable {
+    public var engine: String
+    public var version: String
+    public var isolation: String
+    /// As Hermitage's columns spell it (G0, G1a, P4, G-single, …).
+    public var caseName: String
+    /// `anomaly`, `prevented`, or `unknown` (a run could not finish, or the search stopped short).
+    public var outcome: String
+    /// How the runs were kept serializable (`blocked`, `serialization failure`, `deadlock`,
+    /// `result`), distinct values joined by "+"; empty for an anomaly.
+    public var how: String
+
+    public init(engine: String, version: String, isolation: String, caseName: String, outcome: String, how: String) {
+        self.engine = engine
+        self.version = version
+        self.isolation = isolation
+        self.caseName = caseName
+        self.outcome = outcome
+        self.how = how
+    }
 }

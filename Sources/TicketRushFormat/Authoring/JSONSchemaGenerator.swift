@@ -76,8 +76,15 @@ package enum JSONSchemaGenerator {
             var properties: [String: Any] = [:]
             for field in fields { properties[field.name] = fieldSchema(field) }
             var object: [String: Any] = ["type": "object", "properties": properties, "additionalProperties": false]
-            let required = fields.filter(\.required).map(\.name)
+            let required = fields.filter { $0.required && $0.requiredUnless == nil }.map(\.name)
             if !required.isEmpty { object["required"] = required }
+            // `tickets` and `buyers` unless `sessions`: either those, or it.
+            let unless = Dictionary(grouping: fields.filter { $0.required && $0.requiredUnless != nil }, by: { $0.requiredUnless! })
+            if !unless.isEmpty {
+                object["allOf"] = unless.keys.sorted().map { other in
+                    ["anyOf": [["required": unless[other]!.map(\.name)], ["required": [other]]]] as [String: Any]
+                }
+            }
             guard let shorthand, let field = fields.first(where: { $0.name == shorthand }) else { return object }
             return ["anyOf": [object, schema(field.shape)]]
         case .uniqueList(let item):
@@ -92,6 +99,8 @@ package enum JSONSchemaGenerator {
                 properties[key] = property
             }
             return ["type": "object", "properties": properties, "additionalProperties": false]
+        case .named(let value):
+            return ["type": "object", "propertyNames": ["pattern": "^[A-Za-z][A-Za-z0-9_.-]{0,31}$"], "additionalProperties": schema(value)]
         }
     }
 

@@ -162,6 +162,8 @@ package enum ReferenceDocs {
             return "list\(s) of \(noun(item, plural: true))"
         case .keyed(let keys, let value):
             return "mapping\(s) from " + either(keys.map { "`\($0)`" }) + " to \(noun(value, plural: true))"
+        case .named(let value):
+            return "mapping\(s) from names you choose to \(noun(value, plural: true))"
         }
     }
 

@@ -50,6 +50,8 @@ package enum ScenarioYAML {
             let extra = fields.filter { k, _ in !schemaFields.contains { $0.name == k } }.sorted { $0.key < $1.key }
                 .map { ($0.key, node($0.value, .text(nonEmpty: false))) }
             return Node((known + extra).map { (Node($0.0), $0.1) })
+        case (.object(let fields), .named(let valueShape)):
+            return Node(fields.keys.sorted().compactMap { key in fields[key].map { (Node(key), node($0, valueShape)) } })
         case (.object(let fields), .keyed(let keys, let valueShape)):
             let ordered = keys.filter { fields[$0] != nil } + fields.keys.filter { !keys.contains($0) }.sorted()
             return Node(ordered.compactMap { key in fields[key].map { (Node(key), node($0, valueShape)) } })

@@ -31,6 +31,9 @@ package indirect enum Shape: Sendable {
     case fraction(what: String, atLeast: Double)
     /// One value, or a list of distinct values (`where: {lock.mode: [none, flock]}`).
     case oneOrMany(Shape)
+    /// A mapping from names the author chooses (a letter, then letters, digits, `-`, `_`, `.`;
+    /// at most 32) to `value`: the sessions of a case (`T1: [...]`).
+    case named(Shape)
 }
 
 /// One key of an object.
@@ -38,12 +41,15 @@ package struct Field: Sendable {
     package var name: String
     package var shape: Shape
     package var required: Bool
+    /// Required only when this sibling key is absent (`tickets` unless `sessions`).
+    package var requiredUnless: String? = nil
     /// Filled in when the key is absent (nil: absent stays absent).
     package var defaultValue: ConfigValue?
     /// What the key means, for the reference and the schema.
     package var doc: String
 
-    package init(_ name: String, _ shape: Shape, required: Bool = false, default defaultValue: ConfigValue? = nil, _ doc: String) {
+    package init(_ name: String, _ shape: Shape, required: Bool = false, unless: String? = nil, default defaultValue: ConfigValue? = nil, _ doc: String) {
+        self.requiredUnless = unless
         self.name = name
         self.shape = shape
         self.required = required
@@ -70,15 +76,15 @@ package enum ScenarioSchema {
     package static let scenarioFields: [Field] = [
         Field("name", .text(nonEmpty: true), required: true, "unique within one run; the JUnit testsuite name"),
         Field("description", .text(nonEmpty: false), "free text, shown in reports"),
-        Field("tickets", .integer(min: 0, max: nil), required: true, "the initial {\"count\": N}"),
+        Field("tickets", .integer(min: 0, max: nil), required: true, unless: "sessions", "the initial {\"count\": N}"),
         Field("buyers", .object([
             Field("count", .integer(min: 1, max: 100_000), required: true, "how many buyer processes to fork"),
             Field("name", .text(nonEmpty: true), default: .text(BuyerGroup.defaultNameTemplate), "name template; {n} is the 1-based buyer index"),
             Field("wants", .integer(min: 1, max: 1_000_000), default: .int(BuyerGroup.defaultWants), "tickets each buyer tries to get: one search+purchase task each, stopping at sold-out"),
             ProgramSchema.buyersCommand,
             ProgramSchema.buyersControl,
-        ], shorthand: "count"), required: true, "the buyers; a bare number is {count: N}"),
-    ] + ProgramSchema.fields + [
+        ], shorthand: "count"), required: true, unless: "sessions", "the buyers; a bare number is {count: N}"),
+    ] + ProgramSchema.fields + SessionsSchema.fields + [
         Field("delays", .object(delayFields, shorthand: nil), default: .object([:]), "waits inside each task; each defaults to 0"),
         Field("time_scale", .positiveNumber, default: .number(Scenario.defaultTimeScale), "multiplies every delay"),
         Field("storage", .object([
@@ -122,6 +128,16 @@ extension ScenarioSchema {
         let (trials, rule) = try SweepSchema.trialCount(d)
         var invariants: [Invariant] = []
         for item in try d.items("invariants") { invariants.append(try item.decode()) }
+        let sessions = try SessionsSchema.build(d)
+        // A session case judges serializable alone (SessionsSchema.check refused others written).
+        if let sessions { invariants = sessions.anomalyIf.isEmpty ? [.serializable] : [.serializable, .noAnomaly] }
+        // A session case has no tickets, and one "buyer" per session (for names in reports).
+        var tickets = 0
+        var buyers = BuyerGroup(count: max(sessions?.sessions.count ?? 1, 1))
+        if sessions == nil {
+            tickets = try d.required("tickets")
+            buyers = BuyerGroup(count: try d.required("buyers.count"), nameTemplate: try d.required("buyers.name"), wants: try d.required("buyers.wants"))
+        }
         var expect: [Invariant: Expectation] = [:]
         for (key, value) in try d.entries("expect") {
             guard let invariant = Invariant(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no invariant") }
@@ -135,9 +151,8 @@ extension ScenarioSchema {
         var scenario = Scenario(
             name: try d.required("name"),
             description: try d.optional("description"),
-            tickets: try d.required("tickets"),
-            buyers: BuyerGroup(count: try d.required("buyers.count"), nameTemplate: try d.required("buyers.name"),
-                               wants: try d.required("buyers.wants")),
+            tickets: tickets,
+            buyers: buyers,
             delays: Delays(search: try d.required("delays.search"), write: try d.required("delays.write"),
                            truncate: try d.required("delays.truncate"), start: try d.required("delays.start")),
             timeScale: try d.required("time_scale"),
@@ -167,7 +182,22 @@ extension ScenarioSchema {
             }
         }
         scenario.program = try ProgramSchema.build(d)
+        scenario.sessions = sessions
+        // A session case is one cell whose runs are its orders: planned as a controlled search.
+        if let sessions {
+            scenario.schedule.strategy = .exhaustive
+            if !sessions.permutations.isEmpty { scenario.schedule.runs = sessions.permutations.count }
+        }
         return scenario
+    }
+
+    /// The invariants a scenario judges, by name: a session case judges serializable alone.
+    package static func judged(_ value: ConfigValue) -> Set<String> {
+        if value["sessions"] != nil {
+            return value["anomaly_if"] == nil ? [Invariant.serializable.rawValue] : Set(Invariant.sessionOnly.map(\.rawValue))
+        }
+        guard case .list(let list)? = value["invariants"] else { return [] }
+        return Set(list.compactMap(\.text))
     }
 
     /// Checks of one plain scenario that need more than one key: `expect` names judged
@@ -185,8 +215,9 @@ extension ScenarioSchema {
         }
         out += ProgramSchema.check(value, locations: locations, path: path)
         out += ScheduleSchema.check(value, locations: locations, path: path)
-        guard case .object(let expect)? = value["expect"], case .list(let list)? = value["invariants"] else { return out }
-        let judged = Set(list.compactMap(\.text))
+        out += SessionsSchema.check(value, locations: locations, path: path)
+        guard case .object(let expect)? = value["expect"] else { return out }
+        let judged = judged(value)
         for key in expect.keys.sorted() where !judged.contains(key) {
             let where_ = locations["expect.\(key):key"] ?? locations["expect"] ?? SourceLocation(path: path, line: 1, column: 1)
             out.append(Diagnostic(at: where_, "'expect.\(key)' names an invariant that 'invariants' leaves out"))

@@ -85,6 +85,8 @@ package struct SchemaWalker {
             return list(node, item, unique: false, keyPath: keyPath, label: label)
         case .keyed(let keys, let valueShape):
             return keyed(node, keys, valueShape, keyPath: keyPath, label: label)
+        case .named(let valueShape):
+            return keyed(node, nil, valueShape, keyPath: keyPath, label: label)
         }
     }
 
@@ -118,12 +120,24 @@ package struct SchemaWalker {
     }
 
     /// A mapping whose keys come from `keys`, every value of one shape.
-    private mutating func keyed(_ node: Node, _ keys: [String], _ valueShape: Shape, keyPath: String, label: String) -> ConfigValue? {
+    /// A mapping with the `keys` given, or (nil) with names: see `Shape.named`.
+    private mutating func keyed(_ node: Node, _ keys: [String]?, _ valueShape: Shape, keyPath: String, label: String) -> ConfigValue? {
         guard node.mapping != nil else { return fail(node, "\(label) must be a mapping, got \(describe(node))") }
         var result: [String: ConfigValue] = [:]
         var ok = checkMerges(node, label: label)
         for (keyNode, valueNode) in pairs(node) {
             let key = keyNode.scalar?.string ?? ""
+            guard let keys else {
+                guard Self.isName(key) else {
+                    report(keyNode, "'\(key)' in \(label) is not a name: a letter, then letters, digits, '-', '_' or '.', at most 32")
+                    ok = false
+                    continue
+                }
+                locations[join(keyPath, key) + ":key"] = at(keyNode)
+                guard let value = walk(valueNode, valueShape, keyPath: join(keyPath, key)) else { ok = false; continue }
+                result[key] = value
+                continue
+            }
             guard keys.contains(key) else {
                 let hint = Suggest.closest(to: key, in: keys).map { "; did you mean '\($0)'?" } ?? ""
                 report(keyNode, "unknown key '\(key)' in \(label)\(hint) (allowed: \(keys.joined(separator: ", ")))")
@@ -136,6 +150,12 @@ package struct SchemaWalker {
         }
         if !ok { partials[keyPath] = .object(result) }
         return ok ? .object(result) : nil
+    }
+
+    /// A name an author chose (`Shape.named`).
+    static func isName(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, key.unicodeScalars.count <= 32, first.properties.isAlphabetic, first.isASCII else { return false }
+        return key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 
     private mutating func object(_ node: Node, _ fields: [Field], keyPath: String, label: String) -> ConfigValue? {
@@ -167,7 +187,9 @@ package struct SchemaWalker {
                 if let partial = partials[join(keyPath, key)] { result[key] = partial }
             }
         }
-        for field in fields where field.required && result[field.name] == nil && !pairs(node).contains(where: { $0.0.scalar?.string == field.name }) {
+        let written = Set(pairs(node).compactMap { $0.0.scalar?.string })
+        for field in fields where field.required && result[field.name] == nil && !written.contains(field.name)
+            && !(field.requiredUnless.map(written.contains) ?? false) {
             report(node, "missing required key '\(join(keyPath, field.name))'")
             ok = false
         }

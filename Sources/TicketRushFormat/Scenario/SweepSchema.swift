@@ -57,7 +57,7 @@ package enum SweepSchema {
     private static func takesList(_ shape: Shape) -> Bool {
         switch shape {
         case .integer, .positiveNumber, .text, .duration, .delay, .choice, .relativePath, .fraction: return true
-        case .object, .uniqueList, .list, .keyed, .oneOrMany: return false
+        case .object, .uniqueList, .list, .keyed, .oneOrMany, .named: return false
         }
     }
 
@@ -109,8 +109,7 @@ package enum SweepSchema {
         let fallback = locations["expect_by_cell"] ?? SourceLocation(path: path, line: 1, column: 1)
         guard let swept else { return [Diagnostic(at: fallback, "'expect_by_cell' needs a 'matrix' to choose cells from")] }
         var out: [Diagnostic] = []
-        var judged = Set<String>()
-        if case .list(let items)? = value["invariants"] { judged = Set(items.compactMap(\.text)) }
+        let judged = ScenarioSchema.judged(value)
         for (i, entry) in entries.enumerated() {
             let base = "expect_by_cell[\(i)]"
             for (key, wanted) in fields(entry["where"]).sorted(by: { $0.key < $1.key }) {

@@ -7,6 +7,10 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case allFinished = "all-finished"
     case noUndersell = "no-undersell"
     case noDeadlock = "no-deadlock"
+    /// Session cases (docs/isolation.md): every run is explained by a serial order.
+    case serializable
+    /// Session cases with `anomaly_if`: no run shows the case's own observable effect.
+    case noAnomaly = "no-anomaly"
 
     /// One line on what the invariant means.
     public var summary: String {
@@ -18,8 +22,15 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
         case .allFinished: return "every buyer exited 0 on its own before the timeout"
         case .noUndersell: return "when demand >= tickets, the final count is 0"
         case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
+        case .serializable: return "session cases: some serial order of the committed transactions returns the same rows at every step and leaves the same tables"
+        case .noAnomaly: return "session cases with anomaly_if: no run shows the case's observable effect (a step returning the row that only the anomaly gives)"
         }
     }
+
+    /// Judged by default on buyer scenarios: every invariant but the session cases' own.
+    public static let buyerDefaults: [Invariant] = allCases.filter { !sessionOnly.contains($0) }
+    /// The invariants of session cases alone.
+    public static let sessionOnly: Set<Invariant> = [.serializable, .noAnomaly]
 
     public static func < (lhs: Invariant, rhs: Invariant) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -33,6 +33,8 @@ public struct Scenario: Sendable, Equatable {
     public var expectationOrigins = KeyLocations()
     /// `buyers.command` / `program.command`: the user's own program buys (docs/programs.md); nil: the built-in buyer.
     public var program: ProgramConfig? = nil
+    /// `sessions:`: a scripted isolation case instead of buyers (docs/isolation.md).
+    public var sessions: SessionCase? = nil
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
@@ -40,7 +42,7 @@ public struct Scenario: Sendable, Equatable {
     public static let defaultTimeScale: Double = 1
     public static let defaultTrials = 1
     public static let defaultTimeoutNs: Int64 = 60_000_000_000
-    public static let defaultInvariants: [Invariant] = Invariant.allCases
+    public static let defaultInvariants: [Invariant] = Invariant.buyerDefaults
     public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
     public static let defaultExpect: [Invariant: Expectation] = [:]

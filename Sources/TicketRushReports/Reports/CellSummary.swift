@@ -6,6 +6,7 @@ package enum CellSummary {
     package static func lines(_ c: RunResults.Cell) -> [String] {
         var out: [String] = []
         if c.report.skipReason != nil { return out }
+        if c.report.scenario.sessions != nil { return sessionLines(c) }
         if let engine = EngineLine.text(c.report) { out.append("    " + engine) }
         let invariants = c.report.invariants
         let clean = invariants.filter { $0.violated == 0 && $0.unknown == 0 && $0.status != .notApplicable && $0.status != .skipped }
@@ -53,6 +54,17 @@ package enum CellSummary {
             }
             out.append("    stopped after \(plural(c.trials.count, "trial")): \(why)")
         }
+        return out
+    }
+
+    /// A session case: where it ran, its coverage, and the first run that was not
+    /// serializable (what each step returned, and why no serial order explains it).
+    static func sessionLines(_ c: RunResults.Cell) -> [String] {
+        var out = EngineLine.text(c.report).map { ["    " + $0] } ?? []
+        out += c.report.explorationLines.map { "    " + $0 }
+        guard c.report.passed, let first = c.trials.first(where: \.failed), let result = first.results.first else { return out }
+        out.append("    order \(first.trial + 1): \(result.summary)")
+        out += result.details.map { "      \($0)" }
         return out
     }
 

@@ -9,6 +9,11 @@ package enum EngineLine {
     package static func text(_ r: ScenarioReport) -> String? {
         let s = r.scenario
         guard let isolation = isolation(s) else { return nil }
+        // A session case has no buyers, locks or purchases: its sessions run at the level.
+        if let c = s.sessions {
+            let version = r.trials.last?.isolation.map { " \($0.version)" } ?? ""
+            return "engine: \(s.storage.kind.rawValue)\(version), \(isolation); sessions \(c.sessions.map(\.name).joined(separator: ", "))"
+        }
         var text = "engine: \(s.storage.kind.rawValue), \(isolation); lock \(s.lock.mode.rawValue)"
         if let holds = LockNarration(s).holds { text += ": " + holds }
         text += "; " + retries(r.trials, storage: s.storage.kind.rawValue)

@@ -111,6 +111,7 @@ package enum HTMLReport {
         .key li{display:inline-block;margin:0 1.2em 0.2em 0;overflow-wrap:anywhere}.times{color:#cf222e}
         #glance{display:flex;flex-wrap:wrap;gap:0 3em;align-items:flex-start}#glance>div{flex:1 1 40em;min-width:0}#glance>div:last-child{flex:0 1 auto}
         .mcap{font-weight:bold;margin:0.5em 0 0}.m{display:inline-block;width:12px;height:12px;vertical-align:middle;margin:0 2px}.mrow .m{margin:1px}.mrow span{margin-right:0.5em}
+        \(HTMLIsolation.style)
         .m.FAIL{background:#cf222e}.m.UNKNOWN{background:#d4a72c}.m.PASS{background:#8fd19e}.m.PENDING{background:#bbb}.mkey{font-size:12px}
         rect.FAIL{fill:#cf222e}rect.UNKNOWN{fill:#d4a72c}rect.PASS{fill:#8fd19e}rect.PENDING{fill:#bbb}
         .cv{content-visibility:auto;contain-intrinsic-size:auto 600px}:target{outline:2px solid #0969da}
@@ -146,6 +147,8 @@ package enum HTMLReport {
         for c in cells { marks[c.report.mark, default: 0] += 1 }
         out += "<p>Cells: " + ["FAIL", "UNKNOWN", "PENDING", "PASS"].compactMap { m in marks[m].map { "\($0) \(m.lowercased())" } }.joined(separator: ", ")
             + "; \(results.trials.count) trials. Rates are violations / trials with 95% Wilson intervals.</p>\n"
+        // Session cases: the isolation table is what the run was for, so it comes first.
+        out += HTMLIsolation.section(cells)
         out += "<div id=\"glance\">"
         let unmet = Unmet.list(results)
         if !unmet.isEmpty {
@@ -269,7 +272,8 @@ package enum HTMLReport {
             let engine = ([EngineLine.text(r)] + (EngineLine.trouble(r).map { [$0.what, $0.next] } ?? [])).compactMap { $0 }
                 .map { "<br><small>\(escape($0))</small>" }.joined()
             out += "<tr id=\"c\(n)\" data-name=\"\(escape(c.record.name))\"><td>\(escape(c.record.name))\(ref)\(engine)</td><td>\(mark)</td><td>\(c.trials.count)\(c.stopReason.map { " (stopped: \($0.rawValue))" } ?? "")</td><td>\(invariants)</td>"
-            out += "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"
+            // A session case has no purchases or locks to time.
+            out += r.scenario.sessions != nil ? "<td>–</td><td>–</td><td>–</td></tr>\n" : "<td>\(fixed(c.throughput, places: 1))</td><td>\(latency)</td><td>\(lock)</td></tr>\n"
         }
         return out + "</table></div>\n"
     }

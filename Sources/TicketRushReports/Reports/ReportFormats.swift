@@ -41,6 +41,10 @@ package enum ReportFormats {
                      help: "one self-contained page (nothing fetched; a few lines of inline script for the filter box)") {
             Array(HTMLReport.html($0).utf8)
         },
+        ReportFormat(name: "isolation", file: "isolation.csv",
+                     help: "session cases with `case:`: engine, version, isolation, case, outcome, how — Hermitage's table, measured (docs/isolation.md)") {
+            Array(IsolationCSV.text($0).utf8)
+        },
         ReportFormat(name: "trials", file: "trials.json",
                      help: "every trial's record, what `ticketrush merge` combines (format \(RunRecord.currentFormat), `RunRecord`)") {
             Array(try RunRecord($0).encoded())

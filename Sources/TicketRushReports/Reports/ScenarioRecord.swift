@@ -25,6 +25,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
     package var thresholds: [Threshold]
     package var expectationOrigins: KeyLocations
     package var program: ProgramConfig?
+    package var sessions: SessionCase?
 
     package init(_ s: Scenario) {
         name = s.name
@@ -48,6 +49,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
         thresholds = s.thresholds
         expectationOrigins = s.expectationOrigins
         program = s.program
+        sessions = s.sessions
     }
 
     /// The in-memory scenario this record stores.
@@ -61,6 +63,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
         s.thresholds = thresholds
         s.expectationOrigins = expectationOrigins
         s.program = program
+        s.sessions = sessions
         return s
     }
 }

@@ -13,6 +13,11 @@ package enum TerminalSummary {
             .map { "\($0.invariant.rawValue) \($0.violated)/\($0.trials)\($0.expectation == .violated ? " (expected)" : " (unexpected)")" }
         var text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "trial"))  sold \(soldText) of \(r.scenario.tickets)"
         text += "  torn reads \(torn)  \(JUnitReport.seconds(r.durationNs))s"
+        // A session case has orders, not trials of buyers (docs/isolation.md).
+        if let c = r.scenario.sessions {
+            text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "order"))  \(c.caseName.map { "case \($0), " } ?? "")\(r.scenario.storage.kind.rawValue) \(r.scenario.storage.isolation.rawValue)"
+            if let row = r.trials.last?.isolation { text += "  \(row.outcome)\(row.how.isEmpty ? "" : " (\(row.how))")" }
+        }
         if !violated.isEmpty { text += "  violated: " + violated.joined(separator: ", ") }
         return text
     }
@@ -29,6 +34,7 @@ package enum TerminalSummary {
             if inv.status == .pending { continue }
             if let e = inv.first {
                 out += e.result.details.map { "      \($0)" }
+                if r.scenario.sessions != nil { continue }
                 out.append("      rerun: \(Rerun.command(r.scenario, seed: r.seed, trial: e.trial, schedule: r.schedule(ofTrial: e.trial)))")
             }
         }

@@ -25,6 +25,10 @@ package struct UnitExecutor {
     /// scenario must come in trial order, so the first failing trial keeps its timeline.
     package mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
         let scenario = plan.scenarios[unit.scenario]
+        if scenario.sessions != nil {
+            try SessionCaseRunner(scenario: scenario, seed: plan.trialSeed(unit.scenario, trial: 0)).run(record: record)
+            return
+        }
         if scenario.schedule.isControlled {
             try ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work).run(observe: observe, record: record)
             return
