@@ -7,6 +7,9 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case allFinished = "all-finished"
     case noUndersell = "no-undersell"
     case noDeadlock = "no-deadlock"
+    case noDoubleBooking = "no-double-booking"
+    case customerLimit = "customer-limit"
+    case capacity
 
     /// One line on what the invariant means.
     public var summary: String {
@@ -18,8 +21,14 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
         case .allFinished: return "every buyer exited 0 on its own before the timeout"
         case .noUndersell: return "when demand >= tickets, the final count is 0"
         case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
+        case .noDoubleBooking: return "seats workload: no seat was sold to two buyers"
+        case .customerLimit: return "limit workload: no customer holds more than the limit over all sections"
+        case .capacity: return "rows workload: no more bookings than the capacity"
         }
     }
+
+    /// The workloads' domain invariants: judged only with a `workload:` (docs/workloads.md).
+    public var isWorkloadDomain: Bool { [.noDoubleBooking, .customerLimit, .capacity].contains(self) }
 
     public static func < (lhs: Invariant, rhs: Invariant) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
