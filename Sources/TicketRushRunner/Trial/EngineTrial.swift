@@ -63,7 +63,7 @@ package struct EngineTrial {
             setupError = earlier
         } else if setupError == nil {
             do {
-                if let workload = scenario.workload { setupError = try backend.createWorkload(target, workload) } else {
+                if let workload = scenario.workload { setupError = try backend.createWorkload(target, workload, storage: s) } else {
                     setupError = try backend.create(target, tickets: scenario.tickets, storage: s)
                 }
             } catch {
