@@ -24,7 +24,8 @@ package enum WorkloadSchema {
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         func at(_ key: String) -> SourceLocation { locations[key] ?? locations["workload"] ?? locations[""] ?? SourceLocation(path: path, line: 1, column: 1) }
         guard let w = value["workload"] else {
-            if value["tickets"] == nil { return [Diagnostic(at: at(""), "'tickets' is required (it may be omitted only with a 'workload')")] }
+            // Written but mistyped, `tickets` has its own error already.
+            if value["tickets"] == nil, locations["tickets"] == nil { return [Diagnostic(at: at(""), "'tickets' is required (it may be omitted only with a 'workload')")] }
             return []
         }
         guard let kind = w["kind"]?.text.flatMap(Workload.Kind.init(rawValue:)) else { return [] }
