@@ -34,7 +34,7 @@ package enum WorkloadSchema {
         for other in keysOf.values.flatMap({ $0 }) where !mine.contains(other) && w[other] != nil {
             out.append(Diagnostic(at: at("workload.\(other)"), "'workload.\(other)' applies to another workload kind, not \(kind.rawValue) (it takes \(mine.joined(separator: ", ")))"))
         }
-        for key in mine where w[key] == nil && key != "wants" {
+        for key in mine where w[key] == nil && locations["workload.\(key)"] == nil && key != "wants" {
             out.append(Diagnostic(at: at("workload"), "'workload' of kind \(kind.rawValue) needs '\(key)'"))
         }
         if kind == .seats, let seats = w["seats"]?.int, let wants = w["wants"]?.int, wants > seats {
