@@ -122,13 +122,29 @@ package final class WorkloadDocument {
 
     // MARK: text
 
+    /// The document's text in `buffer`. A struct, not nested functions: a local function
+    /// capturing a `var` boxes it on the heap (in a debug build), once per write.
     private func format() -> UnsafeRawBufferPointer {
+        var w = Writer(out: buffer)
+        w.put("{\"keys\": [")
+        w.pairs(values, keyCount)
+        w.put("], \"rows\": [")
+        w.pairs(rows, rowCount)
+        w.put("]}\n")
+        return UnsafeRawBufferPointer(start: buffer.baseAddress, count: w.at)
+    }
+
+    private struct Writer {
+        let out: UnsafeMutableRawBufferPointer
         var at = 0
-        let out = buffer
-        func put(_ s: StaticString) {
-            s.withUTF8Buffer { for b in $0 { out[at] = b; at += 1 } }
+
+        mutating func put(_ s: StaticString) {
+            let p = s.utf8Start
+            for i in 0..<s.utf8CodeUnitCount { out[at + i] = p[i] }
+            at += s.utf8CodeUnitCount
         }
-        func put(_ n: Int) {
+
+        mutating func put(_ n: Int) {
             if n < 0 { out[at] = 45; at += 1 }
             var m = n.magnitude
             var digits = 0
@@ -136,14 +152,16 @@ package final class WorkloadDocument {
             repeat { rev = rev * 10 + m % 10; m /= 10; digits += 1 } while m > 0
             for _ in 0..<digits { out[at] = UInt8(48 + rev % 10); rev /= 10; at += 1 }
         }
-        func pairs(_ p: UnsafeMutableBufferPointer<Int>, _ count: Int) {
+
+        mutating func pairs(_ p: UnsafeMutableBufferPointer<Int>, _ count: Int) {
             for i in 0..<count {
                 put(i == 0 ? "[" : ", [")
-                put(p[2 * i]); put(","); put(p[2 * i + 1]); put("]")
+                put(p[2 * i])
+                put(",")
+                put(p[2 * i + 1])
+                put("]")
             }
         }
-        put("{\"keys\": ["); pairs(values, keyCount); put("], \"rows\": ["); pairs(rows, rowCount); put("]}\n")
-        return UnsafeRawBufferPointer(start: buffer.baseAddress, count: at)
     }
 
     /// Parses what `format` writes; false for anything else (a torn or foreign file).
@@ -170,13 +188,12 @@ package final class WorkloadDocument {
         var at = 0
 
         mutating func literal(_ s: StaticString) -> Bool {
-            let ok = s.withUTF8Buffer { lit -> Bool in
-                guard at + lit.count <= text.count else { return false }
-                for i in 0..<lit.count where text[at + i] != lit[i] { return false }
-                return true
-            }
-            if ok { at += s.utf8CodeUnitCount }
-            return ok
+            let n = s.utf8CodeUnitCount
+            guard at + n <= text.count else { return false }
+            let p = s.utf8Start
+            for i in 0..<n where text[at + i] != p[i] { return false }
+            at += n
+            return true
         }
 
         mutating func int() -> Int? {
