@@ -26,14 +26,17 @@ final class WorkloadTests: XCTestCase {
         XCTAssertTrue(errors(Self.base + "workload: {kind: queue}\n")[0].hasPrefix("3:18: error: 'workload.kind' must be one of seats, limit, rows, got 'queue'"))
         XCTAssertEqual(errors(Self.base + "workload: {kind: limit, sections: 300, limit: 1, customers: 300}\n"),
                        ["3:61: error: 'workload' needs sections × customers = 90000 keys, more than 65535 (a key is 16 bits in the events)"])
-        XCTAssertEqual(errors(Self.base + "storage: {kind: redis}\nworkload: {kind: rows, capacity: 2}\n"),
-                       ["4:11: error: 'workload' does not run on storage.kind redis yet: use json, sqlite or postgres"])
+        XCTAssertEqual(errors(Self.base + "storage: {kind: sqlite}\nlock: optimistic\nworkload: {kind: rows, capacity: 2}\n"),
+                       ["4:7: error: 'lock.mode' optimistic has no version check for a workload on storage.kind sqlite (it has on redis: WATCH/MULTI/EXEC): use a lock, row-lock, atomic or transaction"])
+        XCTAssertEqual(errors("name: t\nbuyers: {count: 2, command: [./buy]}\nworkload: {kind: rows, capacity: 2}\n").filter { $0.contains("workload") },
+                       ["3:11: error: 'workload' is for the built-in buyers; a program buys on its own store"])
+        XCTAssertEqual(errors(Self.base + "storage: {kind: redis}\nlock: optimistic\nworkload: {kind: rows, capacity: 2}\n"), [])
         XCTAssertEqual(errors(Self.base + "workload: {kind: rows, capacity: 2, seats: 3}\n"),
                        ["3:44: error: 'workload.seats' applies to another workload kind, not rows (it takes capacity)"])
         XCTAssertEqual(errors(Self.base + "workload: {kind: limit, sections: 2}\n"),
                        ["3:11: error: 'workload' of kind limit needs 'limit'", "3:11: error: 'workload' of kind limit needs 'customers'"])
         XCTAssertEqual(errors(Self.base + "lock: optimistic\nworkload: {kind: rows, capacity: 2}\n"),
-                       ["3:7: error: 'lock.mode' optimistic has no version check for a workload yet: use a lock, row-lock, atomic or transaction"])
+                       ["3:7: error: 'lock.mode' optimistic has no version check for a workload on storage.kind json (it has on redis: WATCH/MULTI/EXEC): use a lock, row-lock, atomic or transaction"])
         XCTAssertEqual(errors(Self.base + "workload: {kind: seats, seats: 2, wants: 3}\n"),
                        ["3:42: error: 'workload.wants' 3 is more than the 2 seats"])
         XCTAssertEqual(errors(Self.base), ["1:1: error: 'tickets' is required (it may be omitted only with a 'workload')"])

@@ -19,6 +19,9 @@ package enum WorkloadSchema {
         Field("capacity", .integer(min: 1, max: 1_000_000), "rows: most booking rows"),
     ], shorthand: "kind"), "what the buyers buy instead of one counter (docs/workloads.md); with it 'tickets' may be omitted")
 
+    /// The stores with workload statements (docs/workloads.md).
+    static let supported = ["json", "sqlite", "postgres", "redis"]
+
     /// Located errors: keys of another kind, missing keys, too many keys, a store or lock
     /// mode that cannot express the workload, `tickets` missing without one.
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
@@ -44,12 +47,13 @@ package enum WorkloadSchema {
             out.append(Diagnostic(at: at("workload.customers"), "'workload' needs sections × customers = \(s * c) keys, more than \(Workload.maxKeys) (a key is 16 bits in the events)"))
         }
         let storage = value["storage"]?["kind"]?.text ?? StorageConfig.defaultKind.rawValue
-        if !["json", "sqlite", "postgres"].contains(storage) {
-            out.append(Diagnostic(at: at("workload"), "'workload' does not run on storage.kind \(storage) yet: use json, sqlite or postgres"))
+        if !supported.contains(storage) {
+            out.append(Diagnostic(at: at("workload"), "'workload' does not run on storage.kind \(storage): use \(supported.joined(separator: ", "))"))
         }
+        // Redis' optimistic is WATCH/MULTI/EXEC; elsewhere it checks the counter's version only.
         let mode = value["lock"]?["mode"]?.text ?? ""
-        if mode == LockMode.optimistic.rawValue {
-            out.append(Diagnostic(at: locations["lock.mode"] ?? at("workload"), "'lock.mode' optimistic has no version check for a workload yet: use a lock, row-lock, atomic or transaction"))
+        if mode == LockMode.optimistic.rawValue, storage != StorageKind.redis.rawValue {
+            out.append(Diagnostic(at: locations["lock.mode"] ?? at("workload"), "'lock.mode' optimistic has no version check for a workload on storage.kind \(storage) (it has on redis: WATCH/MULTI/EXEC): use a lock, row-lock, atomic or transaction"))
         }
         if value["buyers"]?["command"] != nil || value["program"]?["command"] != nil {
             out.append(Diagnostic(at: at("workload"), "'workload' is for the built-in buyers; a program buys on its own store"))
