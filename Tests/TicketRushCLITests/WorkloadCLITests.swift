@@ -8,6 +8,7 @@ import XCTest
 final class WorkloadCLITests: XCTestCase {
     private static let hasPostgres = FileManager.default.fileExists(atPath: "/usr/lib/postgresql")
         || ProcessInfo.processInfo.environment["TICKETRUSH_PG_BINDIR"] != nil
+    private static let hasRedis = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server")
 
     /// The events of the first trial whose timeline trials.json kept, as (buyer, kind, key, value, aux).
     private func timeline(_ reports: URL) throws -> [(Int, Int, Int, Int, Int)] {
@@ -90,6 +91,7 @@ final class WorkloadCLITests: XCTestCase {
 
     func testShippedAnomalyScenariosMeetTheirExpectations() throws {
         if !Self.hasPostgres { throw XCTSkip("PostgreSQL is not installed (apt-get install postgresql)") }
+        if !Self.hasRedis { throw XCTSkip("Redis is not installed (apt-get install redis-server libhiredis-dev)") }
         let dir = try CLI.temporaryFolder(self)
         let junit = dir.appendingPathComponent("j.xml").path
         let result = try CLI.run(["run", CLI.repositoryRoot.appendingPathComponent("scenarios/anomalies").path, "--require-engines",
@@ -105,8 +107,9 @@ final class WorkloadCLITests: XCTestCase {
             let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("PASS  anomalies-postgres-\(cell) ") } ?? ""
             XCTAssertNotNil(line.range(of: "\(invariant) [1-5]/5 \\(expected\\)", options: .regularExpression), result.stdout)
         }
-        for cell in ["limit-serializable", "limit-row-lock", "rows-serializable"] {
-            XCTAssertTrue(result.stdout.contains("PASS  anomalies-postgres-\(cell) "), result.stdout)
+        for cell in ["postgres-limit-serializable", "postgres-limit-row-lock", "postgres-rows-serializable",
+                     "redis-seats-optimistic", "redis-seats-atomic"] {
+            XCTAssertTrue(result.stdout.contains("PASS  anomalies-\(cell) "), result.stdout)
         }
     }
 }

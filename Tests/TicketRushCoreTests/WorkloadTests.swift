@@ -162,3 +162,17 @@ final class WorkloadTests: XCTestCase {
                        WorkloadState(values: [0, 1]))
     }
 }
+
+extension WorkloadTests {
+    func testRedisCommands() {
+        let seats = RedisWorkloadCommands(key: "k", workload: .seats(seats: 2, wants: 1))
+        XCTAssertEqual(seats.create, [["DEL", "k", "k:lock"], ["HSET", "k", "v1", "0", "t1", "0", "v2", "0", "t2", "0"]])
+        XCTAssertEqual(seats.write(2, value: 3, tag: 3073), ["HSET", "k", "v2", "3", "t2", "3073"])
+        let limit = RedisWorkloadCommands(key: "k", workload: .limit(sections: 2, limit: 1, customers: 3))
+        // Customer 2's sections are keys 5 and 6: the script sums from 5, two of them.
+        XCTAssertEqual(Array(limit.conditional(.limit(key: 6, customer: 2, limit: 1), tag: 1025).suffix(5)), ["6", "1025", "1", "5", "2"])
+        let rows = RedisWorkloadCommands(key: "k", workload: .rows(capacity: 2))
+        XCTAssertEqual(rows.create, [["DEL", "k", "k:lock"]])
+        XCTAssertEqual(rows.insert(tag: 2049), ["RPUSH", "k", "2049"])
+    }
+}
