@@ -61,6 +61,19 @@ package enum WorkloadSchema {
         return out
     }
 
+    /// `value` with what a workload fills in written out as the model has it (`tickets`,
+    /// the invariants, a seats buyer's `wants`), so `show` prints what runs and loads back.
+    package static func filled(_ value: ConfigValue, _ scenario: Scenario) -> ConfigValue {
+        guard scenario.workload != nil, case .object(var fields) = value else { return value }
+        fields["tickets"] = .int(scenario.tickets)
+        fields["invariants"] = .list(scenario.invariants.map { .text($0.rawValue) })
+        if case .object(var buyers)? = fields["buyers"] {
+            buyers["wants"] = .int(scenario.buyers.wants)
+            fields["buyers"] = .object(buyers)
+        }
+        return .object(fields)
+    }
+
     /// The workload kind the tree names, nil without one.
     static func kind(_ value: ConfigValue) -> Workload.Kind? {
         value["workload"]?["kind"]?.text.flatMap(Workload.Kind.init(rawValue:))
