@@ -29,6 +29,9 @@ final class WorkloadCLITests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("no-double-booking 2/4 (expected)"), result.stdout)
         XCTAssertTrue(result.stdout.contains("seat 1 sold twice"), result.stdout)
+        // The shrinker leaves a workload's tickets alone: they stand for its seats, not a count to lower.
+        XCTAssertTrue(result.stdout.contains("shrunk to 2 buyers, 1 ticket,"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("--tickets"), result.stdout)
         let events = try timeline(reports)
         // key.read = 23, key.write = 24, txn.commit = 28, bought = 9 (docs/events.md).
         for buyer in 0..<2 {
