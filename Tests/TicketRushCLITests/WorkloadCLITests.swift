@@ -92,6 +92,22 @@ final class WorkloadCLITests: XCTestCase {
         }
     }
 
+    /// Every row a purchase counts is an event: 100 buyers × 2 purchases over up to 150 rows
+    /// report ~20,000 of them, all kept (an incomplete history would leave the verdicts unknown).
+    func testEveryRowReadIsKept() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let scenario = try CLI.write("""
+            name: rows-many
+            workload: {kind: rows, capacity: 150}
+            buyers: {count: 100, wants: 2}
+            lock: flock
+            seed: 3
+            """, to: "s.yaml", in: dir)
+        let result = try CLI.run(["run", scenario, "--reports", dir.appendingPathComponent("r").path], in: dir)
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("PASS  rows-many  1 trial  sold 150 of 150"), result.stdout)
+    }
+
     func testShippedAnomalyScenariosMeetTheirExpectations() throws {
         if !Self.hasPostgres { throw XCTSkip("PostgreSQL is not installed (apt-get install postgresql)") }
         if !Self.hasRedis { throw XCTSkip("Redis is not installed (apt-get install redis-server libhiredis-dev)") }

@@ -60,6 +60,16 @@ public enum Workload: Sendable, Codable, Equatable {
         return wants
     }
 
+    /// Transactional read events of one attempt at most: a seat; every section; every row
+    /// (as many as all tasks can insert).
+    public func readsPerAttempt(buyers: Int, wants: Int) -> Int {
+        switch self {
+        case .seats: return 1
+        case .limit(let sections, _, _): return sections
+        case .rows: return 1 + buyers * wants
+        }
+    }
+
     /// The seat `buyer` tries in `task`: drawn from the trial seed, distinct within a buyer
     /// (a walk from a drawn start by a drawn stride coprime to the seat count is a
     /// permutation), so buyers of one trial collide on seats and another seed moves them.
