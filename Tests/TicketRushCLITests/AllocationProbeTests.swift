@@ -132,6 +132,40 @@ final class AllocationProbeTests: XCTestCase {
         XCTAssertEqual(buyersSeen, cases.count * 8)
     }
 
+    /// Workload buyers on the JSON document (docs/workloads.md): the document's buffers are
+    /// made before the barrier, so reading, parsing, formatting and writing it allocate nothing.
+    func testWorkloadBuyersAllocateNothingAfterTheBarrier() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let probe = try buildProbe(in: dir)
+        let cases: [(String, String, String, String)] = [
+            ("seats-none", "{kind: seats, seats: 3, wants: 2}", "none", "{write: in-place}"),
+            ("limit-flock", "{kind: limit, sections: 2, limit: 2, customers: 2}", "flock", "{write: atomic}"),
+            ("rows-fcntl", "{kind: rows, capacity: 5}", "{mode: fcntl, scope: write}", "{write: in-place}"),
+            ("controlled-seats", "{kind: seats, seats: 2, wants: 2}", "flock", "{write: atomic}\nschedule: {strategy: random, runs: 2, shrink: 0}"),
+        ]
+        for (name, workload, lock, storage) in cases {
+            let file = try CLI.write("""
+                name: \(name)
+                workload: \(workload)
+                buyers: {count: 4, wants: 2}
+                delays: {write: 1ms, truncate: 1ms, start: {uniform: [0, 1ms]}}
+                storage: \(storage)
+                lock: \(lock)
+                trials: 2
+                seed: 7
+                invariants: [all-finished]
+
+                """, to: "\(name).yaml", in: dir)
+            let (status, output, counts) = try runProbed(
+                ["run", file, "--reports", dir.appendingPathComponent("r-\(name)").path,
+                 "--work", dir.appendingPathComponent("w-\(name)").path], probe: probe, dir: dir)
+            XCTAssertEqual(status, 0, "\(name): \(output)")
+            XCTAssertEqual(counts.count, 8, "\(name): every buyer of 2 trials × 4 reports its count: \(counts)")
+            let allocating = counts.filter { $0.value != 0 }
+            XCTAssertTrue(allocating.isEmpty, "\(name): buyers allocated after the barrier (pid: calls): \(allocating.sorted { $0.key < $1.key })")
+        }
+    }
+
     /// From 64 buyers helpers fork them (HelperForkers): their buyers' path after the barrier
     /// (the death signal set and getppid checked there) allocates nothing either.
     func testHelperForkedBuyersAllocateNothingAfterTheBarrier() throws {

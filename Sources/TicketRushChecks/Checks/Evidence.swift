@@ -30,6 +30,14 @@ public enum Evidence: Sendable, Codable, Equatable {
     /// The invariant does not apply to this storage (no-torn-read on a database): the
     /// verdict is `unknown`, and reports show it as not applicable (JUnit `<skipped>`).
     case notApplicable(String)
+    /// no-double-booking: the first seat (0-based; -1 none) two buyers reported buying, their
+    /// `bought` events, and the buyer the store holds it for (-1 free, nil unread).
+    case doubleBooking(seat: Int, seats: Int, buyers: [Event], owner: Int?)
+    /// customer-limit: the customer over the limit (or, holding, the one holding most),
+    /// what the store holds for it over all sections, its purchases reported.
+    case customerLimit(customer: Int, limit: Int, held: Int, bought: [Event])
+    /// capacity: the booking rows the store holds and the purchases reported.
+    case capacity(capacity: Int, rows: Int, bought: [Event])
     /// serializable, on a session case: what each step returned and which serial order of
     /// the committed transactions explains it (or why none does).
     case serialization(SessionEvidence)
@@ -92,6 +100,9 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
         case .undersell(_, _, let final, _): return final
         case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
+        case .doubleBooking(_, _, let buyers, _): return buyers.count / 2
+        case .customerLimit(_, let limit, let held, let bought): return max(max(held, bought.count) - limit, 0)
+        case .capacity(let capacity, let rows, let bought): return max(max(rows, bought.count) - capacity, 0)
         case .serialization(let e): return e.explainedBy == nil && e.stuck == nil ? 1 : 0
         case .caseEffect(_, let seen, _): return seen == nil ? 0 : 1
         case .finalUnreadable, .incomplete, .checkerFailed, .notApplicable: return 0

@@ -76,6 +76,8 @@ public enum EvidenceText {
             return ("the history is incomplete, so this cannot be judged: " + gaps.map(\.reason).joined(separator: "; "), [])
         case .checkerFailed(let why):
             return ("checker failed: \(why)", [])
+        case .doubleBooking, .customerLimit, .capacity:
+            return workload(evidence, verdict: verdict, name: name) ?? ("", [])
         }
     }
 

@@ -12,6 +12,9 @@ extension Invariant {
         case .allFinished: return AllFinishedChecker()
         case .noUndersell: return NoUndersellChecker()
         case .noDeadlock: return NoDeadlockChecker()
+        case .noDoubleBooking: return NoDoubleBookingChecker()
+        case .customerLimit: return CustomerLimitChecker()
+        case .capacity: return CapacityChecker()
         case .serializable: return SessionOnlyChecker(invariant: .serializable)
         case .noAnomaly: return SessionOnlyChecker(invariant: .noAnomaly)
         }

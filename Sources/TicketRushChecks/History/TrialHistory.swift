@@ -36,6 +36,10 @@ public struct TrialHistory: Sendable {
     public var storage = "json"
     /// Databases: the engines' own messages the buyers logged (distinct, first few).
     public var engineMessages: [String] = []
+    /// `workload:` of the scenario (nil: the counter).
+    public var workload: Workload? = nil
+    /// The workload's state the runner read after every buyer was reaped (nil: unread, or no workload).
+    public var workloadState: WorkloadState? = nil
     /// Tasks paired into operations, Jepsen style, once per history.
     public private(set) var operations: [BuyerOperation]
 

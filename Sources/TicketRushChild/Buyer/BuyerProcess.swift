@@ -15,6 +15,7 @@ package enum BuyerProcess {
     /// (subreaper). Right after the barrier it sets the death signal and checks `getppid()`.
     package static func run(index: Int, plan: TrialPlan, eventFd: Int32, barrierFd: Int32, kit: BuyerKit? = nil,
                             runner: pid_t = 0) -> Never {
+        if plan.workload != nil { WorkloadProcess.run(index: index, plan: plan, eventFd: eventFd, barrierFd: barrierFd, runner: runner) }
         tr_reset_signal_handlers()
         // Most trials have no faults: skip the dictionary's hashing code in every buyer.
         let stops = plan.stops.isEmpty ? nil : plan.stops[index]

@@ -50,6 +50,7 @@ extension BuyerProcess {
     /// A buyer under a controlled schedule: like `run`, but its first gate is the barrier
     /// and every visible step waits for a grant on `gateFd`. Never returns.
     package static func runControlled(index: Int, plan: TrialPlan, eventFd: Int32, gateFd: Int32) -> Never {
+        if plan.workload != nil { WorkloadProcess.run(index: index, plan: plan, eventFd: eventFd, barrierFd: -1, gateFd: gateFd) }
         tr_reset_signal_handlers()
         let sink = EventSink(fd: eventFd, buyer: index)
         let gate = Gate(fd: gateFd, sink: sink)

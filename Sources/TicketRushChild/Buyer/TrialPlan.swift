@@ -24,6 +24,10 @@ package struct TrialPlan: Sendable {
     package var allocProbe: AllocProbe? = nil
     /// A database engine's connection target; nil for the JSON file.
     package var engine: EngineTarget? = nil
+    /// `workload:` (nil: the counter); its buyers run `WorkloadBuyer`.
+    package var workload: Workload? = nil
+    /// Workloads: the buyers in the trial (the JSON document's row buffer is sized by it).
+    package var buyerCount = 0
 
     package init(wants: Int, lockMode: LockMode, scope: LockScope, writeMode: WriteMode, storagePath: String,
                  lockContext: LockContext, delays: Delays, timeScale: Double, seed: UInt64, retries: Int = LockConfig.defaultRetries,

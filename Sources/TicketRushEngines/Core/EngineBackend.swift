@@ -24,12 +24,25 @@ package protocol EngineBackend: SendableMetatype {
     static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool)
     /// A buyer's store, which is also its lock in the engine's modes.
     static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock
+    /// Workloads (docs/workloads.md): the trial's tables made fresh; nil, or why not.
+    static func createWorkload(_ target: EngineTarget, _ workload: Workload, storage: StorageConfig) throws(EngineUnanswered) -> String?
+    /// Workloads: the state after every buyer was reaped; nil when unreadable.
+    static func readWorkload(_ target: EngineTarget, _ workload: Workload) throws(EngineUnanswered) -> WorkloadState?
+    /// Workloads: a buyer's own connection, running `mode`'s statements.
+    static func connectWorkload(_ target: EngineTarget, mode: LockMode, buyer: Int, workload: Workload) -> any WorkloadStore
 }
 
 extension EngineBackend {
     package static func storeName(tag: String, serial: Int) -> String { "tickets" }
     package static func drop(_ target: EngineTarget) {}
     package static func sweep(_ target: EngineTarget, machine: String, isGone: (Int32, UInt64) -> Bool) {}
+    package static func createWorkload(_ target: EngineTarget, _ workload: Workload, storage: StorageConfig) -> String? {
+        "storage.kind \(target.kind.rawValue) has no workload statements"
+    }
+    package static func readWorkload(_ target: EngineTarget, _ workload: Workload) -> WorkloadState? { nil }
+    package static func connectWorkload(_ target: EngineTarget, mode: LockMode, buyer: Int, workload: Workload) -> any WorkloadStore {
+        UnsupportedWorkloadStore()
+    }
 }
 
 /// Loading the client library an engine's descriptor names: `$ENVIRONMENT` when set (a

@@ -48,6 +48,23 @@ package final class PostgresDriver: SQLDriver {
         }
         return last
     }
+
+    /// The runner's side, like `run`, for statements each chosen from the reply before it
+    /// (`next(nil)` is the first; nil ends): a workload's keyset reads on one connection.
+    package static func session(_ target: EngineTarget, _ next: (EngineReply?) -> String?) throws(EngineUnanswered) -> EngineReply {
+        let driver = PostgresDriver(target)
+        driver.bound = target.bound
+        var last = driver.connect() ?? EngineReply(status: .ok)
+        var previous: EngineReply? = nil
+        while last.status == .ok, let statement = next(previous) {
+            last = driver.execute(statement)
+            previous = last
+        }
+        if last.unanswered != 0 {
+            throw target.unanswered(last.unanswered, server: "PostgreSQL", at: redactedURL(target.location))
+        }
+        return last
+    }
 }
 
 /// PostgreSQL's backend (descriptor: `EngineDescriptor.postgres`): a fresh table per trial.

@@ -76,7 +76,7 @@ package enum ScenarioSchema {
     package static let scenarioFields: [Field] = [
         Field("name", .text(nonEmpty: true), required: true, "unique within one run; the JUnit testsuite name"),
         Field("description", .text(nonEmpty: false), "free text, shown in reports"),
-        Field("tickets", .integer(min: 0, max: nil), required: true, unless: "sessions", "the initial {\"count\": N}"),
+        Field("tickets", .integer(min: 0, max: nil), "the initial {\"count\": N}; required unless a workload is given (then: its seats, capacity, or customers × limit) or the scenario is a session case"),
         Field("buyers", .object([
             Field("count", .integer(min: 1, max: 100_000), required: true, "how many buyer processes to fork"),
             Field("name", .text(nonEmpty: true), default: .text(BuyerGroup.defaultNameTemplate), "name template; {n} is the 1-based buyer index"),
@@ -114,6 +114,7 @@ package enum ScenarioSchema {
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
         ScheduleSchema.field,
+        WorkloadSchema.field,
         Field("thresholds", .keyed(keys: Threshold.Metric.allCases.map(\.rawValue), value: .text(nonEmpty: true)),
               default: .object(Dictionary(uniqueKeysWithValues: Threshold.defaultThresholds.map { ($0.metric.rawValue, ConfigValue.text($0.condition)) })),
               "per metric, a comparison the cell's measured value must meet, each an expectation: \"< 50ms\" for durations (latency.p50/p90/p99/max, lock.wait.p95), \"> 100\" for numbers (purchases_per_second, retries_per_purchase)"),
@@ -126,6 +127,7 @@ extension ScenarioSchema {
     /// an absent key means a `Field` lost its default, and is a located error, not a trap.
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> Scenario {
         let (trials, rule) = try SweepSchema.trialCount(d)
+        let workload = try WorkloadSchema.build(d)
         var invariants: [Invariant] = []
         for item in try d.items("invariants") { invariants.append(try item.decode()) }
         let sessions = try SessionsSchema.build(d)
@@ -135,9 +137,13 @@ extension ScenarioSchema {
         var tickets = 0
         var buyers = BuyerGroup(count: max(sessions?.sessions.count ?? 1, 1))
         if sessions == nil {
-            tickets = try d.required("tickets")
+            if let written: Int = try d.optional("tickets") { tickets = written } else if let workload { tickets = workload.tickets } else {
+                tickets = try d.required("tickets")
+            }
             buyers = BuyerGroup(count: try d.required("buyers.count"), nameTemplate: try d.required("buyers.name"), wants: try d.required("buyers.wants"))
         }
+        // Unwritten, a workload's invariants are its own (Scenario.defaultInvariants(for:)).
+        if let workload, d.locations["invariants"] == nil { invariants = Scenario.defaultInvariants(for: workload) }
         var expect: [Invariant: Expectation] = [:]
         for (key, value) in try d.entries("expect") {
             guard let invariant = Invariant(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no invariant") }
@@ -168,6 +174,9 @@ extension ScenarioSchema {
             faults: try FaultSchema.build(d),
             origin: d.origin)
         scenario.stopRule = rule
+        scenario.workload = workload
+        // A seats buyer books `workload.wants` seats: one task each, as the histories count them.
+        if case .seats(_, let wants)? = workload { scenario.buyers.wants = wants }
         scenario.schedule = try ScheduleSchema.build(d)
         for (key, value) in try d.entries("thresholds") {
             guard let metric = Threshold.Metric(rawValue: key) else { throw value.error("", "'\(value.prefix)' names no metric") }
@@ -192,10 +201,12 @@ extension ScenarioSchema {
     }
 
     /// The invariants a scenario judges, by name: a session case judges serializable alone.
-    package static func judged(_ value: ConfigValue) -> Set<String> {
+    package static func judged(_ value: ConfigValue, locations: [String: SourceLocation]) -> Set<String> {
         if value["sessions"] != nil {
             return value["anomaly_if"] == nil ? [Invariant.serializable.rawValue] : Set(Invariant.sessionOnly.map(\.rawValue))
         }
+        // Unwritten, a workload's invariants are its own.
+        if locations["invariants"] == nil, let kind = WorkloadSchema.kind(value) { return WorkloadSchema.defaultInvariants(kind) }
         guard case .list(let list)? = value["invariants"] else { return [] }
         return Set(list.compactMap(\.text))
     }
@@ -216,8 +227,9 @@ extension ScenarioSchema {
         out += ProgramSchema.check(value, locations: locations, path: path)
         out += ScheduleSchema.check(value, locations: locations, path: path)
         out += SessionsSchema.check(value, locations: locations, path: path)
+        out += WorkloadSchema.check(value, locations: locations, path: path)
         guard case .object(let expect)? = value["expect"] else { return out }
-        let judged = judged(value)
+        let judged = judged(value, locations: locations)
         for key in expect.keys.sorted() where !judged.contains(key) {
             let where_ = locations["expect.\(key):key"] ?? locations["expect"] ?? SourceLocation(path: path, line: 1, column: 1)
             out.append(Diagnostic(at: where_, "'expect.\(key)' names an invariant that 'invariants' leaves out"))

@@ -109,7 +109,7 @@ package enum SweepSchema {
         let fallback = locations["expect_by_cell"] ?? SourceLocation(path: path, line: 1, column: 1)
         guard let swept else { return [Diagnostic(at: fallback, "'expect_by_cell' needs a 'matrix' to choose cells from")] }
         var out: [Diagnostic] = []
-        let judged = ScenarioSchema.judged(value)
+        let judged = ScenarioSchema.judged(value, locations: locations)
         for (i, entry) in entries.enumerated() {
             let base = "expect_by_cell[\(i)]"
             for (key, wanted) in fields(entry["where"]).sorted(by: { $0.key < $1.key }) {

@@ -7,6 +7,9 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case allFinished = "all-finished"
     case noUndersell = "no-undersell"
     case noDeadlock = "no-deadlock"
+    case noDoubleBooking = "no-double-booking"
+    case customerLimit = "customer-limit"
+    case capacity
     /// Session cases (docs/isolation.md): every run is explained by a serial order.
     case serializable
     /// Session cases with `anomaly_if`: no run shows the case's own observable effect.
@@ -22,13 +25,19 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
         case .allFinished: return "every buyer exited 0 on its own before the timeout"
         case .noUndersell: return "when demand >= tickets, the final count is 0"
         case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
+        case .noDoubleBooking: return "seats workload: no seat was sold to two buyers"
+        case .customerLimit: return "limit workload: no customer holds more than the limit over all sections"
+        case .capacity: return "rows workload: no more bookings than the capacity"
         case .serializable: return "session cases: some serial order of the committed transactions returns the same rows at every step and leaves the same tables"
         case .noAnomaly: return "session cases with anomaly_if: no run shows the case's observable effect (a step returning the row that only the anomaly gives)"
         }
     }
 
-    /// Judged by default on buyer scenarios: every invariant but the session cases' own.
-    public static let buyerDefaults: [Invariant] = allCases.filter { !sessionOnly.contains($0) }
+    /// The workloads' domain invariants: judged only with a `workload:` (docs/workloads.md).
+    public var isWorkloadDomain: Bool { [.noDoubleBooking, .customerLimit, .capacity].contains(self) }
+
+    /// Judged by default on buyer scenarios of the counter: all but the workloads' and the session cases' own.
+    public static let buyerDefaults: [Invariant] = allCases.filter { !sessionOnly.contains($0) && !$0.isWorkloadDomain }
     /// The invariants of session cases alone.
     public static let sessionOnly: Set<Invariant> = [.serializable, .noAnomaly]
 

@@ -35,6 +35,8 @@ public struct Scenario: Sendable, Equatable {
     public var program: ProgramConfig? = nil
     /// `sessions:`: a scripted isolation case instead of buyers (docs/isolation.md).
     public var sessions: SessionCase? = nil
+    /// `workload:`: seats, a per-customer limit or booking rows instead of one counter (docs/workloads.md).
+    public var workload: Workload? = nil
 
     // The defaults of the format, declared once: these initialisers and the `Field`
     // defaults of `ScenarioSchema` (hence the loader, the JSON Schema, `show` and
@@ -43,6 +45,11 @@ public struct Scenario: Sendable, Equatable {
     public static let defaultTrials = 1
     public static let defaultTimeoutNs: Int64 = 60_000_000_000
     public static let defaultInvariants: [Invariant] = Invariant.buyerDefaults
+    /// With a workload: its domain invariant and the counter's that still mean something
+    /// (conservation: units the store holds sold = purchases reported).
+    public static func defaultInvariants(for workload: Workload) -> [Invariant] {
+        [.conservation, .oneOutcome, .noTornRead, .allFinished, .noDeadlock, workload.invariant].sorted()
+    }
     public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
     public static let defaultExpect: [Invariant: Expectation] = [:]
@@ -82,7 +89,7 @@ public struct Scenario: Sendable, Equatable {
     public func origin(of key: String) -> SourceLocation? { expectationOrigins[key] ?? origin }
 
     /// Tickets asked for in all: buyers × wants.
-    public var demand: Int { buyers.count * buyers.wants }
+    public var demand: Int { buyers.count * (workload?.tasks(wants: buyers.wants) ?? buyers.wants) }
 }
 
 /// The buyers of a scenario: how many, how they are named, how many tickets each wants.

@@ -60,7 +60,9 @@ package enum TrialRunner {
     package static func eventLimit(_ s: Scenario) -> Int {
         // An optimistic task logs a few events per retry (wait, acquired, released, retry, read).
         let retrying = s.lock.mode == .optimistic || (s.storage.kind.isDatabase && s.lock.mode != .none)
-        let perTask = 16 + (retrying ? min(s.lock.retries, 1_000_000) * 8 : 0)
+        // A workload's attempt reports one event per key or row it reads (docs/workloads.md).
+        let reads = s.workload?.readsPerAttempt(buyers: s.buyers.count, wants: s.buyers.wants) ?? 0
+        let perTask = 16 + reads + (retrying ? min(s.lock.retries, 1_000_000) * (8 + reads) : 0)
         return s.buyers.count * (s.buyers.wants * perTask + 8) + 1024
     }
 

@@ -101,7 +101,11 @@ package func storagePath(of scenario: Scenario, in folder: String) throws -> Str
 package func createDocument(of scenario: Scenario, in folder: String) throws -> String {
     let path = try storagePath(of: scenario, in: folder)
     do {
-        try JSONFileStore.create(path: path, count: scenario.tickets)
+        if let workload = scenario.workload {
+            try WorkloadDocument.create(path: path, workload: workload)
+        } else {
+            try JSONFileStore.create(path: path, count: scenario.tickets)
+        }
     } catch let e as SystemError {
         throw RunnerError.system(e)
     }

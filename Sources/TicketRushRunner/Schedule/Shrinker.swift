@@ -69,6 +69,13 @@ package struct Shrinker {
         c.choices = full
     }
 
+    /// What the shrinker may lower: tickets and wants; a workload's tickets stand for its
+    /// seats or capacity, and a seats buyer's wants are the workload's (docs/workloads.md).
+    static func lowerable(_ s: Scenario) -> [WritableKeyPath<Scenario, Int>] {
+        guard let workload = s.workload else { return [\Scenario.tickets, \Scenario.buyers.wants] }
+        return workload.kind == .seats ? [] : [\Scenario.buyers.wants]
+    }
+
     package mutating func shrink(_ failing: ScheduleExplorer.Judged, into summary: inout ScheduleSummary) {
         let target = failing.violated
         var best = Candidate(scenario: original, choices: failing.trimmed)
@@ -78,7 +85,7 @@ package struct Shrinker {
         var changed = true
         while changed, timeLeft {
             changed = false
-            for lower in [\Scenario.tickets, \Scenario.buyers.wants] where timeLeft {
+            for lower in Self.lowerable(best.scenario) where timeLeft {
                 while true {
                     var s = best.scenario
                     let floor = lower == \Scenario.tickets ? 0 : 1

@@ -62,7 +62,11 @@ package struct EngineTrial {
             trial.silence.unanswered = earlier
             setupError = earlier
         } else if setupError == nil {
-            do { setupError = try backend.create(target, tickets: scenario.tickets, storage: s) } catch {
+            do {
+                if let workload = scenario.workload { setupError = try backend.createWorkload(target, workload, storage: s) } else {
+                    setupError = try backend.create(target, tickets: scenario.tickets, storage: s)
+                }
+            } catch {
                 if error.interrupted { throw RunnerError.interrupted(signal: tr_interrupted()) }
                 trial.note(error)
                 setupError = error.description
@@ -96,6 +100,15 @@ package struct EngineTrial {
         do { return try backend.finalRead(target) } catch {
             note(error)
             return .failed(errno: ETIMEDOUT)
+        }
+    }
+
+    /// A workload's state after every buyer was reaped; nil when unreadable.
+    package func finalWorkload(_ workload: Workload) -> WorkloadState? {
+        guard let backend = target.backend, silence.unanswered == nil, !silence.interrupted else { return nil }
+        do { return try backend.readWorkload(target, workload) } catch {
+            note(error)
+            return nil
         }
     }
 

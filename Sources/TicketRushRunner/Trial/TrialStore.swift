@@ -46,9 +46,24 @@ final class TrialStore {
         engine?.drop()
     }
 
-    /// The count as the store holds it at the end.
+    /// The count as the store holds it at the end; a workload's: the units not sold
+    /// (tickets − sold), so conservation compares what the store holds with the purchases.
     func finalRead() -> StoreRead {
-        engine?.finalRead() ?? JSONFileStore(path: path, mode: scenario.storage.write, tag: -1).read()
+        if let workload = scenario.workload {
+            guard let state = finalWorkload() else { return .failed(errno: EIO) }
+            return .count(scenario.tickets - state.sold(workload))
+        }
+        return engine?.finalRead() ?? JSONFileStore(path: path, mode: scenario.storage.write, tag: -1).read()
+    }
+
+    /// A workload's state as the store holds it at the end (nil: none, or unreadable).
+    func finalWorkload() -> WorkloadState? {
+        guard let workload = scenario.workload else { return nil }
+        if let engine { return engine.finalWorkload(workload) }
+        let maxRows = scenario.buyers.count * max(scenario.buyers.wants, 1)
+        let doc = WorkloadDocument(file: CPath(path), mode: scenario.storage.write, keys: workload.keyCount, maxRows: maxRows, tag: -1)
+        guard case .count = doc.read() else { return nil }
+        return doc.state
     }
 
     /// Where a program buyer finds the store (docs/programs.md): `{url}` — a server's conninfo

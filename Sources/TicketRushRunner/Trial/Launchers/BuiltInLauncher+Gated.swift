@@ -228,9 +228,12 @@ extension BuiltInLauncher: GatedLauncher {
         let incomplete = TrialRunner.gaps(collector.events, malformed: collector.malformed,
                                           overflowed: collector.overflowed ? collector.limit : nil,
                                           buyers: scenario.buyers.count, timedOut: closing, killed: gate.killed)
-        return TrialHistory(
+        var history = TrialHistory(
             trial: trial, seed: seed, tickets: scenario.tickets, buyerNames: names, wants: scenario.buyers.wants,
             events: ordered, exits: exits, timedOut: timedOut, finalRead: store.finalRead(),
             startNs: startNs, durationNs: endNs - startNs, lockLabel: store.lockLabel, incomplete: incomplete)
+        history.workload = scenario.workload
+        history.workloadState = store.finalWorkload()
+        return history
     }
 }

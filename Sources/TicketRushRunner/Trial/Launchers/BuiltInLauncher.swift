@@ -47,6 +47,8 @@ final class BuiltInLauncher: Launcher {
             delays: scenario.delays, timeScale: scenario.timeScale, seed: seed,
             retries: scenario.lock.retries, stops: injector.stops, allocProbe: AllocProbe.fromEnvironment())
         plan.engine = store.engine?.target
+        plan.workload = scenario.workload
+        plan.buyerCount = scenario.buyers.count
         collector = EventCollector(fd: -1, limit: 0)
     }
 
@@ -221,6 +223,8 @@ final class BuiltInLauncher: Launcher {
         history.readsCanTear = store.engine == nil
         history.storage = scenario.storage.kind.rawValue
         history.engineMessages = store.engineMessages
+        history.workload = scenario.workload
+        history.workloadState = store.finalWorkload()
         // After the final read, which may be the call the server left unanswered.
         if let silence = store.serverSilence { history.incomplete.append(.server(unanswered: silence)) }
         return history
