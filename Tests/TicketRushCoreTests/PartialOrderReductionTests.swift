@@ -230,4 +230,21 @@ final class PartialOrderReductionTests: XCTestCase {
         var all = ExhaustiveStrategy(preemptions: 1_000, cap: 1_000_000)
         XCTAssertEqual(try Self.explore(Self.seedRace3, &two).runs * 2, try Self.explore(Self.seedRace3, &all).runs)
     }
+
+    /// The counts ScheduleCLITests expects of real processes for its 2-buyer cells (built-in
+    /// buyers are identical, so the runner reduces by symmetry too).
+    static let symmetricTwoBuyerRuns: [String: (Config, Int)] = [
+        "race2": (Config(buyers: 2, tickets: 1), 12),
+        "mutex2": (Config(buyers: 2, tickets: 1, lock: true), 4),
+        "lost2": (Config(buyers: 2, tickets: 2, atomic: true), 5),
+    ]
+
+    func testTheSymmetricCountsTheCLITestExpects() throws {
+        for (name, (c, runs)) in Self.symmetricTwoBuyerRuns {
+            var sym = ExhaustiveStrategy(preemptions: nil, cap: 1_000_000, symmetry: [0, 0])
+            let out = try Self.explore(c, &sym)
+            print("\(name): \(out.runs) (+\(out.abandoned))")
+            XCTAssertEqual(out.runs, runs, name)
+        }
+    }
 }
