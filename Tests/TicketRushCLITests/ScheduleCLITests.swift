@@ -202,7 +202,7 @@ final class ScheduleCLITests: XCTestCase {
         let r = try CLI.run(["merge", dir.appendingPathComponent("s1").path, dir.appendingPathComponent("s2").path, "--reports", merged.path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let byName = Dictionary(uniqueKeysWithValues: try cells(merged).map { ($0["name"] as! String, $0) })
-        XCTAssertEqual(try schedule(try XCTUnwrap(byName["a"]))["runs"] as? Int, 14)
+        XCTAssertEqual(try schedule(try XCTUnwrap(byName["a"]))["runs"] as? Int, 12, "14 classes, 12 up to renaming the 2 identical buyers")
         XCTAssertEqual(try schedule(try XCTUnwrap(byName["a"]))["complete"] as? Bool, true)
         XCTAssertEqual(try schedule(try XCTUnwrap(byName["b"]))["runs"] as? Int, 5)
     }
