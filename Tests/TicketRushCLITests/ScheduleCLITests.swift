@@ -83,6 +83,38 @@ final class ScheduleCLITests: XCTestCase {
         XCTAssertEqual(runs["lost2"], 5, "lost update, 2 buyers (model: 6 classes)")
     }
 
+    /// Real processes: DPOR with symmetry finds every invariant the search without partial-order
+    /// reduction (a preemption bound no schedule reaches) finds violated, lock or not.
+    func testReducedSearchFindsEveryViolationTheFullSearchFinds() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let invariants = "invariants: [no-oversell, conservation, no-torn-read, one-outcome, all-finished, no-undersell]"
+        let shapes = [("race3", 3, 1, ""), ("mutex3", 3, 1, "lock: flock"), ("torn2", 2, 2, "lock: flock"),
+                      ("lost2", 2, 2, "storage: {write: atomic}")]
+        var texts: [String] = []
+        for (name, buyers, tickets, extra) in shapes {
+            texts.append(race(name, buyers: buyers, tickets: tickets, schedule: "{strategy: exhaustive, shrink: 0}", extra: extra + "\n" + invariants))
+            texts.append(race(name + "-full", buyers: buyers, tickets: tickets, schedule: "{strategy: exhaustive, preemptions: 1000, shrink: 0}",
+                              extra: extra + "\n" + invariants))
+        }
+        let file = try CLI.write(texts.joined(separator: "\n---\n"), to: "full.yaml", in: dir)
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", try workFolder(dir), "--quiet"], timeout: 600)
+        XCTAssertNotEqual(r.status, 2, r.stderr)
+        var violated: [String: Set<String>] = [:]
+        var runs: [String: Int] = [:]
+        for cell in try cells(reports) {
+            let name = cell["name"] as! String
+            XCTAssertEqual(try schedule(cell)["complete"] as? Bool, true, name)
+            runs[name] = try schedule(cell)["runs"] as? Int
+            violated[name] = Set((cell["invariants"] as? [[String: Any]] ?? []).filter { ($0["violated"] as? Int ?? 0) > 0 }.map { "\($0["name"]!)" })
+        }
+        for (name, _, _, _) in shapes {
+            XCTAssertEqual(violated[name], violated[name + "-full"], name)
+            XCTAssertLessThan(try XCTUnwrap(runs[name]), try XCTUnwrap(runs[name + "-full"]), name)
+        }
+        XCTAssertEqual(violated["race3"], ["no-oversell", "conservation", "no-torn-read"], "the seed race's three violations")
+    }
+
     /// The verdicts of a run, as comparable text: per cell, every invariant's count and the schedule facts.
     private func verdicts(_ reports: URL) throws -> String {
         try cells(reports).map { cell in
