@@ -36,7 +36,9 @@ def median(name):
 fixed, _, _, _ = median("race2-one")
 print(f"fixed cost of a run (start, load, one schedule, reports): {fixed * 1000:.1f} ms")
 for name, label in [("race2-random", "random, 2-buyer seed race"), ("race2-exhaustive", "exhaustive, 2-buyer seed race"),
-                    ("race3-exhaustive-p2", "exhaustive, 3-buyer seed race, preemptions: 2")]:
+                    ("race3-exhaustive-p2", "exhaustive, 3-buyer seed race, preemptions: 2"),
+                    ("race3-exhaustive", "exhaustive, 3-buyer seed race (DPOR + symmetry)"),
+                    ("race4-exhaustive", "exhaustive, 4-buyer seed race (DPOR + symmetry)")]:
     med, lo, hi, cell = median(name)
     s = cell["schedule"]
     runs = s["runs"] + s["abandoned"]

@@ -30,6 +30,8 @@ public protocol Scheduler {
     /// Prepares the next schedule; false when there is none left.
     mutating func begin() -> Bool
     /// The buyer to grant (one of `point.enabled`); nil abandons this schedule (already covered).
+    /// A point with no enabled buyer but some parked (a deadlock) is shown once at the end,
+    /// for searches that learn from blocked buyers; its answer is ignored.
     mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int?
     /// The schedule ended after `grants` grants.
     mutating func end(grants: Int) throws(ScheduleDivergence)
@@ -74,7 +76,8 @@ public struct RandomStrategy: Scheduler {
     }
 
     public mutating func choose(_ point: SchedulePoint) -> Int? {
-        point.enabled[Int(rng.next() % UInt64(point.enabled.count))]
+        guard !point.enabled.isEmpty else { return nil }
+        return point.enabled[Int(rng.next() % UInt64(point.enabled.count))]
     }
 
     public mutating func end(grants: Int) {}
@@ -124,6 +127,7 @@ public struct PCTStrategy: Scheduler {
     }
 
     public mutating func choose(_ point: SchedulePoint) -> Int? {
+        guard !point.enabled.isEmpty else { return nil }
         var best = point.enabled.max { priority[$0] < priority[$1] }!
         if point.enabled.count >= 2 {
             counted += 1
@@ -173,6 +177,7 @@ public struct ReplayStrategy: Scheduler {
     }
 
     public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
+        guard !point.enabled.isEmpty else { return nil }
         if tolerant {
             while next < choices.count, !point.enabled.contains(choices[next]) { next += 1 }
         }
@@ -199,105 +204,3 @@ public struct ReplayStrategy: Scheduler {
     }
 }
 
-/// `exhaustive`: stateless depth-first search over the grants, each schedule run from a
-/// fresh fork. Unbounded, it uses sleep sets (Godefroid): a buyer whose next step commutes
-/// with every step taken since an equivalent branch was explored is not granted again, so
-/// one schedule runs per class of interleavings that differ only in the order of
-/// independent steps (two reads; steps on the document and on the lock). With a
-/// preemption bound it enumerates every schedule within the bound, no reduction.
-public struct ExhaustiveStrategy: Scheduler {
-    struct Node {
-        var enabled: [Int]
-        var ops: [GateOp?]
-        var last: Int?
-        var preemptionsBefore: Int
-        var sleep: [Int]
-        var done: [Int]
-        var chosen: Int
-    }
-
-    public let preemptionBound: Int?
-    public let cap: Int
-    public var reduces: Bool { preemptionBound == nil }
-    private var stack: [Node] = []
-    private var started = 0
-    public private(set) var finished = false
-    public private(set) var runs = 0
-    public private(set) var abandoned = 0
-    /// Deepest schedule seen, in grants.
-    public private(set) var longest = 0
-
-    public init(preemptions: Int?, cap: Int) {
-        self.preemptionBound = preemptions
-        self.cap = cap
-    }
-
-    /// True when the search ran out of schedules (not out of budget): the space is covered.
-    public var complete: Bool { finished }
-
-    public mutating func begin() -> Bool {
-        if finished { return false }
-        if started > 0 {
-            while let top = stack.last {
-                if let c = candidates(top).first {
-                    stack[stack.count - 1].chosen = c
-                    stack[stack.count - 1].done.append(c)
-                    break
-                }
-                stack.removeLast()
-            }
-            if stack.isEmpty { finished = true; return false }
-        }
-        guard started < cap else { return false }
-        started += 1
-        return true
-    }
-
-    private func cost(_ c: Int, at node: Node) -> Int {
-        guard let last = node.last, c != last, node.enabled.contains(last) else { return 0 }
-        return 1
-    }
-
-    private func candidates(_ node: Node) -> [Int] {
-        var order = node.enabled
-        if let last = node.last, let i = order.firstIndex(of: last) { order.remove(at: i); order.insert(last, at: 0) }
-        return order.filter { c in
-            !node.done.contains(c) && !node.sleep.contains(c)
-                && (preemptionBound.map { node.preemptionsBefore + cost(c, at: node) <= $0 } ?? true)
-        }
-    }
-
-    public mutating func choose(_ point: SchedulePoint) throws(ScheduleDivergence) -> Int? {
-        let d = point.index
-        if d < stack.count {
-            let c = stack[d].chosen
-            guard point.enabled == stack[d].enabled else {
-                throw ScheduleDivergence("exhaustive search: at grant \(d + 1) the enabled buyers differ from the last run with the same prefix (uncontrolled nondeterminism)")
-            }
-            return c
-        }
-        var sleep: [Int] = []
-        var before = 0
-        if let parent = stack.last {
-            before = parent.preemptionsBefore + cost(parent.chosen, at: parent)
-            if reduces, let taken = parent.ops[parent.chosen] {
-                for q in parent.sleep + parent.done where q != parent.chosen && !sleep.contains(q) {
-                    if let op = parent.ops[q], !op.dependent(taken) { sleep.append(q) }
-                }
-            }
-        }
-        var node = Node(enabled: point.enabled, ops: point.ops, last: point.last, preemptionsBefore: before, sleep: sleep, done: [], chosen: -1)
-        guard let c = candidates(node).first else { return nil }
-        node.chosen = c
-        node.done = [c]
-        stack.append(node)
-        return c
-    }
-
-    public mutating func end(grants: Int) {
-        longest = max(longest, grants)
-        runs += 1
-    }
-
-    public mutating func abandon() { abandoned += 1 }
-}

@@ -18,6 +18,8 @@ enum GrantDecision {
         let enabled = lock.enabled(ops)
         if enabled.isEmpty {
             let parked = ops.contains { $0 != nil }
+            // DPOR learns from the blocked buyers' next steps; the answer does not matter.
+            if parked { _ = try? choose(SchedulePoint(index: index, enabled: [], ops: ops, last: last)) }
             return .finished(deadlocked: parked, waitFor: parked ? lock.waitFor(ops, names: names) : nil)
         }
         let chosen: Int?

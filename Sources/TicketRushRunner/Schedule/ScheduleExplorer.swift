@@ -107,23 +107,37 @@ package struct ScheduleExplorer {
                 return Coverage(statement: "pct d=\(config.depth): \(plural(runs, "schedule")), each finds a depth-\(config.depth) bug with p ≥ 1/\(inverse) (n=\(n), k=\(strategy.k) steps with a choice); violated in \(violating)", pctBound: bound)
             }
         case .exhaustive:
-            var strategy = ExhaustiveStrategy(preemptions: config.preemptions, cap: runs)
+            var strategy = ExhaustiveStrategy(preemptions: config.preemptions, cap: runs, symmetry: Self.symmetry(s))
             try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { ex, runs, violating in
-                let cover: String
-                if ex.complete {
-                    if let k = config.preemptions {
-                        cover = "all \(runs) interleavings of \(plural(n, "buyer")) × up to \(ex.longest) steps with ≤ \(plural(k, "preemption")) explored (complete)"
-                    } else {
-                        cover = "all interleavings of \(plural(n, "buyer")) × up to \(ex.longest) steps explored (complete): \(plural(runs, "schedule")), one per class of interleavings equal up to the order of independent steps"
-                            + (ex.abandoned > 0 ? " (\(ex.abandoned) more cut short as already covered)" : "")
-                    }
-                } else {
-                    let space = config.preemptions.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
-                    cover = "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE)"
-                }
-                return Coverage(statement: "exhaustive: \(cover); violated in \(violating)", complete: ex.complete, abandoned: ex.abandoned)
+                Coverage(statement: "exhaustive: \(Self.coverage(ex, runs: runs, buyers: n)); violated in \(violating)",
+                         complete: ex.complete, abandoned: ex.abandoned)
             }
         }
+    }
+
+    /// Built-in buyers with no fault are identical (same code, wants, delays; they differ
+    /// only in their names): renaming them maps a schedule to one with the same verdicts.
+    /// A program may read its buyer number, and a fault names or draws its buyers: no symmetry.
+    static func symmetry(_ s: Scenario) -> [Int]? {
+        guard s.program == nil, s.faults.isEmpty else { return nil }
+        return [Int](repeating: 0, count: s.buyers.count)
+    }
+
+    /// "14 schedules, 14 classes, complete", and what a class is.
+    static func coverage(_ ex: ExhaustiveStrategy, runs: Int, buyers n: Int) -> String {
+        let cut = ex.abandoned > 0 ? " (\(ex.abandoned) more cut short as already covered)" : ""
+        let names = "the names of \(ex.identicalBuyers) identical buyers (they start in order)"
+        let renamed = ex.identicalBuyers > 1 ? " and " + names : ""
+        let steps = "\(plural(n, "buyer")) × up to \(ex.longest) steps"
+        guard ex.complete else {
+            let space = ex.preemptionBound.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
+            return "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE)"
+        }
+        if let k = ex.preemptionBound {
+            let up = renamed.isEmpty ? "" : ", up to " + names
+            return "\(plural(runs, "schedule")) of \(steps) with ≤ \(plural(k, "preemption"))\(up), complete"
+        }
+        return "\(plural(runs, "schedule")), \(runs) \(runs == 1 ? "class" : "classes"), complete: every interleaving of \(steps), one per class equal up to the order of independent steps\(renamed)\(cut)"
     }
 
     /// What a strategy says it covered.
