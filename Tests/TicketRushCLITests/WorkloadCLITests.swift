@@ -53,7 +53,7 @@ final class WorkloadCLITests: XCTestCase {
                                   "--cell", "anomalies-json-seats-flock", "--reports", dir.appendingPathComponent("r").path], in: dir)
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("PASS  anomalies-json-seats-flock"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("(complete)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains(", complete:"), result.stdout)
     }
 
     func testSQLiteSeatsRaceAndItsFixes() throws {

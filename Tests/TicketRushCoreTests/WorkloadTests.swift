@@ -39,7 +39,7 @@ final class WorkloadTests: XCTestCase {
                        ["3:7: error: 'lock.mode' optimistic has no version check for a workload on storage.kind json (it has on redis: WATCH/MULTI/EXEC): use a lock, row-lock, atomic or transaction"])
         XCTAssertEqual(errors(Self.base + "workload: {kind: seats, seats: 2, wants: 3}\n"),
                        ["3:42: error: 'workload.wants' 3 is more than the 2 seats"])
-        XCTAssertEqual(errors(Self.base), ["1:1: error: 'tickets' is required (it may be omitted only with a 'workload')"])
+        XCTAssertEqual(errors(Self.base), ["1:1: error: 'tickets' is required (it may be omitted only with a 'workload', or in a session case)"])
     }
 
     func testAWorkloadFillsTicketsInvariantsAndWants() throws {

@@ -14,7 +14,7 @@ package enum SessionsSchema {
     ]
 
     /// Keys a session case has no use for: they describe buyers.
-    static let buyerKeys = ["tickets", "buyers", "program", "delays", "faults", "lock", "thresholds"]
+    static let buyerKeys = ["tickets", "buyers", "program", "delays", "faults", "lock", "thresholds", "workload"]
 
     /// The engines that run session cases.
     static let engines: [StorageKind] = [.postgres]

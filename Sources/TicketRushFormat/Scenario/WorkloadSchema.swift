@@ -28,7 +28,10 @@ package enum WorkloadSchema {
         func at(_ key: String) -> SourceLocation { locations[key] ?? locations["workload"] ?? locations[""] ?? SourceLocation(path: path, line: 1, column: 1) }
         guard let w = value["workload"] else {
             // Written but mistyped, `tickets` has its own error already.
-            if value["tickets"] == nil, locations["tickets"] == nil { return [Diagnostic(at: at(""), "'tickets' is required (it may be omitted only with a 'workload')")] }
+            // A session case has no tickets (SessionsSchema refuses them).
+            if value["tickets"] == nil, locations["tickets"] == nil, value["sessions"] == nil {
+                return [Diagnostic(at: at(""), "'tickets' is required (it may be omitted only with a 'workload', or in a session case)")]
+            }
             return []
         }
         guard let kind = w["kind"]?.text.flatMap(Workload.Kind.init(rawValue:)) else { return [] }

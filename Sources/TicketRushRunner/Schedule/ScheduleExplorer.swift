@@ -117,9 +117,10 @@ package struct ScheduleExplorer {
 
     /// Built-in buyers with no fault are identical (same code, wants, delays; they differ
     /// only in their names): renaming them maps a schedule to one with the same verdicts.
-    /// A program may read its buyer number, and a fault names or draws its buyers: no symmetry.
+    /// A program may read its buyer number, a fault names or draws its buyers, and a seats or
+    /// limit workload gives each buyer its own seats or customer: no symmetry.
     static func symmetry(_ s: Scenario) -> [Int]? {
-        guard s.program == nil, s.faults.isEmpty else { return nil }
+        guard s.program == nil, s.faults.isEmpty, s.workload == nil || s.workload?.kind == .rows else { return nil }
         return [Int](repeating: 0, count: s.buyers.count)
     }
 
