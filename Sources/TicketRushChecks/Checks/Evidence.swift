@@ -23,6 +23,9 @@ public enum Evidence: Sendable, Codable, Equatable {
     /// no-deadlock: who waited on which lock since when, who held it and how it ended,
     /// and (with nobody waiting) which buyers were unfinished after which step.
     case deadlock(timedOut: Bool, durationNs: UInt64, lock: String, blocked: [Event], holders: [Holder], unfinished: [BuyerStep])
+    /// The isolation models and anomalies (docs/anomalies.md): each anomaly found with its
+    /// shortest cycle, and why what was not found may still be there (missing versions).
+    case anomalies(found: [AnomalyFinding], gaps: [String])
     /// The history is partial, and this invariant needs all of it.
     case incomplete([Incompleteness])
     /// The checker itself failed (a bug): never a verdict about the system.
@@ -87,6 +90,7 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
         case .undersell(_, _, let final, _): return final
         case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
+        case .anomalies(let found, _): return found.count
         case .finalUnreadable, .incomplete, .checkerFailed, .notApplicable: return 0
         }
     }

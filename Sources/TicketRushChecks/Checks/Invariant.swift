@@ -12,6 +12,9 @@ extension Invariant {
         case .allFinished: return AllFinishedChecker()
         case .noUndersell: return NoUndersellChecker()
         case .noDeadlock: return NoDeadlockChecker()
+        case .serializable, .snapshotIsolation, .repeatableRead, .readCommitted,
+             .g0, .g1a, .g1b, .g1c, .lostUpdate, .gSingle, .g2Item, .g2:
+            return AnomalyChecker(self)
         }
     }
 }

@@ -7,6 +7,20 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
     case allFinished = "all-finished"
     case noUndersell = "no-undersell"
     case noDeadlock = "no-deadlock"
+    // Isolation models (docs/anomalies.md): each judges every anomaly it forbids.
+    case serializable
+    case snapshotIsolation = "snapshot-isolation"
+    case repeatableRead = "repeatable-read"
+    case readCommitted = "read-committed"
+    // Anomalies (Adya), judged one by one under a model that forbids them.
+    case g0
+    case g1a
+    case g1b
+    case g1c
+    case lostUpdate = "lost-update"
+    case gSingle = "g-single"
+    case g2Item = "g2-item"
+    case g2
 
     /// One line on what the invariant means.
     public var summary: String {
@@ -18,6 +32,9 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
         case .allFinished: return "every buyer exited 0 on its own before the timeout"
         case .noUndersell: return "when demand >= tickets, the final count is 0"
         case .noDeadlock: return "the trial finished before its timeout; if not, names the blocked buyers and the (dead) holder"
+        case .serializable, .snapshotIsolation, .repeatableRead, .readCommitted:
+            return "no anomaly this model forbids (\(model!.forbids.map(\.rawValue).joined(separator: ", "))); also judges each of them by name"
+        case .g0, .g1a, .g1b, .g1c, .lostUpdate, .gSingle, .g2Item, .g2: return anomaly!.summary
         }
     }
 
@@ -28,3 +45,20 @@ public enum Invariant: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// Keys of `expect` encode as the invariant's name, so records read as JSON objects.
 extension Invariant: CodingKeyRepresentable {}
+
+extension Invariant {
+    /// The isolation model this invariant is, if it is one.
+    public var model: IsolationModel? { IsolationModel(rawValue: rawValue) }
+    /// The anomaly this invariant is, if it is one.
+    public var anomaly: Anomaly? { Anomaly(rawValue: rawValue) }
+    /// Judged on the transactional history (key.read … txn.abort), not on the purchase story.
+    public var isTransactional: Bool { model != nil || anomaly != nil }
+
+    /// What `invariants:` judges: the list as written plus every anomaly a listed model
+    /// forbids, each reported by name.
+    public static func judged(_ listed: [Invariant]) -> [Invariant] {
+        var out = Set(listed)
+        for m in listed.compactMap(\.model) { for a in m.forbids { out.insert(a.invariant) } }
+        return out.sorted()
+    }
+}

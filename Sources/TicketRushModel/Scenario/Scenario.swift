@@ -40,7 +40,8 @@ public struct Scenario: Sendable, Equatable {
     public static let defaultTimeScale: Double = 1
     public static let defaultTrials = 1
     public static let defaultTimeoutNs: Int64 = 60_000_000_000
-    public static let defaultInvariants: [Invariant] = Invariant.allCases
+    /// Every invariant of the purchase story; the isolation models and anomalies only when asked.
+    public static let defaultInvariants: [Invariant] = Invariant.allCases.filter { !$0.isTransactional }
     public static let defaultFaults: [Fault] = []
     /// Nothing stated: every judged invariant is expected to hold (`Expectation.defaultValue`).
     public static let defaultExpect: [Invariant: Expectation] = [:]
