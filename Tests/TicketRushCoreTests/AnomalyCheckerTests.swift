@@ -1,4 +1,6 @@
+import Foundation
 import XCTest
+import TicketRushFormat
 import TicketRushModel
 import TicketRushChecks
 
@@ -170,5 +172,16 @@ final class AnomalyCheckerTests: XCTestCase {
         XCTAssertEqual(t.map(\.attempt), [0, 1])
         XCTAssertEqual(t.map(\.status), [.aborted, .committed])
         XCTAssertEqual(Invariant.serializable.checker.judge(s.history(buyers: 1)).verdict, .holds)
+    }
+}
+
+/// `invariants: [MODEL]` judges the model and, by name, every anomaly it forbids.
+final class ModelInvariantLoaderTests: XCTestCase {
+    func testAModelJudgesEachAnomalyItForbids() throws {
+        let yaml = "name: t\ntickets: 1\nbuyers: 2\ninvariants: [conservation, repeatable-read]\nexpect: {lost-update: violated}\n"
+        let s = try ScenarioLoader().load(data: Data(yaml.utf8), path: "t.yaml")[0]
+        XCTAssertEqual(s.invariants, [.conservation, .repeatableRead, .g0, .g1a, .g1b, .g1c, .lostUpdate, .gSingle, .g2Item])
+        XCTAssertEqual(s.expectation(for: .lostUpdate), .violated)
+        XCTAssertFalse(Scenario.defaultInvariants.contains(where: \.isTransactional))
     }
 }

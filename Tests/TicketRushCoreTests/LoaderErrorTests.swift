@@ -101,6 +101,13 @@ final class LoaderErrorTests: XCTestCase {
         ]),
         Case(base + "invariants: [no-oversell]\nexpect: {conservation: violated}\n",
              ["5:10: error: 'expect.conservation' names an invariant that 'invariants' leaves out"]),
+        // An anomaly the chosen model allows: snapshot isolation permits phantoms and write skew.
+        Case(base + "invariants: [snapshot-isolation]\nexpect: {g2: violated, lost-update: violated, g2-item: hold}\n", [
+            "5:10: error: 'expect.g2' names g2, an anomaly that snapshot-isolation allows: judge it under a model that forbids it (serializable)",
+            "5:47: error: 'expect.g2-item' names g2-item, an anomaly that snapshot-isolation allows: judge it under a model that forbids it (serializable or repeatable-read)",
+        ]),
+        Case(base + "invariants: [no-oversell]\nexpect: {lost-update: violated}\n",
+             ["5:10: error: 'expect.lost-update' names an invariant that 'invariants' leaves out"]),
         Case(base + "invariants: [no-oversell, no-oversell]\n", ["4:27: error: 'invariants' lists 'no-oversell' twice"]),
         Case(base + "<<: 5\n",
              ["4:5: error: '<<' in scenario must merge a mapping or a list of mappings (such as *base), got the number 5"]),

@@ -23,7 +23,7 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(s.trials, 1)
         XCTAssertNil(s.seed)
         XCTAssertEqual(s.timeoutNs, 60_000_000_000)
-        XCTAssertEqual(s.invariants, Invariant.allCases)
+        XCTAssertEqual(s.invariants, Scenario.defaultInvariants)
         XCTAssertEqual(s.expectation(for: .noOversell), .hold)
         XCTAssertEqual(s.origin, SourceLocation(path: "t.yaml", line: 1, column: 1))
     }

@@ -131,8 +131,9 @@ package enum SweepSchema {
                     out.append(Diagnostic(at: locations[label] ?? at, "'\(label)' is \(MatrixExpansion.text(one)), not one of the matrix values (\(values.map(MatrixExpansion.text).joined(separator: ", ")))"))
                 }
             }
-            for key in fields(entry["expect"]).keys.sorted() where !judged.contains(key) {
-                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, "'\(base).expect.\(key)' names an invariant that 'invariants' leaves out"))
+            for key in fields(entry["expect"]).keys.sorted() {
+                guard let problem = JudgedInvariants.problem(key, label: "\(base).expect.\(key)", listed: judged) else { continue }
+                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, problem))
             }
         }
         return out
