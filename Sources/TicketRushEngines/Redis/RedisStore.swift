@@ -60,6 +60,7 @@ package final class RedisStore: TicketStore, BuyerLock {
     private var unanswered: Int32 = 0
     private let token: String
     package let version = 0
+    package var installTag = 0
     package private(set) var engineError: Int64?
 
     init(target: EngineTarget, mode: LockMode, buyer: Int, bound: tr_db_bound? = nil) {
