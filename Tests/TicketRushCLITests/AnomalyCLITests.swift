@@ -86,5 +86,8 @@ final class AnomalyCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("(ww: T"), r.stdout)
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertTrue(junit.contains("lost-update: T"), junit)
+        // The HTML draws the failing trial's timeline and, under it, the cycle in words.
+        let html = try String(contentsOf: reports.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<ul class=\"cycles\"><li><b>lost-update</b>: T"), "no cycle under the timeline")
     }
 }
