@@ -80,8 +80,15 @@ final class AnomalyCLITests: XCTestCase {
             invariants: [snapshot-isolation]
             """, to: "si.yaml", in: dir)
         let reports = dir.appendingPathComponent("reports")
-        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path], timeout: 300)
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path, "--export", "elle"], timeout: 300)
         XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        // --export elle: one file per trial, each an array of invoke/ok operations over key 0.
+        for trial in 1...6 {
+            let data = try Data(contentsOf: reports.appendingPathComponent("elle/unlocked/trial-\(trial).json"))
+            let ops = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+            XCTAssertEqual(ops.map { $0["type"] as? String }.filter { $0 == "invoke" }.count, 2)
+            XCTAssertEqual(ops.count, 4)
+        }
         XCTAssertTrue(r.stdout.contains("snapshot-isolation") && r.stdout.contains("lost-update: T"), r.stdout)
         XCTAssertTrue(r.stdout.contains("(ww: T"), r.stdout)
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
