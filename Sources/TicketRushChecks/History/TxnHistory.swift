@@ -73,8 +73,18 @@ public struct TxnHistory: Sendable, Equatable {
         var open: [TaskRef: Int] = [:]
         var attempts: [TaskRef: Int] = [:]
         var gaps: [String] = []
-        for (seq, e) in events.enumerated() where e.kind.isTransactional {
+        for (seq, e) in events.enumerated() where e.kind.isTransactional || e.kind == .bought || e.kind == .soldOut {
             let ref = e.ref
+            // An outcome commits a transaction left open (a program that sends versions on its
+            // read and write lines and no txn.commit: docs/programs.md); it opens none.
+            if !e.kind.isTransactional {
+                if let o = open[ref] {
+                    txns[o].status = .committed
+                    txns[o].endNs = e.tNs
+                    open[ref] = nil
+                }
+                continue
+            }
             let i: Int
             if let o = open[ref] {
                 i = o
@@ -113,7 +123,7 @@ public struct TxnHistory: Sendable, Equatable {
         var out: [String] = []
         let reported = Set(txns.map { TaskRef(buyer: $0.buyer, task: $0.task) })
         for e in events where (e.kind == .bought || e.kind == .soldOut) && !reported.contains(e.ref) {
-            out.append("\(name(e.buyer)) task \(e.task + 1) ended (\(e.kind.name)) without reporting its reads and writes (key.read/key.write with versions)")
+            out.append("\(name(e.buyer)) task \(e.task + 1) ended (\(e.kind.name)) without reporting its reads and writes with versions (key.read/key.write; a program adds \"version\" to its read and write lines, docs/programs.md)")
             break
         }
         for p in txns.flatMap(\.predicateReads) where Int64(p.rows.count) != p.expected {
