@@ -159,4 +159,33 @@ final class AnomalyCLITests: XCTestCase {
         }
         XCTAssertGreaterThan(unknownReasons, 0)
     }
+
+    /// The cross-check on shipped counter scenarios under real timing: every trial's
+    /// conservation verdict is its lost-update verdict (no lock), and with flock every
+    /// trial is serializable. The files run as shipped, with the model added to judge.
+    func testShippedCounterScenariosAgreeWithConservation() throws {
+        let dir = try CLI.temporaryFolder(self)
+        var files: [String] = []
+        for name in ["3-lost-update.yaml", "4-lost-update-locked.yaml"] {
+            let text = try String(contentsOf: CLI.repositoryRoot.appendingPathComponent("scenarios/first/\(name)"), encoding: .utf8)
+            XCTAssertFalse(text.contains("\ninvariants:"), "\(name) lists its invariants: this test appends them")
+            files.append(try CLI.write(text + "\ninvariants: [no-oversell, conservation, one-outcome, all-finished, no-undersell, serializable]\n", to: name, in: dir))
+        }
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run"] + files + ["--trials", "3", "--reports", reports.path, "--work", dir.appendingPathComponent("work").path], timeout: 300)
+        XCTAssertNotEqual(r.status, 2, r.stdout + r.stderr)
+        var judged = 0
+        for t in try trials(reports) {
+            let results = try XCTUnwrap(t["results"] as? [[String: Any]])
+            let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0["invariant"] as! String, $0["verdict"] as! String) })
+            if t["scenario"] as? String == "lost-update-locked" {
+                XCTAssertEqual(Set(verdicts.values), ["holds"], "\(verdicts)")
+            } else {
+                XCTAssertEqual(verdicts["lost-update"], verdicts["conservation"], "\(verdicts)")
+                if verdicts["conservation"] == "violated" { XCTAssertEqual(verdicts["serializable"], "violated") }
+            }
+            judged += 1
+        }
+        XCTAssertEqual(judged, 6)
+    }
 }
