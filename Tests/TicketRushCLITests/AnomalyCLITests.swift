@@ -188,4 +188,31 @@ final class AnomalyCLITests: XCTestCase {
         }
         XCTAssertEqual(judged, 6)
     }
+
+    /// SQLite keeps the tag in its version column: a transaction is serializable in every
+    /// trial, autocommit statements agree with conservation, and the atomic decrement (which
+    /// cannot say what it read) is unknown with that reason, never holds.
+    func testSQLiteTagsTheVersionColumn() throws {
+        let dir = try CLI.temporaryFolder(self)
+        func cell(_ name: String, _ lock: String) -> String {
+            "name: \(name)\ntickets: 4\nbuyers: 5\ndelays: {write: 2ms}\ntrials: 3\nseed: 7\nstorage: {kind: sqlite}\nlock: \(lock)\ninvariants: [conservation, serializable]\n"
+        }
+        let file = try CLI.write([cell("none", "none"), cell("transaction", "{mode: transaction, retries: 1000}"), cell("atomic", "atomic")]
+            .joined(separator: "---\n"), to: "sqlite.yaml", in: dir)
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path], timeout: 300)
+        XCTAssertNotEqual(r.status, 2, r.stdout + r.stderr)
+        for t in try trials(reports) {
+            let results = try XCTUnwrap(t["results"] as? [[String: Any]])
+            let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0["invariant"] as! String, $0["verdict"] as! String) })
+            switch t["scenario"] as? String {
+            case "transaction": XCTAssertEqual(Set(verdicts.values), ["holds"], "\(verdicts)")
+            case "none": XCTAssertEqual(verdicts["lost-update"], verdicts["conservation"], "\(verdicts)")
+            default:
+                XCTAssertEqual(verdicts["serializable"], "unknown", "\(verdicts)")
+                let summary = results.first { $0["invariant"] as? String == "serializable" }?["summary"] as? String ?? ""
+                XCTAssertTrue(summary.contains("atomic statements"), summary)
+            }
+        }
+    }
 }

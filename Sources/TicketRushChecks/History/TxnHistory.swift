@@ -65,10 +65,15 @@ public struct TxnHistory: Sendable, Equatable {
     }
 
     public init(_ h: TrialHistory) {
-        self.init(events: h.events, name: h.name)
+        let why = h.program.isEmpty
+            ? "the built-in buyer reports none where the store cannot say which version it read: atomic statements, Redis"
+            : "a program adds \"version\" to its read and write lines, docs/programs.md"
+        self.init(events: h.events, name: h.name, missing: why)
     }
 
-    public init(events: [Event], name: (Int) -> String) {
+    /// `missing` says why a task may lack its versions (who to ask for them).
+    public init(events: [Event], name: (Int) -> String,
+                missing: String = "a program adds \"version\" to its read and write lines, docs/programs.md") {
         var txns: [Txn] = []
         var open: [TaskRef: Int] = [:]
         var attempts: [TaskRef: Int] = [:]
@@ -114,16 +119,16 @@ public struct TxnHistory: Sendable, Equatable {
             }
         }
         self.txns = txns
-        self.gaps = gaps + Self.gaps(txns, events: events, name: name)
+        self.gaps = gaps + Self.gaps(txns, events: events, name: name, missing: missing)
     }
 
     /// What the history lacks: tasks that ended without reporting a transaction, tags
     /// beyond what the formula carries, reads of versions no write installed.
-    private static func gaps(_ txns: [Txn], events: [Event], name: (Int) -> String) -> [String] {
+    private static func gaps(_ txns: [Txn], events: [Event], name: (Int) -> String, missing: String) -> [String] {
         var out: [String] = []
         let reported = Set(txns.map { TaskRef(buyer: $0.buyer, task: $0.task) })
         for e in events where (e.kind == .bought || e.kind == .soldOut) && !reported.contains(e.ref) {
-            out.append("\(name(e.buyer)) task \(e.task + 1) ended (\(e.kind.name)) without reporting its reads and writes with versions (key.read/key.write; a program adds \"version\" to its read and write lines, docs/programs.md)")
+            out.append("\(name(e.buyer)) task \(e.task + 1) ended (\(e.kind.name)) without reporting its reads and writes with versions (key.read/key.write; \(missing))")
             break
         }
         for p in txns.flatMap(\.predicateReads) where Int64(p.rows.count) != p.expected {
