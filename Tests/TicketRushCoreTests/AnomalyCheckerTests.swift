@@ -128,6 +128,15 @@ final class AnomalyCheckerTests: XCTestCase {
         XCTAssertEqual(Set(r.blamed), [TaskRef(buyer: 0, task: 0), TaskRef(buyer: 1, task: 0)])
     }
 
+    /// One shared analysis per trial gives each invariant the verdict and evidence its own would.
+    func testSharedAnalysisJudgesAsEachCheckerAlone() {
+        let invariants = Invariant.judged([.conservation, .serializable, .readCommitted, .snapshotIsolation])
+        for script in [Self.lostUpdate(), Self.writeSkew(), Self.phantom()] {
+            let h = script.history(buyers: 2)
+            XCTAssertEqual(Invariant.judge(invariants, h), invariants.map { $0.checker.judge(h) })
+        }
+    }
+
     /// A buyer that bought without reporting versions: unknown with the reason, never holds.
     func testMissingVersionsAreUnknown() {
         var s = TxnScript()

@@ -37,7 +37,13 @@ public struct AnomalyAnalysis: Sendable, Equatable {
 /// found and versions missing, unknown with the reason.
 public struct AnomalyChecker: Checker {
     public let invariant: Invariant
-    public init(_ invariant: Invariant) { self.invariant = invariant }
+    /// The trial's analysis when already made for every anomaly judged (`Invariant.judge`).
+    let shared: AnomalyAnalysis?
+    public init(_ invariant: Invariant) { self.init(invariant, shared: nil) }
+    init(_ invariant: Invariant, shared: AnomalyAnalysis?) {
+        self.invariant = invariant
+        self.shared = shared
+    }
 
     public var violationSurvivesGaps: Bool { true }
     public var needsAttribution: Bool { true }
@@ -49,12 +55,23 @@ public struct AnomalyChecker: Checker {
     }
 
     public func check(_ h: TrialHistory) throws -> CheckResult {
-        let analysis = AnomalyAnalysis(TxnHistory(h), wanted: wanted)
+        var analysis = shared ?? AnomalyAnalysis(TxnHistory(h), wanted: wanted)
+        analysis.found = analysis.found.filter { wanted.contains($0.anomaly) }
         let evidence = Evidence.anomalies(found: analysis.found, gaps: analysis.gaps)
         if let first = analysis.found.first {
             let blamed = first.txns.map { TaskRef(buyer: $0.buyer, task: $0.task) }
             return result(.violated, evidence, blamed: blamed, h)
         }
         return result(analysis.gaps.isEmpty ? .holds : .unknown, evidence, h)
+    }
+}
+
+extension Invariant {
+    /// Judges every invariant of a trial; the isolation models and anomalies share one
+    /// analysis (one graph, one search per anomaly class) however many of them are judged.
+    public static func judge(_ invariants: [Invariant], _ h: TrialHistory) -> [CheckResult] {
+        let wanted = Set(invariants.flatMap { AnomalyChecker($0).wanted })
+        let shared = wanted.isEmpty ? nil : AnomalyAnalysis(TxnHistory(h), wanted: Array(wanted))
+        return invariants.map { i in i.isTransactional ? AnomalyChecker(i, shared: shared).judge(h) : i.checker.judge(h) }
     }
 }
