@@ -215,4 +215,30 @@ final class AnomalyCLITests: XCTestCase {
             }
         }
     }
+
+    /// Redis keeps the tag at KEY:version, written with the count in one MSET and read with
+    /// it in one script: WATCH/MULTI (optimistic) is serializable in every trial, plain
+    /// GET/SET agrees with conservation.
+    func testRedisTagsTheVersionKey() throws {
+        let dir = try CLI.temporaryFolder(self)
+        func cell(_ name: String, _ lock: String) -> String {
+            "name: \(name)\ntickets: 4\nbuyers: 5\ndelays: {write: 2ms}\ntrials: 3\nseed: 7\nstorage: {kind: redis}\nlock: \(lock)\ninvariants: [conservation, serializable]\n"
+        }
+        let file = try CLI.write([cell("none", "none"), cell("optimistic", "{mode: optimistic, retries: 1000}")]
+            .joined(separator: "---\n"), to: "redis.yaml", in: dir)
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path, "--require-engines"], timeout: 300)
+        XCTAssertNotEqual(r.status, 2, r.stdout + r.stderr)
+        let all = try trials(reports)
+        XCTAssertEqual(all.count, 6, r.stdout + r.stderr)
+        for t in all {
+            let results = try XCTUnwrap(t["results"] as? [[String: Any]])
+            let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0["invariant"] as! String, $0["verdict"] as! String) })
+            if t["scenario"] as? String == "optimistic" {
+                XCTAssertEqual(Set(verdicts.values), ["holds"], "\(verdicts)")
+            } else {
+                XCTAssertEqual(verdicts["lost-update"], verdicts["conservation"], "\(verdicts)")
+            }
+        }
+    }
 }
