@@ -241,4 +241,34 @@ final class AnomalyCLITests: XCTestCase {
             }
         }
     }
+
+    /// PostgreSQL on its private server: READ COMMITTED agrees with conservation (a lost
+    /// update is named whenever a decrement is lost); SERIALIZABLE and row-lock are
+    /// serializable in every trial.
+    func testPostgresIsolationLevels() throws {
+        let dir = try CLI.temporaryFolder(self)
+        func cell(_ name: String, _ isolation: String, _ lock: String) -> String {
+            "name: \(name)\ntickets: 4\nbuyers: 5\ndelays: {write: 2ms}\ntrials: 3\nseed: 7\n"
+                + "storage: {kind: postgres, isolation: \(isolation)}\nlock: \(lock)\ninvariants: [conservation, serializable]\n"
+        }
+        let file = try CLI.write([
+            cell("rc", "read-committed", "transaction"),
+            cell("ser", "serializable", "{mode: transaction, retries: 1000}"),
+            cell("rowlock", "read-committed", "row-lock"),
+        ].joined(separator: "---\n"), to: "pg.yaml", in: dir)
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path, "--require-engines"], timeout: 600)
+        XCTAssertNotEqual(r.status, 2, r.stdout + r.stderr)
+        let all = try trials(reports)
+        XCTAssertEqual(all.count, 9, r.stdout + r.stderr)
+        for t in all {
+            let results = try XCTUnwrap(t["results"] as? [[String: Any]])
+            let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0["invariant"] as! String, $0["verdict"] as! String) })
+            if t["scenario"] as? String == "rc" {
+                XCTAssertEqual(verdicts["lost-update"], verdicts["conservation"], "\(verdicts)")
+            } else {
+                XCTAssertEqual(Set(verdicts.values), ["holds"], "\(t["scenario"]!): \(verdicts)")
+            }
+        }
+    }
 }
