@@ -77,6 +77,24 @@ package enum ReportFiles {
             unlinkat(dir, name, 0)
         }
 
+        /// Writes one trial's file into the reports folder, `REPORTS/FOLDER/SCENARIO/trial-N.EXT`
+        /// (`--export elle`), as a temp file renamed in.
+        package func writeTrialFile(_ text: String, under top: String, scenario: String, trial: Int, ext: String) throws(SafeFiles.Failure) {
+            let outer = try SafeFiles.openFolder(top, create: true, in: reportsFD, shown: "\(reports)/\(top)")
+            defer { close(outer) }
+            let name = slug(scenario), file = "trial-\(trial + 1).\(ext)", shown = "\(reports)/\(top)/\(name)/\(file)"
+            let folder = try SafeFiles.openFolder(name, create: true, in: outer, shown: "\(reports)/\(top)/\(name)")
+            defer { close(folder) }
+            var batch = SafeFiles.Batch()
+            do {
+                try batch.stage(text.utf8, in: folder, name: file, shown: shown)
+                try batch.commit(sync: false)
+            } catch {
+                batch.abandon()
+                throw error
+            }
+        }
+
         /// Writes one trial's event log, `EVENTS/SCENARIO/trial-N.jsonl`, as a temp file renamed in.
         package func writeEvents(_ text: String, scenario: String, trial: Int) throws(SafeFiles.Failure) {
             guard let eventsFD, let events else { return }

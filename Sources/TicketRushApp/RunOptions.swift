@@ -23,6 +23,8 @@ package struct RunOptions: Sendable {
     package var shard: String?
     package var jobs = 1
     package var events: String?
+    /// `--export elle`: each trial's transactional history as elle-cli JSON in the reports folder.
+    package var export: [String] = []
     package var work: String?
     package var schedule: String?
     package var scheduleReplay: String?
@@ -53,6 +55,7 @@ package struct RunOptions: Sendable {
         if let shard, shard != "auto", Shard(shard) == nil { return "--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'" }
         if let shards, shards < 1 { return "--shards must be at least 1" }
         if trustReports, !rerunFailed { return "--trust-reports only applies to --rerun-failed" }
+        if let other = export.first(where: { $0 != "elle" }) { return "--export '\(other)' is not a format: use elle" }
         return nil
     }
 

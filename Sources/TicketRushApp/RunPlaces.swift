@@ -40,6 +40,8 @@ package struct TrialLoop {
     var jobs: Int
     var quiet: Bool
     var eventsFD: Int32?
+    /// `--export elle`: the reports folder, which worker processes write the exports into.
+    var exportFD: Int32?
     var executor: UnitExecutor
     var console: Console
 
@@ -50,11 +52,13 @@ package struct TrialLoop {
         quiet = o.quiet
         eventsFD = places.outputs.eventsFD
         self.console = console
-        let transcript = o.transcript, keepEvents = o.events != nil, outputs = places.outputs
+        let transcript = o.transcript, keepEvents = o.events != nil, outputs = places.outputs, elle = o.export.contains("elle")
+        exportFD = elle ? places.outputs.reportsFD : nil
         executor = UnitExecutor(plan: plan, work: places.work) { scenario, history in
             if transcript { console.out(Transcript.lines(history, scenario: scenario.name, narration: LockNarration(scenario)).map { visible($0) }.joined(separator: "\n")) }
-            guard keepEvents else { return }
             do {
+                if elle { try outputs.writeTrialFile(ElleExport.json(history), under: "elle", scenario: scenario.name, trial: history.trial, ext: "json") }
+                guard keepEvents else { return }
                 try outputs.writeEvents(EventLog.jsonLines(history, scenario: scenario.name), scenario: scenario.name, trial: history.trial)
             } catch {
                 throw RunnerError.badWorkFolder("\(error)")
@@ -70,7 +74,7 @@ package struct TrialLoop {
         defer { progress.end() }
         do {
             if jobs > 1 {
-                let inherited = [executor.work.descriptor] + (eventsFD.map { [$0] } ?? [])
+                let inherited = [executor.work.descriptor] + (eventsFD.map { [$0] } ?? []) + (exportFD.map { [$0] } ?? [])
                 _ = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
             } else {
                 var executor = executor

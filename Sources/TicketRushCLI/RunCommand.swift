@@ -56,6 +56,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Keep each trial's event log as JSON Lines under this folder.")
     var events: String?
 
+    @Option(help: ArgumentHelp("Also write each trial's transactional history for a second opinion: elle writes REPORTS/elle/CELL/trial-N.json in the JSON elle-cli reads (docs/events.md).", valueName: "format"))
+    var export: [String] = []
+
     @Option(help: "Run trials in this folder and keep them (default: a temporary folder under TMPDIR or /tmp, removed).")
     var work: String?
 
@@ -102,6 +105,7 @@ struct RunCommand: ParsableCommand {
         var o = RunOptions()
         (o.paths, o.reports, o.junit, o.trials, o.seed, o.cell, o.trial, o.shard) = (paths, reports, junit, trials, seed, cell, trial, shard)
         o.filter = filter
+        o.export = export
         (o.jobs, o.events, o.work, o.schedule, o.scheduleReplay) = (jobs, events, work, schedule, scheduleReplay)
         (o.buyers, o.tickets, o.wants, o.transcript, o.quiet, o.format) = (buyers, tickets, wants, transcript, quiet, format)
         (o.shards, o.rerunFailed, o.trustReports, o.requireEngines) = (shards, rerunFailed, trustReports, requireEngines)

@@ -187,7 +187,7 @@ final class AuthoringPolishTests: XCTestCase {
     }
 
     func testResultsDocCountsTheInvariantColumns() throws {
-        let words = [5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"]
+        let words = [5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 19: "nineteen", 22: "twenty-two", 23: "twenty-three"]
         let count = Invariant.allCases.count
         XCTAssertTrue(try doc("docs/results.md").contains("(all \(words[count] ?? "\(count)"), in registry order)"))
         let results = RunResults(shard: nil, startedAt: 1, cells: [CellRecord(Scenario(name: "s", tickets: 1, buyers: BuyerGroup(count: 2)), seed: 1, trials: 1)], trials: [])

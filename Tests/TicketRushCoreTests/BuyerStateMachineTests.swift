@@ -14,6 +14,7 @@ final class BuyerStateMachineTests: XCTestCase {
     final class FakeStore: TicketStore {
         var count: Int
         var version = 0
+        var installTag = 0
         var reads = 0
         var writes: [Int] = []
         var tornReads: Set<Int> = []

@@ -19,6 +19,8 @@ final class CheckerOraclePropertyTests: XCTestCase {
             var task = [Int](repeating: 0, count: buyers)
             var searched = [Bool](repeating: false, count: buyers)
             var finished = [Bool](repeating: false, count: buyers)
+            var writes = [Int](repeating: 0, count: buyers)
+            var version: Int32 = 0
             for b in 0..<buyers { h.step(b, .start) }
             while let b = (0..<buyers).filter({ !finished[$0] }).randomElement(using: &rng) {
                 let t = task[b]
@@ -29,12 +31,19 @@ final class CheckerOraclePropertyTests: XCTestCase {
                 }
                 if locked { h.step(b, .lockWait, task: t); h.step(b, .lockAcquired, task: t) }
                 h.step(b, .purchaseRead, Int64(count), task: t)
+                // The transactional history the buyer reports beside the story (docs/events.md).
+                h.txn(b, .keyRead, Int64(count), aux: version, task: t)
                 let soldOut = count == 0
                 if soldOut {
+                    h.txn(b, .txnCommit, task: t)
                     h.step(b, .soldOut, task: t)
                 } else {
                     count -= 1
+                    writes[b] += 1
+                    version = Int32((b + 1) * 1024 + writes[b])
                     h.step(b, .purchaseWrite, Int64(count), task: t)
+                    h.txn(b, .keyWrite, Int64(count), aux: version, task: t)
+                    h.txn(b, .txnCommit, task: t)
                     h.step(b, .bought, Int64(count), task: t)
                 }
                 if locked { h.step(b, .lockReleased, task: t) }
@@ -46,7 +55,7 @@ final class CheckerOraclePropertyTests: XCTestCase {
                 }
             }
             h.final = .count(count)
-            for invariant in Invariant.allCases where !invariant.isWorkloadDomain {  // the workloads' apply to workload histories only
+            for invariant in Invariant.allCases where !invariant.isWorkloadDomain && invariant != .noAnomaly {  // the workloads' apply to workload histories only, no-anomaly to session cases
                 let result = invariant.checker.judge(h.history)
                 XCTAssertEqual(result.verdict, .holds,
                                "iteration \(iteration): \(invariant.rawValue) on a serial history (tickets \(tickets), buyers \(buyers), wants \(wants)): \(result.summary)")
@@ -60,7 +69,7 @@ final class CheckerOraclePropertyTests: XCTestCase {
     /// an update was lost; no-undersell exactly when demand covered the tickets and some are left.
     func testInterleavingsOversellExactlyWhenPurchasesExceedTickets() {
         var rng = SeededGenerator(seed: 4242)
-        var oversold = 0, fine = 0
+        var oversold = 0, fine = 0, lostUpdates = 0
         for iteration in 0..<1_000 {
             let tickets = Int.random(in: 0...5, using: &rng)
             let buyers = Int.random(in: 1...7, using: &rng)
@@ -74,6 +83,8 @@ final class CheckerOraclePropertyTests: XCTestCase {
             var next = [Next](repeating: .search, count: buyers)
             var task = [Int](repeating: 0, count: buyers)
             var bought = 0
+            var writes = [Int](repeating: 0, count: buyers)
+            var version: Int32 = 0
             func endTask(_ b: Int, soldOut: Bool) {
                 task[b] += 1
                 if soldOut || task[b] == wants {
@@ -93,15 +104,21 @@ final class CheckerOraclePropertyTests: XCTestCase {
                 case .read:
                     let seen = store
                     h.step(b, .purchaseRead, Int64(seen), task: t)
+                    h.txn(b, .keyRead, Int64(seen), aux: version, task: t)
                     if seen > 0 {
                         next[b] = .write(seen - 1)
                     } else {
+                        h.txn(b, .txnCommit, task: t)
                         h.step(b, .soldOut, task: t)
                         endTask(b, soldOut: true)
                     }
                 case .write(let value):
                     h.step(b, .purchaseWrite, Int64(value), task: t)
                     store = value
+                    writes[b] += 1
+                    version = Int32((b + 1) * 1024 + writes[b])
+                    h.txn(b, .keyWrite, Int64(value), aux: version, task: t)
+                    h.txn(b, .txnCommit, task: t)
                     h.step(b, .bought, Int64(value), task: t)
                     bought += 1
                     endTask(b, soldOut: false)
@@ -121,6 +138,11 @@ final class CheckerOraclePropertyTests: XCTestCase {
                 fine += 1
             }
             XCTAssertEqual(ConservationChecker().judge(history).verdict, tickets - store == bought ? .holds : .violated, context)
+            // The cross-check: on a counter, a conservation violation is exactly a lost update.
+            let lost = Invariant.lostUpdate.checker.judge(history)
+            XCTAssertEqual(lost.verdict, tickets - store == bought ? .holds : .violated, context + ": " + lost.summary)
+            if tickets - store != bought { lostUpdates += 1 }
+            XCTAssertEqual(Invariant.serializable.checker.judge(history).verdict, lost.verdict, context)
             XCTAssertEqual(NoUndersellChecker().judge(history).verdict, buyers * wants >= tickets && store > 0 ? .violated : .holds, context)
             for invariant in [Invariant.oneOutcome, .noTornRead, .allFinished, .noDeadlock] {
                 XCTAssertEqual(invariant.checker.judge(history).verdict, .holds, context + ": " + invariant.rawValue)
@@ -129,5 +151,6 @@ final class CheckerOraclePropertyTests: XCTestCase {
         // Not vacuous: both sides of the equivalence were exercised.
         XCTAssertGreaterThan(oversold, 50)
         XCTAssertGreaterThan(fine, 50)
+        XCTAssertGreaterThan(lostUpdates, 50)
     }
 }

@@ -26,6 +26,12 @@ struct HistoryBuilder {
         events.append(Event(tNs: clock, buyer: buyer, task: task, kind: kind, value: value, aux: reason?.rawValue ?? 0))
     }
 
+    /// Appends one transactional event (key.read, key.write, txn.commit, …) of the counter.
+    mutating func txn(_ buyer: Int, _ kind: EventKind, _ value: Int64 = 0, aux: Int32 = 0, task: Int = 0) {
+        clock += 1_000
+        events.append(Event(tNs: clock, buyer: buyer, task: task, kind: kind, value: value, aux: aux))
+    }
+
     /// A whole unlocked purchase: search, read, write, bought.
     mutating func buys(_ buyer: Int, sawCount: Int64, task: Int = 0) {
         step(buyer, .searchRead, sawCount, task: task)

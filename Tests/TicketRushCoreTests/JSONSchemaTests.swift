@@ -68,7 +68,7 @@ final class JSONSchemaTests: XCTestCase {
         "unknown-invariant": "name: t\ntickets: 1\nbuyers: 2\ninvariants: [no-oversell, no-overselling]\n",
         "repeated-invariant": "name: t\ntickets: 1\nbuyers: 2\ninvariants: [no-oversell, no-oversell]\n",
         "bad-expectation": "name: t\ntickets: 1\nbuyers: 2\nexpect: {no-oversell: maybe}\n",
-        "unknown-expect-key": "name: t\ntickets: 1\nbuyers: 2\nexpect: {lost-update: violated}\n",
+        "unknown-expect-key": "name: t\ntickets: 1\nbuyers: 2\nexpect: {lost-updates: violated}\n",
         "not-a-mapping": "- name: t\n",
         "x-key-nested": "name: t\ntickets: 1\nbuyers: {count: 2, x-note: hi}\n",
     ]

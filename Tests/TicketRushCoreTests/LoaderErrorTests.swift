@@ -101,6 +101,17 @@ final class LoaderErrorTests: XCTestCase {
         ]),
         Case(base + "invariants: [no-oversell]\nexpect: {conservation: violated}\n",
              ["5:10: error: 'expect.conservation' names an invariant that 'invariants' leaves out"]),
+        // An anomaly the chosen model allows: snapshot isolation permits phantoms and write skew.
+        Case(base + "invariants: [snapshot-isolation]\nexpect: {g2: violated, lost-update: violated, g2-item: hold}\n", [
+            "5:10: error: 'expect.g2' names g2, an anomaly that snapshot-isolation allows: judge it under a model that forbids it (serializable)",
+            "5:47: error: 'expect.g2-item' names g2-item, an anomaly that snapshot-isolation allows: judge it under a model that forbids it (serializable or repeatable-read)",
+        ]),
+        Case(base + "invariants: [read-committed]\nmatrix: {lock.mode: [none, flock]}\nexpect_by_cell:\n  - where: {lock.mode: none}\n    expect: {lost-update: violated}\n",
+             ["8:14: error: 'expect_by_cell[0].expect.lost-update' names lost-update, an anomaly that read-committed allows: judge it under a model that forbids it (serializable or snapshot-isolation or repeatable-read)"]),
+        Case(base + "invariants: [serializable]\nexpect: {g3: violated}\n",
+             ["5:10: error: unknown key 'g3' in 'expect'; did you mean 'g0'? (allowed: \(SchemaText.invariants))"]),
+        Case(base + "invariants: [no-oversell]\nexpect: {lost-update: violated}\n",
+             ["5:10: error: 'expect.lost-update' names an invariant that 'invariants' leaves out"]),
         Case(base + "invariants: [no-oversell, no-oversell]\n", ["4:27: error: 'invariants' lists 'no-oversell' twice"]),
         Case(base + "<<: 5\n",
              ["4:5: error: '<<' in scenario must merge a mapping or a list of mappings (such as *base), got the number 5"]),

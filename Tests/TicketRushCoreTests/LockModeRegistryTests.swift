@@ -80,7 +80,7 @@ final class LockModeRegistryTests: XCTestCase {
         XCTAssertEqual(store.read(), .count(2))
         XCTAssertEqual(store.version, 0)
         XCTAssertEqual(lock.commit(store, count: 1, expected: 0, report: { steps.append($0) }, pause: {}), .written(0))
-        XCTAssertEqual(steps, [.lockWait, .lockAcquired, .purchaseWrite, .lockReleased])
+        XCTAssertEqual(steps, [.lockWait, .lockAcquired, .purchaseWrite, .keyWrite, .lockReleased])
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "{\"count\": 1, \"version\": 1}\n")
         // A buyer still holding version 0 loses: nothing written, the version it saw reported.
         steps = []

@@ -51,6 +51,12 @@ final class StorageStatementTests: XCTestCase {
         XCTAssertEqual(redis(.optimistic).write(count: 2, expected: 0), [["MULTI"], ["SET", "k", "2"], ["EXEC"]])
         XCTAssertEqual(redis(.optimistic).write(count: 2, expected: nil), [["UNWATCH"], ["SET", "k", "2"]])
         XCTAssertEqual(redis(.atomic).write(count: 2, expected: nil), [["EVAL", RedisCommands.decrementScript, "1", "k"]])
+        // With a version tag: the count and its tag in one MSET, read back in one script.
+        XCTAssertEqual(redis(.none).write(count: 2, expected: nil, tag: 1025), [["MSET", "k", "2", "k:version", "1025"]])
+        XCTAssertEqual(redis(.optimistic).write(count: 2, expected: 0, tag: 1025), [["MULTI"], ["MSET", "k", "2", "k:version", "1025"], ["EXEC"]])
+        XCTAssertEqual(redis(.optimistic).read(versioned: true), [["UNWATCH"], ["WATCH", "k"], ["EVAL", RedisCommands.versionedReadScript, "2", "k", "k:version"]])
+        XCTAssertEqual(RedisCommands.split(3 << 32 | 2049).count, 3)
+        XCTAssertEqual(RedisCommands.split(3 << 32 | 2049).version, 2049)
         XCTAssertEqual(redis(.advisory).acquire(token: "T"), ["SET", "k:lock", "T", "NX", "PX", "250"])
         XCTAssertEqual(redis(.advisory).release(token: "T"), ["EVAL", RedisCommands.releaseScript, "1", "k:lock", "T"])
     }

@@ -23,6 +23,9 @@ public enum Evidence: Sendable, Codable, Equatable {
     /// no-deadlock: who waited on which lock since when, who held it and how it ended,
     /// and (with nobody waiting) which buyers were unfinished after which step.
     case deadlock(timedOut: Bool, durationNs: UInt64, lock: String, blocked: [Event], holders: [Holder], unfinished: [BuyerStep])
+    /// The isolation models and anomalies (docs/anomalies.md): each anomaly found with its
+    /// shortest cycle, and why what was not found may still be there (missing versions).
+    case anomalies(found: [AnomalyFinding], gaps: [String])
     /// The history is partial, and this invariant needs all of it.
     case incomplete([Incompleteness])
     /// The checker itself failed (a bug): never a verdict about the system.
@@ -105,6 +108,7 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .capacity(let capacity, let rows, let bought): return max(max(rows, bought.count) - capacity, 0)
         case .serialization(let e): return e.explainedBy == nil && e.stuck == nil ? 1 : 0
         case .caseEffect(_, let seen, _): return seen == nil ? 0 : 1
+        case .anomalies(let found, _): return found.count
         case .finalUnreadable, .incomplete, .checkerFailed, .notApplicable: return 0
         }
     }

@@ -36,6 +36,8 @@ public enum EvidenceText {
             return ("not applicable: \(why)", [])
         case .caseEffect, .serialization:
             return sessionText(evidence)
+        case .anomalies(let found, let gaps):
+            return AnomalyText.render(found: found, gaps: gaps, verdict: verdict, name: name)
         case .finalUnreadable(let read):
             return ("the final document could not be read (\(describe(read)))", [])
         case .tornReads(let first, let total, let readers, let writer):

@@ -39,6 +39,10 @@ package struct Buyer {
     private var retries = 0
     /// Under a controlled schedule: where the buyer waits for the runner before each visible step.
     package var gate: Gate?
+    /// Writes of the counter so far: the n of its version tags, (index + 1) * 1024 + n.
+    private var writes = 0
+    /// The store reports versions: the purchase is reported as a transaction (docs/events.md).
+    private var reportsTxns: Bool { store.tracksVersions }
 
     package init(index: Int, plan: TrialPlan, store: any TicketStore, lock: any BuyerLock, sink: EventSink) {
         self.index = index
@@ -97,11 +101,17 @@ package struct Buyer {
         switch store.read() {
         case .count(let count) where count > 0:
             sink.emit(.purchaseRead, task: task, value: Int64(count))
+            if reportsTxns { sink.emit(.keyRead, task: task, value: Int64(count), aux: Int32(truncatingIfNeeded: store.version)) }
             if plan.scope == .purchase { expectedVersion = store.version }
             MonotonicClock.sleep(ns: plan.delayNs(.write, buyer: index, task: task))
             return .writing(newCount: count - 1)
         case .count(let count):
             sink.emit(.purchaseRead, task: task, value: Int64(count))
+            if reportsTxns {
+                // Nothing to write: the read-only transaction ends here.
+                sink.emit(.keyRead, task: task, value: Int64(count), aux: Int32(truncatingIfNeeded: store.version))
+                sink.emit(.txnCommit, task: task)
+            }
             return .finishing(.soldOut)
         case .torn(let bytes):
             sink.emit(.purchaseTorn, task: task, value: Int64(bytes))
@@ -117,19 +127,42 @@ package struct Buyer {
         let (sink, task) = (self.sink, self.task)
         // With scope `write` the transaction starts here: nothing to check (the classic mistake).
         let expected = plan.scope == .write ? nil : expectedVersion
+        let txns = reportsTxns
+        var tag: Int32 = 0
+        if txns {
+            writes += 1
+            tag = Int32(truncatingIfNeeded: (index + 1) * 1024 + writes)
+            store.installTag = Int(tag)
+        }
         let result = lock.commit(store, count: newCount, expected: expected,
-                                 report: { kind in sink.emit(kind, task: task, value: kind == .purchaseWrite ? Int64(newCount) : 0) },
+                                 report: { kind in
+                                     if kind == .keyWrite {
+                                         if txns { sink.emit(.keyWrite, task: task, value: Int64(newCount), aux: tag) }
+                                     } else {
+                                         sink.emit(kind, task: task, value: kind == .purchaseWrite ? Int64(newCount) : 0)
+                                     }
+                                 },
                                  pause: { MonotonicClock.sleep(ns: pause) })
+        return settle(result, newCount: newCount)
+    }
+
+    /// The phase after a commit; reports how the transaction ended (a failed write may or
+    /// may not have landed: no outcome, so the checker says unknown).
+    private mutating func settle(_ result: CommitResult, newCount: Int) -> Phase {
+        let txns = reportsTxns
         switch result {
         case .written(let code):
+            if code == 0, txns { sink.emit(.txnCommit, task: task) }
             return .finishing(code == 0 ? .bought(newCount) : .error(.io, code: code))
         case .conflict(let seen):
+            if txns { sink.emit(.txnAbort, task: task, aux: RetryReason.conflict.rawValue) }
             retries += 1
             if retries > plan.retries { return .finishing(.error(.retriesExhausted, code: 0)) }
             sink.emit(.purchaseRetry, task: task, value: Int64(retries), aux: Int32(truncatingIfNeeded: seen))
             // Start the transaction again where it began.
             return plan.scope == .task ? .searching : .purchasing
         case .retry(let reason):
+            if txns { sink.emit(.txnAbort, task: task, aux: reason.rawValue) }
             retries += 1
             if retries > plan.retries { return .finishing(.error(.retriesExhausted, code: 0)) }
             sink.emit(.storeRetry, task: task, value: Int64(retries), aux: reason.rawValue)

@@ -46,6 +46,9 @@ package final class OptimisticLock: BuyerLock {
         let current = store.version
         if let expected, current != expected { return .conflict(seen: current) }
         report(.purchaseWrite)
-        return .written(store.write(count: count, version: current + 1, pause: pause))
+        // The buyer's tag when it has one: distinct, so the equality check above still holds.
+        let code = store.write(count: count, version: store.installTag > 0 ? store.installTag : current + 1, pause: pause)
+        if code == 0 { report(.keyWrite) }
+        return .written(code)
     }
 }

@@ -22,6 +22,8 @@ package final class JSONFileStore: TicketStore {
     /// The document text a write sends.
     private let text: UnsafeMutableRawBufferPointer
     package private(set) var version = 0
+    package var installTag = 0
+    package var tracksVersions: Bool { true }
     /// Under a controlled schedule: the truncate, the write after it and the rename wait for a grant.
     package var gate: Gate?
 
@@ -92,7 +94,7 @@ package final class JSONFileStore: TicketStore {
     }
 
     package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
-        let length = CountDocument.format(count: count, version: version, into: text)
+        let length = CountDocument.format(count: count, version: version ?? (installTag > 0 ? installTag : nil), into: text)
         let bytes = UnsafeRawBufferPointer(start: text.baseAddress, count: length)
         switch mode {
         case .inPlace:

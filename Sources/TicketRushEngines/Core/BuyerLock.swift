@@ -16,7 +16,7 @@ package protocol BuyerLock: AnyObject {
     /// Gives the lock up; returns 0 or an errno.
     func release() -> Int32
     /// Writes the purchase, reporting its steps through `report` (`purchase.write` just
-    /// before the write). Excluding locks simply write; optimistic takes its brief commit
+    /// before the write, `key.write` once it landed, before any lock is let go). Excluding locks simply write; optimistic takes its brief commit
     /// lock (reporting lock.wait/acquired/released), writes only if the document is still
     /// at `expected` (nil: no check) and otherwise reports a conflict.
     func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult
@@ -45,7 +45,9 @@ extension BuyerLock {
 
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.purchaseWrite)
-        return .written(store.write(count: count, pause: pause))
+        let code = store.write(count: count, pause: pause)
+        if code == 0 { report(.keyWrite) }
+        return .written(code)
     }
 }
 

@@ -50,15 +50,17 @@ package struct SQLStatements: Sendable {
     }
 
     /// The write of `count`; optimistic checks `expected` (nil: no check, as with scope write).
-    package func write(count: Int, expected: Int?) -> String {
+    /// `tag` (> 0) is the version tag the write installs (docs/events.md).
+    package func write(count: Int, expected: Int?, tag: Int = 0) -> String {
         switch mode {
         case .atomic:
             return "UPDATE \(table) SET count = count - 1, version = version + 1 WHERE id = 1 AND count > 0 RETURNING count"
         case .optimistic:
             let check = expected.map { " AND version = \($0)" } ?? ""
-            return "UPDATE \(table) SET count = \(count), version = version + 1 WHERE id = 1\(check)"
+            let version = tag > 0 ? "\(tag)" : "version + 1"
+            return "UPDATE \(table) SET count = \(count), version = \(version) WHERE id = 1\(check)"
         default:
-            return "UPDATE \(table) SET count = \(count) WHERE id = 1"
+            return "UPDATE \(table) SET count = \(count)\(tag > 0 ? ", version = \(tag)" : "") WHERE id = 1"
         }
     }
 
@@ -85,6 +87,9 @@ package final class SQLStore: TicketStore, BuyerLock {
     private var inTransaction = false
     package private(set) var version = 0
     package private(set) var engineError: Int64?
+    package var installTag = 0
+    /// The atomic decrement reads no version it could report; every other mode reads one.
+    package var tracksVersions: Bool { sql.mode != .atomic }
 
     init(driver: any SQLDriver, target: EngineTarget, mode: LockMode, buyer: Int) {
         self.driver = driver
@@ -127,9 +132,11 @@ package final class SQLStore: TicketStore, BuyerLock {
 
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.purchaseWrite)
-        let w = driver.execute(sql.write(count: count, expected: expected))
+        let w = driver.execute(sql.write(count: count, expected: expected, tag: installTag))
         if let result = giveUp(w) { return result }
         if sql.mode == .optimistic, expected != nil, w.changes == 0 { return end(.retry(.conflict)) }
+        // Before COMMIT: a row lock still orders the writes, so the reports come in install order.
+        if sql.mode != .atomic { report(.keyWrite) }
         var result = CommitResult.written(0)
         if sql.mode == .atomic {
             guard let row = w.row else { return end(.soldOut) }
@@ -184,7 +191,7 @@ package final class SQLStore: TicketStore, BuyerLock {
     }
 
     package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
-        let r = driver.execute(sql.write(count: count, expected: nil))
+        let r = driver.execute(sql.write(count: count, expected: nil, tag: installTag))
         if r.status == .ok { return 0 }
         fail(r)
         return EIO_CODE

@@ -26,20 +26,37 @@ package struct RedisCommands: Sendable {
     package static let releaseScript =
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
 
+    /// The version tag of the count (docs/events.md): a key of its own, so the count stays
+    /// a plain integer that programs and the final read GET.
+    package var versionKey: String { "\(key):version" }
+
+    /// Count and tag in one reply, read together: count × 2³² + tag.
+    package static let versionedReadScript =
+        "return tonumber(redis.call('GET', KEYS[1])) * 4294967296 + (tonumber(redis.call('GET', KEYS[2])) or 0)"
+
     /// The read; optimistic watches the key first (a fresh WATCH per read).
-    package var read: [[String]] {
-        mode == .optimistic ? [["UNWATCH"], ["WATCH", key], ["GET", key]] : [["GET", key]]
+    package var read: [[String]] { read(versioned: false) }
+
+    /// The read, with the version tag when `versioned` (decode with `split`).
+    package func read(versioned: Bool) -> [[String]] {
+        let get = versioned ? ["EVAL", Self.versionedReadScript, "2", key, versionKey] : ["GET", key]
+        return mode == .optimistic ? [["UNWATCH"], ["WATCH", key], get] : [get]
     }
 
-    /// The write of `count`: one command list whose last reply decides.
-    package func write(count: Int, expected: Int?) -> [[String]] {
+    /// A versioned read's reply as (count, tag).
+    package static func split(_ v: Int) -> (count: Int, version: Int) { (v >> 32, v & 0xffff_ffff) }
+
+    /// The write of `count`: one command list whose last reply decides. `tag` (> 0) is
+    /// written beside it in the same MSET, so no reader sees one without the other.
+    package func write(count: Int, expected: Int?, tag: Int = 0) -> [[String]] {
+        let set = tag > 0 ? ["MSET", key, "\(count)", versionKey, "\(tag)"] : ["SET", key, "\(count)"]
         switch mode {
         case .atomic: return [["EVAL", Self.decrementScript, "1", key]]
-        case .transaction: return [["MULTI"], ["SET", key, "\(count)"], ["EXEC"]]
+        case .transaction: return [["MULTI"], set, ["EXEC"]]
         case .optimistic:
-            if expected == nil { return [["UNWATCH"], ["SET", key, "\(count)"]] }
-            return [["MULTI"], ["SET", key, "\(count)"], ["EXEC"]]
-        default: return [["SET", key, "\(count)"]]
+            if expected == nil { return [["UNWATCH"], set] }
+            return [["MULTI"], set, ["EXEC"]]
+        default: return [set]
         }
     }
 
@@ -59,7 +76,10 @@ package final class RedisStore: TicketStore, BuyerLock {
     /// How the bound ended the connection or the last command (TR_DB_UNANSWERED, TR_DB_INTERRUPTED), or 0.
     private var unanswered: Int32 = 0
     private let token: String
-    package let version = 0
+    package private(set) var version = 0
+    package var installTag = 0
+    /// The atomic script reads no version it could report; every other mode reads one.
+    package var tracksVersions: Bool { commands.mode != .atomic }
     package private(set) var engineError: Int64?
 
     init(target: EngineTarget, mode: LockMode, buyer: Int, bound: tr_db_bound? = nil) {
@@ -142,7 +162,7 @@ package final class RedisStore: TicketStore, BuyerLock {
 
     package func commit(_ store: any TicketStore, count: Int, expected: Int?, report: (EventKind) -> Void, pause: () -> Void) -> CommitResult {
         report(.purchaseWrite)
-        let r = run(commands.write(count: count, expected: expected))
+        let r = run(commands.write(count: count, expected: expected, tag: installTag))
         if r.status != .ok {
             fail(r)
             return .failed(engineCode: r.code)
@@ -154,8 +174,10 @@ package final class RedisStore: TicketStore, BuyerLock {
         case .optimistic where expected != nil, .transaction:
             // EXEC answers nil when a WATCHed key moved.
             if r.isNil { return .retry(.conflict) }
+            report(.keyWrite)
             return .written(0)
         default:
+            report(.keyWrite)
             return .written(0)
         }
     }
@@ -167,16 +189,19 @@ package final class RedisStore: TicketStore, BuyerLock {
             engineError = EngineCode.redisFlag
             return .failed(errno: EIO_CODE)
         }
-        let r = run(commands.read)
+        let r = run(commands.read(versioned: tracksVersions))
         guard r.status == .ok, let row = r.row else {
             fail(r.status == .ok ? EngineReply(status: .failed, code: EngineCode.redisFlag, message: "no integer at \(target.name)") : r)
             return .failed(errno: EIO_CODE)
         }
-        return .count(row.0)
+        guard tracksVersions else { return .count(row.0) }
+        (_, version) = RedisCommands.split(row.0)
+        return .count(RedisCommands.split(row.0).count)
     }
 
     package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
-        let r = run(["SET", target.name, "\(count)"])
+        // Called only when a file lock is the lock (commands of mode none): one SET or MSET.
+        let r = run(RedisCommands(mode: .none, key: target.name).write(count: count, expected: nil, tag: installTag)[0])
         if r.status == .ok { return 0 }
         fail(r)
         return EIO_CODE
@@ -203,7 +228,7 @@ package enum RedisBackend: EngineBackend {
     package static func storeName(tag: String, serial: Int) -> String { "ticketrush:\(tag):\(serial)" }
 
     package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String? {
-        let r = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"], ["SET", target.name, "\(tickets)"]])
+        let r = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock", "\(target.name):version"], ["SET", target.name, "\(tickets)"]])
         return r.status == .ok ? nil : "redis: \(r.message)"
     }
 
@@ -213,7 +238,7 @@ package enum RedisBackend: EngineBackend {
     }
 
     package static func drop(_ target: EngineTarget) throws(EngineUnanswered) {
-        _ = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock"]])
+        _ = try RedisStore.run(target, [["DEL", target.name, "\(target.name):lock", "\(target.name):version"]])
     }
 
     /// The Nth distinct maker (ARGV[2], from 0) of keys `ticketrush:MACHINE_PID_START:…`

@@ -110,7 +110,7 @@ package enum ScenarioSchema {
         Field("faults", .uniqueList(FaultSchema.item), default: .list(Scenario.defaultFaults.map(FaultSchema.value)),
               "kill or stall buyers right after a step: {kill: {buyers: [N] | probability: P, at: STEP, limit: N}} or {stall: {..., for: DURATION}}; or at a time offset from the start barrier: after: DURATION instead of at"),
         Field("invariants", .uniqueList(.choice(Invariant.allCases.map(\.rawValue))),
-              default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all)"),
+              default: .list(Scenario.defaultInvariants.map(ConfigValue.word)), "the invariants to judge (default: all but the isolation models and anomalies); an isolation model (serializable, snapshot-isolation, repeatable-read, read-committed) also judges each anomaly it forbids, by name (docs/anomalies.md)"),
         Field("expect", .keyed(keys: Invariant.allCases.map(\.rawValue), value: .choice(Expectation.allCases.map(\.rawValue))),
               default: .object(Scenario.defaultExpect.mapValues(ConfigValue.word).keyedByRawValue), "per invariant: hold (default: in every trial) or violated (in at least one trial)"),
         ScheduleSchema.field,
@@ -169,7 +169,7 @@ extension ScenarioSchema {
             trials: trials,
             seed: seed,
             timeoutNs: try d.required("timeout", as: Nanoseconds.self).ns,
-            invariants: invariants.sorted(),
+            invariants: sessions == nil ? Invariant.judged(invariants) : invariants,
             expect: expect,
             faults: try FaultSchema.build(d),
             origin: d.origin)
@@ -230,9 +230,10 @@ extension ScenarioSchema {
         out += WorkloadSchema.check(value, locations: locations, path: path)
         guard case .object(let expect)? = value["expect"] else { return out }
         let judged = judged(value, locations: locations)
-        for key in expect.keys.sorted() where !judged.contains(key) {
+        for key in expect.keys.sorted() {
+            guard let problem = JudgedInvariants.problem(key, label: "expect.\(key)", listed: judged, sessions: value["sessions"] != nil) else { continue }
             let where_ = locations["expect.\(key):key"] ?? locations["expect"] ?? SourceLocation(path: path, line: 1, column: 1)
-            out.append(Diagnostic(at: where_, "'expect.\(key)' names an invariant that 'invariants' leaves out"))
+            out.append(Diagnostic(at: where_, problem))
         }
         return out
     }

@@ -3,7 +3,9 @@ import TicketRushModel
 /// `expect_by_cell`, and the shape of `trials` (a count, or a statistical stopping rule).
 package enum SweepSchema {
     /// Top-level keys that cannot be swept: they name, seed or judge the whole scenario.
-    package static let unsweepable: Set<String> = ["name", "description", "trials", "seed", "invariants", "expect", "thresholds"]
+    package static let unsweepable: Set<String> = ["name", "description", "trials", "seed", "invariants", "expect", "thresholds",
+                                                   // A session case is its statements: sweep its isolation level instead.
+                                                   "setup", "sessions", "permutations", "anomaly_if", "case"]
 
     /// Every key path a matrix may sweep, with the shape of one value (`lock.mode` → choice).
     package static func sweepable(_ fields: [Field], prefix: String = "") -> [(path: String, shape: Shape, doc: String)] {
@@ -130,8 +132,9 @@ package enum SweepSchema {
                     out.append(Diagnostic(at: locations[label] ?? at, "'\(label)' is \(MatrixExpansion.text(one)), not one of the matrix values (\(values.map(MatrixExpansion.text).joined(separator: ", ")))"))
                 }
             }
-            for key in fields(entry["expect"]).keys.sorted() where !judged.contains(key) {
-                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, "'\(base).expect.\(key)' names an invariant that 'invariants' leaves out"))
+            for key in fields(entry["expect"]).keys.sorted() {
+                guard let problem = JudgedInvariants.problem(key, label: "\(base).expect.\(key)", listed: judged, sessions: value["sessions"] != nil) else { continue }
+                out.append(Diagnostic(at: locations["\(base).expect.\(key):key"] ?? fallback, problem))
             }
         }
         return out

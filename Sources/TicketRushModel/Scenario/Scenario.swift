@@ -44,6 +44,7 @@ public struct Scenario: Sendable, Equatable {
     public static let defaultTimeScale: Double = 1
     public static let defaultTrials = 1
     public static let defaultTimeoutNs: Int64 = 60_000_000_000
+    /// Every invariant of the purchase story; the isolation models and anomalies only when asked.
     public static let defaultInvariants: [Invariant] = Invariant.buyerDefaults
     /// With a workload: its domain invariant and the counter's that still mean something
     /// (conservation: units the store holds sold = purchases reported).

@@ -596,7 +596,21 @@ package enum HTMLReport {
             }
             svg += "\n"
         }
-        return out + svg + "</svg>\n"
+        return out + svg + "</svg>\n" + cycles(broken, buyers: t.buyers)
+    }
+
+    /// Under the timeline: each anomaly found, its shortest cycle in words (docs/anomalies.md),
+    /// once even when a model and the anomaly's own invariant both report it.
+    private static func cycles(_ broken: [CheckResult], buyers: [String]) -> String {
+        var seen: [AnomalyFinding] = []
+        for r in broken {
+            guard case .anomalies(let found, _) = r.evidence else { continue }
+            for f in found where !seen.contains(f) { seen.append(f) }
+        }
+        guard !seen.isEmpty else { return "" }
+        let name = { (b: Int) in b < buyers.count ? buyers[b] : "buyer #\(b + 1)" }
+        let items = seen.map { "<li><b>\(escape($0.anomaly.rawValue))</b>: \(escape(AnomalyText.cycle($0, name: name)))</li>" }
+        return "<p class=\"cycles\">The transactions' cycle (shortest per anomaly):</p>\n<ul class=\"cycles\">\(items.joined())</ul>\n"
     }
 
     /// HTML text and attribute values escape as XML's do.

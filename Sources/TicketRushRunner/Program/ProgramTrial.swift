@@ -245,8 +245,14 @@ package struct ProgramTrial {
                 if parsed.kind == .error {
                     aux = (parsed.reason.flatMap { r in ErrorReason.allCases.first { $0.name == r } } ?? .program).rawValue
                 }
+                if parsed.kind.isTransactional, let v = parsed.version { aux = v }
                 event(parsed.kind, value: parsed.value, task: parsed.task.map { $0 - 1 }, name: parsed.buyer, proc: proc,
-                      aux: aux, at: now, injector: &injector, pids: pids)
+                      aux: aux, key: parsed.key, at: now, injector: &injector, pids: pids)
+                // A read or write line with a version is also the transactional history's step.
+                if let v = parsed.version, let step = ProtocolLine.transactional(parsed.kind) {
+                    event(step, value: parsed.value, task: parsed.task.map { $0 - 1 }, name: parsed.buyer, proc: proc,
+                          aux: v, key: parsed.key, at: now, injector: &injector, pids: pids)
+                }
             case .stdout, .stderr:
                 let text = String(decoding: bytes, as: UTF8.self)
                 keep(text, bytes: bytes.count, proc: proc, stream: stream, at: now, procs: &procs)
@@ -275,7 +281,7 @@ package struct ProgramTrial {
 
         /// One event of buyer `proc` (per-buyer mode) or of the buyer `name` names (program mode).
         private mutating func event(_ kind: EventKind, value: Int64, task explicit: Int?, name: String?, proc: Int, aux: Int32,
-                                    at now: UInt64, injector: inout FaultInjector, pids: [pid_t]) {
+                                    key: UInt16 = 0, at now: UInt64, injector: inout FaultInjector, pids: [pid_t]) {
             var buyer: Int?
             if perBuyer {
                 buyer = proc
@@ -299,13 +305,13 @@ package struct ProgramTrial {
                 if kind.isOutcome { outcomes[buyer] += 1 }
             }
             lastTask[buyer] = task
-            add(kind, buyer: buyer, task: task, value: value, aux: aux, at: now, injector: &injector, pids: pids)
+            add(kind, buyer: buyer, task: task, value: value, aux: aux, key: key, at: now, injector: &injector, pids: pids)
         }
 
-        private mutating func add(_ kind: EventKind, buyer: Int, task: Int, value: Int64, aux: Int32, at now: UInt64,
+        private mutating func add(_ kind: EventKind, buyer: Int, task: Int, value: Int64, aux: Int32, key: UInt16 = 0, at now: UInt64,
                                   injector: inout FaultInjector, pids: [pid_t]) {
             guard events.count < limit else { overflowed = true; return }
-            let e = Event(tNs: now, buyer: buyer, task: task, kind: kind, value: value, aux: aux)
+            let e = Event(tNs: now, buyer: buyer, task: task, kind: kind, value: value, aux: aux, key: key)
             events.append(e)
             // A fault at this step: stop the buyer now (it has run on since writing the line;
             // exact stops need the gate), then kill it or resume it after the stall.

@@ -13,6 +13,11 @@ package struct ProtocolLine: Equatable {
     package var buyer: String?
     /// `error` only: the reason as written.
     package var reason: String?
+    /// Reads and writes (`purchase.read`, `purchase.write`, `key.read`, `key.write`): the
+    /// version tag read or installed (docs/events.md, "Transactional events"); nil: none sent.
+    package var version: Int32? = nil
+    /// `key.read`, `key.write` and the row events: the key (default 0, the counter).
+    package var key: UInt16 = 0
 
     /// The line's event, or nil when it is not a JSON object with a known `event` kind
     /// (the runner counts it as malformed).
@@ -34,7 +39,7 @@ package struct ProtocolLine: Equatable {
             skipSpace()
             guard take(UInt8(ascii: "{")) else { return nil }
             var kindName: String?
-            var value: Int64 = 0, task: Int?, buyer: String?, reason: String?
+            var value: Int64 = 0, task: Int?, buyer: String?, reason: String?, version: Int32?, keyNumber: UInt16 = 0
             skipSpace()
             if !take(UInt8(ascii: "}")) {
                 while true {
@@ -52,6 +57,12 @@ package struct ProtocolLine: Equatable {
                     case "buyer":
                         if let s = string() { buyer = s } else if let n = number() { buyer = String(n) } else { return nil }
                     case "reason": guard let s = string() else { return nil }; reason = s
+                    case "version":
+                        guard let n = number(), let v = Int32(exactly: n), v >= 0 else { return nil }
+                        version = v
+                    case "key":
+                        guard let n = number(), let k = UInt16(exactly: n) else { return nil }
+                        keyNumber = k
                     default: guard skipValue(depth: 0) else { return nil }
                     }
                     skipSpace()
@@ -62,7 +73,7 @@ package struct ProtocolLine: Equatable {
             }
             skipSpace()
             guard i == bytes.count, let kindName, let kind = EventKind(name: kindName), kind.isBuyerStep else { return nil }
-            return ProtocolLine(kind: kind, value: value, task: task, buyer: buyer, reason: reason)
+            return ProtocolLine(kind: kind, value: value, task: task, buyer: buyer, reason: reason, version: version, key: keyNumber)
         }
 
         mutating func skipSpace() {
@@ -196,6 +207,17 @@ package struct ProtocolLine: Equatable {
             for k in 0..<n where bytes[i + k] != w.utf8Start[k] { return false }
             i += n
             return true
+        }
+    }
+}
+
+extension ProtocolLine {
+    /// The transactional step a versioned `purchase.read`/`purchase.write` line also is.
+    package static func transactional(_ kind: EventKind) -> EventKind? {
+        switch kind {
+        case .purchaseRead: return .keyRead
+        case .purchaseWrite: return .keyWrite
+        default: return nil
         }
     }
 }

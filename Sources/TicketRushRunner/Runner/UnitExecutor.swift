@@ -53,7 +53,7 @@ package struct UnitExecutor {
         let folder = try work.trialFolder(scenario: scenario.name, trial: trial)
         let history = try TrialSession(scenario: scenario, trial: trial, seed: seed, folder: folder).run()
         if work.isTemporary { removeTree(folder) }
-        let results = ProgramFailureText.annotate(scenario.invariants.map { $0.checker.judge(history) }, history)
+        let results = ProgramFailureText.annotate(Invariant.judge(scenario.invariants, history), history)
         let failed = results.contains { $0.isProblem }
         let keep = failed && !timelines.contains(index)
         if keep { timelines.insert(index) }

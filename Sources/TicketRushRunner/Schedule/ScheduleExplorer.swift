@@ -45,7 +45,7 @@ package struct ScheduleExplorer {
             .run(recordSteps: recordSteps) { point throws(ScheduleDivergence) in try strategy.choose(point) }
         guard let history = outcome.history else { return nil }
         do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
-        let results = ProgramFailureText.annotate(s.invariants.map { $0.checker.judge(history) }, history)
+        let results = ProgramFailureText.annotate(Invariant.judge(s.invariants, history), history)
         return Judged(history: history, results: results, choices: outcome.choices, enabled: outcome.enabled, steps: outcome.steps,
                       waitFor: outcome.waitFor)
     }
