@@ -120,3 +120,142 @@ final class FanoutCLITests: XCTestCase {
         XCTAssertTrue(summary.contains("\"complete\": true"), summary)
     }
 }
+
+/// Every engine's `--dry-run`: a description its engine accepts (bash -n; the batch/v1 Job
+/// schema; YAML with the keys GitHub and GitLab read), whose shard command lines the real
+/// CLI parses (`dry-parse`), printing and submitting nothing else.
+final class FanoutDryRunTests: XCTestCase {
+    private func dryRun(_ via: String, in dir: URL) throws -> String {
+        let r = try CLI.run(["fanout", "--via", via, "--shards", "3", "--dry-run", "scenarios/first", "--trials", "2",
+                             "-k", "race", "--reports", "out dir/r"], in: dir)
+        XCTAssertEqual(r.status, 0, "\(via): \(r.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out dir").path), "\(via): a dry run wrote")
+        return r.stdout
+    }
+
+    /// Runs python3 `code` with the description on stdin; its stdout is JSON.
+    private func python(_ code: String, input: String, in dir: URL) throws -> Any {
+        let script = try CLI.write(code, to: "check.py", in: dir), text = try CLI.write(input, to: "input.txt", in: dir)
+        let r = try runTool("/usr/bin/env", ["python3", script, text], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+    }
+
+    /// The shard command line of a description, with the engine's variables given a value,
+    /// split as the shell splits it: everything after the executable.
+    private func shardArguments(_ line: String, in dir: URL) throws -> [[String]] {
+        let code = """
+            import json, shlex, sys
+            line = open(sys.argv[1]).read()
+            out = []
+            for k in ("1", "3"):
+                text = line.split(" || ")[0]
+                for var in ("$SLURM_ARRAY_TASK_ID", "$((JOB_COMPLETION_INDEX + 1))", "${{ matrix.shard }}", "$CI_NODE_INDEX"):
+                    text = text.replace(var, k)
+                words = shlex.split(text)
+                out.append(words[1:])
+            print(json.dumps(out))
+            """
+        return try XCTUnwrap(python(code, input: line, in: dir) as? [[String]])
+    }
+
+    private func assertParses(_ line: String, _ via: String, in dir: URL) throws {
+        for args in try shardArguments(line, in: dir) {
+            XCTAssertEqual(args.first, "run", "\(via): \(args)")
+            XCTAssertTrue(args.contains("--shard") && args.contains("--balance"), "\(via): \(args)")
+            let r = try CLI.run(["dry-parse"] + args, in: dir)
+            XCTAssertEqual(r.status, 0, "\(via): \(args): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("RunCommand"), "\(via): \(r.stdout)")
+        }
+    }
+
+    func testSlurmScriptIsValidShell() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let script = try dryRun("slurm", in: dir)
+        let file = try CLI.write(script, to: "job.sbatch", in: dir)
+        let r = try runTool("/bin/bash", ["-n", file], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(script.contains("#SBATCH --array=1-3"), script)
+        let line = try XCTUnwrap(script.split(separator: "\n").first { $0.contains(" run ") && !$0.hasPrefix("#") })
+        try assertParses(String(line), "slurm", in: dir)
+    }
+
+    func testKubernetesManifestIsABatchV1IndexedJob() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let manifest = try dryRun("kubernetes", in: dir)
+        let schema = CLI.repositoryRoot.appendingPathComponent("Tests/Fixtures/kubernetes/job-batch-v1.json").path
+        let code = """
+            import json, sys
+            try:
+                import jsonschema, yaml
+            except ImportError as e:
+                print(json.dumps({"skip": str(e)})); sys.exit(0)
+            job = yaml.safe_load(open(sys.argv[1]))
+            schema = json.load(open("\(schema)"))
+            errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(job)]
+            # The same validator refuses a field batch/v1 does not have: the check can fail.
+            bad = dict(job, spec=dict(job["spec"], completionsMode="Indexed"))
+            refused = any(True for _ in jsonschema.Draft202012Validator(schema).iter_errors(bad))
+            print(json.dumps({"errors": errors, "refused": refused, "spec": job["spec"],
+                              "args": job["spec"]["template"]["spec"]["containers"][0]["args"]}))
+            """
+        let out = try XCTUnwrap(python(code, input: manifest, in: dir) as? [String: Any])
+        if let skip = out["skip"] { throw XCTSkip("python3 jsonschema or yaml missing: \(skip)") }
+        XCTAssertEqual(out["errors"] as? [String], [], manifest)
+        XCTAssertEqual(out["refused"] as? Bool, true)
+        let spec = try XCTUnwrap(out["spec"] as? [String: Any])
+        XCTAssertEqual(spec["completionMode"] as? String, "Indexed")
+        XCTAssertEqual(spec["completions"] as? Int, 3)
+        XCTAssertEqual(spec["parallelism"] as? Int, 3)
+        let args = try XCTUnwrap(out["args"] as? [String])
+        try assertParses(try XCTUnwrap(args.first), "kubernetes", in: dir)
+    }
+
+    func testGitHubAndGitLabJobsAreYamlWithTheirKeys() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let code = """
+            import json, sys
+            import yaml
+            doc = yaml.safe_load(open(sys.argv[1]))
+            print(json.dumps(doc))
+            """
+        let github = try XCTUnwrap(python(code, input: try dryRun("github", in: dir), in: dir) as? [String: Any])
+        let jobs = try XCTUnwrap(github["jobs"] as? [String: Any])
+        let shard = try XCTUnwrap(jobs["shard"] as? [String: Any]), merge = try XCTUnwrap(jobs["merge"] as? [String: Any])
+        let matrix = try XCTUnwrap((shard["strategy"] as? [String: Any])?["matrix"] as? [String: Any])
+        XCTAssertEqual(matrix["shard"] as? [Int], [1, 2, 3])
+        XCTAssertEqual(merge["needs"] as? String, "shard")
+        let steps = try XCTUnwrap(shard["steps"] as? [[String: Any]]).compactMap { $0["run"] as? String }
+        try assertParses(try XCTUnwrap(steps.first { $0.contains(" run ") }), "github", in: dir)
+        let mergeRun = try XCTUnwrap(merge["steps"] as? [[String: Any]]).compactMap { $0["run"] as? String }
+        XCTAssertTrue(mergeRun.contains { $0.contains(" merge ") }, "\(mergeRun)")
+
+        let gitlab = try XCTUnwrap(python(code, input: try dryRun("gitlab", in: dir), in: dir) as? [String: Any])
+        let job = try XCTUnwrap(gitlab["ticketrush-shard"] as? [String: Any])
+        XCTAssertEqual(job["parallel"] as? Int, 3)
+        let script = try XCTUnwrap(job["script"] as? [String])
+        XCTAssertTrue(script[0].contains("--shard auto"), script[0])
+        try assertParses(script[0], "gitlab", in: dir)
+        XCTAssertNotNil(gitlab["ticketrush-merge"])
+    }
+
+    func testLocalScriptIsValidShellAndParses() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let script = try dryRun("local", in: dir)
+        let file = try CLI.write(script, to: "local.sh", in: dir)
+        XCTAssertEqual(try runTool("/bin/bash", ["-n", file], in: dir).status, 0)
+        let lines = script.split(separator: "\n").filter { $0.contains(" run ") }
+        XCTAssertEqual(lines.count, 3, script)
+        for line in lines { try assertParses(String(line.split(separator: ">")[0]), "local", in: dir) }
+    }
+
+    func testRunArgumentsAreCheckedByRunsParser() throws {
+        let bad = try CLI.run(["fanout", "--via", "local", "--shards", "2", "--dry-run", "--trials", "0", "scenarios/first"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--trials must be at least 1"), bad.stderr)
+        let shard = try CLI.run(["fanout", "--via", "local", "--shards", "2", "--dry-run", "--shard", "1/2", "scenarios/first"])
+        XCTAssertEqual(shard.status, 2, shard.stderr)
+        let unknown = try CLI.run(["fanout", "--via", "local", "--shards", "2", "--dry-run", "--no-such-option", "scenarios/first"])
+        XCTAssertEqual(unknown.status, 2, unknown.stderr)
+    }
+}
