@@ -101,6 +101,14 @@ enum CharacterSetASCII {
 }
 
 extension String {
+    /// Without leading and trailing whitespace, newlines included (a tool's output).
+    var trimmedLines: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
     /// Every `target` replaced (no Foundation needed).
     func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)

@@ -49,9 +49,9 @@ enum KubernetesJob {
             // A re-submission is Kubernetes' own (backoffLimit); the fan-out applies once.
             guard !applied else { return [] }
             let r = FanoutProcess.output(["kubectl", "apply", "-f", manifestPath], env: job.o.environment)
-            guard r.status == 0 else { throw .error("fanout: kubectl apply failed (exit \(r.status)): \(r.err.trimmingWhitespace)", code: 3) }
+            guard r.status == 0 else { throw .error("fanout: kubectl apply failed (exit \(r.status)): \(r.err.trimmedLines)", code: 3) }
             applied = true
-            return ["ticketrush: fanout: \(r.out.trimmingWhitespace)"]
+            return ["ticketrush: fanout: \(r.out.trimmedLines)"]
         }
 
         mutating func ended(_ ks: [Int]) -> [Int: String?] {

@@ -31,9 +31,9 @@ enum SlurmJob {
             let array = ks.count == job.n ? "1-\(job.n)" : ks.map(String.init).joined(separator: ",")
             let argv = ["sbatch", "--parsable", "--array=\(array)"] + job.o.sbatch + [scriptPath]
             let r = FanoutProcess.output(argv, env: job.o.environment)
-            let id = r.out.split(separator: ";").first.map { String($0).trimmingWhitespace } ?? ""
+            let id = r.out.split(separator: ";").first.map { String($0).trimmedLines } ?? ""
             guard r.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-                throw .error("fanout: sbatch failed (exit \(r.status)): \(r.err.trimmingWhitespace)", code: 3)
+                throw .error("fanout: sbatch failed (exit \(r.status)): \(r.err.trimmedLines)", code: 3)
             }
             for k in ks { ids[k] = id }
             return ["ticketrush: fanout: submitted Slurm job \(id) (array \(array))"]
@@ -54,10 +54,13 @@ enum SlurmJob {
             return out
         }
 
-        /// JobState of an ended task (nil when COMPLETED or no longer known).
+        /// How an ended task ended: nil when COMPLETED, else its JobState, or that Slurm no longer knows.
         func state(_ task: String) -> String? {
             let r = FanoutProcess.output(["scontrol", "show", "job", task], env: job.o.environment)
-            guard r.status == 0, let field = r.out.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix("JobState=") }) else { return nil }
+            guard r.status == 0, let field = r.out.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix("JobState=") }) else {
+                // A pending task cancelled leaves no record (and an ended one is forgotten after MinJobAge).
+                return "Slurm task \(task) left the queue with no record of its end: \((r.err + r.out).trimmedLines.split(separator: "\n").last.map(String.init) ?? "scontrol exit \(r.status)")"
+            }
             let value = String(field.dropFirst("JobState=".count))
             return value == "COMPLETED" ? nil : "Slurm task \(task) \(value)"
         }
