@@ -48,9 +48,9 @@ package enum EnvironmentVariables {
 
     /// What every build reads.
     static let shipped: [EnvironmentVariable] = [
-        .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, the private database servers (`redis-server`, `postgres`), and a program's first word when a schedule fingerprint digests the program's files.",
+        .init("PATH", .user, "Where a bare program name is looked up: `validate`'s command-not-found lint, the private database servers (`redis-server`, `postgres`), a program's first word when a schedule fingerprint digests the program's files, and `fanout`'s `kubectl`.",
               readBy: ["TicketRushFormat/Lint/CommandNotFoundRule.swift", "TicketRushEngines/Core/EngineEndpoint.swift",
-                       "TicketRushRunner/Schedule/ProgramFiles.swift"]),
+                       "TicketRushRunner/Schedule/ProgramFiles.swift", "TicketRushApp/Fanout/FanoutApp.swift"]),
         .init("TMPDIR", .user, "Where the temporary work folder of a run without `--work` and the private servers' folders are made (default `/tmp`; servers use `/tmp` when it is too deep for a socket path), and where each run sweeps those of killed runs.",
               readBy: ["TicketRushRunner/Runner/WorkFolder.swift", "TicketRushEngines/Core/EngineServer.swift"]),
         .init("NO_COLOR", .user, "Set and not empty: no colour in the terminal output under `--color auto` (the default; https://no-color.org). `--color always` still colours.",
