@@ -41,6 +41,12 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "kubernetes: the container image holding ticketrush.")
     var image: String = "ticketrush:latest"
 
+    @Option(help: "The ticketrush binary the shards run (default: this one; on a cluster, where the nodes find it).")
+    var executable: String?
+
+    @Option(help: "The folder the shards run in, where the run's paths are relative to (default: the current folder).")
+    var chdir: String?
+
     @Option(name: .customLong("sbatch"), parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "slurm: one more sbatch argument (--partition=debug, --time=10, --hold). Repeat for more.", valueName: "arg"))
     var sbatchArguments: [String] = []
@@ -80,7 +86,8 @@ struct FanoutCommand: ParsableCommand {
         var o = FanoutApp.Options(via: via, shards: shards, runArguments: Self.stripped(runArguments))
         (o.reports, o.junit, o.quiet, o.format) = (parsed.reports, parsed.junit, parsed.quiet, parsed.format)
         (o.dryRun, o.out, o.retries, o.balanceFrom, o.image, o.sbatch) = (dryRun, out, retries, balanceFrom, image, sbatchArguments)
-        o.executable = Self.executable()
+        o.executable = executable ?? Self.executable()
+        if let chdir { o.directory = chdir }
         try finish(FanoutApp.run(o, console: .terminal), color: parsed.color)
     }
 

@@ -258,4 +258,29 @@ final class FanoutDryRunTests: XCTestCase {
         let unknown = try CLI.run(["fanout", "--via", "local", "--shards", "2", "--dry-run", "--no-such-option", "scenarios/first"])
         XCTAssertEqual(unknown.status, 2, unknown.stderr)
     }
+
+    /// docs/ci.md's "Past one machine" shows each engine's description as the code writes it.
+    /// `UPDATE_DOCS=1 swift test --filter FanoutDryRunTests` rewrites the blocks.
+    func testTheDocsShowWhatTheCodeWrites() throws {
+        let doc = CLI.repositoryRoot.appendingPathComponent("docs/ci.md")
+        var text = try String(contentsOf: doc, encoding: .utf8)
+        let original = text
+        for via in ["slurm", "kubernetes", "github", "gitlab", "local"] {
+            let r = try CLI.run(["fanout", "--via", via, "--shards", "3", "--dry-run", "--executable", "/opt/ticketrush/bin/ticketrush",
+                                 "--chdir", "/shared/project", "scenarios/sweep-locks.yaml", "--seed", "42", "--reports", "results"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let open = "<!-- fanout --via \(via) -->\n"
+            let start = try XCTUnwrap(text.range(of: open), "docs/ci.md has no block for \(via)")
+            let end = try XCTUnwrap(text.range(of: "<!-- /fanout -->", range: start.upperBound..<text.endIndex))
+            let fence = text[start.upperBound...].prefix { $0 != "\n" }
+            let body = r.stdout.hasSuffix("\n\n") ? String(r.stdout.dropLast()) : r.stdout
+            text.replaceSubrange(start.upperBound..<end.lowerBound, with: "\(fence)\n\(body)```\n")
+        }
+        if ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1" {
+            if text != original { try text.write(to: doc, atomically: true, encoding: .utf8) }
+            return
+        }
+        XCTAssertEqual(text, original, "docs/ci.md's fanout descriptions are stale: UPDATE_DOCS=1 swift test --filter FanoutDryRunTests")
+    }
+
 }

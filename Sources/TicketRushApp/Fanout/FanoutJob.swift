@@ -79,6 +79,12 @@ enum ShellWords {
         return out
     }
 
+    /// A shell line as a YAML single-quoted scalar: no escapes but `''`, so the line reads
+    /// in the YAML as the shell will see it.
+    static func yamlLine(_ line: String) -> String {
+        "'" + line.replacingAll("'", with: "''") + "'"
+    }
+
     /// `word` as a YAML double-quoted scalar.
     static func yaml(_ word: String) -> String {
         var out = "\""

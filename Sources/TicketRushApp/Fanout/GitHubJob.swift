@@ -6,7 +6,7 @@ enum GitHubJob {
         let exe = ".build/release/ticketrush"
         let line = job.shellLine(executable: exe, shard: "${{ matrix.shard }}", selector: "--shard \"${{ matrix.shard }}/\(job.n)\"")
         return """
-            name: ticketrush fan-out
+            name: ticketrush-fanout
             on: [workflow_dispatch]
             jobs:
               shard:
@@ -19,7 +19,7 @@ enum GitHubJob {
                 steps:
                   - uses: actions/checkout@v4
                   - run: apt-get update -qq && apt-get install -y -qq libsqlite3-dev && swift build -c release
-                  - run: \(ShellWords.yaml("\(line) || test $? -eq 1"))
+                  - run: \(ShellWords.yamlLine("\(line) || test $? -eq 1"))
                   - uses: actions/upload-artifact@v4
                     with: {name: "shard-${{ matrix.shard }}", path: \(ShellWords.yaml("\(o.reports)/shards/${{ matrix.shard }}"))}
               merge:
@@ -32,7 +32,7 @@ enum GitHubJob {
                   - run: apt-get update -qq && apt-get install -y -qq libsqlite3-dev && swift build -c release
                   - uses: actions/download-artifact@v4
                     with: {pattern: "shard-*", path: \(ShellWords.yaml("\(o.reports)/shards"))}
-                  - run: \(ShellWords.yaml(job.mergeLine(executable: exe)))
+                  - run: \(ShellWords.yamlLine(job.mergeLine(executable: exe)))
 
             """
     }

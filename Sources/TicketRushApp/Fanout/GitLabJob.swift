@@ -16,7 +16,7 @@ enum GitLabJob {
               stage: shard
               parallel: \(job.n)                   # CI_NODE_INDEX 1..\(job.n), CI_NODE_TOTAL \(job.n)
               script:
-                - \(ShellWords.yaml("\(line) || test $? -eq 1"))
+                - \(ShellWords.yamlLine("\(line) || test $? -eq 1"))
               artifacts:
                 when: always
                 paths: [\(ShellWords.yaml("\(o.reports)/shards/"))]
@@ -26,7 +26,7 @@ enum GitLabJob {
               when: always
               needs: [ticketrush-shard]
               script:
-                - \(ShellWords.yaml(job.mergeLine(executable: exe)))
+                - \(ShellWords.yamlLine(job.mergeLine(executable: exe)))
               artifacts:
                 when: always
                 paths: [\(ShellWords.yaml(o.reports))]

@@ -27,7 +27,7 @@ enum KubernetesJob {
                       workingDir: \(ShellWords.yaml(o.directory))
                       command: ["sh", "-c"]
                       args:
-                        - \(ShellWords.yaml("\(line) || test $? -eq 1"))
+                        - \(ShellWords.yamlLine("\(line) || test $? -eq 1"))
                       volumeMounts:
                         - {name: work, mountPath: \(ShellWords.yaml(o.directory))}
                   volumes:
