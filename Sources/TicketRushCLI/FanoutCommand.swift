@@ -68,14 +68,15 @@ struct FanoutCommand: ParsableCommand {
 
     func validate() throws { _ = try parsedRun() }
 
-    /// The run arguments without the ones fanout sets per shard (--reports, --junit, --balance-from).
+    /// The run arguments without the ones fanout sets per shard (--reports, --junit, --balance-from)
+    /// or keeps for the merge (--format: annotations and the step summary once, not per shard).
     static func stripped(_ args: [String]) -> [String] {
         var out: [String] = [], skip = false
         for (i, a) in args.enumerated() {
             if skip { skip = false; continue }
             if args[..<i].contains("--") { out.append(a); continue }
-            if ["--reports", "--junit", "--balance-from"].contains(a) { skip = true; continue }
-            if ["--reports=", "--junit=", "--balance-from="].contains(where: a.hasPrefix) { continue }
+            if ["--reports", "--junit", "--balance-from", "--format"].contains(a) { skip = true; continue }
+            if ["--reports=", "--junit=", "--balance-from=", "--format="].contains(where: a.hasPrefix) { continue }
             out.append(a)
         }
         return out

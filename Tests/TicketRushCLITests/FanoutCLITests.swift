@@ -55,6 +55,26 @@ final class FanoutCLITests: XCTestCase {
         for k in 1...3 { XCTAssertTrue(FileManager.default.fileExists(atPath: fanned.appendingPathComponent("shards/\(k)/trials.json").path)) }
         let summary = try String(contentsOf: fanned.appendingPathComponent("summary.json"), encoding: .utf8)
         XCTAssertTrue(summary.contains("\"complete\": true"), summary)
+        // Planned by the durations the single run measured: another partition, the same trials.
+        let measured = dir.appendingPathComponent("measured")
+        let again = try CLI.run(["fanout", "--via", "local", "--shards", "3", "--balance-from", single.path, file, "--quiet",
+                                 "--reports", measured.path], in: dir)
+        XCTAssertEqual(again.status, one.status, again.stdout + again.stderr)
+        XCTAssertEqual(try trials(measured), a)
+        let log = try String(contentsOf: measured.appendingPathComponent("fanout-local.sh"), encoding: .utf8)
+        XCTAssertTrue(log.contains("--balance-from"), log)
+    }
+
+    func testBalanceNeedsAShardAndAReadableEarlierRun() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write(deterministic, to: "fan.yaml", in: dir)
+        let alone = try CLI.run(["run", file, "--balance"], in: dir)
+        XCTAssertEqual(alone.status, 2, alone.stderr)
+        XCTAssertTrue(alone.stderr.contains("only apply to --shard"), alone.stderr)
+        let missing = dir.appendingPathComponent("nowhere").path
+        let r = try CLI.run(["run", file, "--shard", "1/2", "--balance-from", missing], in: dir)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(missing)/trials.json:1:1: error: --balance-from"), r.stderr)
     }
 
     /// One buyer per trial that waits for RELEASE: every shard is running when shard 2 is killed,
@@ -178,6 +198,9 @@ final class FanoutDryRunTests: XCTestCase {
         XCTAssertTrue(script.contains("#SBATCH --array=1-3"), script)
         let line = try XCTUnwrap(script.split(separator: "\n").first { $0.contains(" run ") && !$0.hasPrefix("#") })
         try assertParses(String(line), "slurm", in: dir)
+        // The user's --reports is the merge's; each shard gets its own folder, once.
+        XCTAssertEqual(line.components(separatedBy: "--reports").count, 2, String(line))
+        XCTAssertTrue(line.contains("--reports \"out dir/r/shards/$SLURM_ARRAY_TASK_ID\""), String(line))
     }
 
     func testKubernetesManifestIsABatchV1IndexedJob() throws {

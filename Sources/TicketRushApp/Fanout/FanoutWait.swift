@@ -65,6 +65,16 @@ struct FanoutWait {
     }
 
     mutating func run() throws(Stop) -> Outcome {
+        do {
+            return try watch()
+        } catch {
+            // A submission that failed half way: nothing of the fan-out is left running.
+            engine.stop()
+            throw error
+        }
+    }
+
+    private mutating func watch() throws(Stop) -> Outcome {
         let all = Array(1...job.n)
         for line in try engine.submit(all) { say(line) }
         var running = Set(all), done: [Int: RunResults] = [:], lost: [Int: String] = [:]
