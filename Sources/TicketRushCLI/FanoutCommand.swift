@@ -85,7 +85,7 @@ struct FanoutCommand: ParsableCommand {
     func run() throws {
         let parsed = try parsedRun()
         var o = FanoutApp.Options(via: via, shards: shards, runArguments: Self.stripped(runArguments))
-        (o.reports, o.junit, o.quiet, o.format) = (parsed.reports, parsed.junit, parsed.quiet, parsed.format)
+        (o.reports, o.junit, o.quiet, o.format, o.paths) = (parsed.reports, parsed.junit, parsed.quiet, parsed.format, parsed.paths)
         (o.dryRun, o.out, o.retries, o.balanceFrom, o.image, o.sbatch) = (dryRun, out, retries, balanceFrom, image, sbatchArguments)
         o.executable = executable ?? Self.executable()
         if let chdir { o.directory = chdir }

@@ -65,6 +65,16 @@ final class FanoutCLITests: XCTestCase {
         XCTAssertTrue(log.contains("--balance-from"), log)
     }
 
+    func testABadScenarioStopsAtItsLineBeforeAnyShardStarts() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let bad = try CLI.write("name: bad\ntickets: 1\nbuyers: two\n", to: "bad.yaml", in: dir)
+        let reports = dir.appendingPathComponent("fanned")
+        let r = try CLI.run(["fanout", "--via", "local", "--shards", "2", bad, "--reports", reports.path], in: dir)
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertNotNil(CLI.captures(#"bad\.yaml:3:\d+: error"#, in: r.stderr), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: reports.appendingPathComponent("shards").path), "shards were started")
+    }
+
     func testBalanceNeedsAShardAndAReadableEarlierRun() throws {
         let dir = try CLI.temporaryFolder(self)
         let file = try CLI.write(deterministic, to: "fan.yaml", in: dir)

@@ -23,6 +23,8 @@ package enum FanoutApp {
         package var shards: Int
         /// The `run` arguments (options and files) as given, without --reports/--junit/--shard.
         package var runArguments: [String]
+        /// The scenario files and folders among them: loaded here before anything is submitted.
+        package var paths: [String] = []
         package var reports = "reports"
         package var junit: String?
         package var quiet = false
@@ -71,6 +73,8 @@ package enum FanoutApp {
             case .kubernetes where !FanoutProcess.exists("kubectl", path: o.environment["PATH"]):
                 return try writeForCommit(text, o, why: "kubectl is not on PATH: apply it with `kubectl apply -f FILE`")
             default:
+                // A bad file stops here at its line (exit 2), not as N shards lost to the same error.
+                _ = try RunApp.load(o.paths.map { $0.hasPrefix("/") ? $0 : "\(o.directory)/\($0)" })
                 var waiter = try FanoutWait(job: job, text: text, console: console)
                 return try waiter.run()
             }
