@@ -71,32 +71,48 @@ package enum CISupport {
         }
     }
 
-    /// `--shard auto`: K/N from the environment of the engine running this job.
-    /// GitLab `parallel:` (CI_NODE_INDEX 1…N, CI_NODE_TOTAL); a Kubernetes Indexed Job
-    /// (JOB_COMPLETION_INDEX 0…N-1, with N from --shards or TICKETRUSH_SHARDS); a Slurm job
-    /// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
+    /// `--shard auto`: K/N from the environment of the engine running this job: GitLab
+    /// `parallel:` (CI_NODE_INDEX 1…N), CircleCI (CIRCLE_NODE_INDEX 0…N-1), Buildkite
+    /// (BUILDKITE_PARALLEL_JOB 0…N-1), Bitbucket (BITBUCKET_PARALLEL_STEP 0…N-1), Semaphore
+    /// (SEMAPHORE_JOB_INDEX 1…N), each with its total; a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX 0…N-1) or an AWS Batch array (AWS_BATCH_JOB_ARRAY_INDEX 0…N-1,
+    /// N also from AWS_BATCH_JOB_ARRAY_SIZE) with N from --shards or TICKETRUSH_SHARDS; a Slurm
+    /// job array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, default 0, and SLURM_ARRAY_TASK_COUNT).
     package static func autoShard(_ env: [String: String], shards: Int?) -> Result<(k: Int, n: Int, source: String), CIProblem> {
         func int(_ key: String) -> Int? { env[key].flatMap { Int($0.trimmingWhitespace) } }
         func check(_ k: Int, _ n: Int, _ source: String) -> Result<(k: Int, n: Int, source: String), CIProblem> {
             guard n >= 1, k >= 1, k <= n else { return .failure(CIProblem("--shard auto: \(source) gives shard \(k) of \(n), not 1…\(n)")) }
             return .success((k, n, source))
         }
-        if let index = int("CI_NODE_INDEX") {
-            guard let total = int("CI_NODE_TOTAL") else { return .failure(CIProblem("--shard auto: CI_NODE_INDEX is set but CI_NODE_TOTAL is not")) }
-            return check(index, total, "GitLab CI_NODE_INDEX=\(index)/CI_NODE_TOTAL=\(total)")
-        }
-        if let index = int("JOB_COMPLETION_INDEX") {
-            guard let total = shards ?? int("TICKETRUSH_SHARDS") else {
-                return .failure(CIProblem("--shard auto: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) needs the total: pass --shards N (the Job's completions) or set TICKETRUSH_SHARDS"))
+        // (engine, index variable, its value, where it counts from, total variable, its value);
+        // nil total variable: N from --shards or TICKETRUSH_SHARDS. Bases checked with each engine's docs.
+        let sources: [(String, String, Int?, Int, String?, Int?)] = [
+            ("GitLab", "CI_NODE_INDEX", int("CI_NODE_INDEX"), 1, "CI_NODE_TOTAL", int("CI_NODE_TOTAL")),
+            ("CircleCI", "CIRCLE_NODE_INDEX", int("CIRCLE_NODE_INDEX"), 0, "CIRCLE_NODE_TOTAL", int("CIRCLE_NODE_TOTAL")),
+            ("Buildkite", "BUILDKITE_PARALLEL_JOB", int("BUILDKITE_PARALLEL_JOB"), 0, "BUILDKITE_PARALLEL_JOB_COUNT", int("BUILDKITE_PARALLEL_JOB_COUNT")),
+            ("Bitbucket", "BITBUCKET_PARALLEL_STEP", int("BITBUCKET_PARALLEL_STEP"), 0, "BITBUCKET_PARALLEL_STEP_COUNT", int("BITBUCKET_PARALLEL_STEP_COUNT")),
+            ("Semaphore", "SEMAPHORE_JOB_INDEX", int("SEMAPHORE_JOB_INDEX"), 1, "SEMAPHORE_JOB_COUNT", int("SEMAPHORE_JOB_COUNT")),
+            ("Kubernetes", "JOB_COMPLETION_INDEX", int("JOB_COMPLETION_INDEX"), 0, nil, nil),
+            ("AWS Batch", "AWS_BATCH_JOB_ARRAY_INDEX", int("AWS_BATCH_JOB_ARRAY_INDEX"), 0, nil, int("AWS_BATCH_JOB_ARRAY_SIZE")),
+        ]
+        for (engine, name, value, base, totalName, totalValue) in sources {
+            guard let index = value else { continue }
+            if let totalName {
+                guard let total = totalValue else { return .failure(CIProblem("--shard auto: \(name) is set but \(totalName) is not")) }
+                return check(index - base + 1, total, "\(engine) \(name)=\(index)/\(totalName)=\(total)")
             }
-            return check(index + 1, total, "Kubernetes JOB_COMPLETION_INDEX=\(index) of \(total)")
+            guard let total = shards ?? int("TICKETRUSH_SHARDS") ?? totalValue else {
+                return .failure(CIProblem("--shard auto: \(engine) (\(name)) needs the total: pass --shards N (the job's count) or set TICKETRUSH_SHARDS"))
+            }
+            return check(index - base + 1, total, "\(engine) \(name)=\(index) of \(total)")
         }
         if let id = int("SLURM_ARRAY_TASK_ID") {
             guard let count = int("SLURM_ARRAY_TASK_COUNT") else { return .failure(CIProblem("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not")) }
             let min = int("SLURM_ARRAY_TASK_MIN") ?? 0
             return check(id - min + 1, count, "Slurm SLURM_ARRAY_TASK_ID=\(id) (from \(min)) of SLURM_ARRAY_TASK_COUNT=\(count)")
         }
-        return .failure(CIProblem("--shard auto: no shard in the environment (GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Kubernetes JOB_COMPLETION_INDEX with --shards N, Slurm SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT); on GitHub Actions pass --shard ${{ matrix.shard }}/N"))
+        let known = sources.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        return .failure(CIProblem("--shard auto: no shard in the environment (\(known), Slurm SLURM_ARRAY_TASK_ID); on GitHub Actions pass --shard ${{ matrix.shard }}/N"))
     }
 
     /// `--rerun-failed`: the cells of the previous run in `folder` that did not pass, with the

@@ -128,6 +128,8 @@ package enum RunApp {
 
     /// Outputs and folders checked, servers started, the units run, the reports written.
     static func execute(_ plan: RunPlan, _ s: Selection, _ o: RunOptions, startedAt: Double, console: Console) throws(Stop) -> Outcome {
+        // Before any folder is touched: a bad --balance-from stops here.
+        let units = try ShardUnits.units(plan, shard: s.shard, balance: o.balance, from: o.balanceFrom)
         let places = try RunPlaces.open(o, scenarios: s.scenarios, console: console)
         defer {
             places.work.finish()
@@ -141,7 +143,6 @@ package enum RunApp {
         defer { servers.stop() }
         try start(servers, for: s.scenarios, jobs: o.jobs)
         if !o.quiet { for line in servers.startLines { console.out(line) } }
-        let units = s.shard.map { plan.shard($0.k, of: $0.n) } ?? plan.units
         var trials = TrialLoop(plan: plan, units: units, options: o, places: places, console: console)
         trials.executor.endpoints = servers.endpoints
         let (records, failure) = try trials.run()

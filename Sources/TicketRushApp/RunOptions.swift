@@ -35,6 +35,9 @@ package struct RunOptions: Sendable {
     package var quiet = false
     package var format = OutputFormat.text
     package var shards: Int?
+    /// `--balance`, `--balance-from DIR`: shards by cost, not count (ShardUnits).
+    package var balance = false
+    package var balanceFrom: String?
     package var rerunFailed = false
     /// `--trust-reports`: `--rerun-failed` may run any file trials.json names.
     package var trustReports = false
@@ -54,6 +57,7 @@ package struct RunOptions: Sendable {
         if jobs < 1 || jobs > 256 { return "--jobs must be from 1 to 256" }
         if let shard, shard != "auto", Shard(shard) == nil { return "--shard must be K/N with 1 <= K <= N, or auto, got '\(shard)'" }
         if let shards, shards < 1 { return "--shards must be at least 1" }
+        if balance || balanceFrom != nil, shard == nil { return "--balance and --balance-from only apply to --shard" }
         if trustReports, !rerunFailed { return "--trust-reports only applies to --rerun-failed" }
         if let other = export.first(where: { $0 != "elle" }) { return "--export '\(other)' is not a format: use elle" }
         return nil

@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this trial (1-based) of each scenario run, with the seed it has in the whole run.")
     var trial: Int?
 
-    @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds. auto: K and N from the CI engine's environment: GitLab CI_NODE_INDEX and CI_NODE_TOTAL; a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards or TICKETRUSH_SHARDS; a Slurm array's SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN.")
+    @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds. auto: K and N from the CI engine's environment: GitLab CI_NODE_INDEX and CI_NODE_TOTAL; a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards or TICKETRUSH_SHARDS; a Slurm array's SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN; CircleCI CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL; Buildkite BUILDKITE_PARALLEL_JOB and BUILDKITE_PARALLEL_JOB_COUNT; Bitbucket BITBUCKET_PARALLEL_STEP and BITBUCKET_PARALLEL_STEP_COUNT; Semaphore SEMAPHORE_JOB_INDEX and SEMAPHORE_JOB_COUNT; AWS Batch AWS_BATCH_JOB_ARRAY_INDEX with --shards, TICKETRUSH_SHARDS or AWS_BATCH_JOB_ARRAY_SIZE.")
     var shard: String?
 
     @Option(help: "Run this many trials at once, each in its own worker process. Default 1: parallel trials disturb each other's timing (latency, throughput, and how often a race bites).")
@@ -89,8 +89,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: ColorChoice.help)
     var color: ColorChoice = .auto
 
-    @Option(help: "With --shard auto on a Kubernetes Indexed Job: the number of shards (its completions); else TICKETRUSH_SHARDS.")
+    @Option(help: "With --shard auto on a Kubernetes Indexed Job or an AWS Batch array: the number of shards (its completions or array size); else TICKETRUSH_SHARDS.")
     var shards: Int?
+
+    @Flag(help: "With --shard: split the units by expected cost (trials × buyers × timeout, greedy longest first) instead of every N-th; every shard must pass it.")
+    var balance = false
+
+    @Option(help: "With --shard: split by the trial durations measured in this earlier run's reports (DIR/trials.json); every shard must pass the same.")
+    var balanceFrom: String?
 
     @Flag(help: "Rerun only the cells that did not pass in the previous run whose reports are in --reports (REPORTS/trials.json), with the seeds they ran with.")
     var rerunFailed = false
@@ -109,6 +115,7 @@ struct RunCommand: ParsableCommand {
         (o.jobs, o.events, o.work, o.schedule, o.scheduleReplay) = (jobs, events, work, schedule, scheduleReplay)
         (o.buyers, o.tickets, o.wants, o.transcript, o.quiet, o.format) = (buyers, tickets, wants, transcript, quiet, format)
         (o.shards, o.rerunFailed, o.trustReports, o.requireEngines) = (shards, rerunFailed, trustReports, requireEngines)
+        (o.balance, o.balanceFrom) = (balance, balanceFrom)
         return o
     }
 

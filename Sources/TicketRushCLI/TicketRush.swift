@@ -22,7 +22,7 @@ package struct TicketRush: ParsableCommand {
             2 bad usage or scenario file; 3 the runner itself failed; 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self,
+        subcommands: [RunCommand.self, ValidateCommand.self, ShowCommand.self, SchemaCommand.self, NewCommand.self, MergeCommand.self, FanoutCommand.self,
                       DryParseCommand.self])
 
     package init() {}
