@@ -112,6 +112,56 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// A whole program asleep in the kernel before it forks its buyers (a stand-in for slow
+    /// start-up: a wait the runner does not hold) has touched nothing yet: its tree is quiet,
+    /// but the schedule must not end there with no step (it once did under `yes` hogs, where
+    /// start-up is slow: "the run finished after 0 grants").
+    func testAProgramQuietBeforeItTouchesTheStoreIsWaitedFor() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import json, os, select, sys
+            select.select([], [], [], 0.3)
+            kids = []
+            for i in (1, 2):
+                pid = os.fork()
+                if pid == 0:
+                    with open("db.txt") as f:
+                        n = json.load(f)["count"]
+                    if n > 0:
+                        with open("db.txt", "w") as f:
+                            json.dump({"count": n - 1}, f)
+                        print("<b%d> bought" % i, flush=True)
+                    else:
+                        print("<b%d> sold out" % i, flush=True)
+                    os._exit(0)
+                kids.append(pid)
+            for pid in kids:
+                os.waitpid(pid, 0)
+
+            """, to: "slow.py", in: dir)
+        let file = try CLI.write("""
+            name: slow-start
+            tickets: 1
+            buyers: {count: 2, name: "b{n}"}
+            program: {command: [python3, "\(program)"], control: syscalls}
+            storage: {kind: json, path: db.txt}
+            outcomes: {bought: '<(?<buyer>[^>]+)> bought', sold-out: '<(?<buyer>[^>]+)> sold out', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "slow.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true, r.stdout + r.stderr)
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "every run's steps are the buyers' store calls")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+    }
+
     /// A buyer that takes a second lock while holding one waits on nobody: no false deadlock.
     func testTheHolderTakingASecondLockIsNoDeadlock() throws {
         let dir = try CLI.temporaryFolder(self)

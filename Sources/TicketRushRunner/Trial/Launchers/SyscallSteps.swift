@@ -34,6 +34,8 @@ enum SyscallNumber {
     static let truncate: Int32 = 76, ftruncate: Int32 = 77, rename: Int32 = 82, creat: Int32 = 85, unlink: Int32 = 87
     static let clockNanosleep: Int32 = 230, openat: Int32 = 257, unlinkat: Int32 = 263, renameat: Int32 = 264
     static let preadv: Int32 = 295, pwritev: Int32 = 296, renameat2: Int32 = 316, ioUringSetup: Int32 = 425
+    /// clone, fork, vfork, clone3: held only so the runner knows the tree grew.
+    static let forks: Set<Int32> = [56, 57, 58, 435]
 }
 
 /// Sorts held calls into steps on the store and the rest. The store is every file directly in
