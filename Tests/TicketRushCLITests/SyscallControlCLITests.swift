@@ -112,6 +112,33 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// SQLite (journal delete) under control: the steps are its page reads and writes, its
+    /// -journal file and its fcntl try-locks. Read-then-update oversells in some interleaving
+    /// of a complete search; BEGIN IMMEDIATE holds in every one, and a buyer that finds the
+    /// write lock taken takes SQLite's busy path (EAGAIN, retries, "database is locked").
+    func testSQLiteBuyersAreScheduledThroughTheirFileCallsAndLocks() throws {
+        let dir = try CLI.temporaryFolder(self)
+        var found: [String: [String: Any]] = [:]
+        for name in ["python-sqlite-race-syscalls", "python-sqlite-immediate-syscalls"] {
+            let work = dir.appendingPathComponent("w-\(name)"), reports = dir.appendingPathComponent("r-\(name)")
+            let r = try CLI.run(["run", "\(root)/scenarios/programs/\(name).yaml", "--reports", reports.path, "--work", work.path,
+                                 "--transcript", "--quiet"], timeout: 900)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let c = try cell(reports)
+            found[name] = try XCTUnwrap(c["schedule"] as? [String: Any])
+            XCTAssertEqual(found[name]?["complete"] as? Bool, true, name)
+            XCTAssertGreaterThan(found[name]?["runs"] as? Int ?? 0, 10, "\(name): the steps are SQLite's calls, not whole buyers")
+            XCTAssertEqual(CLI.processes(inside: work), [])
+            if name.contains("immediate") {
+                XCTAssertEqual(violated(c, "no-oversell"), 0)
+                XCTAssertTrue((r.stdout + r.stderr).contains("sqlite3.OperationalError: database is locked"),
+                              "some schedule takes SQLite's busy path to its end")
+            }
+        }
+        XCTAssertGreaterThan(found["python-sqlite-race-syscalls"]?["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(found["python-sqlite-immediate-syscalls"]?["violating"] as? Int, 0)
+    }
+
     /// A whole program asleep in the kernel before it forks its buyers (a stand-in for slow
     /// start-up: a wait the runner does not hold) has touched nothing yet: its tree is quiet,
     /// but the schedule must not end there with no step (it once did under `yes` hogs, where

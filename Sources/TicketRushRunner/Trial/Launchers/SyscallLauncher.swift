@@ -217,7 +217,8 @@ final class SyscallLauncher: GatedLauncher {
         guard let held = parked[b] else { return }
         parked[b] = nil
         let n = held.notification
-        let values = SyscallProc.values(of: held, in: store.path)
+        // Only the JSON document's bytes are a count; a database's pages are not read as one.
+        let values = store.scenario.storage.kind == .json ? SyscallProc.values(of: held, in: store.path) : SyscallValues()
         switch held.call.kind {
         case .acquire:
             lockModel.acquired(by: b)

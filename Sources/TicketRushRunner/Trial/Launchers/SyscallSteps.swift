@@ -18,7 +18,7 @@ enum SyscallStep: Equatable {
 
 /// The store call a parked step makes.
 struct SyscallCall: Equatable {
-    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release }
+    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release, tryLock }
     var kind: Kind
     /// The call's name, for the story.
     var name: String
@@ -136,7 +136,12 @@ struct SyscallClassifier {
             // 37, 38: F_OFD_SETLK(W), which Glibc does not export to Swift.
             guard [F_SETLK, F_SETLKW, 37, 38].contains(command), onStore(fd0) else { return .pass }
             guard let type = caller.lockType(args[2]) else { return .pass }
-            return type == Int16(F_UNLCK) ? .step(.release, call(.release, "fcntl(F_UNLCK)", fd0)) : .step(.acquire, call(.acquire, "fcntl lock", fd0))
+            let unlock = type == Int16(F_UNLCK)
+            if unlock, caller.locksThrough(fd0) { return .step(.release, call(.release, "fcntl(F_UNLCK)", fd0)) }
+            // A try-lock (F_SETLK, SQLite's every lock and unlock) never waits: the kernel
+            // answers it, EAGAIN on a conflict (SQLITE_BUSY's path). A step on the file's locks.
+            if command == F_SETLK || command == 37 || unlock { return .step(.write, call(.tryLock, unlock ? "fcntl(F_UNLCK)" : "fcntl(F_SETLK)", fd0)) }
+            return .step(.acquire, call(.acquire, "fcntl lock", fd0))
         default:
             return .pass
         }
