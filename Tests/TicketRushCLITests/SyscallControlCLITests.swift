@@ -139,6 +139,52 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertEqual(found["python-sqlite-immediate-syscalls"]?["violating"] as? Int, 0)
     }
 
+    /// Threads are parked one by one (the notification carries the tid): a whole program
+    /// whose buyers are threading.Thread workers has each thread as a participant, and a
+    /// thread waiting for the GIL is asleep in the kernel, so the others' steps go on.
+    func testAProgramsThreadsAreItsBuyers() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import json, threading
+            def buy(name):
+                with open("db.txt") as f:
+                    n = json.load(f)["count"]
+                if n > 0:
+                    with open("db.txt", "w") as f:
+                        json.dump({"count": n - 1}, f)
+                    print("<%s> bought" % name, flush=True)
+                else:
+                    print("<%s> sold out" % name, flush=True)
+            threads = [threading.Thread(target=buy, args=("t%d" % i,)) for i in (1, 2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+            """, to: "threads.py", in: dir)
+        let file = try CLI.write("""
+            name: threads
+            tickets: 1
+            buyers: {count: 2, name: "t{n}"}
+            program: {command: [python3, "\(program)"], control: syscalls}
+            storage: {kind: json, path: db.txt}
+            outcomes: {bought: '<(?<buyer>[^>]+)> bought', sold-out: '<(?<buyer>[^>]+)> sold out', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "threads.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "the steps are each thread's store calls")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+    }
+
     /// A whole program asleep in the kernel before it forks its buyers (a stand-in for slow
     /// start-up: a wait the runner does not hold) has touched nothing yet: its tree is quiet,
     /// but the schedule must not end there with no step (it once did under `yes` hogs, where
