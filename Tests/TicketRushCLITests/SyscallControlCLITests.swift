@@ -133,6 +133,9 @@ final class SyscallControlCLITests: XCTestCase {
                 XCTAssertEqual(violated(c, "no-oversell"), 0)
                 XCTAssertTrue((r.stdout + r.stderr).contains("sqlite3.OperationalError: database is locked"),
                               "some schedule takes SQLite's busy path to its end")
+                // What "holds" is worth says what a step is under this control.
+                let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+                XCTAssertTrue(junit.contains("a step being one held system call on the store&apos;s files"), junit)
             }
         }
         XCTAssertGreaterThan(found["python-sqlite-race-syscalls"]?["violating"] as? Int ?? 0, 0)
