@@ -34,6 +34,8 @@ int tr_seccomp_install(void) {
         NOTIFY(__NR_renameat2), NOTIFY(__NR_unlink), NOTIFY(__NR_unlinkat), NOTIFY(__NR_fsync),
         NOTIFY(__NR_fdatasync), NOTIFY(__NR_close), NOTIFY(__NR_flock), NOTIFY(__NR_fcntl),
         NOTIFY(__NR_io_uring_setup), NOTIFY(__NR_nanosleep), NOTIFY(__NR_clock_nanosleep),
+        // Let through at once: they tell the runner a whole program's tree grew.
+        NOTIFY(__NR_clone), NOTIFY(__NR_clone3), NOTIFY(__NR_fork), NOTIFY(__NR_vfork),
         // mmap of a file (fd not -1): the runner refuses the store mapped past the gates.
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, 3),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
@@ -92,9 +94,14 @@ int tr_recv_fd(int sock) {
 
 int tr_notif_recv(int listener, struct tr_notif *out) {
 #ifdef SECCOMP_IOCTL_NOTIF_RECV
-    struct seccomp_notif_sizes sizes;
-    if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return -1;
-    size_t size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+    // The kernel's size is asked once (the runner is single-threaded): a call saved per
+    // notification, and every call of the program's start-up comes through here.
+    static size_t size;
+    if (size == 0) {
+        struct seccomp_notif_sizes sizes;
+        if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return -1;
+        size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+    }
     struct seccomp_notif *n = calloc(1, size);
     if (n == NULL) return -1;
     int r;

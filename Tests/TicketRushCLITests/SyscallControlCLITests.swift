@@ -112,6 +112,132 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// SQLite (journal delete) under control: the steps are its page reads and writes, its
+    /// -journal file and its fcntl try-locks. Read-then-update oversells in some interleaving
+    /// of a complete search; BEGIN IMMEDIATE holds in every one, and a buyer that finds the
+    /// write lock taken takes SQLite's busy path (EAGAIN, retries, "database is locked").
+    func testSQLiteBuyersAreScheduledThroughTheirFileCallsAndLocks() throws {
+        let dir = try CLI.temporaryFolder(self)
+        var found: [String: [String: Any]] = [:]
+        for name in ["python-sqlite-race-syscalls", "python-sqlite-immediate-syscalls"] {
+            let work = dir.appendingPathComponent("w-\(name)"), reports = dir.appendingPathComponent("r-\(name)")
+            let r = try CLI.run(["run", "\(root)/scenarios/programs/\(name).yaml", "--reports", reports.path, "--work", work.path,
+                                 "--transcript", "--quiet"], timeout: 900)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let c = try cell(reports)
+            found[name] = try XCTUnwrap(c["schedule"] as? [String: Any])
+            XCTAssertEqual(found[name]?["complete"] as? Bool, true, name)
+            XCTAssertGreaterThan(found[name]?["runs"] as? Int ?? 0, 10, "\(name): the steps are SQLite's calls, not whole buyers")
+            XCTAssertEqual(CLI.processes(inside: work), [])
+            if name.contains("immediate") {
+                XCTAssertEqual(violated(c, "no-oversell"), 0)
+                XCTAssertTrue((r.stdout + r.stderr).contains("sqlite3.OperationalError: database is locked"),
+                              "some schedule takes SQLite's busy path to its end")
+                // What "holds" is worth says what a step is under this control.
+                let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+                XCTAssertTrue(junit.contains("a step being one held system call on the store&apos;s files"), junit)
+            }
+        }
+        XCTAssertGreaterThan(found["python-sqlite-race-syscalls"]?["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(found["python-sqlite-immediate-syscalls"]?["violating"] as? Int, 0)
+    }
+
+    /// Threads are parked one by one (the notification carries the tid): a whole program
+    /// whose buyers are threading.Thread workers has each thread as a participant, and a
+    /// thread waiting for the GIL is asleep in the kernel, so the others' steps go on.
+    func testAProgramsThreadsAreItsBuyers() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import json, threading
+            def buy(name):
+                with open("db.txt") as f:
+                    n = json.load(f)["count"]
+                if n > 0:
+                    with open("db.txt", "w") as f:
+                        json.dump({"count": n - 1}, f)
+                    print("<%s> bought" % name, flush=True)
+                else:
+                    print("<%s> sold out" % name, flush=True)
+            threads = [threading.Thread(target=buy, args=("t%d" % i,)) for i in (1, 2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+            """, to: "threads.py", in: dir)
+        let file = try CLI.write("""
+            name: threads
+            tickets: 1
+            buyers: {count: 2, name: "t{n}"}
+            program: {command: [python3, "\(program)"], control: syscalls}
+            storage: {kind: json, path: db.txt}
+            outcomes: {bought: '<(?<buyer>[^>]+)> bought', sold-out: '<(?<buyer>[^>]+)> sold out', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "threads.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "the steps are each thread's store calls")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+    }
+
+    /// A whole program asleep in the kernel before it forks its buyers (a stand-in for slow
+    /// start-up: a wait the runner does not hold) has touched nothing yet: its tree is quiet,
+    /// but the schedule must not end there with no step (it once did under `yes` hogs, where
+    /// start-up is slow: "the run finished after 0 grants").
+    func testAProgramQuietBeforeItTouchesTheStoreIsWaitedFor() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let program = try CLI.write("""
+            import json, os, select, sys
+            select.select([], [], [], 0.3)
+            kids = []
+            for i in (1, 2):
+                pid = os.fork()
+                if pid == 0:
+                    with open("db.txt") as f:
+                        n = json.load(f)["count"]
+                    if n > 0:
+                        with open("db.txt", "w") as f:
+                            json.dump({"count": n - 1}, f)
+                        print("<b%d> bought" % i, flush=True)
+                    else:
+                        print("<b%d> sold out" % i, flush=True)
+                    os._exit(0)
+                kids.append(pid)
+            for pid in kids:
+                os.waitpid(pid, 0)
+
+            """, to: "slow.py", in: dir)
+        let file = try CLI.write("""
+            name: slow-start
+            tickets: 1
+            buyers: {count: 2, name: "b{n}"}
+            program: {command: [python3, "\(program)"], control: syscalls}
+            storage: {kind: json, path: db.txt}
+            outcomes: {bought: '<(?<buyer>[^>]+)> bought', sold-out: '<(?<buyer>[^>]+)> sold out', error: '^Traceback'}
+            schedule: {strategy: exhaustive, preemptions: 1, shrink: 0}
+            timeout: 30s
+            invariants: [no-oversell, no-deadlock]
+            expect: {no-oversell: violated}
+
+            """, to: "slow.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true, r.stdout + r.stderr)
+        XCTAssertGreaterThan(s["runs"] as? Int ?? 0, 2, "every run's steps are the buyers' store calls")
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+    }
+
     /// A buyer that takes a second lock while holding one waits on nobody: no false deadlock.
     func testTheHolderTakingASecondLockIsNoDeadlock() throws {
         let dir = try CLI.temporaryFolder(self)

@@ -44,12 +44,18 @@ final class SyscallControlTests: XCTestCase {
                        ["5:9: error: 'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"])
     }
 
-    /// The gate reads the store's bytes as the JSON document: on a database store it would
-    /// judge SQLite's pages as torn reads, so it is refused, located.
-    func testSyscallControlOnADatabaseStoreIsRefused() {
-        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nstorage: {kind: sqlite}\nschedule: random\n"),
-                       ["3:50: error: 'buyers.control: syscalls' reads the store's file calls as the JSON document's; storage.kind sqlite is not gated yet: use storage.kind json, or control: protocol (a program that reports its steps runs under control on every store)"])
-        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nstorage: {kind: json}\nschedule: random\n"), [])
+    /// SQLite with a rollback journal is seen whole through its file calls and fcntl locks;
+    /// WAL's shared-memory index is mapped memory, so it is refused, located at the journal;
+    /// a server is past the file calls.
+    func testSyscallControlTakesSQLiteWithARollbackJournalOnly() {
+        let syscalls = Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\n"
+        XCTAssertEqual(diagnostics(syscalls + "storage: {kind: sqlite}\nschedule: random\n"), [])
+        XCTAssertEqual(diagnostics(syscalls + "storage: {kind: sqlite, journal: delete}\nschedule: random\n"), [])
+        XCTAssertEqual(diagnostics(syscalls + "storage: {kind: sqlite, journal: wal}\nschedule: random\n"),
+                       ["4:34: error: 'buyers.control: syscalls' cannot see SQLite's journal wal: its shared-memory index (the -shm file) is read and written through mapped memory, which no system call gates; use storage.journal delete, or control: protocol"])
+        XCTAssertEqual(diagnostics(syscalls + "storage: {kind: redis}\nschedule: random\n"),
+                       ["3:50: error: 'buyers.control: syscalls' sees the store only through its file calls: storage.kind redis is a server, past them; use storage.kind json or sqlite (journal delete), or control: protocol (a program that reports its steps runs under control on every store)"])
+        XCTAssertEqual(diagnostics(syscalls + "storage: {kind: json}\nschedule: random\n"), [])
     }
 
     /// A whole program under a strategy is refused under protocol control, accepted under syscalls.
@@ -118,6 +124,8 @@ final class SyscallControlTests: XCTestCase {
         XCTAssertEqual(classify(SyscallNumber.flock, [3, UInt64(LOCK_UN)], c), .step(.release, SyscallCall(kind: .release, name: "flock(LOCK_UN)", fd: 3)))
         XCTAssertEqual(classify(SyscallNumber.fcntl, [3, UInt64(F_GETFL)], c), .pass)
         XCTAssertEqual(classify(SyscallNumber.fcntl, [3, UInt64(F_SETLKW), 64], c), .step(.acquire, SyscallCall(kind: .acquire, name: "fcntl lock", fd: 3)))
+        // A try-lock (SQLite's) never waits: a step the kernel answers, not the modelled lock.
+        XCTAssertEqual(classify(SyscallNumber.fcntl, [3, UInt64(F_SETLK), 64], c), .step(.write, SyscallCall(kind: .tryLock, name: "fcntl(F_SETLK)", fd: 3)))
         XCTAssertEqual(classify(SyscallNumber.nanosleep, [0], c), .sleep)
         guard case .refuse = classify(SyscallNumber.mmap, [0, 4096, 1, 1, 3, 0], c) else { return XCTFail("a mapped store is refused") }
         XCTAssertEqual(classify(SyscallNumber.mmap, [0, 4096, 1, 1, 1, 0], c), .pass)

@@ -98,16 +98,26 @@ package enum ProgramSchema {
             if control == ProgramConfig.Control.syscalls.rawValue, strategy == ScheduleStrategy.timing.rawValue {
                 out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"))
             }
-            // The gate reads the store's bytes as the JSON document; a database file's pages
-            // would be judged as torn reads, and a server is past the file calls altogether.
-            if control == ProgramConfig.Control.syscalls.rawValue, let kind = value["storage"]?["kind"]?.text, kind != StorageKind.json.rawValue {
-                out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' reads the store's file calls as the JSON document's; storage.kind \(kind) is not gated yet: use storage.kind json, or control: protocol (a program that reports its steps runs under control on every store)"))
-            }
+            if control == ProgramConfig.Control.syscalls.rawValue { out += checkSyscallStore(value, owner: owner, at: at) }
             if control == ProgramConfig.Control.syscalls.rawValue, owner == "buyers", case .list(let faults)? = value["faults"], !faults.isEmpty {
                 out.append(Diagnostic(at: at("faults", owner), "'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"))
             }
         }
         return out
+    }
+
+    /// `control: syscalls` sees a store only through its file calls: the JSON document, or a
+    /// SQLite database with a rollback journal (its pages, its -journal file and its fcntl
+    /// locks). WAL's shared-memory index is mapped memory, and a server is past the file calls.
+    static func checkSyscallStore(_ value: ConfigValue, owner: String, at: (String, String) -> SourceLocation) -> [Diagnostic] {
+        let kind = value["storage"]?["kind"]?.text ?? StorageKind.json.rawValue
+        if kind == "sqlite" {
+            let journal = value["storage"]?["journal"]?.text ?? StorageConfig.defaultJournal.rawValue
+            guard journal != SQLiteJournal.delete.rawValue else { return [] }
+            return [Diagnostic(at: at("storage.journal", "storage"), "'\(owner).control: syscalls' cannot see SQLite's journal \(journal): its shared-memory index (the -shm file) is read and written through mapped memory, which no system call gates; use storage.journal delete, or control: protocol")]
+        }
+        guard kind != StorageKind.json.rawValue else { return [] }
+        return [Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' sees the store only through its file calls: storage.kind \(kind) is a server, past them; use storage.kind json or sqlite (journal delete), or control: protocol (a program that reports its steps runs under control on every store)")]
     }
 
     /// `{name}` words in a command word.

@@ -39,8 +39,9 @@ final class SyscallLauncher: GatedLauncher {
     /// becomes the next participant (buyer index), in first-touch order.
     let whole: Bool
     var participant: [pid_t: Int] = [:]
-    /// Quiet scans in a row (whole program: every thread parked or asleep).
-    var quietScans = 0
+    /// Whole program: the processes of its tree last seen (`WholeTree`), and whether a fork
+    /// since calls for a full look at /proc.
+    var tree = WholeTree()
 
     init(_ session: TrialSession, program config: ProgramConfig, store: TrialStore) {
         program = SyscallProgram(session, program: config, store: store)
@@ -179,6 +180,12 @@ final class SyscallLauncher: GatedLauncher {
     func serve(_ b: Int) {
         let listener = listeners[b]
         guard let n = (try? Seccomp.receive(from: listener)) ?? nil else { return }
+        // A fork or a new thread: the tree grows; it is looked for once the caller sleeps again.
+        if SyscallNumber.forks.contains(n.nr) {
+            tree.grew = true
+            Seccomp.proceed(listener, n.id)
+            return
+        }
         var b = b
         if whole {
             guard let p = participant[n.tid] ?? newParticipant(n) else {
@@ -210,7 +217,8 @@ final class SyscallLauncher: GatedLauncher {
         guard let held = parked[b] else { return }
         parked[b] = nil
         let n = held.notification
-        let values = SyscallProc.values(of: held, in: store.path)
+        // Only the JSON document's bytes are a count; a database's pages are not read as one.
+        let values = store.scenario.storage.kind == .json ? SyscallProc.values(of: held, in: store.path) : SyscallValues()
         switch held.call.kind {
         case .acquire:
             lockModel.acquired(by: b)

@@ -18,7 +18,7 @@ enum SyscallStep: Equatable {
 
 /// The store call a parked step makes.
 struct SyscallCall: Equatable {
-    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release }
+    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release, tryLock }
     var kind: Kind
     /// The call's name, for the story.
     var name: String
@@ -34,6 +34,8 @@ enum SyscallNumber {
     static let truncate: Int32 = 76, ftruncate: Int32 = 77, rename: Int32 = 82, creat: Int32 = 85, unlink: Int32 = 87
     static let clockNanosleep: Int32 = 230, openat: Int32 = 257, unlinkat: Int32 = 263, renameat: Int32 = 264
     static let preadv: Int32 = 295, pwritev: Int32 = 296, renameat2: Int32 = 316, ioUringSetup: Int32 = 425
+    /// clone, fork, vfork, clone3: held only so the runner knows the tree grew.
+    static let forks: Set<Int32> = [56, 57, 58, 435]
 }
 
 /// Sorts held calls into steps on the store and the rest. The store is every file directly in
@@ -134,7 +136,12 @@ struct SyscallClassifier {
             // 37, 38: F_OFD_SETLK(W), which Glibc does not export to Swift.
             guard [F_SETLK, F_SETLKW, 37, 38].contains(command), onStore(fd0) else { return .pass }
             guard let type = caller.lockType(args[2]) else { return .pass }
-            return type == Int16(F_UNLCK) ? .step(.release, call(.release, "fcntl(F_UNLCK)", fd0)) : .step(.acquire, call(.acquire, "fcntl lock", fd0))
+            let unlock = type == Int16(F_UNLCK)
+            if unlock, caller.locksThrough(fd0) { return .step(.release, call(.release, "fcntl(F_UNLCK)", fd0)) }
+            // A try-lock (F_SETLK, SQLite's every lock and unlock) never waits: the kernel
+            // answers it, EAGAIN on a conflict (SQLITE_BUSY's path). A step on the file's locks.
+            if command == F_SETLK || command == 37 || unlock { return .step(.write, call(.tryLock, unlock ? "fcntl(F_UNLCK)" : "fcntl(F_SETLK)", fd0)) }
+            return .step(.acquire, call(.acquire, "fcntl lock", fd0))
         default:
             return .pass
         }
