@@ -20,6 +20,7 @@ package enum ScenarioYAML {
             }
             value = StorageSchema.filled(value, document.scenario)
             value = WorkloadSchema.filled(value, document.scenario)
+            value = SessionsSchema.filled(value, document.scenario)
             // A printed form too: storage.url's password is not shown (issue 19 item 13).
             if case .object(var fields) = value, case .object(var storage)? = fields["storage"],
                let url = storage["url"]?.text, redactedURL(url) != url {

@@ -89,6 +89,15 @@ package enum SessionsSchema {
         return SessionCase(setup: setup, sessions: list, caseName: value["case"]?.text)
     }
 
+    /// `show`'s form of a session case: without the buyer keys the walker filled in with their
+    /// defaults (the loader refuses them beside `sessions`) and without `invariants`, which
+    /// the case's keys decide; the text loads back to the same scenario.
+    package static func filled(_ value: ConfigValue, _ s: Scenario) -> ConfigValue {
+        guard s.sessions != nil, case .object(var fields) = value else { return value }
+        for key in buyerKeys + ["invariants"] { fields[key] = nil }
+        return .object(fields)
+    }
+
     /// The case, once `check` passed; nil without `sessions`.
     package static func build(_ d: ConfigDecoder) throws(Diagnostic) -> SessionCase? {
         guard d.has("sessions") else { return nil }

@@ -26,6 +26,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
     package var expectationOrigins: KeyLocations
     package var program: ProgramConfig?
     package var sessions: SessionCase?
+    package var workload: Workload?
 
     package init(_ s: Scenario) {
         name = s.name
@@ -50,6 +51,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
         expectationOrigins = s.expectationOrigins
         program = s.program
         sessions = s.sessions
+        workload = s.workload
     }
 
     /// The in-memory scenario this record stores.
@@ -64,6 +66,7 @@ package struct ScenarioRecord: Codable, Sendable, Equatable {
         s.expectationOrigins = expectationOrigins
         s.program = program
         s.sessions = sessions
+        s.workload = workload
         return s
     }
 }
