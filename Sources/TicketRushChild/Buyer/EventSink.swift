@@ -20,8 +20,10 @@ package struct EventSink {
     }
 
     /// Sends one event stamped now. A runner that stopped listening ends the buyer.
-    package func emit(_ kind: EventKind, task: Int, value: Int64 = 0, aux: Int32 = 0) {
-        let event = Event(tNs: MonotonicClock.now(), buyer: buyer, task: task, kind: kind, value: value, aux: aux)
+    /// `key`: the workload key or collection of a transactional event (docs/events.md).
+    package func emit(_ kind: EventKind, task: Int, value: Int64 = 0, aux: Int32 = 0, key: Int = 0) {
+        let event = Event(tNs: MonotonicClock.now(), buyer: buyer, task: task, kind: kind, value: value, aux: aux,
+                          key: UInt16(truncatingIfNeeded: key))
         EventWire.encode(event, into: record)
         while true {
             let n = write(fd, record, EventWire.size)

@@ -60,7 +60,7 @@ package final class JSONFileStore: TicketStore {
         guard fd >= 0 else { throw SystemError(call: "open", path: path, code: errno) }
         defer { close(fd) }
         var text = CountDocument.text(count: count)
-        let code = text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+        let code = text.withUTF8 { DocumentFile.writeAll(fd, UnsafeRawBufferPointer($0)) }
         if code != 0 { throw SystemError(call: "write", path: path, code: code) }
     }
 
@@ -96,40 +96,6 @@ package final class JSONFileStore: TicketStore {
     package func write(count: Int, version: Int?, pause: () -> Void) -> Int32 {
         let length = CountDocument.format(count: count, version: version ?? (installTag > 0 ? installTag : nil), into: text)
         let bytes = UnsafeRawBufferPointer(start: text.baseAddress, count: length)
-        switch mode {
-        case .inPlace:
-            // open("w"): the file is empty from here until the write lands.
-            gate?.pass(.truncate)
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else { return errno }
-            defer { close(fd) }
-            pause()
-            gate?.pass(.write)
-            return Self.writeAll(fd, bytes)
-        case .atomic:
-            guard let tempPath else { return ENOMEM }
-            let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return errno }
-            var code = Self.writeAll(fd, bytes)
-            if code == 0, fsync(fd) != 0 { code = errno }
-            close(fd)
-            if code == 0 { gate?.pass(.publish) }
-            if code == 0, rename(tempPath, path) != 0 { code = errno }
-            if code != 0 { unlink(tempPath) }
-            return code
-        }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return 0
+        return DocumentFile.write(bytes, path: path, tempPath: tempPath, mode: mode, gate: gate, pause: pause)
     }
 }

@@ -15,7 +15,7 @@ package struct WorkloadBuyer {
     package let workload: Workload
     package let store: any WorkloadStore
     package let lock: any BuyerLock
-    package let sink: WorkloadSink
+    package let sink: EventSink
     package var gate: Gate?
     /// The engine is the concurrency control (row-lock, atomic, transaction, advisory): no buyer lock.
     package let engineRuns: Bool
@@ -24,7 +24,7 @@ package struct WorkloadBuyer {
     private var holding = false
 
     package init(index: Int, plan: TrialPlan, workload: Workload, store: any WorkloadStore, lock: any BuyerLock,
-                 sink: WorkloadSink, engineRuns: Bool) {
+                 sink: EventSink, engineRuns: Bool) {
         self.index = index
         self.plan = plan
         self.workload = workload

@@ -52,7 +52,7 @@ package final class WorkloadDocument {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError(call: "open", path: path, code: errno) }
         defer { close(fd) }
-        let code = writeAll(fd, doc.format())
+        let code = DocumentFile.writeAll(fd, doc.format())
         if code != 0 { throw SystemError(call: "write", path: path, code: code) }
     }
 
@@ -97,27 +97,7 @@ package final class WorkloadDocument {
     /// Writes the whole document (`pause` between truncating and writing, in place).
     package func write(pause: () -> Void) -> Int32 {
         let bytes = format()
-        switch mode {
-        case .inPlace:
-            gate?.pass(.truncate)
-            let fd = open(file.pointer, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else { return errno }
-            defer { close(fd) }
-            pause()
-            gate?.pass(.write)
-            return Self.writeAll(fd, bytes)
-        case .atomic:
-            guard let tempPath else { return ENOMEM }
-            let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return errno }
-            var code = Self.writeAll(fd, bytes)
-            if code == 0, fsync(fd) != 0 { code = errno }
-            close(fd)
-            if code == 0 { gate?.pass(.publish) }
-            if code == 0, rename(tempPath, file.pointer) != 0 { code = errno }
-            if code != 0 { unlink(tempPath) }
-            return code
-        }
+        return DocumentFile.write(bytes, path: file.pointer, tempPath: tempPath, mode: mode, gate: gate, pause: pause)
     }
 
     // MARK: text
@@ -215,18 +195,5 @@ package final class WorkloadDocument {
 
         /// Only the final newline may follow.
         func rest() -> Bool { at == text.count || (at + 1 == text.count && text[at] == 10) }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return 0
     }
 }

@@ -15,7 +15,7 @@ package enum WorkloadProcess {
         tr_reset_signal_handlers()
         guard let workload = plan.workload else { _exit(3) }
         let stops = plan.stops.isEmpty ? nil : plan.stops[index]
-        let sink = WorkloadSink(fd: eventFd, buyer: index, trigger: stops.map(FaultTrigger.init(kinds:)))
+        let sink = EventSink(fd: eventFd, buyer: index, trigger: stops.map(FaultTrigger.init(kinds:)))
         let gate = gateFd >= 0 ? Gate(fd: gateFd, sink: EventSink(fd: eventFd, buyer: index)) : nil
         let engineRuns = plan.engine != nil && plan.lockMode.traits.engineRuns
         let store: any WorkloadStore
