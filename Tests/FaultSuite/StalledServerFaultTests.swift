@@ -80,6 +80,44 @@ final class StalledServerFaultTests: XCTestCase {
         return (running, reports, Date())
     }
 
+    /// A session case (docs/isolation.md) whose private server stops while a step runs: the
+    /// runner's question whether the step is blocked never gets an answer, and SIGINT still
+    /// ends the run at once (it waited for ever before, deaf to SIGINT).
+    func testSIGINTEndsASessionCaseWaitingOnAStalledServer() throws {
+        try requireEngine("postgres")
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let file = try FaultCLI.write("""
+            name: stalled-sessions
+            storage: {kind: postgres}
+            setup: ["create table test (id int primary key, value int)", "insert into test values (1, 10)"]
+            sessions:
+              T1: [begin, "select pg_sleep(60)", commit]
+              T2: [begin, "select * from test", commit]
+            permutations: [[T1.1, T1.2, T2.1, T2.2, T1.3, T2.3]]
+            """, to: "s.yaml", in: tmp)
+        let reports = tmp.appendingPathComponent("reports")
+        let running = try FaultCLI.start(["run", file, "--reports", reports.path], self)
+        var server: pid_t?
+        // The step runs: a backend of the run's server shows it in its process title.
+        let ready = poll(within: 90) {
+            server = ProcessTable.snapshot().values.first { $0.ppid == running.pid && ProcessTable.commandLine($0.pid).contains("postgres") }?.pid
+            let sleeping = server.map { ProcessTable.descendants(of: $0).contains { ProcessTable.commandLine($0.pid).contains("SELECT") } } ?? false
+            return sleeping || !running.isRunning
+        }
+        guard ready, running.isRunning, let server else {
+            let r = try running.finish()
+            return XCTFail("the run never reached its step (exit \(r.status)): \(r.stdout)\(r.stderr)")
+        }
+        let tree = [server] + ProcessTable.descendants(of: server).map(\.pid)
+        for pid in tree { kill(pid, SIGSTOP) }
+        addTeardownBlock { for pid in tree { kill(pid, SIGCONT) } }
+        let sent = Date()
+        running.process.signal(SIGINT)
+        let r = try running.finish(timeout: 5)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5)
+        XCTAssertEqual(r.status, 130, r.stdout + r.stderr)
+    }
+
     /// A given server that accepts connections and never answers (a hung host, or a
     /// partition that drops packets: no RST): the setup's call is bounded too.
     func testAGivenServerThatNeverAnswersIsAnError() throws {

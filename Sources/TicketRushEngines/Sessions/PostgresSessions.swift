@@ -31,10 +31,18 @@ package final class PostgresSessions {
 
     deinit { tr_pg_close(admin) }
 
+    /// How long the server has to answer one of the runner's own calls (connect, setup, the
+    /// blocked question, the final dump) before the run stops with an error: a stalled server
+    /// must not hang the run. A SIGINT or SIGTERM ends any wait at once.
+    static let answerWithinNs: UInt64 = 60_000_000_000
+
     private static func connect(_ conninfo: String) throws(Failure) -> UnsafeMutableRawPointer {
-        var message = [CChar](repeating: 0, count: 512)
-        guard let conn = tr_pg_connect(conninfo, &message, Int32(message.count)) else {
-            throw Failure(description: "postgres: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        var bound = tr_db_bound(deadline_ns: MonotonicClock.now() + answerWithinNs, interrupted: tr_interrupted, stop_on_signal: 0)
+        var out = tr_db_result()
+        guard let conn = tr_pg_connect_bounded(conninfo, &bound, &out) else {
+            if out.status == TR_DB_INTERRUPTED { throw Failure(description: "interrupted") }
+            if out.status == TR_DB_UNANSWERED { throw Failure(description: "postgres: the server did not answer a connection within \(answerWithinNs / 1_000_000_000) s") }
+            throw Failure(description: "postgres: \(message(out))")
         }
         return conn
     }
@@ -113,10 +121,15 @@ package final class PostgresSessions {
     static func query(_ conn: UnsafeMutableRawPointer, _ sql: String) throws(Failure) -> Answer {
         var out = tr_db_result()
         guard tr_pg_send(conn, sql, &out) == 0 else { throw Failure(description: "postgres: \(message(out))") }
+        let deadline = MonotonicClock.now() + answerWithinNs
         while true {
-            let r = tr_pg_ready(conn, 1000)
+            let r = tr_pg_ready(conn, 100)
             if r < 0 { throw Failure(description: "postgres: the connection failed during '\(sql)'") }
             if r == 1 { break }
+            if tr_interrupted() != 0 { throw Failure(description: "interrupted") }
+            guard MonotonicClock.now() < deadline else {
+                throw Failure(description: "postgres: the server did not answer '\(sql)' within \(answerWithinNs / 1_000_000_000) s")
+            }
         }
         return try take(conn)
     }
