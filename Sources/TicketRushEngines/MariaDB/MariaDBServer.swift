@@ -48,15 +48,16 @@ final class MariaDBServer: PrivateServer {
         do {
             let data = "\(p.dir)/data", socket = "\(p.dir)/mariadb.sock"
             // Killed outright with the runner: mariadbd ignores SIGINT, and nothing in it is worth a clean shutdown.
+            // Its temporary files go in its own folder: $TMPDIR may be closed to nobody (0711).
             let install = try p.spawn(bin.install, [
                 "--no-defaults", "--datadir=\(data)", "--auth-root-authentication-method=socket", "--auth-root-socket-user=\(user)",
-                "--skip-test-db", "--skip-name-resolve",
+                "--skip-test-db", "--skip-name-resolve", "--tmpdir=\(p.dir)",
             ], owner: owner, deathSignal: SIGKILL)
             guard let status = p.wait(install, seconds: 120), status == 0 else {
                 throw ServerError(description: "mariadb: mariadb-install-db failed in \(p.dir); its log:\n\(p.logTail())")
             }
             let pid = try p.spawn(bin.server, [
-                "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--pid-file=\(p.dir)/mariadbd.pid",
+                "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--tmpdir=\(p.dir)", "--pid-file=\(p.dir)/mariadbd.pid",
                 "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--innodb-buffer-pool-size=32M",
                 "--max-connections=\(maxConnections)", "--skip-log-bin", "--log-warnings=1",
             ], owner: owner, deathSignal: SIGKILL)

@@ -1,0 +1,147 @@
+import Foundation
+import TicketRushTestSupport
+import XCTest
+
+/// The private MariaDB server's faults, as the PostgreSQL and Redis ones: killed (kill -9)
+/// or stopped mid-run, the run ends by itself with the server's message, a next step and
+/// exit 1, and SIGINT ends it at once; no other uid connects; a runner killed outright
+/// takes its server down, and the next run removes its folder. Nothing outlives a run.
+final class MariaDBFaultTests: XCTestCase {
+    private static let timeout = 3.0
+
+    private func requireMariaDB() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/mariadbd"),
+              FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmariadb.so.3") else {
+            throw XCTSkip("mariadb-server or libmariadb-dev is not installed")
+        }
+    }
+
+    /// A run of `trials` trials on a private MariaDB, returned once trial 1 is under way
+    /// with the mariadbd process the runner started.
+    private func startRun(trials: Int, delays: String, in tmp: URL, env: [String: String] = [:]) throws -> (FaultCLI.Running, pid_t, URL) {
+        try requireMariaDB()
+        let file = try FaultCLI.write("""
+            name: killed
+            tickets: 1
+            buyers: 2
+            storage: {kind: mariadb}
+            lock: atomic
+            delays: \(delays)
+            timeout: \(Int(Self.timeout))s
+            trials: \(trials)
+            seed: 1
+            """, to: "k.yaml", in: tmp)
+        let work = tmp.appendingPathComponent("work"), reports = tmp.appendingPathComponent("reports")
+        let running = try TicketRushBinary.start(["run", file, "--work", work.path, "--reports", reports.path], env: env)
+        addTeardownBlock { running.kill() }
+        var server: pid_t?
+        let ready = poll(within: 90) {
+            server = ProcessTable.snapshot().values.first { $0.ppid == running.pid && ProcessTable.commandLine($0.pid).contains("mariadbd") }?.pid
+            return (server != nil && FileManager.default.fileExists(atPath: work.appendingPathComponent("killed/trial-1").path)) || !running.isRunning
+        }
+        guard ready, running.isRunning, let server else {
+            let r = try running.finish()
+            XCTFail("the run never reached its trial (exit \(r.status)): \(r.stdout)\(r.stderr)")
+            throw XCTSkip("not ready")
+        }
+        return (running, server, reports)
+    }
+
+    /// kill -9 of mariadbd in trial 1 of 3: every later trial fails at once with the
+    /// client's message (the socket is gone); the run exits 1, says what happened and what
+    /// to do, and leaves no process (finish() checks every marked process is gone).
+    func testAKilledMariaDBServerEndsTheRunWithItsMessage() throws {
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let (running, server, reports) = try startRun(trials: 3, delays: "{search: 1s}", in: tmp)
+        let killed = Date()
+        kill(server, SIGKILL)
+        let r = try running.finish(timeout: 3 * Self.timeout + 30)
+        XCTAssertLessThan(Date().timeIntervalSince(killed), 3 * Self.timeout + 30)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertFalse(r.stdout.contains("PASS"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("MariaDB error 20"), r.stdout)  // 2002 can't connect, 2006 gone away, 2013 lost
+        XCTAssertTrue(r.stdout.contains("next: if the run's private mariadb server was stopped, killed"), r.stdout)
+        let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+        XCTAssertTrue(junit.contains("MariaDB error 20"), junit)
+    }
+
+    /// SIGSTOP of the server mid-trial: the runner's bounded calls (non-blocking
+    /// libmariadb) give up at the trial's timeout; exit 1 naming the server, never a hang.
+    func testAStalledMariaDBServerIsAnErrorNotAHang() throws {
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let (running, server, reports) = try startRun(trials: 1, delays: "{search: 1s}", in: tmp)
+        let tree = [server] + ProcessTable.descendants(of: server).map(\.pid)
+        for pid in tree { kill(pid, SIGSTOP) }
+        addTeardownBlock { for pid in tree { kill(pid, SIGCONT) } }
+        let stopped = Date()
+        let r = try running.finish(timeout: 2 * Self.timeout + 20)
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 2 * Self.timeout + 20)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("the MariaDB server at mariadb://"), r.stdout)
+        let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
+        XCTAssertTrue(junit.contains("did not answer within \(Int(Self.timeout))s"), junit)
+    }
+
+    /// SIGINT while the server is stopped: exit 130 within 2 s.
+    func testSIGINTEndsARunWaitingOnAStalledMariaDBServer() throws {
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let (running, server, _) = try startRun(trials: 1, delays: "{search: 1s}", in: tmp)
+        let tree = [server] + ProcessTable.descendants(of: server).map(\.pid)
+        for pid in tree { kill(pid, SIGSTOP) }
+        addTeardownBlock { for pid in tree { kill(pid, SIGCONT) } }
+        let sent = Date()
+        running.process.signal(SIGINT)
+        let r = try running.finish(timeout: 15)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 3)
+        XCTAssertEqual(r.status, 130, r.stdout + r.stderr)
+    }
+
+    /// As root the server runs as nobody; nobody and uid 1 are refused by the mariadb
+    /// client (unix_socket: no account of theirs), while the runner's run goes on.
+    func testAnotherUidCannotConnectToThePrivateMariaDB() throws {
+        guard geteuid() == 0 else { throw XCTSkip("needs root (the private server then runs as nobody)") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mariadb") else { throw XCTSkip("the mariadb client is not installed") }
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let (running, server, _) = try startRun(trials: 1, delays: "{search: 1s, write: 20s}", in: tmp)
+        let words = ProcessTable.commandLine(server).split(whereSeparator: { $0 == "\0" || $0 == " " })
+        guard let socket = words.first(where: { $0.hasPrefix("--socket=") })?.dropFirst("--socket=".count).description else {
+            return XCTFail("no --socket in \(words)")
+        }
+        let mine = try runTool("/usr/bin/mariadb", ["--no-defaults", "-S", socket, "-u", "root", "-Nse", "SELECT 'IN'"], timeout: 30)
+        XCTAssertTrue(mine.stdout.contains("IN"), "the runner's uid must connect: \(mine)")
+        for uid in ["65534", "1"] {
+            for user in ["root", "nobody", "daemon"] {
+                let other = try runTool("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/mariadb", "--no-defaults",
+                                                            "-S", socket, "-u", user, "-Nse", "SELECT 'IN'"], timeout: 30)
+                XCTAssertNotEqual(other.status, 0, "uid \(uid) as \(user) connected: \(other.stdout)")
+                XCTAssertFalse(other.stdout.contains("IN"), other.stdout)
+                // nobody reaches the socket (its folder is nobody's): authentication is what stops it.
+                if uid == "65534" { XCTAssertTrue(other.stderr.contains("Access denied"), other.stderr) }
+            }
+        }
+        running.process.signal(SIGTERM)
+        _ = try? running.finish(timeout: 60)
+    }
+
+    /// SIGKILL of the runner: mariadbd dies with it (its parent-death signal is SIGKILL,
+    /// since it ignores SIGINT); the next run removes the server's folder from TMPDIR.
+    func testAKilledRunnerTakesItsMariaDBDownAndTheNextRunSweeps() throws {
+        var template = Array("/tmp/trm.XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw XCTSkip("mkdtemp failed") }
+        let short = String(cString: made)
+        chmod(short, 0o711)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: short) }
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let (running, server, _) = try startRun(trials: 1, delays: "{search: 1s, write: 20s}", in: tmp, env: ["TMPDIR": short])
+        XCTAssertTrue(ProcessTable.commandLine(server).contains("--datadir=\(short)/trdb."), ProcessTable.commandLine(server))
+        kill(running.pid, SIGKILL)
+        _ = running.process.wait(30)  // reaped: a zombie's /proc entry would still name it as the folder's maker
+        XCTAssertTrue(poll(within: 30) { kill(server, 0) != 0 }, "mariadbd \(server) outlived its runner")
+        XCTAssertTrue(poll(within: 30) { ProcessTable.marked(running.process.marker).filter { $0.pid != running.pid }.isEmpty })
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: short).contains { $0.hasPrefix("trdb.") })
+        let file = try FaultCLI.write("name: j\ntickets: 1\nbuyers: 2\nlock: flock\nstorage: {write: atomic}\n", to: "j.yaml", in: tmp)
+        let next = try TicketRushBinary.run(["run", file, "--reports", "\(tmp.path)/r2"], env: ["TMPDIR": short])
+        XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: short).filter { $0.hasPrefix("trdb.") }, [], "left in TMPDIR after the next run")
+    }
+}
