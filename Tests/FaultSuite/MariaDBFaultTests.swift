@@ -144,4 +144,55 @@ final class MariaDBFaultTests: XCTestCase {
         XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: short).filter { $0.hasPrefix("trdb.") }, [], "left in TMPDIR after the next run")
     }
+
+    /// A given server (`url` with `?socket=`): a run killed with SIGKILL leaves its table;
+    /// the next run against that server drops it (its maker is gone), and nothing else.
+    func testTheNextURLRunDropsAKilledRunsMariaDBTable() throws {
+        try requireMariaDB()
+        var template = Array("/tmp/trg.XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw XCTSkip("mkdtemp failed") }
+        let dir = String(cString: made)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        // The test's own server, as nobody under root (mariadbd refuses root), the test's uid admitted by unix_socket.
+        let asServer = geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        if geteuid() == 0 { chown(dir, 65534, 65534) }
+        let me = String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        let install = asServer + ["/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=\(dir)/data", "--tmpdir=\(dir)",
+                                  "--auth-root-authentication-method=socket", "--auth-root-socket-user=\(me)", "--skip-test-db"]
+        let made1 = try runTool(install[0], Array(install.dropFirst()), timeout: 120)
+        XCTAssertEqual(made1.status, 0, made1.stdout + made1.stderr)
+        let socket = "\(dir)/m.sock"
+        let argv = asServer + ["/usr/sbin/mariadbd", "--no-defaults", "--datadir=\(dir)/data", "--socket=\(socket)", "--skip-networking", "--tmpdir=\(dir)"]
+        let server = try Spawned(argv[0], Array(argv.dropFirst()), dir: URL(fileURLWithPath: dir))
+        addTeardownBlock {
+            kill(server.pid, SIGTERM)
+            _ = server.wait(30)
+        }
+        func sql(_ text: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runTool("/usr/bin/mariadb", ["--no-defaults", "-S", socket, "-u", me, "-Nse", text], timeout: 30)
+        }
+        XCTAssertTrue(poll(within: 60) { ((try? sql("SELECT 1"))?.status ?? 1) == 0 }, server.standardError)
+        XCTAssertEqual(try sql("CREATE DATABASE scratch; CREATE TABLE scratch.keepme (id INT)").status, 0)
+        func tables() throws -> String {
+            try sql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'scratch' AND table_name LIKE 'ticketrush%'")
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let url = "mariadb://\(me)@localhost/scratch?socket=\(socket)"
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let slow = try FaultCLI.write("name: slow\ntickets: 1\nbuyers: 2\nstorage: {kind: mariadb, url: \"\(url)\"}\ndelays: {write: 20s}\ntimeout: 60s\n",
+                                      to: "slow.yaml", in: tmp)
+        let run = try TicketRushBinary.start(["run", slow, "--reports", "\(tmp.path)/r"])
+        addTeardownBlock { run.kill() }
+        XCTAssertTrue(poll(within: 60) { (try? tables()) == "1" }, run.standardError)
+        kill(run.pid, SIGKILL)
+        _ = run.process.wait(30)
+        XCTAssertTrue(poll(within: 30) { ProcessTable.marked(run.process.marker).filter { $0.pid != run.pid }.isEmpty })
+        XCTAssertEqual(try tables(), "1", "the killed run's table")
+        let quick = try FaultCLI.write("name: quick\ntickets: 1\nbuyers: 2\nstorage: {kind: mariadb, url: \"\(url)\"}\nlock: atomic\n",
+                                       to: "quick.yaml", in: tmp)
+        let next = try TicketRushBinary.run(["run", quick, "--reports", "\(tmp.path)/r2"])
+        XCTAssertEqual(next.status, 0, next.stdout + next.stderr)
+        XCTAssertEqual(try tables(), "0", "a killed run's table outlived the next run against the same server")
+        XCTAssertEqual(try sql("SELECT COUNT(*) FROM scratch.keepme").status, 0, "a table not ticketrush's was dropped")
+    }
 }
