@@ -196,3 +196,35 @@ final class MariaDBFaultTests: XCTestCase {
         XCTAssertEqual(try sql("SELECT COUNT(*) FROM scratch.keepme").status, 0, "a table not ticketrush's was dropped")
     }
 }
+
+/// An interrupt while the private server is being made (mariadb-install-db takes seconds).
+final class MariaDBStartInterruptTests: XCTestCase {
+    /// SIGINT while mariadb-install-db runs: exit 130 at once, the installer and its
+    /// bootstrap server gone, the server's folder removed.
+    func testAnInterruptWhileMariaDBInstallsExits130AtOnce() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mariadb-install-db") else { throw XCTSkip("mariadb-server is not installed") }
+        let tmp = try FaultCLI.temporaryFolder(self)
+        let file = try FaultCLI.write("name: i\ntickets: 1\nbuyers: 2\nstorage: {kind: mariadb}\n", to: "i.yaml", in: tmp)
+        let running = try TicketRushBinary.start(["run", file])
+        addTeardownBlock { running.kill() }
+        var folder: String?
+        let installing = poll(within: 60) {
+            guard let p = ProcessTable.snapshot().values.first(where: { $0.ppid == running.pid && ProcessTable.commandLine($0.pid).contains("mariadb-install-db") })
+            else { return !running.isRunning }
+            let words = ProcessTable.commandLine(p.pid).split(whereSeparator: { $0 == "\0" || $0 == " " })
+            folder = words.first { $0.hasPrefix("--datadir=") }.map { String($0.dropFirst("--datadir=".count)) }
+            return true
+        }
+        XCTAssertTrue(installing && running.isRunning, "mariadb-install-db never ran: \(running.standardError)")
+        let sent = Date()
+        running.process.signal(SIGINT)
+        let r = try running.finish(timeout: 30)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 2.0, "the interrupt waited for the installer")
+        XCTAssertEqual(r.status, 130, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("interrupted by signal 2"), r.stderr)
+        if let folder {
+            let top = ((folder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            XCTAssertFalse(FileManager.default.fileExists(atPath: top), "\(top) outlived the run")
+        }
+    }
+}

@@ -53,7 +53,7 @@ final class MariaDBServer: PrivateServer {
                 "--no-defaults", "--datadir=\(data)", "--auth-root-authentication-method=socket", "--auth-root-socket-user=\(user)",
                 "--skip-test-db", "--skip-name-resolve", "--tmpdir=\(p.dir)",
             ], owner: owner, deathSignal: SIGKILL)
-            guard let status = p.wait(install, seconds: 120), status == 0 else {
+            guard let status = try finished(p, install, seconds: 120), status == 0 else {
                 throw ServerError(description: "mariadb: mariadb-install-db failed in \(p.dir); its log:\n\(p.logTail())")
             }
             let pid = try p.spawn(bin.server, [
@@ -75,6 +75,17 @@ final class MariaDBServer: PrivateServer {
             stop()
             throw error
         }
+    }
+
+    /// `pid`'s status once it exits (nil past `seconds`); an interrupt ends the wait at once
+    /// (the installer takes seconds, and `stop` then kills it with its bootstrap server).
+    private func finished(_ p: ServerProcess, _ pid: pid_t, seconds: Double) throws -> Int32? {
+        let until = MonotonicClock.now() + UInt64(seconds * 1e9)
+        while MonotonicClock.now() < until {
+            if tr_interrupted() != 0 { throw ServerError(description: "interrupted by signal \(tr_interrupted())", signal: tr_interrupted()) }
+            if let status = p.wait(pid, seconds: 0.05) { return status }
+        }
+        return nil
     }
 
     /// SIGTERM: a normal shutdown (clients disconnected, transactions rolled back).
