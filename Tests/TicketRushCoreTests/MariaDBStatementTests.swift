@@ -71,4 +71,16 @@ final class MariaDBStatementTests: XCTestCase {
                        ["4:31: 'storage.url' must start with mariadb:// or mysql://, got 'redis://h'"])
         XCTAssertEqual(errors("name: s\ntickets: 1\nbuyers: 2\nstorage: {kind: mariadb, isolation: read-uncommitted}\nlock: transaction\n"), [])
     }
+
+    func testWorkloadStatements() {
+        func w(_ mode: LockMode, _ workload: Workload) -> SQLWorkloadStatements {
+            SQLWorkloadStatements(dialect: .mariadb, mode: mode, table: "t", workload: workload)
+        }
+        let seats = Workload.seats(seats: 3, wants: 1), rows = Workload.rows(capacity: 2)
+        XCTAssertEqual(w(.none, seats).create().last, "INSERT INTO t (id) SELECT i FROM (SELECT seq AS i FROM seq_1_to_3) AS s")
+        XCTAssertTrue(w(.none, rows).create().last?.contains("id INTEGER PRIMARY KEY AUTO_INCREMENT") == true, w(.none, rows).create().joined())
+        XCTAssertEqual(w(.rowLock, seats).read(key: 2), "SELECT coalesce(owner, 0), version FROM t WHERE id = 2 FOR UPDATE")
+        XCTAssertEqual(w(.atomic, rows).conditional(.row(holder: 4, capacity: 2), tag: 9),
+                       "INSERT INTO t (holder, version) SELECT 4, 9 FROM DUAL WHERE (SELECT count(*) FROM t) < 2")
+    }
 }
