@@ -86,7 +86,8 @@ final class HermitagePostgresTests: XCTestCase {
     func testEveryCaseAtEveryLevelMatchesTheIsolationTester() throws {
         let conninfo = try conninfo()
         var seen: [String] = []
-        for level in Isolation.allCases {
+        // Hermitage's PostgreSQL row has three levels; PostgreSQL runs read uncommitted as read committed.
+        for level in Isolation.allCases where level != .readUncommitted {
             let db = try PostgresSessions(conninfo: conninfo, isolation: level)
             for i in Self.cases.indices {
                 let (c, order) = Self.sessionCase(i)
