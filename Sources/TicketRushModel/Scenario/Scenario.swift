@@ -222,6 +222,8 @@ public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {
 
 /// postgres: the isolation level of every transaction a buyer begins.
 public enum Isolation: String, Sendable, Codable, CaseIterable {
+    /// Session cases: MariaDB's lowest level; SQLite's shared-cache `read_uncommitted`.
+    case readUncommitted = "read-uncommitted"
     case readCommitted = "read-committed"
     case repeatableRead = "repeatable-read"
     case serializable
@@ -229,6 +231,7 @@ public enum Isolation: String, Sendable, Codable, CaseIterable {
     /// As `BEGIN ISOLATION LEVEL …` spells it.
     public var sql: String {
         switch self {
+        case .readUncommitted: return "READ UNCOMMITTED"
         case .readCommitted: return "READ COMMITTED"
         case .repeatableRead: return "REPEATABLE READ"
         case .serializable: return "SERIALIZABLE"
