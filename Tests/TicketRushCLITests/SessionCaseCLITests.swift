@@ -51,14 +51,43 @@ final class SessionCaseCLITests: XCTestCase {
         }
         // Every case at every level, 14 cases × 3.
         XCTAssertEqual(lines.count - 1, 42, csv)
-        try checkDocsTable(csv)
+        try checkDocsTable(csv, marker: "isolation")
     }
 
-    /// docs/isolation.md's measured table is this run's (UPDATE_DOCS=1 rewrites it).
-    private func checkDocsTable(_ csv: String) throws {
+    /// SQLite's cases in its four modes (docs/isolation.md): separate connections serialize
+    /// every case (SQLite has one writer and no snapshot older than its commits), and the
+    /// shared cache read uncommitted shows the dirty read — no typed outcome, each row is the run's.
+    func testTheShippedCasesRunOnSQLiteInEachMode() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let reports = dir.appendingPathComponent("reports").path
+        let result = try CLI.run(["run", CLI.repositoryRoot.appendingPathComponent("scenarios/isolation/sqlite").path,
+                                  "--require-engines", "--reports", reports], timeout: 600)
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        let csv = try String(contentsOfFile: reports + "/isolation.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        // 14 cases × (delete, wal) × (serializable, read-uncommitted).
+        XCTAssertEqual(rows.count, 56, csv)
+        for f in rows {
+            XCTAssertEqual(f.count, 6, csv)
+            guard f.count == 6 else { continue }
+            XCTAssertEqual(f[0], "sqlite")
+            XCTAssertTrue(["serializable/delete", "serializable/wal", "read-uncommitted/delete", "read-uncommitted/wal"].contains(f[2]), f[2])
+            if f[2].hasPrefix("serializable/") { XCTAssertEqual(f[4], "prevented", f.joined(separator: ",")) }
+            XCTAssertNotEqual(f[4], "unknown", f.joined(separator: ","))
+        }
+        XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "read-uncommitted/wal" && $0[3] == "G1a" && $0[4] == "anomaly" }, csv)
+        // Both of SQLite's refusals happen: a deadlock with a rollback journal, BUSY_SNAPSHOT in WAL.
+        XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "serializable/delete" && $0[5] == "deadlock" }, csv)
+        XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "serializable/wal" && $0[5] == "serialization failure" }, csv)
+        try checkDocsTable(csv, marker: "isolation-sqlite")
+    }
+
+    /// docs/isolation.md's measured table between `<!-- MARKER:begin -->` and its end is this
+    /// run's (UPDATE_DOCS=1 rewrites it).
+    private func checkDocsTable(_ csv: String, marker: String) throws {
         let doc = CLI.repositoryRoot.appendingPathComponent("docs/isolation.md")
         let text = try String(contentsOf: doc, encoding: .utf8)
-        let (begin, end) = ("<!-- isolation:begin -->\n", "<!-- isolation:end -->")
+        let (begin, end) = ("<!-- \(marker):begin -->\n", "<!-- \(marker):end -->")
         let table = IsolationCSV.markdown(csv) + "\n"
         guard let b = text.range(of: begin), let e = text.range(of: end) else { return XCTFail("docs/isolation.md lacks its markers") }
         let generated = text[..<b.upperBound] + table + text[e.lowerBound...]
@@ -103,6 +132,10 @@ final class SessionCaseCLITests: XCTestCase {
             ("storage: {kind: postgres}\nsessions: {T1: [begin, commit]}\npermutations: [[T1.1]]\n",
              "permutation 1 leaves out T1.2"),
             ("storage: {kind: json}\nsessions: {T1: [begin]}\n", "'sessions' run on postgres"),
+            ("storage: {kind: redis}\nsessions: {T1: [begin]}\n", "(storage.kind redis has no sessions yet)"),
+            ("storage: {kind: sqlite, isolation: read-committed}\nsessions: {T1: [begin]}\n",
+             "sqlite sessions run at serializable or read-uncommitted (separate connections, or shared cache with PRAGMA read_uncommitted), not read-committed"),
+            ("storage: {kind: sqlite, isolation: serializable}\ntickets: 1\nbuyers: 1\n", "'storage.isolation' applies to storage.kind postgres, not sqlite"),
             ("storage: {kind: postgres}\ntickets: 1\nsessions: {T1: [begin]}\n", "'tickets' describes buyers; a scenario with 'sessions' has none"),
             ("storage: {kind: postgres}\nsessions: {T1: [begin]}\ninvariants: [no-oversell]\n", "a session case judges serializable"),
             ("storage: {kind: postgres}\nsessions: {T1: [begin]}\nanomaly_if: [{T2.1: \"1|1\"}]\n", "'T2.1' names no step"),

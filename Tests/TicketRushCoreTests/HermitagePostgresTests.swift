@@ -86,7 +86,8 @@ final class HermitagePostgresTests: XCTestCase {
     func testEveryCaseAtEveryLevelMatchesTheIsolationTester() throws {
         let conninfo = try conninfo()
         var seen: [String] = []
-        for level in Isolation.allCases {
+        // The isolation tester's three levels (PostgreSQL runs read-uncommitted as read-committed).
+        for level in [Isolation.readCommitted, .repeatableRead, .serializable] {
             let db = try PostgresSessions(conninfo: conninfo, isolation: level)
             for i in Self.cases.indices {
                 let (c, order) = Self.sessionCase(i)
