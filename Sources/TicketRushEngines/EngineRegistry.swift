@@ -10,6 +10,7 @@ package enum EngineRegistry {
         Engine(.sqlite, backend: SQLiteBackend.self),
         Engine(.postgres, backend: PostgresBackend.self, server: PostgresServer.self),
         Engine(.redis, backend: RedisBackend.self, server: RedisServer.self),
+        Engine(.mariadb, backend: MariaDBBackend.self, server: MariaDBServer.self),
     ]
 
     package static func engine(_ kind: StorageKind) -> Engine? { all.first { $0.kind == kind } }

@@ -51,11 +51,12 @@ public enum Spawn {
     /// stdout and stderr appended to `logPath`, run as `owner` when given (postgres refuses
     /// root). The log is opened after the credentials change, as the server's user, never
     /// through a link: a fresh file (O_EXCL), or the one an earlier start in the same
-    /// folder made (initdb, then postgres). Its death signal is SIGINT (postgres: fast
-    /// shutdown; redis: shutdown). Returns the pid; the child exits 126 when it cannot set
-    /// itself up, 127 when the exec fails.
+    /// folder made (initdb, then postgres). Its death signal is `deathSignal`: SIGINT by
+    /// default (postgres: fast shutdown; redis: shutdown; mariadbd ignores it and takes
+    /// SIGKILL). Returns the pid; the child exits 126 when it cannot set itself up, 127
+    /// when the exec fails.
     public static func server(_ path: String, arguments: [String], logPath: String,
-                              owner: (uid: uid_t, gid: gid_t)?) throws(SyscallError) -> pid_t {
+                              owner: (uid: uid_t, gid: gid_t)?, deathSignal: Int32 = SIGINT) throws(SyscallError) -> pid_t {
         // Everything the child touches is made before the fork.
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         let log = strdup(logPath)
@@ -80,7 +81,7 @@ public enum Spawn {
             } catch { _exit(126) }
             Sys.closeRange(3, Int32.max)
             // Set after the credentials change (which clears it).
-            if !Sys.dieWithParent(parent, signal: SIGINT) { _exit(0) }
+            if !Sys.dieWithParent(parent, signal: deathSignal) { _exit(0) }
             _ = Sys.execve(args[0]!, args.baseAddress!, environ)
             _exit(127)
         }

@@ -61,9 +61,9 @@ final class EngineDescriptorTests: XCTestCase {
             return ScenarioLoader().inspect(data: Data(yaml.utf8), path: "t.yaml").1.map(\.message)
         }
         XCTAssertEqual(errors("{kind: redis, journal: wal}", "none"), ["'storage.journal' applies to storage.kind sqlite, not redis"])
-        XCTAssertEqual(errors("{kind: sqlite, url: 'postgres://x'}", "none"), ["'storage.url' applies to storage.kind postgres or redis, not sqlite"])
+        XCTAssertEqual(errors("{kind: sqlite, url: 'postgres://x'}", "none"), ["'storage.url' applies to storage.kind postgres, redis or mariadb, not sqlite"])
         XCTAssertEqual(errors("{kind: json}", "row-lock"),
-                       ["'lock.mode' row-lock does not run on storage.kind json (a database mode: use sqlite or postgres); valid: none, flock, fcntl, semaphore, mutex, lockfile, optimistic"])
+                       ["'lock.mode' row-lock does not run on storage.kind json (a database mode: use sqlite, postgres or mariadb); valid: none, flock, fcntl, semaphore, mutex, lockfile, optimistic"])
         XCTAssertEqual(errors("{kind: postgres}", "{mode: advisory, ttl: 1s}"), ["'lock.ttl' applies to lock.mode advisory on storage.kind redis only"])
         XCTAssertEqual(errors("{kind: redis, url: 'redis:///0'}", "none"), ["'storage.url' names no host, got 'redis:///0'"])
         XCTAssertEqual(errors("{kind: postgres, url: 'redis://h'}", "none"), ["'storage.url' must start with postgres:// or postgresql://, got 'redis://h'"])

@@ -92,7 +92,7 @@ final class StorageStatementTests: XCTestCase {
         XCTAssertEqual(errors(head + "storage: {kind: sqlite}\nlock: advisory\n").count, 1)
         XCTAssertEqual(errors(head + "lock: transaction\n").first?.contains("does not run on storage.kind json"), true)
         XCTAssertEqual(errors(head + "storage: {kind: sqlite, isolation: serializable}\n"),
-                       ["4:36: 'storage.isolation' applies to storage.kind postgres, not sqlite"])
+                       ["4:36: 'storage.isolation' applies to storage.kind postgres or mariadb, not sqlite"])
         XCTAssertEqual(errors(head + "storage: {kind: postgres, journal: wal}\n"),
                        ["4:36: 'storage.journal' applies to storage.kind sqlite, not postgres"])
         XCTAssertEqual(errors(head + "storage: {kind: postgres, url: \"http://x\"}\n"),

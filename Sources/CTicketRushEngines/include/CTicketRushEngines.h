@@ -85,6 +85,37 @@ void tr_redis_close(void *ctx);
 void *tr_redis_connect_bounded(const char *where, int port, const tr_db_bound *bound, tr_db_result *out);
 void tr_redis_command_bounded(void *ctx, int argc, const char **argv, const tr_db_bound *bound, tr_db_result *out);
 
+// MariaDB (libmariadb, MariaDB Connector/C, via dlopen): mariadb.c.
+/// Where to connect: a Unix socket when `socket` is non-empty (host is then ignored), else host and port.
+typedef struct tr_maria_where {
+    const char *host;
+    int port;
+    const char *socket;
+    const char *user;
+    const char *password;
+    const char *db;
+} tr_maria_where;
+/// Loads libmariadb from `library` (as tr_sqlite_load) once: 0, or -1 with the reason.
+int tr_maria_load(const char *library, char *message, int message_size);
+/// Connects, blocking at most `connect_timeout_s` for the connection and `rw_timeout_s` for
+/// each read or write of a statement later (0: the connector's defaults); NULL with `out`
+/// filled (code = the MariaDB error number, sqlstate, message) on failure.
+void *tr_maria_connect(const tr_maria_where *where, int connect_timeout_s, int rw_timeout_s, tr_db_result *out);
+/// Runs one statement: status 0, or 2 with the error number in code, its SQLSTATE and message;
+/// the first row's first two columns as integers in v0/v1; changes = rows matched (UPDATE).
+void tr_maria_exec(void *conn, const char *sql, tr_db_result *out);
+/// As tr_maria_exec, and every row as text into `rows` (fields joined by '|', rows ended by
+/// '\n', NULL as "null"): the rows' length, or -1 when they did not fit in `rows_size`.
+int tr_maria_query(void *conn, const char *sql, tr_db_result *out, char *rows, int rows_size);
+/// As tr_maria_connect and tr_maria_exec on a non-blocking connection, never blocking past `bound`.
+void *tr_maria_connect_bounded(const tr_maria_where *where, const tr_db_bound *bound, tr_db_result *out);
+void tr_maria_exec_bounded(void *conn, const char *sql, const tr_db_bound *bound, tr_db_result *out);
+/// The server's id of this connection (CONNECTION_ID()).
+unsigned long tr_maria_thread_id(void *conn);
+void tr_maria_close(void *conn);
+/// Connects within 2 s (a signal ends it): 0 accepting, 2 no connection, 3 libmariadb not loaded.
+int tr_maria_ping(const tr_maria_where *where);
+
 // Private servers (started by TicketRushProcess's Spawn.server).
 int tr_user_ids(const char *name, int *uid, int *gid);
 

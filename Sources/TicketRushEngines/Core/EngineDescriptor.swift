@@ -26,7 +26,7 @@ public struct EngineDescriptor: Sendable {
     /// How an engine error's code is kept (`EngineCode`).
     public let errorCodes: ErrorCodes
     /// The codes that end in a retry rather than an error, as text: a SQLSTATE, or a
-    /// primary result code in decimal.
+    /// primary result code or error number in decimal.
     public let retryCodes: [String: RetryReason]
 
     public enum ErrorCodes: Sendable {
@@ -38,6 +38,8 @@ public struct EngineDescriptor: Sendable {
         case sqlstate
         /// Only "an error" (Redis replies carry text, no code).
         case flag
+        /// A MySQL/MariaDB error number (1213: deadlock; its SQLSTATE 40001 is shared by others, 1205's is HY000).
+        case errorNumber
     }
 
     public init(name: String, summary: String, modes: [LockMode: String] = [:], client: ClientLibrary? = nil,

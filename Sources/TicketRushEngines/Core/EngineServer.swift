@@ -57,12 +57,13 @@ package final class ServerProcess {
 
     var logPath: String { "\(dir)/server.log" }
 
-    /// Starts `path ARGS` as `owner`; returns its pid.
+    /// Starts `path ARGS` as `owner`, sent `deathSignal` if the runner dies; returns its pid.
     @discardableResult
-    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?) throws -> pid_t {
+    func spawn(_ path: String, _ args: [String], owner: (uid: Int32, gid: Int32)?, deathSignal: Int32 = SIGINT) throws -> pid_t {
         let pid: pid_t
         do {
-            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) })
+            pid = try Spawn.server(path, arguments: args, logPath: logPath, owner: owner.map { (uid_t($0.uid), gid_t($0.gid)) },
+                                   deathSignal: deathSignal)
         } catch {
             throw ServerError(description: "\(name): cannot start \(path): \(error.errno)")
         }

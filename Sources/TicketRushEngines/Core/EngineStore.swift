@@ -98,6 +98,9 @@ package struct EngineReply {
             key = state.isEmpty ? "XX000" : state
             code = EngineCode.sqlstate(key)
         case .flag: code = EngineCode.redisFlag
+        case .errorNumber:
+            key = "\(r.code)"
+            code = EngineCode.mariadb(Int(r.code))
         case .resultCode:
             key = "\(r.code & 0xff)"  // the primary code of an extended one
             code = Int64(r.code)

@@ -8,10 +8,11 @@ package protocol SQLDriver: AnyObject {
     func execute(_ sql: String) -> EngineReply
 }
 
-/// Where SQLite's and PostgreSQL's statements differ.
+/// Where SQLite's, PostgreSQL's and MariaDB's statements differ.
 package enum SQLDialect: Sendable {
     case sqlite
     case postgres
+    case mariadb
 }
 
 /// The statements of each lock mode (docs/storage.md), as pure functions: the table holds
@@ -39,13 +40,24 @@ package struct SQLStatements: Sendable {
         case (.rowLock, .sqlite): return ["BEGIN IMMEDIATE"]
         case (.transaction, .postgres), (.rowLock, .postgres): return ["BEGIN ISOLATION LEVEL \(isolation.sql)"]
         case (.advisory, .postgres): return ["BEGIN ISOLATION LEVEL \(isolation.sql)", "SELECT pg_advisory_xact_lock(\(advisoryKey))"]
+        // SET TRANSACTION (no SESSION) sets the level of the next transaction only.
+        case (.transaction, .mariadb), (.rowLock, .mariadb): return ["SET TRANSACTION ISOLATION LEVEL \(isolation.sql)", "START TRANSACTION"]
+        case (.advisory, .mariadb): return [lockStatement!, "SET TRANSACTION ISOLATION LEVEL \(isolation.sql)", "START TRANSACTION"]
         default: return []
         }
     }
 
-    /// The read; inside a postgres row-lock transaction it locks the row.
+    /// mariadb advisory: the session's named lock (GET_LOCK answers 1 when it holds it;
+    /// it outlives COMMIT, so `unlock` releases it). Named after the trial's table.
+    package var lockStatement: String? { mode == .advisory && dialect == .mariadb ? "SELECT GET_LOCK('\(table)', 3600)" : nil }
+    package var unlock: String? { lockStatement == nil ? nil : "DO RELEASE_LOCK('\(table)')" }
+
+    /// mariadb atomic: UPDATE has no RETURNING there; the count the write left, read after it on the same connection.
+    package var atomicResult: String? { mode == .atomic && dialect == .mariadb ? "SELECT @tr_count, 0" : nil }
+
+    /// The read; inside a postgres or mariadb row-lock transaction it locks the row.
     package func read(inTransaction: Bool) -> String {
-        let lock = mode == .rowLock && dialect == .postgres && inTransaction ? " FOR UPDATE" : ""
+        let lock = mode == .rowLock && dialect != .sqlite && inTransaction ? " FOR UPDATE" : ""
         return "SELECT count, version FROM \(table) WHERE id = 1\(lock)"
     }
 
@@ -53,6 +65,8 @@ package struct SQLStatements: Sendable {
     /// `tag` (> 0) is the version tag the write installs (docs/events.md).
     package func write(count: Int, expected: Int?, tag: Int = 0) -> String {
         switch mode {
+        case .atomic where dialect == .mariadb:
+            return "UPDATE \(table) SET count = (@tr_count := count - 1), version = version + 1 WHERE id = 1 AND count > 0"
         case .atomic:
             return "UPDATE \(table) SET count = count - 1, version = version + 1 WHERE id = 1 AND count > 0 RETURNING count"
         case .optimistic:
@@ -85,6 +99,8 @@ package final class SQLStore: TicketStore, BuyerLock {
     private let buyer: Int
     private var connectError: EngineReply?
     private var inTransaction = false
+    /// mariadb advisory: GET_LOCK's lock is the session's, held until `release`.
+    private var holdsNamedLock = false
     package private(set) var version = 0
     package private(set) var engineError: Int64?
     package var installTag = 0
@@ -110,11 +126,18 @@ package final class SQLStore: TicketStore, BuyerLock {
         while true {
             var failed: EngineReply?
             for statement in sql.begin {
-                let r = driver.execute(statement)
+                var r = driver.execute(statement)
+                if statement == sql.lockStatement {
+                    if r.status == .ok, r.row?.0 != 1 {
+                        r = EngineReply(status: .failed, code: EngineCode.mariadb(3058), message: "GET_LOCK('\(target.name)') did not take the lock")
+                    }
+                    if r.status == .ok { holdsNamedLock = true }
+                }
                 if r.status != .ok { failed = r; break }
             }
             guard let failed else { inTransaction = true; return 0 }
-            _ = driver.execute(sql.rollback)
+            inTransaction = true
+            _ = release()
             // BEGIN IMMEDIATE waited busy_timeout: wait again (the trial's timeout bounds it).
             if case .retry = failed.status { continue }
             fail(failed)
@@ -126,6 +149,10 @@ package final class SQLStore: TicketStore, BuyerLock {
         if inTransaction {
             _ = driver.execute(sql.rollback)
             inTransaction = false
+        }
+        if holdsNamedLock, let unlock = sql.unlock {
+            _ = driver.execute(unlock)
+            holdsNamedLock = false
         }
         return 0
     }
@@ -139,7 +166,13 @@ package final class SQLStore: TicketStore, BuyerLock {
         if sql.mode != .atomic { report(.keyWrite) }
         var result = CommitResult.written(0)
         if sql.mode == .atomic {
-            guard let row = w.row else { return end(.soldOut) }
+            var row = w.row
+            if row == nil, w.changes > 0, let follow = sql.atomicResult {
+                let r = driver.execute(follow)
+                if let failed = giveUp(r) { return failed }
+                row = r.row
+            }
+            guard let row else { return end(.soldOut) }
             result = .decremented(to: row.0)
         }
         if inTransaction {

@@ -12,9 +12,9 @@ package enum StorageSchema {
         Field("busy_timeout", .duration,
               "sqlite: how long a statement waits for another connection's lock before SQLITE_BUSY (default \(DurationText.format(StorageConfig.defaultBusyTimeoutNs)))"),
         Field("url", .text(nonEmpty: true),
-              "postgres, redis: an existing server (postgres://user@host:port/db, redis://host:port or unix:///path/redis.sock); omitted: a private server the runner starts and stops"),
+              "postgres, redis, mariadb: an existing server (postgres://user@host:port/db, redis://host:port or unix:///path/redis.sock, mariadb://user@localhost/db?socket=/path/mysqld.sock); omitted: a private server the runner starts and stops"),
         Field("isolation", .choice(Isolation.allCases.map(\.rawValue)),
-              "postgres: the isolation level of every transaction (default \(StorageConfig.defaultIsolation.rawValue)); a session case on sqlite: serializable (its own connections, the default) or read-uncommitted (one shared cache, PRAGMA read_uncommitted)"),
+              "postgres, mariadb: the isolation level of every transaction (default \(StorageConfig.defaultIsolation.rawValue)); a session case on sqlite: serializable (its own connections, the default) or read-uncommitted (one shared cache, PRAGMA read_uncommitted)"),
     ]
 
     package static let ttlField = Field("ttl", .duration,
@@ -74,7 +74,7 @@ package enum StorageSchema {
         for key in StorageKind.allCases.reduce(into: Set<String>(), { $0.formUnion($1.descriptor.keys) }).sorted()
         where value["storage"]?[key] != nil && !kind.descriptor.keys.contains(key) && !SessionsSchema.takes(key, kind: kind, value) {
             let kinds = StorageKind.allCases.filter { $0.descriptor.keys.contains(key) }.map(\.rawValue)
-            out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(kinds.joined(separator: " or ")), not \(kind.rawValue)"))
+            out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(list(kinds)), not \(kind.rawValue)"))
         }
         // Controlled schedules gate the JSON store's steps (read, truncate, write, rename); an engine has no gates for
         // built-in buyers. A protocol program (buyers.command) reports its own steps, on any store (docs/programs.md).

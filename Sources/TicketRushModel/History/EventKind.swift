@@ -173,8 +173,10 @@ public enum RetryReason: Int32, Sendable, Codable, CaseIterable {
     case serializationFailure = 2
     /// optimistic: the version (or the WATCHed key) moved.
     case conflict = 3
-    /// postgres: SQLSTATE 40P01.
+    /// postgres: SQLSTATE 40P01; mariadb: error 1213.
     case deadlockDetected = 4
+    /// mariadb: error 1205 (innodb_lock_wait_timeout passed while waiting for a row lock).
+    case lockWaitTimeout = 5
 
     public var name: String {
         switch self {
@@ -182,16 +184,22 @@ public enum RetryReason: Int32, Sendable, Codable, CaseIterable {
         case .serializationFailure: return "serialization failure"
         case .conflict: return "conflict"
         case .deadlockDetected: return "deadlock detected"
+        case .lockWaitTimeout: return "lock wait timeout"
         }
     }
 }
 
 /// An engine's error code as it travels in an event's value: a PostgreSQL SQLSTATE
 /// (five characters of 0-9A-Z) in base 36, plus 1 << 32 to tell it from SQLite's
-/// (extended) result codes, which are small integers; Redis errors carry 1 << 33.
+/// (extended) result codes, which are small integers; Redis errors carry 1 << 33, MariaDB's
+/// error numbers 1 << 34.
 public enum EngineCode {
     public static let sqlstateFlag: Int64 = 1 << 32
     public static let redisFlag: Int64 = 1 << 33
+    /// MariaDB's error number (1213, 1205, …) plus this flag.
+    public static let mariadbFlag: Int64 = 1 << 34
+
+    public static func mariadb(_ number: Int) -> Int64 { Int64(number) | mariadbFlag }
 
     public static func sqlstate(_ text: String) -> Int64 {
         var v: Int64 = 0
@@ -211,6 +219,7 @@ public enum EngineCode {
     /// "SQLSTATE 40001", "SQLite code 5", "Redis error".
     public static func text(_ value: Int64) -> String {
         if value & redisFlag != 0 { return "Redis error" }
+        if value & mariadbFlag != 0 { return "MariaDB error \(value & (mariadbFlag - 1))" }
         if value & sqlstateFlag != 0 {
             var v = value & (sqlstateFlag - 1)
             var chars: [Character] = []

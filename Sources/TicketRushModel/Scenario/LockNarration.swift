@@ -31,6 +31,23 @@ public struct LockNarration: Sendable, Equatable {
                       acquired: "is in a \(isolation.sql) transaction (no lock yet\(row ? ": SELECT … FOR UPDATE takes the row lock" : ""))",
                       released: "ends its transaction (COMMIT or ROLLBACK)\(row ? ", releasing any row lock" : "")",
                       readLocks: row ? "locks the row (SELECT … FOR UPDATE)" : nil, band: "in a transaction", exclusive: false)
+        case (.transaction, "mariadb"), (.rowLock, "mariadb"):
+            let row = mode == .rowLock
+            // InnoDB SERIALIZABLE turns a plain SELECT into SELECT … LOCK IN SHARE MODE.
+            let shared = !row && isolation == .serializable
+            self.init(holds: row ? "SELECT … FOR UPDATE locks the row until COMMIT"
+                        : shared ? "SELECT takes a shared row lock (SERIALIZABLE), UPDATE an exclusive one: two readers deadlock (1213)"
+                        : "no lock of its own (UPDATE locks the row only as it writes)",
+                      wait: "begins a transaction (SET TRANSACTION ISOLATION LEVEL \(isolation.sql); START TRANSACTION)",
+                      acquired: "is in a \(isolation.sql) transaction (no lock yet\(row ? ": SELECT … FOR UPDATE takes the row lock" : ""))",
+                      released: "ends its transaction (COMMIT or ROLLBACK)\(row || shared ? ", releasing its row locks" : "")",
+                      readLocks: row ? "locks the row (SELECT … FOR UPDATE)" : shared ? "takes a shared row lock (SELECT, SERIALIZABLE)" : nil,
+                      band: "in a transaction", exclusive: false)
+        case (.advisory, "mariadb"):
+            self.init(holds: "GET_LOCK's named lock (the session's) until RELEASE_LOCK after COMMIT",
+                      wait: "waits for the named lock (GET_LOCK)", acquired: "holds the named lock (GET_LOCK)",
+                      released: "ends its transaction and releases the named lock (RELEASE_LOCK)", readLocks: nil,
+                      band: "holding the named lock", exclusive: true)
         case (.transaction, "sqlite"):
             self.init(holds: "BEGIN DEFERRED: a shared lock as it reads, the write lock as it writes (SQLITE_BUSY on a conflict)",
                       wait: "begins a transaction (BEGIN DEFERRED)", acquired: "is in a deferred transaction (no lock until it reads)",

@@ -27,6 +27,7 @@ package enum EngineLine {
     package static func isolation(_ s: Scenario) -> String? {
         switch s.storage.kind.rawValue {
         case "postgres": return "isolation \(s.storage.isolation.sql)"
+        case "mariadb": return "isolation \(s.storage.isolation.sql) (InnoDB)"
         // SQLite runs every transaction SERIALIZABLE (one writer at a time); the journal decides what readers see.
         case "sqlite": return "isolation SERIALIZABLE (journal \(s.storage.journal.rawValue))"
         // One command at a time; MULTI/EXEC runs its queue with nothing in between, reads outside it see anything.
