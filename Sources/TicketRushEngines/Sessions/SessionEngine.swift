@@ -98,7 +98,7 @@ extension SessionEngine {
 /// The engines that run session cases, and the one place that picks an engine's.
 package enum SessionEngines {
     /// The kinds with session support, in the registry's order.
-    package static var kinds: [StorageKind] { [.postgres, .sqlite] }
+    package static var kinds: [StorageKind] { [.postgres, .sqlite, .mariadb] }
 
     /// The engine for `scenario`'s sessions: a server's at `endpoint`, or SQLite's in `folder`.
     package static func open(_ scenario: Scenario, endpoint: EngineEndpoint?, folder: String) throws(SessionFailure) -> any SessionEngine {
@@ -106,8 +106,9 @@ package enum SessionEngines {
         if kind == .sqlite {
             return try SQLiteSessions(folder: folder, journal: scenario.storage.journal, isolation: scenario.storage.isolation)
         }
-        guard kind == .postgres else { throw SessionFailure(description: "storage.kind \(kind.rawValue) has no sessions") }
+        guard kind == .postgres || kind == .mariadb else { throw SessionFailure(description: "storage.kind \(kind.rawValue) has no sessions") }
         guard let endpoint else { throw SessionFailure(description: "no \(kind.rawValue) server for its sessions") }
+        if kind == .mariadb { return try MariaDBSessions(url: endpoint.location, isolation: scenario.storage.isolation) }
         return try PostgresSessions(conninfo: endpoint.location, isolation: scenario.storage.isolation)
     }
 }
