@@ -248,15 +248,28 @@ private struct MariaDBRunState {
         return true
     }
 
-    /// The server's word: this session's transaction waits for a lock another session holds.
+    /// The server's word: this session's transaction waits for a lock (InnoDB's own
+    /// transaction list, `LOCK WAIT` above its `MariaDB thread id`). Not information_schema's
+    /// INNODB_LOCK_WAITS: InnoDB refreshes those tables only after 0.1 s without a read
+    /// (trx0i_s.cc, CACHE_MIN_IDLE_TIME_US), so a runner asking every few ms would read one
+    /// stale copy forever; SHOW ENGINE INNODB STATUS is built under the lock system's mutex
+    /// each time, and a commit has freed its waiters before its reply arrives.
     func isBlocked(_ session: Int, admin: UnsafeMutableRawPointer) throws(SessionFailure) -> Bool {
-        let others = ids.enumerated().filter { $0.offset != session }.map { String($0.element) }.joined(separator: ",")
-        let sql = """
-            SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS w \
-            JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id \
-            JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id \
-            WHERE r.trx_mysql_thread_id = \(ids[session]) AND b.trx_mysql_thread_id IN (\(others.isEmpty ? "0" : others))
-            """
-        return (try MariaDBSessions.exec(admin, sql).rows.first.flatMap { Int($0) } ?? 0) > 0
+        let status = try MariaDBSessions.exec(admin, "SHOW ENGINE INNODB STATUS").rows.joined(separator: "\n")
+        return MariaDBSessions.waiting(status).contains(ids[session])
+    }
+}
+
+extension MariaDBSessions {
+    /// The thread ids (CONNECTION_ID()) whose transaction SHOW ENGINE INNODB STATUS lists as
+    /// in LOCK WAIT.
+    static func waiting(_ status: String) -> Set<UInt> {
+        var out = Set<UInt>()
+        for block in status.split(separator: "---TRANSACTION") where block.contains("\nLOCK WAIT ") {
+            // "MariaDB thread id 7, OS thread handle …" (MySQL prints "MySQL thread id").
+            guard let r = block.firstRange(of: " thread id ") else { continue }
+            if let id = UInt(block[r.upperBound...].prefix { $0.isNumber }) { out.insert(id) }
+        }
+        return out
     }
 }
