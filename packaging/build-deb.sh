@@ -57,7 +57,7 @@ Architecture: $arch
 Maintainer: TicketRush developers <ticketrush@localhost>
 Installed-Size: $(du -sk "$root/usr" | cut -f1)
 Depends: $depends
-Suggests: libsqlite3-dev, libpq-dev, libhiredis-dev, postgresql, redis-server
+Suggests: libsqlite3-dev, libpq-dev, libhiredis-dev, libmariadb-dev, postgresql, redis-server, mariadb-server
 Section: devel
 Priority: optional
 Description: fork real buyer processes at one ticket store and judge what they did

@@ -14,8 +14,12 @@ final class StorageEngineTests: XCTestCase {
             ["/usr/lib/x86_64-linux-gnu", "/usr/lib", "/usr/local/lib"].contains { FileManager.default.fileExists(atPath: "\($0)/\(name)") }
         }
 
+    private static let hasMariaDB = FileManager.default.isExecutableFile(atPath: "/usr/sbin/mariadbd")
+        && FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmariadb.so.3")
+
     private func require(_ engine: String) throws {
         switch engine {
+        case "mariadb": if !Self.hasMariaDB { throw XCTSkip("MariaDB is not installed (apt-get install libmariadb-dev mariadb-server)") }
         case "postgres": if !Self.hasPostgres { throw XCTSkip("PostgreSQL is not installed (apt-get install postgresql)") }
         case "redis": if !Self.hasRedis { throw XCTSkip("Redis is not installed (apt-get install redis-server libhiredis-dev)") }
         default: break
@@ -50,6 +54,7 @@ final class StorageEngineTests: XCTestCase {
     func testShippedStorageScenariosMeetTheirExpectations() throws {
         try require("postgres")
         try require("redis")
+        try require("mariadb")
         let dir = try CLI.temporaryFolder(self)
         let before = serverFolders()
         let junit = dir.appendingPathComponent("j.xml").path
@@ -65,7 +70,7 @@ final class StorageEngineTests: XCTestCase {
         XCTAssertFalse(xml.contains("name=\"no-torn-read\" time=\"0.000\"><system-out>"), xml)
         // Each private server's folder (named on its start line) is gone with it.
         let started = result.stdout.split(separator: "\n").filter { $0.contains("private server at") }
-        XCTAssertEqual(started.count, 2, result.stdout)
+        XCTAssertEqual(started.count, 3, result.stdout)
         for line in started {
             let folder = try XCTUnwrap(CLI.captures("(/tmp/trdb\\.[A-Za-z0-9.-]+)", in: String(line))?.first ?? nil)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "\(folder) outlived the run")

@@ -111,6 +111,7 @@ final class WorkloadCLITests: XCTestCase {
     func testShippedAnomalyScenariosMeetTheirExpectations() throws {
         if !Self.hasPostgres { throw XCTSkip("PostgreSQL is not installed (apt-get install postgresql)") }
         if !Self.hasRedis { throw XCTSkip("Redis is not installed (apt-get install redis-server libhiredis-dev)") }
+        if !FileManager.default.isExecutableFile(atPath: "/usr/sbin/mariadbd") { throw XCTSkip("MariaDB is not installed (apt-get install mariadb-server libmariadb-dev)") }
         let dir = try CLI.temporaryFolder(self)
         let junit = dir.appendingPathComponent("j.xml").path
         let result = try CLI.run(["run", CLI.repositoryRoot.appendingPathComponent("scenarios/anomalies").path, "--require-engines",
@@ -127,7 +128,8 @@ final class WorkloadCLITests: XCTestCase {
             XCTAssertNotNil(line.range(of: "\(invariant) [1-5]/5 \\(expected\\)", options: .regularExpression), result.stdout)
         }
         for cell in ["postgres-limit-serializable", "postgres-limit-row-lock", "postgres-rows-serializable",
-                     "redis-seats-optimistic", "redis-seats-atomic"] {
+                     "redis-seats-optimistic", "redis-seats-atomic",
+                     "mariadb-limit-serializable", "mariadb-limit-row-lock", "mariadb-rows-serializable"] {
             XCTAssertTrue(result.stdout.contains("PASS  anomalies-\(cell) "), result.stdout)
         }
     }

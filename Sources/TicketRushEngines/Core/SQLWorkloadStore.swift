@@ -16,9 +16,9 @@ package struct SQLWorkloadStatements: Sendable {
         self.workload = workload
     }
 
-    /// postgres row-lock: every read in the transaction locks what it reads (SQLite's
-    /// BEGIN IMMEDIATE took the database's write lock before the first read instead).
-    private var forUpdate: String { mode == .rowLock && dialect == .postgres ? " FOR UPDATE" : "" }
+    /// postgres and mariadb row-lock: every read in the transaction locks what it reads
+    /// (SQLite's BEGIN IMMEDIATE took the database's write lock before the first read instead).
+    private var forUpdate: String { mode == .rowLock && dialect != .sqlite ? " FOR UPDATE" : "" }
 
     /// Key `key`'s value and tag.
     package func read(key: Int) -> String {
@@ -51,17 +51,27 @@ package struct SQLWorkloadStatements: Sendable {
         case .limit(let key, let customer, let limit):
             return "UPDATE \(table) SET count = count + 1, version = \(tag) WHERE id = \(key) AND (SELECT sum(count) FROM \(table) WHERE customer = \(customer)) < \(limit)"
         case .row(let holder, let capacity):
-            return "INSERT INTO \(table) (holder, version) SELECT \(holder), \(tag) WHERE (SELECT count(*) FROM \(table)) < \(capacity)"
+            // MariaDB needs a FROM before WHERE.
+            let from = dialect == .mariadb ? " FROM DUAL" : ""
+            return "INSERT INTO \(table) (holder, version) SELECT \(holder), \(tag)\(from) WHERE (SELECT count(*) FROM \(table)) < \(capacity)"
         }
     }
 
     /// The runner's statements before the first fork: fresh tables, every key at tag 0.
     package func create() -> [String] {
-        let id = dialect == .postgres ? "id SERIAL PRIMARY KEY" : "id INTEGER PRIMARY KEY"
+        let id = switch dialect {
+        case .postgres: "id SERIAL PRIMARY KEY"
+        case .mariadb: "id INTEGER PRIMARY KEY AUTO_INCREMENT"
+        case .sqlite: "id INTEGER PRIMARY KEY"
+        }
         let drop = "DROP TABLE IF EXISTS \(table)"
         func keys(_ n: Int, _ columns: String, _ values: String) -> String {
-            let series = dialect == .postgres ? "generate_series(1, \(n)) AS i"
-                : "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(n)) SELECT i FROM s)"
+            let series = switch dialect {
+            case .postgres: "generate_series(1, \(n)) AS i"
+            // MariaDB's sequence engine: a virtual table of 1…n.
+            case .mariadb: "(SELECT seq AS i FROM seq_1_to_\(n)) AS s"
+            case .sqlite: "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(n)) SELECT i FROM s)"
+            }
             return "INSERT INTO \(table) (id\(columns)) SELECT i\(values) FROM \(series)"
         }
         switch workload {
@@ -105,6 +115,9 @@ package final class SQLWorkloadStore: WorkloadStore {
     private let target: EngineTarget
     private let sql: SQLWorkloadStatements
     private let begins: [String]
+    /// mariadb advisory: GET_LOCK's statement and what releases it after the transaction.
+    private let lockStatement: String?, unlock: String?
+    private var holdsNamedLock = false
     private let buyer: Int
     private var connectError: EngineReply?
     private var inTransaction = false
@@ -114,7 +127,8 @@ package final class SQLWorkloadStore: WorkloadStore {
         self.target = target
         self.buyer = buyer
         sql = SQLWorkloadStatements(dialect: driver.dialect, mode: mode, table: target.name, workload: workload)
-        begins = SQLStatements(dialect: driver.dialect, mode: mode, table: target.name, isolation: target.isolation).begin
+        let statements = SQLStatements(dialect: driver.dialect, mode: mode, table: target.name, isolation: target.isolation)
+        (begins, lockStatement, unlock) = (statements.begin, statements.lockStatement, statements.unlock)
         connectError = driver.connect()
         if let e = connectError { EngineStore.log(target, buyer: buyer, e.message) }
     }
@@ -123,11 +137,22 @@ package final class SQLWorkloadStore: WorkloadStore {
         if let e = connectError { return .failed(code: e.code) }
         guard !begins.isEmpty else { return .ok }
         for statement in begins {
-            let status = run(statement).0
+            let (status, row) = run(statement)
             if status != .ok { return status }
+            if statement == lockStatement {
+                guard row?.0 == 1 else { return missing("GET_LOCK did not take the lock") }
+                holdsNamedLock = true
+            }
             inTransaction = true
         }
         return .ok
+    }
+
+    /// Releases the named lock (mariadb advisory) once the transaction is over.
+    private func releaseNamedLock() {
+        guard holdsNamedLock, let unlock else { return }
+        _ = driver.execute(unlock)
+        holdsNamedLock = false
     }
 
     package func read(key: Int) -> (WorkloadStatus, value: Int, tag: Int) {
@@ -162,10 +187,12 @@ package final class SQLWorkloadStore: WorkloadStore {
         guard inTransaction else { return .ok }
         let status = run("COMMIT").0
         inTransaction = false
+        releaseNamedLock()
         return status
     }
 
     package func rollback() {
+        defer { releaseNamedLock() }
         guard inTransaction else { return }
         _ = driver.execute("ROLLBACK")
         inTransaction = false

@@ -48,15 +48,16 @@ final class MariaDBServer: PrivateServer {
         do {
             let data = "\(p.dir)/data", socket = "\(p.dir)/mariadb.sock"
             // Killed outright with the runner: mariadbd ignores SIGINT, and nothing in it is worth a clean shutdown.
+            // Its temporary files go in its own folder: $TMPDIR may be closed to nobody (0711).
             let install = try p.spawn(bin.install, [
                 "--no-defaults", "--datadir=\(data)", "--auth-root-authentication-method=socket", "--auth-root-socket-user=\(user)",
-                "--skip-test-db", "--skip-name-resolve",
+                "--skip-test-db", "--skip-name-resolve", "--tmpdir=\(p.dir)",
             ], owner: owner, deathSignal: SIGKILL)
-            guard let status = p.wait(install, seconds: 120), status == 0 else {
+            guard let status = try finished(p, install, seconds: 120), status == 0 else {
                 throw ServerError(description: "mariadb: mariadb-install-db failed in \(p.dir); its log:\n\(p.logTail())")
             }
             let pid = try p.spawn(bin.server, [
-                "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--pid-file=\(p.dir)/mariadbd.pid",
+                "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--tmpdir=\(p.dir)", "--pid-file=\(p.dir)/mariadbd.pid",
                 "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--innodb-buffer-pool-size=32M",
                 "--max-connections=\(maxConnections)", "--skip-log-bin", "--log-warnings=1",
             ], owner: owner, deathSignal: SIGKILL)
@@ -74,6 +75,17 @@ final class MariaDBServer: PrivateServer {
             stop()
             throw error
         }
+    }
+
+    /// `pid`'s status once it exits (nil past `seconds`); an interrupt ends the wait at once
+    /// (the installer takes seconds, and `stop` then kills it with its bootstrap server).
+    private func finished(_ p: ServerProcess, _ pid: pid_t, seconds: Double) throws -> Int32? {
+        let until = MonotonicClock.now() + UInt64(seconds * 1e9)
+        while MonotonicClock.now() < until {
+            if tr_interrupted() != 0 { throw ServerError(description: "interrupted by signal \(tr_interrupted())", signal: tr_interrupted()) }
+            if let status = p.wait(pid, seconds: 0.05) { return status }
+        }
+        return nil
     }
 
     /// SIGTERM: a normal shutdown (clients disconnected, transactions rolled back).

@@ -20,7 +20,7 @@ package enum WorkloadSchema {
     ], shorthand: "kind"), "what the buyers buy instead of one counter (docs/workloads.md); with it 'tickets' may be omitted")
 
     /// The stores with workload statements (docs/workloads.md).
-    static let supported = ["json", "sqlite", "postgres", "redis"]
+    static let supported = ["json", "sqlite", "postgres", "redis", "mariadb"]
 
     /// Located errors: keys of another kind, missing keys, too many keys, a store or lock
     /// mode that cannot express the workload, `tickets` missing without one.
