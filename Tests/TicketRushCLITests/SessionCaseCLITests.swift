@@ -134,6 +134,25 @@ final class SessionCaseCLITests: XCTestCase {
         try checkDocsTable(csv, marker: "isolation-mariadb")
     }
 
+    /// A setup statement the engine refuses ends the run with its message, exit 3, and no
+    /// private server outlives it.
+    func testASetupErrorOnSQLiteOrMariaDBIsExit3WithTheEnginesMessage() throws {
+        let dir = try CLI.temporaryFolder(self)
+        var kinds = [("sqlite", "SQLITE_ERROR: near \"tabel\": syntax error")]
+        if Self.hasMariaDB { kinds.append(("mariadb", "error 1064: You have an error in your SQL syntax")) }
+        for (kind, message) in kinds {
+            let file = try CLI.write("""
+                name: bad-setup-\(kind)
+                storage: {kind: \(kind)}
+                setup: ["create tabel test (id int)"]
+                sessions: {T1: [begin, commit]}
+                """, to: "\(kind).yaml", in: dir)
+            let result = try CLI.run(["run", file, "--reports", dir.appendingPathComponent("r-\(kind)").path], timeout: 300)
+            XCTAssertEqual(result.status, 3, result.stdout + result.stderr)
+            XCTAssertTrue((result.stdout + result.stderr).contains("setup 'create tabel test (id int)': \(message)"), result.stdout + result.stderr)
+        }
+    }
+
     /// docs/isolation.md's measured table between `<!-- MARKER:begin -->` and its end is this
     /// run's (UPDATE_DOCS=1 rewrites it).
     private func checkDocsTable(_ csv: String, marker: String) throws {
