@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CTicketRushEngines.h"
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,10 +37,23 @@ static int loaded;
 
 #define Q_SYM(lib, var, name) ((*(void **)&var = dlsym(lib, name)) != NULL)
 
-int tr_mars_load(const char *library, char *message, int message_size) {
+/// dl_iterate_phdr's visitor: the first loaded object that has MariaDB's non-blocking query call.
+static int find_mariadb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    if (!info->dlpi_name || !*info->dlpi_name) return 0;
+    void *h = dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) return 0;
+    if (dlsym(h, "mysql_real_query_start")) { *(void **)data = h; return 1; }
+    dlclose(h);
+    return 0;
+}
+
+int tr_mars_load(char *message, int message_size) {
     if (loaded) return 0;
-    void *lib = library ? dlopen(library, RTLD_NOW | RTLD_NOLOAD) : NULL;
-    if (!lib) { snprintf(message, (size_t)message_size, "libmariadb (%s) is not loaded", library ? library : "?"); return -1; }
+    // The library the engine loaded (RTLD_LOCAL, under whichever name its descriptor chose).
+    void *lib = NULL;
+    dl_iterate_phdr(find_mariadb, &lib);
+    if (!lib) { snprintf(message, (size_t)message_size, "libmariadb is not loaded"); return -1; }
     int ok = Q_SYM(lib, q_real_query_start, "mysql_real_query_start") && Q_SYM(lib, q_real_query_cont, "mysql_real_query_cont")
         && Q_SYM(lib, q_store_result_start, "mysql_store_result_start") && Q_SYM(lib, q_store_result_cont, "mysql_store_result_cont")
         && Q_SYM(lib, q_get_socket, "mysql_get_socket") && Q_SYM(lib, q_get_timeout_value_ms, "mysql_get_timeout_value_ms")

@@ -23,8 +23,9 @@ void tr_sqls_close(void *db);
 // MariaDB (mariadb_sessions.c), on the libmariadb tr_maria_load loaded, over connections
 // tr_maria_connect_bounded made (non-blocking): a statement is sent, the socket polled,
 // and its result read when it is in — a step that waits on a lock never blocks the runner.
-/// Resolves the non-blocking calls from the loaded `library` (dlopen RTLD_NOLOAD): 0, or -1.
-int tr_mars_load(const char *library, char *message, int message_size);
+/// Resolves the non-blocking calls from the libmariadb already loaded (found among the
+/// loaded objects, whatever its name): 0, or -1.
+int tr_mars_load(char *message, int message_size);
 /// Starts `sql` on `conn`; NULL (out filled) when it could not be sent. The step is freed by tr_mars_take.
 void *tr_mars_send(void *conn, const char *sql, struct tr_db_result *out);
 /// Waits up to timeout_ms for the step: 1 finished (result or error), 0 not yet.

@@ -31,16 +31,10 @@ package final class MariaDBSessions: SessionEngine {
 
     deinit { tr_maria_close(admin) }
 
-    /// The non-blocking calls, from the libmariadb the engine loaded (its name or path).
+    /// The non-blocking calls, from the libmariadb the engine loaded.
     private static func loadSessionCalls() throws(SessionFailure) {
-        guard let client = StorageKind.mariadb.descriptor.client else { return }
-        var why = ""
-        for name in getenv(client.environment).map({ [String(cString: $0)] }) ?? client.sonames {
-            var message = [CChar](repeating: 0, count: 240)
-            if tr_mars_load(name, &message, Int32(message.count)) == 0 { return }
-            why = cMessage(message)
-        }
-        throw SessionFailure(description: "mariadb: \(why)")
+        var message = [CChar](repeating: 0, count: 240)
+        guard tr_mars_load(&message, Int32(message.count)) == 0 else { throw SessionFailure(description: "mariadb: \(cMessage(message))") }
     }
 
     private static func connect(_ address: MariaDBAddress) throws(SessionFailure) -> UnsafeMutableRawPointer {
