@@ -206,7 +206,7 @@ final class SessionCaseCLITests: XCTestCase {
             ("storage: {kind: redis}\nsessions: {T1: [begin]}\n", "(storage.kind redis has no sessions yet)"),
             ("storage: {kind: sqlite, isolation: read-committed}\nsessions: {T1: [begin]}\n",
              "sqlite sessions run at serializable or read-uncommitted (separate connections, or shared cache with PRAGMA read_uncommitted), not read-committed"),
-            ("storage: {kind: sqlite, isolation: serializable}\ntickets: 1\nbuyers: 1\n", "'storage.isolation' applies to storage.kind postgres, not sqlite"),
+            ("storage: {kind: sqlite, isolation: serializable}\ntickets: 1\nbuyers: 1\n", "'storage.isolation' applies to storage.kind postgres or mariadb, not sqlite"),
             ("storage: {kind: postgres}\ntickets: 1\nsessions: {T1: [begin]}\n", "'tickets' describes buyers; a scenario with 'sessions' has none"),
             ("storage: {kind: postgres}\nsessions: {T1: [begin]}\ninvariants: [no-oversell]\n", "a session case judges serializable"),
             ("storage: {kind: postgres}\nsessions: {T1: [begin]}\nanomaly_if: [{T2.1: \"1|1\"}]\n", "'T2.1' names no step"),
