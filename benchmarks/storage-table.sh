@@ -27,7 +27,21 @@ for t in results["trials"]:
     by_cell.setdefault(t["scenario"], []).append(t)
 
 def slug(name):
-    return re.sub(r"[/\\: ]", "_", name)
+    # As Sources/TicketRushModel/Support/Slug.swift names a cell's events folder: unsafe
+    # and glob characters become "_", and a changed name gets FNV-1a's top 32 bits.
+    out, changed = [], False
+    for i, ch in enumerate(name):
+        if ch in '/\\: []*?' or ord(ch) < 0x20 or ord(ch) == 0x7F or (i == 0 and ch == "."):
+            out.append("_"); changed = True
+        else:
+            out.append(ch)
+    text = "".join(out) or "_"
+    if not changed:
+        return text
+    h = 0xcbf29ce484222325
+    for b in name.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{text}-{h >> 32:08x}"
 
 def retries(name):
     folder = os.path.join(out, "events", slug(name))
@@ -49,7 +63,7 @@ def p99(trials):
         return "-"
     return f"{lat[min(len(lat) - 1, int(0.99 * len(lat)))] / 1e6:.1f}"
 
-engines = ["sqlite", "postgres", "redis"]
+engines = ["sqlite", "postgres", "redis", "mariadb"]
 modes = ["none", "transaction", "transaction (repeatable-read)", "transaction (serializable)", "row-lock", "atomic", "optimistic", "advisory"]
 rows = []
 for engine in engines:
@@ -87,7 +101,7 @@ table += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
 table.append("")
 table.append(f"Measured by `benchmarks/storage-table.sh` (ticketrush {version}, debug build, a 2-core machine shared with other work) "
              "on private servers; 5 trials per row, 2 buyers for 1 ticket and 50 buyers for 25 tickets, 1 ms search and write delays, "
-             "postgres at read committed unless the row says otherwise; "
+             "postgres and mariadb at read committed unless the row says otherwise; "
              "purchases/s = purchases / summed trial time; p99 = the 99th percentile of a purchase's latency (task start to bought); "
              "retries per purchase = store.retry (or purchase.retry) events / purchases; holder killed = the first buyer to reach "
              "lock.acquired is SIGKILLed (10 buyers, 1 ticket, 5 trials): yes when the ticket still sells and no buyer waits "

@@ -83,4 +83,18 @@ final class MariaDBStatementTests: XCTestCase {
         XCTAssertEqual(w(.atomic, rows).conditional(.row(holder: 4, capacity: 2), tag: 9),
                        "INSERT INTO t (holder, version) SELECT 4, 9 FROM DUAL WHERE (SELECT count(*) FROM t) < 2")
     }
+
+    /// What the transcript and the engine line say a mode holds on MariaDB.
+    func testNarration() {
+        let rc = LockNarration(mode: .transaction, storage: "mariadb", isolation: .readCommitted)
+        XCTAssertEqual(rc.acquired, "is in a READ COMMITTED transaction (no lock yet)")
+        XCTAssertNil(rc.readLocks)
+        XCTAssertFalse(rc.exclusive)
+        let ser = LockNarration(mode: .transaction, storage: "mariadb", isolation: .serializable)
+        XCTAssertEqual(ser.readLocks, "takes a shared row lock (SELECT, SERIALIZABLE)")
+        XCTAssertEqual(LockNarration(mode: .rowLock, storage: "mariadb").readLocks, "locks the row (SELECT … FOR UPDATE)")
+        let advisory = LockNarration(mode: .advisory, storage: "mariadb")
+        XCTAssertEqual(advisory.acquired, "holds the named lock (GET_LOCK)")
+        XCTAssertTrue(advisory.exclusive)
+    }
 }

@@ -38,19 +38,19 @@ public enum LockMode: String, Sendable, Codable, CaseIterable {
             return LockTraits("create a lock file with O_CREAT|O_EXCL, retry with backoff, unlink it to unlock; a dead holder leaves it behind",
                               deadHolder: .neverReleased, shares: .createdLockFile)
         case .optimistic:
-            return LockTraits("no lock while reading; the write checks the version (json: under a brief flock; sqlite/postgres: UPDATE … WHERE version = :seen; redis: WATCH/MULTI/EXEC) and the purchase retries on conflict",
+            return LockTraits("no lock while reading; the write checks the version (json: under a brief flock; sqlite/postgres/mariadb: UPDATE … WHERE version = :seen; redis: WATCH/MULTI/EXEC) and the purchase retries on conflict",
                               excludes: false, deadHolder: .released, shares: .lockFile, retriesOnConflict: true, engineRuns: true)
         case .transaction:
-            return LockTraits("databases: the purchase in a transaction (sqlite BEGIN DEFERRED; postgres BEGIN ISOLATION LEVEL storage.isolation; redis MULTI/EXEC around the write only); busy or serialization failure → retry",
+            return LockTraits("databases: the purchase in a transaction (sqlite BEGIN DEFERRED; postgres BEGIN ISOLATION LEVEL storage.isolation; mariadb SET TRANSACTION ISOLATION LEVEL storage.isolation, START TRANSACTION; redis MULTI/EXEC around the write only); busy, serialization failure or deadlock → retry",
                               deadHolder: .engine, engineOnly: true)
         case .rowLock:
-            return LockTraits("sqlite: BEGIN IMMEDIATE; postgres: SELECT … FOR UPDATE in a transaction (not redis)",
+            return LockTraits("sqlite: BEGIN IMMEDIATE; postgres, mariadb: SELECT … FOR UPDATE in a transaction (not redis)",
                               deadHolder: .engine, engineOnly: true)
         case .atomic:
-            return LockTraits("databases: one statement checks and decrements (UPDATE … SET count = count - 1 WHERE count > 0 RETURNING count; redis: a Lua script)",
+            return LockTraits("databases: one statement checks and decrements (UPDATE … SET count = count - 1 WHERE count > 0 RETURNING count; mariadb: without RETURNING, the new count read after; redis: a Lua script)",
                               excludes: false, deadHolder: .holdsNone, engineOnly: true, reportsLockSteps: false)
         case .advisory:
-            return LockTraits("postgres: pg_advisory_xact_lock in the transaction; redis: SET lock NX PX lock.ttl, released by a compare-and-delete script (not sqlite)",
+            return LockTraits("postgres: pg_advisory_xact_lock in the transaction; mariadb: GET_LOCK before it, RELEASE_LOCK after; redis: SET lock NX PX lock.ttl, released by a compare-and-delete script (not sqlite)",
                               deadHolder: .engine, engineOnly: true)
         }
     }
