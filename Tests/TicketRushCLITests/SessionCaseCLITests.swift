@@ -65,8 +65,8 @@ final class SessionCaseCLITests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         let csv = try String(contentsOfFile: reports + "/isolation.csv", encoding: .utf8)
         let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        // 14 cases × (delete, wal) × (serializable, read-uncommitted).
-        XCTAssertEqual(rows.count, 56, csv)
+        // 14 cases and P4 with BEGIN IMMEDIATE × (delete, wal) × (serializable, read-uncommitted).
+        XCTAssertEqual(rows.count, 60, csv)
         for f in rows {
             XCTAssertEqual(f.count, 6, csv)
             guard f.count == 6 else { continue }
@@ -76,6 +76,10 @@ final class SessionCaseCLITests: XCTestCase {
             XCTAssertNotEqual(f[4], "unknown", f.joined(separator: ","))
         }
         XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "read-uncommitted/wal" && $0[3] == "G1a" && $0[4] == "anomaly" }, csv)
+        // The statements choose the lock: BEGIN IMMEDIATE makes the second writer wait at BEGIN,
+        // so P4 is prevented even where BEGIN (deferred) loses the update.
+        XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "read-uncommitted/wal" && $0[3] == "P4" && $0[4] == "anomaly" }, csv)
+        XCTAssertTrue(rows.contains { $0 == ["sqlite", $0[1], "read-uncommitted/wal", "P4-immediate", "prevented", "blocked"] }, csv)
         // Both of SQLite's refusals happen: a deadlock with a rollback journal, BUSY_SNAPSHOT in WAL.
         XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "serializable/delete" && $0[5] == "deadlock" }, csv)
         XCTAssertTrue(rows.contains { $0.count == 6 && $0[2] == "serializable/wal" && $0[5] == "serialization failure" }, csv)
