@@ -161,6 +161,8 @@ void tr_sqlite_exec(void *handle, const char *sql, tr_db_result *out) {
 
 void tr_sqlite_close(void *db) { if (sqlite_lib) p_sqlite3_close_v2(db); }
 
+void *tr_sqlite_library(void) { return sqlite_lib; }
+
 // ---------------------------------------------------------------- PostgreSQL
 // libpq's header lives outside the default include path; these few declarations are its ABI.
 typedef struct pg_conn PGconn;

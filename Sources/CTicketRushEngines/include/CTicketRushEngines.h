@@ -51,6 +51,8 @@ void *tr_sqlite_open(const char *path, int create, int busy_ms, char *message, i
 /// Runs one statement; reads the first row's first two integer columns.
 void tr_sqlite_exec(void *db, const char *sql, tr_db_result *out);
 void tr_sqlite_close(void *db);
+/// The dlopen handle tr_sqlite_load got, or NULL: sessions resolve more functions from it.
+void *tr_sqlite_library(void);
 
 // PostgreSQL (libpq).
 /// Connects with a conninfo string or URL; NULL with `message` filled on failure.
@@ -116,5 +118,7 @@ int tr_maria_ping(const tr_maria_where *where);
 
 // Private servers (started by TicketRushProcess's Spawn.server).
 int tr_user_ids(const char *name, int *uid, int *gid);
+
+#include "sessions.h"
 
 #endif

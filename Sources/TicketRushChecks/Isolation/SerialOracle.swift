@@ -138,11 +138,17 @@ public enum SerialOracle {
     /// How a run no serial order failed to explain was kept serializable: by the engine's
     /// refusal (a serialization failure or deadlock), by a session made to wait, or by what
     /// the steps returned.
-    public static func how(_ run: SessionRun) -> How {
-        let states = Set(run.finished.compactMap { $0.error?.state })
-        if states.contains("40001") { return .serializationFailure }
-        if states.contains("40P01") { return .deadlock }
+    /// `refusal` says which error codes are the engine's refusals (PostgreSQL's SQLSTATEs by default).
+    public static func how(_ run: SessionRun, refusal: (String) -> How? = postgresRefusal) -> How {
+        let refusals = Set(run.finished.compactMap { $0.error.flatMap { refusal($0.state) } })
+        if refusals.contains(.serializationFailure) { return .serializationFailure }
+        if refusals.contains(.deadlock) { return .deadlock }
         if run.finished.contains(where: \.blocked) { return .blocked }
         return .result
+    }
+
+    /// PostgreSQL's: 40001 serialization failure, 40P01 deadlock.
+    public static func postgresRefusal(_ state: String) -> How? {
+        state == "40001" ? .serializationFailure : state == "40P01" ? .deadlock : nil
     }
 }

@@ -9,11 +9,9 @@ import TicketRushModel
 /// session at the case's isolation level, each run in a fresh schema, one step at a time.
 /// A step that does not finish is reported blocked only when the server says it waits for
 /// another session (`pg_isolation_test_session_is_blocked`, as the isolation tester asks).
-package final class PostgresSessions {
-    package struct Failure: Error, CustomStringConvertible {
-        package var description: String
-        package init(description: String) { self.description = description }
-    }
+package final class PostgresSessions: SessionEngine {
+    package typealias Failure = SessionFailure
+    package typealias Stuck = SessionStuck
 
     private let conninfo: String
     private let isolation: Isolation
@@ -52,6 +50,17 @@ package final class PostgresSessions {
         try Self.query(admin, "SHOW server_version").rows.first ?? "?"
     }
 
+    /// "15.18 (Debian 15.18-0+deb12u1)": the number is the version.
+    package func version() throws(Failure) -> String { String(try serverVersion().split(separator: " ").first ?? "?") }
+
+    package var isolationName: String { isolation.rawValue }
+
+    package func errorText(state: String, message: String) -> String { "SQLSTATE \(state): \(message)" }
+
+    package func refusal(_ state: String) -> SessionRefusal? {
+        state == "40001" ? .serializationFailure : state == "40P01" ? .deadlock : nil
+    }
+
     /// Runs `c`, choosing each next step with `choose` from the sessions that can move (not
     /// finished, not blocked); nil ends the run as stuck with the reason it returns.
     package func run(_ c: SessionCase, choose: ([Int]) -> Result<Int, Stuck>) throws(Failure) -> SessionRun {
@@ -77,25 +86,6 @@ package final class PostgresSessions {
         try state.play(admin: admin, choose: choose)
         state.run.finalState = try Self.dump(admin, schema: schema)
         return state.run
-    }
-
-    /// Why a run could not go on.
-    package struct Stuck: Error {
-        package var reason: String
-        package init(_ reason: String) { self.reason = reason }
-    }
-
-    /// The steps in `order`; a step whose session is still blocked when it comes next
-    /// makes the run stuck, as the isolation tester's "cannot proceed".
-    package func run(_ c: SessionCase, order: [StepRef]) throws(Failure) -> SessionRun {
-        var i = 0
-        return try run(c) { movable in
-            guard i < order.count else { return .failure(Stuck("the order ended before the sessions did")) }
-            let s = order[i]
-            guard movable.contains(s.session) else { return .failure(Stuck("\(c.label(s)) came next while \(c.sessions[s.session].name) was blocked")) }
-            i += 1
-            return .success(s.session)
-        }
     }
 
     /// Every table of `schema`, each row as `table: a|b`, sorted.
@@ -266,49 +256,5 @@ private struct RunState {
     mutating func finish(_ session: Int, _ step: StepRef, wasBlocked: Bool) throws(PostgresSessions.Failure) {
         let a = try PostgresSessions.take(conns[session])
         run.finished.append(StepOutcome(step: step, blocked: wasBlocked, error: a.error, rows: a.rows.sorted()))
-    }
-}
-
-extension PostgresSessions {
-    /// Runs `order`, which may leave steps out (a serial run of the committed transactions):
-    /// the run ends when the order does.
-    package func run(_ c: SessionCase, order: [StepRef], partial: Bool) throws(Failure) -> SessionRun {
-        guard partial else { return try run(c, order: order) }
-        var i = 0
-        var r = try run(c) { movable in
-            guard i < order.count else { return .failure(Stuck("")) }
-            let s = order[i]
-            guard movable.contains(s.session) else { return .failure(Stuck("\(c.label(s)) came next while \(c.sessions[s.session].name) was blocked")) }
-            i += 1
-            return .success(s.session)
-        }
-        if r.stuck == "" { r.stuck = nil }
-        return r
-    }
-
-    /// Every order the server lets happen (a blocked session cannot move until it is freed),
-    /// depth first, each run from a fresh schema; `visit` returns false to stop. Returns the
-    /// runs made and whether the search was complete.
-    package func explore(_ c: SessionCase, limit: Int, visit: (SessionRun) throws -> Bool) throws -> (runs: Int, complete: Bool) {
-        var pending: [[Int]] = [[]]
-        var runs = 0
-        while let prefix = pending.popLast() {
-            guard runs < limit else { return (runs, false) }
-            var choices: [Int] = []
-            var alternatives: [[Int]] = []
-            let r = try run(c) { movable in
-                let d = choices.count
-                let pick = d < prefix.count ? prefix[d] : movable[0]
-                if d >= prefix.count { alternatives.append(Array(movable.dropFirst())) } else { alternatives.append([]) }
-                choices.append(pick)
-                return .success(pick)
-            }
-            runs += 1
-            for d in stride(from: alternatives.count - 1, through: 0, by: -1) {
-                for alt in alternatives[d].reversed() { pending.append(Array(choices[..<d]) + [alt]) }
-            }
-            guard try visit(r) else { return (runs, pending.isEmpty) }
-        }
-        return (runs, true)
     }
 }

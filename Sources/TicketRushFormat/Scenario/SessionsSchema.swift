@@ -1,4 +1,5 @@
 import TicketRushModel
+import TicketRushEngines
 
 /// `sessions:` and its keys (docs/isolation.md): a scripted isolation case instead of buyers.
 package enum SessionsSchema {
@@ -17,7 +18,16 @@ package enum SessionsSchema {
     static let buyerKeys = ["tickets", "buyers", "program", "delays", "faults", "lock", "thresholds", "workload"]
 
     /// The engines that run session cases.
-    static let engines: [StorageKind] = [.postgres]
+    static var engines: [StorageKind] { SessionEngines.kinds }
+
+    /// SQLite's levels between its sessions' connections (docs/isolation.md).
+    static let sqliteLevels = [Isolation.serializable.rawValue, Isolation.readUncommitted.rawValue]
+
+    /// Whether a session case takes `storage.KEY` on `kind` though buyers there do not:
+    /// SQLite's sessions have an isolation (its mode between connections).
+    package static func takes(_ key: String, kind: StorageKind, _ value: ConfigValue) -> Bool {
+        key == "isolation" && kind == .sqlite && value["sessions"] != nil
+    }
 
     package static func check(_ value: ConfigValue, locations: [String: SourceLocation], path: String) -> [Diagnostic] {
         func at(_ key: String) -> SourceLocation { locations[key] ?? SourceLocation(path: path, line: 1, column: 1) }
@@ -38,6 +48,9 @@ package enum SessionsSchema {
         if !engines.map(\.rawValue).contains(kind) {
             out.append(Diagnostic(at: locations["storage.kind"] ?? at("sessions"),
                                   "'sessions' run on \(engines.map(\.rawValue).joined(separator: ", ")) (storage.kind \(kind.isEmpty ? "json" : kind) has no sessions yet)"))
+        }
+        if kind == StorageKind.sqlite.rawValue, let level = value["storage"]?["isolation"]?.text, !sqliteLevels.contains(level) {
+            out.append(Diagnostic(at: at("storage.isolation"), "sqlite sessions run at \(sqliteLevels.joined(separator: " or ")) (separate connections, or shared cache with PRAGMA read_uncommitted), not \(level)"))
         }
         if let strategy = value["schedule"]?["strategy"]?.text, strategy != ScheduleStrategy.exhaustive.rawValue, strategy != ScheduleStrategy.timing.rawValue {
             out.append(Diagnostic(at: locations["schedule.strategy"] ?? at("schedule"),

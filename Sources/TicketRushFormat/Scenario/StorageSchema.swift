@@ -14,7 +14,7 @@ package enum StorageSchema {
         Field("url", .text(nonEmpty: true),
               "postgres, redis, mariadb: an existing server (postgres://user@host:port/db, redis://host:port or unix:///path/redis.sock, mariadb://user@localhost/db?socket=/path/mysqld.sock); omitted: a private server the runner starts and stops"),
         Field("isolation", .choice(Isolation.allCases.map(\.rawValue)),
-              "postgres, mariadb: the isolation level of every transaction (default \(StorageConfig.defaultIsolation.rawValue))"),
+              "postgres, mariadb: the isolation level of every transaction (default \(StorageConfig.defaultIsolation.rawValue)); a session case on sqlite: serializable (its own connections, the default) or read-uncommitted (one shared cache, PRAGMA read_uncommitted)"),
     ]
 
     package static let ttlField = Field("ttl", .duration,
@@ -72,7 +72,7 @@ package enum StorageSchema {
         }
         // A key only some engines take: their descriptors list it.
         for key in StorageKind.allCases.reduce(into: Set<String>(), { $0.formUnion($1.descriptor.keys) }).sorted()
-        where value["storage"]?[key] != nil && !kind.descriptor.keys.contains(key) {
+        where value["storage"]?[key] != nil && !kind.descriptor.keys.contains(key) && !SessionsSchema.takes(key, kind: kind, value) {
             let kinds = StorageKind.allCases.filter { $0.descriptor.keys.contains(key) }.map(\.rawValue)
             out.append(Diagnostic(at: at("storage.\(key)"), "'storage.\(key)' applies to storage.kind \(list(kinds)), not \(kind.rawValue)"))
         }

@@ -222,7 +222,8 @@ public enum SQLiteJournal: String, Sendable, Codable, CaseIterable {
 
 /// postgres: the isolation level of every transaction a buyer begins.
 public enum Isolation: String, Sendable, Codable, CaseIterable {
-    /// mariadb: dirty reads allowed (postgres runs it as read committed).
+    /// mariadb: dirty reads allowed (postgres runs it as read committed); a session case on
+    /// sqlite: the shared cache's `read_uncommitted`.
     case readUncommitted = "read-uncommitted"
     case readCommitted = "read-committed"
     case repeatableRead = "repeatable-read"

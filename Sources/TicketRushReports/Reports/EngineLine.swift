@@ -12,7 +12,10 @@ package enum EngineLine {
         // A session case has no buyers, locks or purchases: its sessions run at the level.
         if let c = s.sessions {
             let version = r.trials.last?.isolation.map { " \($0.version)" } ?? ""
-            return "engine: \(s.storage.kind.rawValue)\(version), \(isolation); sessions \(c.sessions.map(\.name).joined(separator: ", "))"
+            // SQLite's sessions may share one cache and read uncommitted rows (docs/isolation.md).
+            let level = s.storage.kind.rawValue == "sqlite" && s.storage.isolation == .readUncommitted
+                ? "isolation READ UNCOMMITTED (shared cache, journal \(s.storage.journal.rawValue))" : isolation
+            return "engine: \(s.storage.kind.rawValue)\(version), \(level); sessions \(c.sessions.map(\.name).joined(separator: ", "))"
         }
         var text = "engine: \(s.storage.kind.rawValue), \(isolation); lock \(s.lock.mode.rawValue)"
         if let holds = LockNarration(s).holds { text += ": " + holds }

@@ -22,7 +22,7 @@ enum HTMLIsolation {
         let engines = rows.map { "\($0.2.engine) \($0.2.version)" }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for engine in engines {
             let mine = rows.filter { "\($0.2.engine) \($0.2.version)" == engine }
-            let levels = Isolation.allCases.map(\.rawValue).filter { l in mine.contains { $0.2.isolation == l } }
+            let levels = IsolationCSV.levels(mine.map(\.2.isolation))
             let cases = mine.map(\.2.caseName).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                 .sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
             out += "<h3>\(esc(engine))</h3>\n<table class=\"iso\"><tr><th>case</th>" + levels.map { "<th>\(esc($0))</th>" }.joined() + "</tr>\n"

@@ -1,3 +1,4 @@
+import TicketRushModel
 import TicketRushChecks
 
 /// isolation.csv (docs/isolation.md): one row per session case with `case:`, as Hermitage's
@@ -35,10 +36,19 @@ extension IsolationCSV {
         for engine in engines {
             let names = Set(cells.keys.filter { $0.hasPrefix(engine + "|") }.map { String($0.dropFirst(engine.count + 1)) })
                 .sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
-            let levels = ["read-committed", "repeatable-read", "serializable"]
+            let levels = levels(cells.filter { $0.key.hasPrefix(engine + "|") }.flatMap(\.value.keys))
+            if !out.isEmpty { out.append("") }
             out += ["| \(engine) | " + levels.joined(separator: " | ") + " |", "|---|" + levels.map { _ in "---" }.joined(separator: "|") + "|"]
             for name in names { out.append("| \(name) | " + levels.map { cells["\(engine)|\(name)"]?[$0] ?? "" }.joined(separator: " | ") + " |") }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// The isolation columns seen, weakest level first: an engine's mode spelled `LEVEL/…`
+    /// (SQLite's `serializable/wal`) sorts by its level, then by the rest.
+    package static func levels(_ seen: [String]) -> [String] {
+        let known = Isolation.allCases.map(\.rawValue)
+        func rank(_ l: String) -> Int { known.firstIndex(of: String(l.prefix { $0 != "/" })) ?? known.count }
+        return Set(seen).sorted { (rank($0), $0) < (rank($1), $1) }
     }
 }

@@ -15,7 +15,7 @@ package enum TerminalSummary {
         text += "  torn reads \(torn)  \(JUnitReport.seconds(r.durationNs))s"
         // A session case has orders, not trials of buyers (docs/isolation.md).
         if let c = r.scenario.sessions {
-            text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "order"))  \(c.caseName.map { "case \($0), " } ?? "")\(r.scenario.storage.kind.rawValue) \(r.scenario.storage.isolation.rawValue)"
+            text = "\(mark)  \(r.scenario.name)  \(plural(r.trials.count, "order"))  \(c.caseName.map { "case \($0), " } ?? "")\(r.scenario.storage.kind.rawValue) \(r.trials.last?.isolation?.isolation ?? r.scenario.storage.isolation.rawValue)"
             if let row = r.trials.last?.isolation { text += "  \(row.outcome)\(row.how.isEmpty ? "" : " (\(row.how))")" }
         }
         if !violated.isEmpty { text += "  violated: " + violated.joined(separator: ", ") }

@@ -26,7 +26,9 @@ package struct UnitExecutor {
     package mutating func run(_ unit: RunPlan.Unit, record: (TrialRecord) throws -> Void) throws {
         let scenario = plan.scenarios[unit.scenario]
         if scenario.sessions != nil {
-            try SessionCaseRunner(scenario: scenario, seed: plan.trialSeed(unit.scenario, trial: 0)).run(record: record)
+            let folder = try work.trialFolder(scenario: scenario.name, trial: 0)
+            defer { if work.isTemporary { removeTree(folder) } }
+            try SessionCaseRunner(scenario: scenario, seed: plan.trialSeed(unit.scenario, trial: 0), folder: folder).run(record: record)
             return
         }
         if scenario.schedule.isControlled {

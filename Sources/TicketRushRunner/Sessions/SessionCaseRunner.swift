@@ -9,26 +9,26 @@ import TicketRushEngines
 package struct SessionCaseRunner {
     package let scenario: Scenario
     package let seed: UInt64
+    /// Where a serverless engine (SQLite) keeps its database files.
+    package let folder: String
 
-    package init(scenario: Scenario, seed: UInt64) {
+    package init(scenario: Scenario, seed: UInt64, folder: String) {
         self.scenario = scenario
         self.seed = seed
+        self.folder = folder
     }
 
     package func run(record: (TrialRecord) throws -> Void) throws {
         guard let c = scenario.sessions else { return }
         let kind = scenario.storage.kind
-        guard let endpoint = scenario.storage.url.map({ EngineEndpoint(url: $0, kind: kind) }) ?? TrialSession.privateEndpoints[kind] else {
-            throw RunnerError.unsupported("\(scenario.name): no \(kind.rawValue) server for its sessions")
-        }
-        let db: PostgresSessions
+        let endpoint = scenario.storage.url.map { EngineEndpoint(url: $0, kind: kind) } ?? TrialSession.privateEndpoints[kind]
+        let db: any SessionEngine
         let version: String
         do {
-            db = try PostgresSessions(conninfo: endpoint.location, isolation: scenario.storage.isolation)
+            db = try SessionEngines.open(scenario, endpoint: endpoint, folder: folder)
             // One run (an order) may take the scenario's timeout; then it is stuck, not a hang.
             db.runTimeoutNs = UInt64(max(scenario.timeoutNs, 1))
-            // "15.18 (Debian 15.18-0+deb12u1)": the number is the version.
-            version = String(try db.serverVersion().split(separator: " ").first ?? "?")
+            version = try db.version()
         } catch {
             throw RunnerError.unsupported("\(scenario.name): \(error.description)")
         }
@@ -48,7 +48,7 @@ package struct SessionCaseRunner {
             } else {
                 for order in c.permutations { _ = try visit(try db.run(c, order: order)) }
             }
-        } catch let e as PostgresSessions.Failure {
+        } catch let e as SessionFailure {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             throw RunnerError.unsupported("\(scenario.name): \(e.description)")
         }
@@ -58,7 +58,7 @@ package struct SessionCaseRunner {
             // The case's own effect decides when it has one; else serializability does.
             let anomalies = c.anomalyIf.isEmpty ? tally.violating : tally.effects
             let outcome = anomalies > 0 ? "anomaly" : (tally.unknown > 0 || !complete ? "unknown" : "prevented")
-            last.isolation = IsolationRow(engine: kind.rawValue, version: version, isolation: scenario.storage.isolation.rawValue,
+            last.isolation = IsolationRow(engine: kind.rawValue, version: version, isolation: db.isolationName,
                                           caseName: name, outcome: outcome, how: outcome == "prevented" ? tally.hows.sorted().joined(separator: "+") : "")
         }
         try record(last)
@@ -73,7 +73,7 @@ package struct SessionCaseRunner {
         var effects = 0
     }
 
-    private func judged(_ run: SessionRun, _ c: SessionCase, _ db: PostgresSessions, trial: Int, tally: inout Tally) throws -> TrialRecord {
+    private func judged(_ run: SessionRun, _ c: SessionCase, _ db: any SessionEngine, trial: Int, tally: inout Tally) throws -> TrialRecord {
         let evidence: SessionEvidence
         do { evidence = try db.judge(c, run) } catch { throw RunnerError.unsupported("\(scenario.name): \(error.description)") }
         let verdict: Verdict = evidence.stuck != nil ? .unknown : evidence.explainedBy != nil ? .holds : .violated
@@ -82,7 +82,7 @@ package struct SessionCaseRunner {
         if verdict == .unknown { tally.unknown += 1 }
         // How this run stayed clear of the anomaly, from the run itself (the effect of
         // anomaly_if may be absent while the run is unserializable for another reason).
-        tally.hows.insert(SerialOracle.how(run).rawValue)
+        tally.hows.insert(db.how(run).rawValue)
         var h = TrialHistory(trial: trial, seed: seed, tickets: 0, buyerNames: c.sessions.map(\.name), wants: 1, events: [], exits: [],
                              finalRead: .count(0))
         h.storage = scenario.storage.kind.rawValue
