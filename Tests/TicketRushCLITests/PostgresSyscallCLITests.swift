@@ -97,3 +97,36 @@ final class PostgresSyscallCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "\(folder) outlived the run")
     }
 }
+
+/// `control: syscalls` on Redis: an unmodified sh buyer whose redis-cli commands are the steps.
+final class RedisSyscallCLITests: XCTestCase {
+    func testTheLostUpdateOfGetThenSetIsFoundCompleteAndReplays() throws {
+        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
+        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/usr/bin/redis-server") && FileManager.default.fileExists(atPath: "/usr/bin/redis-cli"),
+                          "redis-server and redis-cli are not installed")
+        let dir = try CLI.temporaryFolder(self)
+        let file = "\(CLI.repositoryRoot.path)/scenarios/programs/redis-cli-race-syscalls.yaml"
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path, "--quiet"], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        func cell(_ reports: URL) throws -> [String: Any] {
+            let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
+            let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
+        }
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0)
+        // Two GETs commute: fewer classes than the 6 interleavings of two 2-command buyers.
+        XCTAssertEqual(s["runs"] as? Int, 4)
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        let out = dir.appendingPathComponent("replay")
+        let again = try CLI.run(["run", file, "--schedule-replay", counterexample, "--reports", out.path,
+                                 "--work", dir.appendingPathComponent("w").path], timeout: 120)
+        let replayed = try cell(out)
+        let oversold = (replayed["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == "no-oversell" }?["violated"] as? Int
+        XCTAssertEqual(oversold, 1, again.stdout + again.stderr)
+        XCTAssertTrue(again.stdout.contains("SET ticketrush:"), again.stdout)
+    }
+}

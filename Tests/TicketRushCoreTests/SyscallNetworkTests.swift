@@ -87,14 +87,48 @@ final class SyscallNetworkTests: XCTestCase {
         }
     }
 
-    /// Per-buyer programs on postgres are controlled statement by statement; a whole program
-    /// on postgres is not yet, and says so where its control is.
+    /// Per-buyer programs on postgres (and redis) are controlled statement by statement; a
+    /// whole program on postgres is not yet, and says so where its control is.
     func testSyscallControlTakesPostgresPerBuyerOnly() {
+        XCTAssertEqual(diagnostics("name: t\ntickets: 1\nstorage: {kind: redis}\nschedule: random\nbuyers: {count: 2, command: [sh, x.sh], control: syscalls}\n"), [])
         let base = "name: t\ntickets: 1\nstorage: {kind: postgres}\nschedule: random\n"
         XCTAssertEqual(diagnostics(base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\n"), [])
         let whole = diagnostics(base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\n").filter { $0.contains("program.control") }
         XCTAssertEqual(whole.count, 1, "\(whole)")
         XCTAssertTrue(whole.first?.hasPrefix("6:41: error: ") ?? false, "\(whole)")
         XCTAssertTrue(whole.first?.contains("postgres is controlled statement by statement under buyers.command, not yet under program.command") ?? false, "\(whole)")
+    }
+}
+
+/// Redis commands as a client sends them: each completed command is part of a step.
+final class SyscallRedisTests: XCTestCase {
+    private func resp(_ words: String...) -> [UInt8] {
+        Array(("*\(words.count)\r\n" + words.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()).utf8)
+    }
+
+    func testEachCommandIsAStepAndOnlyReadsCommute() {
+        var s = RespStream()
+        XCTAssertEqual(s.feed(resp("GET", "k"))?.text, "GET k")
+        XCTAssertEqual(s.feed(resp("GET", "k"))?.readOnly, true)
+        XCTAssertEqual(s.feed(resp("SET", "k", "0"))?.readOnly, false)
+        XCTAssertEqual(s.feed(Array("PING\r\n".utf8))?.text, "PING")
+        XCTAssertFalse(s.lost)
+    }
+
+    /// A command cut across sends: the step is the send that completes it; a pipeline's
+    /// commands in one send are one step.
+    func testCommandsAreFollowedAcrossSends() {
+        var s = RespStream()
+        let set = resp("SET", "key", "10")
+        XCTAssertNil(s.feed(Array(set[0..<7])))
+        XCTAssertNil(s.feed(Array(set[7..<(set.count - 1)])))
+        XCTAssertEqual(s.feed([set.last!])?.text, "SET key 10")
+        XCTAssertEqual(s.feed(resp("MULTI") + resp("DECR", "key") + resp("EXEC"))?.text, "MULTI; DECR key; EXEC")
+    }
+
+    func testABadArrayLosesTheStream() {
+        var s = RespStream()
+        XCTAssertNil(s.feed(Array("*x\r\n".utf8)))
+        XCTAssertTrue(s.lost)
     }
 }

@@ -53,8 +53,8 @@ package struct ScenarioReport: Sendable {
                 : "no hold judged: the search stopped at \(stopped.by) after \(plural(stopped.explored, "schedule")), before covering every interleaving")
         }
         if x.complete == true, invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 }) {
-            out.append(scenario.program?.control == .syscalls && scenario.storage.kind.rawValue == "postgres"
-                ? "holds means: in every interleaving of the bounded space, a step being one statement a buyer sends to the server (a Query, or a batch up to its Sync)"
+            out.append(scenario.program?.control == .syscalls && ["postgres", "redis"].contains(scenario.storage.kind.rawValue)
+                ? "holds means: in every interleaving of the bounded space, a step being one statement a buyer sends to the server (a Query, a batch up to its Sync, a Redis command)"
                 : scenario.program?.control == .syscalls
                 ? "holds means: in every interleaving of the bounded space, a step being one held system call on the store's files (open, read, write, lock …)"
                 : scenario.program != nil

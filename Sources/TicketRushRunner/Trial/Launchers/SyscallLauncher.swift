@@ -42,7 +42,7 @@ final class SyscallLauncher: GatedLauncher {
     /// Whole program: the processes of its tree last seen (`WholeTree`), and whether a fork
     /// since calls for a full look at /proc.
     var tree = WholeTree()
-    /// PostgreSQL under `buyers.command`: statements to the run's server are steps.
+    /// PostgreSQL or Redis under `buyers.command`: statements to the run's server are steps.
     let network: SyscallNetwork?
 
     init(_ session: TrialSession, program config: ProgramConfig, store: TrialStore) {
@@ -50,8 +50,9 @@ final class SyscallLauncher: GatedLauncher {
         whole = config.mode == .whole
         self.store = store
         let n = session.scenario.buyers.count
-        network = session.scenario.storage.kind == .postgres && !whole ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial) : nil
-        program.appNamePrefix = network?.prefix
+        let kind = session.scenario.storage.kind
+        network = kind.isServer && !whole ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial, redis: kind == .redis) : nil
+        program.appNamePrefix = kind == .postgres ? network?.prefix : nil
         classifier = SyscallClassifier(folder: SyscallLauncher.realPath(session.folder))
         listeners = [Int32](repeating: -1, count: n)
         parked = [SyscallParked?](repeating: nil, count: n)
@@ -75,8 +76,8 @@ final class SyscallLauncher: GatedLauncher {
 
     func open(gated: Bool) throws {
         if let why = Seccomp.unavailable() { throw RunnerError.unsupported(why) }
-        if store.scenario.storage.kind == .postgres, network == nil {
-            throw RunnerError.unsupported("control: syscalls on postgres follows the buyers' connections to the server's Unix socket: storage.url must be a conninfo with host=/folder (and port=), not a TCP address or a URL")
+        if store.scenario.storage.kind.isServer, network == nil {
+            throw RunnerError.unsupported("control: syscalls on \(store.scenario.storage.kind) follows the buyers' connections to the server's Unix socket: storage.url must name it (postgres: a conninfo with host=/folder and port=; redis: unix:///socket), not a TCP address")
         }
         try program.open(gated: false)
     }

@@ -5,20 +5,23 @@ import TicketRushModel
 import TicketRushEngines
 import TicketRushProcess
 
-/// `control: syscalls` on PostgreSQL (docs/programs.md, "Network stores under syscalls"):
-/// a buyer's sends of a Query, or of an extended-protocol batch up to its Sync, to the run's
-/// server are its steps. The server's connections are known by their socket inode, learnt at
-/// `connect` to the server's Unix socket; everything else on them (startup, authentication,
-/// Terminate, every receive) runs at once. A buyer whose granted statement waits on another
-/// buyer is blocked, as the server says (PostgresBlockedWatch): not runnable until it moves.
+/// `control: syscalls` on PostgreSQL or Redis (docs/programs.md, "Network stores under
+/// syscalls"): a buyer's sends of a Query, or of an extended-protocol batch up to its Sync,
+/// or of a Redis command, to the run's server are its steps. The server's connections are
+/// known by their socket inode, learnt at `connect` to the server's Unix socket; everything
+/// else on them (startup, authentication, Terminate, every receive) runs at once. A buyer
+/// whose granted statement waits on another buyer is blocked, as the PostgreSQL server says
+/// (PostgresBlockedWatch): not runnable until it moves. Redis runs each command alone.
 final class SyscallNetwork {
-    /// The server's Unix socket (`DIR/.s.PGSQL.PORT`).
+    let redis: Bool
+    /// The server's Unix socket (`DIR/.s.PGSQL.PORT`, Redis's socket file).
     let socketPath: String
     let conninfo: String
     /// Every buyer's backend is named `prefix` + its number (PGAPPNAME, Launch).
     let prefix: String
     /// The frontend stream of each of the server's connections, by socket inode.
     var streams: [UInt64: PgFrontendStream] = [:]
+    var commands: [UInt64: RespStream] = [:]
     /// Buyers whose last grant was a statement (they may be blocked on the server).
     var outstanding: Set<Int> = []
     private var watch: PostgresBlockedWatch?
@@ -31,8 +34,11 @@ final class SyscallNetwork {
     /// A name no other run on the server shares: runner, trial, a count of this runner's launches.
     nonisolated(unsafe) private static var launches = 0
 
-    init?(conninfo: String, trial: Int) {
-        guard let path = Self.socketPath(conninfo: conninfo) else { return nil }
+    /// `url`: a PostgreSQL conninfo, or (`redis`) Redis's `unix://SOCKET`.
+    init?(conninfo: String, trial: Int, redis: Bool = false) {
+        self.redis = redis
+        let socket = redis ? (conninfo.hasPrefix("unix:///") ? String(conninfo.dropFirst("unix://".count)) : nil) : Self.socketPath(conninfo: conninfo)
+        guard let path = socket else { return nil }
         socketPath = path
         self.conninfo = conninfo
         Self.launches += 1
@@ -59,14 +65,22 @@ final class SyscallNetwork {
     func classify(_ n: Seccomp.Notification, listener: Int32) -> SyscallStep? {
         let fd = Int32(truncatingIfNeeded: n.args[0])
         if n.nr == Self.connect {
-            if connectsToServer(n), let inode = Self.socketInode(n.tid, fd) { streams[inode] = PgFrontendStream() }
+            if connectsToServer(n), let inode = Self.socketInode(n.tid, fd) {
+                if redis { commands[inode] = RespStream() } else { streams[inode] = PgFrontendStream() }
+            }
             return .pass
         }
         guard [SyscallNumber.write, SyscallNumber.writev, Self.sendto].contains(n.nr) else { return nil }
-        guard let inode = Self.socketInode(n.tid, fd), streams[inode] != nil else { return nil }
+        guard let inode = Self.socketInode(n.tid, fd), streams[inode] != nil || commands[inode] != nil else { return nil }
         guard let bytes = Self.sent(n) else { return .pass }
         // What was read belongs to this call only while the call still waits.
         guard Seccomp.isValid(listener, n.id) else { return .pass }
+        if commands[inode] != nil {
+            guard let sent = commands[inode]!.feed(bytes) else {
+                return commands[inode]!.lost ? .refuse("its Redis connection sent bytes that are not RESP commands") : .pass
+            }
+            return .step(sent.readOnly ? .read : .write, SyscallCall(kind: .statement, name: sent.text, fd: fd))
+        }
         guard let statement = streams[inode]!.feed(bytes) else {
             if streams[inode]!.lost { return .refuse("its PostgreSQL connection sent bytes that are not the frontend protocol") }
             return .pass
@@ -116,7 +130,7 @@ final class SyscallNetwork {
     /// the server says. Asked only when each of them was last granted a statement: one that
     /// runs will reach its next held call by itself.
     func allBlocked(_ waiting: [Int]) throws(PostgresSessions.Failure) -> Bool {
-        guard !waiting.isEmpty, waiting.allSatisfy(outstanding.contains) else { return false }
+        guard !redis, !waiting.isEmpty, waiting.allSatisfy(outstanding.contains) else { return false }
         if watch == nil { watch = try PostgresBlockedWatch(conninfo: conninfo) }
         let names = try watch!.blocked(prefix: prefix)
         return waiting.allSatisfy { names.contains(prefix + String($0 + 1)) }
