@@ -59,6 +59,34 @@ final class PostgresSyscallCLITests: XCTestCase {
         }
     }
 
+    /// Buyer 2's UPDATE of the row buyer 1 has updated waits for buyer 1's lock: the server
+    /// says it is blocked, so the schedule moves on with buyer 1 alone (choice 7 is buyer 1,
+    /// the only one enabled), and buyer 2 runs on once buyer 1 commits. Without asking the
+    /// server the runner would wait for buyer 2's next statement until the trial's timeout.
+    func testAStatementWaitingForALockIsBlockedUntilTheHolderCommits() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let out = dir.appendingPathComponent("reports")
+        // The fingerprint is not this one: the run warns and replays the choices anyway.
+        let r = try CLI.run(["run", scenario("psycopg-race-syscalls"), "--schedule-replay", "S1.00000000.1212121", "--reports", out.path,
+                             "--work", dir.appendingPathComponent("work").path], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let c = try cell(out)
+        XCTAssertEqual(violated(c, "no-deadlock"), 0, r.stdout)
+        XCTAssertEqual(violated(c, "no-oversell"), 1, r.stdout)
+        // The story's rows ("      5*   UPDATE …"), not the READ COMMITTED of the BEGINs.
+        let rows = r.stdout.split(separator: "\n").map(String.init).filter { row in
+            row.hasPrefix("      ") && row.dropFirst(6).first?.isNumber == true && (row.contains("UPDATE ") || row.contains("COMMIT →"))
+        }
+        XCTAssertEqual(rows.count, 4, r.stdout)
+        guard rows.count == 4 else { return }
+        // Rows: buyer 1's UPDATE, buyer 2's (blocked), then the two COMMITs.
+        XCTAssertFalse(rows[0].contains("→ blocked"), rows[0])
+        XCTAssertTrue(rows[1].contains("UPDATE ") && rows[1].contains("→ blocked"), rows[1])
+        // After the block: buyer 1's COMMIT (its column first), then buyer 2's.
+        let commitColumn = { (row: String) in row.distance(from: row.startIndex, to: row.range(of: "COMMIT")!.lowerBound) }
+        XCTAssertLessThan(commitColumn(rows[2]), commitColumn(rows[3]), rows.joined(separator: "\n"))
+    }
+
     /// REPEATABLE READ: the second UPDATE fails with a serialization failure and the buyer
     /// retries; no order oversells, and the search is complete.
     func testRepeatableReadHoldsInEveryOrder() throws {

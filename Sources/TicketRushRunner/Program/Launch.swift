@@ -15,6 +15,7 @@ struct Launch {
 
     /// `gated`: a controlled schedule; every buyer finds its gate in TICKETRUSH_GATE_FD.
     /// `address`: where a database store is (`{url}`, `{table}`; TrialStore.programAddress).
+    /// `appNamePrefix`: each buyer's PGAPPNAME is it and the buyer's number (SyscallNetwork).
     init(program: ProgramConfig, scenario: Scenario, seed: UInt64, trial: Int, storagePath: String, names: [String],
          gated: Bool = false, address: (url: String, table: String)? = nil, appNamePrefix: String? = nil) {
         let perBuyer = program.mode == .perBuyer
