@@ -34,7 +34,8 @@ final class SyscallNetwork {
     /// A name no other run on the server shares: runner, trial, a count of this runner's launches.
     nonisolated(unsafe) private static var launches = 0
 
-    /// `url`: a PostgreSQL conninfo, or (`redis`) Redis's `unix://SOCKET`.
+    /// `conninfo`: a PostgreSQL conninfo, or (`redis`) Redis's `unix:///SOCKET`; nil when it
+    /// names no Unix socket.
     init?(conninfo: String, trial: Int, redis: Bool = false) {
         self.redis = redis
         let socket = redis ? (conninfo.hasPrefix("unix:///") ? String(conninfo.dropFirst("unix://".count)) : nil) : Self.socketPath(conninfo: conninfo)
@@ -72,9 +73,11 @@ final class SyscallNetwork {
         }
         guard [SyscallNumber.write, SyscallNumber.writev, Self.sendto].contains(n.nr) else { return nil }
         guard let inode = Self.socketInode(n.tid, fd), streams[inode] != nil || commands[inode] != nil else { return nil }
-        guard let bytes = Self.sent(n) else { return .pass }
-        // What was read belongs to this call only while the call still waits.
+        let read = Self.sent(n)
+        // What was read belongs to this call only while the call still waits (else its caller is gone).
         guard Seccomp.isValid(listener, n.id) else { return .pass }
+        // A send the runner cannot read would run uncontrolled: stop rather than guess.
+        guard let bytes = read else { return .refuse("what it sends to the server could not be read from its memory (/proc/PID/mem)") }
         if commands[inode] != nil {
             guard let sent = commands[inode]!.feed(bytes) else {
                 return commands[inode]!.lost ? .refuse("its Redis connection sent bytes that are not RESP commands") : .pass
