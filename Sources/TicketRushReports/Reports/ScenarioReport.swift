@@ -53,7 +53,9 @@ package struct ScenarioReport: Sendable {
                 : "no hold judged: the search stopped at \(stopped.by) after \(plural(stopped.explored, "schedule")), before covering every interleaving")
         }
         if x.complete == true, invariants.contains(where: { $0.expectation == .hold && $0.violated == 0 }) {
-            out.append(scenario.program?.control == .syscalls
+            out.append(scenario.program?.control == .syscalls && ["postgres", "redis"].contains(scenario.storage.kind.rawValue)
+                ? "holds means: in every interleaving of the bounded space, a step being one statement a buyer sends to the server (a Query, a batch up to its Sync, a Redis command)"
+                : scenario.program?.control == .syscalls
                 ? "holds means: in every interleaving of the bounded space, a step being one held system call on the store's files (open, read, write, lock …)"
                 : scenario.program != nil
                 ? "holds means: in every interleaving of the bounded space, a step being a program's code from one report to the next (lock.wait before each lock)"

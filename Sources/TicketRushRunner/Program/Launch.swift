@@ -15,8 +15,9 @@ struct Launch {
 
     /// `gated`: a controlled schedule; every buyer finds its gate in TICKETRUSH_GATE_FD.
     /// `address`: where a database store is (`{url}`, `{table}`; TrialStore.programAddress).
+    /// `appNamePrefix`: each buyer's PGAPPNAME is it and the buyer's number (SyscallNetwork).
     init(program: ProgramConfig, scenario: Scenario, seed: UInt64, trial: Int, storagePath: String, names: [String],
-         gated: Bool = false, address: (url: String, table: String)? = nil) {
+         gated: Bool = false, address: (url: String, table: String)? = nil, appNamePrefix: String? = nil) {
         let perBuyer = program.mode == .perBuyer
         let address = address ?? (storagePath, "")
         var base: [(String, String)] = [
@@ -39,7 +40,8 @@ struct Launch {
         var p = environ
         while let entry = p.pointee {
             let text = String(cString: entry)
-            if !text.hasPrefix("TICKETRUSH_") { inherited.append(text) }
+            // The runner's PGAPPNAME names each buyer's backends (SyscallNetwork): the outer one goes.
+            if !text.hasPrefix("TICKETRUSH_"), appNamePrefix == nil || !text.hasPrefix("PGAPPNAME=") { inherited.append(text) }
             p += 1
         }
         shared = inherited.map { strdup($0) }
@@ -51,6 +53,7 @@ struct Launch {
                 values += [("name", names[i]), ("n", String(i + 1))]
                 vars["TICKETRUSH_NAME"] = names[i]
                 vars["TICKETRUSH_BUYER"] = String(i + 1)
+                if let appNamePrefix { vars["PGAPPNAME"] = appNamePrefix + String(i + 1) }
             }
             let words = ProgramConfig.fill(command: program.command, values)
             let a = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: words.count + 1)

@@ -22,6 +22,8 @@ class ProgramLauncher: Launcher {
     let procCount: Int
     let names: [String]
     var launchStrings: Launch?
+    /// Each buyer's PGAPPNAME is this and its number (SyscallNetwork: its backends are found so).
+    var appNamePrefix: String?
     var injector: FaultInjector
     var barrier: (read: Int32, write: Int32) = (-1, -1)
     var procs: [ProgramTrial.Proc]
@@ -67,7 +69,8 @@ class ProgramLauncher: Launcher {
         // teardown can find, stop and reap every one.
         try? Sys.setSubreaper(true)
         launchStrings = Launch(program: base.program, scenario: scenario, seed: base.seed, trial: base.trial,
-                               storagePath: store.path, names: names, gated: gated, address: store.programAddress)
+                               storagePath: store.path, names: names, gated: gated, address: store.programAddress,
+                               appNamePrefix: appNamePrefix)
         pollSet = [pollfd](repeating: pollfd(fd: -1, events: Int16(POLLIN), revents: 0), count: procCount * (gated ? 4 : 3))
         if gated {
             openGates()

@@ -42,12 +42,17 @@ final class SyscallLauncher: GatedLauncher {
     /// Whole program: the processes of its tree last seen (`WholeTree`), and whether a fork
     /// since calls for a full look at /proc.
     var tree = WholeTree()
+    /// PostgreSQL or Redis under `buyers.command`: statements to the run's server are steps.
+    let network: SyscallNetwork?
 
     init(_ session: TrialSession, program config: ProgramConfig, store: TrialStore) {
         program = SyscallProgram(session, program: config, store: store)
         whole = config.mode == .whole
         self.store = store
         let n = session.scenario.buyers.count
+        let kind = session.scenario.storage.kind
+        network = kind.isServer && !whole ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial, redis: kind == .redis) : nil
+        program.appNamePrefix = kind == .postgres ? network?.prefix : nil
         classifier = SyscallClassifier(folder: SyscallLauncher.realPath(session.folder))
         listeners = [Int32](repeating: -1, count: n)
         parked = [SyscallParked?](repeating: nil, count: n)
@@ -71,6 +76,9 @@ final class SyscallLauncher: GatedLauncher {
 
     func open(gated: Bool) throws {
         if let why = Seccomp.unavailable() { throw RunnerError.unsupported(why) }
+        if store.scenario.storage.kind.isServer, network == nil {
+            throw RunnerError.unsupported("control: syscalls on \(store.scenario.storage.kind) follows the buyers' connections to the server's Unix socket: storage.url must name it (postgres: a conninfo with host=/folder and port=; redis: unix:///socket), not a TCP address")
+        }
         try program.open(gated: false)
     }
     func launch() throws -> pid_t { try program.launch() }
@@ -87,6 +95,7 @@ final class SyscallLauncher: GatedLauncher {
     func reap() {
         program.reap()
         closeListeners()
+        network?.close()
     }
 
     private func closeListeners() {
@@ -109,7 +118,7 @@ final class SyscallLauncher: GatedLauncher {
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
         let mine = program.collect.events[mark.0...].filter { $0.buyer == b }
-        var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: StoryDocument.read(store.path))
+        var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: store.storyDocument())
         step.call = lastCall[b]
         return step
     }
@@ -138,17 +147,18 @@ final class SyscallLauncher: GatedLauncher {
     /// Serves notifications until every program is parked on a store call or gone.
     func settle(deadline: UInt64) -> Bool {
         if whole { return settleWhole(deadline: deadline) }
+        var quiet = false
         while violation == nil {
             let waiting = (0..<listeners.count).filter { !gone[$0] && parked[$0] == nil }
-            if waiting.isEmpty {
+            if waiting.isEmpty || (quiet && blockedOnServer(waiting)) {
                 program.poll(timeoutMs: 0, deadline: 0)
                 return true
             }
             let now = MonotonicClock.now()
             if tr_interrupted() != 0 || now >= deadline { return false }
             var fds = waiting.map { pollfd(fd: listeners[$0], events: Int16(POLLIN), revents: 0) }
-            let waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, 20))
-            _ = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 }
+            let waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, network == nil ? 20 : 5))
+            quiet = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 } == 0
             for (i, b) in waiting.enumerated() where fds[i].revents != 0 {
                 if fds[i].revents & Int16(POLLIN) != 0 {
                     serve(b)
@@ -161,6 +171,20 @@ final class SyscallLauncher: GatedLauncher {
             program.tend(now: MonotonicClock.now())
         }
         return false
+    }
+
+    /// PostgreSQL: every buyer not parked waits on another buyer, as the server says, and
+    /// some buyer is parked (with none, the server's deadlock detector ends a wait: keep on).
+    func blockedOnServer(_ waiting: [Int]) -> Bool {
+        guard let network, parked.contains(where: { $0 != nil }) else { return false }
+        do {
+            guard try network.allBlocked(waiting) else { return false }
+        } catch {
+            violation = "asking the server which buyers are blocked: \(error.description)"
+            return false
+        }
+        for b in waiting where !(lastCall[b] ?? "").hasSuffix(SyscallNetwork.blockedMark) { lastCall[b] = (lastCall[b] ?? "") + SyscallNetwork.blockedMark }
+        return true
     }
 
     /// Every process of buyer `b`'s program has exited: it holds no lock any more (the kernel
@@ -195,7 +219,7 @@ final class SyscallLauncher: GatedLauncher {
             b = p
         }
         let caller = SyscallProc.caller(n.tid, lockFd: lockFd[b])
-        switch classifier.classify(nr: n.nr, args: n.args, caller) {
+        switch network?.classify(n, listener: listener) ?? classifier.classify(nr: n.nr, args: n.args, caller) {
         case .pass:
             Seccomp.proceed(listener, n.id)
         case .sleep:
@@ -228,6 +252,7 @@ final class SyscallLauncher: GatedLauncher {
             lockFd[b] = nil
         default: break
         }
+        if held.call.kind == .statement { network?.outstanding.insert(b) } else { network?.outstanding.remove(b) }
         // The buffer read from its memory is this call's only while the call still waits.
         let listener = listeners[whole ? 0 : b]
         let valid = Seccomp.isValid(listener, n.id)

@@ -18,7 +18,7 @@ enum SyscallStep: Equatable {
 
 /// The store call a parked step makes.
 struct SyscallCall: Equatable {
-    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release, tryLock }
+    enum Kind: Equatable { case open, read, write, truncate, rename, sync, close, acquire, release, tryLock, statement }
     var kind: Kind
     /// The call's name, for the story.
     var name: String
