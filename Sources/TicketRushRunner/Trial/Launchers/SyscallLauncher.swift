@@ -130,7 +130,8 @@ final class SyscallLauncher: GatedLauncher {
             }
             // EOF: the program's process died before its filter was in place; it never ran.
             listeners[b] = (try? Seccomp.receive(over: socket)) ?? -1
-            if listeners[b] < 0 { gone[b] = true }
+            // Hand-overs on one CPU (Linux 6.6): a round trip without a cross-CPU wake-up.
+            if listeners[b] < 0 { gone[b] = true } else { Seccomp.syncWakeUp(listeners[b]) }
         }
         return settle(deadline: deadline)
     }
