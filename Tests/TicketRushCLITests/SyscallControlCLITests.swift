@@ -112,6 +112,31 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// The tutorial's race, byte for byte, as shipped but with 3 schedules: the counterexample
+    /// shrinks to 2 buyers within the default shrink budget, and 5 of 5 replays of it oversell.
+    func testTheTutorialRaceShrinksToTwoBuyersAndReplaysFiveTimesOfFive() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let shipped = try String(contentsOfFile: "\(root)/scenarios/programs/python-tutorial-race-syscalls.yaml", encoding: .utf8)
+        XCTAssertTrue(shipped.contains("schedule: {strategy: random, runs: 20}"), "the shipped schedule, with the default shrink budget")
+        let text = shipped.replacingOccurrences(of: "{dir}/../..", with: root)
+            .replacingOccurrences(of: "schedule: {strategy: random, runs: 20}", with: "schedule: {strategy: random, runs: 3}")
+        let file = try CLI.write(text, to: "tutorial.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertTrue((s["shrunk"] as? String ?? "").hasPrefix("2 buyers, 1 ticket"), r.stdout)
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        for i in 0..<5 {
+            let out = dir.appendingPathComponent("replay\(i)")
+            let again = try CLI.run(["run", file, "--cell", "python-tutorial-race-syscalls", "--schedule-replay", counterexample,
+                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+            XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, "replay \(i + 1) of 5\n" + again.stdout + again.stderr)
+        }
+    }
+
     /// SQLite (journal delete) under control: the steps are its page reads and writes, its
     /// -journal file and its fcntl try-locks. Read-then-update oversells in some interleaving
     /// of a complete search; BEGIN IMMEDIATE holds in every one, and a buyer that finds the
