@@ -137,6 +137,37 @@ final class SyscallControlCLITests: XCTestCase {
         }
     }
 
+    /// A kill at a step (the shipped python-flock-holder-killed-syscalls.yaml): the first
+    /// flock holder dies at its next held call, which never runs (no read after its lock in
+    /// any schedule); the kernel frees the lock, so the other buyer buys in every schedule.
+    func testAKillAtAStepLandsAtTheBuyersNextHeldCall() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let events = dir.appendingPathComponent("events")
+        let r = try CLI.run(["run", "\(root)/scenarios/programs/python-flock-holder-killed-syscalls.yaml", "--reports", reports.path,
+                             "--work", work.path, "--events", events.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let c = try cell(reports)
+        let s = try XCTUnwrap(c["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        let runs = try XCTUnwrap(s["runs"] as? Int)
+        XCTAssertEqual(violated(c, "all-finished"), runs, "the holder is killed in every schedule")
+        XCTAssertEqual(violated(c, "no-undersell"), 0, "the other buyer buys in every schedule")
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        let logs = try FileManager.default.contentsOfDirectory(atPath: events.appendingPathComponent("python-flock-holder-killed-syscalls").path)
+        XCTAssertFalse(logs.isEmpty)
+        for log in logs {
+            let text = try String(contentsOf: events.appendingPathComponent("python-flock-holder-killed-syscalls/\(log)"), encoding: .utf8)
+            let lines = try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+            let kills = lines.filter { $0["event"] as? String == "fault.kill" }
+            XCTAssertEqual(kills.count, 1, text)
+            let victim = try XCTUnwrap(kills.first?["name"] as? String)
+            let mine = lines.filter { $0["name"] as? String == victim }.map { $0["event"] as? String ?? "" }
+            let locked = try XCTUnwrap(mine.firstIndex(of: "lock.acquired"), text)
+            XCTAssertEqual(Array(mine[(locked + 1)...]).filter { $0 != "error" && $0 != "done" }, ["fault.kill"], text)
+        }
+    }
+
     /// SQLite (journal delete) under control: the steps are its page reads and writes, its
     /// -journal file and its fcntl try-locks. Read-then-update oversells in some interleaving
     /// of a complete search; BEGIN IMMEDIATE holds in every one, and a buyer that finds the

@@ -105,10 +105,10 @@ final class SyscallLauncher: GatedLauncher {
 
     func ops() -> [GateOp?] { parked.map { $0?.op } }
     var lock: LockModel { lockModel }
-    var mark: (Int, Int) { (program.collect.events.count, 0) }
+    var mark: (Int, Int) { (program.collect.events.count, program.faultEvents.count) }
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
-        let mine = program.collect.events[mark.0...].filter { $0.buyer == b }
+        let mine = program.collect.events[mark.0...].filter { $0.buyer == b } + program.faultEvents[mark.1...].filter { $0.buyer == b }
         var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: StoryDocument.read(store.path))
         step.call = lastCall[b]
         return step
@@ -206,6 +206,10 @@ final class SyscallLauncher: GatedLauncher {
             violation = "\(program.names[b]): \(why) (docs/programs.md, \"Three kinds of control\")"
             Seccomp.answer(listener, n.id, value: -1, error: EPERM)
         case .step(let op, let call):
+            if !whole, program.killDue(b) {
+                program.kill(b)
+                return
+            }
             // One lock is modelled: the holder locking again (another file, an upgrade) never
             // waits on itself; the step is still held, as a read.
             let relock = op == .acquire && lockModel.holder == b
