@@ -139,6 +139,7 @@ final class SyscallLauncher: GatedLauncher {
     /// Serves notifications until every program is parked on a store call or gone.
     func settle(deadline: UInt64) -> Bool {
         if whole { return settleWhole(deadline: deadline) }
+        var drained: UInt64 = 0
         while violation == nil {
             let waiting = (0..<listeners.count).filter { !gone[$0] && parked[$0] == nil }
             if waiting.isEmpty {
@@ -149,7 +150,7 @@ final class SyscallLauncher: GatedLauncher {
             if tr_interrupted() != 0 || now >= deadline { return false }
             var fds = waiting.map { pollfd(fd: listeners[$0], events: Int16(POLLIN), revents: 0) }
             let waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, 20))
-            _ = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 }
+            let ready = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 }
             for (i, b) in waiting.enumerated() where fds[i].revents != 0 {
                 if fds[i].revents & Int16(POLLIN) != 0 {
                     serve(b)
@@ -157,9 +158,14 @@ final class SyscallLauncher: GatedLauncher {
                     hungUp(b)
                 }
             }
-            // Output is drained so no program blocks on a full pipe; exits are recorded.
-            program.poll(timeoutMs: 0, deadline: 0)
-            program.tend(now: MonotonicClock.now())
+            // Output is drained (no program blocks on a full pipe) and exits recorded when the
+            // listeners are idle and every millisecond, not after every held call.
+            let after = MonotonicClock.now()
+            if ready == 0 || after &- drained > 1_000_000 {
+                program.poll(timeoutMs: 0, deadline: 0)
+                program.tend(now: after)
+                drained = after
+            }
         }
         return false
     }
