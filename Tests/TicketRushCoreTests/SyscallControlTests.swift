@@ -43,6 +43,9 @@ final class SyscallControlTests: XCTestCase {
     /// still not the runner's to name, and a time offset has no clock under control.
     func testFaultsAtAStepAreTakenUnderSyscallControl() {
         XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"), [])
+        // lock.mode is the built-in buyer's: a program is seen taking its own lock.
+        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: lock.acquired, limit: 1}}]\n"), [])
+        XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nfaults: [{kill: {probability: 1, at: lock.acquired}}]\n").count, 1, "built-in buyers without a lock never report it")
         XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"),
                        ["6:9: error: 'faults' cannot target the buyers a whole program starts itself: use buyers.command"])
     }
