@@ -98,13 +98,24 @@ public enum Seccomp {
         tr_notif_id_valid(listener, id) == 1
     }
 
-    /// Bytes of process `pid`'s memory at `address` (/proc/PID/mem); nil when unreadable.
+    /// Asks the kernel to hand notifications and answers over on the current CPU (Linux 6.6,
+    /// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP): a round trip without a cross-CPU wake-up. False
+    /// on an older kernel, where the listener works as before.
+    @discardableResult
+    public static func syncWakeUp(_ listener: Int32) -> Bool {
+        tr_notif_sync_wake_up(listener) == 0
+    }
+
+    /// Bytes of process `pid`'s memory at `address`: one process_vm_readv, or /proc/PID/mem
+    /// where that is refused; nil when unreadable.
     public static func readMemory(_ pid: pid_t, at address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = bytes.withUnsafeMutableBytes { tr_read_memory(pid, address, $0.baseAddress, count) }
+        if got >= 0 { return got == count ? bytes : Array(bytes[0..<got]) }
         let fd = Glibc.open("/proc/\(pid)/mem", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { _ = Glibc.close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
             let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(Int64(bitPattern: address &+ UInt64(done)))) }

@@ -112,6 +112,62 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("slept 1×, open"), again.stdout)
     }
 
+    /// The tutorial's race, byte for byte, as shipped but with 3 schedules: the counterexample
+    /// shrinks to 2 buyers within the default shrink budget, and 5 of 5 replays of it oversell.
+    func testTheTutorialRaceShrinksToTwoBuyersAndReplaysFiveTimesOfFive() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let shipped = try String(contentsOfFile: "\(root)/scenarios/programs/python-tutorial-race-syscalls.yaml", encoding: .utf8)
+        XCTAssertTrue(shipped.contains("schedule: {strategy: random, runs: 20}"), "the shipped schedule, with the default shrink budget")
+        let text = shipped.replacingOccurrences(of: "{dir}/../..", with: root)
+            .replacingOccurrences(of: "schedule: {strategy: random, runs: 20}", with: "schedule: {strategy: random, runs: 3}")
+        let file = try CLI.write(text, to: "tutorial.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertTrue((s["shrunk"] as? String ?? "").hasPrefix("2 buyers, 1 ticket"), r.stdout)
+        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        for i in 0..<5 {
+            let out = dir.appendingPathComponent("replay\(i)")
+            let again = try CLI.run(["run", file, "--cell", "python-tutorial-race-syscalls", "--schedule-replay", counterexample,
+                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+            XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, "replay \(i + 1) of 5\n" + again.stdout + again.stderr)
+        }
+    }
+
+    /// A kill at a step (the shipped python-flock-holder-killed-syscalls.yaml): the first
+    /// flock holder dies at its next held call, which never runs (no read after its lock in
+    /// any schedule); the kernel frees the lock, so the other buyer buys in every schedule.
+    func testAKillAtAStepLandsAtTheBuyersNextHeldCall() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let events = dir.appendingPathComponent("events")
+        let r = try CLI.run(["run", "\(root)/scenarios/programs/python-flock-holder-killed-syscalls.yaml", "--reports", reports.path,
+                             "--work", work.path, "--events", events.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let c = try cell(reports)
+        let s = try XCTUnwrap(c["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        let runs = try XCTUnwrap(s["runs"] as? Int)
+        XCTAssertEqual(violated(c, "all-finished"), runs, "the holder is killed in every schedule")
+        XCTAssertEqual(violated(c, "no-undersell"), 0, "the other buyer buys in every schedule")
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        let logs = try FileManager.default.contentsOfDirectory(atPath: events.appendingPathComponent("python-flock-holder-killed-syscalls").path)
+        XCTAssertFalse(logs.isEmpty)
+        for log in logs {
+            let text = try String(contentsOf: events.appendingPathComponent("python-flock-holder-killed-syscalls/\(log)"), encoding: .utf8)
+            let lines = try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+            let kills = lines.filter { $0["event"] as? String == "fault.kill" }
+            XCTAssertEqual(kills.count, 1, text)
+            let victim = try XCTUnwrap(kills.first?["name"] as? String)
+            let mine = lines.filter { $0["name"] as? String == victim }.map { $0["event"] as? String ?? "" }
+            let locked = try XCTUnwrap(mine.firstIndex(of: "lock.acquired"), text)
+            XCTAssertEqual(Array(mine[(locked + 1)...]).filter { $0 != "error" && $0 != "done" }, ["fault.kill"], text)
+        }
+    }
+
     /// SQLite (journal delete) under control: the steps are its page reads and writes, its
     /// -journal file and its fcntl try-locks. Read-then-update oversells in some interleaving
     /// of a complete search; BEGIN IMMEDIATE holds in every one, and a buyer that finds the

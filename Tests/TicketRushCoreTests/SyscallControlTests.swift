@@ -39,9 +39,15 @@ final class SyscallControlTests: XCTestCase {
                        ["4:41: error: 'program.control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"])
     }
 
-    func testFaultsAreRefusedUnderSyscallControl() {
-        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"),
-                       ["5:9: error: 'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"])
+    /// A fault at a step lands at the buyer's next held call; a whole program's buyers are
+    /// still not the runner's to name, and a time offset has no clock under control.
+    func testFaultsAtAStepAreTakenUnderSyscallControl() {
+        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"), [])
+        // lock.mode is the built-in buyer's: a program is seen taking its own lock.
+        XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: lock.acquired, limit: 1}}]\n"), [])
+        XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nfaults: [{kill: {probability: 1, at: lock.acquired}}]\n").count, 1, "built-in buyers without a lock never report it")
+        XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"),
+                       ["6:9: error: 'faults' cannot target the buyers a whole program starts itself: use buyers.command"])
     }
 
     /// SQLite with a rollback journal is seen whole through its file calls and fcntl locks;

@@ -57,3 +57,20 @@ YAML
 done
 python3 "$root/benchmarks/paired.py" "$repeats" "$bin run $tmp/py-syscalls.yaml --quiet --reports $tmp/pr --work $tmp/pw1" \
     "$bin run $tmp/py-timing.yaml --quiet --reports $tmp/pr2 --work $tmp/pw2" "one Python buyer: syscalls / timing"
+# The tutorial's ten-buyer program (scenarios/programs/python-tutorial-race-syscalls.yaml,
+# unchanged but for the schedule): TUTORIAL_RUNS (default 200) random schedules with seed 1,
+# no shrinking; wall and CPU of the whole run. With BEFORE=BINARY also paired.py REPEATS
+# pairs of 20 schedules, this binary against BEFORE (the same schedules on both).
+runs="${TUTORIAL_RUNS:-200}"
+tutorial() {  # RUNS FILE
+    sed -e "s#{dir}/../..#$root#" -e "s#schedule: {strategy: random, runs: 20}#schedule: {strategy: random, runs: $1, shrink: 0}#" \
+        "$root/scenarios/programs/python-tutorial-race-syscalls.yaml" > "$2"
+}
+tutorial "$runs" "$tmp/tutorial.yaml"
+/usr/bin/time -f "tutorial: $runs schedules: %e s wall, %U s user, %S s system (runner and every program process)" \
+    "$bin" run "$tmp/tutorial.yaml" --quiet --reports "$tmp/tr" --work "$tmp/tw" >/dev/null
+if [ -n "${BEFORE:-}" ]; then
+    tutorial 20 "$tmp/tutorial20.yaml"
+    python3 "$root/benchmarks/paired.py" "$repeats" "$bin run $tmp/tutorial20.yaml --quiet --reports $tmp/tr1 --work $tmp/tw1" \
+        "$BEFORE run $tmp/tutorial20.yaml --quiet --reports $tmp/tr2 --work $tmp/tw2" "tutorial, 20 schedules: this / before"
+fi

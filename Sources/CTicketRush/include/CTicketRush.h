@@ -119,5 +119,9 @@ int tr_notif_recv(int listener, struct tr_notif *out);
 int tr_notif_send(int listener, uint64_t id, int64_t value, int error, int proceed);
 /// SECCOMP_IOCTL_NOTIF_ID_VALID: 1 while the caller still waits on notification `id`.
 int tr_notif_id_valid(int listener, uint64_t id);
+// Same-CPU hand-over of notifications and answers (Linux 6.6); -1 with errno where unknown.
+int tr_notif_sync_wake_up(int listener);
+// Bytes of another process's memory in one call (process_vm_readv): the count read, or -1.
+long tr_read_memory(int pid, uint64_t address, void *buffer, size_t count);
 
 #endif

@@ -99,9 +99,6 @@ package enum ProgramSchema {
                 out.append(Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"))
             }
             if control == ProgramConfig.Control.syscalls.rawValue { out += checkSyscallStore(value, owner: owner, at: at) }
-            if control == ProgramConfig.Control.syscalls.rawValue, owner == "buyers", case .list(let faults)? = value["faults"], !faults.isEmpty {
-                out.append(Diagnostic(at: at("faults", owner), "'faults' are not applied under buyers.control: syscalls yet: drop them, or use control: protocol"))
-            }
         }
         return out
     }

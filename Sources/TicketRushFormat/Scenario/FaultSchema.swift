@@ -44,7 +44,9 @@ package enum FaultSchema {
                 continue
             }
             let key = "\(base).\(action)"
-            if let step = spec["at"]?.text, let mode = value["lock"]?["mode"]?.text.flatMap(LockMode.init(rawValue:)),
+            // lock.mode is the built-in buyer's lock: a program reports (or is seen taking) its own.
+            let builtIn = value["buyers"]?["command"] == nil && value["program"] == nil
+            if builtIn, let step = spec["at"]?.text, let mode = value["lock"]?["mode"]?.text.flatMap(LockMode.init(rawValue:)),
                let why = neverReported(step, mode) {
                 out.append(Diagnostic(at: at("\(key).at", key), "'\(key).at' names \(step), which \(why): the fault would never fire"))
             }

@@ -288,8 +288,11 @@ class ProgramLauncher: Launcher {
         for p in 0..<procCount { collect.flushOutput(proc: p, procs: &procs, final: true) }
     }
 
+    /// The faults the runner applied, as events, and the buyers it killed.
+    var appliedFaults: ([Event], Set<Int>) { gate.on ? (gate.faultEvents, gate.killed) : (injector.events, injector.killed) }
+
     func history(timedOut: Bool, startNs: UInt64, endNs: UInt64) -> TrialHistory {
-        let faults = gate.on ? (gate.faultEvents, gate.killed) : (injector.events, injector.killed)
+        let faults = appliedFaults
         var history = base.history(collect, procs: procs, faultEvents: faults.0, killed: faults.1, timedOut: timedOut || gate.deadlocked,
                                    finalRead: store.finalRead(), startNs: startNs, endNs: endNs)
         history.timedOut = timedOut

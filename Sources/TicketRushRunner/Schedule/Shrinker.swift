@@ -6,10 +6,10 @@ import TicketRushChecks
 import TicketRushSchedule
 
 /// Shrinks a failing schedule within a time budget, keeping the same set of violated
-/// invariants (Lincheck and Hypothesis style): cut the schedule to its shortest failing
-/// prefix; drop buyers by projecting their grants out (highest first); lower tickets and
-/// wants; then look for the fewest preemptions (bounded exhaustive search, 0, 1, 2, …);
-/// cut again. Every candidate is a real replay.
+/// invariants (Lincheck and Hypothesis style): drop buyers by projecting their grants out
+/// (highest first, half at a time while it works); lower tickets and wants; then look for
+/// the fewest preemptions (bounded exhaustive search, 0, 1, 2, …); cut the schedule to its
+/// shortest failing prefix. Every candidate is a real replay.
 package struct Shrinker {
     package let original: Scenario
     package let work: WorkFolder
@@ -43,8 +43,10 @@ package struct Shrinker {
         return judged.violated == target ? judged : nil
     }
 
-    /// Another schedule of `s` with the same violations: a few seeded random ones.
+    /// Another schedule of `s` with the same violations: a few seeded random ones. One buyer
+    /// has one schedule, which the replay before this already ran.
     private mutating func search(_ s: Scenario, target: Set<Invariant>, runs: Int) -> ScheduleExplorer.Judged? {
+        guard s.buyers.count > 1 else { return nil }
         var strategy = RandomStrategy(seed: seed ^ 0x5EED, runs: runs)
         while timeLeft, strategy.begin() {
             replays += 1
@@ -76,42 +78,81 @@ package struct Shrinker {
         return workload.kind == .seats ? [] : [\Scenario.buyers.wants]
     }
 
+    /// Drops buyers: the highest half at once while that keeps the violations (a program's
+    /// every replay costs its start-up: ten buyers take three replays, not eight), then each
+    /// one, highest first. True when any was dropped.
+    private mutating func dropBuyers(_ best: inout Candidate, _ judged: inout ScheduleExplorer.Judged, target: Set<Invariant>) -> Bool {
+        var dropped = false
+        var chunk = best.scenario.buyers.count / 2
+        while chunk >= 2, timeLeft {
+            var s = best.scenario
+            s.buyers.count -= chunk
+            var projected = best.choices
+            for b in (s.buyers.count..<best.scenario.buyers.count).reversed() { projected = Reduction.project(projected, dropping: b) }
+            if Reduction.faultsSurvive(s), let found = attempt(Candidate(scenario: s, choices: projected), target: target) {
+                best = Candidate(scenario: s, choices: found.trimmed)
+                judged = found
+                dropped = true
+                chunk = min(chunk, best.scenario.buyers.count / 2)
+            } else {
+                chunk /= 2
+            }
+        }
+        var b = best.scenario.buyers.count - 1
+        while b >= 0, best.scenario.buyers.count > 1, timeLeft {
+            var s = best.scenario
+            s.buyers.count -= 1
+            if !Reduction.faultsSurvive(s) { b -= 1; continue }
+            let projected = Reduction.project(best.choices, dropping: b)
+            if let found = attempt(Candidate(scenario: s, choices: projected), target: target)
+                ?? search(s, target: target, runs: 10) {
+                best = Candidate(scenario: s, choices: found.trimmed)
+                judged = found
+                dropped = true
+            }
+            b = min(b - 1, best.scenario.buyers.count - 1)
+        }
+        return dropped
+    }
+
+    /// Lowers tickets, then wants, one at a time. `tried` keeps what failed, so a later round
+    /// does not pay for the same candidate again.
+    private mutating func lowerCounts(_ best: inout Candidate, _ judged: inout ScheduleExplorer.Judged, target: Set<Invariant>,
+                                      tried: inout Set<String>) -> Bool {
+        var lowered = false
+        for lower in Self.lowerable(best.scenario) where timeLeft {
+            while timeLeft {
+                var s = best.scenario
+                let floor = lower == \Scenario.tickets ? 0 : 1
+                guard s[keyPath: lower] > floor else { break }
+                s[keyPath: lower] -= 1
+                let key = "\(lower == \Scenario.tickets ? "tickets" : "wants")=\(s[keyPath: lower]) buyers=\(s.buyers.count)"
+                guard !tried.contains(key) else { break }
+                guard let found = attempt(Candidate(scenario: s, choices: best.choices), target: target)
+                    ?? search(s, target: target, runs: 10) else {
+                    tried.insert(key)
+                    break
+                }
+                best = Candidate(scenario: s, choices: found.trimmed)
+                judged = found
+                lowered = true
+            }
+        }
+        return lowered
+    }
+
     package mutating func shrink(_ failing: ScheduleExplorer.Judged, into summary: inout ScheduleSummary) {
         let target = failing.violated
         var best = Candidate(scenario: original, choices: failing.trimmed)
         var judged = failing
-        // Scenario reduction to a fixed point: tickets and wants first (one replay each
-        // when the race survives), then buyers, highest first.
+        // Scenario reduction to a fixed point: buyers first (the story's columns), then
+        // tickets and wants.
+        var tried: Set<String> = []
         var changed = true
         while changed, timeLeft {
-            changed = false
-            for lower in Self.lowerable(best.scenario) where timeLeft {
-                while true {
-                    var s = best.scenario
-                    let floor = lower == \Scenario.tickets ? 0 : 1
-                    guard s[keyPath: lower] > floor else { break }
-                    s[keyPath: lower] -= 1
-                    guard let found = attempt(Candidate(scenario: s, choices: best.choices), target: target)
-                        ?? search(s, target: target, runs: 10) else { break }
-                    best = Candidate(scenario: s, choices: found.trimmed)
-                    judged = found
-                    changed = true
-                }
-            }
-            var b = best.scenario.buyers.count - 1
-            while b >= 0, best.scenario.buyers.count > 1, timeLeft {
-                var s = best.scenario
-                s.buyers.count -= 1
-                if !Reduction.faultsSurvive(s) { b -= 1; continue }
-                let projected = Reduction.project(best.choices, dropping: b)
-                if let found = attempt(Candidate(scenario: s, choices: projected), target: target)
-                    ?? search(s, target: target, runs: 10) {
-                    best = Candidate(scenario: s, choices: found.trimmed)
-                    judged = found
-                    changed = true
-                }
-                b = min(b - 1, best.scenario.buyers.count - 1)
-            }
+            let fewer = dropBuyers(&best, &judged, target: target)
+            let lower = lowerCounts(&best, &judged, target: target, tried: &tried)
+            changed = fewer || lower
         }
         // Fewest preemptions: every schedule within 0, 1, … preemptions, first failing one wins.
         let have = ScheduleString.preemptions(judged.choices, enabled: judged.enabled)

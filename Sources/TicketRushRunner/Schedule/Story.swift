@@ -90,6 +90,7 @@ package enum Story {
             case .bought: parts.append("→ bought")
             case .soldOut: parts.append("→ sold out")
             case .error: parts.append("→ error")
+            case .faultKill: parts.append("KILLED (fault)")
             default: break
             }
         }

@@ -27,27 +27,37 @@ extension SyscallLauncher {
         return participant[n.tid]
     }
 
-    /// Serves the listener until the tree is quiet: two looks at every thread not parked find
-    /// it asleep with the same context-switch count, and no call was held between them, so at
-    /// that instant nothing ran (and nothing but a timer can wake it).
+    /// Serves the listener until the tree is quiet (docs/programs.md, "Blocking"): one look at
+    /// every thread neither parked nor long exited finds it asleep, and the listener is still
+    /// empty after it: then nothing runs. With two or more such threads, one may have woken
+    /// another between their looks: a second look must find the same context switches.
     func settleWhole(deadline: UInt64) -> Bool {
         var previous: [pid_t: UInt64]?
+        // One look proved quiet, unless a held call arrives before the listener is read again.
+        var proven = false
         // The granted thread runs on to its next held call, which ends the wait at once.
         var waitMs: Int32 = 2
+        var drained: UInt64 = 0
         while violation == nil {
             guard listeners[0] >= 0 else { return true }
-            if tr_interrupted() != 0 || MonotonicClock.now() >= deadline { return false }
+            let now = MonotonicClock.now()
+            if tr_interrupted() != 0 || now >= deadline { return false }
             var fds = [pollfd(fd: listeners[0], events: Int16(POLLIN), revents: 0)]
             _ = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 }
-            program.poll(timeoutMs: 0, deadline: 0)
-            program.tend(now: MonotonicClock.now())
+            // Output is drained every millisecond (no program blocks on a full pipe), not per call.
+            if fds[0].revents == 0 || now &- drained > 1_000_000 {
+                program.poll(timeoutMs: 0, deadline: 0)
+                program.tend(now: now)
+                drained = now
+            }
             if fds[0].revents != 0 {
                 let before = parked.compactMap { $0 }.count
                 if fds[0].revents & Int16(POLLIN) != 0 { serve(0) } else { hungUp(0) }
                 // A call let through runs on; one parked may leave the tree quiet: look now.
-                (previous, waitMs) = (nil, parked.compactMap { $0 }.count > before ? 0 : 2)
+                (previous, proven, waitMs) = (nil, false, parked.compactMap { $0 }.count > before ? 0 : 2)
                 continue
             }
+            if proven { return tree.quiet() }
             // Quiet before the first store call is a program still starting (maybe asleep in
             // a wait the runner does not hold): no step yet. Its end hangs the listener up.
             guard !participant.isEmpty else {
@@ -55,54 +65,117 @@ extension SyscallLauncher {
                 continue
             }
             let parkedTids = Set(parked.compactMap { $0?.notification.tid })
-            guard let seen = tree.asleep(below: program.pids.first ?? 0, sparing: parkedTids) else {
+            guard let look = tree.look(below: program.pids.first ?? 0, sparing: parkedTids) else {
                 // Some thread runs: its next held call wakes the poll; a look now and then
                 // catches it going to sleep without one.
-                (previous, waitMs) = (nil, min(max(waitMs * 2, 1), 8))
+                (previous, waitMs) = (nil, min(max(waitMs * 2, 1), 4))
                 continue
             }
-            if let previous, previous == seen {
-                tree.grew = false
-                return true
+            if look.live <= 1 || previous == look.switches {
+                (proven, waitMs) = (true, 0)
+                continue
             }
-            (previous, waitMs) = (seen, 0)
+            (previous, waitMs) = (look.switches, 0)
         }
         return false
     }
 }
 
-/// The processes of a whole program's tree, as the runner last saw them. Found by one walk of
-/// /proc at the start and after each fork (the filter holds clone/fork for that); otherwise
-/// only their own /proc entries are read.
+/// The processes and threads of a whole program's tree, as the runner last saw them. Found
+/// after each fork (the filter holds clone/fork for that): a process is new only if its pid
+/// was handed out since the last quiet tree (`/proc/sys/kernel/ns_last_pid`), so only those
+/// are read, not every process on the machine; threads are listed again only then.
 struct WholeTree {
-    var known: Set<pid_t> = []
+    /// Per process of the tree: its threads.
+    var threads: [pid_t: [pid_t]] = [:]
     var grew = true
+    /// The last pid handed out before the last quiet tree was looked at: a fork since then
+    /// has a higher pid (until pids wrap). nil: walk all of /proc.
+    var watermark: pid_t?
+    private var pendingWatermark: pid_t?
+    /// Threads that had exited at the last quiet tree: they wake nobody any more.
+    var inert: Set<pid_t> = []
+    /// Threads seen exited at the last look.
+    var exited: Set<pid_t> = []
 
-    /// Per live thread not in `sparing`: its context switches so far, when every one of them
-    /// is asleep (S), stopped or a zombie; nil when one runs or waits on the disk. After a
-    /// fork, every look walks /proc again, and a thread asleep inside a fork (its child may
-    /// not be in the walk yet) is not quiet, until the tree is found quiet.
-    mutating func asleep(below keeper: pid_t, sparing: Set<pid_t>) -> [pid_t: UInt64]? {
-        guard keeper > 0 else { return [:] }
-        if grew { known = Set(ProcessTree.descendants(of: keeper)) }
-        var seen: [pid_t: UInt64] = [:]
-        for pid in known {
-            let threads = SyscallProc.threads(of: pid)
-            if threads.isEmpty { known.remove(pid) }
-            for tid in threads where !sparing.contains(tid) {
-                guard let (state, switches) = SyscallProc.schedule(pid, tid) else { continue }
+    struct Look {
+        /// Per thread looked at: its context switches so far.
+        var switches: [pid_t: UInt64]
+        /// Threads looked at that could have run or woken another since the last quiet tree.
+        var live: Int
+    }
+
+    /// The tree proven quiet: what had exited by now is inert from here on.
+    mutating func quiet() -> Bool {
+        if grew { watermark = pendingWatermark }
+        grew = false
+        inert.formUnion(exited)
+        return true
+    }
+
+    /// Every live thread not in `sparing`, when each is asleep (S), stopped or exited; nil when
+    /// one runs or waits on the disk. After a fork, a thread asleep inside a fork (its child
+    /// may not be found yet) is not quiet, and the tree is found again after the looks: a
+    /// process or thread found only then (a fork that ended during the looks) was not looked
+    /// at, so the tree is not quiet yet.
+    mutating func look(below keeper: pid_t, sparing: Set<pid_t>) -> Look? {
+        guard keeper > 0 else { return Look(switches: [:], live: 0) }
+        if grew { _ = find(below: keeper) }
+        var look = Look(switches: [:], live: 0)
+        exited = []
+        for (pid, tids) in threads {
+            var alive: [pid_t] = []
+            for tid in tids {
+                if sparing.contains(tid) { alive.append(tid); continue }
+                guard let (state, switches) = SyscallProc.schedule(pid, tid) else { inert.remove(tid); continue }
+                alive.append(tid)
                 guard "StZX".contains(state) else { return nil }
                 if grew, state == "S", let nr = SyscallProc.blockedIn(pid, tid), SyscallNumber.forks.contains(nr) { return nil }
-                seen[tid] = switches
+                look.switches[tid] = switches
+                if "ZX".contains(state) { exited.insert(tid) }
+                if !inert.contains(tid) { look.live += 1 }
             }
+            threads[pid] = alive.isEmpty ? nil : alive
         }
-        return seen
+        if grew, find(below: keeper) { return nil }
+        return look
+    }
+
+    /// The tree's processes and their threads: only pids handed out since the last quiet tree
+    /// are read (in order, so a parent comes before its child); all of /proc before the first
+    /// quiet tree or when pids wrapped. True when a process or thread was new.
+    private mutating func find(below keeper: pid_t) -> Bool {
+        let last = SyscallProc.lastPid()
+        let before = threads
+        if let from = watermark, let last, last >= from {
+            for pid in SyscallProc.processes().filter({ $0 > from && $0 <= last }).sorted() where threads[pid] == nil {
+                if let parent = ProcTable.parent(of: pid), parent == keeper || threads[parent] != nil { threads[pid] = [] }
+            }
+        } else {
+            for pid in ProcessTree.descendants(of: keeper) where threads[pid] == nil { threads[pid] = [] }
+        }
+        pendingWatermark = last
+        for pid in Array(threads.keys) {
+            let tids = SyscallProc.threads(of: pid)
+            threads[pid] = tids.isEmpty ? nil : tids
+        }
+        return threads.contains { pid, tids in before[pid].map { !Set(tids).isSubset(of: $0) } ?? true }
     }
 }
 
 extension SyscallProc {
-    static func threads(of pid: pid_t) -> [pid_t] {
-        guard let dir = opendir("/proc/\(pid)/task") else { return [] }
+    /// The last pid the kernel handed out; nil when it cannot be read.
+    static func lastPid() -> pid_t? {
+        guard let bytes = readBytes("/proc/sys/kernel/ns_last_pid") else { return nil }
+        return pid_t(String(decoding: bytes.prefix { $0 >= 48 && $0 <= 57 }, as: UTF8.self))
+    }
+
+    /// Every process /proc lists.
+    static func processes() -> [pid_t] { threads(of: nil) }
+
+    /// The threads of `pid` (/proc/PID/task); every process for nil (/proc).
+    static func threads(of pid: pid_t?) -> [pid_t] {
+        guard let dir = opendir(pid.map { "/proc/\($0)/task" } ?? "/proc") else { return [] }
         defer { closedir(dir) }
         var out: [pid_t] = []
         while let entry = readdir(dir) {

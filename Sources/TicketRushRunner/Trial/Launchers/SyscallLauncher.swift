@@ -114,10 +114,10 @@ final class SyscallLauncher: GatedLauncher {
 
     func ops() -> [GateOp?] { parked.map { $0?.op } }
     var lock: LockModel { lockModel }
-    var mark: (Int, Int) { (program.collect.events.count, 0) }
+    var mark: (Int, Int) { (program.collect.events.count, program.faultEvents.count) }
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
-        let mine = program.collect.events[mark.0...].filter { $0.buyer == b }
+        let mine = program.collect.events[mark.0...].filter { $0.buyer == b } + program.faultEvents[mark.1...].filter { $0.buyer == b }
         var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: store.storyDocument())
         step.call = lastCall[b]
         return step
@@ -139,7 +139,8 @@ final class SyscallLauncher: GatedLauncher {
             }
             // EOF: the program's process died before its filter was in place; it never ran.
             listeners[b] = (try? Seccomp.receive(over: socket)) ?? -1
-            if listeners[b] < 0 { gone[b] = true }
+            // Hand-overs on one CPU (Linux 6.6): a round trip without a cross-CPU wake-up.
+            if listeners[b] < 0 { gone[b] = true } else { Seccomp.syncWakeUp(listeners[b]) }
         }
         return settle(deadline: deadline)
     }
@@ -148,6 +149,7 @@ final class SyscallLauncher: GatedLauncher {
     func settle(deadline: UInt64) -> Bool {
         if whole { return settleWhole(deadline: deadline) }
         var quiet = false
+        var drained: UInt64 = 0
         while violation == nil {
             let waiting = (0..<listeners.count).filter { !gone[$0] && parked[$0] == nil }
             if waiting.isEmpty || (quiet && blockedOnServer(waiting)) {
@@ -158,7 +160,8 @@ final class SyscallLauncher: GatedLauncher {
             if tr_interrupted() != 0 || now >= deadline { return false }
             var fds = waiting.map { pollfd(fd: listeners[$0], events: Int16(POLLIN), revents: 0) }
             let waitMs = Int32(min((deadline - now + 999_999) / 1_000_000, network == nil ? 20 : 5))
-            quiet = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 } == 0
+            let ready = fds.withUnsafeMutableBufferPointer { (try? Sys.poll($0, timeoutMs: waitMs)) ?? 0 }
+            quiet = ready == 0
             for (i, b) in waiting.enumerated() where fds[i].revents != 0 {
                 if fds[i].revents & Int16(POLLIN) != 0 {
                     serve(b)
@@ -166,9 +169,14 @@ final class SyscallLauncher: GatedLauncher {
                     hungUp(b)
                 }
             }
-            // Output is drained so no program blocks on a full pipe; exits are recorded.
-            program.poll(timeoutMs: 0, deadline: 0)
-            program.tend(now: MonotonicClock.now())
+            // Output is drained (no program blocks on a full pipe) and exits recorded when the
+            // listeners are idle and every millisecond, not after every held call.
+            let after = MonotonicClock.now()
+            if ready == 0 || after &- drained > 1_000_000 {
+                program.poll(timeoutMs: 0, deadline: 0)
+                program.tend(now: after)
+                drained = after
+            }
         }
         return false
     }
@@ -229,6 +237,10 @@ final class SyscallLauncher: GatedLauncher {
             violation = "\(program.names[b]): \(why) (docs/programs.md, \"Three kinds of control\")"
             Seccomp.answer(listener, n.id, value: -1, error: EPERM)
         case .step(let op, let call):
+            if !whole, program.killDue(b) {
+                program.kill(b)
+                return
+            }
             // One lock is modelled: the holder locking again (another file, an upgrade) never
             // waits on itself; the step is still held, as a read.
             let relock = op == .acquire && lockModel.holder == b

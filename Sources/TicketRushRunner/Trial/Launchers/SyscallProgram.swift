@@ -11,8 +11,52 @@ import TicketRushProcess
 final class SyscallProgram: ProgramLauncher {
     /// Per process: the runner's end of its socket pair (-1 once the listener arrived).
     var sockets: [Int32] = []
+    /// Faults at a step (docs/programs.md, "Faults"): buyer → step → fault. A kill lands at
+    /// the buyer's next held call, which never runs; not when a line arrives, as under timing.
+    var stepPlan: [Int: [EventKind: Int]] = [:]
+    var performed: [Int] = []
+    var killPending: Set<Int> = []
+    var killedBuyers: Set<Int> = []
+    var faultEvents: [Event] = []
+    private var absorbed = 0
+
+    override init(_ session: TrialSession, program: ProgramConfig, store: TrialStore) {
+        super.init(session, program: program, store: store)
+        stepPlan = injector.plan
+        performed = [Int](repeating: 0, count: scenario.faults.count)
+        injector = FaultInjector(faults: [], buyers: scenario.buyers.count, seed: session.seed, timeScale: scenario.timeScale)
+    }
 
     deinit { for fd in sockets where fd >= 0 { Sys.close(fd) } }
+
+    override var appliedFaults: ([Event], Set<Int>) { (faultEvents, killedBuyers) }
+
+    /// Whether a kill is due for buyer `b`, now at a held call: every event so far (its lines
+    /// are read first) is checked against the plan. A stall is not granting: ignored.
+    func killDue(_ b: Int) -> Bool {
+        guard !stepPlan.isEmpty else { return false }
+        poll(timeoutMs: 0, deadline: 0)
+        while absorbed < collect.events.count {
+            let e = collect.events[absorbed]
+            absorbed += 1
+            guard let index = stepPlan[e.buyer]?[e.kind] else { continue }
+            stepPlan[e.buyer]?[e.kind] = nil
+            let fault = scenario.faults[index]
+            if case .kill = fault.action, fault.limit.map({ performed[index] < $0 }) ?? true {
+                performed[index] += 1
+                killPending.insert(e.buyer)
+            }
+        }
+        return killPending.contains(b)
+    }
+
+    /// SIGKILL to everything below buyer `b`'s keeper, which follows it; its listener hangs up.
+    func kill(_ b: Int) {
+        killPending.remove(b)
+        ProgramTrial.signalBuyer(pids[b], SIGKILL)
+        killedBuyers.insert(b)
+        faultEvents.append(Event(tNs: MonotonicClock.now(), buyer: b, task: collect.lastTask[b], kind: .faultKill, value: Int64(SIGKILL)))
+    }
 
     override func launch() throws -> pid_t {
         let parent = getpid()
