@@ -136,6 +136,8 @@ public struct ScheduleSummary: Sendable, Codable, Equatable {
     /// Set when the search stopped before covering its space (exhaustive) or its planned
     /// runs (a time budget): what stopped it.
     public var stoppedBy: SearchStop?
+    /// pct, on a `--jobs` worker's last record only: the most steps with a choice it saw.
+    public var pctK: Int?
 
     public init(strategy: String, runs: Int, abandoned: Int = 0, complete: Bool? = nil, violating: Int, statement: String,
                 pctBound: Double? = nil, replay: String? = nil, replayCommand: String? = nil) {
