@@ -48,6 +48,9 @@ extension ScheduleExplorer {
         guard let part else { return }
         let s = scenario
         let config = s.schedule, seed = plan.seeds[index]
+        // Each worker on its own CPU: a trial pins to the CPU it starts on, and two workers
+        // that happen to start on one would share it for the whole trial.
+        _ = tr_pin_process(Int32(part.part))
         if config.strategy == .random {
             var strategy = RandomStrategy(seed: seed, runs: part.round.range.upperBound, part: part.round.range.lowerBound + part.part, parts: part.parts)
             try runShare(&strategy, index: { $0.current }, k: { _ in nil }, observe: observe, record: record, fingerprint: fingerprint)
