@@ -105,4 +105,34 @@ final class ScheduleJobsTests: XCTestCase {
         }
         XCTAssertEqual(seen[1], seen[2])
     }
+
+    /// `--fail-fast`: a search stops at its first violating schedule (by index, with or
+    /// without workers), says so, and an exhaustive search stops short of its space.
+    func testFailFastStopsAtTheFirstCounterexampleWithAnyJobs() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let cells = [("random3", "{strategy: random, runs: 200, shrink: 0}"), ("pct3", "{strategy: pct, depth: 2, runs: 200, shrink: 0}"),
+                     ("exhaustive3", "{strategy: exhaustive, shrink: 0}")]
+        let file = try CLI.write(cells.map { name, schedule in
+            "name: \(name)\ntickets: 1\nbuyers: 3\nseed: 11\nschedule: \(schedule)\ninvariants: [no-oversell, conservation]"
+        }.joined(separator: "\n---\n"), to: "fast.yaml", in: dir)
+        var seen: [Int: [String]] = [:]
+        for jobs in [1, 2] {
+            let reports = dir.appendingPathComponent("f\(jobs)")
+            let r = try CLI.run(["run", file, "--fail-fast", "--jobs", "\(jobs)", "--reports", reports.path, "--quiet"], timeout: 600)
+            XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+            let facts = try facts(reports)
+            seen[jobs] = facts
+            for (name, _) in cells {
+                let mine = facts.filter { $0.hasPrefix(name + " ") }
+                let last = try XCTUnwrap(mine.first { $0.contains(" | ") }, name)
+                XCTAssertTrue(last.contains("stopped at the first counterexample (--fail-fast)"), last)
+                // Only the last schedule run violates: the search stopped at it.
+                let violating = mine.filter { $0.contains("no-oversell=violated") }
+                XCTAssertEqual(violating.count, 1, mine.joined(separator: "\n"))
+                XCTAssertTrue(violating[0].contains("#\(mine.count - 1) "), "the violating schedule is the last one run: \(mine.joined(separator: "\n"))")
+            }
+            XCTAssertTrue(facts.contains { $0.hasPrefix("exhaustive3 ") && $0.contains("explored (INCOMPLETE)") }, "the search stopped short of its space")
+        }
+        XCTAssertEqual(seen[1], seen[2])
+    }
 }

@@ -110,7 +110,9 @@ package enum WorkerPool {
             stopping?.advance(now: now)
             let open = workers.indices.filter { workers[$0].fd >= 0 }
             var pfds = open.map { pollfd(fd: workers[$0].fd, events: Int16(POLLIN), revents: 0) }
-            let wakeAt = min(now + 100_000_000, stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
+            // No pipe left open: the workers are exiting, so look again soon rather than in
+            // 100 ms (a split cell forks a pool per round of schedules: 100 ms a round).
+            let wakeAt = min(now + (open.isEmpty ? 1_000_000 : 100_000_000), stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
             let ready = pfds.withUnsafeMutableBufferPointer {
                 (try? Sys.poll($0, timeoutMs: Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))) ?? 0
             }

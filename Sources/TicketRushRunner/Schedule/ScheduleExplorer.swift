@@ -178,8 +178,8 @@ package struct ScheduleExplorer {
         var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
         let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
-        var timedOut = false
-        while strategy.begin() {
+        var timedOut = false, failedFast = false
+        while !failedFast, strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             // Checked once more schedules remain (begin said so), and after one was judged.
             if held != nil, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
@@ -195,6 +195,7 @@ package struct ScheduleExplorer {
             if judged.results.contains(where: { $0.verdict == .violated }) {
                 violating += 1
                 for i in judged.violated where firstBy[i] == nil { firstBy[i] = judged }
+                failedFast = s.schedule.failFast == true
             }
             try observe(s, judged.history)
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
@@ -208,7 +209,7 @@ package struct ScheduleExplorer {
         let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first
         let covered = coverage(strategy, trial, violating)
         try conclude(last, covered: covered, runs: trial, violating: violating, first: first,
-                     stop: budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete),
+                     stop: failedFast ? .failFast : budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete),
                      fingerprint: fingerprint, record: record)
     }
 

@@ -65,7 +65,6 @@ extension ScheduleExplorer {
                                         observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void,
                                         fingerprint: UInt32) throws {
         let s = scenario
-        var held: TrialRecord?
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             let trial = current(strategy)
@@ -79,16 +78,14 @@ extension ScheduleExplorer {
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results,
                                 keepTimeline: judged.results.contains { $0.verdict != .holds })
             r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
-            if let previous = held { try record(previous) }
-            held = r
+            if let k = k(strategy) {
+                // pct: the most steps with a choice of this part so far, for the runner's k.
+                var note = ScheduleSummary(strategy: "part", runs: 0, violating: 0, statement: "")
+                note.pctK = k
+                r.exploration = note
+            }
+            try record(r)
         }
-        guard var last = held else { return }
-        if let k = k(strategy) {
-            var note = ScheduleSummary(strategy: "part", runs: 0, violating: 0, statement: "")
-            note.pctK = k
-            last.exploration = note
-        }
-        try record(last)
     }
 
     /// In the runner: the cell's rounds, each split across the workers; then the records in
@@ -105,15 +102,19 @@ extension ScheduleExplorer {
             executor.scheduleRound = Round(range: range, k: pct.k)
             let parts = min(split.jobs, range.count)
             let units = (0..<parts).map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: parts) }
-            var got = try WorkerPool.run(units, jobs: parts, executor: executor, keep: split.keep) { _ in }
+            var got = try WorkerPool.run(units, jobs: parts, executor: executor, keep: split.keep) { _ in }.sorted { $0.trial < $1.trial }
+            guard got.map(\.trial) == Array(range) else {
+                throw RunnerError.workerFailed("the workers sent \(got.count) of the \(range.count) schedules \(range.lowerBound + 1)–\(range.upperBound) of \(s.name)")
+            }
+            // --fail-fast: what one process would have run, up to its first counterexample.
+            let first = config.failFast == true ? got.firstIndex { $0.results.contains { $0.verdict == .violated } } : nil
+            if let first { got.removeSubrange((first + 1)...) }
             for i in got.indices {
                 if let k = got[i].exploration?.pctK { pct.learned(k) }
                 got[i].exploration = nil
             }
-            guard got.count == range.count else {
-                throw RunnerError.workerFailed("the workers sent \(got.count) of the \(range.count) schedules \(range.lowerBound + 1)–\(range.upperBound) of \(s.name)")
-            }
-            records += got.sorted { $0.trial < $1.trial }
+            records += got
+            if first != nil { return try judgeSplit(records, pct: pct, stop: .failFast, fingerprint: fingerprint, record: record) }
         }
         try judgeSplit(records, pct: pct, stop: budget.stop(timedOut: timedOut, exhaustiveComplete: nil), fingerprint: fingerprint, record: record)
     }
