@@ -145,14 +145,15 @@ public struct PCTStrategy: Scheduler {
         fixedRoundK = true
     }
 
-    /// Schedule 0 (the learning run) alone, then rounds of 4, 8, 16, 32, then 64 each.
-    public static func rounds(_ runs: Int) -> [Range<Int>] {
+    /// Schedule 0 (the learning run) alone, then rounds of 4, 8, 16, 32, then `largest`
+    /// (64: pct learns k between rounds) each.
+    public static func rounds(_ runs: Int, largest: Int = 64) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var at = 0, size = 1
         while at < runs {
             out.append(at..<min(at + size, runs))
             at += size
-            size = at == 1 ? 4 : min(size * 2, 64)
+            size = at == 1 ? 4 : min(size * 2, max(largest, 4))
         }
         return out
     }

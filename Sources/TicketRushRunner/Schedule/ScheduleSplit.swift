@@ -96,7 +96,9 @@ extension ScheduleExplorer {
         var pct = PCTStrategy(seed: seed, runs: config.plannedRuns, depth: config.depth, buyers: s.buyers.count)
         let budget = SearchBudget(config, now: MonotonicClock.now())
         var records: [TrialRecord] = [], timedOut = false
-        for range in PCTStrategy.rounds(config.plannedRuns) {
+        // Random learns nothing between rounds: larger ones fork fewer pools (the time
+        // budget is looked at between rounds).
+        for range in PCTStrategy.rounds(config.plannedRuns, largest: config.strategy == .random ? 512 : 64) {
             if !records.isEmpty, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
             var executor = split.executor
             executor.scheduleRound = Round(range: range, k: pct.k)
