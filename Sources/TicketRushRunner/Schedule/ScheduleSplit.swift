@@ -15,6 +15,8 @@ extension ScheduleExplorer {
     package struct Round: Sendable {
         package var range: Range<Int>
         package var k: Int
+        /// No earlier round failed: the first failing schedule (which keeps its timeline) may be in this one.
+        package var timeline = true
     }
 
     /// One worker's share: every `parts`-th schedule of `round` from its `part`-th.
@@ -48,23 +50,26 @@ extension ScheduleExplorer {
         guard let part else { return }
         let s = scenario
         let config = s.schedule, seed = plan.seeds[index]
-        // Each worker on its own CPU: a trial pins to the CPU it starts on, and two workers
-        // that happen to start on one would share it for the whole trial.
+        // Each worker on its own CPU: a trial pins to the CPU it starts on, and workers forked
+        // on the runner's CPU would stay there together (perf stat: 1.03 CPUs used, 1.28 so).
         _ = tr_pin_process(Int32(part.part))
         if config.strategy == .random {
             var strategy = RandomStrategy(seed: seed, runs: part.round.range.upperBound, part: part.round.range.lowerBound + part.part, parts: part.parts)
-            try runShare(&strategy, index: { $0.current }, k: { _ in nil }, observe: observe, record: record, fingerprint: fingerprint)
+            try runShare(&strategy, timeline: part.round.timeline, index: { $0.current }, k: { _ in nil }, observe: observe, record: record,
+                         fingerprint: fingerprint)
         } else {
             var strategy = PCTStrategy(seed: seed, runs: config.plannedRuns, depth: config.depth, buyers: s.buyers.count,
                                        round: part.round.range, part: part.part, parts: part.parts, k: part.round.k)
-            try runShare(&strategy, index: { $0.current }, k: { $0.k }, observe: observe, record: record, fingerprint: fingerprint)
+            try runShare(&strategy, timeline: part.round.timeline, index: { $0.current }, k: { $0.k }, observe: observe, record: record,
+                         fingerprint: fingerprint)
         }
     }
 
-    private func runShare<S: Scheduler>(_ strategy: inout S, index current: (S) -> Int, k: (S) -> Int?,
+    private func runShare<S: Scheduler>(_ strategy: inout S, timeline: Bool, index current: (S) -> Int, k: (S) -> Int?,
                                         observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void,
                                         fingerprint: UInt32) throws {
         let s = scenario
+        var keptTimeline = !timeline
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             let trial = current(strategy)
@@ -74,9 +79,11 @@ extension ScheduleExplorer {
             // Random and pct never abandon a schedule.
             guard let judged else { throw RunnerError.schedule("schedule \(trial + 1) of \(s.name) was abandoned") }
             try observe(s, judged.history)
-            // Every failing schedule keeps its timeline: the parent keeps the first one's only.
-            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results,
-                                keepTimeline: judged.results.contains { $0.verdict != .holds })
+            // This part's first failing schedule keeps its timeline (the cell's first is the
+            // first of some part); the parent keeps the cell's first one's only.
+            let failed = judged.results.contains { $0.verdict != .holds }
+            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
+            if failed { keptTimeline = true }
             r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
             if let k = k(strategy) {
                 // pct: the most steps with a choice of this part so far, for the runner's k.
@@ -101,7 +108,8 @@ extension ScheduleExplorer {
         for range in PCTStrategy.rounds(config.plannedRuns, largest: config.strategy == .random ? 512 : 64) {
             if !records.isEmpty, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
             var executor = split.executor
-            executor.scheduleRound = Round(range: range, k: pct.k)
+            executor.scheduleRound = Round(range: range, k: pct.k,
+                                           timeline: !records.contains { $0.results.contains { $0.verdict != .holds } })
             let parts = min(split.jobs, range.count)
             let units = (0..<parts).map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: parts) }
             var got = try WorkerPool.run(units, jobs: parts, executor: executor, keep: split.keep) { _ in }.sorted { $0.trial < $1.trial }
