@@ -61,6 +61,23 @@ void tr_pin_end(void) {
     tr_pinned = 0;
 }
 
+int tr_pin_process(int index) {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    int count = CPU_COUNT(&allowed);
+    if (count <= 0 || index < 0) return -1;
+    int want = index % count;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        if (want-- > 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
 static volatile sig_atomic_t tr_signal = 0;
 
 static volatile sig_atomic_t tr_signals = 0;

@@ -28,6 +28,8 @@ package struct RunOptions: Sendable {
     package var work: String?
     package var schedule: String?
     package var scheduleReplay: String?
+    /// `--fail-fast`: every controlled search stops at its first counterexample.
+    package var failFast = false
     package var buyers: Int?
     package var tickets: Int?
     package var wants: Int?
@@ -90,6 +92,7 @@ package struct RunOptions: Sendable {
                 throw .error("--schedule-replay: \(scenarios[i].name) runs a program judged by outcomes patterns, a whole program (program.command) or built-in buyers on a database engine, which have no gates to schedule", code: 2)
             }
             scenarios[i].schedule.overrides = overrides
+            if failFast { scenarios[i].schedule.failFast = true }
             if let text = scheduleReplay {
                 do {
                     _ = try ScheduleString.parse(text, for: scenarios[i])

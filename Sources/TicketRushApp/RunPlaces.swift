@@ -75,7 +75,19 @@ package struct TrialLoop {
         do {
             if jobs > 1 {
                 let inherited = [executor.work.descriptor] + (eventsFD.map { [$0] } ?? []) + (exportFD.map { [$0] } ?? [])
-                _ = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
+                // A random or pct cell splits its own schedules across the workers (ScheduleSplit), here.
+                let split = units.filter { ScheduleExplorer.splits(plan.scenarios[$0.scenario]) }
+                var here = executor
+                here.scheduleJobs = jobs
+                here.scheduleKeep = inherited
+                for unit in split {
+                    try here.run(unit) { records.append($0); progress.add($0) }
+                    progress.finishCell(plan.scenarios[unit.scenario].name)
+                }
+                let pooled = units.filter { !ScheduleExplorer.splits(plan.scenarios[$0.scenario]) }
+                if !pooled.isEmpty {
+                    _ = try WorkerPool.run(pooled, jobs: jobs, executor: executor, keep: inherited) { records.append($0); progress.add($0) }
+                }
             } else {
                 var executor = executor
                 for unit in units {

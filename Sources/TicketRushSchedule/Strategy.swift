@@ -60,18 +60,28 @@ public struct SplitMix: RandomNumberGenerator, Sendable {
 public struct RandomStrategy: Scheduler {
     public let seed: UInt64
     public let runs: Int
+    /// Schedules begun so far (in a part: the index of the next one).
     public private(set) var started = 0
+    /// Every `parts`-th schedule from `part`: one worker's share of `--jobs`.
+    public let parts: Int
+    /// The index of the schedule begun last.
+    public private(set) var current = -1
     private var rng = SplitMix(seed: 0)
 
-    public init(seed: UInt64, runs: Int) {
+    /// Each schedule's choices depend only on `seed` and its index, so the schedules of
+    /// parts 0..<parts together are those of the whole run.
+    public init(seed: UInt64, runs: Int, part: Int = 0, parts: Int = 1) {
         self.seed = seed
         self.runs = runs
+        self.parts = max(parts, 1)
+        started = part
     }
 
     public mutating func begin() -> Bool {
         guard started < runs else { return false }
         rng = SplitMix(seed: seed &+ UInt64(started) &* 0x9E37_79B9_7F4A_7C15)
-        started += 1
+        current = started
+        started += parts
         return true
     }
 
@@ -86,15 +96,26 @@ public struct RandomStrategy: Scheduler {
 /// `pct` (Burckhardt et al., ASPLOS 2010, as Shuttle and Coyote run it): distinct random
 /// priorities, the highest enabled runs; d − 1 change points drawn from [1, k] lower the
 /// running buyer's priority. Only steps with two or more enabled buyers count; k is
-/// learned from the first schedule (lowest buyer first) and grows with what is seen.
+/// learned from the first schedule (lowest buyer first) and grows with what is seen, at
+/// the start of each round (`rounds`): a schedule's draws depend on its seed, its index and
+/// the schedules of earlier rounds only, so `--jobs` workers splitting a round run the
+/// same schedules as one process.
 public struct PCTStrategy: Scheduler {
     public let seed: UInt64
     public let runs: Int
     public let depth: Int
     public let buyers: Int
+    /// The next schedule's index.
     public private(set) var started = 0
+    /// The index of the schedule begun last.
+    public private(set) var current = -1
     /// The most counted steps of any schedule so far.
     public private(set) var k = 0
+    /// The k change points are drawn from: `k` as the current round began.
+    public private(set) var roundK = 0
+    private let end: Int
+    private let parts: Int
+    private let fixedRoundK: Bool
     private var rng = SplitMix(seed: 0)
     private var priority: [Int] = []
     private var changes: [Int: Int] = [:]
@@ -105,24 +126,62 @@ public struct PCTStrategy: Scheduler {
         self.runs = runs
         self.depth = depth
         self.buyers = buyers
+        end = runs
+        parts = 1
+        fixedRoundK = false
+    }
+
+    /// One worker's share of one round: every `parts`-th schedule of `round` from its
+    /// `part`-th, with the k the round starts with.
+    public init(seed: UInt64, runs: Int, depth: Int, buyers: Int, round: Range<Int>, part: Int, parts: Int, k: Int) {
+        self.seed = seed
+        self.runs = runs
+        self.depth = depth
+        self.buyers = buyers
+        started = round.lowerBound + part
+        end = min(round.upperBound, runs)
+        self.parts = max(parts, 1)
+        roundK = k
+        fixedRoundK = true
+    }
+
+    /// Schedule 0 (the learning run) alone, then rounds of 4, 8, 16, 32, then `largest`
+    /// (64: pct learns k between rounds) each.
+    public static func rounds(_ runs: Int, largest: Int = 64) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var at = 0, size = 1
+        while at < runs {
+            out.append(at..<min(at + size, runs))
+            at += size
+            size = at == 1 ? 4 : min(size * 2, max(largest, 4))
+        }
+        return out
+    }
+
+    static func isRoundStart(_ i: Int) -> Bool {
+        // 0, 1, 5, 13, 29, 61, then every 64.
+        i <= 1 || [5, 13, 29].contains(i) || (i >= 61 && (i - 61) % 64 == 0)
     }
 
     public mutating func begin() -> Bool {
-        guard started < runs else { return false }
-        rng = SplitMix(seed: seed &+ UInt64(started) &* 0xD1B5_4A32_D192_ED03)
+        guard started < end else { return false }
+        let i = started
+        if !fixedRoundK, Self.isRoundStart(i) { roundK = k }
+        rng = SplitMix(seed: seed &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
         counted = 0
         // Priorities depth..depth+n-1, shuffled; change points get 1..depth-1 (below all).
         priority = Array(depth..<(depth + buyers)).shuffled(using: &rng)
         changes = [:]
-        if started > 0, k > 0 {
-            var points = Array(1...k).shuffled(using: &rng).prefix(max(0, depth - 1))
+        if i > 0, roundK > 0 {
+            var points = Array(1...roundK).shuffled(using: &rng).prefix(max(0, depth - 1))
             var low = depth - 1
             while let p = points.popLast() { changes[p] = low; low -= 1 }
         } else {
             // The learning run: the lowest-numbered buyer first.
             priority = Array((depth..<(depth + buyers)).reversed())
         }
-        started += 1
+        current = i
+        started += parts
         return true
     }
 
@@ -140,6 +199,9 @@ public struct PCTStrategy: Scheduler {
     }
 
     public mutating func end(grants: Int) { k = max(k, counted) }
+
+    /// A part's k joins the whole run's (the largest seen).
+    public mutating func learned(_ other: Int) { k = max(k, other) }
 
     /// The per-schedule probability PCT guarantees for a bug of depth d: 1/(n·k^(d−1)).
     public var bound: Double {

@@ -11,6 +11,14 @@ final class ScheduleTests: XCTestCase {
     private func explore<S: Scheduler>(_ strategy: inout S, steps: [[GateOp]]) throws -> [[Int]] {
         var out: [[Int]] = []
         while strategy.begin() {
+            if let choices = try once(&strategy, steps: steps) { out.append(choices) }
+        }
+        return out
+    }
+
+    /// One schedule of the toy program, after `begin`; nil when abandoned.
+    private func once<S: Scheduler>(_ strategy: inout S, steps: [[GateOp]]) throws -> [Int]? {
+        do {
             var pc = [Int](repeating: 0, count: steps.count)
             var choices: [Int] = []
             var last: Int?
@@ -28,9 +36,10 @@ final class ScheduleTests: XCTestCase {
                 pc[b] += 1
                 last = b
             }
-            if abandoned { strategy.abandon() } else { try strategy.end(grants: choices.count); out.append(choices) }
+            if abandoned { strategy.abandon(); return nil }
+            try strategy.end(grants: choices.count)
+            return choices
         }
-        return out
     }
 
     private let writes4: [GateOp] = [.truncate, .write, .truncate, .write]
@@ -94,6 +103,42 @@ final class ScheduleTests: XCTestCase {
         var deeper = PCTStrategy(seed: 1, runs: 1, depth: 3, buyers: 4)
         _ = try explore(&deeper, steps: [writes4, writes4, writes4, writes4])
         XCTAssertEqual(deeper.bound, 1.0 / (4 * Double(deeper.k * deeper.k)), accuracy: 1e-12)
+    }
+
+    func testPartsOfRoundsRunTheSchedulesOfOneProcess() throws {
+        XCTAssertEqual(PCTStrategy.rounds(130).map(\.count), [1, 4, 8, 16, 32, 64, 5])
+        XCTAssertEqual(PCTStrategy.rounds(3), [0..<1, 1..<3])
+        // Three buyers whose steps differ, so schedules have different numbers of choices and k grows.
+        let steps: [[GateOp]] = [writes4, [.read, .write], writes4 + writes4]
+        for parts in [2, 3] {
+            var serialPCT = PCTStrategy(seed: 9, runs: 130, depth: 3, buyers: 3)
+            let serial = try explore(&serialPCT, steps: steps)
+            var split: [[Int]] = [], k = 0
+            for round in PCTStrategy.rounds(130) {
+                var byIndex: [Int: [Int]] = [:], learned = 0
+                for part in 0..<min(parts, round.count) {
+                    var p = PCTStrategy(seed: 9, runs: 130, depth: 3, buyers: 3, round: round, part: part, parts: min(parts, round.count), k: k)
+                    var indices: [Int] = []
+                    while p.begin() {
+                        indices.append(p.current)
+                        byIndex[p.current] = try once(&p, steps: steps)
+                    }
+                    learned = max(learned, p.k)
+                    XCTAssertEqual(indices, Array(stride(from: round.lowerBound + part, to: round.upperBound, by: min(parts, round.count))))
+                }
+                k = max(k, learned)
+                split += round.map { byIndex[$0]! }
+            }
+            XCTAssertEqual(split, serial, "pct in \(parts) parts")
+            XCTAssertEqual(k, serialPCT.k)
+            var serialRandom = RandomStrategy(seed: 9, runs: 50)
+            var randomParts: [Int: [Int]] = [:]
+            for part in 0..<parts {
+                var r = RandomStrategy(seed: 9, runs: 50, part: part, parts: parts)
+                while r.begin() { randomParts[r.current] = try once(&r, steps: steps) }
+            }
+            XCTAssertEqual((0..<50).map { randomParts[$0]! }, try explore(&serialRandom, steps: steps), "random in \(parts) parts")
+        }
     }
 
     func testReplayDivergesAndRunsPastTheEndWithTheirPositions() throws {

@@ -19,6 +19,11 @@ int tr_pin_begin(void);
 /// Restores the mask `tr_pin_begin` saved.
 void tr_pin_end(void);
 
+/// Keeps this process (and what it forks) on the `index`-th CPU it may run on, modulo
+/// their count: --jobs schedule workers each on their own CPU, since `tr_pin_begin` pins to
+/// whichever CPU the process happens to be on. 0, or -1 when the mask cannot be set.
+int tr_pin_process(int index);
+
 /// Installs SIGINT/SIGTERM/SIGHUP handlers that only record the signal number,
 /// so the runner can tear down its buyers and exit on its own terms.
 void tr_install_interrupt_handlers(void);

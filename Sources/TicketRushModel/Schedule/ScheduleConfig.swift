@@ -36,6 +36,8 @@ public struct ScheduleConfig: Sendable, Codable, Equatable {
     public var overrides: [String] = []
     /// `schedule.time`: the scenario's own time budget for the search (nil: not set).
     public var timeBudgetNs: Int64? = nil
+    /// `--fail-fast`: the search stops at its first violating schedule.
+    public var failFast: Bool? = nil
 
     public static let defaultStrategy = ScheduleStrategy.timing
     public static let defaultDepth = 2
@@ -92,9 +94,11 @@ public enum SearchStop: String, Sendable, Codable {
     case defaultCap = "default-cap"
     /// The default time budget (`ScheduleConfig.defaultTimeBudgetNs`).
     case defaultTime = "default-time"
+    /// `--fail-fast`: the first violating schedule.
+    case failFast = "fail-fast"
 
-    /// True when the scenario itself chose the budget that stopped the search.
-    public var setByScenario: Bool { self == .runs || self == .time }
+    /// True when the scenario (or the run's --fail-fast) chose what stopped the search.
+    public var setByScenario: Bool { self == .runs || self == .time || self == .failFast }
 
     /// "the scenario's budget (schedule.runs: 50)", for the reports.
     public func text(_ config: ScheduleConfig) -> String {
@@ -103,6 +107,7 @@ public enum SearchStop: String, Sendable, Codable {
         case .time: return "the scenario's time budget (schedule.time: \(seconds(config.timeBudgetNs ?? 0)))"
         case .defaultCap: return "the default cap of \(ScheduleConfig.defaultExhaustiveCap) schedules"
         case .defaultTime: return "the default time budget of \(seconds(ScheduleConfig.defaultTimeBudgetNs))"
+        case .failFast: return "the first counterexample (--fail-fast)"
         }
     }
 
@@ -136,6 +141,8 @@ public struct ScheduleSummary: Sendable, Codable, Equatable {
     /// Set when the search stopped before covering its space (exhaustive) or its planned
     /// runs (a time budget): what stopped it.
     public var stoppedBy: SearchStop?
+    /// pct, on a `--jobs` worker's last record only: the most steps with a choice it saw.
+    public var pctK: Int?
 
     public init(strategy: String, runs: Int, abandoned: Int = 0, complete: Bool? = nil, violating: Int, statement: String,
                 pctBound: Double? = nil, replay: String? = nil, replayCommand: String? = nil) {

@@ -10,6 +10,9 @@ package struct RunPlan: Sendable {
         package var scenario: Int
         /// 0-based; nil for the whole cell.
         package var trial: Int?
+        /// `--jobs` splitting a controlled cell: this unit runs every `parts`-th schedule from the `part`-th.
+        package var part = 0
+        package var parts = 1
     }
 
     package var scenarios: [Scenario]

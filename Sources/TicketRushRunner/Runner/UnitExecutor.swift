@@ -14,6 +14,12 @@ package struct UnitExecutor {
     package var endpoints: [StorageKind: EngineEndpoint] = [:] { didSet { TrialSession.privateEndpoints = endpoints } }
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
+    /// `--jobs` for a random or pct cell run here: its schedules go to this many workers.
+    package var scheduleJobs = 1
+    /// Descriptors those workers keep (the work folder, the events folder, …).
+    package var scheduleKeep: [Int32] = []
+    /// In a schedule worker: the round it runs a part of, and the k that round starts with.
+    package var scheduleRound: ScheduleExplorer.Round?
 
     package init(plan: RunPlan, work: WorkFolder, observe: @escaping (Scenario, TrialHistory) throws -> Void = { _, _ in }) {
         self.plan = plan
@@ -32,7 +38,15 @@ package struct UnitExecutor {
             return
         }
         if scenario.schedule.isControlled {
-            try ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work).run(observe: observe, record: record)
+            var explorer = ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work)
+            if let round = scheduleRound {
+                explorer.part = ScheduleExplorer.Part(round: round, part: unit.part, parts: unit.parts)
+            } else if scheduleJobs > 1, ScheduleExplorer.splits(scenario) {
+                var workers = self
+                workers.scheduleJobs = 1
+                explorer.split = ScheduleExplorer.Split(jobs: scheduleJobs, executor: workers, keep: scheduleKeep)
+            }
+            try explorer.run(observe: observe, record: record)
             return
         }
         if let trial = unit.trial {

@@ -58,6 +58,8 @@ package enum WorkerPool {
         var stopping: Teardown.Execution?
         var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        /// One for every record (a split cell sends thousands).
+        let decoder = JSONDecoder()
         let budget: UInt64
         var deadline: UInt64 = .max
 
@@ -110,7 +112,9 @@ package enum WorkerPool {
             stopping?.advance(now: now)
             let open = workers.indices.filter { workers[$0].fd >= 0 }
             var pfds = open.map { pollfd(fd: workers[$0].fd, events: Int16(POLLIN), revents: 0) }
-            let wakeAt = min(now + 100_000_000, stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
+            // No pipe left open: the workers are exiting, so look again soon rather than in
+            // 100 ms (a split cell forks a pool per round of schedules: 100 ms a round).
+            let wakeAt = min(now + (open.isEmpty ? 1_000_000 : 100_000_000), stopping?.nextAt ?? .max, stopping == nil ? deadline : .max)
             let ready = pfds.withUnsafeMutableBufferPointer {
                 (try? Sys.poll($0, timeoutMs: Teardown.pollTimeoutMs(now: now, wakeAt: wakeAt))) ?? 0
             }
@@ -160,7 +164,7 @@ package enum WorkerPool {
         mutating func take(_ frame: Frame, from i: Int, _ received: (TrialRecord) -> Void) {
             switch frame.kind {
             case UInt8(ascii: "R"):
-                if let record = try? JSONDecoder().decode(TrialRecord.self, from: Data(frame.body)) {
+                if let record = try? decoder.decode(TrialRecord.self, from: Data(frame.body)) {
                     records.append(record)
                     received(record)
                 } else {
@@ -255,10 +259,11 @@ package enum WorkerPool {
         var executor = executor
         var code: Int32 = 0
         TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
+        let encoder = JSONEncoder()
         do {
             for unit in units {
                 try executor.run(unit) { record in
-                    send(fd, Frame.encode(kind: UInt8(ascii: "R"), Array(try JSONEncoder().encode(record))))
+                    send(fd, Frame.encode(kind: UInt8(ascii: "R"), Array(try encoder.encode(record))))
                 }
             }
         } catch RunnerError.interrupted {

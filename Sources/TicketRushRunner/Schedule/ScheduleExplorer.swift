@@ -15,6 +15,10 @@ package struct ScheduleExplorer {
     package let index: Int
     package let plan: RunPlan
     package let work: WorkFolder
+    /// In a `--jobs` worker: the share of the cell's schedules this process runs.
+    package var part: Part?
+    /// `--jobs` > 1 on a random or pct cell: the workers its schedules go to.
+    package var split: Split?
 
     package init(scenario: Scenario, index: Int, plan: RunPlan, work: WorkFolder) {
         self.scenario = scenario
@@ -94,17 +98,19 @@ package struct ScheduleExplorer {
         switch config.strategy {
         case .timing:
             return
+        case .random where part != nil, .pct where part != nil:
+            try runPart(observe: observe, record: record, fingerprint: fingerprint)
+        case .random where split != nil, .pct where split != nil:
+            try runSplit(observe: observe, record: record, fingerprint: fingerprint)
         case .random:
             var strategy = RandomStrategy(seed: seed, runs: runs)
             try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { _, runs, violating in
-                Coverage(statement: "random: \(plural(runs, "schedule")) of \(plural(n, "buyer")) (seed \(seed)), each a uniform choice among the enabled buyers at every step; violated in \(violating)")
+                Self.randomCoverage(runs: runs, buyers: n, seed: seed, violating: violating)
             }
         case .pct:
             var strategy = PCTStrategy(seed: seed, runs: runs, depth: config.depth, buyers: n)
             try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { strategy, runs, violating in
-                let bound = strategy.bound
-                let inverse = bound > 0 ? Int((1 / bound).rounded()) : 0
-                return Coverage(statement: "pct d=\(config.depth): \(plural(runs, "schedule")), each finds a depth-\(config.depth) bug with p ≥ 1/\(inverse) (n=\(n), k=\(strategy.k) steps with a choice); violated in \(violating)", pctBound: bound)
+                Self.pctCoverage(strategy, runs: runs, violating: violating)
             }
         case .exhaustive:
             var strategy = ExhaustiveStrategy(preemptions: config.preemptions, cap: runs, symmetry: Self.symmetry(s))
@@ -141,6 +147,16 @@ package struct ScheduleExplorer {
         return "\(plural(runs, "schedule")), \(runs) \(runs == 1 ? "class" : "classes"), complete: every interleaving of \(steps), one per class equal up to the order of independent steps\(renamed)\(cut)"
     }
 
+    static func randomCoverage(runs: Int, buyers n: Int, seed: UInt64, violating: Int) -> Coverage {
+        Coverage(statement: "random: \(plural(runs, "schedule")) of \(plural(n, "buyer")) (seed \(seed)), each a uniform choice among the enabled buyers at every step; violated in \(violating)")
+    }
+
+    static func pctCoverage(_ strategy: PCTStrategy, runs: Int, violating: Int) -> Coverage {
+        let bound = strategy.bound
+        let inverse = bound > 0 ? Int((1 / bound).rounded()) : 0
+        return Coverage(statement: "pct d=\(strategy.depth): \(plural(runs, "schedule")), each finds a depth-\(strategy.depth) bug with p ≥ 1/\(inverse) (n=\(strategy.buyers), k=\(strategy.k) steps with a choice); violated in \(violating)", pctBound: bound)
+    }
+
     /// What a strategy says it covered.
     struct Coverage {
         var statement: String
@@ -162,8 +178,8 @@ package struct ScheduleExplorer {
         var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
         let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
-        var timedOut = false
-        while strategy.begin() {
+        var timedOut = false, failedFast = false
+        while !failedFast, strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             // Checked once more schedules remain (begin said so), and after one was judged.
             if held != nil, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
@@ -179,6 +195,7 @@ package struct ScheduleExplorer {
             if judged.results.contains(where: { $0.verdict == .violated }) {
                 violating += 1
                 for i in judged.violated where firstBy[i] == nil { firstBy[i] = judged }
+                failedFast = s.schedule.failFast == true
             }
             try observe(s, judged.history)
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
@@ -188,14 +205,26 @@ package struct ScheduleExplorer {
             held = r
             trial += 1
         }
-        guard var last = held else { return }
+        guard let last = held else { return }
+        let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first
         let covered = coverage(strategy, trial, violating)
+        try conclude(last, covered: covered, runs: trial, violating: violating, first: first,
+                     stop: failedFast ? .failFast : budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete),
+                     fingerprint: fingerprint, record: record)
+    }
+
+    /// Puts what the search covered on its last record, with the first counterexample (of
+    /// the first violated invariant) shrunk, and records it.
+    func conclude(_ held: TrialRecord, covered: Coverage, runs trial: Int, violating: Int, first: Judged?, stop: SearchStop?,
+                  fingerprint: UInt32, record: (TrialRecord) throws -> Void) throws {
+        let s = scenario
+        var last = held
         var summary = ScheduleSummary(strategy: s.schedule.replay != nil ? "replay" : s.schedule.strategy.rawValue, runs: trial,
                                       abandoned: covered.abandoned, complete: covered.complete, violating: violating,
                                       statement: covered.statement, pctBound: covered.pctBound)
-        summary.stoppedBy = budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete)
+        summary.stoppedBy = stop
         if let stop = summary.stoppedBy { summary.statement += "; stopped at \(stop.text(s.schedule))" }
-        if let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first {
+        if let first {
             let text = ScheduleString(fingerprint: fingerprint, choices: first.trimmed).text
             summary.replay = text
             summary.replayCommand = Self.command(s, replay: text, overrides: s.schedule.overrides)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Issue 24's figures, one after another, each paired where it is a ratio:
+#   1. schedules/s against the C prototype (benchmarks/schedules-vs-proto.sh)
+#   2. --jobs 2 against --jobs 1 on one random cell (benchmarks/schedules-jobs.sh)
+#   3. the forking goals kept from issue 14 (benchmarks/table.py: 1,000 / 10,000 buyers
+#      against the simple C floor, peak RSS, --help)
+#   4. the shipped suite's wall time (`ticketrush run scenarios --require-engines`), once,
+#      with its ten slowest cells (SUITE=0 skips it: it takes minutes)
+# Usage: benchmarks/issue24.sh [PAIRS]   (default 7; BIN=path skips the release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pairs=${1:-7}
+if [ -z "${BIN:-}" ]; then
+    echo "building (release)..." >&2
+    swift build -c release >&2
+    BIN=.build/release/ticketrush
+fi
+export BIN
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## schedules/s against the C prototype (ratio of wall times: ≤ 1.0 is the goal)"
+benchmarks/schedules-vs-proto.sh "$pairs"
+echo "## every core explores (ratio of wall times: ≤ 0.59, i.e. ≥ 1.7× schedules/s)"
+benchmarks/schedules-jobs.sh "$pairs" 2
+echo "## forking goals (issue 14)"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+gcc -O2 -o "$out/simple" benchmarks/floor/simple.c
+python3 benchmarks/table.py "$pairs" "$BIN" "$out/simple"
+if [ "${SUITE:-1}" != 0 ]; then
+    echo "## the shipped suite (goal ≤ 60 s)"
+    start=$(date +%s.%N)
+    "$BIN" run scenarios --require-engines --reports "$out/suite" --quiet > "$out/suite.log" 2>&1 || true
+    end=$(date +%s.%N)
+    tail -1 "$out/suite.log"
+    python3 - "$out/suite/trials.json" "$start" "$end" <<'PY'
+import json, sys, collections
+doc = json.load(open(sys.argv[1]))
+cost = collections.Counter()
+for t in doc["trials"]:
+    cost[t["scenario"]] += t.get("durationNs", 0) / 1e9
+print(f"suite wall {float(sys.argv[3]) - float(sys.argv[2]):.1f} s; slowest cells by summed trial time:")
+for name, s in cost.most_common(10):
+    print(f"  {s:7.2f} s  {name}")
+PY
+fi
