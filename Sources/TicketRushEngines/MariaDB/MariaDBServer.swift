@@ -15,7 +15,7 @@ import TicketRushModel
 final class MariaDBServer: PrivateServer {
     private let maxConnections: Int
     private var process: ServerProcess?
-    let summary = "MariaDB, Unix socket only, unix_socket authentication, innodb_flush_log_at_trx_commit=0 innodb_doublewrite=0"
+    let summary = "MariaDB, Unix socket only, unix_socket authentication, innodb_flush_log_at_trx_commit=0 innodb_doublewrite=0 performance_schema=ON"
     /// The database the runner makes for its tables.
     static let database = "ticketrush"
 
@@ -60,6 +60,8 @@ final class MariaDBServer: PrivateServer {
                 "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--tmpdir=\(p.dir)", "--pid-file=\(p.dir)/mariadbd.pid",
                 "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--innodb-buffer-pool-size=32M",
                 "--max-connections=\(maxConnections)", "--skip-log-bin", "--log-warnings=1",
+                // Which connection is whose, for control: syscalls (MariaDBBlockedWatch: the clients' `_pid`).
+                "--performance-schema=ON",
             ], owner: owner, deathSignal: SIGKILL)
             let address = MariaDBAddress(user: user, socket: socket, database: "")
             try awaitReady(p, pid: pid, seconds: 60) { address.withWhere { tr_maria_ping($0) } == 0 }

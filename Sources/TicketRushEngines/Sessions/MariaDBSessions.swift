@@ -32,12 +32,12 @@ package final class MariaDBSessions: SessionEngine {
     deinit { tr_maria_close(admin) }
 
     /// The non-blocking calls, from the libmariadb the engine loaded.
-    private static func loadSessionCalls() throws(SessionFailure) {
+    static func loadSessionCalls() throws(SessionFailure) {
         var message = [CChar](repeating: 0, count: 240)
         guard tr_mars_load(&message, Int32(message.count)) == 0 else { throw SessionFailure(description: "mariadb: \(cMessage(message))") }
     }
 
-    private static func connect(_ address: MariaDBAddress) throws(SessionFailure) -> UnsafeMutableRawPointer {
+    static func connect(_ address: MariaDBAddress) throws(SessionFailure) -> UnsafeMutableRawPointer {
         var bound = tr_db_bound(deadline_ns: MonotonicClock.now() + answerWithinNs, interrupted: tr_interrupted, stop_on_signal: 0)
         var out = tr_db_result()
         guard let conn = address.withWhere({ tr_maria_connect_bounded($0, &bound, &out) }) else {

@@ -114,8 +114,8 @@ package enum ProgramSchema {
             return [Diagnostic(at: at("storage.journal", "storage"), "'\(owner).control: syscalls' cannot see SQLite's journal \(journal): its shared-memory index (the -shm file) is read and written through mapped memory, which no system call gates; use storage.journal delete, or control: protocol")]
         }
         guard kind != StorageKind.json.rawValue else { return [] }
-        // PostgreSQL and Redis per buyer: each statement sent to the server is a step (SyscallNetwork).
-        let network = [StorageKind.postgres.rawValue, StorageKind.redis.rawValue].contains(kind)
+        // PostgreSQL, Redis and MariaDB per buyer: each statement sent to the server is a step (SyscallNetwork).
+        let network = [StorageKind.postgres.rawValue, StorageKind.redis.rawValue, StorageKind.mariadb.rawValue].contains(kind)
         if network, owner == "buyers" { return [] }
         let postgres = network ? " (\(kind) is controlled statement by statement under buyers.command, not yet under program.command)" : ""
         return [Diagnostic(at: at("\(owner).control", owner), "'\(owner).control: syscalls' sees the store only through its file calls: storage.kind \(kind) is a server, past them\(postgres); use storage.kind json or sqlite (journal delete), or control: protocol (a program that reports its steps runs under control on every store)")]

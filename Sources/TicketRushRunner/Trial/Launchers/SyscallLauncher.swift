@@ -51,7 +51,8 @@ final class SyscallLauncher: GatedLauncher {
         self.store = store
         let n = session.scenario.buyers.count
         let kind = session.scenario.storage.kind
-        network = kind.isServer && !whole ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial, redis: kind == .redis) : nil
+        network = kind.isServer && !whole
+            ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial, redis: kind == .redis, mysql: kind == .mariadb) : nil
         program.appNamePrefix = kind == .postgres ? network?.prefix : nil
         classifier = SyscallClassifier(folder: SyscallLauncher.realPath(session.folder))
         listeners = [Int32](repeating: -1, count: n)
@@ -77,7 +78,7 @@ final class SyscallLauncher: GatedLauncher {
     func open(gated: Bool) throws {
         if let why = Seccomp.unavailable() { throw RunnerError.unsupported(why) }
         if store.scenario.storage.kind.isServer, network == nil {
-            throw RunnerError.unsupported("control: syscalls on \(store.scenario.storage.kind) follows the buyers' connections to the server's Unix socket: storage.url must name it (postgres: a conninfo with host=/folder and port=; redis: unix:///socket), not a TCP address")
+            throw RunnerError.unsupported("control: syscalls on \(store.scenario.storage.kind) follows the buyers' connections to the server's Unix socket: storage.url must name it (postgres: a conninfo with host=/folder and port=; redis: unix:///socket; mariadb: a URL with ?socket=), not a TCP address")
         }
         try program.open(gated: false)
     }
@@ -227,7 +228,7 @@ final class SyscallLauncher: GatedLauncher {
             b = p
         }
         let caller = SyscallProc.caller(n.tid, lockFd: lockFd[b])
-        switch network?.classify(n, listener: listener) ?? classifier.classify(nr: n.nr, args: n.args, caller) {
+        switch network?.classify(n, listener: listener, buyer: b) ?? classifier.classify(nr: n.nr, args: n.args, caller) {
         case .pass:
             Seccomp.proceed(listener, n.id)
         case .sleep:

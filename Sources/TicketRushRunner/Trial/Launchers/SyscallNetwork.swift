@@ -12,8 +12,11 @@ import TicketRushProcess
 /// else on them (startup, authentication, Terminate, every receive) runs at once. A buyer
 /// whose granted statement waits on another buyer is blocked, as the PostgreSQL server says
 /// (PostgresBlockedWatch): not runnable until it moves. Redis runs each command alone.
+/// MariaDB: a COM_QUERY or COM_STMT_EXECUTE is a step (MySQLStream); blocked as the server
+/// says of the connections of the buyer's processes (MariaDBBlockedWatch).
 final class SyscallNetwork {
     let redis: Bool
+    let mysql: Bool
     /// The server's Unix socket (`DIR/.s.PGSQL.PORT`, Redis's socket file).
     let socketPath: String
     let conninfo: String
@@ -22,9 +25,13 @@ final class SyscallNetwork {
     /// The frontend stream of each of the server's connections, by socket inode.
     var streams: [UInt64: PgFrontendStream] = [:]
     var commands: [UInt64: RespStream] = [:]
+    var packets: [UInt64: MySQLStream] = [:]
+    /// MariaDB: each buyer's processes that connected to the server (what `_pid` names).
+    var clients: [Int: Set<Int32>] = [:]
     /// Buyers whose last grant was a statement (they may be blocked on the server).
     var outstanding: Set<Int> = []
     private var watch: PostgresBlockedWatch?
+    private var mariaWatch: MariaDBBlockedWatch?
 
     /// What the story adds to a statement that waits on another buyer.
     static let blockedMark = " → blocked"
@@ -36,9 +43,13 @@ final class SyscallNetwork {
 
     /// `conninfo`: a PostgreSQL conninfo, or (`redis`) Redis's `unix:///SOCKET`; nil when it
     /// names no Unix socket.
-    init?(conninfo: String, trial: Int, redis: Bool = false) {
+    /// (`mysql`) a MariaDB URL with `?socket=`.
+    init?(conninfo: String, trial: Int, redis: Bool = false, mysql: Bool = false) {
         self.redis = redis
-        let socket = redis ? (conninfo.hasPrefix("unix:///") ? String(conninfo.dropFirst("unix://".count)) : nil) : Self.socketPath(conninfo: conninfo)
+        self.mysql = mysql
+        let maria = MariaDBAddress(url: conninfo).socket
+        let socket = mysql ? (maria.isEmpty ? nil : maria)
+            : redis ? (conninfo.hasPrefix("unix:///") ? String(conninfo.dropFirst("unix://".count)) : nil) : Self.socketPath(conninfo: conninfo)
         guard let path = socket else { return nil }
         socketPath = path
         self.conninfo = conninfo
@@ -63,21 +74,28 @@ final class SyscallNetwork {
 
     /// What a held call is when it concerns the server: nil when it does not (the file
     /// classifier decides), `.pass` to let it run, or a statement step.
-    func classify(_ n: Seccomp.Notification, listener: Int32) -> SyscallStep? {
+    func classify(_ n: Seccomp.Notification, listener: Int32, buyer: Int = -1) -> SyscallStep? {
         let fd = Int32(truncatingIfNeeded: n.args[0])
         if n.nr == Self.connect {
             if connectsToServer(n), let inode = Self.socketInode(n.tid, fd) {
-                if redis { commands[inode] = RespStream() } else { streams[inode] = PgFrontendStream() }
+                if mysql {
+                    packets[inode] = MySQLStream()
+                    if let pid = Self.processOf(n.tid) { clients[buyer, default: []].insert(pid) }
+                } else if redis { commands[inode] = RespStream() } else { streams[inode] = PgFrontendStream() }
             }
             return .pass
         }
         guard [SyscallNumber.write, SyscallNumber.writev, Self.sendto].contains(n.nr) else { return nil }
-        guard let inode = Self.socketInode(n.tid, fd), streams[inode] != nil || commands[inode] != nil else { return nil }
+        guard let inode = Self.socketInode(n.tid, fd), streams[inode] != nil || commands[inode] != nil || packets[inode] != nil else { return nil }
         let read = Self.sent(n)
         // What was read belongs to this call only while the call still waits (else its caller is gone).
         guard Seccomp.isValid(listener, n.id) else { return .pass }
         // A send the runner cannot read would run uncontrolled: stop rather than guess.
         guard let bytes = read else { return .refuse("what it sends to the server could not be read from its memory (/proc/PID/mem)") }
+        if packets[inode] != nil {
+            guard let statement = packets[inode]!.feed(bytes) else { return .pass }
+            return .step(.write, SyscallCall(kind: .statement, name: statement, fd: fd))
+        }
         if commands[inode] != nil {
             guard let sent = commands[inode]!.feed(bytes) else {
                 return commands[inode]!.lost ? .refuse("its Redis connection sent bytes that are not RESP commands") : .pass
@@ -97,6 +115,14 @@ final class SyscallNetwork {
         guard address[0] == UInt8(AF_UNIX), address[1] == 0 else { return false }
         let path = String(decoding: address[2...].prefix { $0 != 0 }, as: UTF8.self)
         return path == socketPath
+    }
+
+    /// The process (thread group) of thread `tid`: what a client sends as `_pid`.
+    static func processOf(_ tid: pid_t) -> Int32? {
+        guard let bytes = SyscallProc.readBytes("/proc/\(tid)/status") else { return nil }
+        let status = String(decoding: bytes, as: UTF8.self)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Tgid:") }) else { return nil }
+        return Int32(line.dropFirst("Tgid:".count).filter(\.isNumber))
     }
 
     /// The inode of the socket descriptor `fd` of thread `tid` ("socket:[N]"); nil otherwise.
@@ -134,6 +160,7 @@ final class SyscallNetwork {
     /// runs will reach its next held call by itself.
     func allBlocked(_ waiting: [Int]) throws(PostgresSessions.Failure) -> Bool {
         guard !redis, !waiting.isEmpty, waiting.allSatisfy(outstanding.contains) else { return false }
+        if mysql { return try mariaBlocked(waiting) }
         if watch == nil { watch = try PostgresBlockedWatch(conninfo: conninfo) }
         let names = try watch!.blocked(prefix: prefix)
         return waiting.allSatisfy { names.contains(prefix + String($0 + 1)) }
@@ -141,7 +168,21 @@ final class SyscallNetwork {
 
     /// The runner's connection closed (each trial has its own: a server stopped at the run's
     /// end never waits for it).
-    func close() { watch = nil }
+    func close() {
+        watch = nil
+        mariaWatch = nil
+    }
+
+    private func mariaBlocked(_ waiting: [Int]) throws(PostgresSessions.Failure) -> Bool {
+        do {
+            if mariaWatch == nil { mariaWatch = try MariaDBBlockedWatch(url: conninfo) }
+            let pids = waiting.reduce(into: Set<Int32>()) { $0.formUnion(clients[$1] ?? []) }
+            let blocked = try mariaWatch!.blocked(pids: pids)
+            return waiting.allSatisfy { !(clients[$0] ?? []).isDisjoint(with: blocked) }
+        } catch {
+            throw PostgresSessions.Failure(description: error.description)
+        }
+    }
 }
 
 /// PostgreSQL's frontend messages on one connection, followed across sends: the first ones
