@@ -60,9 +60,7 @@ final class MariaDBServer: PrivateServer {
                 "--no-defaults", "--datadir=\(data)", "--socket=\(socket)", "--skip-networking", "--tmpdir=\(p.dir)", "--pid-file=\(p.dir)/mariadbd.pid",
                 "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--innodb-buffer-pool-size=32M",
                 "--max-connections=\(maxConnections)", "--skip-log-bin", "--log-warnings=1",
-                // Which connection is whose, for control: syscalls (MariaDBBlockedWatch: the clients' `_pid`).
-                "--performance-schema=ON",
-            ], owner: owner, deathSignal: SIGKILL)
+            ] + Self.performanceSchema, owner: owner, deathSignal: SIGKILL)
             let address = MariaDBAddress(user: user, socket: socket, database: "")
             try awaitReady(p, pid: pid, seconds: 60) { address.withWhere { tr_maria_ping($0) } == 0 }
             var target = EngineTarget(kind: .mariadb, location: address.url)
@@ -89,6 +87,20 @@ final class MariaDBServer: PrivateServer {
         }
         return nil
     }
+
+    /// Which connection is whose, for control: syscalls (MariaDBBlockedWatch reads the
+    /// clients' `_pid` in session_connect_attrs). Only threads and their attributes are
+    /// needed: every history, digest and instance table sized 0 takes its memory from 98 MB
+    /// to 27 MB (the server's RSS: 99 MB off, 195 MB on, 126 MB so; start-up unchanged).
+    static let performanceSchema = ["--performance-schema=ON"] + [
+        "digests-size", "max-digest-length", "max-sql-text-length", "accounts-size", "hosts-size", "users-size",
+        "events-statements-history-size", "events-statements-history-long-size", "events-waits-history-size",
+        "events-waits-history-long-size", "events-stages-history-size", "events-stages-history-long-size",
+        "events-transactions-history-size", "events-transactions-history-long-size", "max-table-instances",
+        "max-table-handles", "max-index-stat", "max-table-lock-stat", "max-file-instances", "max-mutex-instances",
+        "max-rwlock-instances", "max-cond-instances", "max-socket-instances", "max-prepared-statements-instances",
+        "max-program-instances", "max-metadata-locks", "max-file-handles",
+    ].map { "--performance-schema-\($0)=0" }
 
     /// SIGTERM: a normal shutdown (clients disconnected, transactions rolled back).
     func stop() {
