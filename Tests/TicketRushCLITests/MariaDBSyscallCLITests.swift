@@ -100,6 +100,19 @@ final class MariaDBSyscallCLITests: XCTestCase {
         XCTAssertEqual(violated(c, "no-oversell"), 0)
     }
 
+    /// InnoDB's REPEATABLE READ: the plain SELECT reads the snapshot, the UPDATE writes the
+    /// latest row without checking it: the lost update is in some order, as at READ COMMITTED.
+    func testInnoDBRepeatableReadLosesTheUpdateInSomeOrder() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let reports = dir.appendingPathComponent("reports")
+        let r = try CLI.run(["run", scenario("pymysql-repeatable-syscalls"), "--reports", reports.path,
+                             "--work", dir.appendingPathComponent("work").path, "--quiet"], timeout: 1200)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some order sells the last ticket twice")
+    }
+
     /// SIGINT once a held PyMySQL buyer exists: exit 130, no process of the run left (the
     /// buyers, the private server) and the server's folder gone.
     func testAnInterruptedRunLeavesNoProcessAndNoServer() throws {
