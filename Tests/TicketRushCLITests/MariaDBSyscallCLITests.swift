@@ -98,6 +98,10 @@ final class MariaDBSyscallCLITests: XCTestCase {
         XCTAssertEqual(s["complete"] as? Bool, true)
         XCTAssertEqual(s["violating"] as? Int, 0)
         XCTAssertEqual(violated(c, "no-oversell"), 0)
+        // Some order deadlocks and its buyer retries (its `retry: 1213` line is a store.retry).
+        let data = try Data(contentsOf: reports.appendingPathComponent("trials.json"))
+        let trials = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["trials"] as? [[String: Any]])
+        XCTAssertGreaterThan(trials.reduce(0) { $0 + ($1["retries"] as? Int ?? 0) }, 0, "no order deadlocked")
     }
 
     /// InnoDB's REPEATABLE READ: the plain SELECT reads the snapshot, the UPDATE writes the
