@@ -74,21 +74,19 @@ package final class MariaDBSessions: SessionEngine {
             let r = try Self.query(admin, statement)
             if let e = r.error { throw SessionFailure(description: "setup '\(statement)': error \(e.state): \(e.message)") }
         }
-        var conns: [UnsafeMutableRawPointer] = []
-        defer { for conn in conns { tr_maria_close(conn) } }
+        let conns = MariaDBConnections(admin: admin)
+        // Closing a connection ends a session still waiting (after the dump).
+        defer { conns.close() }
         for _ in c.sessions {
             let conn = try Self.connect(address)
-            conns.append(conn)
+            conns.add(conn)
             _ = try Self.exec(conn, "USE \(db)")
             _ = try Self.exec(conn, "SET SESSION TRANSACTION ISOLATION LEVEL \(isolation.sql)")
         }
-        var state = MariaDBRunState(c: c, conns: conns, ids: conns.map { UInt(tr_maria_thread_id($0)) },
-                                    deadline: MonotonicClock.now() + runTimeoutNs)
-        defer { for step in state.inFlight.values { tr_mars_drop(step) } }
-        try state.play(admin: admin, choose: choose)
-        // A session still waiting is ended by closing its connection (the defer above).
-        state.run.finalState = try Self.dump(admin, db: db)
-        return state.run
+        var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
+        try driver.play(choose: choose)
+        driver.run.finalState = try Self.dump(admin, db: db)
+        return driver.run
     }
 
     /// Every table of `db`, each row as `table: a|b`, sorted.
@@ -99,10 +97,7 @@ package final class MariaDBSessions: SessionEngine {
         return out.sorted()
     }
 
-    struct Answer {
-        var error: (state: String, message: String)?
-        var rows: [String]
-    }
+    typealias Answer = SessionAnswer
 
     static func exec(_ conn: UnsafeMutableRawPointer, _ sql: String) throws(SessionFailure) -> Answer {
         let a = try query(conn, sql)
@@ -142,104 +137,35 @@ package final class MariaDBSessions: SessionEngine {
     }
 }
 
-/// One run in progress on MariaDB: each session's statement in flight, which of them the
-/// server says wait for another session, and what finished.
-private struct MariaDBRunState {
-    let c: SessionCase
-    let conns: [UnsafeMutableRawPointer]
-    let ids: [UInt]
-    let deadline: UInt64
-    var next: [Int]
+/// One run's connections on MariaDB: a step is sent without waiting (the statement in flight
+/// is kept until taken), and is blocked when InnoDB lists its thread in LOCK WAIT.
+private final class MariaDBConnections: SessionConnections {
+    private(set) var conns: [UnsafeMutableRawPointer] = []
+    private(set) var ids: [UInt] = []
     /// The statement each session has sent and not yet taken.
     var inFlight: [Int: UnsafeMutableRawPointer] = [:]
-    var blocked: [Int: StepRef] = [:]
-    var run = SessionRun()
+    let admin: UnsafeMutableRawPointer
+    var waits: SessionWaits { .onServer }
+    var engine: String { "mariadb" }
 
-    init(c: SessionCase, conns: [UnsafeMutableRawPointer], ids: [UInt], deadline: UInt64) {
-        self.c = c
-        self.conns = conns
-        self.ids = ids
-        self.deadline = deadline
-        next = Array(repeating: 0, count: c.sessions.count)
+    init(admin: UnsafeMutableRawPointer) { self.admin = admin }
+
+    /// The next session's connection, closed by `close`.
+    func add(_ conn: UnsafeMutableRawPointer) {
+        conns.append(conn)
+        ids.append(UInt(tr_maria_thread_id(conn)))
     }
 
-    mutating func play(admin: UnsafeMutableRawPointer, choose: ([Int]) -> Result<Int, SessionStuck>) throws(SessionFailure) {
-        while true {
-            let movable = c.sessions.indices.filter { next[$0] < c.sessions[$0].statements.count && blocked[$0] == nil }
-            if movable.isEmpty {
-                if blocked.isEmpty { return }
-                // Every unfinished session waits: InnoDB's deadlock detector (or its lock wait timeout) ends one.
-                guard try settleBlocked(admin: admin, untilOneEnds: true) else {
-                    run.stuck = "every unfinished session stayed blocked"
-                    return
-                }
-                continue
-            }
-            let session: Int
-            switch choose(movable) {
-            case .success(let s): session = s
-            case .failure(let stuck):
-                run.stuck = stuck.reason
-                return
-            }
-            let step = StepRef(session: session, index: next[session])
-            next[session] += 1
-            run.started.append(step)
-            var out = tr_db_result()
-            guard let sent = tr_mars_send(conns[session], c.statement(step), &out) else {
-                throw SessionFailure(description: "mariadb: \(MariaDBSessions.message(out))")
-            }
-            inFlight[session] = sent
-            if try settle(session, step, admin: admin) { _ = try settleBlocked(admin: admin, untilOneEnds: false) }
-        }
+    func send(_ session: Int, _ sql: String) throws(SessionFailure) {
+        var out = tr_db_result()
+        guard let sent = tr_mars_send(conns[session], sql, &out) else { throw SessionFailure(description: "mariadb: \(MariaDBSessions.message(out))") }
+        inFlight[session] = sent
     }
 
-    /// Waits until the step finishes (true) or the server says it is blocked (false).
-    mutating func settle(_ session: Int, _ step: StepRef, admin: UnsafeMutableRawPointer) throws(SessionFailure) -> Bool {
-        while true {
-            if try finishIfReady(session, step, wasBlocked: false) { return true }
-            if try isBlocked(session, admin: admin) {
-                blocked[session] = step
-                return false
-            }
-            if tr_interrupted() != 0 { throw SessionFailure(description: "interrupted") }
-            guard MonotonicClock.now() < deadline else { throw SessionFailure(description: "mariadb: \(c.label(step)) neither finished nor blocked within the run's timeout") }
-        }
-    }
-
-    /// As PostgresSessions' RunState.settleBlocked: each blocked session finishes or is still
-    /// blocked per the server; a finish may free others, so it goes round again. With
-    /// `untilOneEnds`, it keeps asking until one finishes: false when the deadline passed first.
-    mutating func settleBlocked(admin: UnsafeMutableRawPointer, untilOneEnds: Bool) throws(SessionFailure) -> Bool {
-        var endedAny = false
-        while true {
-            var ended = false
-            for session in blocked.keys.sorted() {
-                guard let step = blocked[session] else { continue }
-                while true {
-                    if try finishIfReady(session, step, wasBlocked: true) {
-                        blocked[session] = nil
-                        ended = true
-                        break
-                    }
-                    if try isBlocked(session, admin: admin) { break }
-                    if tr_interrupted() != 0 { throw SessionFailure(description: "interrupted") }
-                    guard MonotonicClock.now() < deadline else { return false }
-                }
-            }
-            endedAny = endedAny || ended
-            if ended { continue }
-            if !untilOneEnds || endedAny { return true }
-            guard MonotonicClock.now() < deadline else { return false }
-        }
-    }
-
-    mutating func finishIfReady(_ session: Int, _ step: StepRef, wasBlocked: Bool) throws(SessionFailure) -> Bool {
-        guard let sent = inFlight[session], tr_mars_ready(sent, 5) == 1 else { return false }
+    func poll(_ session: Int) throws(SessionFailure) -> SessionAnswer? {
+        guard let sent = inFlight[session], tr_mars_ready(sent, 5) == 1 else { return nil }
         inFlight[session] = nil
-        let a = try MariaDBSessions.take(sent)
-        run.finished.append(StepOutcome(step: step, blocked: wasBlocked, error: a.error, rows: a.rows.sorted()))
-        return true
+        return try MariaDBSessions.take(sent)
     }
 
     /// The server's word: this session's transaction waits for a lock (InnoDB's own
@@ -248,9 +174,21 @@ private struct MariaDBRunState {
     /// (trx0i_s.cc, CACHE_MIN_IDLE_TIME_US), so a runner asking every few ms would read one
     /// stale copy forever; SHOW ENGINE INNODB STATUS is built under the lock system's mutex
     /// each time, and a commit has freed its waiters before its reply arrives.
-    func isBlocked(_ session: Int, admin: UnsafeMutableRawPointer) throws(SessionFailure) -> Bool {
+    func isBlocked(_ session: Int) throws(SessionFailure) -> Bool {
         let status = try MariaDBSessions.exec(admin, "SHOW ENGINE INNODB STATUS").rows.joined(separator: "\n")
         return MariaDBSessions.waiting(status).contains(ids[session])
+    }
+
+    /// Never asked: InnoDB's deadlock detector rolls its victim back itself.
+    func rollBack(_ session: Int) throws(SessionFailure) -> Bool {
+        throw SessionFailure(description: "mariadb: the runner does not end a deadlock on a server")
+    }
+
+    func close() {
+        for step in inFlight.values { tr_mars_drop(step) }
+        inFlight = [:]
+        for conn in conns { tr_maria_close(conn) }
+        conns = []
     }
 }
 

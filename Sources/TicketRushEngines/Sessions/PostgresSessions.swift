@@ -74,18 +74,18 @@ package final class PostgresSessions: SessionEngine {
             let r = try Self.query(admin, statement)
             if let e = r.error { throw Failure(description: "setup '\(statement)': SQLSTATE \(e.state): \(e.message)") }
         }
-        var conns: [UnsafeMutableRawPointer] = []
-        defer { for conn in conns { tr_pg_close(conn) } }
+        let conns = PostgresConnections(names: c.sessions.map(\.name), admin: admin)
+        defer { conns.close() }
         for _ in c.sessions {
             let conn = try Self.connect(conninfo)
-            conns.append(conn)
+            conns.add(conn)
             _ = try Self.exec(conn, "SET search_path TO \(schema)")
             _ = try Self.exec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL \(isolation.sql)")
         }
-        var state = RunState(c: c, conns: conns, pids: conns.map { Int(tr_pg_backend_pid($0)) }, deadline: MonotonicClock.now() + runTimeoutNs)
-        try state.play(admin: admin, choose: choose)
-        state.run.finalState = try Self.dump(admin, schema: schema)
-        return state.run
+        var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
+        try driver.play(choose: choose)
+        driver.run.finalState = try Self.dump(admin, schema: schema)
+        return driver.run
     }
 
     /// Every table of `schema`, each row as `table: a|b`, sorted.
@@ -96,10 +96,7 @@ package final class PostgresSessions: SessionEngine {
         return out.sorted()
     }
 
-    package struct Answer {
-        package var error: (state: String, message: String)?
-        package var rows: [String]
-    }
+    package typealias Answer = SessionAnswer
 
     static func exec(_ conn: UnsafeMutableRawPointer, _ sql: String) throws(Failure) -> Answer {
         let a = try query(conn, sql)
@@ -144,117 +141,51 @@ package final class PostgresSessions: SessionEngine {
     }
 }
 
-/// One run in progress: which sessions wait for their statement, and what finished.
-private struct RunState {
-    let c: SessionCase
-    let conns: [UnsafeMutableRawPointer]
-    let pids: [Int]
-    let deadline: UInt64
-    var next: [Int]
-    /// Sessions whose statement the server said waits for another session.
-    var blocked: [Int: StepRef] = [:]
-    var run = SessionRun()
+/// One run's connections on PostgreSQL: a step is sent without waiting, and is blocked when
+/// the server says it waits for another session of the run.
+private final class PostgresConnections: SessionConnections {
+    private(set) var conns: [UnsafeMutableRawPointer] = []
+    private(set) var pids: [Int] = []
+    let names: [String]
+    let admin: UnsafeMutableRawPointer
+    var waits: SessionWaits { .onServer }
+    var engine: String { "postgres" }
 
-    init(c: SessionCase, conns: [UnsafeMutableRawPointer], pids: [Int], deadline: UInt64) {
-        self.c = c
-        self.conns = conns
-        self.pids = pids
-        self.deadline = deadline
-        next = Array(repeating: 0, count: c.sessions.count)
+    init(names: [String], admin: UnsafeMutableRawPointer) {
+        self.names = names
+        self.admin = admin
     }
 
-    mutating func play(admin: UnsafeMutableRawPointer, choose: ([Int]) -> Result<Int, PostgresSessions.Stuck>) throws(PostgresSessions.Failure) {
-        while true {
-            let movable = c.sessions.indices.filter { next[$0] < c.sessions[$0].statements.count && blocked[$0] == nil }
-            if movable.isEmpty {
-                if blocked.isEmpty { return }
-                // Every unfinished session waits: the server's deadlock detector ends one.
-                guard try settleBlocked(admin: admin, untilOneEnds: true) else {
-                    run.stuck = "every unfinished session stayed blocked"
-                    return
-                }
-                continue
-            }
-            let session: Int
-            switch choose(movable) {
-            case .success(let s): session = s
-            case .failure(let stuck):
-                run.stuck = stuck.reason
-                return
-            }
-            let step = StepRef(session: session, index: next[session])
-            next[session] += 1
-            run.started.append(step)
-            var out = tr_db_result()
-            guard tr_pg_send(conns[session], c.statement(step), &out) == 0 else {
-                throw PostgresSessions.Failure(description: "postgres: \(PostgresSessions.message(out))")
-            }
-            if try settle(session, step, admin: admin) { _ = try settleBlocked(admin: admin, untilOneEnds: false) }
-        }
+    /// The next session's connection, closed by `close`.
+    func add(_ conn: UnsafeMutableRawPointer) {
+        conns.append(conn)
+        pids.append(Int(tr_pg_backend_pid(conn)))
     }
 
-    /// Waits until the step finishes (true) or the server says it is blocked (false).
-    mutating func settle(_ session: Int, _ step: StepRef, admin: UnsafeMutableRawPointer) throws(PostgresSessions.Failure) -> Bool {
-        while true {
-            let r = tr_pg_ready(conns[session], 5)
-            if r < 0 { throw PostgresSessions.Failure(description: "postgres: the connection of \(c.sessions[session].name) failed") }
-            if r == 1 {
-                try finish(session, step, wasBlocked: false)
-                return true
-            }
-            if try isBlocked(session, admin: admin) {
-                blocked[session] = step
-                return false
-            }
-            try interruptCheck()
-            guard MonotonicClock.now() < deadline else { throw PostgresSessions.Failure(description: "postgres: \(c.label(step)) neither finished nor blocked within the run's timeout") }
-        }
+    func send(_ session: Int, _ sql: String) throws(SessionFailure) {
+        var out = tr_db_result()
+        guard tr_pg_send(conns[session], sql, &out) == 0 else { throw SessionFailure(description: "postgres: \(PostgresSessions.message(out))") }
     }
 
-    /// After a step finished, each blocked session either finishes or is still blocked per
-    /// the server (a commit may have freed it, and it needs a moment to finish); a finish may
-    /// free others, so it goes round again. With `untilOneEnds` (every unfinished session
-    /// waits), it keeps asking until one finishes: false when the deadline passed first.
-    mutating func settleBlocked(admin: UnsafeMutableRawPointer, untilOneEnds: Bool) throws(PostgresSessions.Failure) -> Bool {
-        var endedAny = false
-        while true {
-            var ended = false
-            for session in blocked.keys.sorted() {
-                guard let step = blocked[session] else { continue }
-                while true {
-                    let r = tr_pg_ready(conns[session], 5)
-                    if r < 0 { throw PostgresSessions.Failure(description: "postgres: the connection of \(c.sessions[session].name) failed") }
-                    if r == 1 {
-                        blocked[session] = nil
-                        try finish(session, step, wasBlocked: true)
-                        ended = true
-                        break
-                    }
-                    if try isBlocked(session, admin: admin) { break }
-                    try interruptCheck()
-                    guard MonotonicClock.now() < deadline else { return false }
-                }
-            }
-            endedAny = endedAny || ended
-            if ended { continue }
-            if !untilOneEnds || endedAny { return true }
-            guard MonotonicClock.now() < deadline else { return false }
-        }
+    func poll(_ session: Int) throws(SessionFailure) -> SessionAnswer? {
+        let r = tr_pg_ready(conns[session], 5)
+        if r < 0 { throw SessionFailure(description: "postgres: the connection of \(names[session]) failed") }
+        return r == 1 ? try PostgresSessions.take(conns[session]) : nil
     }
 
-    /// SIGINT/SIGTERM end a wait at once: the run's teardown stops the server.
-    func interruptCheck() throws(PostgresSessions.Failure) {
-        if tr_interrupted() != 0 { throw PostgresSessions.Failure(description: "interrupted") }
-    }
-
-    func isBlocked(_ session: Int, admin: UnsafeMutableRawPointer) throws(PostgresSessions.Failure) -> Bool {
+    func isBlocked(_ session: Int) throws(SessionFailure) -> Bool {
         let others = pids.enumerated().filter { $0.offset != session }.map { String($0.element) }.joined(separator: ",")
         let a = try PostgresSessions.exec(admin, "SELECT pg_catalog.pg_isolation_test_session_is_blocked(\(pids[session]), '{\(others)}')")
         return a.rows.first == "t"
     }
 
-    mutating func finish(_ session: Int, _ step: StepRef, wasBlocked: Bool) throws(PostgresSessions.Failure) {
-        let a = try PostgresSessions.take(conns[session])
-        run.finished.append(StepOutcome(step: step, blocked: wasBlocked, error: a.error, rows: a.rows.sorted()))
+    /// Never asked: the server's deadlock detector rolls its victim back itself.
+    func rollBack(_ session: Int) throws(SessionFailure) -> Bool {
+        throw SessionFailure(description: "postgres: the runner does not end a deadlock on a server")
+    }
+
+    func close() {
+        for conn in conns { tr_pg_close(conn) }
+        conns = []
     }
 }

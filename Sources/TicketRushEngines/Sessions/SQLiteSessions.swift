@@ -63,18 +63,19 @@ package final class SQLiteSessions: SessionEngine {
                 if let e = a.error { throw SessionFailure(description: "setup '\(statement)': \(e.state): \(e.message)") }
             }
         }
-        var state = SQLiteRunState(c: c, conns: [])
-        defer { for conn in state.conns { tr_sqls_close(conn) } }
+        let conns = SQLiteConnections()
+        defer { conns.close() }
         for _ in c.sessions {
-            state.conns.append(try Self.open(path, shared: sharedCache))
-            if sharedCache { _ = try Self.exec(state.conns[state.conns.count - 1], "PRAGMA read_uncommitted = 1") }
+            let conn = try Self.open(path, shared: sharedCache)
+            conns.add(conn)
+            if sharedCache { _ = try Self.exec(conn, "PRAGMA read_uncommitted = 1") }
         }
-        try state.play(choose: choose)
+        var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
+        try driver.play(choose: choose)
         // Closing rolls back what is still open, as a disconnect does; then the tables.
-        for conn in state.conns { tr_sqls_close(conn) }
-        state.conns = []
-        state.run.finalState = try Self.dump(path)
-        return state.run
+        conns.close()
+        driver.run.finalState = try Self.dump(path)
+        return driver.run
     }
 
     /// Every table, each row as `table: a|b`, sorted.
@@ -141,94 +142,48 @@ package final class SQLiteSessions: SessionEngine {
     static let blockedCodes: Set<Int32> = [5, 6, 261, 262]
 }
 
-/// One run in progress on SQLite: which sessions are blocked (their statement to retry).
-private struct SQLiteRunState {
-    let c: SessionCase
-    var conns: [UnsafeMutableRawPointer]
-    var next: [Int]
-    /// Sessions whose statement returned SQLITE_BUSY/LOCKED, in the order they blocked.
-    var blocked: [(session: Int, step: StepRef)] = []
-    /// Sessions whose transaction was rolled back after a deadlock: their steps up to its end do not run.
-    var aborted = Set<Int>()
-    var run = SessionRun()
-
-    init(c: SessionCase, conns: [UnsafeMutableRawPointer]) {
-        self.c = c
-        self.conns = conns
-        next = Array(repeating: 0, count: c.sessions.count)
+/// One run's connections on SQLite: a step runs to its end at once (no busy timeout); one
+/// that returned SQLITE_BUSY or SQLITE_LOCKED is blocked, and runs again when polled.
+private final class SQLiteConnections: SessionConnections {
+    private(set) var conns: [UnsafeMutableRawPointer] = []
+    /// Each session's statement not yet finished.
+    var pending: [Int: String] = [:]
+    /// Sessions whose statement last returned SQLITE_BUSY or SQLITE_LOCKED.
+    var busy = Set<Int>()
+    var waits: SessionWaits {
+        .inRunner(deadlock: ("SQLITE_BUSY" + SQLiteSessions.deadlockSuffix, "database is locked, and every unfinished session was blocked: rolled back"))
     }
+    var engine: String { "sqlite" }
 
-    mutating func play(choose: ([Int]) -> Result<Int, SessionStuck>) throws(SessionFailure) {
-        while true {
-            if tr_interrupted() != 0 { throw SessionFailure(description: "interrupted") }
-            let movable = c.sessions.indices.filter { s in next[s] < c.sessions[s].statements.count && !blocked.contains { $0.session == s } }
-            if movable.isEmpty {
-                if blocked.isEmpty { return }
-                // Nothing runs between steps, so no lock can change: a deadlock.
-                try breakDeadlock()
-                continue
-            }
-            let session: Int
-            switch choose(movable) {
-            case .success(let s): session = s
-            case .failure(let stuck):
-                run.stuck = stuck.reason
-                return
-            }
-            let step = StepRef(session: session, index: next[session])
-            next[session] += 1
-            run.started.append(step)
-            if aborted.contains(session) {
-                if Self.endsTransaction(c.statement(step)) { aborted.remove(session) }
-                run.finished.append(StepOutcome(step: step, error: ("not run", "its transaction was rolled back after a deadlock")))
-                continue
-            }
-            if try attempt(session, step, wasBlocked: false) { try retryBlocked() }
-        }
-    }
+    /// The next session's connection, closed by `close`.
+    func add(_ conn: UnsafeMutableRawPointer) { conns.append(conn) }
 
-    /// Runs the step: true when it finished, false when it is blocked.
-    mutating func attempt(_ session: Int, _ step: StepRef, wasBlocked: Bool) throws(SessionFailure) -> Bool {
-        let a = try SQLiteSessions.query(conns[session], c.statement(step))
+    func send(_ session: Int, _ sql: String) throws(SessionFailure) { pending[session] = sql }
+
+    func poll(_ session: Int) throws(SessionFailure) -> SessionAnswer? {
+        guard let sql = pending[session] else { return nil }
+        let a = try SQLiteSessions.query(conns[session], sql)
         if a.error != nil, SQLiteSessions.blockedCodes.contains(a.code) {
-            if !wasBlocked { blocked.append((session, step)) }
-            return false
+            busy.insert(session)
+            return nil
         }
-        run.finished.append(StepOutcome(step: step, blocked: wasBlocked, error: a.error, rows: a.rows.sorted()))
+        busy.remove(session)
+        pending[session] = nil
+        return SessionAnswer(error: a.error, rows: a.rows)
+    }
+
+    func isBlocked(_ session: Int) throws(SessionFailure) -> Bool { busy.contains(session) }
+
+    func rollBack(_ session: Int) throws(SessionFailure) -> Bool {
+        pending[session] = nil
+        busy.remove(session)
+        guard tr_sqls_in_transaction(conns[session]) != 0 else { return false }
+        _ = try SQLiteSessions.exec(conns[session], "ROLLBACK")
         return true
     }
 
-    /// After a session moved, each blocked statement is tried again, in the order they
-    /// blocked; one that finishes may free others, so it goes round until none does.
-    mutating func retryBlocked() throws(SessionFailure) {
-        var moved = true
-        while moved {
-            moved = false
-            for (session, step) in blocked {
-                guard try attempt(session, step, wasBlocked: true) else { continue }
-                blocked.removeAll { $0.session == session }
-                moved = true
-                break
-            }
-        }
-    }
-
-    /// The session that blocked last closed the cycle: its step fails (SQLITE_BUSY, as the
-    /// engine answered), and its transaction is rolled back, as SQLite tells an application
-    /// to and as PostgreSQL's detector does itself; the others are tried again.
-    mutating func breakDeadlock() throws(SessionFailure) {
-        let (victim, step) = blocked.removeLast()
-        run.finished.append(StepOutcome(step: step, blocked: true, error: ("SQLITE_BUSY" + SQLiteSessions.deadlockSuffix,
-                                        "database is locked, and every unfinished session was blocked: rolled back")))
-        if tr_sqls_in_transaction(conns[victim]) != 0 {
-            _ = try SQLiteSessions.exec(conns[victim], "ROLLBACK")
-            if !Self.endsTransaction(c.statement(step)) { aborted.insert(victim) }
-        }
-        try retryBlocked()
-    }
-
-    static func endsTransaction(_ sql: String) -> Bool {
-        let word = String(sql.drop { $0 == " " || $0 == "\n" || $0 == "\t" }.prefix { $0.isLetter }).lowercased()
-        return ["commit", "end", "rollback", "abort"].contains(word)
+    func close() {
+        for conn in conns { tr_sqls_close(conn) }
+        conns = []
     }
 }
