@@ -11,11 +11,11 @@ import TicketRushModel
 /// session's lock (information_schema.INNODB_LOCK_WAITS joined to INNODB_TRX by the
 /// sessions' CONNECTION_ID()); InnoDB's own deadlock detector (1213) and lock wait timeout
 /// (1205) end a wait, as errors with their numbers.
-package final class MariaDBSessions: SessionEngine {
+package final class MariaDBSessions: ServerSessions {
     private let address: MariaDBAddress
-    private let isolation: Isolation
-    private let admin: UnsafeMutableRawPointer
-    private var databases = 0
+    let isolation: Isolation
+    let admin: UnsafeMutableRawPointer
+    var runs = 0
     package var runTimeoutNs: UInt64 = 30_000_000_000
 
     /// As PostgresSessions: a stalled server must not hang the run; SIGINT ends any wait.
@@ -64,33 +64,20 @@ package final class MariaDBSessions: SessionEngine {
     }
 
     package func run(_ c: SessionCase, choose: ([Int]) -> Result<Int, SessionStuck>) throws(SessionFailure) -> SessionRun {
-        databases += 1
-        let db = "trs_\(getpid())_\(databases)"
-        _ = try Self.exec(admin, "DROP DATABASE IF EXISTS \(db)")
-        _ = try Self.exec(admin, "CREATE DATABASE \(db)")
-        defer { _ = try? Self.exec(admin, "DROP DATABASE IF EXISTS \(db)") }
-        _ = try Self.exec(admin, "USE \(db)")
-        for statement in c.setup {
-            let r = try Self.query(admin, statement)
-            if let e = r.error { throw SessionFailure(description: "setup '\(statement)': error \(e.state): \(e.message)") }
-        }
-        let conns = MariaDBConnections(admin: admin)
-        // Closing a connection ends a session still waiting (after the dump).
-        defer { conns.close() }
-        for _ in c.sessions {
-            let conn = try Self.connect(address)
-            conns.add(conn)
-            _ = try Self.exec(conn, "USE \(db)")
-            _ = try Self.exec(conn, "SET SESSION TRANSACTION ISOLATION LEVEL \(isolation.sql)")
-        }
-        var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
-        try driver.play(choose: choose)
-        driver.run.finalState = try Self.dump(admin, db: db)
-        return driver.run
+        try runOnServer(c, choose: choose)
     }
 
-    /// Every table of `db`, each row as `table: a|b`, sorted.
-    private static func dump(_ conn: UnsafeMutableRawPointer, db: String) throws(SessionFailure) -> [String] {
+    static func namespace(_ name: String) -> (drop: String, create: String, use: String) {
+        ("DROP DATABASE IF EXISTS \(name)", "CREATE DATABASE \(name)", "USE \(name)")
+    }
+
+    static func isolationStatement(_ isolation: Isolation) -> String { "SET SESSION TRANSACTION ISOLATION LEVEL \(isolation.sql)" }
+
+    func connectSession() throws(SessionFailure) -> UnsafeMutableRawPointer { try Self.connect(address) }
+
+    func connections(for c: SessionCase) -> MariaDBConnections { MariaDBConnections(admin: admin) }
+
+    static func dump(_ conn: UnsafeMutableRawPointer, _ db: String) throws(SessionFailure) -> [String] {
         let tables = try exec(conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = '\(db)' ORDER BY 1").rows
         var out: [String] = []
         for t in tables { out += try exec(conn, "SELECT * FROM \(db).`\(t)`").rows.map { "\(t): \($0)" } }
@@ -139,7 +126,7 @@ package final class MariaDBSessions: SessionEngine {
 
 /// One run's connections on MariaDB: a step is sent without waiting (the statement in flight
 /// is kept until taken), and is blocked when InnoDB lists its thread in LOCK WAIT.
-private final class MariaDBConnections: SessionConnections {
+final class MariaDBConnections: ServerConnections {
     private(set) var conns: [UnsafeMutableRawPointer] = []
     private(set) var ids: [UInt] = []
     /// The statement each session has sent and not yet taken.

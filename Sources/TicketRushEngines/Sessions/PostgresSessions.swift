@@ -9,14 +9,14 @@ import TicketRushModel
 /// session at the case's isolation level, each run in a fresh schema, one step at a time.
 /// A step that does not finish is reported blocked only when the server says it waits for
 /// another session (`pg_isolation_test_session_is_blocked`, as the isolation tester asks).
-package final class PostgresSessions: SessionEngine {
+package final class PostgresSessions: ServerSessions {
     package typealias Failure = SessionFailure
     package typealias Stuck = SessionStuck
 
     private let conninfo: String
-    private let isolation: Isolation
-    private let admin: UnsafeMutableRawPointer
-    private var schemas = 0
+    let isolation: Isolation
+    let admin: UnsafeMutableRawPointer
+    var runs = 0
     /// How long one run may take before it is stuck.
     package var runTimeoutNs: UInt64 = 30_000_000_000
 
@@ -64,32 +64,20 @@ package final class PostgresSessions: SessionEngine {
     /// Runs `c`, choosing each next step with `choose` from the sessions that can move (not
     /// finished, not blocked); nil ends the run as stuck with the reason it returns.
     package func run(_ c: SessionCase, choose: ([Int]) -> Result<Int, Stuck>) throws(Failure) -> SessionRun {
-        schemas += 1
-        let schema = "trs_\(getpid())_\(schemas)"
-        _ = try Self.exec(admin, "DROP SCHEMA IF EXISTS \(schema) CASCADE")
-        _ = try Self.exec(admin, "CREATE SCHEMA \(schema)")
-        defer { _ = try? Self.exec(admin, "DROP SCHEMA IF EXISTS \(schema) CASCADE") }
-        _ = try Self.exec(admin, "SET search_path TO \(schema)")
-        for statement in c.setup {
-            let r = try Self.query(admin, statement)
-            if let e = r.error { throw Failure(description: "setup '\(statement)': SQLSTATE \(e.state): \(e.message)") }
-        }
-        let conns = PostgresConnections(names: c.sessions.map(\.name), admin: admin)
-        defer { conns.close() }
-        for _ in c.sessions {
-            let conn = try Self.connect(conninfo)
-            conns.add(conn)
-            _ = try Self.exec(conn, "SET search_path TO \(schema)")
-            _ = try Self.exec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL \(isolation.sql)")
-        }
-        var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
-        try driver.play(choose: choose)
-        driver.run.finalState = try Self.dump(admin, schema: schema)
-        return driver.run
+        try runOnServer(c, choose: choose)
     }
 
-    /// Every table of `schema`, each row as `table: a|b`, sorted.
-    private static func dump(_ conn: UnsafeMutableRawPointer, schema: String) throws(Failure) -> [String] {
+    static func namespace(_ name: String) -> (drop: String, create: String, use: String) {
+        ("DROP SCHEMA IF EXISTS \(name) CASCADE", "CREATE SCHEMA \(name)", "SET search_path TO \(name)")
+    }
+
+    static func isolationStatement(_ isolation: Isolation) -> String { "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL \(isolation.sql)" }
+
+    func connectSession() throws(Failure) -> UnsafeMutableRawPointer { try Self.connect(conninfo) }
+
+    func connections(for c: SessionCase) -> PostgresConnections { PostgresConnections(names: c.sessions.map(\.name), admin: admin) }
+
+    static func dump(_ conn: UnsafeMutableRawPointer, _ schema: String) throws(Failure) -> [String] {
         let tables = try query(conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = '\(schema)' ORDER BY 1").rows
         var out: [String] = []
         for t in tables { out += try query(conn, "SELECT * FROM \(schema).\"\(t)\"").rows.map { "\(t): \($0)" } }
@@ -143,7 +131,7 @@ package final class PostgresSessions: SessionEngine {
 
 /// One run's connections on PostgreSQL: a step is sent without waiting, and is blocked when
 /// the server says it waits for another session of the run.
-private final class PostgresConnections: SessionConnections {
+final class PostgresConnections: ServerConnections {
     private(set) var conns: [UnsafeMutableRawPointer] = []
     private(set) var pids: [Int] = []
     let names: [String]
