@@ -66,6 +66,20 @@ final class MariaDBServerTests: XCTestCase {
     }
 
     /// Error 1205 (lock wait timeout) and 1213 (deadlock) are retries with their reasons.
+    /// A runner's call (setup, final read, drop) gets the target's bound for its connection
+    /// and statements together (docs/storage.md), not a fresh one per statement: two
+    /// statements that each answer within it but not both together are unanswered.
+    func testARunnersCallHasOneBoundForAllItsStatements() throws {
+        _ = try connected()
+        var target = EngineTarget(kind: .mariadb, location: Self.location ?? "")
+        target.answerWithinNs = 4_000_000_000
+        XCTAssertEqual(try MariaDBDriver.run(target, ["SELECT SLEEP(2.5)"]).status, .ok, "one statement within the bound")
+        XCTAssertThrowsError(try MariaDBDriver.run(target, ["SELECT SLEEP(2.5)", "SELECT SLEEP(2.5)"])) { error in
+            XCTAssertEqual((error as? EngineUnanswered)?.interrupted, false, "\(error)")
+            XCTAssertTrue("\(error)".contains("did not answer within 4s"), "\(error)")
+        }
+    }
+
     func testLockWaitTimeoutAndDeadlockAreRetries() throws {
         let one = try connected(), two = try connected()
         for s in ["DROP TABLE IF EXISTS t2", "CREATE TABLE t2 (id INT PRIMARY KEY, v INT)", "INSERT INTO t2 VALUES (1, 0), (2, 0)"] {

@@ -1,13 +1,5 @@
 import TicketRushModel
 
-/// A server engine's SQL driver as the runner uses it: a connection per call (never kept
-/// across a fork), bounded by the target.
-package protocol ServerSQLDriver: SQLDriver {
-    init(_ target: EngineTarget)
-    static func run(_ target: EngineTarget, _ statements: [String]) throws(EngineUnanswered) -> EngineReply
-    static func session(_ target: EngineTarget, _ next: (EngineReply?) -> String?) throws(EngineUnanswered) -> EngineReply
-}
-
 /// A server engine's workload tables (docs/workloads.md), made, read and connected to like
 /// the counter's table: one body for PostgreSQL and MariaDB, which differ only in dialect.
 package enum ServerWorkloadTables<Driver: ServerSQLDriver> {

@@ -10,7 +10,8 @@ package final class MariaDBDriver: SQLDriver {
     private let address: MariaDBAddress
     private var conn: UnsafeMutableRawPointer?
     /// The runner's calls: every call on this connection ends by this (nil: a buyer's).
-    private var bound: tr_db_bound?
+    package var bound: tr_db_bound?
+    package static let serverName = "MariaDB"
     package let dialect = SQLDialect.mariadb
     /// A buyer's connection: connecting waits at most this long, each read or write of a
     /// statement at most `ioSeconds` (longer than InnoDB's 50 s lock wait, which ends in
@@ -62,32 +63,6 @@ package final class MariaDBDriver: SQLDriver {
 
     /// The server's id of this connection (CONNECTION_ID()), 0 when not connected.
     package var threadID: UInt { conn.map { tr_maria_thread_id($0) } ?? 0 }
-
-    /// The runner's side: `statements` on a short-lived connection (before a fork or after
-    /// reaping; never kept across a fork), each within `target.answerWithinNs`. Returns the
-    /// last reply, or the first failure; throws when the server did not answer in time.
-    package static func run(_ target: EngineTarget, _ statements: [String]) throws(EngineUnanswered) -> EngineReply {
-        var rest = statements[...]
-        return try session(target) { _ in rest.popFirst() }
-    }
-
-    /// The runner's side, like `run`, for statements each chosen from the reply before it
-    /// (`next(nil)` is the first; nil ends).
-    package static func session(_ target: EngineTarget, _ next: (EngineReply?) -> String?) throws(EngineUnanswered) -> EngineReply {
-        let driver = MariaDBDriver(target)
-        driver.bound = target.bound
-        var last = driver.connect() ?? EngineReply(status: .ok)
-        var previous: EngineReply? = nil
-        while last.status == .ok, last.unanswered == 0, let statement = next(previous) {
-            driver.bound = target.bound
-            last = driver.execute(statement)
-            previous = last
-        }
-        if last.unanswered != 0 {
-            throw target.unanswered(last.unanswered, server: "MariaDB", at: redactedURL(target.location))
-        }
-        return last
-    }
 }
 
 /// MariaDB's backend (descriptor: `EngineDescriptor.mariadb`): a fresh table per trial.

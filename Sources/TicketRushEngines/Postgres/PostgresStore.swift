@@ -9,7 +9,8 @@ package final class PostgresDriver: SQLDriver {
     private let target: EngineTarget
     private var conn: UnsafeMutableRawPointer?
     /// The runner's calls: every call on this connection ends by this (nil: a buyer's, unbounded).
-    private var bound: tr_db_bound?
+    package var bound: tr_db_bound?
+    package static let serverName = "PostgreSQL"
     package let dialect = SQLDialect.postgres
 
     package init(_ target: EngineTarget) { self.target = target }
@@ -33,37 +34,6 @@ package final class PostgresDriver: SQLDriver {
         guard let conn else { return EngineReply(status: .failed, code: EngineCode.sqlstate("08003"), message: "not connected") }
         if var bound { tr_pg_exec_bounded(conn, sql, &bound, &r) } else { tr_pg_exec(conn, sql, &r) }
         return EngineReply(r, kind: .postgres)
-    }
-
-    /// The runner's side: runs `statements` on a short-lived connection (before a fork or
-    /// after reaping; never kept across a fork), all within `target.answerWithinNs`. Returns
-    /// the last reply, or the first failure; throws when the server did not answer in time.
-    package static func run(_ target: EngineTarget, _ statements: [String]) throws(EngineUnanswered) -> EngineReply {
-        let driver = PostgresDriver(target)
-        driver.bound = target.bound
-        var last = driver.connect() ?? EngineReply(status: .ok)
-        for s in statements where last.status == .ok { last = driver.execute(s) }
-        if last.unanswered != 0 {
-            throw target.unanswered(last.unanswered, server: "PostgreSQL", at: redactedURL(target.location))
-        }
-        return last
-    }
-
-    /// The runner's side, like `run`, for statements each chosen from the reply before it
-    /// (`next(nil)` is the first; nil ends): a workload's keyset reads on one connection.
-    package static func session(_ target: EngineTarget, _ next: (EngineReply?) -> String?) throws(EngineUnanswered) -> EngineReply {
-        let driver = PostgresDriver(target)
-        driver.bound = target.bound
-        var last = driver.connect() ?? EngineReply(status: .ok)
-        var previous: EngineReply? = nil
-        while last.status == .ok, let statement = next(previous) {
-            last = driver.execute(statement)
-            previous = last
-        }
-        if last.unanswered != 0 {
-            throw target.unanswered(last.unanswered, server: "PostgreSQL", at: redactedURL(target.location))
-        }
-        return last
     }
 }
 
