@@ -2,127 +2,37 @@ import Foundation
 import TicketRushTestSupport
 import XCTest
 
-/// `control: syscalls` on PostgreSQL through the built binary (docs/programs.md, "Network
-/// stores under syscalls"): an unmodified psycopg buyer whose statements are the steps.
-/// Asserted is what the search finds (complete, some schedule violating or none) and what a
-/// replay gives, never how often a race bit; an interrupted run leaves no process and no server.
+/// `control: syscalls` on PostgreSQL through the built binary (NetworkSyscallCLI): an
+/// unmodified psycopg buyer whose statements are the steps.
 final class PostgresSyscallCLITests: XCTestCase {
-    private let root = CLI.repositoryRoot.path
+    private var cli: NetworkSyscallCLI { NetworkSyscallCLI(test: self, module: "psycopg") }
 
     override func setUpWithError() throws {
-        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
-        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/usr/lib/postgresql"), "PostgreSQL is not installed")
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import psycopg"]
-        python.standardOutput = FileHandle.nullDevice
-        python.standardError = FileHandle.nullDevice
-        try python.run()
-        python.waitUntilExit()
-        try XCTSkipUnless(python.terminationStatus == 0, "python3 has no psycopg (.ci/run installs psycopg[binary])")
+        try cli.skipUnlessAvailable(server: "/usr/lib/postgresql", serverMissing: "PostgreSQL is not installed", install: ".ci/run installs psycopg[binary]")
     }
 
-    private func cell(_ reports: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
-    }
-
-    private func violated(_ cell: [String: Any], _ name: String) -> Int? {
-        (cell["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["violated"] as? Int
-    }
-
-    private func scenario(_ name: String) -> String { "\(root)/scenarios/programs/\(name).yaml" }
-
-    /// READ COMMITTED: the lost update is in some order of the statements, the search is
-    /// complete, and the counterexample gives the same verdict on every replay.
+    /// READ COMMITTED: the lost update is found, the search complete, the counterexample replays.
     func testTheLostUpdateAtReadCommittedIsFoundAndReplays() throws {
-        let dir = try CLI.temporaryFolder(self)
-        let file = scenario("psycopg-race-syscalls")
-        let reports = dir.appendingPathComponent("reports")
-        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", dir.appendingPathComponent("work").path, "--quiet"], timeout: 1200)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let s = try XCTUnwrap(try cell(reports)["schedule"] as? [String: Any])
-        XCTAssertEqual(s["complete"] as? Bool, true, "the search covers every order of the statements")
-        XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some order sells the last ticket twice")
-        let counterexample = try XCTUnwrap(s["counterexample"] as? String)
-        for i in 0..<2 {
-            let out = dir.appendingPathComponent("replay\(i)")
-            let again = try CLI.run(["run", file, "--schedule-replay", counterexample, "--reports", out.path,
-                                     "--work", dir.appendingPathComponent("w\(i)").path], timeout: 300)
-            let replayed = try cell(out)
-            XCTAssertEqual(violated(replayed, "no-oversell"), 1, "replay \(i + 1) oversells again\n" + again.stdout + again.stderr)
-            XCTAssertEqual((replayed["schedule"] as? [String: Any])?["runs"] as? Int, 1)
-            // The story shows the SQL each step sent.
-            XCTAssertTrue(again.stdout.contains("UPDATE ticketrush_"), again.stdout)
-        }
+        try cli.lostUpdateIsFoundAndReplays("psycopg-race-syscalls")
     }
 
-    /// Buyer 2's UPDATE of the row buyer 1 has updated waits for buyer 1's lock: the server
-    /// says it is blocked, so the schedule moves on with buyer 1 alone (choice 7 is buyer 1,
-    /// the only one enabled), and buyer 2 runs on once buyer 1 commits. Without asking the
-    /// server the runner would wait for buyer 2's next statement until the trial's timeout.
+    /// The server says buyer 2's UPDATE waits for buyer 1's lock (choice 7 is buyer 1, the only
+    /// one enabled).
     func testAStatementWaitingForALockIsBlockedUntilTheHolderCommits() throws {
-        let dir = try CLI.temporaryFolder(self)
-        let out = dir.appendingPathComponent("reports")
-        // The fingerprint is not this one: the run warns and replays the choices anyway.
-        let r = try CLI.run(["run", scenario("psycopg-race-syscalls"), "--schedule-replay", "S1.00000000.1212121", "--reports", out.path,
-                             "--work", dir.appendingPathComponent("work").path], timeout: 300)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let c = try cell(out)
-        XCTAssertEqual(violated(c, "no-deadlock"), 0, r.stdout)
-        XCTAssertEqual(violated(c, "no-oversell"), 1, r.stdout)
-        // The story's rows ("      5*   UPDATE …"), not the READ COMMITTED of the BEGINs.
-        let rows = r.stdout.split(separator: "\n").map(String.init).filter { row in
-            row.hasPrefix("      ") && row.dropFirst(6).first?.isNumber == true && (row.contains("UPDATE ") || row.contains("COMMIT →"))
-        }
-        XCTAssertEqual(rows.count, 4, r.stdout)
-        guard rows.count == 4 else { return }
-        // Rows: buyer 1's UPDATE, buyer 2's (blocked), then the two COMMITs.
-        XCTAssertFalse(rows[0].contains("→ blocked"), rows[0])
-        XCTAssertTrue(rows[1].contains("UPDATE ") && rows[1].contains("→ blocked"), rows[1])
-        // After the block: buyer 1's COMMIT (its column first), then buyer 2's.
-        let commitColumn = { (row: String) in row.distance(from: row.startIndex, to: row.range(of: "COMMIT")!.lowerBound) }
-        XCTAssertLessThan(commitColumn(rows[2]), commitColumn(rows[3]), rows.joined(separator: "\n"))
+        try cli.blockedUntilTheHolderCommits("psycopg-race-syscalls", replay: "S1.00000000.1212121")
     }
 
     /// REPEATABLE READ: the second UPDATE fails with a serialization failure and the buyer
     /// retries; no order oversells, and the search is complete.
     func testRepeatableReadHoldsInEveryOrder() throws {
-        let dir = try CLI.temporaryFolder(self)
-        let reports = dir.appendingPathComponent("reports")
-        let r = try CLI.run(["run", scenario("psycopg-repeatable-syscalls"), "--reports", reports.path,
-                             "--work", dir.appendingPathComponent("work").path, "--quiet"], timeout: 1800)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let c = try cell(reports)
-        let s = try XCTUnwrap(c["schedule"] as? [String: Any])
-        XCTAssertEqual(s["complete"] as? Bool, true)
-        XCTAssertEqual(s["violating"] as? Int, 0)
-        XCTAssertEqual(violated(c, "no-oversell"), 0)
+        try cli.holdsInEveryOrder("psycopg-repeatable-syscalls")
     }
 
-    /// SIGINT once a held psycopg buyer exists: exit 130, no process of the run left (the
-    /// buyers, the private server) and the server's folder gone.
+    /// SIGINT once a held psycopg buyer exists: nothing of the run is left.
     func testAnInterruptedRunLeavesNoProcessAndNoServer() throws {
-        let dir = try CLI.temporaryFolder(self)
-        let run = try Spawned(CLI.binary.path, ["run", scenario("psycopg-race-syscalls"), "--work", dir.appendingPathComponent("work").path,
-                                                "--reports", dir.appendingPathComponent("r").path, "--quiet"], dir: dir)
-        addTeardownBlock { if run.isRunning { run.wait(0) } }
-        var data: String?
-        XCTAssertTrue(poll(within: 120) {
-            let tree = ProcessTable.descendants(of: run.pid)
-            data = data ?? tree.lazy.map { ProcessTable.commandLine($0.pid) }.first { $0.contains("postgres -D ") }
-            return tree.contains { ProcessTable.commandLine($0.pid).contains("buy_psycopg.py") }
-        }, "no psycopg buyer started")
-        let server = try XCTUnwrap(data, "the private server is not among the run's processes")
-        kill(run.pid, SIGINT)
-        XCTAssertTrue(run.wait(60), "the runner did not end after SIGINT")
-        XCTAssertEqual(run.exitCode, 130, run.standardError)
-        XCTAssertTrue(poll(within: 10) { ProcessTable.marked(run.marker).isEmpty }, "left behind: \(ProcessTable.marked(run.marker))")
         // "postgres -D DIR/pg …": the server's folder goes with it.
-        let folder = String(server.components(separatedBy: "postgres -D ")[1].split(separator: " ")[0])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "\(folder) outlived the run")
+        try cli.interruptLeavesNothing("psycopg-race-syscalls", buyer: "buy_psycopg.py", isServer: { $0.contains("postgres -D ") },
+                                       folder: { String($0.components(separatedBy: "postgres -D ")[1].split(separator: " ")[0]) })
     }
 }
 
