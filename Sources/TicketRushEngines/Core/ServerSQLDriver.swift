@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CTicketRushEngines
 import TicketRushModel
 
@@ -36,5 +39,33 @@ extension ServerSQLDriver {
             throw target.unanswered(last.unanswered, server: serverName, at: redactedURL(target.location))
         }
         return last
+    }
+}
+
+/// A server engine's backend whose counter is one table per trial, made, read, dropped and
+/// connected to through its `Driver`: one body for PostgreSQL and MariaDB.
+package protocol ServerSQLBackend: EngineBackend {
+    associatedtype Driver: ServerSQLDriver
+}
+
+extension ServerSQLBackend {
+    package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
+
+    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String? {
+        let r = try Driver.run(target, SQLStatements.create(target.name, tickets: tickets))
+        return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
+    }
+
+    package static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead {
+        let r = try Driver.run(target, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
+        return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
+    }
+
+    package static func drop(_ target: EngineTarget) throws(EngineUnanswered) {
+        _ = try Driver.run(target, ["DROP TABLE IF EXISTS \(target.name)"])
+    }
+
+    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
+        SQLStore(driver: Driver(target), target: target, mode: mode, buyer: buyer)
     }
 }

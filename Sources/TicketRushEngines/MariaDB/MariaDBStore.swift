@@ -66,24 +66,10 @@ package final class MariaDBDriver: SQLDriver {
 }
 
 /// MariaDB's backend (descriptor: `EngineDescriptor.mariadb`): a fresh table per trial.
-package enum MariaDBBackend: EngineBackend {
+package enum MariaDBBackend: ServerSQLBackend {
+    package typealias Driver = MariaDBDriver
+
     package static func load(_ library: String?) -> String? { loaded { tr_maria_load(library, $0, $1) } }
-
-    package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
-
-    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String? {
-        let r = try MariaDBDriver.run(target, SQLStatements.create(target.name, tickets: tickets))
-        return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
-    }
-
-    package static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead {
-        let r = try MariaDBDriver.run(target, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
-        return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
-    }
-
-    package static func drop(_ target: EngineTarget) throws(EngineUnanswered) {
-        _ = try MariaDBDriver.run(target, ["DROP TABLE IF EXISTS \(target.name)"])
-    }
 
     /// Tables are `ticketrush_MACHINE_PID_START_SERIAL` (EngineTrial): each distinct maker of
     /// this machine is read as two integers, and its tables dropped when it is gone.
@@ -113,9 +99,5 @@ package enum MariaDBBackend: EngineBackend {
             }
             if dropped == 0 { offset += 1 }  // not ours to drop (another user's): leave it
         }
-    }
-
-    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
-        SQLStore(driver: MariaDBDriver(target), target: target, mode: mode, buyer: buyer)
     }
 }

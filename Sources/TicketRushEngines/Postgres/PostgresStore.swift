@@ -38,24 +38,10 @@ package final class PostgresDriver: SQLDriver {
 }
 
 /// PostgreSQL's backend (descriptor: `EngineDescriptor.postgres`): a fresh table per trial.
-package enum PostgresBackend: EngineBackend {
+package enum PostgresBackend: ServerSQLBackend {
+    package typealias Driver = PostgresDriver
+
     package static func load(_ library: String?) -> String? { loaded { tr_pg_load(library, $0, $1) } }
-
-    package static func storeName(tag: String, serial: Int) -> String { "ticketrush_\(tag)_\(serial)" }
-
-    package static func create(_ target: EngineTarget, tickets: Int, storage: StorageConfig) throws(EngineUnanswered) -> String? {
-        let r = try PostgresDriver.run(target, SQLStatements.create(target.name, tickets: tickets))
-        return r.status == .ok ? nil : "\(EngineCode.text(r.code)): \(r.message)"
-    }
-
-    package static func finalRead(_ target: EngineTarget) throws(EngineUnanswered) -> StoreRead {
-        let r = try PostgresDriver.run(target, ["SELECT count, version FROM \(target.name) WHERE id = 1"])
-        return r.status == .ok ? r.row.map { .count($0.0) } ?? .failed(errno: ENOENT) : .failed(errno: EIO_CODE)
-    }
-
-    package static func drop(_ target: EngineTarget) throws(EngineUnanswered) {
-        _ = try PostgresDriver.run(target, ["DROP TABLE IF EXISTS \(target.name)"])
-    }
 
     /// Tables are `ticketrush_MACHINE_PID_START_SERIAL` (EngineTrial): each distinct maker
     /// of this machine is read as two integers, and its tables dropped when it is gone.
@@ -77,9 +63,5 @@ package enum PostgresBackend: EngineBackend {
             ]) else { return }
             if dropped.status != .ok { offset += 1 }  // not ours to drop (another role's): leave it
         }
-    }
-
-    package static func connect(_ target: EngineTarget, mode: LockMode, buyer: Int) -> any TicketStore & BuyerLock {
-        SQLStore(driver: PostgresDriver(target), target: target, mode: mode, buyer: buyer)
     }
 }
