@@ -39,7 +39,8 @@ extension ServerSessions {
     /// `SessionEngine.run` on a server.
     func runOnServer(_ c: SessionCase, choose: ([Int]) -> Result<Int, SessionStuck>) throws(SessionFailure) -> SessionRun {
         runs += 1
-        let space = Self.namespace("trs_\(getpid())_\(runs)")
+        let name = "trs_\(getpid())_\(runs)"
+        let space = Self.namespace(name)
         _ = try Self.exec(admin, space.drop)
         _ = try Self.exec(admin, space.create)
         defer { _ = try? Self.exec(admin, space.drop) }
@@ -59,7 +60,7 @@ extension ServerSessions {
         }
         var driver = SessionDriver(c, conns, deadline: MonotonicClock.now() + runTimeoutNs)
         try driver.play(choose: choose)
-        driver.run.finalState = try Self.dump(admin, "trs_\(getpid())_\(runs)")
+        driver.run.finalState = try Self.dump(admin, name)
         return driver.run
     }
 }
