@@ -24,7 +24,27 @@ extension SyscallLauncher {
             return nil
         }
         participant[n.tid] = participant.count
+        fresh.append(participant.count - 1)
         return participant[n.tid]
+    }
+
+    /// Threads whose first store calls came since the last quiet tree were numbered in the
+    /// order the calls arrived, which is the kernel's timing: renumbered among themselves by
+    /// thread id, the order the program created them, so a replay gives each grant the same
+    /// thread again (the buyer a fault kills is then the same process). Each has only its
+    /// first call parked: nothing else of it is recorded yet. (Ids that wrapped would reorder.)
+    func renumberFresh() {
+        defer { fresh = [] }
+        guard fresh.count > 1 else { return }
+        let slots = fresh.sorted()
+        let tids = participant.filter { slots.contains($0.value) }.map(\.key).sorted()
+        let before = (parked, sleeps, participant)
+        for (slot, tid) in zip(slots, tids) {
+            let old = before.2[tid]!
+            participant[tid] = slot
+            parked[slot] = before.0[old]
+            sleeps[slot] = before.1[old]
+        }
     }
 
     /// A fault's kill of participant `b` at its held call (docs/programs.md, "Faults"): SIGKILL
@@ -95,7 +115,10 @@ extension SyscallLauncher {
                 (previous, proven, waitMs) = (nil, false, parked.compactMap { $0 }.count > before ? 0 : 2)
                 continue
             }
-            if proven { return tree.quiet() }
+            if proven {
+                renumberFresh()
+                return tree.quiet()
+            }
             // Quiet before the first store call is a program still starting (maybe asleep in
             // a wait the runner does not hold): no step yet. Its end hangs the listener up.
             guard !participant.isEmpty else {

@@ -39,6 +39,8 @@ final class SyscallLauncher: GatedLauncher {
     /// becomes the next participant (buyer index), in first-touch order.
     let whole: Bool
     var participant: [pid_t: Int] = [:]
+    /// Participants numbered since the last quiet tree (`renumberFresh`).
+    var fresh: [Int] = []
     /// Whole program: the processes of its tree last seen (`WholeTree`), and whether a fork
     /// since calls for a full look at /proc.
     var tree = WholeTree()
