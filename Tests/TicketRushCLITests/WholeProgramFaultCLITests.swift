@@ -101,6 +101,53 @@ final class WholeProgramFaultCLITests: XCTestCase {
         }
     }
 
+    /// The tutorial's lock with 路人2 killed after its search line, in every interleaving of
+    /// two buyers: when 路人1 holds the lock, 路人2 prints its line and falls asleep on the lock
+    /// with no store call; the kill still waits for 路人2 (it lands once 路人2 gets the lock),
+    /// never for 路人1, granted next. So 路人1 buys in every schedule and nothing deadlocks.
+    func testALineWhosePrinterSleepsOnALockStillNamesThePrinter() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let file = try CLI.write("""
+            name: lock-kill-2
+            tickets: 1
+            buyers: {count: 2, name: "路人{n}"}
+            program:
+              command: [python3, "\(root)/examples/python/tutorial.py", --lock]
+              control: syscalls
+            storage: {kind: json, path: db.txt}
+            outcomes:
+              search: '<(?<buyer>[^>]+)>用户 查看剩余票数为 \\[(?<value>\\d+)\\]'
+              bought: '<(?<buyer>[^>]+)> 购票成功'
+              sold-out: '<(?<buyer>[^>]+)> 没票了'
+              error: '^Traceback'
+            faults:
+              - kill: {buyers: [2], at: search.read}
+            schedule: {strategy: exhaustive, shrink: 0}
+            timeout: 30s
+            invariants: [no-deadlock]
+            expect: {no-deadlock: hold}
+
+            """, to: "lock2.yaml", in: dir)
+        let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
+        let events = dir.appendingPathComponent("events")
+        let r = try CLI.run(["run", file, "--reports", reports.path, "--work", work.path, "--events", events.path, "--quiet"], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual((try cell(reports)["schedule"] as? [String: Any])?["complete"] as? Bool, true)
+        XCTAssertEqual(CLI.processes(inside: work), [])
+        var asleep = 0
+        for log in try logs(events.appendingPathComponent("lock-kill-2")) {
+            XCTAssertEqual(log.filter { $0.name == "路人1" && $0.event == "bought" }.count, 1, "路人1 is never the victim: \(log)")
+            XCTAssertTrue(log.filter { $0.event == "fault.kill" }.allSatisfy { $0.name == "路人2" }, "\(log)")
+            XCTAssertFalse(log.contains { $0.name == "路人2" && ["bought", "sold-out"].contains($0.event) }, "\(log)")
+            // 路人2 searched while 路人1 held the lock: its kill landed after 路人1 bought.
+            let order = log.map { "\($0.name) \($0.event)" }
+            if let search = order.firstIndex(of: "路人2 search.read"), let bought = order.firstIndex(of: "路人1 bought"), search < bought {
+                asleep += 1
+            }
+        }
+        XCTAssertGreaterThan(asleep, 0, "some interleaving has 路人2 print its line and sleep on the lock 路人1 holds")
+    }
+
     /// The shipped finding (scenarios/programs/python-tutorial-lock-holder-killed-syscalls.yaml,
     /// with 3 schedules): the first buyer to search is killed holding the tutorial's
     /// multiprocessing.Lock, a semaphore in shared memory no kernel frees; every other buyer

@@ -256,7 +256,10 @@ final class SyscallLauncher: GatedLauncher {
     func grant(_ b: Int) {
         guard let held = parked[b] else { return }
         parked[b] = nil
-        if whole { program.lastGranted = b }
+        if whole {
+            program.absorb()
+            program.lastGranted = b
+        }
         let n = held.notification
         // Only the JSON document's bytes are a count; a database's pages are not read as one.
         let values = store.scenario.storage.kind == .json ? SyscallProc.values(of: held, in: store.path) : SyscallValues()

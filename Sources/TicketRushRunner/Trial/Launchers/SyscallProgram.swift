@@ -44,6 +44,15 @@ final class SyscallProgram: ProgramLauncher {
     /// granted last. A stall is not granting: ignored.
     func killDue(_ b: Int) -> Bool {
         guard !stepPlan.isEmpty else { return false }
+        absorb()
+        return killPending.contains(b)
+    }
+
+    /// Reads the lines so far and books the kills they call for. For a whole program it runs
+    /// before each grant too: a line its printer wrote before falling asleep without a held
+    /// call (on a lock another holds) is then still the printer's, not the next granted one's.
+    func absorb() {
+        guard !stepPlan.isEmpty else { return }
         poll(timeoutMs: 0, deadline: 0)
         let whole = !perBuyer
         while absorbed < collect.events.count {
@@ -61,7 +70,6 @@ final class SyscallProgram: ProgramLauncher {
                 if whole { victimName[victim] = e.buyer }
             }
         }
-        return killPending.contains(b)
     }
 
     /// SIGKILL to everything below buyer `b`'s keeper, which follows it; its listener hangs up.
