@@ -277,5 +277,9 @@ final class ScheduleTests: XCTestCase {
         var faulted = b
         faulted.faults = [Fault(.kill, .buyers([4]), at: .lockAcquired)]
         XCTAssertFalse(Reduction.faultsSurvive(faulted), "a fault naming buyer 5 keeps 5 buyers")
+        faulted.buyers.count = 4
+        XCTAssertFalse(Reduction.faultsSurvive(faulted), "buyer 5 is not among 4 (the fault's buyers are 0-based)")
+        faulted.buyers.count = 5
+        XCTAssertTrue(Reduction.faultsSurvive(faulted))
     }
 }

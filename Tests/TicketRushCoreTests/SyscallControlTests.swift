@@ -39,15 +39,29 @@ final class SyscallControlTests: XCTestCase {
                        ["4:41: error: 'program.control: syscalls' needs a controlled schedule (schedule: {strategy: random | pct | exhaustive}): under timing no system call is held, so nothing would be controlled; drop 'control' to run the program by timing"])
     }
 
-    /// A fault at a step lands at the buyer's next held call; a whole program's buyers are
-    /// still not the runner's to name, and a time offset has no clock under control.
+    /// A fault at a step lands at the buyer's next held call, a whole program's too under
+    /// syscalls (its steps are its `outcomes` lines); a time offset has no clock under control.
     func testFaultsAtAStepAreTakenUnderSyscallControl() {
         XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"), [])
         // lock.mode is the built-in buyer's: a program is seen taking its own lock.
         XCTAssertEqual(diagnostics(Self.base + "buyers: {count: 2, command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: lock.acquired, limit: 1}}]\n"), [])
         XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nfaults: [{kill: {probability: 1, at: lock.acquired}}]\n").count, 1, "built-in buyers without a lock never report it")
-        XCTAssertEqual(diagnostics(Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\nfaults: [{kill: {probability: 1, at: search.read}}]\n"),
-                       ["6:9: error: 'faults' cannot target the buyers a whole program starts itself: use buyers.command"])
+    }
+
+    /// A whole program's faults: taken under syscalls at a step its `outcomes` patterns
+    /// report, refused at that step otherwise and under protocol control, each located.
+    func testAWholeProgramsFaultsNeedSyscallsAndAStepItsPatternsReport() {
+        let whole = Self.base + "buyers: 2\nprogram: {command: [sh, x.sh], control: syscalls}\nschedule: random\n"
+        let lines = "outcomes: {search: '<(?<buyer>.+)> (?<value>\\\\d+)', bought: '<(?<buyer>.+)> ok'}\n"
+        XCTAssertEqual(diagnostics(whole + lines + "faults: [{kill: {probability: 1, at: search.read, limit: 1}}]\n"), [])
+        XCTAssertEqual(diagnostics(whole + lines + "faults: [{kill: {buyers: [2], at: bought}}, {stall: {buyers: [1], at: search.read, for: 1s}}]\n"), [])
+        XCTAssertEqual(diagnostics(whole + lines + "faults:\n  - kill: {probability: 1, at: lock.acquired}\n"),
+                       ["8:32: error: 'faults[0].kill.at' names lock.acquired, but a whole program's steps are the lines its 'outcomes' patterns match (it has bought, search): the fault would never fire; add an 'outcomes' pattern for it, with a buyer group"])
+        XCTAssertEqual(diagnostics(whole + "faults: [{kill: {probability: 1, at: search.read}}]\n"),
+                       ["6:38: error: 'faults[0].kill.at' names search.read, but a whole program's steps are the lines its 'outcomes' patterns match (it has none): the fault would never fire; add an 'outcomes' pattern for it, with a buyer group"])
+        let protocolWhole = Self.base + "buyers: 2\nprogram: {command: [sh, x.sh]}\n" + lines + "faults: [{kill: {probability: 1, at: search.read}}]\n"
+        XCTAssertEqual(diagnostics(protocolWhole),
+                       ["6:9: error: 'faults' cannot target the buyers a whole program starts itself under control: protocol (the runner cannot tell which of its processes is which buyer): use buyers.command, or program.control: syscalls with a controlled schedule, where each process is parked at its store calls"])
     }
 
     /// SQLite with a rollback journal is seen whole through its file calls and fcntl locks;

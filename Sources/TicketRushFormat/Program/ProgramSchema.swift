@@ -63,9 +63,7 @@ package enum ProgramSchema {
                     out.append(Diagnostic(at: at("\(key)[\(code.index)]", key), "'\(key)' puts {\(name)} in a shell script after $( ), a backquote, ${ }, a here-document or a comment, where ticketrush cannot quote it for the shell (its value would run as code); write \"$\(CommandCode.variable(name))\" in the script instead"))
                 }
             }
-            if mode == .whole, case .list(let faults)? = value["faults"], !faults.isEmpty {
-                out.append(Diagnostic(at: at("faults"), "'faults' cannot target the buyers a whole program starts itself: use buyers.command"))
-            }
+            if mode == .whole { out += checkWholeFaults(value, at: at) }
         }
         out += checkControl(value, at: at)
         if case .object(let patterns)? = value["outcomes"] {
@@ -79,6 +77,30 @@ package enum ProgramSchema {
                 } catch {
                     out.append(Diagnostic(at: at("outcomes.\(key)", "outcomes"), "'outcomes.\(key)' is not a valid regular expression: \(error)"))
                 }
+            }
+        }
+        return out
+    }
+
+    /// A whole program's faults: only under `control: syscalls`, where the runner parks each
+    /// of its processes; there a step is a line its `outcomes` patterns name (the history's
+    /// only events), read from the buyer the line names and landing at the next held call of
+    /// the process that printed it (docs/programs.md, "Faults").
+    static func checkWholeFaults(_ value: ConfigValue, at: (String, String) -> SourceLocation) -> [Diagnostic] {
+        guard case .list(let faults)? = value["faults"], !faults.isEmpty else { return [] }
+        guard value["program"]?["control"]?.text == ProgramConfig.Control.syscalls.rawValue else {
+            return [Diagnostic(at: at("faults", ""), "'faults' cannot target the buyers a whole program starts itself under control: protocol (the runner cannot tell which of its processes is which buyer): use buyers.command, or program.control: syscalls with a controlled schedule, where each process is parked at its store calls")]
+        }
+        var keys: [String] = []
+        if case .object(let patterns)? = value["outcomes"] { keys = Array(patterns.keys) }
+        let steps = Set(keys.compactMap { OutcomePattern.kind(of: $0)?.name })
+        var out: [Diagnostic] = []
+        for (i, item) in faults.enumerated() {
+            for action in ["kill", "stall"] {
+                guard let step = item[action]?["at"]?.text, !steps.contains(step) else { continue }
+                let key = "faults[\(i)].\(action).at"
+                let have = keys.isEmpty ? "it has none" : "it has " + keys.sorted().joined(separator: ", ")
+                out.append(Diagnostic(at: at(key, "faults"), "'\(key)' names \(step), but a whole program's steps are the lines its 'outcomes' patterns match (\(have)): the fault would never fire; add an 'outcomes' pattern for it, with a buyer group"))
             }
         }
         return out

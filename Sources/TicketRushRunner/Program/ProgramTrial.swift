@@ -68,7 +68,9 @@ package struct ProgramTrial {
             let signal = status & 0x7f
             return signal == 0 ? .exited(code: (status >> 8) & 0xff) : .signaled(signal: signal)
         }
-        let exits = perBuyer ? procExits : [BuyerExit](repeating: procExits[0], count: count)
+        var exits = perBuyer ? procExits : [BuyerExit](repeating: procExits[0], count: count)
+        // A whole program's buyer killed by a fault (control: syscalls) died of it, whatever its program did then.
+        if !perBuyer { for b in killed where b < count { exits[b] = .signaled(signal: SIGKILL) } }
         // A kill that lost the race with the buyer's own exit did not happen.
         let (faultEvents, killed) = FaultInjector.confirmed(faultEvents, killed: killed, exits: exits)
         let exitNs = (0..<count).map { b -> UInt64 in

@@ -200,10 +200,11 @@ package enum Reduction {
         choices.compactMap { $0 == b ? nil : ($0 > b ? $0 - 1 : $0) }
     }
 
-    /// A fault that names a buyer past the count would change meaning: keep those buyers.
+    /// A fault that names a buyer past the count would change meaning: keep those buyers
+    /// (its buyers are 0-based).
     package static func faultsSurvive(_ s: Scenario) -> Bool {
         s.faults.allSatisfy { f in
-            if case .buyers(let list) = f.target { return list.allSatisfy { $0 <= s.buyers.count } }
+            if case .buyers(let list) = f.target { return list.allSatisfy { $0 < s.buyers.count } }
             return true
         }
     }

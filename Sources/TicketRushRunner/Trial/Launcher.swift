@@ -61,10 +61,14 @@ protocol GatedLauncher: Launcher {
     /// Why the buyers cannot be controlled (one wrote without being granted a step); `settle`
     /// returns false once it is set.
     var violation: String? { get }
+    /// With nothing parked and the buyers not all ended: why none can ever move again (a
+    /// deadlock the lock model cannot see), or nil.
+    var stuck: String? { get }
 }
 
 extension GatedLauncher {
     var violation: String? { nil }
+    var stuck: String? { nil }
 }
 
 /// Who moves when (docs/architecture.md, "A trial"): one struct per way (Pacers/).

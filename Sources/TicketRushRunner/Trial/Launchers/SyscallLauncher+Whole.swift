@@ -24,7 +24,65 @@ extension SyscallLauncher {
             return nil
         }
         participant[n.tid] = participant.count
+        fresh.append(participant.count - 1)
         return participant[n.tid]
+    }
+
+    /// Threads whose first store calls came since the last quiet tree were numbered in the
+    /// order the calls arrived, which is the kernel's timing: renumbered among themselves by
+    /// thread id, the order the program created them, so a replay gives each grant the same
+    /// thread again (the buyer a fault kills is then the same process). Each has only its
+    /// first call parked: nothing else of it is recorded yet. (Ids that wrapped would reorder.)
+    func renumberFresh() {
+        defer { fresh = [] }
+        guard fresh.count > 1 else { return }
+        let slots = fresh.sorted()
+        let tids = participant.filter { slots.contains($0.value) }.map(\.key).sorted()
+        let before = (parked, sleeps, participant)
+        for (slot, tid) in zip(slots, tids) {
+            let old = before.2[tid]!
+            participant[tid] = slot
+            parked[slot] = before.0[old]
+            sleeps[slot] = before.1[old]
+        }
+    }
+
+    /// A fault's kill of participant `b` at its held call (docs/programs.md, "Faults"): SIGKILL
+    /// to its process and every process below it, so the call never runs. Every participant
+    /// among them is gone; the kernel drops their file locks. Its parent lives on.
+    func killParticipant(_ b: Int, tid: pid_t) {
+        let process = SyscallProc.process(of: tid) ?? tid
+        let victims = Set([process] + ProcessTree.descendants(of: process))
+        let hit = participant.filter { victims.contains(SyscallProc.process(of: $0.key) ?? $0.key) }.map(\.value)
+        program.kill(b, process: process)
+        for p in Set(hit + [b]) {
+            gone[p] = true
+            parked[p] = nil
+            if lockModel.holder == p { lockModel.released(by: p) }
+            lockFd[p] = nil
+        }
+    }
+
+    /// A whole program whose schedule has nothing left to grant while its tree lives: when
+    /// every thread not exited waits in the kernel with no timeout (a futex: a lock or
+    /// semaphore in shared memory; a wait for a child), nothing can ever wake one (the tree
+    /// was just proven quiet, and sleeps are virtual): a deadlock, judged at once rather than
+    /// at the timeout. nil when some thread could still be woken (a timed wait, a read).
+    var stuck: String? {
+        guard whole, listeners[0] >= 0, !participant.isEmpty, parked.allSatisfy({ $0 == nil }) else { return nil }
+        var waits: [String: Int] = [:]
+        for (pid, tids) in tree.threads {
+            for tid in tids {
+                guard let (state, _) = SyscallProc.schedule(pid, tid), !"ZX".contains(state) else { continue }
+                guard state == "S", let call = SyscallProc.untimedWait(pid, tid) else { return nil }
+                waits[call, default: 0] += 1
+            }
+        }
+        guard !waits.isEmpty else { return nil }
+        let calls = waits.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        let killed = program.killedBuyers.sorted().map { program.scenario.buyers.name(of: $0) }
+        let dead = killed.isEmpty ? "" : "; killed: " + killed.joined(separator: ", ")
+        return "no store call left to grant and every thread of the program waits with no timeout (\(calls)): nothing can wake them\(dead)"
     }
 
     /// Serves the listener until the tree is quiet (docs/programs.md, "Blocking"): one look at
@@ -57,7 +115,10 @@ extension SyscallLauncher {
                 (previous, proven, waitMs) = (nil, false, parked.compactMap { $0 }.count > before ? 0 : 2)
                 continue
             }
-            if proven { return tree.quiet() }
+            if proven {
+                renumberFresh()
+                return tree.quiet()
+            }
             // Quiet before the first store call is a program still starting (maybe asleep in
             // a wait the runner does not hold): no step yet. Its end hangs the listener up.
             guard !participant.isEmpty else {
@@ -164,6 +225,34 @@ struct WholeTree {
 }
 
 extension SyscallProc {
+    /// The process (thread group) of thread `tid` (/proc/TID/status, "Tgid:").
+    static func process(of tid: pid_t) -> pid_t? {
+        guard let bytes = readBytes("/proc/\(tid)/status") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Tgid:") {
+            return pid_t(line.dropFirst(5).filter { $0 != " " && $0 != "\t" })
+        }
+        return nil
+    }
+
+    /// The call a sleeping thread waits in when no timeout can end it: `futex` (a wait with
+    /// no timeout), `wait4`/`waitid` (without WNOHANG); nil for any other call or a timed
+    /// wait (/proc/PID/task/TID/syscall: the number, then the arguments in hex).
+    static func untimedWait(_ pid: pid_t, _ tid: pid_t) -> String? {
+        guard let bytes = readBytes("/proc/\(pid)/task/\(tid)/syscall") else { return nil }
+        let fields = String(decoding: bytes, as: UTF8.self).split { $0 == " " || $0 == "\n" }
+        guard let nr = fields.first.flatMap({ Int32($0) }), fields.count >= 7 else { return nil }
+        let args = fields[1...6].map { UInt64($0.hasPrefix("0x") ? $0.dropFirst(2) : $0, radix: 16) ?? UInt64.max }
+        // x86_64: futex 202, wait4 61, waitid 247 (kept here: SyscallNumber lists held calls).
+        switch nr {
+        case 202:
+            // FUTEX_WAIT (0) or FUTEX_WAIT_BITSET (9), private and clock flags masked; no timeout.
+            return [0, 9].contains(args[1] & ~UInt64(384)) && args[3] == 0 ? "futex" : nil
+        case 61: return args[2] & UInt64(WNOHANG) == 0 ? "wait4" : nil
+        case 247: return args[3] & UInt64(WNOHANG) == 0 ? "waitid" : nil
+        default: return nil
+        }
+    }
+
     /// The last pid the kernel handed out; nil when it cannot be read.
     static func lastPid() -> pid_t? {
         guard let bytes = readBytes("/proc/sys/kernel/ns_last_pid") else { return nil }

@@ -39,6 +39,8 @@ final class SyscallLauncher: GatedLauncher {
     /// becomes the next participant (buyer index), in first-touch order.
     let whole: Bool
     var participant: [pid_t: Int] = [:]
+    /// Participants numbered since the last quiet tree (`renumberFresh`).
+    var fresh: [Int] = []
     /// Whole program: the processes of its tree last seen (`WholeTree`), and whether a fork
     /// since calls for a full look at /proc.
     var tree = WholeTree()
@@ -118,7 +120,8 @@ final class SyscallLauncher: GatedLauncher {
     var mark: (Int, Int) { (program.collect.events.count, program.faultEvents.count) }
 
     func step(of b: Int, since mark: (Int, Int), op: GateOp) -> ControlledStep {
-        let mine = program.collect.events[mark.0...].filter { $0.buyer == b } + program.faultEvents[mark.1...].filter { $0.buyer == b }
+        // A whole program's kill is logged under the buyer its line named: in the granted column.
+        let mine = program.collect.events[mark.0...].filter { $0.buyer == b } + program.faultEvents[mark.1...].filter { whole || $0.buyer == b }
         var step = ControlledStep(buyer: b, op: op, events: Array(mine), document: store.storyDocument())
         step.call = lastCall[b]
         return step
@@ -238,8 +241,8 @@ final class SyscallLauncher: GatedLauncher {
             violation = "\(program.names[b]): \(why) (docs/programs.md, \"Three kinds of control\")"
             Seccomp.answer(listener, n.id, value: -1, error: EPERM)
         case .step(let op, let call):
-            if !whole, program.killDue(b) {
-                program.kill(b)
+            if program.killDue(b) {
+                if whole { killParticipant(b, tid: n.tid) } else { program.kill(b) }
                 return
             }
             // One lock is modelled: the holder locking again (another file, an upgrade) never
@@ -253,6 +256,10 @@ final class SyscallLauncher: GatedLauncher {
     func grant(_ b: Int) {
         guard let held = parked[b] else { return }
         parked[b] = nil
+        if whole {
+            program.absorb()
+            program.lastGranted = b
+        }
         let n = held.notification
         // Only the JSON document's bytes are a count; a database's pages are not read as one.
         let values = store.scenario.storage.kind == .json ? SyscallProc.values(of: held, in: store.path) : SyscallValues()

@@ -19,10 +19,17 @@ final class SyscallProgram: ProgramLauncher {
     var killedBuyers: Set<Int> = []
     var faultEvents: [Event] = []
     private var absorbed = 0
+    /// A whole program: the participant granted last, whose lines arrive until its next grant
+    /// (only it was let run), and per participant the buyer its fault's line named.
+    var lastGranted: Int?
+    var victimName: [Int: Int] = [:]
 
     override init(_ session: TrialSession, program: ProgramConfig, store: TrialStore) {
         super.init(session, program: program, store: store)
-        stepPlan = injector.plan
+        // A whole program's plan is by the buyers its lines name (ProgramLauncher builds none).
+        stepPlan = program.mode == .whole
+            ? FaultInjector(faults: scenario.faults, buyers: scenario.buyers.count, seed: session.seed, timeScale: scenario.timeScale).plan
+            : injector.plan
         performed = [Int](repeating: 0, count: scenario.faults.count)
         injector = FaultInjector(faults: [], buyers: scenario.buyers.count, seed: session.seed, timeScale: scenario.timeScale)
     }
@@ -31,31 +38,52 @@ final class SyscallProgram: ProgramLauncher {
 
     override var appliedFaults: ([Event], Set<Int>) { (faultEvents, killedBuyers) }
 
-    /// Whether a kill is due for buyer `b`, now at a held call: every event so far (its lines
-    /// are read first) is checked against the plan. A stall is not granting: ignored.
+    /// Whether a kill is due for buyer `b` (a whole program's participant), now at a held
+    /// call: every event so far (its lines are read first) is checked against the plan. A
+    /// whole program's line names a buyer; the process that printed it is the participant
+    /// granted last. A stall is not granting: ignored.
     func killDue(_ b: Int) -> Bool {
         guard !stepPlan.isEmpty else { return false }
+        absorb()
+        return killPending.contains(b)
+    }
+
+    /// Reads the lines so far and books the kills they call for. For a whole program it runs
+    /// before each grant too: a line its printer wrote before falling asleep without a held
+    /// call (on a lock another holds) is then still the printer's, not the next granted one's.
+    func absorb() {
+        guard !stepPlan.isEmpty else { return }
         poll(timeoutMs: 0, deadline: 0)
+        let whole = !perBuyer
         while absorbed < collect.events.count {
             let e = collect.events[absorbed]
             absorbed += 1
             guard let index = stepPlan[e.buyer]?[e.kind] else { continue }
+            let victim = whole ? lastGranted : e.buyer
+            // A line before any grant was printed by no participant the runner let run.
+            guard let victim, victimName[victim] == nil || !whole else { continue }
             stepPlan[e.buyer]?[e.kind] = nil
             let fault = scenario.faults[index]
             if case .kill = fault.action, fault.limit.map({ performed[index] < $0 }) ?? true {
                 performed[index] += 1
-                killPending.insert(e.buyer)
+                killPending.insert(victim)
+                if whole { victimName[victim] = e.buyer }
             }
         }
-        return killPending.contains(b)
     }
 
     /// SIGKILL to everything below buyer `b`'s keeper, which follows it; its listener hangs up.
-    func kill(_ b: Int) {
+    /// A whole program's participant: its process `process` and what that started.
+    func kill(_ b: Int, process: pid_t? = nil) {
         killPending.remove(b)
-        ProgramTrial.signalBuyer(pids[b], SIGKILL)
-        killedBuyers.insert(b)
-        faultEvents.append(Event(tNs: MonotonicClock.now(), buyer: b, task: collect.lastTask[b], kind: .faultKill, value: Int64(SIGKILL)))
+        let buyer = victimName[b] ?? b
+        if let process {
+            for pid in [process] + ProcessTree.descendants(of: process) { Sys.kill(pid, SIGKILL) }
+        } else {
+            ProgramTrial.signalBuyer(pids[b], SIGKILL)
+        }
+        killedBuyers.insert(buyer)
+        faultEvents.append(Event(tNs: MonotonicClock.now(), buyer: buyer, task: collect.lastTask[buyer], kind: .faultKill, value: Int64(SIGKILL)))
     }
 
     override func launch() throws -> pid_t {

@@ -41,7 +41,10 @@ struct ControlledPacer: Pacer {
             let decision = GrantDecision.next(ops: g.ops(), lock: g.lock, names: names, index: choices.count, last: last, choose: choose)
             guard case .grant(let b, let op, let enabled) = decision else {
                 switch decision {
-                case .finished(let stuck, let chain): (deadlocked, waitFor) = (stuck, chain)
+                case .finished(let stuck, let chain):
+                    (deadlocked, waitFor) = (stuck, chain)
+                    // Nothing parked, yet the buyers cannot end (a user-space lock's dead holder).
+                    if !stuck, let why = g.stuck { (deadlocked, waitFor) = (true, why) }
                 case .abandoned: end.abandoned = true
                 case .failed(let error): end.failure = error
                 case .grant: break
