@@ -63,16 +63,19 @@ extension BuyerProcess {
         let lock = plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
         (lock as? OptimisticLock)?.gate = gate
+        var schedule = 0
         repeat {
             gate.task = 0
-            runSchedule(index: index, plan: plan, sink: sink, gate: gate, lock: lock, lockOpen: lockOpen)
+            runSchedule(index: index, plan: plan, sink: sink, gate: gate, lock: lock, lockOpen: lockOpen, schedule: schedule)
+            schedule += 1
         } while warm && gate.awaitNext()
         _exit(0)
     }
 
     /// One schedule from the buyer's start to `done`; set-up (the store) before the first
     /// gate, nothing allocated after it.
-    private static func runSchedule(index: Int, plan: TrialPlan, sink: EventSink, gate: Gate, lock: any BuyerLock, lockOpen: Int32) {
+    private static func runSchedule(index: Int, plan: TrialPlan, sink: EventSink, gate: Gate, lock: any BuyerLock, lockOpen: Int32,
+                                    schedule: Int) {
         if lockOpen != 0 {
             sink.emit(.start, task: 0)
             for task in 0..<plan.wants {
@@ -88,7 +91,7 @@ extension BuyerProcess {
         // The first gate is the barrier: from here on, nothing allocates.
         plan.allocProbe?.arm()
         buyer.run()
-        plan.allocProbe?.report()
+        plan.allocProbe?.report(schedule: schedule)
     }
 }
 

@@ -70,7 +70,7 @@ extension ScheduleExplorer {
                                         fingerprint: UInt32) throws {
         let s = scenario
         var keptTimeline = !timeline
-        let warm = WarmBuyers.make(s, work: work)
+        let warm = WarmBuyers.make(s, work: work, slot: part?.part ?? 0)
         defer { warm?.end() }
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }

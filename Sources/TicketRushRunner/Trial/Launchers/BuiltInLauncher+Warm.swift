@@ -37,14 +37,18 @@ package final class WarmBuyers {
 
     /// Built-in buyers without faults or a workload: nothing in them differs between a
     /// fresh fork and a warm buyer once the document is new (no fault plan, no per-buyer rows).
-    static func make(_ s: Scenario, work: WorkFolder) -> WarmBuyers? {
+    /// `slot`: the `--jobs` worker's part of a split cell (workers run at once: one folder each).
+    static func make(_ s: Scenario, work: WorkFolder, slot: Int = 0) -> WarmBuyers? {
         guard enabled, s.program == nil, s.faults.isEmpty, s.workload == nil, s.schedule.isControlled else { return nil }
-        return WarmBuyers(scenario: s, work: work)
+        return WarmBuyers(scenario: s, work: work, slot: slot)
     }
 
-    private init(scenario: Scenario, work: WorkFolder) {
+    private let slot: Int
+
+    private init(scenario: Scenario, work: WorkFolder, slot: Int) {
         self.scenario = scenario
         self.work = work
+        self.slot = slot
     }
 
     /// A live crew, every buyer of it still there: one that died between schedules (killed
@@ -72,7 +76,7 @@ package final class WarmBuyers {
         }
         store?.cleanUp()
         store = nil
-        folder = try work.trialFolder(scenario: scenario.name + "~warm", trial: 0)
+        folder = try work.trialFolder(scenario: scenario.name + "~warm", trial: slot)
         let made = try TrialStore(scenario, trial: trial, folder: folder, endpoint: nil, builtIn: true, database: false)
         store = made
         return made
