@@ -31,10 +31,11 @@ package struct AllocProbe: @unchecked Sendable {
         #endif
     }
 
-    /// Stops counting and writes the count (allocating is fine from here: the buyer exits next).
-    package func report() {
+    /// Stops counting and writes the count (allocating is fine from here: the buyer exits next,
+    /// or, warm, waits for its next schedule). A warm buyer's later schedules: `DIR/<pid>.<n>`.
+    package func report(schedule: Int = 0) {
         let count = disarm()
-        let path = directory.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/\(getpid())"
+        let path = directory.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/\(getpid())" + (schedule > 0 ? ".\(schedule)" : "")
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         var text = "\(count)\n"

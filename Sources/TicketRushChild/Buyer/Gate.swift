@@ -49,7 +49,13 @@ package final class Gate {
 extension BuyerProcess {
     /// A buyer under a controlled schedule: like `run`, but its first gate is the barrier
     /// and every visible step waits for a grant on `gateFd`. Never returns.
-    package static func runControlled(index: Int, plan: TrialPlan, eventFd: Int32, gateFd: Int32) -> Never {
+    ///
+    /// `warm` (docs/schedules.md, "Warm buyers"): after its schedule the buyer does not exit;
+    /// it waits on its gate, and a byte starts the next schedule of the cell from the state a
+    /// fresh fork has (a new store handle and buyer; the lock handle, free again, is kept).
+    /// EOF ends it. The runner sends that byte only after every buyer finished and the
+    /// document was written afresh.
+    package static func runControlled(index: Int, plan: TrialPlan, eventFd: Int32, gateFd: Int32, warm: Bool = false) -> Never {
         if plan.workload != nil { WorkloadProcess.run(index: index, plan: plan, eventFd: eventFd, barrierFd: -1, gateFd: gateFd) }
         tr_reset_signal_handlers()
         let sink = EventSink(fd: eventFd, buyer: index)
@@ -57,22 +63,47 @@ extension BuyerProcess {
         let lock = plan.lockMode.makeLock(plan.lockContext, buyer: index)
         let lockOpen = lock.open()
         (lock as? OptimisticLock)?.gate = gate
-        let store = JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
-        store.gate = gate
+        var schedule = 0
+        repeat {
+            gate.task = 0
+            runSchedule(index: index, plan: plan, sink: sink, gate: gate, lock: lock, lockOpen: lockOpen, schedule: schedule)
+            schedule += 1
+        } while warm && gate.awaitNext()
+        _exit(0)
+    }
+
+    /// One schedule from the buyer's start to `done`; set-up (the store) before the first
+    /// gate, nothing allocated after it.
+    private static func runSchedule(index: Int, plan: TrialPlan, sink: EventSink, gate: Gate, lock: any BuyerLock, lockOpen: Int32,
+                                    schedule: Int) {
         if lockOpen != 0 {
             sink.emit(.start, task: 0)
             for task in 0..<plan.wants {
                 sink.emit(.error, task: task, value: Int64(lockOpen), aux: ErrorReason.lock.rawValue)
             }
             sink.emit(.done, task: plan.wants - 1)
-            _exit(0)
+            return
         }
+        let store = JSONFileStore(file: plan.storageFile, mode: plan.writeMode, tag: index)
+        store.gate = gate
         var buyer = Buyer(index: index, plan: plan, store: store, lock: lock, sink: sink)
         buyer.gate = gate
         // The first gate is the barrier: from here on, nothing allocates.
         plan.allocProbe?.arm()
         buyer.run()
-        plan.allocProbe?.report()
-        _exit(0)
+        plan.allocProbe?.report(schedule: schedule)
+    }
+}
+
+extension Gate {
+    /// A warm buyer between schedules: true when the runner starts the next one, false at EOF.
+    func awaitNext() -> Bool {
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fd, &byte, 1)
+            if n == 1 { return true }
+            if n < 0, errno == EINTR { continue }
+            return false
+        }
     }
 }

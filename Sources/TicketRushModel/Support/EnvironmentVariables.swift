@@ -84,6 +84,8 @@ package enum EnvironmentVariables {
               readBy: ["TicketRushRunner/Runner/HelperForkers.swift"]),
         .init("TICKETRUSH_FORK_TIMING", .benchmark, "`1`: each trial's fork loop prints a `fork-loop buyers=N ns=T helpers=H end=E` line to standard error (benchmarks/run.sh reads it).",
               readBy: ["TicketRushRunner/Runner/ForkTiming.swift"]),
+        .init("TICKETRUSH_WARM_BUYERS", .benchmark, "`0`: a controlled cell forks fresh built-in buyers for every schedule instead of keeping them warm (for A/B runs); `count`: warm, and each cell prints `warm-buyers: CELL: N schedules, M crews` to standard error.",
+              readBy: ["TicketRushRunner/Trial/Launchers/BuiltInLauncher+Warm.swift"]),
         .init("TICKETRUSH_PAGE_DROP", .benchmark, "`0`: do not drop the runner's read-only page-table entries before a fork loop (for A/B benchmarks).",
               readBy: ["TicketRushRunner/Runner/PageDrop.swift"]),
         .init("TICKETRUSH_HOPPED", .internalUse, "Set by `ticketrush` before it continues in `ticketrush-engines`, so the sibling never hands the run on again.",

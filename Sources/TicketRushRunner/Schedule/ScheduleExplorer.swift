@@ -43,9 +43,11 @@ package struct ScheduleExplorer {
 
     /// Runs `s` once under `strategy` in a scratch folder; nil when abandoned.
     package static func once(_ s: Scenario, strategy: inout some Scheduler, trial: Int, seed: UInt64, folder: String,
-                             recordSteps: Bool = false) throws -> Judged? {
+                             recordSteps: Bool = false, warm: WarmBuyers? = nil) throws -> Judged? {
         // A protocol program (the loader let nothing else through) finds its gate in TICKETRUSH_GATE_FD.
-        let outcome = try TrialSession(scenario: s, trial: trial, seed: seed, folder: folder)
+        var session = TrialSession(scenario: s, trial: trial, seed: seed, folder: folder)
+        session.warm = warm
+        let outcome = try session
             .run(recordSteps: recordSteps) { point throws(ScheduleDivergence) in try strategy.choose(point) }
         guard let history = outcome.history else { return nil }
         do throws(ScheduleDivergence) { try strategy.end(grants: outcome.choices.count) } catch { throw RunnerError.schedule(error.description) }
@@ -77,6 +79,19 @@ package struct ScheduleExplorer {
             return Coverage(statement: "replay: 1 schedule \(text); \(violating > 0 ? "violated" : "no invariant violated")\(note)")
         }
         if foreign { warn("replay of \(text): " + (diverged ?? "the schedule did not diverge: every grant was still possible, but the steps may not be the ones recorded")) }
+    }
+
+    /// Schedule `trial` of the cell, on its warm buyers when it has them. Its own folder is
+    /// made and removed as a fresh trial's; on warm buyers only in a kept work folder, where it
+    /// gets the files the schedule left.
+    func schedule(_ strategy: inout some Scheduler, trial: Int, warm: WarmBuyers?) throws -> Judged? {
+        let s = scenario
+        let folder = warm == nil || !work.isTemporary ? try work.trialFolder(scenario: s.name, trial: trial) : nil
+        let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: plan.trialSeed(index, trial: 0), folder: folder ?? "",
+                                   warm: warm)
+        if let warm, let folder { warm.copyFiles(into: folder) }
+        if work.isTemporary, let folder { removeTree(folder) }
+        return judged
     }
 
     private func warn(_ text: String) {
@@ -179,17 +194,16 @@ package struct ScheduleExplorer {
         var keptTimeline = false
         let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
         var timedOut = false, failedFast = false
+        let warm = WarmBuyers.make(s, work: work)
+        defer { warm?.end() }
         while !failedFast, strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             // Checked once more schedules remain (begin said so), and after one was judged.
             if held != nil, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
-            // One seed for every schedule of the cell: faults drawn by probability hit the same
-            // buyers in each, so an exhaustive search sees one program and a replay (trial 1
-            // of a one-schedule run) draws the same faults as the schedule it replays.
-            let seed = plan.trialSeed(index, trial: 0)
-            let folder = try work.trialFolder(scenario: s.name, trial: trial)
-            let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: seed, folder: folder)
-            if work.isTemporary { removeTree(folder) }
+            // One seed for every schedule of the cell (`schedule`): faults drawn by probability
+            // hit the same buyers in each, so an exhaustive search sees one program and a replay
+            // (trial 1 of a one-schedule run) draws the same faults as the schedule it replays.
+            let judged = try schedule(&strategy, trial: trial, warm: warm)
             guard let judged else { strategy.abandon(); continue }
             let failed = judged.results.contains { $0.verdict != .holds }
             if judged.results.contains(where: { $0.verdict == .violated }) {
@@ -205,6 +219,7 @@ package struct ScheduleExplorer {
             held = r
             trial += 1
         }
+        warm?.end()
         guard let last = held else { return }
         let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first
         let covered = coverage(strategy, trial, violating)

@@ -70,12 +70,12 @@ extension ScheduleExplorer {
                                         fingerprint: UInt32) throws {
         let s = scenario
         var keptTimeline = !timeline
+        let warm = WarmBuyers.make(s, work: work, slot: part?.part ?? 0)
+        defer { warm?.end() }
         while strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             let trial = current(strategy)
-            let folder = try work.trialFolder(scenario: s.name, trial: trial)
-            let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: plan.trialSeed(index, trial: 0), folder: folder)
-            if work.isTemporary { removeTree(folder) }
+            let judged = try schedule(&strategy, trial: trial, warm: warm)
             // Random and pct never abandon a schedule.
             guard let judged else { throw RunnerError.schedule("schedule \(trial + 1) of \(s.name) was abandoned") }
             try observe(s, judged.history)

@@ -20,6 +20,9 @@ package struct TrialSession {
     package let folder: String
     /// postgres, redis: the server (private or given) this trial's table or key lives on.
     package var endpoint: EngineEndpoint? = nil
+    /// A controlled cell's warm buyers (BuiltInLauncher+Warm.swift): they and their store
+    /// outlive this trial.
+    var warm: WarmBuyers? = nil
 
     /// Called with each trial's process group once its buyers exist, and with 0 once they
     /// are reaped (a `--jobs` worker tells the pool, which kills the group if the worker dies).
@@ -56,8 +59,12 @@ package struct TrialSession {
     }
 
     /// The launcher for this scenario's buyers: the one registration of every launcher.
-    func launcher(store: TrialStore) -> any Launcher {
-        guard let program = scenario.program else { return BuiltInLauncher(self, store: store) }
+    func launcher(store: TrialStore, warm: WarmBuyers?) -> any Launcher {
+        guard let program = scenario.program else {
+            let launcher = BuiltInLauncher(self, store: store)
+            launcher.warm = warm
+            return launcher
+        }
         if program.control == .syscalls, scenario.schedule.isControlled { return SyscallLauncher(self, program: program, store: store) }
         switch program.mode {
         case .perBuyer: return CommandLauncher(self, program: program, store: store)
@@ -66,10 +73,11 @@ package struct TrialSession {
     }
 
     func run<P: Pacer>(_ pacer: inout P) throws -> P.Outcome {
-        let store = try TrialStore(scenario, trial: trial, folder: folder, endpoint: endpoint, builtIn: scenario.program == nil,
-                                   database: !pacer.gated)
-        defer { store.cleanUp() }
-        let launcher = launcher(store: store)
+        let warm = pacer.gated && scenario.program == nil ? self.warm : nil
+        let store = try warm?.store(trial: trial)
+            ?? TrialStore(scenario, trial: trial, folder: folder, endpoint: endpoint, builtIn: scenario.program == nil, database: !pacer.gated)
+        defer { if warm == nil { store.cleanUp() } }
+        let launcher = launcher(store: store, warm: warm)
         // A write to the gate of a buyer that died must be an error, not the end of the runner.
         let previousPipeHandler = pacer.gated ? signal(SIGPIPE, SIG_IGN) : nil
         defer { if pacer.gated { signal(SIGPIPE, previousPipeHandler) } }

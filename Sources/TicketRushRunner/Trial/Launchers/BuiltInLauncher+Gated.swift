@@ -30,6 +30,8 @@ struct GateState {
     var processed = 0
     var deadlocked = false
     var cut = false
+    /// A warm crew runs this schedule: no fork, a byte on each gate starts it.
+    var reused = false
 }
 
 extension BuiltInLauncher: GatedLauncher {
@@ -40,7 +42,13 @@ extension BuiltInLauncher: GatedLauncher {
         gate.on = true
         gate.read = [Int32](repeating: -1, count: n)
         gate.write = [Int32](repeating: -1, count: n)
-        for b in 0..<n {
+        if let warm, warm.hasCrew {
+            // The kept crew: its gates and event pipe; `launchGated` forks nothing.
+            let crew = warm.take()
+            (pids, group, events.read, gate.write, gate.reused) = (crew.pids, crew.group, crew.events, crew.gates, true)
+            gate.read = []
+        }
+        for b in 0..<n where !gate.reused {
             do { (gate.read[b], gate.write[b]) = try Sys.pipe() } catch { throw error.named("pipe (gate of buyer \(b + 1))") }
         }
         gate.state = [GateState.Buyer](repeating: .running, count: n)
@@ -53,21 +61,24 @@ extension BuiltInLauncher: GatedLauncher {
         // A schedule runs one process at a time: on one CPU the grant and the buyer's wake-up
         // need no cross-CPU wake (0.43 ms against 1.28 ms per schedule under load). The
         // buyers inherit the pin; the runner's old mask comes back when the trial is over.
-        gate.pinned = tr_pin_begin() == 0
+        // A warm crew keeps the runner on the CPU its buyers were forked on, for all its schedules.
+        if let warm { warm.pin() } else { gate.pinned = tr_pin_begin() == 0 }
     }
 
     /// Each buyer keeps exactly the event pipe's write end, its own gate's read end and the
     /// standard streams (not the other gates, not a --jobs worker's pipe); dies with the runner.
     func launchGated() throws -> pid_t {
+        if gate.reused { return group }
         let parent = getpid()
-        let (plan, eventFd) = (self.plan, events.write)
+        let (plan, eventFd, warm) = (self.plan, events.write, self.warm != nil)
+        self.warm?.forked()
         for index in 0..<scenario.buyers.count {
             let keep = Descriptors([eventFd, gate.read[index]])
             defer { keep.free() }
             let gateFd = gate.read[index]
             do {
                 let pid = try Spawn.child(dieWith: parent, group: group, keep: keep.fds) {
-                    BuyerProcess.runControlled(index: index, plan: plan, eventFd: eventFd, gateFd: gateFd)
+                    BuyerProcess.runControlled(index: index, plan: plan, eventFd: eventFd, gateFd: gateFd, warm: warm)
                 }
                 if group == 0 { group = pid }
                 pids.append(pid)
@@ -85,7 +96,10 @@ extension BuiltInLauncher: GatedLauncher {
         events.write = -1
         for fd in gate.read { Sys.close(fd) }
         gate.read = []
-        return MonotonicClock.now()
+        let now = MonotonicClock.now()
+        // A warm crew waits between schedules on its gates: one byte each starts this one.
+        if gate.reused { for b in gate.write.indices { grant(b) } }
+        return now
     }
 
     func ops() -> [GateOp?] {
@@ -193,6 +207,7 @@ extension BuiltInLauncher: GatedLauncher {
 
     /// Every gate closed (a parked buyer reads EOF and exits), the pipe drained, every buyer reaped.
     func reapGated() {
+        if keepWarm() { return }
         for fd in gate.write { Sys.close(fd) }
         gate.write = []
         let drainUntil = MonotonicClock.now() + 2_000_000_000
@@ -202,6 +217,19 @@ extension BuiltInLauncher: GatedLauncher {
         Sys.close(events.read)
         events.read = -1
         exits = pids.map { pid in TrialRunner.exit(from: early[pid] ?? waitOrKill(pid)) }
+    }
+
+    /// After a schedule every buyer of a warm crew finished (nothing killed, cut short or
+    /// deadlocked, the pipe still open): the crew is kept for the next schedule, and each
+    /// buyer's exit is the `_exit(0)` a fresh buyer makes right after `done`.
+    private func keepWarm() -> Bool {
+        guard let warm, !gate.cut, !gate.deadlocked, gate.killed.isEmpty, !collector.finished,
+              gate.state.allSatisfy({ $0 == .done }) else { return false }
+        absorb()
+        warm.keep(pids: pids, group: group, events: events.read, gates: gate.write)
+        (events.read, gate.write) = (-1, [])
+        exits = pids.map { _ in TrialRunner.exit(from: 0) }
+        return true
     }
 
     /// A buyer's status: waited for outright once every buyer closed the event pipe, else

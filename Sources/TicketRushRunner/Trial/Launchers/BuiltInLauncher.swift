@@ -33,6 +33,8 @@ final class BuiltInLauncher: Launcher {
     var forkStartNs: UInt64 = 0
     /// Gated only (BuiltInLauncher+Gated.swift).
     var gate = GateState()
+    /// Gated only: the cell's warm buyers (BuiltInLauncher+Warm.swift), nil for fresh forks.
+    var warm: WarmBuyers?
 
     init(_ session: TrialSession, store: TrialStore) {
         scenario = session.scenario
@@ -59,9 +61,13 @@ final class BuiltInLauncher: Launcher {
 
     func open(gated: Bool) throws {
         do {
-            events = try Sys.pipe()
-            try Sys.setNonBlocking(events.read)
-            if gated { try openGates() } else { barrier = try Sys.pipe() }
+            if gated, let warm, warm.hasCrew {
+                try openGates()
+            } else {
+                events = try Sys.pipe()
+                try Sys.setNonBlocking(events.read)
+                if gated { try openGates() } else { barrier = try Sys.pipe() }
+            }
         } catch {
             throw RunnerError.failed(error)
         }
