@@ -29,6 +29,7 @@ final class SyscallRangeTests: XCTestCase {
         XCTAssertNil(escape(N.dup2, [1000, 990]), "a copy inside the range is still held")
         XCTAssertNotNil(escape(N.dup2, [5, 1000]), "a descriptor over a store descriptor closes it unseen")
         XCTAssertNil(escape(N.dup2, [1000, 1000]))
+        XCTAssertNotNil(escape(N.dup2, [5, 1023]), "1023 carries the listener: sendmsg on it is not held")
         XCTAssertNotNil(escape(N.fcntl, [1000, UInt64(F_DUPFD), 0]))
         XCTAssertNotNil(escape(N.fcntl, [1000, 1030, 10]), "F_DUPFD_CLOEXEC")
         XCTAssertNil(escape(N.fcntl, [1000, UInt64(F_DUPFD), 800]), "at or above 800: still in the range")

@@ -185,6 +185,8 @@ extension SyscallClassifier {
         case N.dup2, N.dup3:
             let target = Int32(truncatingIfNeeded: args[1])
             if store(fd0), !Seccomp.range.contains(target) { return "dup2 of the store's descriptor \(fd0) onto \(target)" }
+            // The hand-over's number: a sendmsg on it is not held.
+            if target == Seccomp.handover { return "dup2 onto descriptor \(target), where sendmsg is not held" }
             return store(target) && target != fd0 ? "dup2 onto the store's descriptor \(target)" : nil
         case N.fcntl:
             // F_DUPFD, F_DUPFD_CLOEXEC: the lowest free number at or above args[2].
