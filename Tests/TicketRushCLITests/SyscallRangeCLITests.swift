@@ -88,4 +88,21 @@ final class SyscallRangeCLITests: XCTestCase {
         }
         XCTAssertEqual(CLI.processes(inside: dir.appendingPathComponent("w")), [])
     }
+
+    /// examples/unmodified/shell/buy.sh writes the store by `echo … > "$doc"`: the shell opens
+    /// the document and dup2s it onto 1. Its echo's write is still a step (the story shows
+    /// it), and the race is still found in some interleaving, the search complete.
+    func testAShellRedirectionOntoTheStoreIsStillGated() throws {
+        let dir = try CLI.temporaryFolder(self)
+        let reports = dir.appendingPathComponent("r")
+        let r = try CLI.run(["run", "\(CLI.repositoryRoot.path)/examples/unmodified/shell/race.yaml", "--reports", reports.path,
+                             "--work", dir.appendingPathComponent("w").path], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("write ← 0 → bought"), "the redirected echo's write is a step in the story\n" + r.stdout)
+        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let schedule = try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first?["schedule"] as? [String: Any])
+        XCTAssertEqual(schedule["complete"] as? Bool, true)
+        XCTAssertGreaterThan(schedule["violating"] as? Int ?? 0, 0)
+    }
 }
