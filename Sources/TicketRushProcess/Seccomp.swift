@@ -42,12 +42,27 @@ public enum Seccomp {
         #endif
     }
 
+    /// The descriptor numbers the ranged filter holds calls on (docs/programs.md, "Which calls
+    /// are held"): the runner puts every store descriptor there, from `storeTop` down.
+    public static let range: ClosedRange<Int32> = Int32(TR_FD_RANGE_LOW)...Int32(TR_FD_RANGE_HIGH)
+    public static let storeTop = Int32(TR_FD_STORE_TOP)
+    /// Where the program's process keeps the socket it hands its listener over (sendmsg on
+    /// it is not held by the ranged filter).
+    public static let handover = Int32(TR_FD_HANDOVER)
+
     /// In the program's process, before exec: no new privileges and the filter; the listener.
-    /// Async-signal-safe (a forked child calls it).
-    public static func install() throws(SyscallError) -> Int32 {
-        let fd = tr_seccomp_install()
+    /// `ranged`: descriptor calls are held only in `range`. Async-signal-safe (a forked child calls it).
+    public static func install(ranged: Bool = false) throws(SyscallError) -> Int32 {
+        let fd = tr_seccomp_install(ranged ? 1 : 0)
         if fd < 0 { throw .current("seccomp") }
         return fd
+    }
+
+    /// Installs `fd` as descriptor `number` of the caller of held call `id` (replacing what is
+    /// there), close-on-exec when `cloexec`, and answers the call with that number, atomically
+    /// (SECCOMP_IOCTL_NOTIF_ADDFD, SETFD | SEND; Linux 5.14).
+    public static func addDescriptor(_ listener: Int32, _ id: UInt64, fd: Int32, as number: Int32, cloexec: Bool) throws(SyscallError) {
+        if tr_notif_addfd(listener, id, fd, number, cloexec ? 1 : 0) < 0 { throw .current("ioctl(SECCOMP_IOCTL_NOTIF_ADDFD)") }
     }
 
     /// socketpair(AF_UNIX, SOCK_STREAM), close-on-exec: how a program's process hands its listener over.

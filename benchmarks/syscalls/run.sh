@@ -33,7 +33,7 @@ median() {  # FILE: prints the median wall seconds of REPEATS runs
     done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 n=20000
-for mode in pass step; do
+for mode in pass held step; do
     scenario "$mode-0" "$mode" 0 syscalls
     scenario "$mode-n" "$mode" "$n" syscalls
     scenario "$mode-t" "$mode" "$n" timing

@@ -110,10 +110,20 @@ struct tr_notif {
     uint64_t args[6];
 };
 
+/// The descriptor numbers reserved for the store under `control: syscalls` with a ranged
+/// filter (docs/programs.md, "Which calls are held"): the runner installs every store
+/// descriptor from TR_FD_STORE_TOP down; TR_FD_HANDOVER carries the listener to the runner.
+#define TR_FD_RANGE_LOW 768
+#define TR_FD_RANGE_HIGH 1023
+#define TR_FD_STORE_TOP 1000
+#define TR_FD_HANDOVER 1023
+
 /// In the program's process before exec: PR_SET_NO_NEW_PRIVS, then a filter that sends the
-/// store's file calls, mmap, io_uring_setup and sleeps to a new listener. Returns the
-/// listener fd, or -1 with errno set (ENOSYS where the kernel or build has none).
-int tr_seccomp_install(void);
+/// store's file calls, mmap, io_uring_setup and sleeps to a new listener. `ranged`: calls on
+/// a descriptor are sent only when it is in TR_FD_RANGE_LOW...HIGH, and the calls that copy
+/// one out of it (dup, sendmsg, pidfd_getfd) are sent too. Returns the listener fd, or -1
+/// with errno set (ENOSYS where the kernel or build has none).
+int tr_seccomp_install(int ranged);
 /// Sends / receives one descriptor over a Unix socket (SCM_RIGHTS). 0 / the fd, or -1.
 int tr_send_fd(int sock, int fd);
 int tr_recv_fd(int sock);
@@ -122,6 +132,10 @@ int tr_notif_recv(int listener, struct tr_notif *out);
 /// SECCOMP_IOCTL_NOTIF_SEND: `proceed` lets the call run (FLAG_CONTINUE); else it returns
 /// `value`, or fails with `error` (a positive errno) when that is not 0.
 int tr_notif_send(int listener, uint64_t id, int64_t value, int error, int proceed);
+/// SECCOMP_IOCTL_NOTIF_ADDFD with SETFD | SEND: installs `fd` as number `newfd` of the caller
+/// of notification `id` (close-on-exec when `cloexec`) and answers the call with it, at once.
+/// newfd, or -1 with errno (EBADF: at or above the caller's RLIMIT_NOFILE; ENOENT: it is gone).
+int tr_notif_addfd(int listener, uint64_t id, int fd, int newfd, int cloexec);
 /// SECCOMP_IOCTL_NOTIF_ID_VALID: 1 while the caller still waits on notification `id`.
 int tr_notif_id_valid(int listener, uint64_t id);
 // Same-CPU hand-over of notifications and answers (Linux 6.6); -1 with errno where unknown.

@@ -18,14 +18,14 @@ package enum CommandChild {
 
     package static func run(runner: pid_t, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
                             envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, folder: UnsafePointer<CChar>, barrierFd: Int32, outFd: Int32, errFd: Int32,
-                            eventsFd: Int32, gateFd: Int32, listenerSocket: Int32 = -1) -> Never {
+                            eventsFd: Int32, gateFd: Int32, listenerSocket: Int32 = -1, ranged: Bool = false) -> Never {
         tr_reset_signal_handlers()
         // This process stays as the program's keeper (its subreaper): nothing the program
         // starts outlives its exit or the runner's death. The program's process is forked now
         // and waits at the barrier (or its gate) itself, so the start costs no extra fork.
         Keeper.run(runner: runner, watched: [("stdout", outFd), ("stderr", errFd), ("events descriptor", eventsFd)], note: errFd) {
             start(folder: folder, barrierFd: barrierFd, eventsFd: eventsFd, gateFd: gateFd)
-            if listenerSocket >= 0 { holdSystemCalls(listenerSocket, eventsFd: eventsFd) }
+            if listenerSocket >= 0 { holdSystemCalls(listenerSocket, eventsFd: eventsFd, ranged: ranged) }
             let failure = Spawn.exec(program: argv, environment: envp, out: outFd, err: errFd, events: eventsFd, gate: gateFd)
             // Only here when the exec failed: fds 1–3 are the program's by now.
             report(Self.eventsFd, "{\"event\":\"error\",\"reason\":\"exec failed\",\"value\":\(failure.rawValue)}\n")
@@ -62,9 +62,17 @@ package enum CommandChild {
     /// `control: syscalls`: the seccomp filter (it survives the exec and is inherited by the
     /// program's own forks), its listener handed to the runner. A program that cannot be
     /// held never runs uncontrolled.
-    private static func holdSystemCalls(_ socket: Int32, eventsFd: Int32) {
-        do {
-            let listener = try Seccomp.install()
+    /// `ranged`: the socket moves to `Seccomp.handover` first, the one descriptor the ranged
+    /// filter lets sendmsg run on unheld (the runner has no listener to answer it yet).
+    private static func holdSystemCalls(_ socket: Int32, eventsFd: Int32, ranged: Bool) {
+        var socket = socket
+        do throws(SyscallError) {
+            if ranged {
+                if dup2(socket, Seccomp.handover) < 0 || fcntl(Seccomp.handover, F_SETFD, FD_CLOEXEC) != 0 { throw .current("dup2") }
+                _ = Sys.close(socket)
+                socket = Seccomp.handover
+            }
+            let listener = try Seccomp.install(ranged: ranged)
             try Seccomp.send(listener, over: socket)
             _ = Sys.close(listener)
             _ = Sys.close(socket)

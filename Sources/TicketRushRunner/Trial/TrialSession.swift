@@ -23,6 +23,9 @@ package struct TrialSession {
     /// A controlled cell's warm buyers (BuiltInLauncher+Warm.swift): they and their store
     /// outlive this trial.
     var warm: WarmBuyers? = nil
+    /// `control: syscalls`: every descriptor call held, not only those in the store's range
+    /// (set when a schedule escaped the range: SyscallLauncher+Ranged.swift).
+    var fullFilter = false
 
     /// Called with each trial's process group once its buyers exist, and with 0 once they
     /// are reaped (a `--jobs` worker tells the pool, which kills the group if the worker dies).
@@ -54,7 +57,19 @@ package struct TrialSession {
         // The pacer holds the strategy only for this trial.
         try withoutActuallyEscaping(choose) { choose in
             var pacer = ControlledPacer(scenario: scenario, recordSteps: recordSteps, choose: choose)
-            return try run(&pacer)
+            do {
+                return try run(&pacer)
+            } catch is SyscallFullControl {
+                // The same schedule again with every descriptor call held: the steps up to the
+                // escape were the same, so its grants are replayed, then the strategy goes on.
+                let made = pacer.choices
+                var again = ControlledPacer(scenario: scenario, recordSteps: recordSteps) { point throws(ScheduleDivergence) in
+                    point.index < made.count ? made[point.index] : try choose(point)
+                }
+                var full = self
+                full.fullFilter = true
+                return try full.run(&again)
+            }
         }
     }
 
@@ -93,6 +108,7 @@ package struct TrialSession {
         if end.stop { pacer.gated ? launcher.cutShort() : launcher.teardown() }
         launcher.reap()
         let endNs = MonotonicClock.now()
+        if let why = (launcher as? SyscallLauncher)?.fullControl { throw SyscallFullControl(why: why) }
         if let failure = end.failure { throw failure }
         if end.interrupted != 0 { throw RunnerError.interrupted(signal: end.interrupted) }
         if end.abandoned { return pacer.outcome(nil) }

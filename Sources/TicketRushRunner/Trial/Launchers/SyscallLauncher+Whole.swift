@@ -17,7 +17,7 @@ extension SyscallLauncher {
     /// The participant a thread's first store call makes it; nil when it is no store call
     /// (it runs at once) or every buyer of the scenario is taken (then the schedule stops).
     func newParticipant(_ n: Seccomp.Notification) -> Int? {
-        let caller = SyscallProc.caller(n.tid, lockFd: nil)
+        let caller = self.caller(n.tid, lockFd: nil)
         guard case .step = classifier.classify(nr: n.nr, args: n.args, caller) else { return nil }
         guard participant.count < gone.count else {
             violation = "more processes touched the store than buyers.count (\(gone.count)) says the program starts: raise buyers.count to the number of processes that buy"

@@ -46,6 +46,13 @@ final class SyscallLauncher: GatedLauncher {
     var tree = WholeTree()
     /// PostgreSQL or Redis under `buyers.command`: statements to the run's server are steps.
     let network: SyscallNetwork?
+    /// The ranged filter (SyscallLauncher+Ranged.swift): store descriptors live in
+    /// `Seccomp.range`, and only calls on those are held.
+    let ranged: Bool
+    /// Why this schedule must run again with every descriptor call held (an escape).
+    var fullControl: String?
+    /// The trial folder's device and inode: a path that reaches it by a link names the store.
+    let folderID: (dev_t, ino_t)
 
     init(_ session: TrialSession, program config: ProgramConfig, store: TrialStore) {
         program = SyscallProgram(session, program: config, store: store)
@@ -57,6 +64,10 @@ final class SyscallLauncher: GatedLauncher {
             ? SyscallNetwork(conninfo: store.programAddress.url, trial: session.trial, redis: kind == .redis, mysql: kind == .mariadb) : nil
         program.appNamePrefix = kind == .postgres ? network?.prefix : nil
         classifier = SyscallClassifier(folder: SyscallLauncher.realPath(session.folder))
+        ranged = SyscallLauncher.mayRange(session)
+        program.ranged = ranged
+        var st = stat()
+        folderID = stat(classifier.folder, &st) == 0 ? (st.st_dev, st.st_ino) : (0, 0)
         listeners = [Int32](repeating: -1, count: n)
         parked = [SyscallParked?](repeating: nil, count: n)
         gone = [Bool](repeating: false, count: n)
@@ -222,6 +233,11 @@ final class SyscallLauncher: GatedLauncher {
             Seccomp.proceed(listener, n.id)
             return
         }
+        // Before a participant is named: a thread's first held call may be the escape.
+        if ranged, let why = classifier.escape(nr: n.nr, args: n.args, caller(n.tid, lockFd: nil)) {
+            escape(why)
+            return
+        }
         var b = b
         if whole {
             guard let p = participant[n.tid] ?? newParticipant(n) else {
@@ -230,7 +246,7 @@ final class SyscallLauncher: GatedLauncher {
             }
             b = p
         }
-        let caller = SyscallProc.caller(n.tid, lockFd: lockFd[b])
+        let caller = self.caller(n.tid, lockFd: lockFd[b])
         switch network?.classify(n, listener: listener, buyer: b) ?? classifier.classify(nr: n.nr, args: n.args, caller) {
         case .pass:
             Seccomp.proceed(listener, n.id)
@@ -240,6 +256,8 @@ final class SyscallLauncher: GatedLauncher {
         case .refuse(let why):
             violation = "\(program.names[b]): \(why) (docs/programs.md, \"Three kinds of control\")"
             Seccomp.answer(listener, n.id, value: -1, error: EPERM)
+        case .escape(let why):
+            escape(why)
         case .step(let op, let call):
             if program.killDue(b) {
                 if whole { killParticipant(b, tid: n.tid) } else { program.kill(b) }
@@ -276,7 +294,11 @@ final class SyscallLauncher: GatedLauncher {
         // The buffer read from its memory is this call's only while the call still waits.
         let listener = listeners[whole ? 0 : b]
         let valid = Seccomp.isValid(listener, n.id)
-        Seccomp.proceed(listener, n.id)
+        if ranged, SyscallNumber.opens.contains(n.nr) {
+            openForProgram(held, listener: listener)
+        } else {
+            Seccomp.proceed(listener, n.id)
+        }
         // A whole program's lines name their buyers, its threads are numbered by first touch:
         // the two need not agree, so its values are not put in a buyer's history.
         if valid, !whole { record(b, held: held, values: values) }
@@ -314,6 +336,16 @@ final class SyscallLauncher: GatedLauncher {
 }
 
 extension SyscallLauncher {
+    /// What /proc says of thread `tid`, for the classifier.
+    func caller(_ tid: pid_t, lockFd: Int32?) -> SyscallClassifier.Caller {
+        var caller = SyscallProc.caller(tid, lockFd: lockFd)
+        guard ranged else { return caller }
+        let (folder, path) = (folderID, classifier.folder)
+        caller.aliasesStore = { SyscallProc.aliases(tid, $0, dirfd: $1, folder: folder, folderPath: path) }
+        caller.passedDescriptors = { SyscallProc.passedDescriptors(tid, nr: $0, args: $1) }
+        return caller
+    }
+
     /// A granted call in a few words: "read → 1", "read → torn", "write ← 0", "flock".
     static func describe(_ call: SyscallCall, values: SyscallValues, whole: Bool) -> String {
         guard values.atStart, !whole else { return call.name }

@@ -23,6 +23,8 @@ final class SyscallProgram: ProgramLauncher {
     /// (only it was let run), and per participant the buyer its fault's line named.
     var lastGranted: Int?
     var victimName: [Int: Int] = [:]
+    /// The ranged filter (store descriptors in `Seccomp.range`, SyscallLauncher.ranged).
+    var ranged = false
 
     override init(_ session: TrialSession, program: ProgramConfig, store: TrialStore) {
         super.init(session, program: program, store: store)
@@ -106,7 +108,7 @@ final class SyscallProgram: ProgramLauncher {
     /// Forks process `p` as ProgramLauncher does under timing, with its socket's child end.
     private func launchHeld(_ p: Int, ends: [(read: Int32, write: Int32)], parent: pid_t) throws(SyscallError) {
         let (argv, envp) = (launchStrings!.argv[p], launchStrings!.envp[p])
-        let (folder, barrier) = (folderC, barrier)
+        let (folder, barrier, ranged) = (folderC, barrier, ranged)
         let pair = try Seccomp.socketPair()
         let pid: pid_t
         do {
@@ -115,7 +117,7 @@ final class SyscallProgram: ProgramLauncher {
                 Sys.close(pair.runner)
                 CommandChild.run(runner: parent, argv: argv, envp: envp, folder: folder, barrierFd: barrier.read,
                                  outFd: ends[1].write, errFd: ends[2].write, eventsFd: ends[0].write, gateFd: -1,
-                                 listenerSocket: pair.child)
+                                 listenerSocket: pair.child, ranged: ranged)
             }
         } catch {
             Sys.close(pair.runner)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TicketRushModel
+import TicketRushProcess
 
 /// What one held system call of a program under `control: syscalls` is to the schedule
 /// (docs/programs.md, "Three kinds of control"). Pure: the caller supplies what /proc says.
@@ -14,6 +15,10 @@ enum SyscallStep: Equatable {
     case refuse(String)
     /// A step on the store: parked until granted.
     case step(GateOp, SyscallCall)
+    /// Under the ranged filter: a store descriptor would live outside the range, where the
+    /// filter cannot see it (a dup onto a low number, say). The schedule is run again with
+    /// every descriptor call held (SyscallLauncher, "Which calls are held").
+    case escape(String)
 }
 
 /// The store call a parked step makes.
@@ -34,8 +39,14 @@ enum SyscallNumber {
     static let truncate: Int32 = 76, ftruncate: Int32 = 77, rename: Int32 = 82, creat: Int32 = 85, unlink: Int32 = 87
     static let clockNanosleep: Int32 = 230, openat: Int32 = 257, unlinkat: Int32 = 263, renameat: Int32 = 264
     static let preadv: Int32 = 295, pwritev: Int32 = 296, renameat2: Int32 = 316, ioUringSetup: Int32 = 425
+    static let preadv2: Int32 = 327, pwritev2: Int32 = 328
+    /// The ranged filter's: calls that copy a descriptor or name a file anew.
+    static let dup: Int32 = 32, dup2: Int32 = 33, dup3: Int32 = 292, sendmsg: Int32 = 46, sendmmsg: Int32 = 307
+    static let link: Int32 = 86, linkat: Int32 = 265, openByHandleAt: Int32 = 304, openat2: Int32 = 437, pidfdGetfd: Int32 = 438
     /// clone, fork, vfork, clone3: held only so the runner knows the tree grew.
     static let forks: Set<Int32> = [56, 57, 58, 435]
+    /// open, openat, creat: under the ranged filter the runner opens a store file itself.
+    static let opens: Set<Int32> = [2, 257, 85]
 }
 
 /// Sorts held calls into steps on the store and the rest. The store is every file directly in
@@ -57,6 +68,12 @@ struct SyscallClassifier {
         var lockType: (UInt64) -> Int16?
         /// True when the caller took the store's lock through descriptor `fd`.
         var locksThrough: (Int32) -> Bool
+        /// True when a path (as the caller gave it, against directory descriptor `dirfd`)
+        /// names a file directly in the store's folder by a way the text does not show (a
+        /// link, /proc/self/fd/N).
+        var aliasesStore: (String, Int32) -> Bool = { _, _ in false }
+        /// The descriptors a sendmsg (`nr`, its arguments) passes with SCM_RIGHTS; nil when unreadable.
+        var passedDescriptors: (Int32, [UInt64]) -> [Int32]? = { _, _ in nil }
     }
 
     func isStore(_ path: String) -> Bool {
@@ -110,9 +127,9 @@ struct SyscallClassifier {
             guard pathOnStore(address, dirfd: dirfd) else { return .pass }
             let truncates = flags & UInt64(O_TRUNC) != 0
             return .step(truncates ? .truncate : .read, call(truncates ? .truncate : .open, truncates ? "open(O_TRUNC)" : "open"))
-        case N.read, N.pread64, N.readv, N.preadv:
+        case N.read, N.pread64, N.readv, N.preadv, N.preadv2:
             return onStore(fd0) ? .step(.read, call(.read, "read", fd0)) : .pass
-        case N.write, N.pwrite64, N.writev, N.pwritev:
+        case N.write, N.pwrite64, N.writev, N.pwritev, N.pwritev2:
             return onStore(fd0) ? .step(.write, call(.write, "write", fd0)) : .pass
         case N.ftruncate:
             return onStore(fd0) ? .step(.truncate, call(.truncate, "ftruncate", fd0)) : .pass
@@ -145,6 +162,69 @@ struct SyscallClassifier {
         default:
             return .pass
         }
+    }
+}
+
+extension SyscallClassifier {
+    /// Under the ranged filter, before `classify`: a call that would leave a store descriptor
+    /// below the range (or the store open under another name, or by a call the runner does
+    /// not open for the program); nil for every other call.
+    func escape(nr: Int32, args: [UInt64], _ caller: Caller) -> String? {
+        typealias N = SyscallNumber
+        let fd0 = Int32(truncatingIfNeeded: args[0])
+        func store(_ fd: Int32) -> Bool { Seccomp.range.contains(fd) && (caller.fdPath(fd).map(isStore) ?? false) }
+        func text(_ address: UInt64) -> String { caller.string(address) ?? "?" }
+        func named(_ address: UInt64, dirfd: Int32) -> String? {
+            guard let path = caller.string(address) else { return nil }
+            if let resolved = resolve(path, dirfd: dirfd, caller), isStore(resolved) { return nil }
+            return caller.aliasesStore(path, dirfd) ? path : nil
+        }
+        switch nr {
+        case N.dup:
+            return store(fd0) ? "dup of the store's descriptor \(fd0)" : nil
+        case N.dup2, N.dup3:
+            let target = Int32(truncatingIfNeeded: args[1])
+            if store(fd0), !Seccomp.range.contains(target) { return "dup2 of the store's descriptor \(fd0) onto \(target)" }
+            // The hand-over's number: a sendmsg on it is not held.
+            if target == Seccomp.handover { return "dup2 onto descriptor \(target), where sendmsg is not held" }
+            return store(target) && target != fd0 ? "dup2 onto the store's descriptor \(target)" : nil
+        case N.fcntl:
+            // F_DUPFD, F_DUPFD_CLOEXEC: the lowest free number at or above args[2].
+            guard [F_DUPFD, 1030].contains(Int32(truncatingIfNeeded: args[1])), store(fd0) else { return nil }
+            return args[2] < UInt64(Seccomp.range.lowerBound) ? "fcntl(F_DUPFD) of the store's descriptor \(fd0)" : nil
+        case N.sendmsg, N.sendmmsg:
+            guard let passed = caller.passedDescriptors(nr, args) else { return "a sendmsg whose descriptors could not be read" }
+            return passed.first(where: store).map { "the store's descriptor \($0) sent to another process (SCM_RIGHTS)" }
+        case N.pidfdGetfd:
+            let fd = Int32(truncatingIfNeeded: args[1])
+            return Seccomp.range.contains(fd) ? "pidfd_getfd of descriptor \(fd) of another process" : nil
+        case N.link:
+            return pathIsStore(args[0], dirfd: -100, caller) ? "a link to the store (\(text(args[0])))" : nil
+        case N.linkat:
+            // AT_EMPTY_PATH: the descriptor itself is linked.
+            let linked = args[4] & 0x1000 != 0 ? store(fd0) : pathIsStore(args[1], dirfd: fd0, caller)
+            return linked ? "a link to the store (\(text(args[1])))" : nil
+        case N.rename, N.renameat, N.renameat2:
+            // A file renamed into the folder is the store from then on, and its open
+            // descriptors (below the range) with it.
+            let (from, to) = nr == N.rename ? ((args[0], Int32(-100)), (args[1], Int32(-100))) : ((args[1], fd0), (args[3], Int32(truncatingIfNeeded: args[2])))
+            let inward = pathIsStore(to.0, dirfd: to.1, caller) && !pathIsStore(from.0, dirfd: from.1, caller)
+            return inward ? "a file renamed into the store's folder (\(text(to.0)))" : nil
+        case N.openat2, N.openByHandleAt:
+            let opens = nr == N.openByHandleAt || pathIsStore(args[1], dirfd: fd0, caller) || named(args[1], dirfd: fd0) != nil
+            return opens ? (nr == N.openat2 ? "openat2 of the store (\(text(args[1])))" : "open_by_handle_at") : nil
+        case N.open, N.creat:
+            return named(args[0], dirfd: -100).map { "the store opened as \($0)" }
+        case N.openat:
+            return named(args[1], dirfd: fd0).map { "the store opened as \($0)" }
+        default:
+            return nil
+        }
+    }
+
+    func pathIsStore(_ address: UInt64, dirfd: Int32, _ caller: Caller) -> Bool {
+        guard let text = caller.string(address), let path = resolve(text, dirfd: dirfd, caller) else { return false }
+        return isStore(path) || caller.aliasesStore(text, dirfd)
     }
 }
 
