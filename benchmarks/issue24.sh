@@ -5,8 +5,10 @@
 #   2. --jobs 2 against --jobs 1 on one random cell (benchmarks/schedules-jobs.sh)
 #   3. the forking goals kept from issue 14 (benchmarks/table.py: 1,000 / 10,000 buyers
 #      against the simple C floor, peak RSS, --help)
-#   4. the shipped suite's wall time (`ticketrush run scenarios --require-engines`), once,
-#      with its ten slowest cells (SUITE=0 skips it: it takes minutes)
+#   4. the shipped suite's wall and CPU time (`ticketrush run scenarios --require-engines
+#      --jobs 2`, as .ci/run runs it; SUITE_JOBS=1 for one at a time), once, with its ten
+#      slowest cells (SUITE=0 skips it: it takes minutes)
+#   5. CI's phases (goal: .ci/run ≤ 10 minutes), read from a .ci/run log: CI_LOG=path
 # Usage: benchmarks/issue24.sh [PAIRS]   (default 7; BIN=path skips the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +32,13 @@ trap 'rm -rf "$out"' EXIT
 gcc -O2 -o "$out/simple" benchmarks/floor/simple.c
 python3 benchmarks/table.py "$pairs" "$BIN" "$out/simple"
 if [ "${SUITE:-1}" != 0 ]; then
-    echo "## the shipped suite (goal ≤ 60 s)"
+    echo "## the shipped suite, --jobs ${SUITE_JOBS:-2} (goal ≤ 60 s), load $(cut -d' ' -f1 /proc/loadavg)"
     start=$(date +%s.%N)
-    "$BIN" run scenarios --require-engines --reports "$out/suite" --quiet > "$out/suite.log" 2>&1 || true
+    /usr/bin/time -f "CPU %U s user, %S s system" -o "$out/suite.time" \
+        "$BIN" run scenarios --require-engines --jobs "${SUITE_JOBS:-2}" --reports "$out/suite" --quiet > "$out/suite.log" 2>&1 || true
     end=$(date +%s.%N)
     tail -1 "$out/suite.log"
+    cat "$out/suite.time"
     python3 - "$out/suite/trials.json" "$start" "$end" <<'PY'
 import json, sys, collections
 doc = json.load(open(sys.argv[1]))
@@ -45,4 +49,9 @@ print(f"suite wall {float(sys.argv[3]) - float(sys.argv[2]):.1f} s; slowest cell
 for name, s in cost.most_common(10):
     print(f"  {s:7.2f} s  {name}")
 PY
+fi
+if [ -n "${CI_LOG:-}" ]; then
+    echo "## .ci/run's phases (goal ≤ 600 s in all), from $CI_LOG"
+    sed -n '/^== where the time went/,/in all$/p' "$CI_LOG" | tail -n +2
+    grep -E "^Executed [0-9]+ tests|Executed [0-9]+ tests" "$CI_LOG" | tail -1 || true
 fi
