@@ -15,8 +15,7 @@ struct NetworkSyscallCLI {
     /// Skips unless the kernel has seccomp user notification, `server` (a path) is installed
     /// and python3 imports the module.
     func skipUnlessAvailable(server: String, serverMissing: String, install: String) throws {
-        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
-        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+        try RunSummary.skipUnlessUserNotification()
         try XCTSkipUnless(FileManager.default.fileExists(atPath: server), serverMissing)
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -28,15 +27,8 @@ struct NetworkSyscallCLI {
         try XCTSkipUnless(python.terminationStatus == 0, "python3 has no \(module) (\(install))")
     }
 
-    func cell(_ reports: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
-    }
-
-    func violated(_ cell: [String: Any], _ name: String) -> Int? {
-        (cell["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["violated"] as? Int
-    }
+    func cell(_ reports: URL) throws -> [String: Any] { try RunSummary.firstCell(reports) }
+    func violated(_ cell: [String: Any], _ name: String) -> Int? { RunSummary.violated(cell, name) }
 
     func scenario(_ name: String) -> String { "\(CLI.repositoryRoot.path)/scenarios/programs/\(name).yaml" }
 

@@ -39,8 +39,7 @@ final class PostgresSyscallCLITests: XCTestCase {
 /// `control: syscalls` on Redis: an unmodified sh buyer whose redis-cli commands are the steps.
 final class RedisSyscallCLITests: XCTestCase {
     func testTheLostUpdateOfGetThenSetIsFoundCompleteAndReplays() throws {
-        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
-        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+        try RunSummary.skipUnlessUserNotification()
         try XCTSkipUnless(FileManager.default.fileExists(atPath: "/usr/bin/redis-server") && FileManager.default.fileExists(atPath: "/usr/bin/redis-cli"),
                           "redis-server and redis-cli are not installed")
         let dir = try CLI.temporaryFolder(self)

@@ -10,19 +10,11 @@ final class WholeProgramFaultCLITests: XCTestCase {
     private let root = CLI.repositoryRoot.path
 
     override func setUpWithError() throws {
-        let actions = (try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8)) ?? ""
-        try XCTSkipUnless(actions.contains("user_notif"), "this kernel has no seccomp user notification")
+        try RunSummary.skipUnlessUserNotification()
     }
 
-    private func cell(_ reports: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: reports.appendingPathComponent("summary.json"))
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try XCTUnwrap((summary["cells"] as? [[String: Any]])?.first)
-    }
-
-    private func violated(_ cell: [String: Any], _ name: String) -> Int? {
-        (cell["invariants"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["violated"] as? Int
-    }
+    private func cell(_ reports: URL) throws -> [String: Any] { try RunSummary.firstCell(reports) }
+    private func violated(_ cell: [String: Any], _ name: String) -> Int? { RunSummary.violated(cell, name) }
 
     /// Each trial's event log, as (name, event, reason) per line.
     private func logs(_ folder: URL) throws -> [[(name: String, event: String, reason: String?)]] {
