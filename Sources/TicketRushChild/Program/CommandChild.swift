@@ -68,7 +68,8 @@ package enum CommandChild {
         var socket = socket
         do throws(SyscallError) {
             if ranged {
-                if dup2(socket, Seccomp.handover) < 0 || fcntl(Seccomp.handover, F_SETFD, FD_CLOEXEC) != 0 { throw .current("dup2") }
+                try Sys.dup2(socket, Seccomp.handover)
+                if fcntl(Seccomp.handover, F_SETFD, FD_CLOEXEC) != 0 { throw .current("fcntl(F_SETFD)") }
                 _ = Sys.close(socket)
                 socket = Seccomp.handover
             }

@@ -23,9 +23,6 @@ package struct TrialSession {
     /// A controlled cell's warm buyers (BuiltInLauncher+Warm.swift): they and their store
     /// outlive this trial.
     var warm: WarmBuyers? = nil
-    /// `control: syscalls`: every descriptor call held, not only those in the store's range
-    /// (set when a schedule escaped the range: SyscallLauncher+Ranged.swift).
-    var fullFilter = false
 
     /// Called with each trial's process group once its buyers exist, and with 0 once they
     /// are reaped (a `--jobs` worker tells the pool, which kills the group if the worker dies).
@@ -63,12 +60,11 @@ package struct TrialSession {
                 // The same schedule again with every descriptor call held: the steps up to the
                 // escape were the same, so its grants are replayed, then the strategy goes on.
                 let made = pacer.choices
+                // The escape put the cell in SyscallLauncher.fullFilterCells: this run holds them all.
                 var again = ControlledPacer(scenario: scenario, recordSteps: recordSteps) { point throws(ScheduleDivergence) in
                     point.index < made.count ? made[point.index] : try choose(point)
                 }
-                var full = self
-                full.fullFilter = true
-                return try full.run(&again)
+                return try run(&again)
             }
         }
     }

@@ -51,11 +51,11 @@ package final class WarmBuyers {
         self.slot = slot
     }
 
-    /// A live crew, every buyer of it still there: one that died between schedules (killed
-    /// from outside) gets the crew reaped, and the next schedule forks a fresh one.
-    /// The crew a schedule's store was made for (`store` checked it is alive).
+    /// A crew waits for the next schedule (`store` checked it is alive).
     var hasCrew: Bool { !pids.isEmpty }
 
+    /// A live crew, every buyer of it still there: one that died between schedules (killed
+    /// from outside) gets the crew reaped, and the next schedule forks a fresh one.
     var alive: Bool {
         guard !pids.isEmpty else { return false }
         for pid in pids where (try? Sys.wait(pid, options: WNOHANG)) != nil {

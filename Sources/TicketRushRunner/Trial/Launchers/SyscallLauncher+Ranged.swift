@@ -23,7 +23,7 @@ extension SyscallLauncher {
     /// store's steps are on sockets), no escape seen in the cell, and a descriptor limit
     /// (which the program's process inherits) above the range.
     static func mayRange(_ session: TrialSession) -> Bool {
-        guard !session.scenario.storage.kind.isServer, !session.fullFilter,
+        guard !session.scenario.storage.kind.isServer,
               !fullFilterCells.contains(session.scenario.name) else { return false }
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return false }
@@ -87,20 +87,25 @@ extension SyscallProc {
         /// Uid, Gid, Groups and CapEff lines, as written.
         var credentials: [String]
         var umask: mode_t
+        /// The thread's process (thread group: "Tgid:").
+        var process: pid_t?
     }
 
     static func status(_ tid: pid_t) -> Status? {
         guard let bytes = readBytes("/proc/\(tid)/status") else { return nil }
         var credentials: [String] = []
         var mask: mode_t = 0o022
+        var process: pid_t?
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("Uid:") || line.hasPrefix("Gid:") || line.hasPrefix("Groups:") || line.hasPrefix("CapEff:") {
+            if line.hasPrefix("Tgid:") {
+                process = pid_t(line.dropFirst(5).filter { !$0.isWhitespace })
+            } else if line.hasPrefix("Uid:") || line.hasPrefix("Gid:") || line.hasPrefix("Groups:") || line.hasPrefix("CapEff:") {
                 credentials.append(String(line))
             } else if line.hasPrefix("Umask:"), let m = mode_t(line.dropFirst(6).filter { !$0.isWhitespace }, radix: 8) {
                 mask = m
             }
         }
-        return Status(credentials: credentials, umask: mask)
+        return Status(credentials: credentials, umask: mask, process: process)
     }
 
     /// The runner's own credentials, as /proc shows them (read once).

@@ -52,9 +52,10 @@ extension SyscallLauncher {
     /// among them is gone; the kernel drops their file locks. Its parent lives on.
     func killParticipant(_ b: Int, tid: pid_t) {
         let process = SyscallProc.process(of: tid) ?? tid
-        let victims = Set([process] + ProcessTree.descendants(of: process))
+        let tree = [process] + ProcessTree.descendants(of: process)
+        let victims = Set(tree)
         let hit = participant.filter { victims.contains(SyscallProc.process(of: $0.key) ?? $0.key) }.map(\.value)
-        program.kill(b, process: process)
+        program.kill(b, processes: tree)
         for p in Set(hit + [b]) {
             gone[p] = true
             parked[p] = nil
@@ -226,13 +227,7 @@ struct WholeTree {
 
 extension SyscallProc {
     /// The process (thread group) of thread `tid` (/proc/TID/status, "Tgid:").
-    static func process(of tid: pid_t) -> pid_t? {
-        guard let bytes = readBytes("/proc/\(tid)/status") else { return nil }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Tgid:") {
-            return pid_t(line.dropFirst(5).filter { $0 != " " && $0 != "\t" })
-        }
-        return nil
-    }
+    static func process(of tid: pid_t) -> pid_t? { status(tid)?.process }
 
     /// The call a sleeping thread waits in when no timeout can end it: `futex` (a wait with
     /// no timeout), `wait4`/`waitid` (without WNOHANG); nil for any other call or a timed

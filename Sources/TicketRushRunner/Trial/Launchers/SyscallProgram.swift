@@ -75,12 +75,12 @@ final class SyscallProgram: ProgramLauncher {
     }
 
     /// SIGKILL to everything below buyer `b`'s keeper, which follows it; its listener hangs up.
-    /// A whole program's participant: its process `process` and what that started.
-    func kill(_ b: Int, process: pid_t? = nil) {
+    /// A whole program's participant: `processes`, its process and what that started.
+    func kill(_ b: Int, processes: [pid_t]? = nil) {
         killPending.remove(b)
         let buyer = victimName[b] ?? b
-        if let process {
-            for pid in [process] + ProcessTree.descendants(of: process) { Sys.kill(pid, SIGKILL) }
+        if let processes {
+            for pid in processes { Sys.kill(pid, SIGKILL) }
         } else {
             ProgramTrial.signalBuyer(pids[b], SIGKILL)
         }
