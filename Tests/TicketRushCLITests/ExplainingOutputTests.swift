@@ -99,6 +99,8 @@ final class ExplainingOutputTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("never violated"), r.stdout)
         XCTAssertFalse(r.stdout.contains("\t") || r.stdout.contains("\\u0009"), r.stdout)
         XCTAssertTrue(r.stdout.contains("nothing ran: in 2 trials no buyer got through to postgres"), r.stdout)
+        // The buyers' own connect errors carry their code, as the setup's does.
+        XCTAssertTrue(r.stdout.contains("\n    engine: SQLSTATE 08006: connection to server"), r.stdout)
         XCTAssertTrue(r.stdout.contains("next: check that the server at postgresql://nobody@127.0.0.1:1/none is running"), r.stdout)
         // The two expectations failed alike (same evidence, same rerun): one closing line names both.
         XCTAssertEqual(r.stdout.components(separatedBy: "UNKNOWN refused :: ").count - 1, 1, r.stdout)
@@ -106,6 +108,30 @@ final class ExplainingOutputTests: XCTestCase {
         let junit = try String(contentsOf: reports.appendingPathComponent("junit.xml"), encoding: .utf8)
         XCTAssertFalse(junit.contains("\t") || junit.contains("&#9;"), junit)
         XCTAssertTrue(junit.contains("next: check that the server"), junit)
+    }
+
+    /// A MariaDB server that is not there: the buyers' lines carry the client's error number,
+    /// as a failed statement's does (a buyer's connect error was told by its text alone, so a
+    /// server killed during the buyers' handshake was named by no number).
+    func testNothingRanOnMariaDBNamesTheErrorNumber() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmariadb.so.3") else {
+            throw XCTSkip("libmariadb is not installed (apt-get install libmariadb-dev)")
+        }
+        let dir = try CLI.temporaryFolder(self)
+        let scenario = try CLI.write("""
+            name: refused
+            tickets: 1
+            buyers: 2
+            storage: {kind: mariadb, url: "mariadb://nobody@localhost/none?socket=\(dir.path)/absent.sock"}
+            lock: row-lock
+            trials: 1
+            seed: 1
+            """, to: "s.yaml", in: dir)
+        let r = try CLI.run(["run", scenario, "--reports", dir.appendingPathComponent("reports").path])
+        XCTAssertNotEqual(r.status, 0, r.stdout)
+        // 2002: can't connect through the socket.
+        XCTAssertTrue(r.stdout.contains("no buyer got through to mariadb"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n    engine: MariaDB error 2002: Can't connect"), r.stdout)
     }
 
     /// The lines of one trial's transcript, from its heading to the next heading or summary.

@@ -113,7 +113,8 @@ package final class SQLStore: TicketStore, BuyerLock {
         self.buyer = buyer
         sql = SQLStatements(dialect: driver.dialect, mode: mode, table: target.name, isolation: target.isolation)
         connectError = driver.connect()
-        if let e = connectError { EngineStore.log(target, buyer: buyer, e.message) }
+        // With its code, as a statement's error is: a client's own text ("Lost connection…") names no number.
+        if let e = connectError { EngineStore.log(target, buyer: buyer, "\(EngineCode.text(e.code)): \(e.message)") }
     }
 
     // MARK: BuyerLock

@@ -130,7 +130,8 @@ package final class SQLWorkloadStore: WorkloadStore {
         let statements = SQLStatements(dialect: driver.dialect, mode: mode, table: target.name, isolation: target.isolation)
         (begins, lockStatement, unlock) = (statements.begin, statements.lockStatement, statements.unlock)
         connectError = driver.connect()
-        if let e = connectError { EngineStore.log(target, buyer: buyer, e.message) }
+        // With its code, as a statement's error is: a client's own text ("Lost connection…") names no number.
+        if let e = connectError { EngineStore.log(target, buyer: buyer, "\(EngineCode.text(e.code)): \(e.message)") }
     }
 
     package func begin() -> WorkloadStatus {
