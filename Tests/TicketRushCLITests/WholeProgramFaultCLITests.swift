@@ -171,6 +171,9 @@ final class WholeProgramFaultCLITests: XCTestCase {
         XCTAssertEqual(violated(try cell(dir.appendingPathComponent("r2")), "no-deadlock"), 1)
         XCTAssertTrue(replay.stdout.contains("KILLED (fault)"), replay.stdout)
         XCTAssertTrue(replay.stdout.contains("every thread of the program waits with no timeout (futex ×"), replay.stdout)
+        // no-deadlock's own evidence says so too, not "no buyer waiting for a lock".
+        XCTAssertTrue(replay.stdout.contains("no-deadlock (deadlock detected under control after "), replay.stdout)
+        XCTAssertFalse(replay.stdout.contains("no buyer waiting for a lock"), replay.stdout)
         for log in try logs(events.appendingPathComponent("python-tutorial-lock-holder-killed-syscalls")) {
             let victims = log.filter { $0.event == "fault.kill" }.map(\.name)
             XCTAssertEqual(victims.count, 1, "\(log)")

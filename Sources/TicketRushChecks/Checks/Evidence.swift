@@ -21,8 +21,10 @@ public enum Evidence: Sendable, Codable, Equatable {
     /// no-undersell: demand against tickets, the final count, the first failed task.
     case undersell(demand: Int, tickets: Int, finalCount: Int, firstError: Event?)
     /// no-deadlock: who waited on which lock since when, who held it and how it ended,
-    /// and (with nobody waiting) which buyers were unfinished after which step.
-    case deadlock(timedOut: Bool, durationNs: UInt64, lock: String, blocked: [Event], holders: [Holder], unfinished: [BuyerStep])
+    /// and (with nobody waiting) which buyers were unfinished after which step; `waits`: what
+    /// the runner saw of a whole program judged deadlocked with nobody on the gate's lock.
+    case deadlock(timedOut: Bool, durationNs: UInt64, lock: String, blocked: [Event], holders: [Holder], unfinished: [BuyerStep],
+                  waits: String? = nil)
     /// The isolation models and anomalies (docs/anomalies.md): each anomaly found with its
     /// shortest cycle, and why what was not found may still be there (missing versions).
     case anomalies(found: [AnomalyFinding], gaps: [String])
@@ -102,7 +104,7 @@ public enum Evidence: Sendable, Codable, Equatable {
         case .outcomes(_, let miscounted, let unfinished): return miscounted.count + unfinished.count
         case .exits(_, let unclean, let timedOut, _): return timedOut ? max(unclean.count, 1) : unclean.count
         case .undersell(_, _, let final, _): return final
-        case .deadlock(_, _, _, let blocked, _, let unfinished): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
+        case .deadlock(_, _, _, let blocked, _, let unfinished, _): return blocked.isEmpty ? max(unfinished.count, 1) : blocked.count
         case .doubleBooking(_, _, let buyers, _): return buyers.count / 2
         case .customerLimit(_, let limit, let held, let bought): return max(max(held, bought.count) - limit, 0)
         case .capacity(let capacity, let rows, let bought): return max(max(rows, bought.count) - capacity, 0)

@@ -71,9 +71,9 @@ public enum EvidenceText {
                 details.append("first failed task: \(name(e.buyer)) (\(e.reasonText ?? "error")) at \(at(e))")
             }
             return ("\(plural(final, "ticket")) left unsold though demand was \(demand)", details)
-        case .deadlock(let timedOut, let duration, let lock, let blocked, let holders, let unfinished):
+        case .deadlock(let timedOut, let duration, let lock, let blocked, let holders, let unfinished, let waits):
             return deadlock(timedOut: timedOut, duration: duration, lock: lock, blocked: blocked, holders: holders,
-                            unfinished: unfinished, name: name)
+                            unfinished: unfinished, waits: waits, name: name)
         case .incomplete(let gaps):
             return ("the history is incomplete, so this cannot be judged: " + gaps.map(\.reason).joined(separator: "; "), [])
         case .checkerFailed(let why):
@@ -85,7 +85,7 @@ public enum EvidenceText {
 
     /// Why a trial did not finish: who waits on the lock, who holds it and in what state.
     private static func deadlock(timedOut: Bool, duration: UInt64, lock: String, blocked: [Event], holders: [Evidence.Holder],
-                                 unfinished: [Evidence.BuyerStep], name: (Int) -> String) -> (String, [String]) {
+                                 unfinished: [Evidence.BuyerStep], waits: String?, name: (Int) -> String) -> (String, [String]) {
         func at(_ e: Event) -> String { formatMillis(e.tNs) }
         guard timedOut || !blocked.isEmpty || !holders.isEmpty || !unfinished.isEmpty else {
             return ("finished in \(formatMillis(duration)), before the timeout", [])
@@ -109,6 +109,10 @@ public enum EvidenceText {
         if blocked.isEmpty {
             let steps = unfinished.map { "\(name($0.buyer)) after \($0.last?.name ?? "nothing")" }
             details.append("unfinished: " + listed(steps, limit: 10))
+            // A lock the gate does not model (a futex in shared memory): the runner's own look.
+            if let waits, !timedOut {
+                return ("deadlock detected under control after \(formatMillis(duration)): \(waits); \(plural(unfinished.count, "buyer")) unfinished", details)
+            }
             return ("\(timeout) with no buyer waiting for a lock: \(plural(unfinished.count, "buyer")) unfinished", details)
         }
         details.insert("blocked on \(lock): " + listed(blocked.map { "\(name($0.buyer)) since \(at($0))" }, limit: 10), at: 0)

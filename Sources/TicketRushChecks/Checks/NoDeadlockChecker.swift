@@ -41,7 +41,7 @@ public struct NoDeadlockChecker: Checker {
             ? (0..<h.buyerCount).filter { lastStep[$0]?.kind != .done }.map { Evidence.BuyerStep(buyer: $0, last: lastStep[$0]?.kind) }
             : []
         let evidence = Evidence.deadlock(timedOut: h.timedOut, durationNs: h.durationNs, lock: h.lockLabel, blocked: blocked,
-                                         holders: holders, unfinished: unfinished)
+                                         holders: holders, unfinished: unfinished, waits: h.deadlockWaits)
         let blamed = (holders.map(\.acquired) + blocked).map(\.ref)
         return result(.violated, evidence, blamed: blamed, h)
     }

@@ -15,6 +15,9 @@ public struct TrialHistory: Sendable {
     /// Under a controlled schedule: no buyer was enabled while some were unfinished, so the
     /// runner ended the trial at once (no timeout needed).
     public var deadlocked = false
+    /// A whole program judged deadlocked with nobody on the gate's lock: what the runner saw
+    /// (every thread in an untimed futex or wait), for no-deadlock's evidence.
+    public var deadlockWaits: String?
     /// What the runner read from storage after every buyer was reaped.
     public var finalRead: StoreRead
     /// Monotonic time the start barrier opened.

@@ -20,6 +20,8 @@ struct ControlledPacer: Pacer {
     private(set) var steps: [ControlledStep] = []
     private(set) var waitFor: String?
     private(set) var deadlocked = false
+    /// The launcher's own look at a deadlock the gate's lock does not explain (`GatedLauncher.stuck`).
+    private var waits: String?
 
     init(scenario: Scenario, recordSteps: Bool, choose: @escaping (SchedulePoint) throws(ScheduleDivergence) -> Int?) {
         self.scenario = scenario
@@ -44,7 +46,7 @@ struct ControlledPacer: Pacer {
                 case .finished(let stuck, let chain):
                     (deadlocked, waitFor) = (stuck, chain)
                     // Nothing parked, yet the buyers cannot end (a user-space lock's dead holder).
-                    if !stuck, let why = g.stuck { (deadlocked, waitFor) = (true, why) }
+                    if !stuck, let why = g.stuck { (deadlocked, waitFor, waits) = (true, why, why) }
                 case .abandoned: end.abandoned = true
                 case .failed(let error): end.failure = error
                 case .grant: break
@@ -74,6 +76,7 @@ struct ControlledPacer: Pacer {
     func outcome(_ history: TrialHistory?) -> ControlledOutcome {
         var history = history
         history?.deadlocked = deadlocked
+        history?.deadlockWaits = waits
         return ControlledOutcome(history: history, choices: choices, enabled: enabled, steps: steps, waitFor: history == nil ? nil : waitFor)
     }
 }
