@@ -13,7 +13,8 @@ import TicketRushChild
 import TicketRushChecks
 
 /// `--jobs J`: J forked worker processes, each running every J-th unit with its own
-/// `UnitExecutor` and sending records back over its own pipe as length-prefixed JSON.
+/// `UnitExecutor` and sending records back over its own pipe, length-prefixed, in
+/// `TrialRecordWire`'s binary form (JSON cost more than a warm schedule).
 /// Processes, not threads: a worker forks buyers, which is only safe single-threaded, and
 /// the runner forks the workers while it is still single-threaded itself.
 ///
@@ -58,7 +59,7 @@ package enum WorkerPool {
         var stopping: Teardown.Execution?
         var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        /// One for every record (a split cell sends thousands).
+        /// 'R' frames (JSON records) are still read; workers send 'W' (TrialRecordWire).
         let decoder = JSONDecoder()
         let budget: UInt64
         var deadline: UInt64 = .max
@@ -163,6 +164,13 @@ package enum WorkerPool {
 
         mutating func take(_ frame: Frame, from i: Int, _ received: (TrialRecord) -> Void) {
             switch frame.kind {
+            case UInt8(ascii: "W"):
+                if let record = try? TrialRecordWire.decode(frame.body) {
+                    records.append(record)
+                    received(record)
+                } else {
+                    failures.append("worker \(workers[i].job + 1) sent a record that does not decode")
+                }
             case UInt8(ascii: "R"):
                 if let record = try? decoder.decode(TrialRecord.self, from: Data(frame.body)) {
                     records.append(record)
@@ -259,11 +267,10 @@ package enum WorkerPool {
         var executor = executor
         var code: Int32 = 0
         TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
-        let encoder = JSONEncoder()
         do {
             for unit in units {
                 try executor.run(unit) { record in
-                    send(fd, Frame.encode(kind: UInt8(ascii: "R"), Array(try encoder.encode(record))))
+                    send(fd, Frame.encode(kind: UInt8(ascii: "W"), TrialRecordWire.encode(record)))
                 }
             }
         } catch RunnerError.interrupted {
