@@ -266,21 +266,74 @@ package enum WorkerPool {
     private static func work(_ units: [RunPlan.Unit], executor: UnitExecutor, fd: Int32) -> Never {
         var executor = executor
         var code: Int32 = 0
-        TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
+        let out = Outbox(fd: fd)
+        TrialSession.groupObserver = { out.group($0) }
         do {
             for unit in units {
-                try executor.run(unit) { record in
-                    send(fd, Frame.encode(kind: UInt8(ascii: "W"), TrialRecordWire.encode(record)))
-                }
+                try executor.run(unit) { out.record($0) }
             }
         } catch RunnerError.interrupted {
             code = 130
         } catch {
-            send(fd, Frame.encode(kind: UInt8(ascii: "E"), Array("\(error)".utf8)))
+            out.frame(kind: UInt8(ascii: "E"), Array("\(error)".utf8))
             code = 3
         }
+        out.flush()
         fflush(nil)
         _exit(code)
+    }
+
+    /// What a worker sends, batched: a split cell's warm schedule costs about what one
+    /// write to the pipe and the runner's wake-up to read it cost, so records go in batches
+    /// (`batchBytes`, or `batchNs` after the last write), and a trial's group goes at once
+    /// only when it is new (the pool kills it if the worker is lost). A warm crew keeps
+    /// its group from schedule to schedule: its "no group" between them is sent only with a
+    /// batch, and dropped when the same group comes back.
+    final class Outbox {
+        static let batchBytes = 16 * 1024
+        let fd: Int32
+        /// At most this long between a record and its write (the progress line shows records).
+        let batchNs: UInt64
+        private(set) var pending: [UInt8] = []
+        private var sentGroup: pid_t = 0
+        private var ended = false
+        private var flushedAt = MonotonicClock.now()
+
+        init(fd: Int32, batchNs: UInt64 = 20_000_000) {
+            self.fd = fd
+            self.batchNs = batchNs
+        }
+
+        func group(_ group: pid_t) {
+            if group == 0 { ended = sentGroup != 0; return }
+            let same = ended && group == sentGroup
+            ended = false
+            if same { return }
+            sentGroup = group
+            frame(kind: UInt8(ascii: "G"), Frame.groupBody(group))
+            flush()
+        }
+
+        func record(_ r: TrialRecord) {
+            frame(kind: UInt8(ascii: "W"), TrialRecordWire.encode(r))
+            if pending.count >= Self.batchBytes || MonotonicClock.now() &- flushedAt >= batchNs { flush() }
+        }
+
+        func frame(kind: UInt8, _ body: [UInt8]) {
+            pending.append(kind)
+            withUnsafeBytes(of: UInt32(body.count).littleEndian) { pending.append(contentsOf: $0) }
+            pending.append(contentsOf: body)
+        }
+
+        func flush() {
+            if ended {
+                frame(kind: UInt8(ascii: "G"), Frame.groupBody(0))
+                (sentGroup, ended) = (0, false)
+            }
+            send(fd, pending)
+            pending.removeAll(keepingCapacity: true)
+            flushedAt = MonotonicClock.now()
+        }
     }
 
     private static func send(_ fd: Int32, _ frame: [UInt8]) {
