@@ -285,14 +285,15 @@ package enum WorkerPool {
 
     /// What a worker sends, batched: a split cell's warm schedule costs about what one
     /// write to the pipe and the runner's wake-up to read it cost, so records go in batches
-    /// (`batchBytes`, or `batchNs` after the last write), and a trial's group goes at once
-    /// only when it is new (the pool kills it if the worker is lost). A warm crew keeps
-    /// its group from schedule to schedule: its "no group" between them is sent only with a
-    /// batch, and dropped when the same group comes back.
+    /// (written once `batchBytes` are pending, or with the first record `batchNs` after the
+    /// last write, with a new group, or at the end: the progress line may lag one slow
+    /// trial), and a trial's group goes at once only when it is new (the pool kills it if
+    /// the worker is lost). A warm crew keeps its group from schedule to schedule: its "no
+    /// group" between them is sent only with a batch, and dropped when the same group comes back.
     final class Outbox {
         static let batchBytes = 16 * 1024
         let fd: Int32
-        /// At most this long between a record and its write (the progress line shows records).
+        /// A record written this long after the last write goes at once (the progress line).
         let batchNs: UInt64
         private(set) var pending: [UInt8] = []
         private var sentGroup: pid_t = 0
