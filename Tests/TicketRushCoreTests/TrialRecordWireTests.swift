@@ -122,6 +122,37 @@ final class TrialRecordWireTests: XCTestCase {
         try roundTrip(r)
     }
 
+    /// The stored properties of every struct a record holds, as TrialRecordWire and
+    /// TrialsJSON write them: a property added to one of them (an optional left nil here
+    /// would round-trip unnoticed) fails here until both writers carry it.
+    func testEveryStructsFieldsAreTheOnesTheWritersKnow() throws {
+        func fields(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
+        let r = Self.full()
+        let e = Self.ev(1, 0, .bought)
+        XCTAssertEqual(fields(r), ["scenario", "trial", "seed", "sold", "finalRead", "tornReads", "durationNs", "timedOut", "incomplete", "results",
+                                   "latenciesNs", "lockWaitNs", "lockHoldNs", "lockAcquisitions", "lockWaitsNs", "censoredWaitsNs", "retries",
+                                   "retryReasons", "timeline", "schedule", "exploration", "engineMessages", "isolation"])
+        XCTAssertEqual(fields(r.timeline!), ["buyers", "events"])
+        XCTAssertEqual(fields(r.results[0]), ["invariant", "verdict", "evidence", "blamed", "summary", "details"])
+        XCTAssertEqual(fields(TaskRef(buyer: 0, task: 0)), ["buyer", "task"])
+        XCTAssertEqual(fields(r.exploration!), ["strategy", "runs", "abandoned", "complete", "violating", "statement", "pctBound", "replay",
+                                                "replayCommand", "shrunk", "story", "shrunkCommand", "stoppedBy", "pctK"])
+        XCTAssertEqual(fields(r.isolation!), ["engine", "version", "isolation", "caseName", "outcome", "how"])
+        XCTAssertEqual(fields(e), ["tNs", "buyer", "task", "kind", "value", "aux", "key"])
+        XCTAssertEqual(fields(Evidence.TaskCount(task: TaskRef(buyer: 0, task: 0), outcomes: 0)), ["task", "outcomes"])
+        XCTAssertEqual(fields(Evidence.BuyerTasks(buyer: 0, withOutcome: 0, wants: 0)), ["buyer", "withOutcome", "wants"])
+        XCTAssertEqual(fields(Evidence.BuyerEnd(buyer: 0, exit: .unknown)), ["buyer", "exit", "cause"])
+        XCTAssertEqual(fields(Evidence.BuyerStep(buyer: 0, last: nil)), ["buyer", "last"])
+        XCTAssertEqual(fields(Evidence.Holder(acquired: e, state: .running)), ["acquired", "state"])
+        let finding = AnomalyFinding(anomaly: .g0, txns: [TxnLabel(id: 1, buyer: 0, task: 0, attempt: 0, status: .committed)],
+                                     steps: [Dependency(from: 1, to: 2, kind: .ww, key: 0, fromVersion: 0, toVersion: 1)])
+        XCTAssertEqual(fields(finding), ["anomaly", "txns", "steps"])
+        XCTAssertEqual(fields(finding.txns[0]), ["id", "buyer", "task", "attempt", "status"])
+        XCTAssertEqual(fields(finding.steps[0]), ["from", "to", "kind", "key", "fromVersion", "toVersion", "lostUpdate"])
+        XCTAssertEqual(fields(SessionEvidence(steps: [], committed: [], explainedBy: nil, how: nil, mismatches: [], stuck: nil)),
+                       ["steps", "committed", "explainedBy", "how", "mismatches", "stuck"])
+    }
+
     func testRecordsWithNothingOptionalRoundTrip() throws {
         var r = Self.full()
         (r.lockWaitsNs, r.censoredWaitsNs, r.retries, r.retryReasons, r.timeline) = (nil, nil, nil, nil, nil)
