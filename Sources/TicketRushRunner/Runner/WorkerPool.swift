@@ -13,7 +13,8 @@ import TicketRushChild
 import TicketRushChecks
 
 /// `--jobs J`: J forked worker processes, each running every J-th unit with its own
-/// `UnitExecutor` and sending records back over its own pipe as length-prefixed JSON.
+/// `UnitExecutor` and sending records back over its own pipe, length-prefixed, in
+/// `TrialRecordWire`'s binary form (JSON cost more than a warm schedule).
 /// Processes, not threads: a worker forks buyers, which is only safe single-threaded, and
 /// the runner forks the workers while it is still single-threaded itself.
 ///
@@ -58,7 +59,7 @@ package enum WorkerPool {
         var stopping: Teardown.Execution?
         var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        /// One for every record (a split cell sends thousands).
+        /// 'R' frames (JSON records) are still read; workers send 'W' (TrialRecordWire).
         let decoder = JSONDecoder()
         let budget: UInt64
         var deadline: UInt64 = .max
@@ -163,6 +164,13 @@ package enum WorkerPool {
 
         mutating func take(_ frame: Frame, from i: Int, _ received: (TrialRecord) -> Void) {
             switch frame.kind {
+            case UInt8(ascii: "W"):
+                if let record = try? TrialRecordWire.decode(frame.body) {
+                    records.append(record)
+                    received(record)
+                } else {
+                    failures.append("worker \(workers[i].job + 1) sent a record that does not decode")
+                }
             case UInt8(ascii: "R"):
                 if let record = try? decoder.decode(TrialRecord.self, from: Data(frame.body)) {
                     records.append(record)
@@ -258,22 +266,75 @@ package enum WorkerPool {
     private static func work(_ units: [RunPlan.Unit], executor: UnitExecutor, fd: Int32) -> Never {
         var executor = executor
         var code: Int32 = 0
-        TrialSession.groupObserver = { group in send(fd, Frame.encode(kind: UInt8(ascii: "G"), Frame.groupBody(group))) }
-        let encoder = JSONEncoder()
+        let out = Outbox(fd: fd)
+        TrialSession.groupObserver = { out.group($0) }
         do {
             for unit in units {
-                try executor.run(unit) { record in
-                    send(fd, Frame.encode(kind: UInt8(ascii: "R"), Array(try encoder.encode(record))))
-                }
+                try executor.run(unit) { out.record($0) }
             }
         } catch RunnerError.interrupted {
             code = 130
         } catch {
-            send(fd, Frame.encode(kind: UInt8(ascii: "E"), Array("\(error)".utf8)))
+            out.frame(kind: UInt8(ascii: "E"), Array("\(error)".utf8))
             code = 3
         }
+        out.flush()
         fflush(nil)
         _exit(code)
+    }
+
+    /// What a worker sends, batched: a split cell's warm schedule costs about what one
+    /// write to the pipe and the runner's wake-up to read it cost, so records go in batches
+    /// (written once `batchBytes` are pending, or with the first record `batchNs` after the
+    /// last write, with a new group, or at the end: the progress line may lag one slow
+    /// trial), and a trial's group goes at once only when it is new (the pool kills it if
+    /// the worker is lost). A warm crew keeps its group from schedule to schedule: its "no
+    /// group" between them is sent only with a batch, and dropped when the same group comes back.
+    final class Outbox {
+        static let batchBytes = 16 * 1024
+        let fd: Int32
+        /// A record written this long after the last write goes at once (the progress line).
+        let batchNs: UInt64
+        private(set) var pending: [UInt8] = []
+        private var sentGroup: pid_t = 0
+        private var ended = false
+        private var flushedAt = MonotonicClock.now()
+
+        init(fd: Int32, batchNs: UInt64 = 20_000_000) {
+            self.fd = fd
+            self.batchNs = batchNs
+        }
+
+        func group(_ group: pid_t) {
+            if group == 0 { ended = sentGroup != 0; return }
+            let same = ended && group == sentGroup
+            ended = false
+            if same { return }
+            sentGroup = group
+            frame(kind: UInt8(ascii: "G"), Frame.groupBody(group))
+            flush()
+        }
+
+        func record(_ r: TrialRecord) {
+            frame(kind: UInt8(ascii: "W"), TrialRecordWire.encode(r))
+            if pending.count >= Self.batchBytes || MonotonicClock.now() &- flushedAt >= batchNs { flush() }
+        }
+
+        func frame(kind: UInt8, _ body: [UInt8]) {
+            pending.append(kind)
+            withUnsafeBytes(of: UInt32(body.count).littleEndian) { pending.append(contentsOf: $0) }
+            pending.append(contentsOf: body)
+        }
+
+        func flush() {
+            if ended {
+                frame(kind: UInt8(ascii: "G"), Frame.groupBody(0))
+                (sentGroup, ended) = (0, false)
+            }
+            send(fd, pending)
+            pending.removeAll(keepingCapacity: true)
+            flushedAt = MonotonicClock.now()
+        }
     }
 
     private static func send(_ fd: Int32, _ frame: [UInt8]) {

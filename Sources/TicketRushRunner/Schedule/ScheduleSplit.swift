@@ -103,10 +103,13 @@ extension ScheduleExplorer {
         var pct = PCTStrategy(seed: seed, runs: config.plannedRuns, depth: config.depth, buyers: s.buyers.count)
         let budget = SearchBudget(config, now: MonotonicClock.now())
         var records: [TrialRecord] = [], timedOut = false
-        // Random learns nothing between rounds: larger ones fork fewer pools (the time
-        // budget is looked at between rounds).
-        for range in PCTStrategy.rounds(config.plannedRuns, largest: config.strategy == .random ? 512 : 64) {
+        let pctRounds = PCTStrategy.rounds(config.plannedRuns, largest: 64)
+        var last = 0..<0, lastNs: UInt64 = 0, round = 0
+        while last.upperBound < config.plannedRuns {
             if !records.isEmpty, budget.expired(now: MonotonicClock.now()) { timedOut = true; break }
+            let range = config.strategy == .random ? Self.randomRound(after: last, tookNs: lastNs, runs: config.plannedRuns) : pctRounds[round]
+            let began = MonotonicClock.now()
+            defer { (last, lastNs, round) = (range, MonotonicClock.now() &- began, round + 1) }
             var executor = split.executor
             executor.scheduleRound = Round(range: range, k: pct.k,
                                            timeline: !records.contains { $0.results.contains { $0.verdict != .holds } })
@@ -127,6 +130,19 @@ extension ScheduleExplorer {
             if first != nil { return try judgeSplit(records, pct: pct, stop: .failFast, fingerprint: fingerprint, record: record) }
         }
         try judgeSplit(records, pct: pct, stop: budget.stop(timedOut: timedOut, exhaustiveComplete: nil), fingerprint: fingerprint, record: record)
+    }
+
+    /// Random's next round after `last` (which took `tookNs`): twice as many schedules, or
+    /// as many as fit in `roundNs` at its pace when that is more, at most 512. Random learns
+    /// nothing between rounds, and each round forks its workers and their warm crews: with
+    /// warm schedules (a fraction of a millisecond) a 2,000-schedule cell takes 8 rounds,
+    /// not 11 (strace of the benchmark). The time budget and --fail-fast are looked at
+    /// between rounds; pct keeps its fixed rounds (its k is learned at their starts).
+    static func randomRound(after last: Range<Int>, tookNs: UInt64, runs: Int) -> Range<Int> {
+        let roundNs: UInt64 = 100_000_000
+        let paced = tookNs == 0 ? 0 : Int(min(UInt64(last.count) * roundNs / tookNs, 512))
+        let size = last.isEmpty ? 1 : min(max(last.count * 2, paced, 4), 512)
+        return last.upperBound..<min(last.upperBound + size, runs)
     }
 
     /// The serial search's bookkeeping over records in schedule order: counts, the first
