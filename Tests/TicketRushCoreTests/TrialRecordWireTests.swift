@@ -25,7 +25,7 @@ final class TrialRecordWireTests: XCTestCase {
             .deadlock(timedOut: true, durationNs: 99, lock: "le verrou « billets »", blocked: [e1],
                       holders: [.init(acquired: e2, state: .killed(atNs: 1)), .init(acquired: e1, state: .stalled(atNs: 2)),
                                 .init(acquired: e1, state: .died(.signaled(signal: 11))), .init(acquired: e2, state: .running)],
-                      unfinished: [.init(buyer: 0, last: .lockWait), .init(buyer: 1, last: nil)]),
+                      unfinished: [.init(buyer: 0, last: .lockWait), .init(buyer: 1, last: nil)], waits: "futex ×2: « rien »"),
             .anomalies(found: [AnomalyFinding(anomaly: .gSingle, txns: [TxnLabel(id: 1, buyer: 0, task: 2, attempt: 3, status: .unknown)],
                                               steps: [Dependency(from: 1, to: 2, kind: .predicateRW, key: 3, fromVersion: -4, toVersion: 5, lostUpdate: true)])],
                        gaps: ["version 3 of key 1 missing"]),

@@ -22,10 +22,11 @@ extension WireWriter {
             bool(timedOut); u64(durationNs)
         case .undersell(let demand, let tickets, let finalCount, let firstError):
             u8(6); int(demand); int(tickets); int(finalCount); optional(firstError) { $0.event($1) }
-        case .deadlock(let timedOut, let durationNs, let lock, let blocked, let holders, let unfinished):
+        case .deadlock(let timedOut, let durationNs, let lock, let blocked, let holders, let unfinished, let waits):
             u8(7); bool(timedOut); u64(durationNs); string(lock); events(blocked)
             array(holders) { $0.event($1.acquired); $0.holderState($1.state) }
             array(unfinished) { $0.int($1.buyer); $0.optional($1.last) { $0.u16($1.rawValue) } }
+            optional(waits) { $0.string($1) }
         case .anomalies(let found, let gaps):
             u8(8); array(found) { $0.finding($1) }; strings(gaps)
         case .incomplete(let gaps):
@@ -86,7 +87,8 @@ extension WireReader {
         case 7:
             return .deadlock(timedOut: try bool(), durationNs: try u64(), lock: try string(), blocked: try events(),
                              holders: try array { Evidence.Holder(acquired: try $0.event(), state: try $0.holderState()) },
-                             unfinished: try array { Evidence.BuyerStep(buyer: try $0.int(), last: try $0.optional { try $0.eventKind() }) })
+                             unfinished: try array { Evidence.BuyerStep(buyer: try $0.int(), last: try $0.optional { try $0.eventKind() }) },
+                             waits: try optional { try $0.string() })
         case 8: return .anomalies(found: try array { try $0.finding() }, gaps: try strings())
         case 9: return .incomplete(try array { try $0.incompleteness() })
         case 10: return .checkerFailed(try string())

@@ -49,13 +49,14 @@ extension TrialsJSON {
                 w.key("demand"); w.int(demand); w.key("finalCount"); w.int(finalCount)
                 w.optional("firstError", firstError) { $0.event($1) }; w.key("tickets"); w.int(tickets)
             }
-        case .deadlock(let timedOut, let durationNs, let lock, let blocked, let holders, let unfinished):
+        case .deadlock(let timedOut, let durationNs, let lock, let blocked, let holders, let unfinished, let waits):
             enumCase("deadlock") { w in
                 w.key("blocked"); w.events(blocked); w.key("durationNs"); w.int(durationNs)
                 w.key("holders"); w.list(holders) { w, h in w.object { $0.key("acquired"); $0.event(h.acquired); $0.key("state"); $0.holderState(h.state) } }
                 w.key("lock"); w.string(lock); w.key("timedOut"); w.bool(timedOut)
                 w.key("unfinished")
                 w.list(unfinished) { w, u in w.object { $0.key("buyer"); $0.int(u.buyer); $0.optional("last", u.last) { $0.int($1.rawValue) } } }
+                w.optional("waits", waits) { $0.string($1) }
             }
         default: otherEvidence(e)
         }
