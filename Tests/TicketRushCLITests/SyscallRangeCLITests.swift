@@ -85,6 +85,8 @@ final class SyscallRangeCLITests: XCTestCase {
             let log = try String(contentsOf: events.appendingPathComponent("ranged/trial-\(trial).jsonl"), encoding: .utf8)
             XCTAssertTrue(log.contains("\"purchase.write\""), "trial \(trial): the write through descriptor 9 is a step\n\(log)")
         }
+        // Said, not silent: the cell's coverage names the schedule and the copy.
+        XCTAssertTrue(r.stdout.contains("from schedule 1, the schedules the ranged syscall filter could not follow ran again with every descriptor call held (schedule 1: dup2 of the store's descriptor 1000 onto 9)"), r.stdout)
         XCTAssertEqual(CLI.processes(inside: dir.appendingPathComponent("w")), [])
     }
 

@@ -97,6 +97,7 @@ final class TrialRecordWireTests: XCTestCase {
         r.engineMessages = ["ERROR: could not serialize access (SQLSTATE 40001)"]
         r.isolation = IsolationRow(engine: "postgres", version: "15.4", isolation: "repeatable read", caseName: "G-single",
                                    outcome: "prevented", how: "serialization failure+blocked")
+        r.fullControl = "dup2 of the store's descriptor to 9"
         return r
     }
 
@@ -131,7 +132,7 @@ final class TrialRecordWireTests: XCTestCase {
         let e = Self.ev(1, 0, .bought)
         XCTAssertEqual(fields(r), ["scenario", "trial", "seed", "sold", "finalRead", "tornReads", "durationNs", "timedOut", "incomplete", "results",
                                    "latenciesNs", "lockWaitNs", "lockHoldNs", "lockAcquisitions", "lockWaitsNs", "censoredWaitsNs", "retries",
-                                   "retryReasons", "timeline", "schedule", "exploration", "engineMessages", "isolation"])
+                                   "retryReasons", "timeline", "schedule", "exploration", "engineMessages", "isolation", "fullControl"])
         XCTAssertEqual(fields(r.timeline!), ["buyers", "events"])
         XCTAssertEqual(fields(r.results[0]), ["invariant", "verdict", "evidence", "blamed", "summary", "details"])
         XCTAssertEqual(fields(TaskRef(buyer: 0, task: 0)), ["buyer", "task"])
@@ -156,7 +157,7 @@ final class TrialRecordWireTests: XCTestCase {
     func testRecordsWithNothingOptionalRoundTrip() throws {
         var r = Self.full()
         (r.lockWaitsNs, r.censoredWaitsNs, r.retries, r.retryReasons, r.timeline) = (nil, nil, nil, nil, nil)
-        (r.schedule, r.exploration, r.engineMessages, r.isolation) = (nil, nil, nil, nil)
+        (r.schedule, r.exploration, r.engineMessages, r.isolation, r.fullControl) = (nil, nil, nil, nil, nil)
         r.results = []
         r.incomplete = []
         r.latenciesNs = []

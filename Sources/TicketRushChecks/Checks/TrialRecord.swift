@@ -49,6 +49,9 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     public var engineMessages: [String]?
     /// A session case with `case:`, on the cell's last record: its row of isolation.csv.
     public var isolation: IsolationRow?
+    /// Under syscall control: why this schedule ran again with every descriptor call held
+    /// (the program copied a store descriptor where the ranged filter does not look).
+    public var fullControl: String?
 
     public init(history h: TrialHistory, scenario: String, results: [CheckResult], keepTimeline: Bool) {
         self.scenario = scenario
@@ -107,6 +110,7 @@ public struct TrialRecord: Codable, Sendable, Equatable {
         let messages = h.engineMessages.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         engineMessages = messages.isEmpty ? nil : messages
         timeline = keepTimeline ? Timeline(buyers: h.buyerNames, events: h.events.map(h.relative)) : nil
+        fullControl = h.fullControl
     }
 
     /// True when some invariant was not plainly held (violated or unknown).

@@ -187,6 +187,7 @@ extension WireWriter {
         optional(r.isolation) { w, row in
             for s in [row.engine, row.version, row.isolation, row.caseName, row.outcome, row.how] { w.string(s) }
         }
+        optional(r.fullControl) { $0.string($1) }
     }
 
     mutating func storeRead(_ s: StoreRead) {
@@ -260,6 +261,7 @@ extension WireReader {
             IsolationRow(engine: try $0.string(), version: try $0.string(), isolation: try $0.string(), caseName: try $0.string(),
                          outcome: try $0.string(), how: try $0.string())
         }
+        r.fullControl = try optional { try $0.string() }
         return r
     }
 

@@ -18,6 +18,8 @@ public struct TrialHistory: Sendable {
     /// A whole program judged deadlocked with nobody on the gate's lock: what the runner saw
     /// (every thread in an untimed futex or wait), for no-deadlock's evidence.
     public var deadlockWaits: String?
+    /// Under syscall control: why the schedule ran again with every descriptor call held.
+    public var fullControl: String?
     /// What the runner read from storage after every buyer was reaped.
     public var finalRead: StoreRead
     /// Monotonic time the start barrier opened.

@@ -10,6 +10,7 @@ extension TrialsJSON {
             w.optional("engineMessages", r.engineMessages) { $0.strings($1) }
             w.optional("exploration", r.exploration) { $0.summary($1) }
             w.key("finalRead"); w.storeRead(r.finalRead)
+            w.optional("fullControl", r.fullControl) { $0.string($1) }
             w.key("incomplete"); w.list(r.incomplete) { $0.incompleteness($1) }
             w.optional("isolation", r.isolation) { $0.isolation($1) }
             w.key("latenciesNs"); w.ints(r.latenciesNs)

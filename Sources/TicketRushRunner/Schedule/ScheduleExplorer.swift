@@ -192,6 +192,7 @@ package struct ScheduleExplorer {
         // the first invariant in the format's order (no-oversell before conservation, …).
         var firstBy: [Invariant: Judged] = [:]
         var keptTimeline = false
+        var escaped: (trial: Int, why: String)?
         let budget = SearchBudget(s.schedule, now: MonotonicClock.now())
         var timedOut = false, failedFast = false
         let warm = WarmBuyers.make(s, work: work)
@@ -212,6 +213,7 @@ package struct ScheduleExplorer {
                 failedFast = s.schedule.failFast == true
             }
             try observe(s, judged.history)
+            if escaped == nil, let why = judged.history.fullControl { escaped = (trial, why) }
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
             if failed { keptTimeline = true }
             r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
@@ -222,10 +224,18 @@ package struct ScheduleExplorer {
         warm?.end()
         guard let last = held else { return }
         let first = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first
-        let covered = coverage(strategy, trial, violating)
+        var covered = coverage(strategy, trial, violating)
+        covered.statement += Self.fullControlNote(escaped)
         try conclude(last, covered: covered, runs: trial, violating: violating, first: first,
                      stop: failedFast ? .failFast : budget.stop(timedOut: timedOut, exhaustiveComplete: covered.complete),
                      fingerprint: fingerprint, record: record)
+    }
+
+    /// Said, never silent: a schedule the ranged syscall filter could not follow ran again
+    /// with every descriptor call held (docs/programs.md); in one process so did every later one.
+    static func fullControlNote(_ escaped: (trial: Int, why: String)?) -> String {
+        guard let escaped else { return "" }
+        return "; from schedule \(escaped.trial + 1), the schedules the ranged syscall filter could not follow ran again with every descriptor call held (schedule \(escaped.trial + 1): \(escaped.why))"
     }
 
     /// Puts what the search covered on its last record, with the first counterexample (of

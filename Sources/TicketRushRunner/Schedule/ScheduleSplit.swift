@@ -168,9 +168,11 @@ extension ScheduleExplorer {
         if let r = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first, let text = r.schedule {
             first = try replayed(text, trial: r.trial)
         }
-        let covered = s.schedule.strategy == .random
+        var covered = s.schedule.strategy == .random
             ? Self.randomCoverage(runs: records.count, buyers: s.buyers.count, seed: plan.seeds[index], violating: violating)
             : Self.pctCoverage(pct, runs: records.count, violating: violating)
+        // Each worker's process learns it on its own; the first schedule that did is told.
+        covered.statement += Self.fullControlNote(records.first { $0.fullControl != nil }.map { ($0.trial, $0.fullControl!) })
         try conclude(last, covered: covered, runs: records.count, violating: violating, first: first, stop: stop,
                      fingerprint: fingerprint, record: record)
     }

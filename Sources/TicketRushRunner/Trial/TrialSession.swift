@@ -56,7 +56,7 @@ package struct TrialSession {
             var pacer = ControlledPacer(scenario: scenario, recordSteps: recordSteps, choose: choose)
             do {
                 return try run(&pacer)
-            } catch is SyscallFullControl {
+            } catch let escape as SyscallFullControl {
                 // The same schedule again with every descriptor call held: the steps up to the
                 // escape were the same, so its grants are replayed, then the strategy goes on.
                 let made = pacer.choices
@@ -64,7 +64,9 @@ package struct TrialSession {
                 var again = ControlledPacer(scenario: scenario, recordSteps: recordSteps) { point throws(ScheduleDivergence) in
                     point.index < made.count ? made[point.index] : try choose(point)
                 }
-                return try run(&again)
+                var outcome = try run(&again)
+                outcome.history?.fullControl = escape.why
+                return outcome
             }
         }
     }
