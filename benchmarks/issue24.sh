@@ -8,7 +8,8 @@
 #   4. the shipped suite's wall and CPU time (`ticketrush run scenarios --require-engines
 #      --jobs 2`, as .ci/run runs it; SUITE_JOBS=1 for one at a time), once, with its ten
 #      slowest cells (SUITE=0 skips it: it takes minutes)
-#   5. CI's phases (goal: .ci/run ≤ 10 minutes), read from a .ci/run log: CI_LOG=path
+#   5. CI's phases, wall and CPU each (goal: .ci/run ≤ 10 minutes), read from a .ci/run log:
+#      CI_LOG=path
 # Usage: benchmarks/issue24.sh [PAIRS]   (default 7; BIN=path skips the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ for name, s in cost.most_common(10):
 PY
 fi
 if [ -n "${CI_LOG:-}" ]; then
-    echo "## .ci/run's phases (goal ≤ 600 s in all), from $CI_LOG"
+    echo "## .ci/run's phases, wall and CPU (goal ≤ 600 s in all), from $CI_LOG"
     sed -n '/^== where the time went/,/in all$/p' "$CI_LOG" | tail -n +2
     grep -E "^Executed [0-9]+ tests|Executed [0-9]+ tests" "$CI_LOG" | tail -1 || true
 fi

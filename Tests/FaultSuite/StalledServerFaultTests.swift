@@ -121,15 +121,20 @@ final class StalledServerFaultTests: XCTestCase {
     /// A given server that accepts connections and never answers (a hung host, or a
     /// partition that drops packets: no RST): the setup's call is bounded too.
     func testAGivenServerThatNeverAnswersIsAnError() throws {
-        for (engine, name) in [("postgres", "PostgreSQL"), ("redis", "Redis")] {
+        // Both engines' runs at once: each only waits out its bounds on its own listener.
+        let engines = [("postgres", "PostgreSQL"), ("redis", "Redis")]
+        let started = Date()
+        let runs = try engines.map { engine, _ in
             let listener = try SilentListener(self)
             let url = engine == "postgres" ? "postgresql://u@127.0.0.1:\(listener.port)/d" : "redis://127.0.0.1:\(listener.port)"
             let tmp = try FaultCLI.temporaryFolder(self)
             let file = try FaultCLI.write("name: silent\ntickets: 1\nbuyers: 2\nstorage: {kind: \(engine), url: \"\(url)\"}\nlock: atomic\ntimeout: \(Int(Self.timeout))s\nseed: 1\n",
                                           to: "s.yaml", in: tmp)
             let reports = tmp.appendingPathComponent("r")
-            let started = Date()
-            let r = try FaultCLI.run(["run", file, "--reports", reports.path], timeout: 2 * Self.timeout + 15)
+            return (listener, reports, try FaultCLI.start(["run", file, "--reports", reports.path], self))
+        }
+        for ((_, name), (_, reports, running)) in zip(engines, runs) {
+            let r = try running.finish(timeout: 2 * Self.timeout + 15)
             XCTAssertLessThan(Date().timeIntervalSince(started), 2 * Self.timeout + 10)
             XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
             XCTAssertTrue(r.stdout.contains("the \(name) server at") && r.stdout.contains("did not answer within"), r.stdout)

@@ -51,10 +51,16 @@ struct NetworkSyscallCLI {
         XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some order sells the last ticket twice")
         let counterexample = try XCTUnwrap(s["counterexample"] as? String)
         let dir = try CLI.temporaryFolder(test)
-        for i in 0..<2 {
+        // The two replays run at once, each with its own server: a replay's verdict is its
+        // schedule's, whatever else runs.
+        let replays = try (0..<2).map { i in
+            try TicketRushBinary.start(["run", scenario(name), "--schedule-replay", counterexample, "--reports", dir.appendingPathComponent("replay\(i)").path,
+                                        "--work", dir.appendingPathComponent("w\(i)").path])
+        }
+        defer { replays.forEach { $0.kill() } }
+        for (i, running) in replays.enumerated() {
             let out = dir.appendingPathComponent("replay\(i)")
-            let again = try CLI.run(["run", scenario(name), "--schedule-replay", counterexample, "--reports", out.path,
-                                     "--work", dir.appendingPathComponent("w\(i)").path], timeout: 300)
+            let again = try running.finish(timeout: 300)
             let replayed = try cell(out)
             XCTAssertEqual(violated(replayed, "no-oversell"), 1, "replay \(i + 1) oversells again\n" + again.stdout + again.stderr)
             XCTAssertEqual((replayed["schedule"] as? [String: Any])?["runs"] as? Int, 1)

@@ -27,10 +27,15 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertGreaterThan(s["violating"] as? Int ?? 0, 0, "some interleaving oversells")
         let counterexample = try XCTUnwrap(s["counterexample"] as? String)
         XCTAssertEqual(CLI.processes(inside: work), [])
-        for i in 0..<2 {
+        // The replays run at once: a replay's verdict is its schedule's, whatever else runs.
+        let replays = try (0..<2).map { i in
+            try TicketRushBinary.start(["run", file, "--cell", "unmodified-python-race", "--schedule-replay", counterexample,
+                                        "--reports", dir.appendingPathComponent("replay\(i)").path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+        }
+        defer { replays.forEach { $0.kill() } }
+        for (i, running) in replays.enumerated() {
             let out = dir.appendingPathComponent("replay\(i)")
-            let again = try CLI.run(["run", file, "--cell", "unmodified-python-race", "--schedule-replay", counterexample,
-                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            let again = try running.finish()
             let replayed = try cell(out)
             XCTAssertEqual(violated(replayed, "no-oversell"), 1, "replay \(i + 1) oversells again\n" + again.stdout + again.stderr)
             XCTAssertEqual((replayed["schedule"] as? [String: Any])?["runs"] as? Int, 1)
@@ -120,10 +125,15 @@ final class SyscallControlCLITests: XCTestCase {
         XCTAssertTrue((s["shrunk"] as? String ?? "").hasPrefix("2 buyers, 1 ticket"), r.stdout)
         let counterexample = try XCTUnwrap(s["counterexample"] as? String)
         XCTAssertEqual(CLI.processes(inside: work), [])
-        for i in 0..<5 {
+        // The five replays run at once: each is its schedule's, whatever else runs.
+        let replays = try (0..<5).map { i in
+            try TicketRushBinary.start(["run", file, "--cell", "python-tutorial-race-syscalls", "--schedule-replay", counterexample,
+                                        "--reports", dir.appendingPathComponent("replay\(i)").path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+        }
+        defer { replays.forEach { $0.kill() } }
+        for (i, running) in replays.enumerated() {
             let out = dir.appendingPathComponent("replay\(i)")
-            let again = try CLI.run(["run", file, "--cell", "python-tutorial-race-syscalls", "--schedule-replay", counterexample,
-                                     "--reports", out.path, "--work", dir.appendingPathComponent("w\(i)").path, "--quiet"])
+            let again = try running.finish()
             XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
             XCTAssertEqual(violated(try cell(out), "no-oversell"), 1, "replay \(i + 1) of 5\n" + again.stdout + again.stderr)
         }
@@ -167,10 +177,17 @@ final class SyscallControlCLITests: XCTestCase {
     func testSQLiteBuyersAreScheduledThroughTheirFileCallsAndLocks() throws {
         let dir = try CLI.temporaryFolder(self)
         var found: [String: [String: Any]] = [:]
-        for name in ["python-sqlite-race-syscalls", "python-sqlite-immediate-syscalls"] {
+        let names = ["python-sqlite-race-syscalls", "python-sqlite-immediate-syscalls"]
+        // The two searches run at once (their own work folders): each waits on its buyers'
+        // held calls most of the time, and what each finds does not depend on the other.
+        let started = try names.map { name in
+            try TicketRushBinary.start(["run", "\(root)/scenarios/programs/\(name).yaml", "--reports", dir.appendingPathComponent("r-\(name)").path,
+                                        "--work", dir.appendingPathComponent("w-\(name)").path, "--transcript", "--quiet"])
+        }
+        defer { started.forEach { $0.kill() } }
+        for (name, running) in zip(names, started) {
             let work = dir.appendingPathComponent("w-\(name)"), reports = dir.appendingPathComponent("r-\(name)")
-            let r = try CLI.run(["run", "\(root)/scenarios/programs/\(name).yaml", "--reports", reports.path, "--work", work.path,
-                                 "--transcript", "--quiet"], timeout: 900)
+            let r = try running.finish(timeout: 900)
             XCTAssertEqual(r.status, 0, r.stderr)
             let c = try cell(reports)
             found[name] = try XCTUnwrap(c["schedule"] as? [String: Any])
