@@ -39,9 +39,10 @@ extension ScheduleExplorer {
         }
     }
 
-    /// Cells whose schedules `--jobs` splits: random and pct, not a replay.
+    /// Cells whose schedules `--jobs` splits: random, pct and bounded exhaustive
+    /// (ExhaustiveSplit), not a replay.
     package static func splits(_ s: Scenario) -> Bool {
-        s.schedule.replay == nil && (s.schedule.strategy == .random || s.schedule.strategy == .pct)
+        s.schedule.replay == nil && (s.schedule.strategy == .random || s.schedule.strategy == .pct || splitsExhaustive(s))
     }
 
     /// In a worker: its schedules of the round, each recorded as its own trial (index =
@@ -161,7 +162,7 @@ extension ScheduleExplorer {
 
     /// A worker's counterexample, run again here from its string: the same grants, the same
     /// verdicts (the shrinker starts from it).
-    private func replayed(_ text: String, trial: Int) throws -> Judged? {
+    func replayed(_ text: String, trial: Int) throws -> Judged? {
         let parsed: ScheduleString
         do { parsed = try ScheduleString.parse(text, for: scenario) } catch { throw RunnerError.schedule(error.description) }
         var strategy = ReplayStrategy(choices: parsed.choices)

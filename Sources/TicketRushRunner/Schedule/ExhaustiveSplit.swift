@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CTicketRush
+import TicketRushProcess
+import TicketRushModel
+import TicketRushChecks
+import TicketRushSchedule
+
+/// `--jobs N` on a bounded exhaustive cell (`preemptions: K`): a static tree, since every
+/// schedule within the bound is run and nothing is pruned. The runner runs the first
+/// schedules of the search itself, level by level, until the tree's top splits into at
+/// least 4×N subtrees (each with the search state the serial search has after its first
+/// schedule); the workers explore the subtrees (subtree i on worker i mod N) in the serial
+/// order, and the runner puts the records back in that order. So the schedules, counts,
+/// verdicts, `complete`, the first counterexample and the reports equal `--jobs 1`'s. The
+/// unbounded search (DPOR) stays in one process: its races add branches above a subtree.
+extension ScheduleExplorer {
+    /// A bounded exhaustive cell with enough schedules to be worth splitting.
+    static func splitsExhaustive(_ s: Scenario) -> Bool {
+        s.schedule.strategy == .exhaustive && s.schedule.preemptions != nil
+    }
+
+    /// One subtree: the search state after its first schedule (run by the runner) and the
+    /// depth of its root; the worker branches only below that depth.
+    package struct Subtree: Sendable {
+        var snapshot: ExhaustiveStrategy.Snapshot
+        var floor: Int
+    }
+
+    /// What a split cell's workers share (forked into each): their subtrees, the cell's time
+    /// budget, and the pipe the runner writes to under --fail-fast to stop them all.
+    package final class ExhaustiveShare {
+        let subtrees: [Subtree]
+        let budget: SearchBudget
+        let stopFD: Int32
+        let jobs: Int
+        /// Schedules this worker has run over its subtrees: the cap is per worker, which
+        /// keeps every schedule of the serial search's first `cap` (a worker's subtrees come
+        /// in the serial order).
+        var ran = 0
+
+        init(subtrees: [Subtree], budget: SearchBudget, stopFD: Int32, jobs: Int) {
+            self.subtrees = subtrees
+            self.budget = budget
+            self.stopFD = stopFD
+            self.jobs = jobs
+        }
+
+        /// True once the runner asked the workers to stop (a counterexample under --fail-fast).
+        var stopped: Bool {
+            var p = [pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+            return ((try? p.withUnsafeMutableBufferPointer { (b) throws(SyscallError) in try Sys.poll(b, timeoutMs: 0) }) ?? 0) > 0
+        }
+    }
+
+    /// A worker record's tag: which subtree it belongs to and how many grants it made.
+    static func subtreeNote(_ index: Int, grants: Int) -> ScheduleSummary {
+        ScheduleSummary(strategy: "subtree", runs: index, violating: grants, statement: "")
+    }
+
+    /// In a worker: the schedules of subtree `index` after its first, in the serial order,
+    /// each recorded with its subtree's tag. Its trials are numbered (index + 1) × 10⁹ + n
+    /// (folders under --work); the runner renumbers them in the serial order.
+    func runSubtree(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void, fingerprint: UInt32) throws {
+        guard let (share, index) = subtree, let bound = scenario.schedule.preemptions else { return }
+        let s = scenario, cap = s.schedule.plannedRuns
+        let tree = share.subtrees[index]
+        // Each worker on its own CPU (ScheduleSplit.runPart says why); unit i is on worker i mod N.
+        _ = tr_pin_process(Int32(index % share.jobs))
+        var strategy = ExhaustiveStrategy(resuming: tree.snapshot, preemptions: bound, cap: cap, symmetry: Self.symmetry(s), floor: tree.floor)
+        var keptTimeline = false, n = 0
+        let warm = WarmBuyers.make(s, work: work, slot: index % share.jobs + 1)
+        defer { warm?.end() }
+        while share.ran < cap, !share.stopped, !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            n += 1
+            let trial = (index + 1) * 1_000_000_000 + n
+            // Without partial-order reduction nothing is abandoned.
+            guard let judged = try schedule(&strategy, trial: trial, warm: warm) else {
+                throw RunnerError.schedule("schedule \(trial) of \(s.name) was abandoned")
+            }
+            share.ran += 1
+            try observe(s, judged.history)
+            let failed = judged.results.contains { $0.verdict != .holds }
+            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
+            if failed { keptTimeline = true }
+            r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
+            r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
+            try record(r)
+        }
+    }
+
+    /// A subtree's first schedule, as the runner ran it.
+    struct Leaf {
+        var record: TrialRecord
+        var grants: Int
+        var subtree: Subtree
+    }
+
+    /// The runner's part of a split search: its first schedules, what it learned.
+    struct Discovery {
+        var leaves: [Leaf] = []
+        var trials = 0
+        var stop: SearchStop?
+    }
+
+    /// In the runner: the top of the tree here, the subtrees on the workers, then every
+    /// record in the serial order, judged as one search.
+    func runExhaustiveSplit(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void,
+                            fingerprint: UInt32) throws {
+        guard let split, let bound = scenario.schedule.preemptions else { return }
+        let s = scenario, config = s.schedule
+        let budget = SearchBudget(config, now: MonotonicClock.now())
+        var top = try discover(bound: bound, target: 4 * split.jobs, budget: budget, observe: observe, fingerprint: fingerprint)
+        var found: [[TrialRecord]] = top.leaves.map { _ in [] }
+        var stoppedWorkers = false
+        if top.stop == nil, top.leaves.contains(where: { $0.subtree.snapshot.depth > $0.subtree.floor }) {
+            let pipe = try Sys.pipe()
+            defer { Sys.close(pipe.read); Sys.close(pipe.write) }
+            var executor = split.executor
+            executor.exhaustiveShare = ExhaustiveShare(subtrees: top.leaves.map(\.subtree), budget: budget, stopFD: pipe.read, jobs: split.jobs)
+            let units = top.leaves.indices.map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: top.leaves.count) }
+            let failFast = config.failFast == true
+            let got = try WorkerPool.run(units, jobs: min(split.jobs, units.count), executor: executor, keep: split.keep + [pipe.read]) { r in
+                // --fail-fast: every worker stops after the schedule it is running.
+                guard failFast, !stoppedWorkers, r.results.contains(where: { $0.verdict == .violated }) else { return }
+                stoppedWorkers = true
+                var byte: UInt8 = 1
+                _ = try? Sys.write(pipe.write, &byte, 1)
+            }
+            for r in got {
+                guard let note = r.exploration, note.strategy == "subtree", found.indices.contains(note.runs) else {
+                    throw RunnerError.workerFailed("a worker sent a record of \(s.name) that names no subtree")
+                }
+                found[note.runs].append(r)
+            }
+            if stoppedWorkers { top.stop = .failFast } else if budget.expired(now: MonotonicClock.now()) { top.stop = budget.stop(timedOut: true, exhaustiveComplete: nil) }
+        }
+        try judgeExhaustive(top, found: found, bound: bound, fingerprint: fingerprint, record: record)
+    }
+
+    /// Runs the search's first schedule, then splits level after level (each leaf's subtree
+    /// one level down: the first schedule of each new subtree is run here) until there are
+    /// `target` subtrees or none splits further. Every schedule run here is one of the serial
+    /// search's, and the leaves stay in its order.
+    func discover(bound: Int, target: Int, budget: SearchBudget, observe: (Scenario, TrialHistory) throws -> Void,
+                  fingerprint: UInt32) throws -> Discovery {
+        let s = scenario, symmetry = Self.symmetry(s), failFast = s.schedule.failFast == true
+        var top = Discovery()
+        let warm = WarmBuyers.make(s, work: work)
+        defer { warm?.end() }
+        func leaf(_ strategy: inout ExhaustiveStrategy, floor: Int) throws -> Leaf {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            guard let judged = try schedule(&strategy, trial: top.trials, warm: warm) else {
+                throw RunnerError.schedule("schedule \(top.trials + 1) of \(s.name) was abandoned")
+            }
+            top.trials += 1
+            try observe(s, judged.history)
+            let failed = judged.results.contains { $0.verdict != .holds }
+            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed)
+            r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
+            if failFast, judged.results.contains(where: { $0.verdict == .violated }) { top.stop = .failFast }
+            return Leaf(record: r, grants: judged.choices.count, subtree: Subtree(snapshot: strategy.snapshot, floor: floor))
+        }
+        var first = ExhaustiveStrategy(preemptions: bound, cap: 1, symmetry: symmetry)
+        guard first.begin() else { return top }
+        top.leaves = [try leaf(&first, floor: 0)]
+        var floor = 0
+        while top.stop == nil, top.leaves.count < target, top.leaves.contains(where: { $0.subtree.snapshot.depth > floor }) {
+            var next: [Leaf] = []
+            for (i, old) in top.leaves.enumerated() {
+                next.append(Leaf(record: old.record, grants: old.grants, subtree: Subtree(snapshot: old.subtree.snapshot, floor: floor + 1)))
+                var level = ExhaustiveStrategy(resuming: old.subtree.snapshot, preemptions: bound, cap: .max, symmetry: symmetry,
+                                               floor: floor, ceiling: floor + 1)
+                while top.stop == nil, level.begin() {
+                    if budget.expired(now: MonotonicClock.now()) { top.stop = budget.stop(timedOut: true, exhaustiveComplete: nil); break }
+                    next.append(try leaf(&level, floor: floor + 1))
+                }
+                // Stopped: the leaves not split yet keep their place in the serial order.
+                if top.stop != nil { next += top.leaves[(i + 1)...]; break }
+            }
+            top.leaves = next
+            floor += 1
+        }
+        return top
+    }
+
+    /// The serial search's bookkeeping over the records in the serial order: its cap, counts,
+    /// the first failing schedule's timeline, the first counterexample (replayed here to be shrunk).
+    private func judgeExhaustive(_ top: Discovery, found: [[TrialRecord]], bound: Int, fingerprint: UInt32,
+                                 record: (TrialRecord) throws -> Void) throws {
+        let s = scenario, cap = s.schedule.plannedRuns
+        var records: [TrialRecord] = [], longest = 0
+        for (i, leaf) in top.leaves.enumerated() {
+            records.append(leaf.record)
+            longest = max(longest, leaf.grants)
+            for r in found[i] { longest = max(longest, r.exploration?.violating ?? 0); records.append(r) }
+        }
+        var stop = top.stop
+        if stop == .failFast, let first = records.firstIndex(where: { $0.results.contains { $0.verdict == .violated } }) {
+            records.removeSubrange((first + 1)...)
+        }
+        // More than the cap: the serial search stops at it, incomplete.
+        if records.count > cap { records.removeSubrange(cap...); stop = stop ?? SearchBudget(s.schedule, now: 0).stop(timedOut: false, exhaustiveComplete: false) }
+        var violating = 0, keptTimeline = false
+        var firstBy: [Invariant: TrialRecord] = [:]
+        for i in records.indices {
+            records[i].trial = i
+            records[i].exploration = nil
+            let failed = records[i].results.contains { $0.verdict != .holds }
+            let violated = records[i].results.filter { $0.verdict == .violated }.map(\.invariant)
+            if !violated.isEmpty { violating += 1 }
+            for v in violated where firstBy[v] == nil { firstBy[v] = records[i] }
+            if !(failed && !keptTimeline) { records[i].timeline = nil }
+            if failed { keptTimeline = true }
+        }
+        guard let last = records.popLast() else { return }
+        for r in records { try record(r) }
+        var first: Judged?
+        if let r = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first, let text = r.schedule {
+            first = try replayed(text, trial: r.trial)
+        }
+        let complete = stop == nil
+        let identical = ExhaustiveStrategy(preemptions: bound, cap: 1, symmetry: Self.symmetry(s)).identicalBuyers
+        let statement = Self.coverage(complete: complete, bound: bound, longest: longest, identical: identical, abandoned: 0,
+                                      runs: records.count + 1, buyers: s.buyers.count)
+        try conclude(last, covered: Coverage(statement: "exhaustive: \(statement); violated in \(violating)", complete: complete),
+                     runs: records.count + 1, violating: violating, first: first, stop: stop, fingerprint: fingerprint, record: record)
+    }
+}
