@@ -21,37 +21,47 @@ extension ScheduleExplorer {
         s.schedule.strategy == .exhaustive && s.schedule.preemptions != nil
     }
 
-    /// One subtree: the search state after its first schedule (run by the runner) and the
-    /// depth of its root; the worker branches only below that depth.
+    /// One subtree: the search state after its first schedule (run by the runner), the
+    /// depth of its root (the worker branches only below it), and whether that first
+    /// schedule violated an invariant (--fail-fast then stops the subtree there).
     package struct Subtree: Sendable {
         var snapshot: ExhaustiveStrategy.Snapshot
         var floor: Int
+        var firstViolates = false
     }
 
     /// What a split cell's workers share (forked into each): their subtrees, the cell's time
-    /// budget, and the pipe the runner writes to under --fail-fast to stop them all.
+    /// budget and, under --fail-fast, the lowest subtree known to hold a counterexample (in
+    /// memory shared with the runner, which lowers it as records come in).
     package final class ExhaustiveShare {
         let subtrees: [Subtree]
         let budget: SearchBudget
-        let stopFD: Int32
         let jobs: Int
+        let limit: UnsafeMutablePointer<Int>?
         /// Schedules this worker has run over its subtrees: the cap is per worker, which
         /// keeps every schedule of the serial search's first `cap` (a worker's subtrees come
         /// in the serial order).
         var ran = 0
 
-        init(subtrees: [Subtree], budget: SearchBudget, stopFD: Int32, jobs: Int) {
+        init(subtrees: [Subtree], budget: SearchBudget, jobs: Int, limit: UnsafeMutablePointer<Int>?) {
             self.subtrees = subtrees
             self.budget = budget
-            self.stopFD = stopFD
             self.jobs = jobs
+            self.limit = limit
         }
 
-        /// True once the runner asked the workers to stop (a counterexample under --fail-fast).
-        var stopped: Bool {
-            var p = [pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
-            return ((try? p.withUnsafeMutableBufferPointer { (b) throws(SyscallError) in try Sys.poll(b, timeoutMs: 0) }) ?? 0) > 0
-        }
+        /// False once an earlier subtree is known to fail: the serial search stops before this one.
+        func wanted(_ index: Int) -> Bool { limit.map { index <= $0.pointee } ?? true }
+    }
+
+    /// One word of memory shared with the workers forked after it (nil when mmap fails:
+    /// the workers then run their subtrees to the end, which only costs time).
+    static func sharedLimit() -> UnsafeMutablePointer<Int>? {
+        let size = MemoryLayout<Int>.size
+        guard let raw = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else { return nil }
+        let limit = raw.bindMemory(to: Int.self, capacity: 1)
+        limit.pointee = .max
+        return limit
     }
 
     /// A worker record's tag: which subtree it belongs to and how many grants it made.
@@ -64,15 +74,16 @@ extension ScheduleExplorer {
     /// (folders under --work); the runner renumbers them in the serial order.
     func runSubtree(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void, fingerprint: UInt32) throws {
         guard let (share, index) = subtree, let bound = scenario.schedule.preemptions else { return }
-        let s = scenario, cap = s.schedule.plannedRuns
+        let s = scenario, cap = s.schedule.plannedRuns, failFast = s.schedule.failFast == true
         let tree = share.subtrees[index]
+        if failFast, tree.firstViolates { return }
         // Each worker on its own CPU (ScheduleSplit.runPart says why); unit i is on worker i mod N.
         _ = tr_pin_process(Int32(index % share.jobs))
         var strategy = ExhaustiveStrategy(resuming: tree.snapshot, preemptions: bound, cap: cap, symmetry: Self.symmetry(s), floor: tree.floor)
         var keptTimeline = false, n = 0
         let warm = WarmBuyers.make(s, work: work, slot: index % share.jobs + 1)
         defer { warm?.end() }
-        while share.ran < cap, !share.stopped, !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
+        while share.ran < cap, share.wanted(index), !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
             if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
             n += 1
             let trial = (index + 1) * 1_000_000_000 + n
@@ -88,6 +99,9 @@ extension ScheduleExplorer {
             r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
             r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
             try record(r)
+            // --fail-fast: the serial search stops at the first counterexample of this subtree
+            // unless an earlier subtree has one (then the runner drops this one).
+            if failFast, judged.results.contains(where: { $0.verdict == .violated }) { break }
         }
     }
 
@@ -112,22 +126,21 @@ extension ScheduleExplorer {
         guard let split, let bound = scenario.schedule.preemptions else { return }
         let s = scenario, config = s.schedule
         let budget = SearchBudget(config, now: MonotonicClock.now())
+        let failFast = config.failFast == true
         var top = try discover(bound: bound, target: 4 * split.jobs, budget: budget, observe: observe, fingerprint: fingerprint)
         var found: [[TrialRecord]] = top.leaves.map { _ in [] }
-        var stoppedWorkers = false
-        if top.stop == nil, top.leaves.contains(where: { $0.subtree.snapshot.depth > $0.subtree.floor }) {
-            let pipe = try Sys.pipe()
-            defer { Sys.close(pipe.read); Sys.close(pipe.write) }
+        let timedOut = top.stop != nil && top.stop != .failFast
+        if !timedOut, top.leaves.contains(where: { $0.subtree.snapshot.depth > $0.subtree.floor && !(failFast && $0.subtree.firstViolates) }) {
+            let limit = failFast ? Self.sharedLimit() : nil
+            defer { if let limit { munmap(limit, MemoryLayout<Int>.size) } }
+            if let first = top.leaves.firstIndex(where: { $0.subtree.firstViolates }), failFast { limit?.pointee = first }
             var executor = split.executor
-            executor.exhaustiveShare = ExhaustiveShare(subtrees: top.leaves.map(\.subtree), budget: budget, stopFD: pipe.read, jobs: split.jobs)
+            executor.exhaustiveShare = ExhaustiveShare(subtrees: top.leaves.map(\.subtree), budget: budget, jobs: split.jobs, limit: limit)
             let units = top.leaves.indices.map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: top.leaves.count) }
-            let failFast = config.failFast == true
-            let got = try WorkerPool.run(units, jobs: min(split.jobs, units.count), executor: executor, keep: split.keep + [pipe.read]) { r in
-                // --fail-fast: every worker stops after the schedule it is running.
-                guard failFast, !stoppedWorkers, r.results.contains(where: { $0.verdict == .violated }) else { return }
-                stoppedWorkers = true
-                var byte: UInt8 = 1
-                _ = try? Sys.write(pipe.write, &byte, 1)
+            let got = try WorkerPool.run(units, jobs: min(split.jobs, units.count), executor: executor, keep: split.keep) { r in
+                // --fail-fast: the workers on later subtrees stop after the schedule they are running.
+                guard let limit, let note = r.exploration, r.results.contains(where: { $0.verdict == .violated }) else { return }
+                limit.pointee = min(limit.pointee, note.runs)
             }
             for r in got {
                 guard let note = r.exploration, note.strategy == "subtree", found.indices.contains(note.runs) else {
@@ -135,7 +148,7 @@ extension ScheduleExplorer {
                 }
                 found[note.runs].append(r)
             }
-            if stoppedWorkers { top.stop = .failFast } else if budget.expired(now: MonotonicClock.now()) { top.stop = budget.stop(timedOut: true, exhaustiveComplete: nil) }
+            if budget.expired(now: MonotonicClock.now()) { top.stop = budget.stop(timedOut: true, exhaustiveComplete: nil) }
         }
         try judgeExhaustive(top, found: found, bound: bound, fingerprint: fingerprint, record: record)
     }
@@ -160,8 +173,9 @@ extension ScheduleExplorer {
             let failed = judged.results.contains { $0.verdict != .holds }
             var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed)
             r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
-            if failFast, judged.results.contains(where: { $0.verdict == .violated }) { top.stop = .failFast }
-            return Leaf(record: r, grants: judged.choices.count, subtree: Subtree(snapshot: strategy.snapshot, floor: floor))
+            let violates = judged.results.contains { $0.verdict == .violated }
+            if failFast, violates { top.stop = .failFast }
+            return Leaf(record: r, grants: judged.choices.count, subtree: Subtree(snapshot: strategy.snapshot, floor: floor, firstViolates: violates))
         }
         var first = ExhaustiveStrategy(preemptions: bound, cap: 1, symmetry: symmetry)
         guard first.begin() else { return top }
@@ -177,8 +191,13 @@ extension ScheduleExplorer {
                     if budget.expired(now: MonotonicClock.now()) { top.stop = budget.stop(timedOut: true, exhaustiveComplete: nil); break }
                     next.append(try leaf(&level, floor: floor + 1))
                 }
-                // Stopped: the leaves not split yet keep their place in the serial order.
-                if top.stop != nil { next += top.leaves[(i + 1)...]; break }
+                // Stopped: the last leaf's subtree keeps the siblings this level did not reach,
+                // and the leaves not split yet keep their place in the serial order.
+                if top.stop != nil {
+                    next[next.count - 1].subtree.floor = floor
+                    next += top.leaves[(i + 1)...]
+                    break
+                }
             }
             top.leaves = next
             floor += 1
@@ -198,8 +217,11 @@ extension ScheduleExplorer {
             for r in found[i] { longest = max(longest, r.exploration?.violating ?? 0); records.append(r) }
         }
         var stop = top.stop
-        if stop == .failFast, let first = records.firstIndex(where: { $0.results.contains { $0.verdict == .violated } }) {
+        // --fail-fast: what the serial search runs, up to its first counterexample (the
+        // workers may have run more; those schedules are dropped, not reported).
+        if s.schedule.failFast == true, let first = records.firstIndex(where: { $0.results.contains { $0.verdict == .violated } }) {
             records.removeSubrange((first + 1)...)
+            stop = .failFast
         }
         // More than the cap: the serial search stops at it, incomplete.
         if records.count > cap { records.removeSubrange(cap...); stop = stop ?? SearchBudget(s.schedule, now: 0).stop(timedOut: false, exhaustiveComplete: false) }
