@@ -14,7 +14,7 @@ package struct UnitExecutor {
     package var endpoints: [StorageKind: EngineEndpoint] = [:] { didSet { TrialSession.privateEndpoints = endpoints } }
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
-    /// `--jobs` for a random or pct cell run here: its schedules go to this many workers.
+    /// `--jobs` for a random, pct or bounded exhaustive cell run here: its schedules go to this many workers.
     package var scheduleJobs = 1
     /// Descriptors those workers keep (the work folder, the events folder, …).
     package var scheduleKeep: [Int32] = []

@@ -7,9 +7,10 @@ import TicketRushSchedule
 /// (`WorkerPool`, forked while the runner is single-threaded). A schedule's choices depend
 /// only on the cell's seed, its index and (pct) the k of earlier rounds, so the schedules,
 /// verdicts, counterexample (the first failing schedule by index, whatever finished first)
-/// and reports equal those of `--jobs 1`. Exhaustive search stays in one process: its
-/// DPOR branches are added to earlier levels by races found deeper, so a static split of
-/// the tree would either explore other subtrees' classes or lose them.
+/// and reports equal those of `--jobs 1`. A bounded exhaustive cell splits its tree
+/// (ExhaustiveSplit); the unbounded one stays in one process: its DPOR branches are added
+/// to earlier levels by races found deeper, so a static split of the tree would either
+/// explore other subtrees' classes or lose them.
 extension ScheduleExplorer {
     /// A run of consecutive schedules, and the k (pct) they draw change points from.
     package struct Round: Sendable {
