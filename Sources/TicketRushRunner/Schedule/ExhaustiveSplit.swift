@@ -42,6 +42,9 @@ extension ScheduleExplorer {
         /// keeps every schedule of the serial search's first `cap` (a worker's subtrees come
         /// in the serial order).
         var ran = 0
+        /// This worker's warm crew, kept from one of its subtrees to the next (nil: fresh buyers).
+        var warm: WarmBuyers?
+        var warmMade = false
 
         init(subtrees: [Subtree], budget: SearchBudget, jobs: Int, limit: UnsafeMutablePointer<Int>?) {
             self.subtrees = subtrees
@@ -76,32 +79,40 @@ extension ScheduleExplorer {
         guard let (share, index) = subtree, let bound = scenario.schedule.preemptions else { return }
         let s = scenario, cap = s.schedule.plannedRuns, failFast = s.schedule.failFast == true
         let tree = share.subtrees[index]
-        if failFast, tree.firstViolates { return }
         // Each worker on its own CPU (ScheduleSplit.runPart says why); unit i is on worker i mod N.
         _ = tr_pin_process(Int32(index % share.jobs))
         var strategy = ExhaustiveStrategy(resuming: tree.snapshot, preemptions: bound, cap: cap, symmetry: Self.symmetry(s), floor: tree.floor)
         var keptTimeline = false, n = 0
-        let warm = WarmBuyers.make(s, work: work, slot: index % share.jobs + 1)
-        defer { warm?.end() }
-        while share.ran < cap, share.wanted(index), !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
-            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
-            n += 1
-            let trial = (index + 1) * 1_000_000_000 + n
-            // Without partial-order reduction nothing is abandoned.
-            guard let judged = try schedule(&strategy, trial: trial, warm: warm) else {
-                throw RunnerError.schedule("schedule \(trial) of \(s.name) was abandoned")
+        if !share.warmMade { share.warm = WarmBuyers.make(s, work: work, slot: index % share.jobs + 1); share.warmMade = true }
+        let warm = share.warm
+        // The crew ends with the worker's last subtree (or a failure): a worker exits right after.
+        var last = index + share.jobs >= share.subtrees.count
+        defer { if last { warm?.end() } }
+        if failFast, tree.firstViolates { return }
+        do {
+            while share.ran < cap, share.wanted(index), !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
+                if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+                n += 1
+                let trial = (index + 1) * 1_000_000_000 + n
+                // Without partial-order reduction nothing is abandoned.
+                guard let judged = try schedule(&strategy, trial: trial, warm: warm) else {
+                    throw RunnerError.schedule("schedule \(trial) of \(s.name) was abandoned")
+                }
+                share.ran += 1
+                try observe(s, judged.history)
+                let failed = judged.results.contains { $0.verdict != .holds }
+                var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
+                if failed { keptTimeline = true }
+                r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
+                r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
+                try record(r)
+                // --fail-fast: the serial search stops at the first counterexample of this subtree
+                // unless an earlier subtree has one (then the runner drops this one).
+                if failFast, judged.results.contains(where: { $0.verdict == .violated }) { break }
             }
-            share.ran += 1
-            try observe(s, judged.history)
-            let failed = judged.results.contains { $0.verdict != .holds }
-            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
-            if failed { keptTimeline = true }
-            r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
-            r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
-            try record(r)
-            // --fail-fast: the serial search stops at the first counterexample of this subtree
-            // unless an earlier subtree has one (then the runner drops this one).
-            if failFast, judged.results.contains(where: { $0.verdict == .violated }) { break }
+        } catch {
+            last = true
+            throw error
         }
     }
 
