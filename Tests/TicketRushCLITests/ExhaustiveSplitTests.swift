@@ -22,8 +22,8 @@ final class ExhaustiveSplitTests: XCTestCase {
         }
     }
 
-    /// The schedules each process ran, from the folders `--work` keeps: the runner's are
-    /// numbered from 1, a worker's (subtree i) from (i + 1) × 10⁹.
+    /// The schedules run, from the folders `--work` keeps: the runner's are numbered from 1,
+    /// those of subtree i (in a worker) from (i + 1) × 10⁹.
     private func scheduleFolders(_ work: URL, cell: String) throws -> (runner: Int, subtrees: Set<Int>, total: Int) {
         let names = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(cell).path)
         let numbers = names.filter { $0.hasPrefix("trial-") }.compactMap { Int($0.dropFirst(6)) }
@@ -55,10 +55,11 @@ final class ExhaustiveSplitTests: XCTestCase {
                 XCTAssertNotEqual(r.status, 3, r.stdout + r.stderr)
                 facts += try self.facts(reports)
                 if jobs > 1, i == 1 {
-                    // The split is real: subtrees of both parities (worker i mod N) ran in workers.
+                    // The split is real: workers ran subtrees (which worker ran which is the
+                    // workers' race for the queue: not asserted).
                     let ran = try scheduleFolders(work, cell: "schedules-seed-race-3")
                     XCTAssertEqual(ran.total, 36, "each schedule ran once")
-                    XCTAssertEqual(Set(ran.subtrees.map { $0 % jobs }).count, jobs, "every worker ran schedules: \(ran)")
+                    XCTAssertFalse(ran.subtrees.isEmpty, "no subtree ran in a worker: \(ran)")
                     XCTAssertLessThan(ran.runner, 36, "the runner ran only the top of the tree: \(ran)")
                 }
             }

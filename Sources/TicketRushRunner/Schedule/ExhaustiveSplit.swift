@@ -11,7 +11,7 @@ import TicketRushSchedule
 /// schedule within the bound is run and nothing is pruned. The runner runs the first
 /// schedules of the search itself, level by level, until the tree's top splits into at
 /// least 4×N subtrees (each with the search state the serial search has after its first
-/// schedule); the workers explore the subtrees (subtree i on worker i mod N) in the serial
+/// schedule); the workers take the subtrees from a queue and explore each in the serial
 /// order, and the runner puts the records back in that order. So the schedules, counts,
 /// verdicts, `complete`, the first counterexample and the reports equal `--jobs 1`'s. The
 /// unbounded search (DPOR) stays in one process: its races add branches above a subtree.
@@ -30,31 +30,63 @@ extension ScheduleExplorer {
         var firstViolates = false
     }
 
-    /// What a split cell's workers share (forked into each): their subtrees, the cell's time
-    /// budget and, under --fail-fast, the lowest subtree known to hold a counterexample (in
-    /// memory shared with the runner, which lowers it as records come in).
+    /// What a split cell's workers share (forked into each): their subtrees, the queue they
+    /// take them from, the cell's time budget and, under --fail-fast, the lowest subtree known
+    /// to hold a counterexample (in memory shared with the runner, which lowers it as records
+    /// come in).
     package final class ExhaustiveShare {
         let subtrees: [Subtree]
         let budget: SearchBudget
-        let jobs: Int
+        /// A pipe holding every subtree index (4 bytes each, in the serial order), filled and
+        /// closed for writing before the workers are forked: a worker takes the next subtree
+        /// with one read (whole, as the pipe's lock serialises reads), so the workers share
+        /// the subtrees by how fast they go, and each takes its own in the serial order.
+        let queueFD: Int32
         let limit: UnsafeMutablePointer<Int>?
         /// Schedules this worker has run over its subtrees: the cap is per worker, which
         /// keeps every schedule of the serial search's first `cap` (a worker's subtrees come
         /// in the serial order).
         var ran = 0
-        /// This worker's warm crew, kept from one of its subtrees to the next (nil: fresh buyers).
-        var warm: WarmBuyers?
-        var warmMade = false
 
-        init(subtrees: [Subtree], budget: SearchBudget, jobs: Int, limit: UnsafeMutablePointer<Int>?) {
+        init(subtrees: [Subtree], budget: SearchBudget, queueFD: Int32, limit: UnsafeMutablePointer<Int>?) {
             self.subtrees = subtrees
             self.budget = budget
-            self.jobs = jobs
+            self.queueFD = queueFD
             self.limit = limit
         }
 
         /// False once an earlier subtree is known to fail: the serial search stops before this one.
         func wanted(_ index: Int) -> Bool { limit.map { index <= $0.pointee } ?? true }
+
+        /// The next subtree nobody has taken, or nil when the queue is empty.
+        func next() -> Int? {
+            var word = [UInt8](repeating: 0, count: 4)
+            let n = word.withUnsafeMutableBytes { raw -> Int? in
+                do { return try Sys.read(queueFD, raw.baseAddress!, 4) } catch { return nil }
+            }
+            guard n == 4 else { return nil }
+            let index = Int(word[0]) | Int(word[1]) << 8 | Int(word[2]) << 16 | Int(word[3]) << 24
+            return index < subtrees.count ? index : nil
+        }
+
+        /// The queue of `count` subtrees, written whole (a pipe holds 16,384 of them).
+        static func queue(_ count: Int) throws -> Int32 {
+            // Written before any reader exists: more would block (4×jobs subtrees, times the
+            // buyers at most, never comes near).
+            guard count <= 16_384 else { throw RunnerError.schedule("the search split into \(count) subtrees, more than 16384") }
+            let fds = try Sys.pipe()
+            defer { Sys.close(fds.write) }
+            var bytes: [UInt8] = []
+            for i in 0..<count { bytes += [UInt8(i & 0xff), UInt8(i >> 8 & 0xff), UInt8(i >> 16 & 0xff), UInt8(i >> 24 & 0xff)] }
+            let failure = bytes.withUnsafeBytes { raw -> SyscallError? in
+                do throws(SyscallError) { try Sys.writeAll(fds.write, raw); return nil } catch { return error }
+            }
+            if let failure {
+                Sys.close(fds.read)
+                throw RunnerError.failed(failure)
+            }
+            return fds.read
+        }
     }
 
     /// One word of memory shared with the workers forked after it (nil when mmap fails:
@@ -72,47 +104,49 @@ extension ScheduleExplorer {
         ScheduleSummary(strategy: "subtree", runs: index, violating: grants, statement: "")
     }
 
-    /// In a worker: the schedules of subtree `index` after its first, in the serial order,
-    /// each recorded with its subtree's tag. Its trials are numbered (index + 1) × 10⁹ + n
-    /// (folders under --work); the runner renumbers them in the serial order.
-    func runSubtree(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void, fingerprint: UInt32) throws {
-        guard let (share, index) = subtree, let bound = scenario.schedule.preemptions else { return }
+    /// In a worker (`worker` of the pool): subtrees taken from the queue until it is empty,
+    /// on one warm crew.
+    func runSubtrees(observe: (Scenario, TrialHistory) throws -> Void, record: (TrialRecord) throws -> Void, fingerprint: UInt32) throws {
+        guard let (share, worker) = subtree else { return }
+        // Each worker on its own CPU (ScheduleSplit.runPart says why).
+        _ = tr_pin_process(Int32(worker))
+        let warm = WarmBuyers.make(scenario, work: work, slot: worker + 1)
+        defer { warm?.end() }
+        while let index = share.next() {
+            try runSubtree(index, share: share, warm: warm, observe: observe, record: record, fingerprint: fingerprint)
+        }
+    }
+
+    /// Subtree `index`'s schedules after its first, in the serial order, each recorded with
+    /// its subtree's tag. Its trials are numbered (index + 1) × 10⁹ + n (folders under
+    /// --work); the runner renumbers them in the serial order.
+    private func runSubtree(_ index: Int, share: ExhaustiveShare, warm: WarmBuyers?, observe: (Scenario, TrialHistory) throws -> Void,
+                            record: (TrialRecord) throws -> Void, fingerprint: UInt32) throws {
+        guard let bound = scenario.schedule.preemptions else { return }
         let s = scenario, cap = s.schedule.plannedRuns, failFast = s.schedule.failFast == true
         let tree = share.subtrees[index]
-        // Each worker on its own CPU (ScheduleSplit.runPart says why); unit i is on worker i mod N.
-        _ = tr_pin_process(Int32(index % share.jobs))
+        if failFast, tree.firstViolates { return }
         var strategy = ExhaustiveStrategy(resuming: tree.snapshot, preemptions: bound, cap: cap, symmetry: Self.symmetry(s), floor: tree.floor)
         var keptTimeline = false, n = 0
-        if !share.warmMade { share.warm = WarmBuyers.make(s, work: work, slot: index % share.jobs + 1); share.warmMade = true }
-        let warm = share.warm
-        // The crew ends with the worker's last subtree (or a failure): a worker exits right after.
-        var last = index + share.jobs >= share.subtrees.count
-        defer { if last { warm?.end() } }
-        if failFast, tree.firstViolates { return }
-        do {
-            while share.ran < cap, share.wanted(index), !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
-                if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
-                n += 1
-                let trial = (index + 1) * 1_000_000_000 + n
-                // Without partial-order reduction nothing is abandoned.
-                guard let judged = try schedule(&strategy, trial: trial, warm: warm) else {
-                    throw RunnerError.schedule("schedule \(trial) of \(s.name) was abandoned")
-                }
-                share.ran += 1
-                try observe(s, judged.history)
-                let failed = judged.results.contains { $0.verdict != .holds }
-                var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
-                if failed { keptTimeline = true }
-                r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
-                r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
-                try record(r)
-                // --fail-fast: the serial search stops at the first counterexample of this subtree
-                // unless an earlier subtree has one (then the runner drops this one).
-                if failFast, judged.results.contains(where: { $0.verdict == .violated }) { break }
+        while share.ran < cap, share.wanted(index), !share.budget.expired(now: MonotonicClock.now()), strategy.begin() {
+            if tr_interrupted() != 0 { throw RunnerError.interrupted(signal: tr_interrupted()) }
+            n += 1
+            let trial = (index + 1) * 1_000_000_000 + n
+            // Without partial-order reduction nothing is abandoned.
+            guard let judged = try schedule(&strategy, trial: trial, warm: warm) else {
+                throw RunnerError.schedule("schedule \(trial) of \(s.name) was abandoned")
             }
-        } catch {
-            last = true
-            throw error
+            share.ran += 1
+            try observe(s, judged.history)
+            let failed = judged.results.contains { $0.verdict != .holds }
+            var r = TrialRecord(history: judged.history, scenario: s.name, results: judged.results, keepTimeline: failed && !keptTimeline)
+            if failed { keptTimeline = true }
+            r.schedule = ScheduleString(fingerprint: fingerprint, choices: judged.trimmed).text
+            r.exploration = Self.subtreeNote(index, grants: judged.choices.count)
+            try record(r)
+            // --fail-fast: the serial search stops at the first counterexample of this subtree
+            // unless an earlier subtree has one (then the runner drops this one).
+            if failFast, judged.results.contains(where: { $0.verdict == .violated }) { break }
         }
     }
 
@@ -145,10 +179,13 @@ extension ScheduleExplorer {
             let limit = failFast ? Self.sharedLimit() : nil
             defer { if let limit { munmap(limit, MemoryLayout<Int>.size) } }
             if let first = top.leaves.firstIndex(where: { $0.subtree.firstViolates }), failFast { limit?.pointee = first }
+            let queue = try ExhaustiveShare.queue(top.leaves.count)
+            defer { Sys.close(queue) }
             var executor = split.executor
-            executor.exhaustiveShare = ExhaustiveShare(subtrees: top.leaves.map(\.subtree), budget: budget, jobs: split.jobs, limit: limit)
-            let units = top.leaves.indices.map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: top.leaves.count) }
-            let got = try WorkerPool.run(units, jobs: min(split.jobs, units.count), executor: executor, keep: split.keep) { r in
+            executor.exhaustiveShare = ExhaustiveShare(subtrees: top.leaves.map(\.subtree), budget: budget, queueFD: queue, limit: limit)
+            let jobs = min(split.jobs, top.leaves.count)
+            let units = (0..<jobs).map { RunPlan.Unit(scenario: index, trial: nil, part: $0, parts: jobs) }
+            let got = try WorkerPool.run(units, jobs: jobs, executor: executor, keep: split.keep + [queue]) { r in
                 // --fail-fast: the workers on later subtrees stop after the schedule they are running.
                 guard let limit, let note = r.exploration, r.results.contains(where: { $0.verdict == .violated }) else { return }
                 limit.pointee = min(limit.pointee, note.runs)

@@ -19,8 +19,8 @@ package struct ScheduleExplorer {
     package var part: Part?
     /// `--jobs` > 1 on a random, pct or bounded exhaustive cell: the workers its schedules go to.
     package var split: Split?
-    /// In a `--jobs` worker of a bounded exhaustive cell: the subtree this unit explores.
-    package var subtree: (share: ExhaustiveShare, index: Int)?
+    /// In a `--jobs` worker of a bounded exhaustive cell: the subtrees, and which worker this is.
+    package var subtree: (share: ExhaustiveShare, worker: Int)?
 
     package init(scenario: Scenario, index: Int, plan: RunPlan, work: WorkFolder) {
         self.scenario = scenario
@@ -130,7 +130,7 @@ package struct ScheduleExplorer {
                 Self.pctCoverage(strategy, runs: runs, violating: violating)
             }
         case .exhaustive where subtree != nil:
-            try runSubtree(observe: observe, record: record, fingerprint: fingerprint)
+            try runSubtrees(observe: observe, record: record, fingerprint: fingerprint)
         case .exhaustive where split != nil && config.preemptions != nil:
             try runExhaustiveSplit(observe: observe, record: record, fingerprint: fingerprint)
         case .exhaustive:
