@@ -5,9 +5,9 @@ import XCTest
 /// A bounded exhaustive cell split across `--jobs` workers (ExhaustiveSplit): a runner killed
 /// with SIGKILL (no teardown of its own) while its workers explore leaves nothing behind.
 final class ExhaustiveSplitFaultTests: XCTestCase {
-    func testASIGKILLedRunnerLeavesNoScheduleWorker() throws {
+    /// Tens of thousands of schedules: the workers are still exploring when the runner is stopped.
+    private func startLongSplit() throws -> FaultCLI.Running {
         let tmp = try FaultCLI.temporaryFolder(self)
-        // Tens of thousands of schedules: the workers are still exploring when it is killed.
         let file = try FaultCLI.write("""
             name: race5
             tickets: 2
@@ -24,6 +24,19 @@ final class ExhaustiveSplitFaultTests: XCTestCase {
             workers = Set(table.values.filter { w in w.ppid == run.pid && table.values.contains { $0.ppid == w.pid } }.map(\.pid))
             return workers.count == 2
         }, "two schedule workers with buyers never appeared below the runner: \(workers)\n\(run.standardError)")
+        return run
+    }
+
+    /// SIGINT: the workers are told, the run ends as interrupted (130), nothing is left.
+    func testAnInterruptedSplitSearchEndsItsWorkers() throws {
+        let run = try startLongSplit()
+        kill(run.pid, SIGINT)
+        let result = try run.finish(timeout: 60)
+        XCTAssertEqual(result.status, 130, result.stderr)
+    }
+
+    func testASIGKILLedRunnerLeavesNoScheduleWorker() throws {
+        let run = try startLongSplit()
         kill(run.pid, SIGKILL)
         var left: [ProcessTable.Entry] = []
         XCTAssertTrue(poll(within: 10) {
