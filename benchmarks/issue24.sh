@@ -2,7 +2,8 @@
 # Issue 24's figures, one after another, each paired where it is a ratio:
 #   1. schedules/s against the C prototype (benchmarks/schedules-vs-proto.sh)
 #   1b. warm buyers against fresh forks per schedule (benchmarks/schedules-warm.sh)
-#   2. --jobs 2 against --jobs 1 on one random cell (benchmarks/schedules-jobs.sh)
+#   2. --jobs 2 against --jobs 1 on one random cell (benchmarks/schedules-jobs.sh) and on
+#      exhaustive cells (benchmarks/exhaustive-jobs.sh)
 #   3. the forking goals kept from issue 14 (benchmarks/table.py: 1,000 / 10,000 buyers
 #      against the simple C floor, peak RSS, --help)
 #   4. the shipped suite's wall and CPU time (`ticketrush run scenarios --require-engines
@@ -27,6 +28,7 @@ echo "## warm buyers against a fresh fork per schedule (ratio of wall times)"
 benchmarks/schedules-warm.sh "$pairs"
 echo "## every core explores (ratio of wall times: ≤ 0.59, i.e. ≥ 1.7× schedules/s)"
 benchmarks/schedules-jobs.sh "$pairs" 2
+benchmarks/exhaustive-jobs.sh "$pairs" 2
 echo "## forking goals (issue 14)"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

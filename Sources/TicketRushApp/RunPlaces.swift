@@ -75,7 +75,7 @@ package struct TrialLoop {
         do {
             if jobs > 1 {
                 let inherited = [executor.work.descriptor] + (eventsFD.map { [$0] } ?? []) + (exportFD.map { [$0] } ?? [])
-                // A random or pct cell splits its own schedules across the workers (ScheduleSplit), here.
+                // A random, pct or bounded exhaustive cell splits its own schedules across the workers (ScheduleSplit, ExhaustiveSplit), here.
                 let split = units.filter { ScheduleExplorer.splits(plan.scenarios[$0.scenario]) }
                 var here = executor
                 here.scheduleJobs = jobs

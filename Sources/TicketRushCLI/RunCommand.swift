@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run shard K of N (K/N): a deterministic 1/N of the (scenario, cell, trial) units, with the seeds of the whole run. Needs fixed seeds. auto: K and N from the CI engine's environment: GitLab CI_NODE_INDEX and CI_NODE_TOTAL; a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards or TICKETRUSH_SHARDS; a Slurm array's SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN; CircleCI CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL; Buildkite BUILDKITE_PARALLEL_JOB and BUILDKITE_PARALLEL_JOB_COUNT; Bitbucket BITBUCKET_PARALLEL_STEP and BITBUCKET_PARALLEL_STEP_COUNT; Semaphore SEMAPHORE_JOB_INDEX and SEMAPHORE_JOB_COUNT; AWS Batch AWS_BATCH_JOB_ARRAY_INDEX with --shards, TICKETRUSH_SHARDS or AWS_BATCH_JOB_ARRAY_SIZE.")
     var shard: String?
 
-    @Option(help: "Run this many trials at once, each in its own worker process. Default 1: parallel trials disturb each other's timing (latency, throughput, and how often a race bites). A random or pct cell splits its schedules across them, with the same results.")
+    @Option(help: "Run this many trials at once, each in its own worker process. Default 1: parallel trials disturb each other's timing (latency, throughput, and how often a race bites). A random, pct or bounded exhaustive (preemptions: K) cell splits its schedules across them, with the same results.")
     var jobs: Int = 1
 
     @Option(help: "Keep each trial's event log as JSON Lines under this folder.")
@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Replay exactly this controlled schedule (S1.FINGERPRINT.CHOICES) of the one scenario --cell names.")
     var scheduleReplay: String?
 
-    @Flag(help: "Stop each controlled search at its first violating schedule (with --jobs: every worker, after its round).")
+    @Flag(help: "Stop each controlled search at its first violating schedule (with --jobs: random and pct workers after their round, bounded exhaustive workers after their current schedule).")
     var failFast = false
 
     @Option(help: "Override the buyer count (as a shrunk counterexample's command does).")

@@ -25,7 +25,7 @@ public struct ExhaustiveStrategy: Scheduler {
         }
     }
 
-    struct Node {
+    struct Node: Sendable {
         /// What the processes said was enabled (checked on replay).
         var offered: [Int]
         /// `offered` less the buyers the symmetry rule holds back.
@@ -50,6 +50,10 @@ public struct ExhaustiveStrategy: Scheduler {
     public var reduces: Bool { preemptionBound == nil }
     private var stack: [Node] = []
     private var started = 0
+    /// Nodes above this depth are never advanced (a `--jobs` subtree's root is at `floor`).
+    private var floor = 0
+    /// Nodes at or below this depth are left after one branch (the split's discovery).
+    private var ceiling: Int?
     public private(set) var finished = false
     public private(set) var runs = 0
     public private(set) var abandoned = 0
@@ -70,6 +74,29 @@ public struct ExhaustiveStrategy: Scheduler {
     /// True when the search ran out of schedules (not out of budget): the space is covered.
     public var complete: Bool { finished }
 
+    /// The search's state after its last schedule: the path to it with what each node has
+    /// done. A search resumed from it (`resuming`) goes on exactly as this one would.
+    public struct Snapshot: Sendable {
+        fileprivate var nodes: [Node]
+        /// Grants of the schedule it ends on.
+        public var depth: Int { nodes.count }
+    }
+
+    public var snapshot: Snapshot { Snapshot(nodes: stack) }
+
+    /// A bounded search picking up after `snapshot`'s schedule (not run again), which only
+    /// branches at depths in `floor..<ceiling`: with `ceiling` one past `floor` it finds the
+    /// first schedule of every subtree one level down; without one it runs the subtree rooted
+    /// at depth `floor` in the serial order. Partial-order reduction is not resumable here:
+    /// DPOR adds branches above a subtree's root.
+    public init(resuming snapshot: Snapshot, preemptions: Int, cap: Int, symmetry: [Int]?, floor: Int, ceiling: Int? = nil) {
+        self.init(preemptions: preemptions, cap: cap, symmetry: symmetry)
+        stack = snapshot.nodes
+        started = 1
+        self.floor = floor
+        self.ceiling = ceiling
+    }
+
     /// How many buyers the symmetry rule treats as interchangeable (largest class).
     public var identicalBuyers: Int {
         guard let symmetry else { return 1 }
@@ -79,15 +106,17 @@ public struct ExhaustiveStrategy: Scheduler {
     public mutating func begin() -> Bool {
         if finished { return false }
         if started > 0 {
-            while let top = stack.last {
-                if let c = next(top) {
+            var advanced = false
+            while stack.count > floor, let top = stack.last {
+                if ceiling.map({ stack.count <= $0 }) ?? true, let c = next(top) {
                     stack[stack.count - 1].chosen = c
                     stack[stack.count - 1].done.append(c)
+                    advanced = true
                     break
                 }
                 stack.removeLast()
             }
-            if stack.isEmpty { finished = true; return false }
+            if !advanced { finished = true; return false }
         }
         guard started < cap else { return false }
         started += 1

@@ -14,12 +14,14 @@ package struct UnitExecutor {
     package var endpoints: [StorageKind: EngineEndpoint] = [:] { didSet { TrialSession.privateEndpoints = endpoints } }
     /// Scenarios whose first failing trial (in this process) already kept its timeline.
     private var timelines = Set<Int>()
-    /// `--jobs` for a random or pct cell run here: its schedules go to this many workers.
+    /// `--jobs` for a random, pct or bounded exhaustive cell run here: its schedules go to this many workers.
     package var scheduleJobs = 1
     /// Descriptors those workers keep (the work folder, the events folder, …).
     package var scheduleKeep: [Int32] = []
     /// In a schedule worker: the round it runs a part of, and the k that round starts with.
     package var scheduleRound: ScheduleExplorer.Round?
+    /// In a schedule worker of a bounded exhaustive cell: its subtrees (a unit's `part` names one).
+    package var exhaustiveShare: ScheduleExplorer.ExhaustiveShare?
 
     package init(plan: RunPlan, work: WorkFolder, observe: @escaping (Scenario, TrialHistory) throws -> Void = { _, _ in }) {
         self.plan = plan
@@ -39,7 +41,9 @@ package struct UnitExecutor {
         }
         if scenario.schedule.isControlled {
             var explorer = ScheduleExplorer(scenario: scenario, index: unit.scenario, plan: plan, work: work)
-            if let round = scheduleRound {
+            if let share = exhaustiveShare {
+                explorer.subtree = (share, unit.part)
+            } else if let round = scheduleRound {
                 explorer.part = ScheduleExplorer.Part(round: round, part: unit.part, parts: unit.parts)
             } else if scheduleJobs > 1, ScheduleExplorer.splits(scenario) {
                 var workers = self

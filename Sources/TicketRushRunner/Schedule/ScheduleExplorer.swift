@@ -17,8 +17,10 @@ package struct ScheduleExplorer {
     package let work: WorkFolder
     /// In a `--jobs` worker: the share of the cell's schedules this process runs.
     package var part: Part?
-    /// `--jobs` > 1 on a random or pct cell: the workers its schedules go to.
+    /// `--jobs` > 1 on a random, pct or bounded exhaustive cell: the workers its schedules go to.
     package var split: Split?
+    /// In a `--jobs` worker of a bounded exhaustive cell: the subtrees, and which worker this is.
+    package var subtree: (share: ExhaustiveShare, worker: Int)?
 
     package init(scenario: Scenario, index: Int, plan: RunPlan, work: WorkFolder) {
         self.scenario = scenario
@@ -127,6 +129,10 @@ package struct ScheduleExplorer {
             try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { strategy, runs, violating in
                 Self.pctCoverage(strategy, runs: runs, violating: violating)
             }
+        case .exhaustive where subtree != nil:
+            try runSubtrees(observe: observe, record: record, fingerprint: fingerprint)
+        case .exhaustive where split != nil && config.preemptions != nil:
+            try runExhaustiveSplit(observe: observe, record: record, fingerprint: fingerprint)
         case .exhaustive:
             var strategy = ExhaustiveStrategy(preemptions: config.preemptions, cap: runs, symmetry: Self.symmetry(s))
             try explore(&strategy, fingerprint: fingerprint, observe: observe, record: record) { ex, runs, violating in
@@ -147,15 +153,21 @@ package struct ScheduleExplorer {
 
     /// "14 schedules, 14 classes, complete", and what a class is.
     static func coverage(_ ex: ExhaustiveStrategy, runs: Int, buyers n: Int) -> String {
-        let cut = ex.abandoned > 0 ? " (\(ex.abandoned) more cut short as already covered)" : ""
-        let names = "the names of \(ex.identicalBuyers) identical buyers (they start in order)"
-        let renamed = ex.identicalBuyers > 1 ? " and " + names : ""
-        let steps = "\(plural(n, "buyer")) × up to \(ex.longest) steps"
-        guard ex.complete else {
-            let space = ex.preemptionBound.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
+        coverage(complete: ex.complete, bound: ex.preemptionBound, longest: ex.longest, identical: ex.identicalBuyers,
+                 abandoned: ex.abandoned, runs: runs, buyers: n)
+    }
+
+    /// The same from the figures alone (a split search adds up its workers').
+    static func coverage(complete: Bool, bound: Int?, longest: Int, identical: Int, abandoned: Int, runs: Int, buyers n: Int) -> String {
+        let cut = abandoned > 0 ? " (\(abandoned) more cut short as already covered)" : ""
+        let names = "the names of \(identical) identical buyers (they start in order)"
+        let renamed = identical > 1 ? " and " + names : ""
+        let steps = "\(plural(n, "buyer")) × up to \(longest) steps"
+        guard complete else {
+            let space = bound.map { " with ≤ \(plural($0, "preemption"))" } ?? ""
             return "\(plural(runs, "schedule")) of \(plural(n, "buyer"))\(space) explored (INCOMPLETE)"
         }
-        if let k = ex.preemptionBound {
+        if let k = bound {
             let up = renamed.isEmpty ? "" : ", up to " + names
             return "\(plural(runs, "schedule")) of \(steps) with ≤ \(plural(k, "preemption"))\(up), complete"
         }

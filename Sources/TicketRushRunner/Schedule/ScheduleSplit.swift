@@ -7,9 +7,10 @@ import TicketRushSchedule
 /// (`WorkerPool`, forked while the runner is single-threaded). A schedule's choices depend
 /// only on the cell's seed, its index and (pct) the k of earlier rounds, so the schedules,
 /// verdicts, counterexample (the first failing schedule by index, whatever finished first)
-/// and reports equal those of `--jobs 1`. Exhaustive search stays in one process: its
-/// DPOR branches are added to earlier levels by races found deeper, so a static split of
-/// the tree would either explore other subtrees' classes or lose them.
+/// and reports equal those of `--jobs 1`. A bounded exhaustive cell splits its tree
+/// (ExhaustiveSplit); the unbounded one stays in one process: its DPOR branches are added
+/// to earlier levels by races found deeper, so a static split of the tree would either
+/// explore other subtrees' classes or lose them.
 extension ScheduleExplorer {
     /// A run of consecutive schedules, and the k (pct) they draw change points from.
     package struct Round: Sendable {
@@ -39,9 +40,10 @@ extension ScheduleExplorer {
         }
     }
 
-    /// Cells whose schedules `--jobs` splits: random and pct, not a replay.
+    /// Cells whose schedules `--jobs` splits: random, pct and bounded exhaustive
+    /// (ExhaustiveSplit), not a replay.
     package static func splits(_ s: Scenario) -> Bool {
-        s.schedule.replay == nil && (s.schedule.strategy == .random || s.schedule.strategy == .pct)
+        s.schedule.replay == nil && (s.schedule.strategy == .random || s.schedule.strategy == .pct || splitsExhaustive(s))
     }
 
     /// In a worker: its schedules of the round, each recorded as its own trial (index =
@@ -179,7 +181,7 @@ extension ScheduleExplorer {
 
     /// A worker's counterexample, run again here from its string: the same grants, the same
     /// verdicts (the shrinker starts from it).
-    private func replayed(_ text: String, trial: Int) throws -> Judged? {
+    func replayed(_ text: String, trial: Int) throws -> Judged? {
         let parsed: ScheduleString
         do { parsed = try ScheduleString.parse(text, for: scenario) } catch { throw RunnerError.schedule(error.description) }
         var strategy = ReplayStrategy(choices: parsed.choices)
