@@ -285,6 +285,7 @@ extension ScheduleExplorer {
             if !(failed && !keptTimeline) { records[i].timeline = nil }
             if failed { keptTimeline = true }
         }
+        let escaped = records.first { $0.fullControl != nil }.map { ($0.trial, $0.fullControl!) }
         guard let last = records.popLast() else { return }
         for r in records { try record(r) }
         var first: Judged?
@@ -295,7 +296,8 @@ extension ScheduleExplorer {
         let identical = ExhaustiveStrategy(preemptions: bound, cap: 1, symmetry: Self.symmetry(s)).identicalBuyers
         let statement = Self.coverage(complete: complete, bound: bound, longest: longest, identical: identical, abandoned: 0,
                                       runs: records.count + 1, buyers: s.buyers.count)
-        try conclude(last, covered: Coverage(statement: "exhaustive: \(statement); violated in \(violating)", complete: complete),
+        let said = "exhaustive: \(statement); violated in \(violating)" + Self.fullControlNote(escaped)
+        try conclude(last, covered: Coverage(statement: said, complete: complete),
                      runs: records.count + 1, violating: violating, first: first, stop: stop, fingerprint: fingerprint, record: record)
     }
 }
