@@ -4,6 +4,10 @@
 #   1b. warm buyers against fresh forks per schedule (benchmarks/schedules-warm.sh)
 #   2. --jobs 2 against --jobs 1 on one random cell (benchmarks/schedules-jobs.sh) and on
 #      exhaustive cells (benchmarks/exhaustive-jobs.sh)
+#   2b. fewer schedules for the same proof: exhaustive searches' schedules and times
+#      (benchmarks/schedules.sh: the 3-buyer race with preemptions: 2, 3 and 4 buyers unbounded)
+#   2c. controlled programs in virtual time: the gate's µs per held call and the tutorial's
+#      200 schedules (benchmarks/syscalls/run.sh)
 #   3. the forking goals kept from issue 14 (benchmarks/table.py: 1,000 / 10,000 buyers
 #      against the simple C floor, peak RSS, --help)
 #   4. the shipped suite's wall and CPU time (`ticketrush run scenarios --require-engines
@@ -29,6 +33,10 @@ benchmarks/schedules-warm.sh "$pairs"
 echo "## every core explores (ratio of wall times: ≤ 0.59, i.e. ≥ 1.7× schedules/s)"
 benchmarks/schedules-jobs.sh "$pairs" 2
 benchmarks/exhaustive-jobs.sh "$pairs" 2
+echo "## fewer schedules for the same proof (exhaustive searches, median of $pairs runs each)"
+benchmarks/schedules.sh "$pairs"
+echo "## controlled programs in virtual time (goals: ≤ 20 µs a held call, ≤ 0.3 s a tutorial schedule)"
+benchmarks/syscalls/run.sh "$BIN" 3
 echo "## forking goals (issue 14)"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -2,13 +2,16 @@
 # Controlled schedules: how many schedules per second, how long exhaustive searches take.
 # Not a test: numbers for benchmarks/README.md. Trial folders on tmpfs (TMPDIR=/dev/shm)
 # when there is one, as the design recommends.
-# Usage: benchmarks/schedules.sh [REPEATS]   (median of REPEATS runs each, default 5)
+# Usage: benchmarks/schedules.sh [REPEATS]   (median of REPEATS runs each, default 5; BIN=path skips the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-5}
-echo "building (release, as the README builds it)..." >&2
-swift build -c release >&2
-bin=.build/release/ticketrush
+bin=${BIN:-}
+if [ -z "$bin" ]; then
+    echo "building (release, as the README builds it)..." >&2
+    swift build -c release >&2
+    bin=.build/release/ticketrush
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 if [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
