@@ -32,6 +32,38 @@ final class SyscallNetworkTests: XCTestCase {
         XCTAssertFalse(s.lost)
     }
 
+    /// BEGIN and a plain SELECT only read (their steps commute with another buyer's reads);
+    /// a locking SELECT, a function call, an UPDATE, COMMIT, two statements in one Query and a
+    /// batch that binds a statement prepared earlier write.
+    func testOnlyBeginAndPlainSelectsRead() {
+        var s = PgFrontendStream()
+        _ = s.feed(startup)
+        func reads(_ sql: String) -> Bool {
+            XCTAssertNotNil(s.feed(message("Q", cString(sql))), sql)
+            return s.lastReadOnly
+        }
+        XCTAssertTrue(reads("BEGIN ISOLATION LEVEL REPEATABLE READ"))
+        XCTAssertTrue(reads("START TRANSACTION"))
+        XCTAssertTrue(reads("select count\nfrom t where id = 1"))
+        for sql in ["SELECT count FROM t WHERE id = 1 FOR UPDATE", "SELECT count FROM t FOR SHARE", "SELECT pg_advisory_lock(1)",
+                    "SELECT nextval ('s')", "SELECT * INTO t2 FROM t", "UPDATE t SET count = 0", "COMMIT", "ROLLBACK",
+                    "SELECT 1; UPDATE t SET count = 0", "SELECT 1 -- x", "SET x = 1", ""] {
+            XCTAssertFalse(reads(sql), sql)
+        }
+        let parse = message("P", cString("") + cString("SELECT count FROM t WHERE id = 1") + [0, 0])
+        let bind = message("B", [0, 0, 0, 0, 0, 0]), sync = message("S", [])
+        XCTAssertEqual(s.feed(parse + bind + message("E", [0, 0, 0, 0, 0]) + sync), "SELECT count FROM t WHERE id = 1")
+        XCTAssertTrue(s.lastReadOnly)
+        // Bind of a named statement no Parse of this batch made: not known, so a write.
+        let named = message("B", [0] + cString("s1") + [0, 0, 0, 0])
+        XCTAssertEqual(s.feed(parse + named + sync), "SELECT count FROM t WHERE id = 1")
+        XCTAssertFalse(s.lastReadOnly)
+        XCTAssertEqual(s.feed(bind + sync), "(a prepared statement)")
+        XCTAssertFalse(s.lastReadOnly)
+        // A SQL text longer than the bytes kept (4 KiB) is not read whole: a write.
+        XCTAssertFalse(reads("SELECT count FROM t WHERE id = 1" + String(repeating: " ", count: 5000)))
+    }
+
     /// An SSL request is followed by another untyped message, the startup packet.
     func testAnSSLRequestKeepsTheStreamUntypedUntilTheStartupPacket() {
         var s = PgFrontendStream()

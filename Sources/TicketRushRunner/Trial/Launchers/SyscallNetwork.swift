@@ -106,7 +106,7 @@ final class SyscallNetwork {
             if streams[inode]!.lost { return .refuse("its PostgreSQL connection sent bytes that are not the frontend protocol") }
             return .pass
         }
-        return .step(.write, SyscallCall(kind: .statement, name: statement, fd: fd))
+        return .step(streams[inode]!.lastReadOnly ? .read : .write, SyscallCall(kind: .statement, name: statement, fd: fd))
     }
 
     private func connectsToServer(_ n: Seccomp.Notification) -> Bool {
@@ -200,11 +200,21 @@ struct PgFrontendStream {
     var parsed: [String] = []
     /// The stream stopped making sense (a length out of range): nothing more is parsed.
     var lost = false
+    /// Whether every statement of the step `feed` last returned only reads (`PgReadOnly`):
+    /// such a step commutes with another buyer's read; anything else conflicts with all.
+    private(set) var lastReadOnly = false
+    /// The batch since the last Sync: statement names it parsed, and whether all it runs reads.
+    var batchNames: Set<String> = []
+    var batchReadOnly = true
+    /// Set by `finish` for the Query or Sync it returns.
+    var unitReadOnly = false
 
     /// Takes one send; returns the statements (as the story shows them) when it completes a
     /// Query or a Sync: the send that lets the server run them.
     mutating func feed(_ bytes: [UInt8]) -> String? {
         var done: [String] = []
+        var reads = true
+        defer { if !done.isEmpty { lastReadOnly = reads } }
         var i = 0
         while i < bytes.count, !lost {
             if remaining > 0 {
@@ -212,7 +222,10 @@ struct PgFrontendStream {
                 if body.count < 4096 { body += bytes[i..<(i + min(take, 4096 - body.count))] }
                 remaining -= take
                 i += take
-                if remaining == 0, let s = finish() { done.append(s) }
+                if remaining == 0, let s = finish() {
+                    done.append(s)
+                    reads = reads && unitReadOnly
+                }
                 continue
             }
             let need = startup ? 8 : 5
@@ -230,7 +243,10 @@ struct PgFrontendStream {
             body = startup ? Array(header[4..<8]) : []
             remaining = length - (startup ? 8 : 4)
             header = []
-            if remaining == 0, let s = finish() { done.append(s) }
+            if remaining == 0, let s = finish() {
+                done.append(s)
+                reads = reads && unitReadOnly
+            }
         }
         return done.isEmpty ? nil : done.joined(separator: "; ")
     }
@@ -248,16 +264,31 @@ struct PgFrontendStream {
             startup = [80_877_103, 80_877_104, 80_877_102].contains(code)
             return nil
         case UInt8(ascii: "Q"):
+            unitReadOnly = PgReadOnly.sql(body[...])
             return text(body[...])
         case UInt8(ascii: "P"):
             // Parse: the statement's name, then its SQL.
             let afterName = (body.firstIndex(of: 0) ?? body.count - 1) + 1
             parsed.append(afterName < body.count ? text(body[afterName...]) : "")
+            batchNames.insert(String(decoding: body.prefix { $0 != 0 }, as: UTF8.self))
+            batchReadOnly = batchReadOnly && afterName < body.count && PgReadOnly.sql(body[afterName...])
+            return nil
+        case UInt8(ascii: "B"):
+            // Bind: the portal's name, then the statement's; one this batch did not parse
+            // (prepared earlier) is not known here, so the batch writes.
+            let afterPortal = (body.firstIndex(of: 0) ?? body.count - 1) + 1
+            let name = afterPortal < body.count ? body[afterPortal...].prefix { $0 != 0 } : []
+            if afterPortal >= body.count || !batchNames.contains(String(decoding: name, as: UTF8.self)) { batchReadOnly = false }
             return nil
         case UInt8(ascii: "S"):
-            defer { parsed = [] }
+            defer { parsed = []; batchNames = []; batchReadOnly = true }
+            unitReadOnly = !parsed.isEmpty && batchReadOnly
             return parsed.isEmpty ? "(a prepared statement)" : parsed.joined(separator: "; ")
+        case UInt8(ascii: "D"), UInt8(ascii: "E"), UInt8(ascii: "C"), UInt8(ascii: "H"), UInt8(ascii: "p"), UInt8(ascii: "X"):
+            return nil
         default:
+            // A function call, COPY data or anything else in a batch: not a read.
+            batchReadOnly = false
             return nil
         }
     }
