@@ -35,11 +35,20 @@ final class ProgramBuyerTests: XCTestCase {
         return try CLI.write(text, to: "\(name).yaml", in: dir)
     }
 
+    /// A shipped controlled cell with `runs` schedules instead of its 20 (`--trials` does not
+    /// cut a controlled cell's schedules): what these tests assert needs no more.
+    private func fewerSchedules(_ name: String, runs: Int, in dir: URL) throws -> String {
+        let text = try String(contentsOfFile: "\(root)/scenarios/programs/\(name).yaml", encoding: .utf8)
+        let cut = text.replacingOccurrences(of: "runs: 20}", with: "runs: \(runs)}").replacingOccurrences(of: "{dir}/../../", with: "\(root)/")
+        XCTAssertTrue(cut.contains("runs: \(runs)}"), name)
+        return try CLI.write(cut, to: "\(name).yaml", in: dir)
+    }
+
     /// The race oversells in every trial; the flock fix holds in every trial; judged by patterns.
     func testPythonRaceOversellsAndItsFlockFixHolds() throws {
         let dir = try CLI.temporaryFolder(self)
         let work = dir.appendingPathComponent("work"), reports = dir.appendingPathComponent("reports")
-        let result = try CLI.run(["run", try certainRace("python-race", in: dir), "\(root)/scenarios/programs/python-flock.yaml",
+        let result = try CLI.run(["run", try certainRace("python-race", in: dir), try fewerSchedules("python-flock", runs: 3, in: dir),
                                   "--trials", "3", "--quiet", "--work", work.path, "--reports", reports.path])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertEqual(try violations(reports), ["no-oversell": 3, "conservation": 3])  // the race's, every trial; the fix: none
@@ -83,7 +92,7 @@ final class ProgramBuyerTests: XCTestCase {
         var seen: [String: [String: Int]] = [:]
         for name in ["python-race", "python-race-protocol", "python-flock", "python-flock-protocol"] {
             let reports = dir.appendingPathComponent("r-\(name)")
-            let file = name.contains("race") ? try certainRace(name, in: dir) : "\(root)/scenarios/programs/\(name).yaml"
+            let file = name.contains("race") ? try certainRace(name, in: dir) : try fewerSchedules(name, runs: 2, in: dir)
             let result = try CLI.run(["run", file, "--trials", "2", "--quiet", "--reports", reports.path])
             XCTAssertEqual(result.status, 0, name + ": " + result.stdout + result.stderr)
             seen[name] = try violations(reports)
@@ -100,11 +109,11 @@ final class ProgramBuyerTests: XCTestCase {
         let dir = try CLI.temporaryFolder(self)
         let work = dir.appendingPathComponent("work")
         let result = try CLI.run(["run", "\(root)/scenarios/programs/python-tutorial-race.yaml",
-                                  "\(root)/scenarios/programs/python-tutorial-lock.yaml", "--trials", "2", "--work", work.path])
+                                  try fewerSchedules("python-tutorial-lock", runs: 2, in: dir), "--trials", "2", "--work", work.path])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("PASS  python-tutorial-race"), result.stdout)
-        // The lock runs under control: its 20 schedules, whatever --trials says.
-        XCTAssertTrue(result.stdout.contains("PASS  python-tutorial-lock  20 trials  sold 1 of 1"), result.stdout)
+        // The lock runs under control: its schedules, whatever --trials says.
+        XCTAssertTrue(result.stdout.contains("PASS  python-tutorial-lock  2 trials  sold 1 of 1"), result.stdout)
         XCTAssertEqual(leftovers(in: work), [])
     }
 
