@@ -211,7 +211,8 @@ public struct ExhaustiveStrategy: Scheduler {
         let d = point.index
         if d < stack.count {
             guard point.enabled == stack[d].offered else {
-                throw ScheduleDivergence("exhaustive search: at grant \(d + 1) the enabled buyers differ from the last run with the same prefix (uncontrolled nondeterminism)")
+                throw ScheduleDivergence("exhaustive search: at grant \(d + 1) the enabled buyers differ from the last run with the same prefix (uncontrolled nondeterminism)",
+                                         uncontrolled: true)
             }
             return stack[d].chosen
         }

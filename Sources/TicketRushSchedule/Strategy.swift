@@ -22,7 +22,13 @@ public struct SchedulePoint: Sendable {
 /// A replayed or explored schedule that the processes did not follow.
 public struct ScheduleDivergence: Error, Equatable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// A search's own prefix not followed (the program or server differed from its last run),
+    /// which running the schedule again may cure; else a replay string the user gave (exit 2).
+    public var uncontrolled: Bool
+    public init(_ description: String, uncontrolled: Bool = false) {
+        self.description = description
+        self.uncontrolled = uncontrolled
+    }
 }
 
 /// Decides which enabled buyer moves next, schedule after schedule (Shuttle's Scheduler).

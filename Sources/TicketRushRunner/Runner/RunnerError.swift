@@ -20,6 +20,9 @@ package enum RunnerError: Error, CustomStringConvertible, Sendable {
     /// A controlled schedule could not be followed (a replay string that diverged or ran
     /// past the end): the user's input, so exit 2.
     case schedule(String)
+    /// A search's program did not repeat itself under the same grants (the enabled buyers
+    /// differed), in every attempt: uncontrolled nondeterminism, no verdict, exit 3.
+    case diverged(String)
     /// The kernel lacks what the scenario needs (seccomp user notification for
     /// `control: syscalls`): no verdict, exit 3.
     case unsupported(String)
@@ -40,7 +43,7 @@ package enum RunnerError: Error, CustomStringConvertible, Sendable {
             return "a trial worker failed: \(why)"
         case .forkerFailed(let why):
             return "a helper forker failed: \(why); every process of the trial was killed and reaped"
-        case .schedule(let why), .unsupported(let why):
+        case .schedule(let why), .unsupported(let why), .diverged(let why):
             return why
         }
     }

@@ -26,7 +26,7 @@ enum GrantDecision {
         do {
             chosen = try choose(SchedulePoint(index: index, enabled: enabled, ops: ops, last: last))
         } catch {
-            return .failed(RunnerError.schedule(error.description))
+            return .failed(error.uncontrolled ? RunnerError.diverged(error.description) : RunnerError.schedule(error.description))
         }
         guard let b = chosen else { return .abandoned }
         guard enabled.contains(b), let op = ops[b] else {

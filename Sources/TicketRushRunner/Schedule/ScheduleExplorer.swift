@@ -89,12 +89,28 @@ package struct ScheduleExplorer {
     func schedule(_ strategy: inout some Scheduler, trial: Int, warm: WarmBuyers?) throws -> Judged? {
         let s = scenario
         let folder = warm == nil || !work.isTemporary ? try work.trialFolder(scenario: s.name, trial: trial) : nil
-        let judged = try Self.once(s, strategy: &strategy, trial: trial, seed: plan.trialSeed(index, trial: 0), folder: folder ?? "",
-                                   warm: warm)
+        var judged: Judged?
+        // A server's timing can show a buyer blocked that a moment later runs (MariaDB under
+        // load): the prefix's enabled buyers then differ from the last run's. The strategy is
+        // unchanged by a run that diverged in its prefix, so the schedule runs again; only a
+        // divergence in every attempt ends the search (no verdict), and every rerun is said.
+        for attempt in 1...Self.attempts {
+            do {
+                judged = try Self.once(s, strategy: &strategy, trial: trial, seed: plan.trialSeed(index, trial: 0), folder: folder ?? "",
+                                       warm: warm)
+                break
+            } catch RunnerError.diverged(let why) where attempt < Self.attempts {
+                warn("\(s.name): schedule \(trial + 1), attempt \(attempt) of \(Self.attempts): \(why); running it again")
+                // A fresh folder (trialFolder empties it); a server store's table is made anew.
+                if folder != nil { _ = try work.trialFolder(scenario: s.name, trial: trial) }
+            }
+        }
         if let warm, let folder { warm.copyFiles(into: folder) }
         if work.isTemporary, let folder { removeTree(folder) }
         return judged
     }
+
+    static let attempts = 3
 
     private func warn(_ text: String) {
         var line = "ticketrush: warning: \(text)\n"

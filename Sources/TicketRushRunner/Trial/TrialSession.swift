@@ -62,7 +62,12 @@ package struct TrialSession {
                 let made = pacer.choices
                 // The escape put the cell in SyscallLauncher.fullFilterCells: this run holds them all.
                 var again = ControlledPacer(scenario: scenario, recordSteps: recordSteps) { point throws(ScheduleDivergence) in
-                    point.index < made.count ? made[point.index] : try choose(point)
+                    guard point.index < made.count else { return try choose(point) }
+                    guard point.enabled.contains(made[point.index]) else {
+                        throw ScheduleDivergence("under the full filter, at grant \(point.index + 1) the enabled buyers differ from the run that escaped (uncontrolled nondeterminism)",
+                                                 uncontrolled: true)
+                    }
+                    return made[point.index]
                 }
                 var outcome = try run(&again)
                 outcome.history?.fullControl = escape.why
