@@ -126,7 +126,9 @@ final class ProcessHardeningTests: XCTestCase {
         run.wait(10)
         XCTAssertTrue(Self.wait(10) { Self.survivors(pids: pids, groups: groups).isEmpty },
                       "buyers outlived their runner: \(Self.survivors(pids: pids, groups: groups))")
-        XCTAssertFalse(semaphores().isEmpty, "the killed runner's semaphore is there to sweep")
+        // Any run on the machine sweeps a dead runner's semaphores (.ci/run's catalogue runs
+        // beside these tests and may be first): the readiness wait above saw it made, and
+        // after the next run it must be gone, whoever swept it.
         // Any run sweeps; a task-wide lock makes this one pass whatever the scheduler does.
         let quick = try CLI.write("name: quick\ntickets: 1\nbuyers: 2\nlock: {mode: flock, scope: task}\ntrials: 1\nseed: 1\n", to: "quick.yaml", in: dir)
         let next = try CLI.run(["run", quick, "--reports", dir.appendingPathComponent("r2").path, "--quiet"])
