@@ -3,11 +3,6 @@ import Glibc
 #endif
 import CTicketRush
 import TicketRushProcess
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import TicketRushModel
 import TicketRushChild
 import TicketRushChecks
@@ -59,8 +54,6 @@ package enum WorkerPool {
         var stopping: Teardown.Execution?
         var interrupted: Int32 = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        /// 'R' frames (JSON records) are still read; workers send 'W' (TrialRecordWire).
-        let decoder = JSONDecoder()
         let budget: UInt64
         var deadline: UInt64 = .max
 
@@ -166,13 +159,6 @@ package enum WorkerPool {
             switch frame.kind {
             case UInt8(ascii: "W"):
                 if let record = try? TrialRecordWire.decode(frame.body) {
-                    records.append(record)
-                    received(record)
-                } else {
-                    failures.append("worker \(workers[i].job + 1) sent a record that does not decode")
-                }
-            case UInt8(ascii: "R"):
-                if let record = try? decoder.decode(TrialRecord.self, from: Data(frame.body)) {
                     records.append(record)
                     received(record)
                 } else {

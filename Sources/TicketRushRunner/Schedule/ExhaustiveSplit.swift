@@ -273,30 +273,20 @@ extension ScheduleExplorer {
         }
         // More than the cap: the serial search stops at it, incomplete.
         if records.count > cap { records.removeSubrange(cap...); stop = stop ?? SearchBudget(s.schedule, now: 0).stop(timedOut: false, exhaustiveComplete: false) }
-        var violating = 0, keptTimeline = false
-        var firstBy: [Invariant: TrialRecord] = [:]
         for i in records.indices {
             records[i].trial = i
             records[i].exploration = nil
-            let failed = records[i].results.contains { $0.verdict != .holds }
-            let violated = records[i].results.filter { $0.verdict == .violated }.map(\.invariant)
-            if !violated.isEmpty { violating += 1 }
-            for v in violated where firstBy[v] == nil { firstBy[v] = records[i] }
-            if !(failed && !keptTimeline) { records[i].timeline = nil }
-            if failed { keptTimeline = true }
         }
-        let escaped = records.first { $0.fullControl != nil }.map { ($0.trial, $0.fullControl!) }
+        let (violating, counterexample) = Self.tally(&records)
+        let escaped = Self.fullControlNote(records)
         guard let last = records.popLast() else { return }
         for r in records { try record(r) }
-        var first: Judged?
-        if let r = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first, let text = r.schedule {
-            first = try replayed(text, trial: r.trial)
-        }
+        let first = try counterexample.flatMap { r in try r.schedule.flatMap { try replayed($0, trial: r.trial) } }
         let complete = stop == nil
         let identical = ExhaustiveStrategy(preemptions: bound, cap: 1, symmetry: Self.symmetry(s)).identicalBuyers
         let statement = Self.coverage(complete: complete, bound: bound, longest: longest, identical: identical, abandoned: 0,
                                       runs: records.count + 1, buyers: s.buyers.count)
-        let said = "exhaustive: \(statement); violated in \(violating)" + Self.fullControlNote(escaped)
+        let said = "exhaustive: \(statement); violated in \(violating)" + escaped
         try conclude(last, covered: Coverage(statement: said, complete: complete),
                      runs: records.count + 1, violating: violating, first: first, stop: stop, fingerprint: fingerprint, record: record)
     }

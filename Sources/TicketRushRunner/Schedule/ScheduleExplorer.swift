@@ -266,6 +266,11 @@ package struct ScheduleExplorer {
         return "; from schedule \(escaped.trial + 1), the schedules the ranged syscall filter could not follow ran again with every descriptor call held (schedule \(escaped.trial + 1): \(escaped.why))"
     }
 
+    /// The same over a split cell's records in the serial order (each worker learns it on its own).
+    static func fullControlNote(_ records: [TrialRecord]) -> String {
+        fullControlNote(records.lazy.compactMap { r in r.fullControl.map { (r.trial, $0) } }.first)
+    }
+
     /// Puts what the search covered on its last record, with the first counterexample (of
     /// the first violated invariant) shrunk, and records it.
     func conclude(_ held: TrialRecord, covered: Coverage, runs trial: Int, violating: Int, first: Judged?, stop: SearchStop?,

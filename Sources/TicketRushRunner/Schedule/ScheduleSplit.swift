@@ -152,31 +152,34 @@ extension ScheduleExplorer {
     private func judgeSplit(_ records: [TrialRecord], pct: PCTStrategy, stop: SearchStop?, fingerprint: UInt32,
                             record: (TrialRecord) throws -> Void) throws {
         let s = scenario
-        var violating = 0, keptTimeline = false
-        var firstBy: [Invariant: TrialRecord] = [:]
-        var held: TrialRecord?
-        for var r in records {
-            let failed = r.results.contains { $0.verdict != .holds }
-            let violated = r.results.filter { $0.verdict == .violated }.map(\.invariant)
-            if !violated.isEmpty { violating += 1 }
-            for i in violated where firstBy[i] == nil { firstBy[i] = r }
-            if !(failed && !keptTimeline) { r.timeline = nil }
-            if failed { keptTimeline = true }
-            if let previous = held { try record(previous) }
-            held = r
-        }
-        guard let last = held else { return }
-        var first: Judged?
-        if let r = Invariant.allCases.lazy.compactMap({ firstBy[$0] }).first, let text = r.schedule {
-            first = try replayed(text, trial: r.trial)
-        }
+        var records = records
+        let (violating, counterexample) = Self.tally(&records)
+        guard let last = records.last else { return }
+        for r in records.dropLast() { try record(r) }
+        let first = try counterexample.flatMap { r in try r.schedule.flatMap { try replayed($0, trial: r.trial) } }
         var covered = s.schedule.strategy == .random
             ? Self.randomCoverage(runs: records.count, buyers: s.buyers.count, seed: plan.seeds[index], violating: violating)
             : Self.pctCoverage(pct, runs: records.count, violating: violating)
-        // Each worker's process learns it on its own; the first schedule that did is told.
-        covered.statement += Self.fullControlNote(records.first { $0.fullControl != nil }.map { ($0.trial, $0.fullControl!) })
+        covered.statement += Self.fullControlNote(records)
         try conclude(last, covered: covered, runs: records.count, violating: violating, first: first, stop: stop,
                      fingerprint: fingerprint, record: record)
+    }
+
+    /// A split search's records in the serial order, counted as one process counts them: how
+    /// many violate, the first counterexample (of the first violated invariant in the format's
+    /// order), and only the first failing record keeps its timeline.
+    static func tally(_ records: inout [TrialRecord]) -> (violating: Int, first: TrialRecord?) {
+        var violating = 0, keptTimeline = false
+        var firstBy: [Invariant: TrialRecord] = [:]
+        for i in records.indices {
+            let failed = records[i].results.contains { $0.verdict != .holds }
+            let violated = records[i].results.filter { $0.verdict == .violated }.map(\.invariant)
+            if !violated.isEmpty { violating += 1 }
+            for v in violated where firstBy[v] == nil { firstBy[v] = records[i] }
+            if !(failed && !keptTimeline) { records[i].timeline = nil }
+            if failed { keptTimeline = true }
+        }
+        return (violating, Invariant.allCases.lazy.compactMap { firstBy[$0] }.first)
     }
 
     /// A worker's counterexample, run again here from its string: the same grants, the same
